@@ -1,0 +1,5 @@
+import sys
+
+from stylert.cli import main
+
+sys.exit(main())

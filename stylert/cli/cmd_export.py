@@ -1,0 +1,47 @@
+"""``stylert export``: PyTorch checkpoint -> ONNX, checked against PyTorch."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from stylert.cli.common import add_command
+
+PARITY_SIZES = ((256, 256), (250, 333))  # the second is padded to the model multiple, as the runtime does
+
+
+def register(sub) -> None:
+    p = add_command(sub, "export", "Export a PyTorch checkpoint to ONNX (dynamic batch/height/width, "
+                    "RGB 0..255 in and out) and print its difference from PyTorch.",
+                    "  stylert export candy.pth -o candy.onnx\n"
+                    "  stylert export checkpoints/horse2zebra/latest_net_G.pth -o horse2zebra.onnx\n"
+                    "  stylert export my.pth -o my.onnx --name watercolour --image photo.jpg")
+    p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, CycleGAN latest_net_G.pth, "
+                                                  "or a stylert training checkpoint")
+    p.add_argument("-o", "--output", required=True, type=Path, help="ONNX file to write")
+    p.add_argument("--name", default=None, help="style name stored in the model (default: from the checkpoint)")
+    p.add_argument("--image", type=Path, default=None,
+                   help="photo for the parity check (default: the bundled astronaut sample)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from stylert.errors import StylertError
+    from stylert.export.parity import parity_batches
+    from stylert.models.checkpoint import load_checkpoint
+    from stylert.export.onnx_export import export_onnx
+
+    if args.output.suffix.lower() != ".onnx":
+        raise StylertError(f"-o must end in .onnx, got {args.output}")
+    if args.output.resolve() == args.checkpoint.resolve():
+        raise StylertError("refusing to overwrite the input checkpoint")
+    model = load_checkpoint(args.checkpoint)
+    if args.name:
+        model = dataclasses.replace(model, style=args.name)
+    batches = parity_batches(args.image, PARITY_SIZES, model.size_multiple)
+    result = export_onnx(model, args.output, parity_images=batches)
+    print(f"wrote {result.path}: {result.info.architecture} ({result.info.variant}), style '{result.info.style}'")
+    for shape, diff in result.parity:
+        print(f"  parity vs PyTorch, input {'x'.join(map(str, shape))}: max abs diff {diff:.2e} (0..255 scale)")
+    return 0

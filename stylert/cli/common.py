@@ -1,0 +1,63 @@
+"""Argument groups shared by several commands."""
+from __future__ import annotations
+
+import argparse
+
+from stylert.runtime.backends import BACKEND_NAMES
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keep example layouts; show a flag's default unless it is unset or already explained."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return text + " (default: %(default)s)"
+
+
+def add_command(sub, name: str, help_text: str, examples: str) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text,
+                          epilog="examples:\n" + examples, formatter_class=HelpFormatter)
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+    return value
+
+
+def unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def add_style_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-s", "--style", default=None,
+                        help="built-in style name (see 'stylert styles'), or a .onnx / .pth model file "
+                             "(default: the first built-in style)")
+    parser.add_argument("--strength", type=unit_float, default=1.0,
+                        help="blend with the original: 1 = fully stylised, 0 = unchanged")
+    parser.add_argument("--preserve-color", action="store_true",
+                        help="keep the original colours, take only the stylised luminance")
+
+
+def add_backend_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("inference backend")
+    group.add_argument("--backend", choices=BACKEND_NAMES, default="auto",
+                       help="auto picks the fastest available; onnxruntime runs everywhere; torch needs a .pth")
+    group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                       help="where the backend runs")
+    group.add_argument("--threads", type=positive_int, default=None,
+                       help="CPU threads for inference (default: all cores)")
+    group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
+
+
+def stylizer_from_args(args: argparse.Namespace):
+    from stylert.runtime.stylizer import Stylizer
+
+    return Stylizer(args.style, args.backend, device=args.device, threads=args.threads, batch_size=args.batch,
+                    strength=args.strength, preserve_color=args.preserve_color)

@@ -1,0 +1,41 @@
+"""Exceptions raised by the library; only the CLI turns them into one stderr line."""
+
+
+class StylertError(Exception):
+    """Base class: a problem the user can fix, reported as one line."""
+
+
+class StyleNotFound(StylertError):
+    """A --style that is neither a built-in name nor an existing model file."""
+
+
+class UnknownCheckpoint(StylertError):
+    """A checkpoint whose keys match no supported architecture."""
+
+
+class BadModelFile(StylertError):
+    """A model file that is truncated, corrupt or of the wrong kind."""
+
+
+class UnreadableImage(StylertError):
+    """An image file that is missing, unreadable or not an image."""
+
+
+class UnreadableVideo(StylertError):
+    """A video file that is missing, unreadable or has no video stream."""
+
+
+class NoInputs(StylertError):
+    """Inputs that expand to no usable file."""
+
+
+class MissingDependency(StylertError):
+    """An optional package that the requested feature needs is not installed."""
+
+
+class BackendUnavailable(StylertError):
+    """A backend that cannot run on this machine (no GPU, no driver, ...)."""
+
+
+class EngineMismatch(StylertError):
+    """A TensorRT engine built for another GPU, TensorRT version or model."""

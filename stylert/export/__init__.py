@@ -1,0 +1,1 @@
+"""Export steps: torch -> ONNX, ONNX graph passes, ONNX -> TensorRT engine."""

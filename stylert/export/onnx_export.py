@@ -1,0 +1,113 @@
+"""PyTorch network -> ONNX with dynamic batch/height/width and the stylert IO convention."""
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stylert import __version__
+from stylert._lazy import require
+from stylert.atomic_files import atomic_output
+from stylert.model_info import ModelInfo
+from stylert.models.checkpoint import LoadedModel
+
+OPSET = 18
+INPUT_NAME, OUTPUT_NAME = "input", "output"
+
+
+def convention_module(model: LoadedModel):  # -> torch.nn.Module
+    """Wrap the network so it takes and returns RGB 0..255, clamped, whatever its native range."""
+    torch = require("torch", "export")
+    in_scale, in_shift, out_scale, out_shift = model.native_range
+
+    class RGB255(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = model.module
+
+        def forward(self, x):
+            if (in_scale, in_shift) != (1.0, 0.0):
+                x = x * in_scale + in_shift
+            y = self.net(x)
+            if (out_scale, out_shift) != (1.0, 0.0):
+                y = y * out_scale + out_shift
+            return y.clamp(0.0, 255.0)
+
+    return RGB255().eval()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    info: ModelInfo
+    parity: tuple[tuple[tuple[int, ...], float], ...]  # (input shape, max abs diff on 0..255)
+
+
+def _rename_output_dims(model_proto) -> None:
+    """Output spatial dims equal the input's (inputs are padded to the multiple), so say so."""
+    names = [d.dim_param or d.dim_value for d in model_proto.graph.input[0].type.tensor_type.shape.dim]
+    for dim, name in zip(model_proto.graph.output[0].type.tensor_type.shape.dim, names):
+        dim.Clear()
+        if isinstance(name, str):
+            dim.dim_param = name
+        else:
+            dim.dim_value = name
+
+
+def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
+    """Trace the wrapped network with the dynamo exporter and return the ModelProto."""
+    torch = require("torch", "export")
+    module = convention_module(model)
+    example = torch.rand(1, 3, example_size, example_size) * 255
+    dims = {0: torch.export.Dim("batch", max=256), 2: torch.export.Dim("height", max=8192),
+            3: torch.export.Dim("width", max=8192)}
+    quiet = io.StringIO()
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), torch.inference_mode(False):
+        warnings.simplefilter("ignore")
+        program = torch.onnx.export(module, (example,), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                                    opset_version=OPSET, dynamo=True, dynamic_shapes=(dims,), verbose=False)
+    proto = program.model_proto
+    _rename_output_dims(proto)
+    return proto
+
+
+def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.ndarray] | None = None) -> ExportResult:
+    """Export ``model`` to ``out`` (written atomically) and check it against PyTorch.
+
+    ``parity_images``: RGB float32 NCHW arrays in 0..255 run through both PyTorch and
+    ONNX Runtime; their max abs differences are returned.
+    """
+    onnx = require("onnx", "export")
+    proto = to_onnx_proto(model)
+    info = ModelInfo(model.architecture, model.variant, model.style, model.size_multiple)
+    meta = info.to_metadata() | {"stylert.version": __version__, "stylert.source": model.source.name}
+    del proto.metadata_props[:]
+    for key, value in meta.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    proto.producer_name, proto.doc_string = "stylert", f"{model.style} ({model.architecture}, {model.variant})"
+    onnx.checker.check_model(proto, full_check=True)
+    with atomic_output(out) as tmp:
+        onnx.save(proto, tmp)
+        parity = tuple(parity_against_torch(model, tmp, parity_images or []))
+    return ExportResult(Path(out), info, parity)
+
+
+def parity_against_torch(model: LoadedModel, onnx_path: str | Path, batches: list[np.ndarray]):
+    """Yield (shape, max abs diff) of ONNX Runtime vs PyTorch for each NCHW batch."""
+    torch = require("torch", "export")
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    module = convention_module(model)
+    for batch in batches:
+        with torch.inference_mode():
+            expected = module(torch.from_numpy(batch)).numpy()
+        got = session.run(None, {INPUT_NAME: batch})[0]
+        yield batch.shape, float(np.abs(got - expected).max())

@@ -1,0 +1,1 @@
+"""PyTorch networks and checkpoint loading. Importing this package needs torch."""

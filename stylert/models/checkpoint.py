@@ -1,0 +1,147 @@
+"""Load PyTorch checkpoints and detect their architecture from the state-dict keys.
+
+Supported layouts:
+- pytorch/examples fast_neural_style ``TransformerNet`` state dicts (any widths,
+  any number of residual blocks; legacy InstanceNorm running stats are dropped);
+- junyanz/pytorch-CycleGAN-and-pix2pix ``ResnetGenerator`` (``latest_net_G.pth``);
+- stylert's own training checkpoints (``{"stylert": 1, "state_dict": ..., ...}``).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stylert._lazy import require
+from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint
+
+TRANSFORMER_NET = "transformer_net"
+CYCLEGAN_RESNET = "cyclegan_resnet"
+
+# Affine map from the stylert convention (RGB 0..255) to each network's input
+# range, and from its output range back: x_net = x * in_scale + in_shift.
+NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
+    TRANSFORMER_NET: (1.0, 0.0, 1.0, 0.0),
+    CYCLEGAN_RESNET: (1.0 / 127.5, -1.0, 127.5, 127.5),
+}
+
+_LEGACY_NORM_STATS = re.compile(r"(running_mean|running_var|num_batches_tracked)$")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A network in eval mode plus what export and the runtime need to know about it."""
+
+    module: Any  # torch.nn.Module
+    architecture: str
+    variant: str
+    style: str
+    size_multiple: int
+    source: Path
+
+    @property
+    def native_range(self) -> tuple[float, float, float, float]:
+        return NATIVE_RANGES[self.architecture]
+
+
+def _style_name(path: Path, stored: str | None) -> str:
+    if stored:
+        return stored
+    if re.fullmatch(r"(latest|\d+)_net_G(_[AB])?", path.stem):
+        return path.resolve().parent.name  # checkpoints/<experiment>/latest_net_G.pth
+    return path.stem
+
+
+def _read(path: Path) -> Any:
+    torch = require("torch", "loading a .pth checkpoint")
+    if not path.is_file():
+        raise StyleNotFound(f"checkpoint not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a bad file
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {first}") from None
+
+
+def _clean(state: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in state.items():
+        key = key.removeprefix("module.")  # saved from nn.DataParallel
+        if not _LEGACY_NORM_STATS.search(key):  # neither net has BatchNorm; old InstanceNorm kept these
+            out[key] = value
+    return out
+
+
+def _count(keys: set[str], pattern: str) -> int:
+    rx = re.compile(pattern)
+    return sum(1 for k in keys if rx.fullmatch(k))
+
+
+def build_transformer_net(state: dict[str, Any]) -> Any:
+    from stylert.models.transformer_net import TransformerNet, TransformerNetConfig
+
+    channels = tuple(int(state[f"conv{i}.conv2d.weight"].shape[0]) for i in (1, 2, 3))
+    blocks = _count(set(state), r"res\d+\.conv1\.conv2d\.weight")
+    return TransformerNet(TransformerNetConfig(channels=channels, residual_blocks=blocks))  # type: ignore[arg-type]
+
+
+def build_resnet_generator(state: dict[str, Any]) -> Any:
+    from stylert.models.cyclegan import ResnetGenerator, ResnetGeneratorConfig
+
+    first = state["model.1.weight"]
+    keys = set(state)
+    blocks = _count(keys, r"model\.\d+\.conv_block\.1\.weight")
+    dropout = any(k.endswith("conv_block.6.weight") for k in keys)
+    last = state[f"model.{10 + blocks + 7}.weight"] if f"model.{10 + blocks + 7}.weight" in state else None
+    out_ch = int(last.shape[0]) if last is not None else 3
+    cfg = ResnetGeneratorConfig(ngf=int(first.shape[0]), blocks=blocks, dropout=dropout,
+                                in_channels=int(first.shape[1]), out_channels=out_ch)
+    return ResnetGenerator(cfg)
+
+
+def detect_architecture(state: dict[str, Any]) -> str:
+    if "conv1.conv2d.weight" in state and "deconv3.conv2d.weight" in state:
+        return TRANSFORMER_NET
+    w = state.get("model.1.weight")
+    if w is not None and getattr(w, "ndim", 0) == 4 and tuple(w.shape[2:]) == (7, 7):
+        return CYCLEGAN_RESNET
+    sample = ", ".join(sorted(state)[:4]) or "no keys"
+    raise UnknownCheckpoint(
+        "unknown checkpoint architecture: expected a fast_neural_style TransformerNet "
+        "(keys like 'conv1.conv2d.weight', 'res1.conv1.conv2d.weight') or a CycleGAN ResnetGenerator "
+        f"(keys like 'model.1.weight', 'model.10.conv_block.1.weight'); found {sample}"
+    )
+
+
+_BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resnet_generator}
+
+
+def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) -> LoadedModel:
+    """Build the network a state dict describes and load it (strict)."""
+    state = _clean(state)
+    arch = detect_architecture(state)
+    module = _BUILDERS[arch](state)
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        detail = " ".join(str(exc).split())[:300]
+        raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
+    module.eval()
+    variant = module.config.variant if arch == TRANSFORMER_NET else f"ngf{module.config.ngf}_{module.config.blocks}blocks"
+    return LoadedModel(module, arch, variant, style, module.size_multiple, source)
+
+
+def load_checkpoint(path: str | Path) -> LoadedModel:
+    """Load any supported checkpoint file into an eval-mode network."""
+    path = Path(path)
+    obj = _read(path)
+    stored_style = None
+    if isinstance(obj, dict) and obj.get("stylert") and "state_dict" in obj:
+        stored_style = obj.get("style")
+        obj = obj["state_dict"]
+    elif isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
+        raise UnknownCheckpoint(f"{path} does not hold a state dict (found {type(obj).__name__})")
+    return model_from_state_dict(obj, style=_style_name(path, stored_style), source=path)

@@ -1,0 +1,1 @@
+"""Inference runtime: backends, the Stylizer facade, image/video/webcam I/O."""

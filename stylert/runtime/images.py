@@ -1,0 +1,85 @@
+"""Image files: find them, read them, write them atomically."""
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from stylert.atomic_files import atomic_output
+from stylert.errors import NoInputs, UnreadableImage
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class InputImage:
+    path: Path
+    relative: Path  # where it sits under the folder or glob root it came from
+
+
+def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputImage]:
+    """Expand files, folders and glob patterns into image files (sorted, de-duplicated).
+
+    A named file is kept whatever its suffix (so a bad file is reported, not skipped);
+    folders and globs contribute files with image suffixes only.
+    """
+    found: dict[Path, InputImage] = {}
+    for item in inputs:
+        path = Path(item).expanduser()
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            for p in sorted(path.glob(pattern)):
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+                    found.setdefault(p.resolve(), InputImage(p, p.relative_to(path)))
+        elif path.is_file():
+            found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
+        elif glob.has_magic(item):
+            for match in sorted(glob.glob(item, recursive=recursive)):
+                p = Path(match)
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+                    found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
+        else:
+            raise NoInputs(f"input not found: {item}")
+    if not found:
+        raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(IMAGE_SUFFIXES)})")
+    return list(found.values())
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """uint8 BGR HxWx3 (grey and alpha images are converted)."""
+    path = Path(path)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise UnreadableImage(f"cannot read {path}: {exc.strerror}") from None
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise UnreadableImage(f"{path} is not a readable image (corrupt or unsupported format)")
+    return image
+
+
+def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> None:
+    """Encode by the suffix of ``path`` and write atomically."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise UnreadableImage(f"cannot write {path}: unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
+    ok, encoded = cv2.imencode(suffix, image, params)
+    if not ok:
+        raise UnreadableImage(f"could not encode {path}")
+    with atomic_output(path) as tmp:
+        encoded.tofile(tmp)
+
+
+def fit_max_size(image: np.ndarray, max_size: int | None) -> np.ndarray:
+    """Downscale so the long side is at most ``max_size`` (area interpolation); never upscale."""
+    h, w = image.shape[:2]
+    if not max_size or max(h, w) <= max_size:
+        return image
+    scale = max_size / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,62 @@
+"""Turn ``--style NAME|PATH`` into a model file the chosen backend can load.
+
+Dispatch is by suffix: ``.onnx`` -> onnxruntime, ``.pth``/``.pt`` -> torch (or exported
+to a cached ONNX for onnxruntime), built-in names -> the packaged ONNX.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from stylert.cache import cache_dir, file_sha256
+from stylert.errors import BackendUnavailable, StyleNotFound
+from stylert.runtime.backends import backend_class
+from stylert.styles import builtin_styles
+
+MODEL_SUFFIXES = (".onnx", ".pth", ".pt")
+
+
+def resolve_style(style: str) -> Path:
+    """A built-in style name or an existing model file -> its path."""
+    builtins = builtin_styles()
+    if style in builtins:
+        return builtins[style]
+    path = Path(style).expanduser()
+    if path.suffix.lower() in MODEL_SUFFIXES:
+        if not path.is_file():
+            raise StyleNotFound(f"model file not found: {path}")
+        return path
+    names = ", ".join(builtins) or "none installed"
+    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a .onnx/.pth file")
+
+
+def exported_onnx(checkpoint: Path) -> Path:
+    """Export a checkpoint once to the cache (keyed by its content) and return the ONNX path."""
+    target = cache_dir("onnx") / f"{checkpoint.stem}-{file_sha256(checkpoint)[:16]}.onnx"
+    if not target.is_file():
+        from stylert.export.onnx_export import export_onnx
+        from stylert.models.checkpoint import load_checkpoint
+
+        export_onnx(load_checkpoint(checkpoint), target)
+    return target
+
+
+def choose_backend(model: Path, requested: str) -> str:
+    if requested != "auto":
+        return requested
+    return "onnxruntime"
+
+
+def model_for_backend(model: Path, backend: str) -> Path:
+    """The file ``backend`` should open for ``model`` (converting or finding a sibling if needed)."""
+    suffixes = backend_class(backend).suffixes
+    if model.suffix.lower() in suffixes:
+        return model
+    if backend == "onnxruntime" and model.suffix.lower() in (".pth", ".pt"):
+        return exported_onnx(model)
+    sibling = next((model.with_suffix(s) for s in suffixes if model.with_suffix(s).is_file()), None)
+    if sibling is not None:
+        return sibling
+    raise BackendUnavailable(
+        f"the {backend} backend loads {'/'.join(suffixes)} files, not {model.name}; "
+        "use --backend onnxruntime or pass the PyTorch checkpoint"
+    )

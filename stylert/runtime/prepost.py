@@ -1,0 +1,62 @@
+"""Frame <-> tensor conversion on the CPU.
+
+These are the reference definitions the CUDA pre/post kernels implement too:
+- pad: reflect-101 indexing (edge pixel not repeated) on the bottom/right up to the
+  model's size multiple; indices fold back and forth for pads larger than the frame;
+- pre: uint8 BGR HWC -> float32 RGB NCHW in 0..255;
+- post: crop, optional colour preservation (add the luminance change to every
+  channel of the original, so its chroma is kept), strength blend
+  ``orig + s * (styl - orig)``, round half to even, clamp to 0..255, RGB -> BGR.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+# ITU-R BT.601 luma weights for R, G, B.
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+def reflect_indices(size: int, padded: int) -> np.ndarray:
+    """Source index for each of ``padded`` positions of an axis of length ``size`` (reflect-101)."""
+    idx = np.arange(padded)
+    if size == 1:
+        return np.zeros(padded, dtype=np.intp)
+    period = 2 * (size - 1)
+    idx = idx % period
+    return np.where(idx >= size, period - idx, idx).astype(np.intp)
+
+
+def padded_size(size: int, multiple: int) -> int:
+    return -(-size // multiple) * multiple
+
+
+def frames_to_batch(frames: Sequence[np.ndarray], multiple: int) -> np.ndarray:
+    """Same-size uint8 BGR HxWx3 frames -> float32 RGB NCHW, reflect-padded to ``multiple``."""
+    h, w = frames[0].shape[:2]
+    rows = reflect_indices(h, padded_size(h, multiple))
+    cols = reflect_indices(w, padded_size(w, multiple))
+    stack = np.stack(frames)[:, rows][:, :, cols]  # N,H',W',3 BGR
+    return np.ascontiguousarray(stack[..., ::-1].transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def batch_to_frames(
+    batch: np.ndarray,
+    originals: Sequence[np.ndarray],
+    *,
+    strength: float = 1.0,
+    preserve_color: bool = False,
+) -> list[np.ndarray]:
+    """float RGB NCHW (0..255, possibly padded) -> uint8 BGR frames the size of ``originals``."""
+    h, w = originals[0].shape[:2]
+    styl = batch[:, :, :h, :w].transpose(0, 2, 3, 1).astype(np.float32, copy=False)  # N,H,W,RGB
+    if preserve_color or strength != 1.0:
+        orig = np.stack(originals)[..., ::-1].astype(np.float32)
+        if preserve_color:
+            delta = (styl @ LUMA) - (orig @ LUMA)
+            styl = orig + delta[..., None]
+        if strength != 1.0:
+            styl = orig + np.float32(strength) * (styl - orig)
+    out = np.clip(np.rint(styl), 0, 255).astype(np.uint8)[..., ::-1]
+    return [np.ascontiguousarray(f) for f in out]

@@ -1,0 +1,18 @@
+"""Built-in styles shipped as package data: ``<name>.onnx`` (inference), ``<name>.pth``
+(the same weights, for the torch backend and fine-tuning) and ``<name>.json`` (provenance)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+STYLES_DIR = Path(__file__).resolve().parent
+
+
+def builtin_styles() -> dict[str, Path]:
+    """Built-in style name -> its ONNX file, sorted by name."""
+    return {p.stem: p for p in sorted(STYLES_DIR.glob("*.onnx"))}
+
+
+def provenance(name: str) -> dict:
+    path = STYLES_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}

@@ -1,0 +1,86 @@
+import subprocess
+import sys
+
+import numpy as np
+
+from stylert.cli import main
+from stylert.runtime.images import read_image, write_image
+
+
+def _folder(tmp_path, photo):
+    src = tmp_path / "in"
+    write_image(src / "one.png", photo[:40, :52])
+    write_image(src / "two.jpg", photo[:57, :61])
+    (src / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    return src
+
+
+def test_folder_with_one_corrupt_file(tmp_path, photo, lite_onnx, capsys):
+    src = _folder(tmp_path, photo)
+    before = {p.name: p.read_bytes() for p in src.iterdir()}
+    code = main(["stylize", str(src), "-o", str(tmp_path / "out"), "--style", str(lite_onnx), "--batch", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "broken.png" in err and "2 written" in err and "1 failed" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.png", "two.jpg"]
+    assert read_image(tmp_path / "out" / "one.png").shape == (40, 52, 3)
+    assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs untouched
+
+
+def test_single_file_output_format_from_extension_and_max_size(tmp_path, photo, lite_onnx):
+    write_image(tmp_path / "cat.jpg", photo)
+    out = tmp_path / "cat_styled.png"
+    assert main(["stylize", str(tmp_path / "cat.jpg"), "-o", str(out), "-s", str(lite_onnx), "--max-size", "64"]) == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    assert max(read_image(out).shape[:2]) == 64
+
+
+def test_never_overwrites_an_input(tmp_path, photo, lite_onnx, capsys):
+    src = tmp_path / "same"
+    write_image(src / "a.png", photo[:32, :32])
+    original = (src / "a.png").read_bytes()
+    assert main(["stylize", str(src), "-o", str(src), "-s", str(lite_onnx)]) == 1
+    assert "refusing to overwrite input" in capsys.readouterr().err
+    assert (src / "a.png").read_bytes() == original
+
+
+def test_strength_and_preserve_color_flags_change_output(tmp_path, photo, lite_onnx):
+    write_image(tmp_path / "a.png", photo[:48, :48])
+    outs = {}
+    for name, extra in {"full": [], "half": ["--strength", "0.5"], "color": ["--preserve-color"]}.items():
+        main(["stylize", str(tmp_path / "a.png"), "-o", str(tmp_path / f"{name}.png"), "-s", str(lite_onnx), *extra])
+        outs[name] = read_image(tmp_path / f"{name}.png").astype(int)
+    orig = photo[:48, :48].astype(int)
+    assert np.abs(outs["half"] - orig).mean() < np.abs(outs["full"] - orig).mean()
+    assert np.abs(outs["color"] - outs["full"]).mean() > 1
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "stylert", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_bad_inputs_give_one_line_and_no_traceback(tmp_path, lite_onnx):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "fake.onnx").write_bytes(b"not onnx at all")
+    cases = [
+        ["stylize", str(tmp_path / "missing.jpg"), "-o", str(tmp_path / "o"), "-s", str(lite_onnx)],
+        ["stylize", str(tmp_path / "empty"), "-o", str(tmp_path / "o"), "-s", str(lite_onnx)],
+        ["stylize", str(tmp_path / "empty"), "-o", str(tmp_path / "o"), "-s", "no-such-style"],
+        ["export", str(tmp_path / "missing.pth"), "-o", str(tmp_path / "m.onnx")],
+    ]
+    (tmp_path / "x.png").write_bytes(b"junk")
+    cases.append(["stylize", str(tmp_path / "x.png"), "-o", str(tmp_path / "o.png"), "-s", str(tmp_path / "fake.onnx")])
+    for args in cases:
+        r = _cli(*args)
+        assert r.returncode != 0, args
+        assert "Traceback" not in r.stderr, r.stderr
+        lines = [line for line in r.stderr.splitlines() if line.startswith("stylert: error")]
+        assert len(lines) == 1, r.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "o.png").exists()
+
+
+def test_help_lists_commands_with_examples():
+    r = _cli("--help")
+    assert r.returncode == 0 and "stylize" in r.stdout and "export" in r.stdout and "examples" in r.stdout
+    r = _cli("stylize", "--help")
+    assert "--max-size" in r.stdout and "examples:" in r.stdout

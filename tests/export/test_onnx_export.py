@@ -1,0 +1,59 @@
+import numpy as np
+import onnx
+import pytest
+
+from stylert.export.onnx_export import export_onnx
+from stylert.export.parity import parity_batches
+from stylert.models.checkpoint import load_checkpoint
+
+SIZES = ((64, 64), (50, 70))  # the second is not a multiple of 4 until padded
+
+
+@pytest.fixture(scope="module", params=["transformer", "cyclegan"])
+def exported(request, tmp_path_factory):
+    pth = request.getfixturevalue("lite_pth" if request.param == "transformer" else "small_cyclegan_pth")
+    model = load_checkpoint(pth)
+    out = tmp_path_factory.mktemp("exp") / f"{request.param}.onnx"
+    batches = parity_batches(None, SIZES, model.size_multiple)
+    batches += [np.concatenate([b] * 3) for b in batches]  # batch of 3
+    return model, export_onnx(model, out, parity_images=batches)
+
+
+def test_parity_batch_1_and_3_two_sizes(exported):
+    model, result = exported
+    shapes = [shape for shape, _ in result.parity]
+    assert {s[0] for s in shapes} == {1, 3} and {s[2:] for s in shapes} == {(64, 64), (52, 72)}
+    for shape, diff in result.parity:
+        assert diff <= 0.5, (shape, diff)
+
+
+def test_graph_is_dynamic_checked_and_carries_metadata(exported):
+    model, result = exported
+    proto = onnx.load(result.path)
+    onnx.checker.check_model(proto)
+    dims = [d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim]
+    assert dims[0] and dims[2] and dims[3] and proto.graph.input[0].type.tensor_type.shape.dim[1].dim_value == 3
+    meta = {p.key: p.value for p in proto.metadata_props}
+    assert meta["stylert.architecture"] == model.architecture
+    assert meta["stylert.io"] == "rgb_nchw_float32_0_255"
+    assert meta["stylert.size_multiple"] == "4"
+    assert meta["stylert.style"] == model.style
+
+
+def test_reflection_padding_stays_reflection(exported):
+    _, result = exported
+    pads = [n for n in onnx.load(result.path).graph.node if n.op_type == "Pad"]
+    assert pads, "the networks pad with reflection; the graph must too"
+    modes = {a.s.decode() for n in pads for a in n.attribute if a.name == "mode"}
+    assert modes == {"reflect"}
+
+
+def test_output_is_not_trivial(exported):
+    """Parity means little if the output were a constant clamp; check it varies with the input."""
+    import onnxruntime as ort
+
+    _, result = exported
+    session = ort.InferenceSession(str(result.path))
+    batch = parity_batches(None, ((64, 64),), 4)[0]
+    out = session.run(None, {"input": batch})[0]
+    assert out.std() > 1.0 and 0 <= out.min() and out.max() <= 255

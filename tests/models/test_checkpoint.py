@@ -1,0 +1,82 @@
+import pytest
+import torch
+
+from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint
+from stylert.models.checkpoint import CYCLEGAN_RESNET, TRANSFORMER_NET, load_checkpoint
+from stylert.models.cyclegan import ResnetGeneratorConfig
+from stylert.models.transformer_net import LITE, STANDARD
+from tests.checkpoints import cyclegan_state, save, transformer_state, with_legacy_norm_stats
+
+UPSTREAM_TRANSFORMER_KEYS = ["conv1.conv2d.weight", "in1.weight", "in1.bias", "res1.conv1.conv2d.weight",
+                             "res5.in2.bias", "deconv1.conv2d.weight", "in5.weight", "deconv3.conv2d.bias"]
+
+
+def _run(model, h=36, w=44):
+    with torch.no_grad():
+        return model.module(torch.rand(1, 3, h, w) * 255)
+
+
+def test_transformer_net_has_upstream_key_layout_and_size():
+    state = transformer_state(STANDARD)
+    assert all(k in state for k in UPSTREAM_TRANSFORMER_KEYS)
+    assert sum(v.numel() for v in state.values()) == 1_679_235  # as pytorch/examples' TransformerNet
+
+
+@pytest.mark.parametrize("config,variant", [(STANDARD, "standard"), (LITE, "lite")])
+@pytest.mark.parametrize("legacy", [False, True])
+def test_transformer_checkpoint_loads_and_runs(tmp_path, config, variant, legacy):
+    state = transformer_state(config)
+    if legacy:
+        norms = [f"in{i}" for i in range(1, 6)] + [f"res{b}.in{i}" for b in range(1, 6) for i in (1, 2)]
+        state = with_legacy_norm_stats(state, [n for n in norms if f"{n}.weight" in state])
+        assert "in1.running_mean" in state
+    model = load_checkpoint(save(state, tmp_path / "candy.pth"))
+    assert (model.architecture, model.variant, model.style) == (TRANSFORMER_NET, variant, "candy")
+    assert _run(model).shape == (1, 3, 36, 44)
+
+
+@pytest.mark.parametrize("blocks,dropout", [(9, False), (6, False), (9, True)])
+@pytest.mark.parametrize("legacy", [False, True])
+def test_cyclegan_generator_loads_with_inferred_width_and_blocks(tmp_path, blocks, dropout, legacy):
+    state = cyclegan_state(ResnetGeneratorConfig(ngf=64, blocks=blocks, dropout=dropout))
+    final = 10 + blocks + 7
+    assert f"model.{final}.weight" in state and "model.10.conv_block.1.weight" in state
+    assert ("model.10.conv_block.6.weight" in state) == dropout
+    if legacy:  # InstanceNorm layers (no affine) saved running stats in old PyTorch versions
+        state = with_legacy_norm_stats(state, ["model.2", "model.5", "model.10.conv_block.2"])
+    folder = tmp_path / "horse2zebra"
+    folder.mkdir()
+    model = load_checkpoint(save(state, folder / "latest_net_G.pth"))
+    assert model.architecture == CYCLEGAN_RESNET
+    assert model.module.config == ResnetGeneratorConfig(ngf=64, blocks=blocks, dropout=dropout)
+    assert model.style == "horse2zebra"
+    out = _run(model, 32, 32)
+    assert out.shape == (1, 3, 32, 32) and out.abs().max() <= 1.0
+
+
+def test_unknown_architecture_names_what_was_expected(tmp_path):
+    path = save({"fc.weight": torch.zeros(2, 2)}, tmp_path / "resnet.pth")
+    with pytest.raises(UnknownCheckpoint, match="conv1.conv2d.weight.*model.1.weight"):
+        load_checkpoint(path)
+
+
+def test_wrong_shapes_are_reported(tmp_path):
+    state = transformer_state(LITE)
+    state["res1.conv1.conv2d.weight"] = torch.zeros(64, 64, 5, 5)
+    with pytest.raises(UnknownCheckpoint, match="do not fit"):
+        load_checkpoint(save(state, tmp_path / "bad.pth"))
+
+
+def test_truncated_and_missing_files(tmp_path):
+    good = save(transformer_state(LITE), tmp_path / "good.pth")
+    truncated = tmp_path / "truncated.pth"
+    truncated.write_bytes(good.read_bytes()[:5000])
+    with pytest.raises(BadModelFile, match="truncated or corrupt"):
+        load_checkpoint(truncated)
+    with pytest.raises(StyleNotFound):
+        load_checkpoint(tmp_path / "absent.pth")
+
+
+def test_stylert_training_checkpoint_keeps_its_style_name(tmp_path):
+    path = save({"stylert": 1, "style": "ink", "state_dict": transformer_state(LITE), "step": 3}, tmp_path / "x.pth")
+    assert load_checkpoint(path).style == "ink"

@@ -1,0 +1,50 @@
+import numpy as np
+import pytest
+
+from stylert import Stylizer
+from stylert.errors import BackendUnavailable, BadModelFile, StyleNotFound
+
+
+def test_odd_size_keeps_shape_and_matches_torch(lite_onnx, lite_pth, photo):
+    frame = np.ascontiguousarray(photo[:97, :131])
+    with Stylizer(str(lite_onnx), "onnxruntime") as ort_s, Stylizer(str(lite_pth), "torch") as torch_s:
+        a, b = ort_s(frame), torch_s(frame)
+    assert a.shape == frame.shape == b.shape and a.dtype == np.uint8
+    assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+    assert np.abs(a.astype(int) - frame.astype(int)).mean() > 5  # it did stylise
+
+
+def test_list_of_mixed_sizes_keeps_order_and_batching_changes_nothing(lite_onnx, photo):
+    frames = [photo[:64, :80], photo[10:74, 20:100], photo[:33, :47], photo[5:69, :80]]
+    frames = [np.ascontiguousarray(f) for f in frames]
+    with Stylizer(str(lite_onnx), batch_size=3) as batched, Stylizer(str(lite_onnx), batch_size=1) as single:
+        out = batched(frames)
+        one_by_one = [single(f) for f in frames]
+    assert [o.shape for o in out] == [f.shape for f in frames]
+    for x, y in zip(out, one_by_one):
+        assert np.abs(x.astype(int) - y.astype(int)).max() <= 1
+
+
+def test_pth_is_exported_once_for_onnxruntime(lite_pth, photo, tmp_path, monkeypatch):
+    monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path))
+    with Stylizer(str(lite_pth), "onnxruntime") as s:
+        assert s(photo[:32, :32]).shape == (32, 32, 3)
+    assert len(list((tmp_path / "onnx").glob("*.onnx"))) == 1
+
+
+def test_metadata_reaches_the_stylizer(lite_onnx):
+    with Stylizer(str(lite_onnx), threads=1) as s:
+        assert (s.info.architecture, s.info.variant, s.info.size_multiple) == ("transformer_net", "lite", 4)
+
+
+def test_bad_styles(tmp_path, lite_onnx):
+    with pytest.raises(StyleNotFound, match="unknown style"):
+        Stylizer("no-such-style")
+    with pytest.raises(StyleNotFound, match="not found"):
+        Stylizer(str(tmp_path / "missing.onnx"))
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(lite_onnx.read_bytes()[:2000])
+    with pytest.raises(BadModelFile, match="not a loadable ONNX"):
+        Stylizer(str(broken))
+    with pytest.raises(BackendUnavailable, match="torch backend loads"):
+        Stylizer(str(lite_onnx), "torch")
