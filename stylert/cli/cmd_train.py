@@ -1,0 +1,100 @@
+"""``stylert train``: perceptual and adversarial training of a TransformerNet style."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from stylert.cli.common import add_command, positive_int
+
+
+def register(sub) -> None:
+    p = add_command(
+        sub, "train",
+        "Train a style network. Perceptual mode (default): content + Gram style + total-variation losses. "
+        "--adversarial adds the founding GAN recipe: a PatchGAN discriminator trained with binary "
+        "cross-entropy, generator loss = adversarial + MSE (+ perceptual terms), Adam lr 2e-4, beta1 0.5. "
+        "Features: --features random (default) uses fixed seeded random filters and needs no download; "
+        "their Gram statistics capture texture and colour well but carry no learned semantics, so content "
+        "is kept less faithfully than with VGG. --features vgg16|vgg19 --vgg-weights FILE uses a local "
+        "torchvision weights file (never downloaded).",
+        "  stylert train --style-image mosaic.png --content photos/ -o mosaic.pth --steps 2000\n"
+        "  stylert train --style-image van_gogh/ --content photos/ -o vg.pth --adversarial\n"
+        "  stylert train --paired targets/ --content photos/ -o p2p.pth --adversarial --image-size 128\n"
+        "  stylert train --style-image s.jpg --content coco/ -o s.pth --features vgg16 "
+        "--vgg-weights vgg16-397923af.pth --model standard\n"
+        "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000")
+    p.add_argument("--content", required=True, help="folder (searched recursively) or file of content photos")
+    p.add_argument("-o", "--output", required=True, help="checkpoint to write (.pth); samples go to OUTPUT_samples/")
+    data = p.add_argument_group("what to learn")
+    data.add_argument("--style-image", help="style image, or a folder of them (their Gram matrices are averaged; "
+                                            "in --adversarial mode they are the 'real' set)")
+    data.add_argument("--paired", dest="paired_targets", metavar="TARGET_DIR",
+                      help="pix2pix-like mode: targets named like the content files")
+    data.add_argument("--adversarial", action="store_true", help="add the PatchGAN discriminator (founding recipe)")
+    data.add_argument("--name", dest="style_name", help="style name stored in the checkpoint (default: output stem)")
+    net = p.add_argument_group("networks")
+    net.add_argument("--model", choices=("lite", "standard"), default="lite",
+                     help="generator: lite (real-time on CPU) or standard fast_neural_style TransformerNet")
+    net.add_argument("--features", choices=("random", "vgg16", "vgg19"), default="random",
+                     help="feature network for content/style losses")
+    net.add_argument("--vgg-weights", help="local torchvision-format VGG weights file (for --features vgg16/vgg19)")
+    opt = p.add_argument_group("optimisation")
+    length = opt.add_mutually_exclusive_group()
+    length.add_argument("--steps", type=positive_int, default=1000, help="total optimisation steps")
+    length.add_argument("--epochs", type=positive_int, help="passes over the content set (sets --steps)")
+    opt.add_argument("--batch-size", type=positive_int, default=4, help="images per step")
+    opt.add_argument("--image-size", type=positive_int, default=256, help="square crop size in pixels")
+    opt.add_argument("--lr", type=float, help="Adam learning rate (default: 1e-3 perceptual, 2e-4 adversarial)")
+    opt.add_argument("--beta1", type=float, help="Adam beta1 (default: 0.9 perceptual, 0.5 adversarial)")
+    opt.add_argument("--content-weight", type=float, default=1.0, help="relative content (feature MSE) weight")
+    opt.add_argument("--style-weight", type=float, default=10.0, help="relative Gram-matrix style weight")
+    opt.add_argument("--style-layer-weights", type=lambda s: tuple(float(v) for v in s.split(",")), default=(),
+                     help="comma-separated weight per style layer, shallow to deep (default: all 1)")
+    opt.add_argument("--tv-weight", type=float, default=1.0, help="total-variation weight (smoothness)")
+    opt.add_argument("--adv-weight", type=float, default=0.1, help="adversarial loss weight (--adversarial)")
+    opt.add_argument("--mse-weight", type=float, default=1.0, help="pixel MSE weight to targets (--paired)")
+    run = p.add_argument_group("run")
+    run.add_argument("--sample-every", type=int, default=100, help="write a sample strip every N steps (0: never)")
+    run.add_argument("--checkpoint-every", type=int, default=200, help="save a checkpoint every N steps (0: end only)")
+    run.add_argument("--resume", help="continue from this training checkpoint (weights, optimisers, RNG, step)")
+    run.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
+    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
+    run.add_argument("--threads", type=positive_int, help="CPU threads for torch")
+    p.set_defaults(run=run_train)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stylert._lazy import require
+
+    torch = require("torch", "stylert train")
+    from stylert.train.config import TrainConfig
+    from stylert.train.trainer import Trainer
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
+    trainer = Trainer(TrainConfig(**fields))
+    if args.epochs:
+        per_epoch = -(-len(trainer.content) // args.batch_size)
+        trainer.config = TrainConfig(**(fields | {"steps": args.epochs * per_epoch}))
+    if args.resume:
+        trainer.resume(args.resume)
+    print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
+          f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
+          file=sys.stderr)
+    with tqdm(total=trainer.config.steps, initial=trainer.step, unit="step", file=sys.stderr) as bar:
+        def show(step: int, terms: dict[str, float]) -> None:
+            bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items()}, refresh=False)
+            bar.update(1)
+
+        try:
+            trainer.run(show)
+        except KeyboardInterrupt:
+            print(f"\ninterrupted at step {trainer.step}; saved {args.output} (continue with --resume)",
+                  file=sys.stderr)
+            return 130
+    print(f"saved {args.output} at step {trainer.step}; losses "
+          + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
+    return 0

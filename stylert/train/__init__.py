@@ -1,0 +1,1 @@
+"""Training: feature networks, losses, discriminator, data sampling, the trainer (needs torch)."""

@@ -1,0 +1,215 @@
+"""The trainer: perceptual (Johnson et al. 2016) and adversarial (PatchGAN + BCE + MSE) training
+of a TransformerNet generator, with samples, checkpoints and exact resume."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from stylert.atomic_files import atomic_output
+from stylert.errors import StylertError
+from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
+from stylert.train import losses
+from stylert.train.config import TrainConfig
+from stylert.train.data import ImageBank, PairBank, image_files
+from stylert.train.discriminator import PatchDiscriminator
+from stylert.train.features import DEFAULT_LAYERS, feature_network
+
+CHECKPOINT_FORMAT = 1
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig) -> None:
+        if not config.style_image and not config.paired_targets:
+            raise StylertError("give --style-image (perceptual or unpaired adversarial) or --paired TARGET_DIR")
+        if config.device == "cuda" and not torch.cuda.is_available():
+            raise StylertError("--device cuda: torch sees no CUDA GPU here; use --device cpu")
+        self.config = config
+        self.device = torch.device(config.device)
+        torch.manual_seed(config.seed)
+        self.rng = np.random.default_rng(config.seed)
+        self.content = ImageBank(image_files(config.content, "content"))
+        self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets")) \
+            if config.paired_targets else None
+        self.styles = ImageBank(image_files(config.style_image, "style image")) if config.style_image else None
+        self.features = feature_network(config.features, config.vgg_weights).to(self.device)
+        style_layers, self.content_layer = DEFAULT_LAYERS[self.features.arch]
+        weights = config.style_layer_weights or (1.0,) * len(style_layers)
+        if len(weights) != len(style_layers):
+            raise StylertError(f"--style-layer-weights needs {len(style_layers)} numbers for {config.features}")
+        self.layer_weights = dict(zip(style_layers, weights))
+        self.style_grams = self._style_grams() if self.styles else {}
+        self.generator = TransformerNet(LITE if config.model == "lite" else STANDARD).to(self.device)
+        _start_near_mid_grey(self.generator)
+        betas = (config.adam_beta1, 0.999)
+        self.g_opt = torch.optim.Adam(self.generator.parameters(), lr=config.learning_rate, betas=betas)
+        self.discriminator = self.d_opt = None
+        if config.adversarial:
+            self.discriminator = PatchDiscriminator(in_channels=6 if self.pairs else 3).to(self.device)
+            self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=config.learning_rate, betas=betas)
+        self.step = 0
+        self.last_losses: dict[str, float] = {}
+
+    @property
+    def style_name(self) -> str:
+        return self.config.style_name or Path(self.config.output).stem
+
+    def _style_grams(self) -> dict[str, torch.Tensor]:
+        """Mean Gram matrices over the style images, each seen whole at the training size's scale."""
+        grams: dict[str, list[torch.Tensor]] = {k: [] for k in self.layer_weights}
+        size = self.config.image_size
+        for path in self.styles.files:
+            bgr = cv2.imread(str(path))
+            if bgr is None:
+                raise StylertError(f"style image {path} is not readable")
+            scale = size * 1.5 / min(bgr.shape[:2])
+            rgb = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)[..., ::-1]
+            x = torch.from_numpy(rgb.transpose(2, 0, 1).astype(np.float32))[None].to(self.device)
+            with torch.no_grad():
+                feats = self.features(x)
+            for k in grams:
+                grams[k].append(losses.gram(feats[k]))
+        return {k: torch.cat(v).mean(0, keepdim=True) for k, v in grams.items()}
+
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        n, size = self.config.batch_size, self.config.image_size
+        if self.pairs:
+            x, y = self.pairs.sample(n, size, self.rng)
+            return x.to(self.device), y.to(self.device)
+        return self.content.sample(n, size, self.rng).to(self.device), None
+
+    def train_step(self) -> dict[str, float]:
+        cfg = self.config
+        x, target = self._batch()
+        out = self.generator(x)
+        terms: dict[str, torch.Tensor] = {}
+        if cfg.adversarial:
+            terms["d"] = self._discriminator_step(x, out.detach(), target)
+            fake = torch.cat([x, out], 1) if self.pairs else out
+            terms["adv"] = cfg.adv_weight * losses.adversarial(self.discriminator(fake), real=True)
+        if target is not None:
+            terms["mse"] = cfg.mse_weight * torch.nn.functional.mse_loss(out / 255, target / 255)
+        if self.styles or target is None:
+            feats_out = self.features(out)
+            with torch.no_grad():
+                feats_in = self.features(x)
+            key = "mse" if cfg.adversarial and target is None else "content"
+            terms[key] = cfg.content_weight * losses.content_loss(feats_out, feats_in, self.content_layer)
+            if self.styles and cfg.style_weight:
+                terms["style"] = cfg.style_weight * losses.style_loss(feats_out, self.style_grams, self.layer_weights)
+        if cfg.tv_weight:
+            terms["tv"] = cfg.tv_weight * losses.total_variation(out)
+        g_loss = sum(v for k, v in terms.items() if k != "d")
+        self.g_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.g_opt.step()
+        self.step += 1
+        self.last_losses = {k: float(v.detach()) for k, v in terms.items()} | {"total": float(g_loss.detach())}
+        return self.last_losses
+
+    def _discriminator_step(self, x, fake, target) -> torch.Tensor:
+        real = torch.cat([x, target], 1) if self.pairs else self.styles.sample(len(x), self.config.image_size,
+                                                                                self.rng).to(self.device)
+        fake_in = torch.cat([x, fake], 1) if self.pairs else fake
+        loss = 0.5 * (losses.adversarial(self.discriminator(real), True)
+                      + losses.adversarial(self.discriminator(fake_in), False))
+        self.d_opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.d_opt.step()
+        return loss.detach()
+
+    def run(self, on_step: Callable[[int, dict[str, float]], None] = lambda s, l: None) -> None:
+        """Train to ``config.steps``; write samples and checkpoints; on Ctrl-C save, then re-raise."""
+        cfg = self.config
+        self.generator.train()
+        try:
+            while self.step < cfg.steps:
+                terms = self.train_step()
+                on_step(self.step, terms)
+                if cfg.sample_every and self.step % cfg.sample_every == 0:
+                    self.write_sample()
+                if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
+                    self.save()
+        except KeyboardInterrupt:
+            self.save()
+            raise
+        self.save()
+
+    def write_sample(self) -> Path:
+        """content | stylised strip of a fixed set of crops, as JPEG under <output>_samples/."""
+        rng = np.random.default_rng(12345)
+        x = self.content.sample(min(4, len(self.content) * 2), self.config.image_size, rng).to(self.device)
+        self.generator.eval()
+        with torch.no_grad():
+            y = self.generator(x).clamp(0, 255)
+        self.generator.train()
+        strip = torch.cat([torch.cat(list(x), 2), torch.cat(list(y), 2)], 1)
+        img = strip.permute(1, 2, 0).cpu().numpy().round().astype(np.uint8)[..., ::-1]
+        path = Path(self.config.output).with_suffix("")
+        path = path.parent / f"{path.name}_samples" / f"step_{self.step:06d}.jpg"
+        with atomic_output(path) as tmp:
+            cv2.imwrite(str(tmp), img)
+        return path
+
+    def state(self) -> dict:
+        return {
+            "stylert": CHECKPOINT_FORMAT, "style": self.style_name, "step": self.step,
+            "state_dict": self.generator.state_dict(), "optimizer": self.g_opt.state_dict(),
+            "discriminator": self.discriminator.state_dict() if self.discriminator else None,
+            "d_optimizer": self.d_opt.state_dict() if self.d_opt else None,
+            "config": dataclasses.asdict(self.config), "losses": self.last_losses,
+            "torch_rng": torch.get_rng_state(), "numpy_rng": _rng_tensor(self.rng),
+        }
+
+    def save(self, path: str | Path | None = None) -> Path:
+        path = Path(path or self.config.output)
+        with atomic_output(path) as tmp:
+            torch.save(self.state(), tmp)
+        return path
+
+    def resume(self, path: str | Path) -> None:
+        """Continue exactly where a checkpoint of this trainer stopped (weights, optimisers, RNGs, step)."""
+        from stylert.models.checkpoint import _read
+
+        ckpt = _read(Path(path))
+        if not isinstance(ckpt, dict) or ckpt.get("stylert") != CHECKPOINT_FORMAT or "optimizer" not in ckpt:
+            raise StylertError(f"{path} is not a stylert training checkpoint (it has no optimiser state)")
+        try:
+            self.generator.load_state_dict(ckpt["state_dict"])
+            self.g_opt.load_state_dict(ckpt["optimizer"])
+            if self.discriminator is not None:
+                if ckpt.get("discriminator") is None:
+                    raise StylertError(f"{path} has no discriminator; resume without --adversarial")
+                self.discriminator.load_state_dict(ckpt["discriminator"])
+                self.d_opt.load_state_dict(ckpt["d_optimizer"])
+        except (RuntimeError, ValueError) as exc:
+            raise StylertError(f"{path} does not match this training setup (model size?): "
+                               f"{' '.join(str(exc).split())[:200]}") from None
+        self.step = int(ckpt["step"])
+        torch.set_rng_state(ckpt["torch_rng"])
+        self.rng.bit_generator.state = _rng_state(ckpt["numpy_rng"])
+
+
+def _start_near_mid_grey(generator: TransformerNet) -> None:
+    """The last conv outputs 0..255 with no activation; Adam moves a weight by about lr per step, so
+    from PyTorch's default init it would take thousands of steps just to reach the pixel range.
+    Start its bias at mid-grey and its weights at a pixel-scale spread instead."""
+    with torch.no_grad():
+        generator.deconv3.conv2d.weight.mul_(50.0)
+        generator.deconv3.conv2d.bias.fill_(127.5)
+
+
+def _rng_tensor(rng: np.random.Generator) -> dict:
+    """numpy PCG64 state as plain ints/strings, which ``torch.load(weights_only=True)`` accepts."""
+    s = rng.bit_generator.state
+    return {"bit_generator": s["bit_generator"], "state": str(s["state"]["state"]), "inc": str(s["state"]["inc"]),
+            "has_uint32": s["has_uint32"], "uinteger": s["uinteger"]}
+
+
+def _rng_state(d: dict) -> dict:
+    return {"bit_generator": d["bit_generator"], "state": {"state": int(d["state"]), "inc": int(d["inc"])},
+            "has_uint32": d["has_uint32"], "uinteger": d["uinteger"]}

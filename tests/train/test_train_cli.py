@@ -1,0 +1,42 @@
+import subprocess
+import sys
+
+import torch
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "stylert", "train", *args], capture_output=True, text=True,
+                          timeout=300)
+
+
+def _one_error_line(r):
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    return [line for line in r.stderr.splitlines() if line.startswith("stylert: error")][0]
+
+
+def test_bad_training_inputs(tiny_data):
+    base = ["--content", str(tiny_data / "content"), "-o", str(tiny_data / "o.pth"), "--steps", "1",
+            "--image-size", "32"]
+    (tiny_data / "empty").mkdir()
+    (tiny_data / "bad.png").write_bytes(b"not a png")
+    torch.save({"features.0.weight": torch.zeros(3, 3, 3, 3)}, tiny_data / "wrong_vgg.pth")
+    style = ["--style-image", str(tiny_data / "style.png")]
+    assert "content: no image files" in _one_error_line(
+        _cli("--content", str(tiny_data / "empty"), "-o", str(tiny_data / "o.pth"), *style))
+    assert "not a readable image" in _one_error_line(_cli(*base, "--style-image", str(tiny_data / "bad.png")))
+    assert "VGG weights file not found" in _one_error_line(
+        _cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "nope.pth")))
+    assert "never downloads" in _one_error_line(_cli(*base, *style, "--features", "vgg19"))
+    assert "right shapes" in _one_error_line(
+        _cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "wrong_vgg.pth")))
+    assert not (tiny_data / "o.pth").exists()
+
+
+def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
+    r = _cli("--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"),
+             "-o", str(tiny_data / "s.pth"), "--steps", "3", "--image-size", "32", "--batch-size", "1")
+    assert r.returncode == 0, r.stderr
+    assert "saved" in r.stderr and "style" in r.stderr
+    ckpt = torch.load(tiny_data / "s.pth", weights_only=True)
+    assert ckpt["step"] == 3 and set(ckpt["losses"]) >= {"content", "style", "tv", "total"}

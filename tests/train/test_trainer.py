@@ -1,0 +1,89 @@
+import numpy as np
+import pytest
+import torch
+
+from stylert.errors import StylertError
+from stylert.train.config import TrainConfig
+from stylert.train.trainer import Trainer
+
+
+def _config(data, **kw):
+    base = dict(content=str(data / "content"), output=str(data / "out.pth"), style_image=str(data / "style.png"),
+                steps=8, batch_size=2, image_size=32, sample_every=0, checkpoint_every=0, seed=3)
+    return TrainConfig(**(base | kw))
+
+
+def test_a_few_steps_lower_the_total_loss(tiny_data):
+    trainer = Trainer(_config(tiny_data))
+    totals = [trainer.train_step()["total"] for _ in range(24)]
+    assert np.isfinite(totals).all()
+    assert np.mean(totals[-4:]) < 0.8 * np.mean(totals[:4])
+
+
+def test_resume_continues_with_the_same_state(tiny_data):
+    straight = Trainer(_config(tiny_data, steps=6))
+    straight.run()
+    first = Trainer(_config(tiny_data, steps=3, output=str(tiny_data / "half.pth")))
+    first.run()
+    resumed = Trainer(_config(tiny_data, steps=6, output=str(tiny_data / "resumed.pth")))
+    resumed.resume(tiny_data / "half.pth")
+    assert resumed.step == 3
+    assert resumed.g_opt.state_dict()["state"][0]["step"] == first.g_opt.state_dict()["state"][0]["step"]
+    resumed.run()
+    for a, b in zip(straight.generator.state_dict().values(), resumed.generator.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_one_adversarial_step_updates_generator_and_discriminator(tiny_data):
+    trainer = Trainer(_config(tiny_data, adversarial=True))
+    assert trainer.config.learning_rate == 2e-4 and trainer.config.adam_beta1 == 0.5
+    g0 = [p.detach().clone() for p in trainer.generator.parameters()]
+    d0 = [p.detach().clone() for p in trainer.discriminator.parameters()]
+    terms = trainer.train_step()
+    assert {"d", "adv", "mse", "total"} <= terms.keys() and all(np.isfinite(v) for v in terms.values())
+    assert any(not torch.equal(a, b) for a, b in zip(g0, trainer.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, trainer.discriminator.parameters()))
+
+
+def test_paired_adversarial_mode_uses_a_conditional_discriminator(tiny_data):
+    trainer = Trainer(_config(tiny_data, style_image=None, paired_targets=str(tiny_data / "targets"),
+                              adversarial=True))
+    assert trainer.discriminator.model[0].in_channels == 6
+    terms = trainer.train_step()
+    assert terms["mse"] > 0 and np.isfinite(terms["d"])
+
+
+def test_checkpoint_exports_without_extra_flags(tiny_data):
+    from stylert.export.onnx_export import export_onnx
+    from stylert.models.checkpoint import load_checkpoint
+
+    trainer = Trainer(_config(tiny_data, steps=2, style_name="stripes"))
+    trainer.run()
+    model = load_checkpoint(tiny_data / "out.pth")
+    assert (model.style, model.variant) == ("stripes", "lite")
+    assert export_onnx(model, tiny_data / "out.onnx").path.is_file()
+
+
+def test_samples_are_written(tiny_data):
+    trainer = Trainer(_config(tiny_data, steps=2, sample_every=2))
+    trainer.run()
+    assert (tiny_data / "out_samples" / "step_000002.jpg").is_file()
+
+
+def test_vgg_weights_load_from_a_local_torchvision_file(tiny_data):
+    from stylert.train.features import VGG_PLANS, VGGFeatures, _vgg_stack
+
+    stack = _vgg_stack(VGG_PLANS["vgg16"])
+    path = tiny_data / "vgg16.pth"
+    torch.save({f"features.{k}": v for k, v in stack.state_dict().items()} | {"classifier.0.weight": torch.zeros(1)},
+               path)
+    feats = VGGFeatures("vgg16", path)(torch.rand(1, 3, 32, 32) * 255)
+    assert feats["relu2_2"].shape == (1, 128, 16, 16)
+
+
+def test_missing_style_and_content(tiny_data):
+    with pytest.raises(StylertError, match="--style-image"):
+        Trainer(_config(tiny_data, style_image=None))
+    (tiny_data / "empty").mkdir()
+    with pytest.raises(StylertError, match="content: no image files"):
+        Trainer(_config(tiny_data, content=str(tiny_data / "empty")))
