@@ -1,0 +1,192 @@
+"""Video decode/encode with PyAV: H.264 yuv420p in MP4 by default, the input's audio kept."""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from stylert._lazy import require
+from stylert.errors import UnreadableVideo
+
+# Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
+MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    width: int
+    height: int
+    fps: Fraction
+    frames: int          # from the container; 0 when it does not say
+    duration: float      # seconds
+    audio_codec: str | None
+
+
+def _open(path: Path):
+    av = require("av", "video processing")
+    if not path.is_file():
+        raise UnreadableVideo(f"video not found: {path}")
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {exc}") from None
+    if not container.streams.video:
+        container.close()
+        raise UnreadableVideo(f"{path} has no video stream")
+    return container
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    path = Path(path)
+    with contextlib.closing(_open(path)) as c:
+        v = c.streams.video[0]
+        fps = v.average_rate or v.guessed_rate or Fraction(25)
+        duration = float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6
+        audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
+        return VideoInfo(path, v.codec_context.width, v.codec_context.height, Fraction(fps), v.frames or 0,
+                         duration, audio)
+
+
+def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None) -> Iterator[np.ndarray]:
+    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None)."""
+    av = require("av", "video processing")
+    path = Path(path)
+    end = None if duration is None else start + duration
+    with contextlib.closing(_open(path)) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        if start > 0:
+            c.seek(int(start / stream.time_base), stream=stream, backward=True)
+        try:
+            for frame in c.decode(stream):
+                t = float(frame.time) if frame.time is not None else 0.0
+                if t < start - 1e-6:
+                    continue
+                if end is not None and t >= end - 1e-6:
+                    break
+                yield frame.to_ndarray(format="bgr24")
+        except av.error.FFmpegError as exc:
+            raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
+
+
+class _AudioTrack:
+    """The source's first audio stream, fed into the output in step with the video
+    (copied when MP4 can carry the codec, else re-encoded to AAC), trimmed to [start, end)."""
+
+    def __init__(self, av, output, source: Path, start: float, duration: float | None) -> None:
+        self._av, self._out = av, output
+        self._src = av.open(str(source))
+        self._in = self._src.streams.audio[0]
+        self.start, self.end = start, (None if duration is None else start + duration)
+        self.copy = self._in.codec_context.name in MP4_AUDIO_COPY
+        if self.copy:
+            self.stream = output.add_stream_from_template(self._in)
+            self._offset = int(start / self._in.time_base)
+        else:
+            self.stream = output.add_stream("aac", rate=self._in.codec_context.sample_rate)
+            self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
+        if start > 0:
+            self._src.seek(int(start / self._in.time_base), stream=self._in, backward=True)
+        self._packets = self._src.demux(self._in)
+        self._done = False
+
+    def pump(self, until: float | None) -> None:
+        """Mux source audio up to ``until`` seconds of output time (all of it when None)."""
+        while not self._done:
+            packet = next(self._packets, None)
+            if packet is None or packet.dts is None:
+                if packet is None:
+                    self._finish()
+                continue
+            t = float(packet.pts * self._in.time_base) if packet.pts is not None else self.start
+            if t < self.start - 1e-6:
+                continue
+            if self.end is not None and t >= self.end - 1e-6:
+                self._finish()
+                return
+            self._mux(packet)
+            if until is not None and t - self.start >= until:
+                return
+
+    def _mux(self, packet) -> None:
+        if self.copy:
+            packet.pts -= self._offset
+            packet.dts -= self._offset
+            packet.stream = self.stream
+            self._out.mux(packet)
+            return
+        for frame in packet.decode():
+            frame.pts = None
+            for out_frame in self._resampler.resample(frame):
+                self._out.mux(self.stream.encode(out_frame))
+
+    def _finish(self) -> None:
+        self._done = True
+        if not self.copy:
+            self._out.mux(self.stream.encode(None))
+        self._src.close()
+
+
+class VideoEncoder:
+    """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
+
+    Odd sizes are padded by one replicated row/column for yuv420p (chroma is
+    subsampled 2x2), never cropped or scaled.
+    """
+
+    def __init__(self, path: Path, fps: Fraction, *, codec: str = "libx264", crf: int = 18,
+                 pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
+                 duration: float | None = None) -> None:
+        av = require("av", "video processing")
+        self._av = av
+        self.path, self.fps = path, fps
+        self.container = av.open(str(path), "w")
+        try:
+            self.stream = self.container.add_stream(codec, rate=fps)
+        except (av.error.FFmpegError, ValueError) as exc:
+            self.container.close()
+            raise UnreadableVideo(f"cannot encode with codec '{codec}': {exc}") from None
+        self.stream.pix_fmt = pix_fmt
+        if codec in ("libx264", "libx265"):
+            self.stream.options = {"crf": str(crf), "preset": "veryfast"}
+        self._even = pix_fmt.startswith(("yuv420", "nv12"))
+        self._index = 0
+        self._audio_args = (audio_source, start, duration)
+        self.audio: _AudioTrack | None = None
+
+    def _begin(self, frame: np.ndarray) -> None:
+        h, w = frame.shape[:2]
+        self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
+        source, start, duration = self._audio_args
+        if source is not None:
+            with contextlib.closing(self._av.open(str(source))) as probe:
+                has_audio = bool(probe.streams.audio)
+            if has_audio:  # every stream must exist before the first packet is muxed
+                self.audio = _AudioTrack(self._av, self.container, source, start, duration)
+
+    def write(self, frame: np.ndarray) -> None:
+        if self._index == 0:
+            self._begin(frame)
+        if self._even and (frame.shape[0] % 2 or frame.shape[1] % 2):
+            frame = np.pad(frame, ((0, frame.shape[0] % 2), (0, frame.shape[1] % 2), (0, 0)), mode="edge")
+        vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+        vf.pts = self._index
+        self._index += 1
+        self.container.mux(self.stream.encode(vf))
+        if self.audio is not None:
+            self.audio.pump(until=self._index / float(self.fps))
+
+    def finish(self) -> int:
+        """Flush the encoder and the rest of the audio; returns the number of frames written."""
+        self.container.mux(self.stream.encode())
+        if self.audio is not None:
+            self.audio.pump(until=None)
+        return self._index
+
+    def close(self) -> None:
+        self.container.close()

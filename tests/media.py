@@ -1,0 +1,50 @@
+"""Videos made in code for the tests: moving content, optional audio track."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
+               audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p") -> Path:
+    """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None."""
+    h, w = size
+    container = av.open(str(path), "w")
+    video = container.add_stream(codec, rate=fps)
+    even = pix_fmt.startswith("yuv420")
+    video.width, video.height = (w + w % 2, h + h % 2) if even else (w, h)
+    video.pix_fmt = pix_fmt
+    sound = container.add_stream(audio, rate=16000) if audio else None
+    yy, xx = np.mgrid[0:video.height, 0:video.width]
+    for i in range(frames):
+        img = np.stack([xx * 255 // video.width, yy * 255 // video.height, np.full_like(xx, 90)], -1)
+        img = img.astype(np.uint8)
+        x0 = (i * 3) % max(1, video.width - 10)
+        img[10:20, x0:x0 + 10] = (255, 255, 255)
+        frame = av.VideoFrame.from_ndarray(img, format="bgr24")
+        frame.pts = i
+        for packet in video.encode(frame):
+            container.mux(packet)
+    for packet in video.encode():
+        container.mux(packet)
+    if sound is not None:
+        seconds = frames / float(fps)
+        pts = 0
+        fmt = sound.codec_context.codec.audio_formats[0].name if sound.codec_context.codec.audio_formats else "fltp"
+        while pts < seconds * 16000:
+            n = 1024
+            t = (np.arange(n) + pts) / 16000
+            wave = 0.3 * np.sin(2 * np.pi * 440 * t)
+            data = (wave * 32767).astype(np.int16)[None] if fmt.startswith("s16") else wave.astype(np.float32)[None]
+            af = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
+            af.sample_rate, af.pts = 16000, pts
+            pts += n
+            for packet in sound.encode(af):
+                container.mux(packet)
+        for packet in sound.encode():
+            container.mux(packet)
+    container.close()
+    return path

@@ -1,0 +1,91 @@
+import subprocess
+import sys
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from stylert import Stylizer
+from stylert.errors import UnreadableVideo
+from stylert.runtime.video import VideoOptions, stylize_video
+from stylert.runtime.video_io import decode_frames, probe_video
+from tests.media import make_video
+
+
+@pytest.fixture(scope="module")
+def stylizer(lite_onnx):
+    with Stylizer(str(lite_onnx), batch_size=3) as s:
+        yield s
+
+
+def _streams(path):
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        frames = sum(1 for _ in c.decode(v))
+        return frames, v.average_rate, v.codec_context.name, v.codec_context.pix_fmt, \
+            [a.codec_context.name for a in c.streams.audio]
+
+
+def test_same_frames_fps_with_h264_and_audio(tmp_path, stylizer):
+    src = make_video(tmp_path / "in.mp4", frames=14, fps=Fraction(30000, 1001))
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4")
+    frames, fps, codec, pix, audio = _streams(tmp_path / "out.mp4")
+    assert (frames, result.frames) == (14, 14)
+    assert fps == Fraction(30000, 1001) and codec == "h264" and pix == "yuv420p"
+    assert audio == ["aac"] and result.has_audio
+    assert abs(probe_video(tmp_path / "out.mp4").duration - probe_video(src).duration) < 0.1
+
+
+def test_odd_size_content_is_stylised_and_not_shifted(tmp_path, stylizer):
+    """Each output frame matches stylising the decoded input frame directly (49x65, lossless input)."""
+    src = make_video(tmp_path / "odd.mkv", frames=6, size=(49, 65), audio=None, codec="ffv1", pix_fmt="yuv444p")
+    stylize_video(stylizer, src, tmp_path / "out.mkv", VideoOptions(codec="ffv1"))
+    src_frames = list(decode_frames(src))
+    out_frames = list(decode_frames(tmp_path / "out.mkv"))
+    assert len(out_frames) == len(src_frames) == 6 and src_frames[0].shape == (49, 65, 3)
+    for a, b in zip(src_frames, out_frames):
+        assert b.shape == (50, 66, 3)  # yuv420p needs even sizes: one replicated row and column added
+        expected = stylizer(a).astype(int)
+        err = {(dy, dx): np.abs(b[dy:dy + 45, dx:dx + 61].astype(int) - expected[:45, :61]).mean()
+               for dy in (0, 1, 2) for dx in (0, 1, 2)}
+        assert min(err, key=err.get) == (0, 0) and err[(0, 0)] < 6  # 4:2:0 chroma costs a few levels
+
+
+def test_pcm_audio_is_transcoded_for_mp4_and_trimmed_with_start_duration(tmp_path, stylizer):
+    src = make_video(tmp_path / "pcm.mkv", frames=50, audio="pcm_s16le")
+    result = stylize_video(stylizer, src, tmp_path / "cut.mp4", VideoOptions(start=0.4, duration=1.0))
+    frames, _, _, _, audio = _streams(tmp_path / "cut.mp4")
+    assert frames == result.frames == 25 and audio == ["aac"]
+
+
+def test_smoothing_reduces_measured_flicker(tmp_path, stylizer):
+    src = make_video(tmp_path / "m.mp4", frames=16, size=(64, 80), audio=None)
+    plain = stylize_video(stylizer, src, tmp_path / "a.mp4", VideoOptions(report=True, keep_audio=False))
+    smooth = stylize_video(stylizer, src, tmp_path / "b.mp4", VideoOptions(report=True, smooth=0.8))
+    assert plain.flicker.frames == 16 and plain.flicker.input_change > 0
+    assert smooth.flicker.output_change < plain.flicker.output_change
+
+
+@pytest.mark.parametrize("content", [None, b"", b"\x00\x00\x00\x18ftypmp42 this is not a video"])
+def test_missing_empty_corrupt_videos(tmp_path, stylizer, content):
+    src = tmp_path / "bad.mp4"
+    if content is not None:
+        src.write_bytes(content)
+    with pytest.raises(UnreadableVideo):
+        stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ([] if content is None else ["bad.mp4"])
+
+
+def test_cli_video_and_bad_video(tmp_path, lite_onnx):
+    src = make_video(tmp_path / "in.mp4", frames=5)
+    (tmp_path / "broken.mp4").write_bytes(b"garbage" * 10)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "stylert", "video", *a, "-s", str(lite_onnx)],  # noqa: E731
+                                    capture_output=True, text=True, timeout=300)
+    ok = run(str(src), "-o", str(tmp_path / "out.mp4"), "--report")
+    assert ok.returncode == 0, ok.stderr
+    assert "5 frames" in ok.stderr and "audio kept" in ok.stderr and "flicker:" in ok.stdout
+    bad = run(str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "b.mp4"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "not a readable video" in bad.stderr
+    assert not (tmp_path / "b.mp4").exists()
