@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from stylert import __version__
 from stylert.errors import StylertError
 
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
-_MISSING = {"webcam", "build-engine", "bench"}  # filled in by later modules
+_MISSING = {"build-engine", "bench"}  # filled in by later modules
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # stylert reports failures itself, in one line
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)

@@ -158,9 +158,11 @@ class VideoEncoder:
         self._index = 0
         self._audio_args = (audio_source, start, duration)
         self.audio: _AudioTrack | None = None
+        self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
     def _begin(self, frame: np.ndarray) -> None:
         h, w = frame.shape[:2]
+        self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
         source, start, duration = self._audio_args
         if source is not None:

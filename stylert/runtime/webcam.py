@@ -1,0 +1,156 @@
+"""Live stylisation loop: newest frame -> stylise -> show (window or file), with FPS and
+capture-to-display latency overlaid, style switching, snapshots, side-by-side and recording."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from stylert.runtime.capture import LatestFrameCapture
+from stylert.runtime.images import fit_max_size, write_image
+from stylert.runtime.stylizer import Stylizer
+
+KEYS_HELP = "n/p next/previous style, s snapshot, o side-by-side, r record on/off, q or Esc quit"
+
+
+@dataclass
+class LatencyStats:
+    samples_ms: list[float] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, ms: float) -> None:
+        self.samples_ms.append(ms)
+
+    def summary(self) -> dict[str, float]:
+        if not self.samples_ms:
+            return {"frames": 0}
+        a = np.array(self.samples_ms)
+        elapsed = time.perf_counter() - self.started
+        return {"frames": len(a), "fps": len(a) / elapsed, "p50_ms": float(np.percentile(a, 50)),
+                "p90_ms": float(np.percentile(a, 90)), "max_ms": float(a.max())}
+
+
+@dataclass(frozen=True)
+class WebcamOptions:
+    styles: tuple[str, ...]
+    size: int | None = 480          # inference long side; the display keeps the source size
+    side_by_side: bool = False
+    snapshot_dir: Path = Path(".")
+    record_path: Path | None = None
+    max_frames: int | None = None
+
+
+def overlay(frame: np.ndarray, lines: list[str]) -> np.ndarray:
+    out = frame.copy()
+    for i, text in enumerate(lines):
+        y = 22 + 22 * i
+        cv2.putText(out, text, (9, y + 1), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(out, text, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1, cv2.LINE_AA)
+    return out
+
+
+class WebcamSession:
+    """Owns the stylizers (one per style, made on first use) and the recording."""
+
+    def __init__(self, options: WebcamOptions, make_stylizer: Callable[[str], Stylizer]) -> None:
+        self.options = options
+        self._make = make_stylizer
+        self._stylizers: dict[str, Stylizer] = {}
+        self.style_index = 0
+        self.side_by_side = options.side_by_side
+        self.recorder = None
+        self.stats = LatencyStats()
+        self.snapshots: list[Path] = []
+
+    @property
+    def stylizer(self) -> Stylizer:
+        name = self.options.styles[self.style_index]
+        if name not in self._stylizers:
+            self._stylizers[name] = self._make(name)
+        return self._stylizers[name]
+
+    def render(self, captured, fps: float) -> np.ndarray:
+        frame = captured.image
+        small = fit_max_size(frame, self.options.size)
+        styl = self.stylizer(small)
+        if styl.shape != frame.shape:
+            styl = cv2.resize(styl, (frame.shape[1], frame.shape[0]), interpolation=cv2.INTER_LINEAR)
+        view = np.hstack([frame, styl]) if self.side_by_side else styl
+        latency = (time.perf_counter() - captured.captured_at) * 1000
+        self.stats.add(latency)
+        rec = "  REC" if self.recorder else ""
+        return overlay(view, [f"{self.stylizer.info.style}  {fps:4.1f} fps  {latency:5.0f} ms{rec}"])
+
+    def handle_key(self, key: int, view: np.ndarray, fps: float) -> bool:
+        """Apply a key press; False means quit."""
+        ch = chr(key).lower() if 0 <= key < 256 else ""
+        if key == 27 or ch == "q":
+            return False
+        if ch in ("n", "p"):
+            step = 1 if ch == "n" else -1
+            self.style_index = (self.style_index + step) % len(self.options.styles)
+        elif ch == "s":
+            path = self.options.snapshot_dir / f"stylert_{time.strftime('%Y%m%d_%H%M%S')}_{len(self.snapshots)}.png"
+            write_image(path, view)
+            self.snapshots.append(path)
+        elif ch == "o":
+            self.side_by_side = not self.side_by_side
+        elif ch == "r":
+            self.toggle_recording(view, fps)
+        return True
+
+    def toggle_recording(self, view: np.ndarray, fps: float) -> None:
+        from stylert.runtime.video_io import VideoEncoder
+
+        if self.recorder is not None:
+            self.recorder.finish()
+            self.recorder.close()
+            self.recorder = None
+            return
+        path = self.options.record_path or Path(f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.mp4")
+        self.recorder = VideoEncoder(path, Fraction(round(max(fps, 1.0))))
+
+    def record(self, view: np.ndarray) -> None:
+        if self.recorder is not None:
+            size = self.recorder.frame_size
+            if size is not None and (view.shape[1], view.shape[0]) != size:  # side-by-side toggled mid-take
+                view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
+            self.recorder.write(view)
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.finish()
+            self.recorder.close()
+            self.recorder = None
+        for s in self._stylizers.values():
+            s.close()
+
+
+def run_loop(capture: LatestFrameCapture, session: WebcamSession,
+             show: Callable[[np.ndarray], int]) -> dict[str, float]:
+    """Until the source ends, ``max_frames`` is reached or ``show`` returns the quit key."""
+    fps, last = 0.0, time.perf_counter()
+    shown = 0
+    try:
+        while session.options.max_frames is None or shown < session.options.max_frames:
+            captured = capture.read()
+            if captured is None:
+                break
+            view = session.render(captured, fps)
+            session.record(view)
+            key = show(view)
+            shown += 1
+            now = time.perf_counter()
+            fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1.0 / max(now - last, 1e-6)
+            last = now
+            if key >= 0 and not session.handle_key(key, view, fps):
+                break
+    finally:
+        capture.close()
+        session.close()
+    return session.stats.summary()

@@ -1,0 +1,136 @@
+import os
+import shutil
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from stylert.errors import UnreadableVideo
+from stylert.runtime.capture import LatestFrameCapture
+from stylert.runtime.webcam import WebcamOptions, WebcamSession
+from tests.media import make_video
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return make_video(tmp_path_factory.mktemp("cam") / "cam.mp4", frames=40, size=(48, 64), fps=Fraction(50),
+                      audio=None)
+
+
+def test_capture_keeps_only_the_newest_frame(clip):
+    cap = LatestFrameCapture(str(clip))
+    seen = []
+    while (frame := cap.read()) is not None:
+        seen.append(frame.index)
+        time.sleep(0.06)  # a consumer three times slower than the 50 fps source
+    cap.close()
+    assert seen == sorted(seen) and len(set(seen)) == len(seen)
+    assert len(seen) < 30 and max(np.diff(seen)) >= 2  # frames were dropped, not queued
+
+
+def test_missing_camera_and_file():
+    with pytest.raises(UnreadableVideo, match="cannot open camera 9"):
+        LatestFrameCapture("9")
+    with pytest.raises(UnreadableVideo, match="file not found"):
+        LatestFrameCapture("/no/such/clip.mp4")
+
+
+class _FakeStylizer:
+    def __init__(self, name):
+        self.info = type("Info", (), {"style": name})()
+
+    def __call__(self, frame):
+        return 255 - frame
+
+    def close(self):
+        pass
+
+
+def test_session_keys(tmp_path):
+    session = WebcamSession(WebcamOptions(("a", "b", "c"), snapshot_dir=tmp_path,
+                                          record_path=tmp_path / "rec.mp4"), _FakeStylizer)
+    view = np.zeros((32, 48, 3), np.uint8)
+    assert session.handle_key(ord("n"), view, 10) and session.stylizer.info.style == "b"
+    session.handle_key(ord("p"), view, 10)
+    session.handle_key(ord("p"), view, 10)
+    assert session.stylizer.info.style == "c"
+    session.handle_key(ord("o"), view, 10)
+    assert session.side_by_side
+    session.handle_key(ord("s"), view, 10)
+    assert session.snapshots and session.snapshots[0].is_file()
+    session.handle_key(ord("r"), view, 10)
+    for _ in range(3):
+        session.record(view)
+    session.record(np.zeros((32, 96, 3), np.uint8))  # side-by-side mid-take is resized, not refused
+    session.handle_key(ord("r"), view, 10)
+    with av.open(str(tmp_path / "rec.mp4")) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 4
+    assert not session.handle_key(ord("q"), view, 10) and not session.handle_key(27, view, 10)
+
+
+def _webcam(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "stylert", "webcam", *args], capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def test_no_window_file_source_processes_n_frames_and_reports_latency(tmp_path, clip, lite_onnx):
+    out = tmp_path / "live.mp4"
+    r = _webcam("--source", str(clip), "--no-window", "-o", str(out), "--frames", "8", "-s", str(lite_onnx),
+                "--size", "32")
+    assert r.returncode == 0, r.stderr
+    assert "8 frames" in r.stderr and "p50" in r.stderr and "p90" in r.stderr
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 8
+
+
+def test_missing_camera_is_one_line(lite_onnx):
+    r = _webcam("--source", "9", "-s", str(lite_onnx), "--no-window", "-o", "never.mp4")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == ["stylert: error: cannot open camera 9 (no camera, or it is in use); "
+                                             "use --source FILE_OR_URL to stylise a video or stream"]
+    assert not Path("never.mp4").exists()
+
+
+@pytest.mark.skipif(not shutil.which("Xvfb") or not shutil.which("xdotool"),
+                    reason="Xvfb and xdotool are not installed (apt-get install xvfb xdotool)")
+def test_real_window_under_xvfb_with_screenshot_and_quit_key(tmp_path, lite_onnx):
+    long_clip = make_video(tmp_path / "long.mp4", frames=500, size=(120, 160), fps=Fraction(25), audio=None)
+    display = f":{90 + os.getpid() % 9}"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        env = os.environ | {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+        proc = subprocess.Popen([sys.executable, "-m", "stylert", "webcam", "--source", str(long_clip),
+                                 "-s", str(lite_onnx), "--side-by-side", "--size", "120"],
+                                env=env, stderr=subprocess.PIPE, text=True)
+        window = ""
+        for _ in range(60):
+            time.sleep(0.5)
+            found = subprocess.run(["xdotool", "search", "--name", "stylert"], env=env, capture_output=True,
+                                   text=True)
+            if found.stdout.strip():
+                window = found.stdout.split()[0]
+                break
+        assert window, "no stylert window appeared"
+        time.sleep(2.0)
+        with av.open(display, format="x11grab", options={"video_size": "640x480"}) as grab:
+            shot = next(grab.decode(video=0)).to_ndarray(format="bgr24")
+        from stylert.runtime.images import write_image
+
+        write_image(tmp_path / "screenshot.png", shot)
+        subprocess.run(["xdotool", "key", "--window", window, "q"], env=env, check=True)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "p50" in err and "frames" in err
+        assert shot.std() > 5, "the window drew nothing"
+    finally:
+        if "proc" in locals() and proc.poll() is None:
+            proc.kill()
+        xvfb.terminate()
+        xvfb.wait()
