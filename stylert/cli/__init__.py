@@ -14,7 +14,7 @@ from stylert import __version__
 from stylert.errors import StylertError
 
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
-_MISSING = {"build-engine", "bench"}  # filled in by later modules
+_MISSING = {"build-engine"}  # filled in by later modules
 
 
 def build_parser() -> argparse.ArgumentParser:

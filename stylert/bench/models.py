@@ -1,0 +1,54 @@
+"""The model files a benchmark compares: .pth for PyTorch, fp32 ONNX, int8 Q/DQ ONNX (cached)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stylert.cache import cache_dir, file_sha256
+from stylert.samples import SAMPLES_DIR
+
+
+@dataclass(frozen=True)
+class BenchModels:
+    label: str
+    pth: Path
+    fp32: Path
+    int8: Path
+
+
+def random_architecture(variant: str) -> Path:
+    """A seeded random-weight TransformerNet checkpoint (the architecture's speed, no training needed)."""
+    import torch
+
+    from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
+
+    path = cache_dir("bench") / f"transformer_net_{variant}_random.pth"
+    if not path.is_file():
+        torch.manual_seed(0)
+        torch.save(TransformerNet(STANDARD if variant == "standard" else LITE).state_dict(), path)
+    return path
+
+
+def int8_model(fp32: Path, calib: Path = SAMPLES_DIR) -> Path:
+    from stylert.export.quantize import calibration_batches, quantize_int8
+
+    target = cache_dir("onnx") / f"{fp32.stem}-{file_sha256(fp32)[:16]}-int8.onnx"
+    if not target.is_file():
+        quantize_int8(fp32, target, calibration_batches(calib))
+    return target
+
+
+def bench_models(style: str | None, arch: str) -> BenchModels:
+    """``style`` (built-in name or .pth/.onnx with a .pth beside it) or a random ``arch`` model."""
+    from stylert.runtime.model_source import exported_onnx, model_for_backend, resolve_style
+
+    if style:
+        source = resolve_style(style)
+        pth = model_for_backend(source, "torch")
+        fp32 = source if source.suffix == ".onnx" else exported_onnx(pth)
+        label = f"style {source.stem}"
+    else:
+        pth = random_architecture(arch)
+        fp32 = exported_onnx(pth)
+        label = f"TransformerNet {arch}, random weights"
+    return BenchModels(label, pth, fp32, int8_model(fp32))

@@ -1,0 +1,64 @@
+"""Bench report: markdown table, JSON and a PNG chart, all from the same numbers."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from stylert.atomic_files import atomic_output
+
+
+def markdown(report: dict) -> str:
+    results = report["results"]
+    sizes = list(results[0]["latency_p50_ms"]) if results else []
+    anchor = results[0] if results else None
+    lines = [f"Measured {report['date']} on {report['machine']['cpu']} ({report['machine']['cores']} cores), "
+             f"{report['config']['repeats']} runs per cell, medians. GEMM roofline (fp32): "
+             f"{report['gemm_roofline_gflops']:.0f} GFLOP/s.", ""]
+    header = "| candidate | " + " | ".join(f"{s} p50 / p90 ms" for s in sizes)
+    header += f" | speed-up vs {anchor['name'] if anchor else '-'} ({sizes[1] if len(sizes) > 1 else '-'}) "
+    header += "| GFLOP/s (% of GEMM) | batch throughput img/s | peak MB |"
+    lines += [header, "|" + "---|" * (len(sizes) + 5)]
+    key = sizes[1] if len(sizes) > 1 else (sizes[0] if sizes else None)
+    for r in results:
+        cells = [f"{r['latency_p50_ms'][s]:.1f} / {r['latency_p90_ms'][s]:.1f}" for s in sizes]
+        speedup = anchor["latency_p50_ms"][key] / r["latency_p50_ms"][key] if key else float("nan")
+        gf = r["gflops"].get(key, 0.0)
+        tp = f"{r['throughput_ips']:.1f}" if r["throughput_ips"] else "-"
+        lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {speedup:.2f}x | {gf:.0f} "
+                     f"({gf / report['gemm_roofline_gflops'] * 100:.0f} %) | {tp} | {r['peak_rss_mb']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(report: dict, path: Path) -> None:
+    from stylert._lazy import require
+
+    matplotlib = require("matplotlib", "the benchmark chart")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    results = report["results"]
+    sizes = list(results[0]["latency_p50_ms"])
+    fig, ax = plt.subplots(figsize=(8, 4.2), dpi=110)
+    width = 0.8 / max(1, len(results))
+    for i, r in enumerate(results):
+        xs = [j + i * width for j in range(len(sizes))]
+        ax.bar(xs, [r["latency_p50_ms"][s] for s in sizes], width, label=r["name"])
+    ax.set_xticks([j + width * (len(results) - 1) / 2 for j in range(len(sizes))], sizes)
+    ax.set_ylabel("latency p50 (ms, lower is better)")
+    ax.set_title(f"stylert bench — {report['machine']['cpu']}, {report['date']}", fontsize=9)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "bench.json", "md": out_dir / "bench.md", "png": out_dir / "bench.png"}
+    with atomic_output(paths["json"]) as tmp:
+        tmp.write_text(json.dumps(report, indent=2) + "\n")
+    with atomic_output(paths["md"]) as tmp:
+        tmp.write_text(markdown(report))
+    chart(report, paths["png"])
+    return paths

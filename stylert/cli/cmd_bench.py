@@ -1,0 +1,65 @@
+"""``stylert bench``: side-by-side speed of PyTorch eager, ONNX Runtime and stylert's CPU paths."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from stylert.cli.common import add_command, positive_int
+
+
+def _sizes(text: str) -> tuple[tuple[int, int], ...]:
+    out = []
+    for item in text.split(","):
+        h, _, w = item.strip().partition("x")
+        out.append((int(h), int(w or h)))
+    return tuple(out)
+
+
+def register(sub) -> None:
+    p = add_command(sub, "bench", "Measure, in one run and side by side: PyTorch eager fp32 (the pytorch/examples "
+                    "way), ONNX Runtime with default options, stylert's tuned CPU fp32 path and stylert int8. "
+                    "Latency p50/p90 per size, batched throughput, peak memory and GFLOP/s against an fp32 GEMM "
+                    "roofline measured in the same run. Writes bench.json, bench.md and bench.png.",
+                    "  stylert bench                                  # standard TransformerNet, random weights\n"
+                    "  stylert bench --quick -o /tmp/bench\n"
+                    "  stylert bench --style mosaic --sizes 256,480x640 --repeats 9")
+    p.add_argument("--style", help="benchmark this style (built-in, .pth, or .onnx with a .pth beside it) "
+                                   "instead of a random-weight architecture")
+    p.add_argument("--arch", choices=("standard", "lite"), default="standard",
+                   help="architecture to benchmark with random weights when no --style is given")
+    p.add_argument("--sizes", type=_sizes, default=((256, 256), (512, 512), (720, 1280)),
+                   help="comma-separated HxW (or one number for squares)")
+    p.add_argument("--repeats", type=positive_int, default=5, help="timed runs per cell (after one warm-up)")
+    p.add_argument("--batch", type=positive_int, default=4, help="batch size for the throughput column")
+    p.add_argument("--threads", type=positive_int, default=os.cpu_count(), help="CPU threads for every candidate")
+    p.add_argument("--quick", action="store_true", help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds")
+    p.add_argument("-o", "--output", type=Path, default=Path("benchmarks/results"), help="folder for the reports")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from stylert.bench.models import bench_models
+    from stylert.bench.report import markdown, write_report
+    from stylert.bench.runner import BenchConfig, Candidate, run_bench
+
+    if args.quick:
+        config = BenchConfig(sizes=((64, 64), (96, 128)), repeats=2, batch=2, throughput_size=(64, 64),
+                             threads=args.threads)
+    else:
+        config = BenchConfig(sizes=args.sizes, repeats=args.repeats, batch=args.batch, threads=args.threads)
+    models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
+    candidates = [
+        Candidate("PyTorch eager fp32", "torch", models.pth),
+        Candidate("ONNX Runtime default fp32", "ort", models.fp32),
+        Candidate("stylert fp32", "ort", models.fp32, tuned=True),
+        Candidate("stylert int8", "ort", models.int8, tuned=True, precision="int8"),
+    ]
+    report = run_bench(candidates, config, on_progress=lambda name: print(f"measuring {name} ...", file=sys.stderr))
+    report["model"] = models.label
+    paths = write_report(report, args.output)
+    print(f"model: {models.label}\n")
+    print(markdown(report))
+    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    return 0

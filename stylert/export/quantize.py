@@ -1,0 +1,95 @@
+"""fp32 ONNX -> int8 Q/DQ ONNX by static quantisation with calibration photos.
+
+The same Q/DQ file serves ONNX Runtime on the CPU (VNNI int8 kernels) and TensorRT 10/11
+(strongly typed networks take precision from Q/DQ nodes). Only convolutions are
+quantised (int8 weights, uint8 outputs so ONNX Runtime can run them as QLinearConv);
+InstanceNormalization, ReLU and the residual adds run in float32 on the dequantised
+activations, so the per-image statistics are never rounded to 8 bits.
+"""
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from stylert._lazy import require
+from stylert.atomic_files import atomic_output
+from stylert.errors import NoInputs
+from stylert.runtime.images import collect_images, read_image
+from stylert.runtime.prepost import frames_to_batch
+
+CALIBRATION_SIZE = 256
+
+
+def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32) -> list[np.ndarray]:
+    """Centre-cropped, resized photos from ``folder`` as 1x3xSxS float RGB 0..255 batches."""
+    try:
+        images = collect_images([str(folder)], recursive=True)[:limit]
+    except NoInputs:
+        raise NoInputs(f"--calib {folder}: no calibration images found") from None
+    batches = []
+    for img in images:
+        frame = read_image(img.path)
+        h, w = frame.shape[:2]
+        side = min(h, w)
+        crop = frame[(h - side) // 2:(h - side) // 2 + side, (w - side) // 2:(w - side) // 2 + side]
+        batches.append(frames_to_batch([cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)], 4))
+    return batches
+
+
+def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarray], *,
+                  exclude_ends: bool = False) -> Path:
+    """Write a Q/DQ int8 model: per-channel int8 weights, uint8 activations (x86 VNNI's fast path).
+
+    ``exclude_ends`` keeps the first and last convolution in float32.
+    """
+    onnx = require("onnx", "int8 export")
+    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
+                                          quantize_static)
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._it: Iterator[np.ndarray] = iter(batches)
+
+        def get_next(self):
+            batch = next(self._it, None)
+            return None if batch is None else {"input": batch}
+
+    model = onnx.load(str(fp32_onnx))
+    convs = [n.name for n in model.graph.node if n.op_type == "Conv"]
+    exclude = [convs[0], convs[-1]] if exclude_ends and convs else []
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(fp32_onnx), str(pre), skip_symbolic_shape=True)
+        q = Path(tmp) / "q.onnx"
+        quantize_static(str(pre), str(q), Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
+                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        nodes_to_exclude=exclude, calibrate_method=CalibrationMethod.MinMax)
+        qmodel = onnx.load(str(q))
+    meta = {p.key: p.value for p in model.metadata_props} | {"stylert.precision": "int8"}
+    del qmodel.metadata_props[:]
+    for key, value in meta.items():
+        entry = qmodel.metadata_props.add()
+        entry.key, entry.value = key, value
+    with atomic_output(out) as tmp_out:
+        onnx.save(qmodel, str(tmp_out))
+    return Path(out)
+
+
+def int8_accuracy(fp32_onnx: str | Path, int8_onnx: str | Path, batches: list[np.ndarray]) -> tuple[float, float]:
+    """(PSNR in dB, max abs diff) of the int8 model's rounded uint8 output against fp32's, over ``batches``."""
+    import onnxruntime as ort
+
+    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32_onnx, int8_onnx)]
+    sq_err, count, max_diff = 0.0, 0, 0.0
+    for batch in batches:
+        ref, got = (np.clip(np.rint(s.run(None, {"input": batch})[0]), 0, 255) for s in sessions)
+        sq_err += float(((ref - got) ** 2).sum())
+        count += ref.size
+        max_diff = max(max_diff, float(np.abs(ref - got).max()))
+    mse = sq_err / max(count, 1)
+    return (float("inf") if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)), max_diff
