@@ -1,0 +1,29 @@
+// C ABI of libstylert_kernels (CUDA). Every function enqueues on `stream` (a cudaStream_t,
+// 0 for the default stream) and returns a cudaError_t value (0 on success).
+// Batches are contiguous: frame i starts at src + i * h * pitch.
+#pragma once
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// uint8 HWC (bgr != 0: BGR order) -> NCHW RGB 0..255 of size ph x pw, resized to rh x rw then
+// reflect-padded. dst_half != 0 writes float16, else float32.
+int stylert_preprocess(const uint8_t* src, int n, int h, int w, int pitch, int bgr, int rh, int rw, int ph, int pw,
+                       void* dst, int dst_half, void* stream);
+
+// NCHW RGB (float32, or float16 when src_half) of size ph x pw -> uint8 BGR HWC h x w,
+// blended with the original frames `orig` (BGR, pitch orig_pitch).
+int stylert_postprocess(const void* src, int src_half, int n, int ph, int pw, const uint8_t* orig, int h, int w,
+                        int orig_pitch, uint8_t* dst, int dst_pitch, float strength, int preserve_color, void* stream);
+
+// y = [relu]( gamma * (x - mean) * rstd + beta [+ residual] ) per (n, c) plane of hw elements.
+// x, residual, y: float32, or float16 when half != 0; gamma, beta: float32 [c]; residual may be NULL.
+int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y, int n, int c,
+                     int hw, float eps, int relu, int half, void* stream);
+
+#ifdef __cplusplus
+}
+#endif

@@ -1,0 +1,164 @@
+// TensorRT IPluginV3 "StylertInstanceNorm" (namespace "stylert", version "1"): the fused
+// InstanceNorm + affine + [residual add] + [ReLU] kernel from instnorm.cu.
+//
+// Inputs: 0 x [N,C,H,W] (float32 or float16), 1 gamma [C] float32, 2 beta [C] float32,
+// optional 3 residual (same shape and type as x). Output: same shape and type as x.
+// Fields: epsilon (float), relu (int). The ONNX pass stylert/export/plugin_pass.py emits
+// this op; TensorRT's ONNX parser finds the creator by op type, version and namespace.
+#include <NvInfer.h>
+#include <NvInferRuntime.h>
+#include <cuda_runtime.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "stylert/kernels.h"
+
+using namespace nvinfer1;
+
+namespace {
+
+constexpr char const* kName = "StylertInstanceNorm";
+constexpr char const* kVersion = "1";
+constexpr char const* kNamespace = "stylert";
+
+float read_number(PluginField const& f) {
+    switch (f.type) {
+        case PluginFieldType::kFLOAT32: return *static_cast<float const*>(f.data);
+        case PluginFieldType::kFLOAT64: return static_cast<float>(*static_cast<double const*>(f.data));
+        case PluginFieldType::kINT32: return static_cast<float>(*static_cast<int32_t const*>(f.data));
+        case PluginFieldType::kINT64: return static_cast<float>(*static_cast<int64_t const*>(f.data));
+        default: return 0.0F;
+    }
+}
+
+class InstanceNormPlugin final : public IPluginV3, public IPluginV3OneCore, public IPluginV3OneBuild,
+                                 public IPluginV3OneRuntime {
+public:
+    InstanceNormPlugin(float epsilon, int32_t relu) : mEpsilon(epsilon), mRelu(relu) { refreshFields(); }
+
+    // IPluginV3
+    IPluginCapability* getCapabilityInterface(PluginCapabilityType type) noexcept override {
+        switch (type) {
+            case PluginCapabilityType::kCORE: return static_cast<IPluginV3OneCore*>(this);
+            case PluginCapabilityType::kBUILD: return static_cast<IPluginV3OneBuild*>(this);
+            case PluginCapabilityType::kRUNTIME: return static_cast<IPluginV3OneRuntime*>(this);
+        }
+        return nullptr;
+    }
+    IPluginV3* clone() noexcept override {
+        auto* copy = new InstanceNormPlugin(mEpsilon, mRelu);
+        copy->mNbInputs = mNbInputs;
+        return copy;
+    }
+
+    // IPluginV3OneCore
+    AsciiChar const* getPluginName() const noexcept override { return kName; }
+    AsciiChar const* getPluginVersion() const noexcept override { return kVersion; }
+    AsciiChar const* getPluginNamespace() const noexcept override { return kNamespace; }
+
+    // IPluginV3OneBuild
+    int32_t configurePlugin(DynamicPluginTensorDesc const* in, int32_t nbInputs, DynamicPluginTensorDesc const*,
+                            int32_t nbOutputs) noexcept override {
+        mNbInputs = nbInputs;
+        return (nbInputs == 3 || nbInputs == 4) && nbOutputs == 1 && in[0].desc.dims.nbDims == 4 ? 0 : 1;
+    }
+    int32_t getOutputDataTypes(DataType* outputTypes, int32_t nbOutputs, DataType const* inputTypes,
+                               int32_t) const noexcept override {
+        if (nbOutputs != 1) return 1;
+        outputTypes[0] = inputTypes[0];
+        return 0;
+    }
+    int32_t getOutputShapes(DimsExprs const* inputs, int32_t, DimsExprs const*, int32_t, DimsExprs* outputs,
+                            int32_t nbOutputs, IExprBuilder&) noexcept override {
+        if (nbOutputs != 1) return 1;
+        outputs[0] = inputs[0];
+        return 0;
+    }
+    bool supportsFormatCombination(int32_t pos, DynamicPluginTensorDesc const* inOut, int32_t,
+                                   int32_t) noexcept override {
+        PluginTensorDesc const& d = inOut[pos].desc;
+        if (d.format != TensorFormat::kLINEAR) return false;
+        if (pos == 1 || pos == 2) return d.type == DataType::kFLOAT;  // gamma, beta
+        if (pos == 0) return d.type == DataType::kFLOAT || d.type == DataType::kHALF;
+        return d.type == inOut[0].desc.type;  // residual and output follow x
+    }
+    int32_t getNbOutputs() const noexcept override { return 1; }
+
+    // IPluginV3OneRuntime
+    int32_t onShapeChange(PluginTensorDesc const* in, int32_t nbInputs, PluginTensorDesc const*,
+                          int32_t) noexcept override {
+        mNbInputs = nbInputs;
+        return (nbInputs == 3 || nbInputs == 4) && in[0].dims.nbDims == 4 ? 0 : 1;
+    }
+    int32_t enqueue(PluginTensorDesc const* inputDesc, PluginTensorDesc const*, void const* const* inputs,
+                    void* const* outputs, void*, cudaStream_t stream) noexcept override {
+        Dims const& d = inputDesc[0].dims;
+        int const n = static_cast<int>(d.d[0]), c = static_cast<int>(d.d[1]);
+        int const hw = static_cast<int>(d.d[2] * d.d[3]);
+        bool const half = inputDesc[0].type == DataType::kHALF;
+        void const* residual = mNbInputs == 4 ? inputs[3] : nullptr;
+        return stylert_instnorm(inputs[0], residual, static_cast<float const*>(inputs[1]),
+                                static_cast<float const*>(inputs[2]), outputs[0], n, c, hw, mEpsilon, mRelu,
+                                half ? 1 : 0, stream);
+    }
+    IPluginV3* attachToContext(IPluginResourceContext*) noexcept override { return clone(); }
+    PluginFieldCollection const* getFieldsToSerialize() noexcept override { return &mFieldCollection; }
+
+private:
+    void refreshFields() {
+        mFields = {PluginField("epsilon", &mEpsilon, PluginFieldType::kFLOAT32, 1),
+                   PluginField("relu", &mRelu, PluginFieldType::kINT32, 1)};
+        mFieldCollection.nbFields = static_cast<int32_t>(mFields.size());
+        mFieldCollection.fields = mFields.data();
+    }
+
+    float mEpsilon;
+    int32_t mRelu;
+    int32_t mNbInputs{4};
+    std::vector<PluginField> mFields;
+    PluginFieldCollection mFieldCollection{};
+};
+
+class InstanceNormCreator final : public IPluginCreatorV3One {
+public:
+    InstanceNormCreator() {
+        mFields = {PluginField("epsilon", nullptr, PluginFieldType::kFLOAT32, 1),
+                   PluginField("relu", nullptr, PluginFieldType::kINT32, 1)};
+        mFieldCollection.nbFields = static_cast<int32_t>(mFields.size());
+        mFieldCollection.fields = mFields.data();
+    }
+    AsciiChar const* getPluginName() const noexcept override { return kName; }
+    AsciiChar const* getPluginVersion() const noexcept override { return kVersion; }
+    AsciiChar const* getPluginNamespace() const noexcept override { return kNamespace; }
+    PluginFieldCollection const* getFieldNames() noexcept override { return &mFieldCollection; }
+
+    IPluginV3* createPlugin(AsciiChar const*, PluginFieldCollection const* fc, TensorRTPhase) noexcept override {
+        float epsilon = 1e-5F;
+        int32_t relu = 0;
+        for (int32_t i = 0; fc != nullptr && i < fc->nbFields; ++i) {
+            PluginField const& f = fc->fields[i];
+            if (f.data == nullptr) continue;
+            if (std::strcmp(f.name, "epsilon") == 0) epsilon = read_number(f);
+            if (std::strcmp(f.name, "relu") == 0) relu = read_number(f) != 0.0F ? 1 : 0;
+        }
+        return new InstanceNormPlugin(epsilon, relu);
+    }
+
+private:
+    std::vector<PluginField> mFields;
+    PluginFieldCollection mFieldCollection{};
+};
+
+}  // namespace
+
+// Entry points for IPluginRegistry::loadLibrary / trtexec --dynamicPlugins.
+extern "C" void setLoggerFinder(ILoggerFinder*) {}
+
+extern "C" IPluginCreatorInterface* const* getCreators(int32_t& nbCreators) {
+    static InstanceNormCreator creator;
+    static IPluginCreatorInterface* const creators[] = {&creator};
+    nbCreators = 1;
+    return creators;
+}

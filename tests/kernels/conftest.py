@@ -1,0 +1,30 @@
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cmake_build(build_dir: Path, *extra: str) -> subprocess.CompletedProcess:
+    configure = subprocess.run(["cmake", "-S", str(REPO), "-B", str(build_dir), *extra], capture_output=True,
+                               text=True)
+    if configure.returncode != 0:
+        return configure
+    build = subprocess.run(["cmake", "--build", str(build_dir), "-j2"], capture_output=True, text=True)
+    build.stdout = configure.stdout + build.stdout
+    return build
+
+
+@pytest.fixture(scope="session")
+def cpu_kernels(tmp_path_factory):
+    """The kernels' math built for the host by CMake (no nvcc needed)."""
+    if not shutil.which("cmake") or not (shutil.which("c++") or shutil.which("g++")):
+        pytest.skip("cmake and a C++ compiler are needed to build the CPU math library")
+    build = tmp_path_factory.mktemp("kernels-cpu")
+    result = cmake_build(build, "-DSTYLERT_CUDA=OFF")
+    assert result.returncode == 0, result.stdout + result.stderr
+    from stylert.kernels_lib import CpuKernels
+
+    return CpuKernels(build / "lib" / "libstylert_kernels_cpu.so")
