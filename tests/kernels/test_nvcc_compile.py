@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.kernels.conftest import REPO, cmake_build
+from tests.kernels_fixture import REPO, cmake_build
 
 ARCHS = ("75", "80", "86", "89", "90")
 

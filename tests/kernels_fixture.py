@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def cmake_build(build_dir: Path, *extra: str) -> subprocess.CompletedProcess:
