@@ -8,13 +8,15 @@ STAMP   := $(VENV)/.installed
 # CPU build of torch; a bare 'torch' requirement pulls a multi-GB CUDA build.
 TORCH   ?= torch==2.13.0
 
-.PHONY: demo test venv kernels clean
+.PHONY: demo test venv kernels bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps tensorrt-stubs
+	$(BIN)/python scripts/stage_tensorrt_stubs.py
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -26,6 +28,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# CUDA kernels, the host build of their math, and (with TensorRT_ROOT) the TensorRT plugin
+kernels:
+	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release
+	cmake --build build/kernels -j2
+
+bench: $(STAMP)
+	$(BIN)/stylert bench -o benchmarks/results
 
 clean:
 	rm -rf $(VENV) out build

@@ -33,6 +33,18 @@ def find_library(kind: str) -> Path | None:
     return None
 
 
+def load_cuda_kernels(path: str | Path) -> ctypes.CDLL:
+    """libstylert_kernels with its C ABI declared (pointers are 64-bit void*, the stream too)."""
+    lib = ctypes.CDLL(str(path))
+    i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+    lib.stylert_preprocess.argtypes = [p, i, i, i, i, i, i, i, i, i, p, i, p]
+    lib.stylert_postprocess.argtypes = [p, i, i, i, i, p, i, i, i, p, i, f, i, p]
+    lib.stylert_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, p]
+    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm):
+        fn.restype = i
+    return lib
+
+
 def _ptr(a: np.ndarray, ctype):
     return a.ctypes.data_as(ctypes.POINTER(ctype))
 

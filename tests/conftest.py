@@ -10,7 +10,7 @@ from tests.kernels_fixture import cpu_kernels  # noqa: F401  (fixture)
 
 def pytest_collection_modifyitems(config, items):
     """GPU tests run only where a CUDA device answers; elsewhere they skip with the reason."""
-    from stylert.gpu_probe import gpu_available
+    from stylert.gpu.probe import gpu_available
 
     ok, why = gpu_available()
     if ok:

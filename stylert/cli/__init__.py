@@ -14,7 +14,6 @@ from stylert import __version__
 from stylert.errors import StylertError
 
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
-_MISSING = {"build-engine"}  # filled in by later modules
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,8 +31,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"stylert {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
-        if name in _MISSING:
-            continue
         importlib.import_module(f"stylert.cli.cmd_{name.replace('-', '_')}").register(sub)
     return parser
 

@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("--name", default=None, help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=Path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")
+    p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
+                   help="fp16: mixed-precision graph for strongly typed TensorRT (IO and InstanceNorm stay fp32)")
     p.add_argument("--int8", action="store_true",
                    help="write an int8 Q/DQ model (static quantisation; InstanceNorm stays float32) for ONNX "
                         "Runtime int8 on the CPU and TensorRT int8; prints PSNR against fp32")
@@ -45,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if args.name:
         model = dataclasses.replace(model, style=args.name)
     batches = parity_batches(args.image, PARITY_SIZES, model.size_multiple)
+    if args.precision == "fp16" and not args.int8:
+        return _export_fp16(model, args.output, batches)
     if not args.int8:
         result = export_onnx(model, args.output, parity_images=batches)
         print(f"wrote {result.path}: {result.info.architecture} ({result.info.variant}), style '{result.info.style}'")
@@ -62,4 +66,27 @@ def run(args: argparse.Namespace) -> int:
         psnr, max_diff = int8_accuracy(fp32, args.output, batches)
     print(f"wrote {args.output}: int8 Q/DQ {model.architecture} ({model.variant}), style '{model.style}'")
     print(f"  int8 vs fp32 on {args.image or 'the astronaut sample'}: PSNR {psnr:.1f} dB, max abs diff {max_diff:.1f}")
+    return 0
+
+
+def _export_fp16(model, output: Path, batches) -> int:
+    import tempfile
+
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    from stylert.atomic_files import atomic_output
+    from stylert.export.fp16 import convert_to_fp16
+    from stylert.export.onnx_export import export_onnx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
+        with atomic_output(output) as out:
+            onnx.save(convert_to_fp16(onnx.load(str(fp32))), str(out))
+        sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, output)]
+        diffs = [float(np.abs(sessions[0].run(None, {"input": b})[0] - sessions[1].run(None, {"input": b})[0]).max())
+                 for b in batches]
+    print(f"wrote {output}: fp16 {model.architecture} ({model.variant}), style '{model.style}'")
+    print(f"  fp16 vs fp32 (ONNX Runtime): max abs diff {max(diffs):.2f} (0..255 scale)")
     return 0

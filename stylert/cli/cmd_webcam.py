@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     styles = tuple(args.styles or builtin_styles())
     if not styles:
         raise StylertError("no built-in styles installed; pass --style MODEL.onnx")
+    backend_options = {"precision": args.precision, "cuda_graph": args.cuda_graph, "plugins": args.plugins}
     make = lambda name: Stylizer(name, args.backend, device=args.device, threads=args.threads,  # noqa: E731
-                                 batch_size=1)
+                                 batch_size=1, backend_options=backend_options)
     options = WebcamOptions(styles, args.size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
     session = WebcamSession(options, make)
     session.stylizer  # load the first style before the camera starts, so errors come first  # noqa: B018

@@ -54,10 +54,23 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=positive_int, default=None,
                        help="CPU threads for inference (default: all cores)")
     group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
+    trt = parser.add_argument_group("TensorRT (with --backend tensorrt, or auto on a GPU)")
+    trt.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
+                     help="engine precision when building from an .onnx (cached per GPU/TensorRT version)")
+    trt.add_argument("--cuda-graph", action="store_true", help="capture and replay a CUDA graph per input shape")
+    trt.add_argument("--plugins", default=None, help="libstylert_trt_plugin.so: build with the fused InstanceNorm")
 
 
 def stylizer_from_args(args: argparse.Namespace):
     from stylert.runtime.stylizer import Stylizer
 
-    return Stylizer(args.style, args.backend, device=args.device, threads=args.threads, batch_size=args.batch,
-                    strength=args.strength, preserve_color=args.preserve_color)
+    import sys
+
+    stylizer = Stylizer(args.style, args.backend, device=args.device, threads=args.threads, batch_size=args.batch,
+                        strength=args.strength, preserve_color=args.preserve_color,
+                        backend_options={"precision": args.precision, "cuda_graph": args.cuda_graph,
+                                         "plugins": args.plugins})
+    if args.backend == "auto":
+        print(f"backend: {stylizer.choice.backend} on {stylizer.choice.device} ({stylizer.choice.reason})",
+              file=sys.stderr)
+    return stylizer

@@ -2,7 +2,8 @@
 
 The same Q/DQ file serves ONNX Runtime on the CPU (VNNI int8 kernels) and TensorRT 10/11
 (strongly typed networks take precision from Q/DQ nodes). Only convolutions are
-quantised (int8 weights, uint8 outputs so ONNX Runtime can run them as QLinearConv);
+quantised, all int8 and symmetric (zero point 0): TensorRT accepts only symmetric int8
+Q/DQ, and ONNX Runtime runs the same pattern as int8 convolutions;
 InstanceNormalization, ReLU and the residual adds run in float32 on the dequantised
 activations, so the per-image statistics are never rounded to 8 bits.
 """
@@ -42,7 +43,7 @@ def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, lim
 
 def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarray], *,
                   exclude_ends: bool = False) -> Path:
-    """Write a Q/DQ int8 model: per-channel int8 weights, uint8 activations (x86 VNNI's fast path).
+    """Write a Q/DQ int8 model: per-channel symmetric int8 weights, per-tensor symmetric int8 activations.
 
     ``exclude_ends`` keeps the first and last convolution in float32.
     """
@@ -67,8 +68,9 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
         quant_pre_process(str(fp32_onnx), str(pre), skip_symbolic_shape=True)
         q = Path(tmp) / "q.onnx"
         quantize_static(str(pre), str(q), Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=["Conv"],
-                        per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
-                        nodes_to_exclude=exclude, calibrate_method=CalibrationMethod.MinMax)
+                        per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                        nodes_to_exclude=exclude, calibrate_method=CalibrationMethod.MinMax,
+                        extra_options={"ActivationSymmetric": True, "WeightSymmetric": True})
         qmodel = onnx.load(str(q))
     meta = {p.key: p.value for p in model.metadata_props} | {"stylert.precision": "int8"}
     del qmodel.metadata_props[:]

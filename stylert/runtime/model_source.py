@@ -12,7 +12,7 @@ from stylert.errors import BackendUnavailable, StyleNotFound
 from stylert.runtime.backends import backend_class
 from stylert.styles import builtin_styles
 
-MODEL_SUFFIXES = (".onnx", ".pth", ".pt")
+MODEL_SUFFIXES = (".onnx", ".pth", ".pt", ".engine")
 
 
 def resolve_style(style: str) -> Path:
@@ -40,10 +40,13 @@ def exported_onnx(checkpoint: Path) -> Path:
     return target
 
 
-def choose_backend(model: Path, requested: str) -> str:
+def choose_backend(model: Path, requested: str, device: str = "auto"):
+    """(backend name, device, reason); 'auto' tries TensorRT, then ONNX Runtime CUDA, then CPU."""
+    from stylert.runtime.backend_choice import BackendChoice, choose_auto
+
     if requested != "auto":
-        return requested
-    return "onnxruntime"
+        return BackendChoice(requested, device, "requested")
+    return choose_auto(model.suffix.lower(), device)
 
 
 def model_for_backend(model: Path, backend: str) -> Path:
@@ -51,7 +54,7 @@ def model_for_backend(model: Path, backend: str) -> Path:
     suffixes = backend_class(backend).suffixes
     if model.suffix.lower() in suffixes:
         return model
-    if backend == "onnxruntime" and model.suffix.lower() in (".pth", ".pt"):
+    if backend in ("onnxruntime", "tensorrt") and model.suffix.lower() in (".pth", ".pt"):
         return exported_onnx(model)
     sibling = next((model.with_suffix(s) for s in suffixes if model.with_suffix(s).is_file()), None)
     if sibling is not None:

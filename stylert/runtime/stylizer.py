@@ -32,7 +32,9 @@ class Stylizer:
 
     ``batch_size`` caps how many same-size frames go to the backend at once;
     ``strength`` in [0, 1] blends with the original; ``preserve_color`` keeps the
-    original's colours and takes the stylised luminance.
+    original's colours and takes the stylised luminance; ``backend_options`` go to the
+    TensorRT backend (precision, cuda_graph, plugins). ``choice`` says which backend
+    ``auto`` picked and why.
     """
 
     def __init__(
@@ -45,14 +47,18 @@ class Stylizer:
         batch_size: int = 4,
         strength: float = 1.0,
         preserve_color: bool = False,
+        backend_options: dict | None = None,
     ) -> None:
         if not 0.0 <= strength <= 1.0:
             raise StylertError(f"strength must be between 0 and 1, got {strength}")
         if batch_size < 1:
             raise StylertError(f"batch size must be at least 1, got {batch_size}")
         source = resolve_style(style or default_style())
-        name = choose_backend(source, backend)
-        self.backend = backend_class(name)(model_for_backend(source, name), device=device, threads=threads)
+        self.choice = choose_backend(source, backend, device)
+        options = backend_options if self.choice.backend == "tensorrt" else {}
+        self.backend = backend_class(self.choice.backend)(model_for_backend(source, self.choice.backend),
+                                                          device=self.choice.device, threads=threads,
+                                                          **(options or {}))
         self.backend.open()
         self.batch_size = batch_size
         self.strength = strength
@@ -90,6 +96,10 @@ class Stylizer:
         for frame in frames:
             if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
                 raise StylertError(f"frames must be uint8 HxWx3 BGR, got {frame.dtype} {frame.shape}")
+        fused = self.backend.run_frames(list(frames), multiple=self.info.size_multiple, strength=self.strength,
+                                        preserve_color=self.preserve_color)
+        if fused is not None:
+            return fused
         batch = frames_to_batch(frames, self.info.size_multiple)
         result = self.backend.run(batch)
         return batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)

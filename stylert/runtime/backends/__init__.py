@@ -8,6 +8,7 @@ from stylert.runtime.backends.base import Backend
 _IMPLEMENTATIONS = {
     "onnxruntime": "stylert.runtime.backends.onnxruntime:OnnxRuntimeBackend",
     "torch": "stylert.runtime.backends.torch:TorchBackend",
+    "tensorrt": "stylert.runtime.backends.tensorrt:TensorRTBackend",
 }
 BACKEND_NAMES = ("auto", *_IMPLEMENTATIONS)
 

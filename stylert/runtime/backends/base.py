@@ -47,6 +47,12 @@ class Backend(abc.ABC):
             self.open()
         return self._run_impl(batch)
 
+    def run_frames(self, frames: list[np.ndarray], *, multiple: int, strength: float,
+                   preserve_color: bool) -> list[np.ndarray] | None:
+        """Whole frames in and out (uint8 BGR) when the backend fuses pre/post-processing on its
+        device; None (the default) means the caller does pre/post on the CPU."""
+        return None
+
     def close(self) -> None:
         if self._open:
             self._close_impl()

@@ -1,0 +1,108 @@
+"""Engines on disk: prepare the precision's ONNX, build, write engine + sidecar, and reuse a
+cached engine only while the GPU, TensorRT version, model, precision and profile still match."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stylert.atomic_files import atomic_output
+from stylert.cache import cache_dir, file_sha256
+from stylert.errors import EngineMismatch
+from stylert.export.engine_spec import EngineSidecar, EngineSpec, cache_key, check_sidecar
+from stylert.samples import SAMPLES_DIR
+
+
+@dataclass(frozen=True)
+class GpuFacts:
+    tensorrt_version: str
+    gpu_name: str
+    compute_capability: str  # "8.6"
+
+
+def onnx_metadata(path: Path) -> dict[str, str]:
+    import onnx
+
+    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+
+
+def _onnx_precision(path: Path) -> str:
+    return onnx_metadata(path).get("stylert.precision", "fp32")
+
+
+def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None) -> Path:
+    """The ONNX a strongly typed build of ``precision`` needs (made once, cached by content)."""
+    if precision == "fp32" or _onnx_precision(onnx_path) == precision:
+        return onnx_path
+    digest = file_sha256(onnx_path)[:16]
+    target = cache_dir("onnx") / f"{onnx_path.stem}-{digest}-{precision}.onnx"
+    if target.is_file():
+        return target
+    if precision == "fp16":
+        import onnx
+
+        from stylert.export.fp16 import convert_to_fp16
+
+        with atomic_output(target) as tmp:
+            onnx.save(convert_to_fp16(onnx.load(str(onnx_path))), str(tmp))
+    else:
+        from stylert.export.quantize import calibration_batches, quantize_int8
+
+        quantize_int8(onnx_path, target, calibration_batches(calib or SAMPLES_DIR))
+    return target
+
+
+def plugin_onnx(onnx_path: Path) -> Path:
+    """``onnx_path`` with InstanceNorm(+ReLU/+Add) fused into the plugin op (cached)."""
+    import onnx
+
+    from stylert.export.plugin_pass import fuse_instance_norm
+
+    target = cache_dir("onnx") / f"{onnx_path.stem}-{file_sha256(onnx_path)[:16]}-plugin.onnx"
+    if not target.is_file():
+        model = onnx.load(str(onnx_path))
+        fuse_instance_norm(model)
+        with atomic_output(target) as tmp:
+            onnx.save(model, str(tmp))
+    return target
+
+
+def build_engine_file(onnx_path: Path, out: Path, spec: EngineSpec, facts: GpuFacts, *, trt: Any,
+                      calib: Path | None = None, log: Callable[[str], None] = lambda s: None) -> EngineSidecar:
+    from stylert.export.trt_build import build_serialized_engine
+
+    source = precision_onnx(onnx_path, spec.precision, calib)
+    if spec.plugins:
+        source = plugin_onnx(source)
+    started = time.perf_counter()
+    plan = build_serialized_engine(source, spec, trt=trt, log=log)
+    with atomic_output(out) as tmp:
+        tmp.write_bytes(plan)
+    sidecar = EngineSidecar(
+        tensorrt_version=facts.tensorrt_version, gpu_name=facts.gpu_name,
+        compute_capability=facts.compute_capability, precision=spec.precision,
+        profile={"min": list(spec.profile.min), "opt": list(spec.profile.opt), "max": list(spec.profile.max)},
+        onnx_sha256=file_sha256(onnx_path), plugin_library=spec.plugins, refittable=spec.refit,
+        build_seconds=round(time.perf_counter() - started, 2), model=onnx_metadata(source))
+    sidecar.write(out)
+    return sidecar
+
+
+def cached_engine(onnx_path: Path, spec: EngineSpec, facts: GpuFacts, *, trt: Any,
+                  log: Callable[[str], None] = lambda s: None) -> Path:
+    """Build once per model/GPU/TensorRT version/precision/profile, then reuse."""
+    key = cache_key(file_sha256(onnx_path), spec, tensorrt_version=facts.tensorrt_version, gpu_name=facts.gpu_name,
+                    compute_capability=facts.compute_capability)
+    engine = cache_dir("engines") / f"{onnx_path.stem}-{spec.precision}-{key}.engine"
+    if engine.is_file():
+        try:
+            check_sidecar(EngineSidecar.read(engine), tensorrt_version=facts.tensorrt_version,
+                          gpu_name=facts.gpu_name, compute_capability=facts.compute_capability, engine=engine)
+            return engine
+        except EngineMismatch as exc:
+            log(f"cached engine is stale ({exc}); rebuilding")
+    log(f"no cached engine for this GPU/TensorRT/precision/profile; building {engine.name}")
+    build_engine_file(onnx_path, engine, spec, facts, trt=trt, log=log)
+    return engine

@@ -1,0 +1,250 @@
+"""A fake ``tensorrt`` module and a NumPy-backed CUDA layer: they record what stylert calls,
+in which order and with which shapes, so the build and runtime logic is tested without a GPU."""
+from __future__ import annotations
+
+import enum
+import itertools
+from types import SimpleNamespace
+
+import numpy as np
+
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
+
+
+def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True, parse_ok: bool = True,
+                  engine_fn=lambda x: x * 0.5 + 1.0):
+    calls: list[tuple] = []
+
+    class Severity(enum.IntEnum):
+        WARNING = 2
+
+    class Logger:
+        WARNING = Severity.WARNING
+
+        def __init__(self, severity):
+            calls.append(("Logger", severity))
+
+    flags = {"EXPLICIT_BATCH": 0}
+    if strongly_typed_flag:
+        flags["STRONGLY_TYPED"] = 1
+    NetworkDefinitionCreationFlag = enum.IntEnum("NetworkDefinitionCreationFlag", flags, start=0)
+    MemoryPoolType = enum.IntEnum("MemoryPoolType", {"WORKSPACE": 0}, start=0)
+    BuilderFlag = enum.IntEnum("BuilderFlag", {"REFIT": 4, "STRIP_PLAN": 20}, start=0)  # no FP16/INT8: gone in 11
+
+    class Registry:
+        def load_library(self, path):
+            calls.append(("load_library", path))
+
+    class Profile:
+        def set_shape(self, name, mn, opt, mx):
+            calls.append(("set_shape", name, tuple(mn), tuple(opt), tuple(mx)))
+
+    class TimingCache:
+        def __init__(self, data):
+            self.data = bytes(data)
+
+        def serialize(self):
+            return self.data + b"+timed"
+
+    class Config:
+        plugins_to_serialize: list = []
+
+        def set_memory_pool_limit(self, pool, size):
+            calls.append(("set_memory_pool_limit", pool, size))
+
+        def add_optimization_profile(self, profile):
+            calls.append(("add_optimization_profile",))
+
+        def set_flag(self, flag):
+            calls.append(("set_flag", flag))
+
+        def create_timing_cache(self, data):
+            calls.append(("create_timing_cache", bytes(data)))
+            self._cache = TimingCache(data)
+            return self._cache
+
+        def set_timing_cache(self, cache, ignore_mismatch):
+            calls.append(("set_timing_cache", ignore_mismatch))
+            return True
+
+        def get_timing_cache(self):
+            return self._cache
+
+    class Builder:
+        def __init__(self, logger):
+            calls.append(("Builder",))
+
+        def get_plugin_registry(self):
+            return Registry()
+
+        def create_network(self, flags):
+            calls.append(("create_network", flags))
+            return SimpleNamespace()
+
+        def create_builder_config(self):
+            calls.append(("create_builder_config",))
+            return Config()
+
+        def create_optimization_profile(self):
+            return Profile()
+
+        def build_serialized_network(self, network, config):
+            calls.append(("build_serialized_network", tuple(config.plugins_to_serialize)))
+            return b"PLAN"
+
+    class ParserError:
+        def desc(self):
+            return "unsupported operator Foo"
+
+    class OnnxParser:
+        num_errors = 0 if parse_ok else 1
+
+        def __init__(self, network, logger):
+            calls.append(("OnnxParser",))
+
+        def parse_from_file(self, path):
+            calls.append(("parse_from_file", path))
+            return parse_ok
+
+        def get_error(self, i):
+            return ParserError()
+
+    class Context:
+        def __init__(self, engine):
+            self.engine, self.shape, self.addresses = engine, None, {}
+
+        def set_input_shape(self, name, shape):
+            calls.append(("set_input_shape", name, tuple(shape)))
+            self.shape = tuple(shape)
+            return True
+
+        def set_tensor_address(self, name, ptr):
+            self.addresses[name] = ptr
+            return True
+
+        def execute_async_v3(self, stream):
+            calls.append(("execute_async_v3", self.shape))
+            cuda = self.engine.cuda
+            count = int(np.prod(self.shape))
+            cuda.enqueue(stream, lambda: cuda.write(self.addresses["output"], engine_fn(
+                cuda.read(self.addresses["input"], count, np.float32))))
+            return True
+
+    class Engine:
+        refittable = False
+
+        def __init__(self, cuda):
+            self.cuda = cuda
+
+        def get_tensor_profile_shape(self, name, index):
+            return [(1, 3, 8, 8), (1, 3, 16, 16), (2, 3, 32, 32)]
+
+        def create_execution_context(self):
+            return Context(self)
+
+    class Runtime:
+        cuda = None
+
+        def __init__(self, logger):
+            pass
+
+        def get_plugin_registry(self):
+            return Registry()
+
+        def deserialize_cuda_engine(self, data):
+            calls.append(("deserialize_cuda_engine", bytes(data)))
+            return Engine(Runtime.cuda) if data == b"PLAN" else None
+
+    module = SimpleNamespace(__version__=version, Logger=Logger, Dims=tuple, Builder=Builder, OnnxParser=OnnxParser,
+                             NetworkDefinitionCreationFlag=NetworkDefinitionCreationFlag,
+                             MemoryPoolType=MemoryPoolType, BuilderFlag=BuilderFlag, Runtime=Runtime)
+    return module, calls
+
+
+class FakeCuda(CudaLayer):
+    """Device memory as NumPy byte arrays; streams run their queued work at synchronize()."""
+
+    name = "fake"
+
+    def __init__(self, gpu="Fake GPU", cc=(8, 6)):
+        self.gpu, self.cc = gpu, cc
+        self.memory: dict[int, np.ndarray] = {}
+        self.queues: dict[int, list] = {}
+        self.graphs: dict[int, tuple[int, list]] = {}
+        self.capturing: dict[int, list] = {}
+        self.graph_launches = 0
+        self._ids = itertools.count(1000, 1000)
+
+    def device_name(self):
+        return self.gpu
+
+    def compute_capability(self):
+        return self.cc
+
+    def alloc_device(self, nbytes):
+        ptr = next(self._ids) * 1000
+        self.memory[ptr] = np.zeros(nbytes, np.uint8)
+        return DeviceBuffer(ptr, nbytes)
+
+    def free_device(self, buf):
+        del self.memory[buf.ptr]
+
+    def alloc_pinned(self, shape, dtype):
+        return np.zeros(shape, dtype)
+
+    def free_pinned(self, array):
+        pass
+
+    def create_stream(self):
+        s = next(self._ids)
+        self.queues[s] = []
+        return s
+
+    def destroy_stream(self, stream):
+        self.queues.pop(stream)
+
+    def enqueue(self, stream, fn):
+        (self.capturing[stream] if stream in self.capturing else self.queues[stream]).append(fn)
+
+    def read(self, ptr, count, dtype):
+        return self.memory[ptr][: count * np.dtype(dtype).itemsize].view(dtype).copy()
+
+    def write(self, ptr, array):
+        raw = np.ascontiguousarray(array).view(np.uint8).ravel()
+        self.memory[ptr][: raw.size] = raw
+
+    def copy_htod_async(self, dst, src, stream):
+        data = src.copy()
+        self.enqueue(stream, lambda: self.write(dst, data))
+
+    def copy_dtoh_async(self, dst, src, stream):
+        self.enqueue(stream, lambda: dst.__setitem__(slice(None), self.read(src, dst.size, dst.dtype)))
+
+    def synchronize(self, stream):
+        while self.queues[stream]:
+            self.queues[stream].pop(0)()
+
+    def create_event(self):
+        return next(self._ids)
+
+    def record_event(self, event, stream):
+        pass
+
+    def elapsed_ms(self, start, end):
+        return 0.0
+
+    def begin_capture(self, stream):
+        self.capturing[stream] = []
+
+    def end_capture(self, stream):
+        g = next(self._ids)
+        self.graphs[g] = (stream, self.capturing.pop(stream))
+        return g
+
+    def launch_graph(self, graph, stream):
+        self.graph_launches += 1
+        for fn in self.graphs[graph][1]:
+            self.queues[stream].append(fn)
+
+    def destroy_graph(self, graph):
+        self.graphs.pop(graph, None)

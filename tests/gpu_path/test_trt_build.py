@@ -1,0 +1,97 @@
+"""Engine-build logic against a fake tensorrt module: which calls, in which order, with which shapes."""
+import pytest
+
+from stylert.errors import BadModelFile, EngineMismatch, StylertError
+from stylert.export.engine_cache import GpuFacts, cached_engine
+from stylert.export.engine_spec import (EngineSidecar, EngineSpec, ProfileShapes, cache_key, check_sidecar,
+                                        parse_triplet)
+from stylert.export.trt_build import build_serialized_engine, network_flags
+from tests.gpu_path.fakes import make_fake_trt
+
+PROFILE = ProfileShapes.from_triplets((1, 2, 4), (61, 360, 720), (64, 640, 1280))
+
+
+def test_profile_parsing_rounds_to_the_model_multiple():
+    assert parse_triplet("1,2,4", "batch") == (1, 2, 4) and parse_triplet("8", "batch") == (8, 8, 8)
+    for bad in ("4,2,1", "a,b,c", "1,2", "0,1,2"):
+        with pytest.raises(StylertError):
+            parse_triplet(bad, "height")
+    assert PROFILE.min == (1, 3, 64, 64) and PROFILE.opt == (2, 3, 360, 640) and PROFILE.max == (4, 3, 720, 1280)
+    assert PROFILE.contains((3, 3, 100, 200)) and not PROFILE.contains((5, 3, 100, 200))
+
+
+def test_build_call_order_and_arguments(tmp_path):
+    trt, calls = make_fake_trt("10.13.0")
+    onnx = tmp_path / "m.onnx"
+    onnx.write_bytes(b"x")
+    spec = EngineSpec(precision="fp16", profile=PROFILE, workspace_mb=256, plugins="/p/libstylert_trt_plugin.so",
+                      refit=True, timing_cache=str(tmp_path / "t.cache"))
+    assert build_serialized_engine(onnx, spec, trt=trt) == b"PLAN"
+    names = [c[0] for c in calls]
+    assert names == ["Logger", "Builder", "load_library", "create_network", "OnnxParser", "parse_from_file",
+                     "create_builder_config", "set_memory_pool_limit", "set_shape", "add_optimization_profile",
+                     "set_flag", "create_timing_cache", "set_timing_cache", "build_serialized_network"]
+    assert ("create_network", 1 << 1) in calls  # strongly typed on 10.x
+    assert ("set_memory_pool_limit", trt.MemoryPoolType.WORKSPACE, 256 << 20) in calls
+    assert ("set_shape", "input", PROFILE.min, PROFILE.opt, PROFILE.max) in calls
+    assert ("set_flag", trt.BuilderFlag.REFIT) in calls  # the only builder flag: precision is in the graph
+    assert ("build_serialized_network", ("/p/libstylert_trt_plugin.so",)) in calls
+    assert (tmp_path / "t.cache").read_bytes() == b"+timed"
+
+
+def test_tensorrt_11_needs_no_strongly_typed_flag():
+    trt, _ = make_fake_trt("11.0.0", strongly_typed_flag=False)
+    assert network_flags(trt) == 0
+
+
+def test_parser_errors_are_reported(tmp_path):
+    trt, _ = make_fake_trt(parse_ok=False)
+    with pytest.raises(BadModelFile, match="unsupported operator Foo"):
+        build_serialized_engine(tmp_path / "m.onnx", EngineSpec(), trt=trt)
+
+
+def _sidecar(**kw):
+    base = dict(tensorrt_version="10.13.0.35", gpu_name="NVIDIA L4", compute_capability="8.9", precision="fp16",
+                profile={}, onnx_sha256="abc", plugin_library=None, refittable=False, build_seconds=1.0)
+    return EngineSidecar(**(base | kw))
+
+
+def test_sidecar_round_trip_and_mismatches(tmp_path):
+    engine = tmp_path / "m.engine"
+    _sidecar().write(engine)
+    assert EngineSidecar.read(engine) == _sidecar(built_at=EngineSidecar.read(engine).built_at)
+    ok = dict(tensorrt_version="10.13.0.40", gpu_name="NVIDIA L4", compute_capability="8.9")
+    check_sidecar(_sidecar(), **ok)  # patch-level build numbers do not matter
+    with pytest.raises(EngineMismatch, match="TensorRT 10.13.0.35, this is 11.0.0.*stylert build-engine"):
+        check_sidecar(_sidecar(), **(ok | {"tensorrt_version": "11.0.0"}))
+    with pytest.raises(EngineMismatch, match="sm_89.*sm_86"):
+        check_sidecar(_sidecar(), **(ok | {"gpu_name": "RTX 3090", "compute_capability": "8.6"}))
+    with pytest.raises(EngineMismatch, match="ONNX model changed"):
+        check_sidecar(_sidecar(), onnx_sha256="def", **ok)
+    with pytest.raises(EngineMismatch, match="no sidecar"):
+        EngineSidecar.read(tmp_path / "other.engine")
+
+
+def test_cache_key_changes_with_everything_an_engine_depends_on():
+    facts = dict(tensorrt_version="10.13", gpu_name="L4", compute_capability="8.9")
+    base = cache_key("sha", EngineSpec(), **facts)
+    variants = [cache_key("sha2", EngineSpec(), **facts), cache_key("sha", EngineSpec(precision="fp16"), **facts),
+                cache_key("sha", EngineSpec(profile=PROFILE), **facts),
+                cache_key("sha", EngineSpec(plugins="/x/libstylert_trt_plugin.so"), **facts),
+                cache_key("sha", EngineSpec(), **(facts | {"tensorrt_version": "11.0"})),
+                cache_key("sha", EngineSpec(), **(facts | {"compute_capability": "9.0"}))]
+    assert len({base, *variants}) == 1 + len(variants)
+    assert cache_key("sha", EngineSpec(workspace_mb=64), **facts) == base
+
+
+def test_engine_cache_builds_once_per_gpu(lite_onnx, tmp_path, monkeypatch):
+    monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path))
+    trt, calls = make_fake_trt()
+    l4 = GpuFacts("10.13.0", "NVIDIA L4", "8.9")
+    first = cached_engine(lite_onnx, EngineSpec(), l4, trt=trt)
+    again = cached_engine(lite_onnx, EngineSpec(), l4, trt=trt)
+    other_gpu = cached_engine(lite_onnx, EngineSpec(), GpuFacts("10.13.0", "RTX 4090", "8.9"), trt=trt)
+    assert first == again != other_gpu
+    assert sum(c[0] == "build_serialized_network" for c in calls) == 2
+    sidecar = EngineSidecar.read(first)
+    assert sidecar.gpu_name == "NVIDIA L4" and sidecar.model["stylert.architecture"] == "transformer_net"
