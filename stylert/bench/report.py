@@ -7,6 +7,23 @@ from pathlib import Path
 from stylert.atomic_files import atomic_output
 
 
+TARGET_SIZE = "512x512"
+
+
+def targets(report: dict) -> list[tuple[str, float, float, bool]]:
+    """(target, measured, required, met) for the issue's CPU targets, at 512x512 batch 1."""
+    by_name = {r["name"]: r for r in report["results"]}
+    needed = ("PyTorch eager fp32", "stylert fp32", "stylert int8")
+    if not all(n in by_name and TARGET_SIZE in by_name[n]["latency_p50_ms"] for n in needed):
+        return []
+    torch_ms = by_name["PyTorch eager fp32"]["latency_p50_ms"][TARGET_SIZE]
+    fp32, int8 = by_name["stylert fp32"], by_name["stylert int8"]
+    rows = [("fp32 speed-up over PyTorch eager", torch_ms / fp32["latency_p50_ms"][TARGET_SIZE], 1.7),
+            ("fp32 share of the GEMM roofline", fp32["gflops"][TARGET_SIZE] / report["gemm_roofline_gflops"], 0.85),
+            ("int8 speed-up over PyTorch eager", torch_ms / int8["latency_p50_ms"][TARGET_SIZE], 4.0)]
+    return [(name, got, need, got >= need) for name, got, need in rows]
+
+
 def markdown(report: dict) -> str:
     results = report["results"]
     sizes = list(results[0]["latency_p50_ms"]) if results else []
@@ -26,6 +43,23 @@ def markdown(report: dict) -> str:
         tp = f"{r['throughput_ips']:.1f}" if r["throughput_ips"] else "-"
         lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {speedup:.2f}x | {gf:.0f} "
                      f"({gf / report['gemm_roofline_gflops'] * 100:.0f} %) | {tp} | {r['peak_rss_mb']:.0f} |")
+    gemm_libs = ", ".join(f"{k} {v:.0f}" for k, v in report.get("gemm_by_library", {}).items())
+    lines += ["", f"GEMM GFLOP/s by library (the best is the roofline): {gemm_libs}."]
+    checks = targets(report)
+    if checks:
+        lines += ["", f"Targets ({TARGET_SIZE}, batch 1, medians of this run):", "",
+                  "| target | measured | required | |", "|---|---|---|---|"]
+        lines += [f"| {name} | {got:.2f} | {need:.2f} | {'met' if ok else 'NOT met'} |"
+                  for name, got, need, ok in checks]
+    profiles = report.get("op_profiles_ms", {})
+    if profiles:
+        names = list(profiles)
+        ops = sorted({op for p in profiles.values() for op in p}, key=lambda op: -max(p.get(op, 0) for p in
+                                                                                         profiles.values()))
+        lines += ["", f"Where the time goes: ONNX Runtime per-op time at {report.get('profile_size')} (ms, one run, "
+                      "from its profiler):", "", "| op | " + " | ".join(names) + " |",
+                  "|---|" + "---|" * len(names)]
+        lines += [f"| {op} | " + " | ".join(f"{profiles[n].get(op, 0.0):.1f}" for n in names) + " |" for op in ops]
     return "\n".join(lines) + "\n"
 
 

@@ -66,7 +66,8 @@ def run_bench(candidates: list[Candidate], config: BenchConfig,
     """Measure the GEMM roofline and every candidate; returns the JSON-ready report."""
     base = {"threads": config.threads, "repeats": config.repeats}
     on_progress("GEMM roofline")
-    gemm = _worker(base | {"kind": "gemm"})["gemm_gflops"]
+    gemm_result = _worker(base | {"kind": "gemm"})
+    gemm = gemm_result["gemm_gflops"]
     results = []
     for cand in candidates:
         on_progress(cand.name)
@@ -82,12 +83,22 @@ def run_bench(candidates: list[Candidate], config: BenchConfig,
             res.gflops[key] = conv_flops(flops_model, h, w) / (res.latency_p50_ms[key] / 1000) / 1e9
         res.throughput_ips = statistics.median(raw["throughput_ips"]) if raw["throughput_ips"] else None
         results.append(res)
+    profiles = {}
+    profile_size = config.sizes[1] if len(config.sizes) > 1 else config.sizes[0]
+    for cand in candidates:
+        if cand.kind == "ort" and cand.tuned:
+            on_progress(f"per-op profile of {cand.name}")
+            profiles[cand.name] = _worker(base | {"kind": "profile", "model": str(cand.model),
+                                                  "size": list(profile_size)})["op_ms"]
     return {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": {"cpu": _cpu_name(), "cores": os.cpu_count(), "python": platform.python_version()},
         "config": asdict(config),
         "gemm_roofline_gflops": gemm,
+        "gemm_by_library": gemm_result["gemm_by_library"],
         "results": [asdict(r) for r in results],
+        "profile_size": "x".join(map(str, profile_size)),
+        "op_profiles_ms": profiles,
     }
 
 

@@ -22,8 +22,10 @@ def register(sub) -> None:
     p.add_argument("--source", default="0", help="camera index, stream URL or video file")
     p.add_argument("-s", "--style", action="append", dest="styles",
                    help="style to start with; repeat to cycle with n/p (default: every built-in style)")
-    p.add_argument("--size", type=positive_int, default=480,
-                   help="inference resolution: long side in pixels (the view keeps the source size)")
+    p.add_argument("--size", type=positive_int, default=320,
+                   help="inference resolution: long side in pixels (the view keeps the source size); 320 with "
+                        "a lite built-in style and int8 runs above 24 fps from a 640x480 camera on 2 CPU cores "
+                        "(benchmarks/results/webcam_cpu.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
     p.add_argument("-o", "--output", type=Path, help="with --no-window: the video file to write")
@@ -31,7 +33,7 @@ def register(sub) -> None:
     p.add_argument("--snapshot-dir", type=Path, default=Path("."), help="where 's' saves snapshots")
     p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4)")
     add_backend_args(p)
-    p.set_defaults(run=run, batch=1)
+    p.set_defaults(run=run, batch=1, precision="auto")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
                                  batch_size=1, backend_options=backend_options)
     options = WebcamOptions(styles, args.size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
     session = WebcamSession(options, make)
-    session.stylizer  # load the first style before the camera starts, so errors come first  # noqa: B018
+    first = session.stylizer  # load the first style before the camera starts, so errors come first
     capture = LatestFrameCapture(args.source)
+    print(f"{first.backend.description}, {first.precision}, inference long side {args.size}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         if args.no_window:
             sink = FileSink(stack.enter_context(atomic_output(args.output)), capture.fps or 25.0)

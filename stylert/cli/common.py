@@ -38,7 +38,7 @@ def unit_float(text: str) -> float:
 def add_style_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--style", default=None,
                         help="built-in style name (see 'stylert styles'), or a .onnx / .pth model file "
-                             "(default: the first built-in style)")
+                             "(default: mosaic)")
     parser.add_argument("--strength", type=unit_float, default=1.0,
                         help="blend with the original: 1 = fully stylised, 0 = unchanged")
     parser.add_argument("--preserve-color", action="store_true",
@@ -54,9 +54,11 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--threads", type=positive_int, default=None,
                        help="CPU threads for inference (default: all cores)")
     group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
+    group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default="fp32",
+                       help="fp16/int8 graph made from the fp32 ONNX once and cached (TensorRT: the engine's "
+                            "precision; ONNX Runtime: int8 uses the CPU's int8 kernels); auto: int8 on a CPU, "
+                            "fp32 on a GPU (webcam's default)")
     trt = parser.add_argument_group("TensorRT (with --backend tensorrt, or auto on a GPU)")
-    trt.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
-                     help="engine precision when building from an .onnx (cached per GPU/TensorRT version)")
     trt.add_argument("--cuda-graph", action="store_true", help="capture and replay a CUDA graph per input shape")
     trt.add_argument("--plugins", default=None, help="libstylert_trt_plugin.so: build with the fused InstanceNorm")
 

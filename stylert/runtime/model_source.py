@@ -63,3 +63,17 @@ def model_for_backend(model: Path, backend: str) -> Path:
         f"the {backend} backend loads {'/'.join(suffixes)} files, not {model.name}; "
         "use --backend onnxruntime or pass the PyTorch checkpoint"
     )
+
+
+def onnx_for_precision(model: Path, precision: str) -> Path:
+    """The fp16 or int8 variant of an fp32 ONNX for ONNX Runtime (made once and cached; needs onnx)."""
+    if precision == "fp32":
+        return model
+    if model.suffix.lower() != ".onnx":
+        raise BackendUnavailable(f"--precision {precision} needs an ONNX model, not {model.name}")
+    from stylert._lazy import require
+
+    require("onnx", f"--precision {precision}")
+    from stylert.export.engine_cache import precision_onnx
+
+    return precision_onnx(model, precision)

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from typing import overload
 
@@ -15,16 +16,16 @@ import numpy as np
 from stylert.errors import StylertError
 from stylert.model_info import ModelInfo
 from stylert.runtime.backends import backend_class
-from stylert.runtime.model_source import choose_backend, model_for_backend, resolve_style
+from stylert.runtime.model_source import choose_backend, model_for_backend, onnx_for_precision, resolve_style
 from stylert.runtime.prepost import batch_to_frames, frames_to_batch
-from stylert.styles import builtin_styles
+from stylert.styles import DEFAULT_STYLE, builtin_styles
 
 
 def default_style() -> str:
     names = list(builtin_styles())
     if not names:
         raise StylertError("no built-in style is installed; pass --style with a .onnx or .pth file")
-    return names[0]
+    return DEFAULT_STYLE if DEFAULT_STYLE in names else names[0]
 
 
 class Stylizer:
@@ -33,8 +34,9 @@ class Stylizer:
     ``batch_size`` caps how many same-size frames go to the backend at once;
     ``strength`` in [0, 1] blends with the original; ``preserve_color`` keeps the
     original's colours and takes the stylised luminance; ``backend_options`` go to the
-    TensorRT backend (precision, cuda_graph, plugins). ``choice`` says which backend
-    ``auto`` picked and why.
+    backend (precision fp32|fp16|int8|auto for all; cuda_graph, plugins for TensorRT);
+    precision 'auto' is int8 on the CPU (when onnx is installed to make it) and fp32 elsewhere.
+    ``choice`` says which backend ``auto`` picked and why.
     """
 
     def __init__(
@@ -55,10 +57,17 @@ class Stylizer:
             raise StylertError(f"batch size must be at least 1, got {batch_size}")
         source = resolve_style(style or default_style())
         self.choice = choose_backend(source, backend, device)
-        options = backend_options if self.choice.backend == "tensorrt" else {}
-        self.backend = backend_class(self.choice.backend)(model_for_backend(source, self.choice.backend),
-                                                          device=self.choice.device, threads=threads,
-                                                          **(options or {}))
+        options = dict(backend_options or {})
+        model = model_for_backend(source, self.choice.backend)
+        precision = options.get("precision", "fp32")
+        if precision == "auto":  # the measured real-time CPU choice; GPUs keep fp32 until measured there
+            precision = "int8" if self.choice.device == "cpu" and importlib.util.find_spec("onnx") else "fp32"
+        options["precision"] = self.precision = precision
+        if self.choice.backend != "tensorrt":  # ONNX Runtime: fp16/int8 run the converted graph (made once)
+            model = onnx_for_precision(model, options.pop("precision"))
+            options = {}
+        self.backend = backend_class(self.choice.backend)(model, device=self.choice.device, threads=threads,
+                                                          **options)
         self.backend.open()
         self.batch_size = batch_size
         self.strength = strength

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 STYLES_DIR = Path(__file__).resolve().parent
+DEFAULT_STYLE = "mosaic"  # the strongest of the built-ins; used when no --style is given
 
 
 def builtin_styles() -> dict[str, Path]:

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -119,11 +120,12 @@ def test_real_window_under_xvfb_with_screenshot_and_quit_key(tmp_path, lite_onnx
                 break
         assert window, "no stylert window appeared"
         time.sleep(2.0)
-        with av.open(display, format="x11grab", options={"video_size": "640x480"}) as grab:
-            shot = next(grab.decode(video=0)).to_ndarray(format="bgr24")
-        from stylert.runtime.images import write_image
-
-        write_image(tmp_path / "screenshot.png", shot)
+        grab = ("import av, cv2, sys\n"  # in its own process: x11grab next to torch in pytest can crash
+                f"c = av.open('{display}', format='x11grab', options={{'video_size': '640x480'}})\n"
+                "cv2.imwrite(sys.argv[1], next(c.decode(video=0)).to_ndarray(format='bgr24'))\n")
+        shot_path = tmp_path / "screenshot.png"
+        subprocess.run([sys.executable, "-c", grab, str(shot_path)], env=env, check=True, timeout=60)
+        shot = cv2.imread(str(shot_path))
         subprocess.run(["xdotool", "key", "--window", window, "q"], env=env, check=True)
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
