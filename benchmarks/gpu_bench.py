@@ -6,7 +6,6 @@ Run: python benchmarks/gpu_bench.py [--style mosaic] [--frames 50] [--batch 1]
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -16,10 +15,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.results_io import save  # noqa: E402
 from stylert.errors import StylertError  # noqa: E402
 from stylert.gpu.probe import gpu_available  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = {"720p": (720, 1280), "1080p": (1080, 1920)}
 
 
@@ -67,14 +66,11 @@ def main() -> int:
             print(rows[-1])
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "gpu": why, "frames": args.frames, "batch": args.batch,
               "rows": rows}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gpu_bench.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"Measured {report['date']} on {why}, batch {args.batch}, medians of 3 runs of {args.frames} frames.",
              "", "| size | backend | precision | CUDA graph | fused pre/post | frames/s |", "|---|---|---|---|---|---|"]
     lines += [f"| {r['size']} | {r['backend']} | {r['precision']} | {r['cuda_graph']} | {r['fused_pre_post']} | "
               f"{r['fps']:.1f} |" for r in rows]
-    (RESULTS / "gpu_bench.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save("gpu_bench", report, lines)
     return 0
 
 

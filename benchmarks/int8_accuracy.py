@@ -3,7 +3,6 @@ PSNR and max abs difference of the uint8 outputs. Writes results/int8_accuracy.{
 Run: python benchmarks/int8_accuracy.py"""
 from __future__ import annotations
 
-import json
 import sys
 import tempfile
 import time
@@ -11,13 +10,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.results_io import save  # noqa: E402
 from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8  # noqa: E402
 from stylert.runtime.images import read_image  # noqa: E402
 from stylert.runtime.prepost import frames_to_batch  # noqa: E402
 from stylert.samples import SAMPLES_DIR, sample_path  # noqa: E402
 from stylert.styles import builtin_styles  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 PHOTOS = ("astronaut", "chelsea", "coffee")
 
 
@@ -34,17 +33,14 @@ def main() -> None:
                 rows.append({"style": name, "first_last_conv_fp32": exclude_ends, "psnr_db": round(psnr, 2),
                              "max_abs_diff": max_diff})
                 print(rows[-1])
-    RESULTS.mkdir(exist_ok=True)
     report = {"date": time.strftime("%Y-%m-%d"), "photos": PHOTOS, "calibration": "bundled sample photos",
               "rows": rows}
-    (RESULTS / "int8_accuracy.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"int8 vs fp32 (ONNX Runtime, CPU), {report['date']}, on the sample photos "
              f"{', '.join(PHOTOS)}; calibrated on the same bundled photos.", "",
              "| style | first/last conv | PSNR dB | max abs diff |", "|---|---|---|---|"]
     lines += [f"| {r['style']} | {'fp32' if r['first_last_conv_fp32'] else 'int8'} | {r['psnr_db']:.1f} | "
               f"{r['max_abs_diff']:.0f} |" for r in rows]
-    (RESULTS / "int8_accuracy.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save("int8_accuracy", report, lines)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ Run: python benchmarks/video_pipeline.py [--style NAME] [--size 640x360] [--fram
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
 import sys
@@ -18,12 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.results_io import save  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.runtime.video import VideoOptions, stylize_video  # noqa: E402
 from stylert.runtime.video_io import decode_frames  # noqa: E402
 from tests.media import make_video  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def main() -> None:
@@ -57,14 +56,11 @@ def main() -> None:
               "bare_inference_fps": bare, "end_to_end_fps": e2e, "median_bare_fps": bare_fps,
               "median_end_to_end_fps": e2e_fps, "pipeline_overhead": overhead, "target_overhead": 0.10,
               "target_met": overhead <= 0.10}
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "video_pipeline.json").write_text(json.dumps(result, indent=2) + "\n")
     md = (f"| clip | style | batch | bare inference fps | end-to-end fps | overhead | target ≤ 10 % |\n"
           f"|---|---|---|---|---|---|---|\n"
           f"| {args.size}, {args.frames} frames, H.264+AAC | {style} | {args.batch} | {bare_fps:.1f} | "
           f"{e2e_fps:.1f} | {overhead * 100:.1f} % | {'met' if overhead <= 0.10 else 'NOT met'} |\n")
-    (RESULTS / "video_pipeline.md").write_text(md)
-    print(md)
+    save("video_pipeline", result, md.rstrip("\n").split("\n"))
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ inference size and precision, side by side in one run. Writes results/webcam_cpu
 Target: >= 24 fps at 640x480 on 2 cores. Run: python benchmarks/webcam_cpu.py"""
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
@@ -14,11 +13,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.results_io import save  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.runtime.capture import CapturedFrame  # noqa: E402
 from stylert.runtime.webcam import WebcamOptions, WebcamSession  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 TARGET_FPS = 24.0
 
 
@@ -48,17 +47,14 @@ def main() -> None:
             rows.append({"inference_long_side": size, "precision": precision, "fps": round(fps, 1),
                          "meets_24fps": fps >= TARGET_FPS})
             print(rows[-1])
-    RESULTS.mkdir(exist_ok=True)
     report = {"date": time.strftime("%Y-%m-%d"), "source": "640x480", "style": "mosaic (lite TransformerNet)",
               "rows": rows}
-    (RESULTS / "webcam_cpu.json").write_text(json.dumps(report, indent=2) + "\n")
     lines = [f"Webcam render loop on the CPU, {report['date']}, 640x480 source, style mosaic (lite), "
              "median of 3 runs of 30 frames.", "", "| inference size (long side) | precision | frames/s | >= 24 fps |",
              "|---|---|---|---|"]
     lines += [f"| {r['inference_long_side']} | {r['precision']} | {r['fps']:.1f} | "
               f"{'yes' if r['meets_24fps'] else 'no'} |" for r in rows]
-    (RESULTS / "webcam_cpu.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    save("webcam_cpu", report, lines)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def random_architecture(variant: str) -> Path:
 def int8_model(fp32: Path, calib: Path = SAMPLES_DIR) -> Path:
     from stylert.export.quantize import calibration_batches, quantize_int8
 
-    target = cache_dir("onnx") / f"{fp32.stem}-{file_sha256(fp32)[:16]}-int8.onnx"
+    from stylert.export.quantize import RECIPE
+
+    target = cache_dir("onnx") / f"{fp32.stem}-{file_sha256(fp32)[:16]}-int8-{RECIPE}.onnx"
     if not target.is_file():
         quantize_int8(fp32, target, calibration_batches(calib))
     return target

@@ -44,7 +44,8 @@ def markdown(report: dict) -> str:
         lines.append(f"| {r['name']} | " + " | ".join(cells) + f" | {speedup:.2f}x | {gf:.0f} "
                      f"({gf / report['gemm_roofline_gflops'] * 100:.0f} %) | {tp} | {r['peak_rss_mb']:.0f} |")
     gemm_libs = ", ".join(f"{k} {v:.0f}" for k, v in report.get("gemm_by_library", {}).items())
-    lines += ["", f"GEMM GFLOP/s by library (the best is the roofline): {gemm_libs}."]
+    lines += ["", f"GEMM GFLOP/s by library (the best is the roofline): {gemm_libs}. GFLOP/s count the "
+                  "convolutions' multiply-adds; int8 rows count the same operations, done in int8."]
     checks = targets(report)
     if checks:
         lines += ["", f"Targets ({TARGET_SIZE}, batch 1, medians of this run):", "",

@@ -11,6 +11,7 @@ from typing import Any
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import EngineMismatch
+from stylert.export.quantize import RECIPE
 from stylert.export.engine_spec import EngineSidecar, EngineSpec, cache_key, check_sidecar
 from stylert.samples import SAMPLES_DIR
 
@@ -37,7 +38,8 @@ def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None) -
     if precision == "fp32" or _onnx_precision(onnx_path) == precision:
         return onnx_path
     digest = file_sha256(onnx_path)[:16]
-    target = cache_dir("onnx") / f"{onnx_path.stem}-{digest}-{precision}.onnx"
+    recipe = f"-{RECIPE}" if precision == "int8" else ""
+    target = cache_dir("onnx") / f"{onnx_path.stem}-{digest}-{precision}{recipe}.onnx"
     if target.is_file():
         return target
     if precision == "fp16":

@@ -23,6 +23,7 @@ from stylert.runtime.images import collect_images, read_image
 from stylert.runtime.prepost import frames_to_batch
 
 CALIBRATION_SIZE = 256
+RECIPE = "conv-s8s8-ends-fp32"  # names cached int8 files, so a change of recipe makes new ones
 
 
 def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32) -> list[np.ndarray]:

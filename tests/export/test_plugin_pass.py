@@ -3,7 +3,6 @@ the kernels' host library - computes what ONNX Runtime computes on the original 
 import numpy as np
 import onnx
 import onnxruntime as ort
-import pytest
 from onnx.reference import ReferenceEvaluator
 from onnx.reference.op_run import OpRun
 

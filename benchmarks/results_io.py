@@ -1,0 +1,15 @@
+"""Write a benchmark's results as JSON (all numbers) and markdown (the table people read)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def save(name: str, report: dict, markdown_lines: list[str]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    text = "\n".join(markdown_lines) + "\n"
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
