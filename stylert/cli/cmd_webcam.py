@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--snapshot-dir", type=Path, default=Path("."), help="where 's' saves snapshots")
     p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4)")
+    p.add_argument("--refit", action="store_true",
+                   help="TensorRT: build one refittable engine and swap style weights in place on n/p (styles of "
+                        "one architecture); off by default until its speed cost is measured on a GPU")
     add_backend_args(p)
     p.set_defaults(run=run, batch=1, precision="auto")
 
@@ -50,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
     styles = tuple(args.styles or builtin_styles())
     if not styles:
         raise StylertError("no built-in styles installed; pass --style MODEL.onnx")
-    backend_options = {"precision": args.precision, "cuda_graph": args.cuda_graph, "plugins": args.plugins}
+    backend_options = {"precision": args.precision, "cuda_graph": args.cuda_graph, "plugins": args.plugins,
+                       "refit": args.refit}
     make = lambda name: Stylizer(name, args.backend, device=args.device, threads=args.threads,  # noqa: E731
                                  batch_size=1, backend_options=backend_options)
     options = WebcamOptions(styles, args.size, args.side_by_side, args.snapshot_dir, args.record, args.frames)

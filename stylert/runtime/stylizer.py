@@ -113,6 +113,24 @@ class Stylizer:
         result = self.backend.run(batch)
         return batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
 
+    def switch_style(self, style: str) -> bool:
+        """Swap weights in place when the backend can (a refittable TensorRT engine and a style of the
+        same architecture and variant); False means the caller should open a new Stylizer."""
+        swap = getattr(self.backend, "swap_weights", None)
+        if swap is None or not getattr(self.backend, "refit", False):
+            return False
+        source = resolve_style(style)
+        if source.suffix.lower() != ".onnx":
+            return False
+        from stylert.export.engine_cache import onnx_metadata
+        from stylert.model_info import ModelInfo
+
+        new = ModelInfo.from_metadata(onnx_metadata(source), fallback_style=source.stem)
+        if (new.architecture, new.variant) != (self.info.architecture, self.info.variant):
+            return False
+        swap(source)
+        return True
+
     def close(self) -> None:
         self.backend.close()
 

@@ -69,9 +69,15 @@ class WebcamSession:
 
     @property
     def stylizer(self) -> Stylizer:
+        """The current style's stylizer: made on first use, or - with a refittable TensorRT engine -
+        the one engine with the new style's weights swapped in."""
         name = self.options.styles[self.style_index]
         if name not in self._stylizers:
-            self._stylizers[name] = self._make(name)
+            shared = next(iter(self._stylizers.values()), None)
+            if shared is not None and shared.switch_style(name):
+                self._stylizers = {name: shared}
+            else:
+                self._stylizers[name] = self._make(name)
         return self._stylizers[name]
 
     def render(self, captured, fps: float) -> np.ndarray:

@@ -18,5 +18,8 @@ def test_quick_bench_writes_valid_json_markdown_and_png(tmp_path):
             assert res["gflops"][size] > 0 and len(res["samples_ms"][size]) == 2
         assert res["throughput_ips"] > 0 and res["peak_rss_mb"] > 10
     md = (tmp_path / "bench.md").read_text()
-    assert md.count("\n| ") == 5 and "GEMM roofline" in md
+    table = md.split("\n\n")[1].splitlines()  # the first table: header, rule, one row per candidate
+    assert [row.split(" | ")[0].lstrip("| ") for row in table[2:]] == names and "GEMM roofline" in md
+    assert "Where the time goes" in md and "| Conv |" in md and "| QLinearConv |" in md
+    assert set(report["op_profiles_ms"]) == {"stylert fp32", "stylert int8"}
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

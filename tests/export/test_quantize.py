@@ -14,11 +14,15 @@ def test_int8_export_is_qdq_keeps_instance_norm_float_and_reports_psnr(tmp_path,
     producer = {o: n for n in model.graph.node for o in n.output}
     norms = [n for n in model.graph.node if n.op_type == "InstanceNormalization"]
     assert norms
-    for norm in norms:  # float InstanceNorm on the dequantised int8 conv output: DQ <- Q <- Conv
+    chains = []
+    for norm in norms:  # float InstanceNorm on the (dequantised) conv output
         chain = [producer[norm.input[0]]]
-        chain += [producer[chain[-1].input[0]], producer[producer[chain[-1].input[0]].input[0]]]
-        assert [n.op_type for n in chain] == ["DequantizeLinear", "QuantizeLinear", "Conv"]
+        while chain[-1].op_type in ("DequantizeLinear", "QuantizeLinear"):
+            chain.append(producer[chain[-1].input[0]])
+        chains.append([n.op_type for n in chain])
         assert norm.input[1] not in producer or producer[norm.input[1]].op_type != "DequantizeLinear"
+    # the first convolution stays fp32 (measured: more accurate and faster); the others are int8
+    assert chains[0] == ["Conv"] and all(c == ["DequantizeLinear", "QuantizeLinear", "Conv"] for c in chains[1:])
     assert {p.key: p.value for p in model.metadata_props}["stylert.precision"] == "int8"
 
 

@@ -90,7 +90,7 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 
         def build_serialized_network(self, network, config):
             calls.append(("build_serialized_network", tuple(config.plugins_to_serialize)))
-            return b"PLAN"
+            return b"PLAN-REFIT" if ("set_flag", BuilderFlag.REFIT) in calls else b"PLAN"
 
     class ParserError:
         def desc(self):
@@ -124,17 +124,15 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 
         def execute_async_v3(self, stream):
             calls.append(("execute_async_v3", self.shape))
-            cuda = self.engine.cuda
+            cuda, offset = self.engine.cuda, self.engine.offset
             count = int(np.prod(self.shape))
             cuda.enqueue(stream, lambda: cuda.write(self.addresses["output"], engine_fn(
-                cuda.read(self.addresses["input"], count, np.float32))))
+                cuda.read(self.addresses["input"], count, np.float32)) + offset))
             return True
 
     class Engine:
-        refittable = False
-
-        def __init__(self, cuda):
-            self.cuda = cuda
+        def __init__(self, cuda, refittable=False):
+            self.cuda, self.refittable, self.offset = cuda, refittable, 0.0
 
         def get_tensor_profile_shape(self, name, index):
             return [(1, 3, 8, 8), (1, 3, 16, 16), (2, 3, 32, 32)]
@@ -153,11 +151,31 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 
         def deserialize_cuda_engine(self, data):
             calls.append(("deserialize_cuda_engine", bytes(data)))
-            return Engine(Runtime.cuda) if data == b"PLAN" else None
+            return Engine(Runtime.cuda, refittable=data == b"PLAN-REFIT") if data.startswith(b"PLAN") else None
+
+    class Refitter:
+        def __init__(self, engine, logger):
+            self.engine, self.source = engine, None
+
+        def refit_cuda_engine(self):
+            calls.append(("refit_cuda_engine", self.source))
+            self.engine.offset += 10.0  # new weights: visibly different output
+            return True
+
+    class OnnxParserRefitter:
+        num_errors = 0
+
+        def __init__(self, refitter, logger):
+            self.refitter = refitter
+
+        def refit_from_file(self, path):
+            self.refitter.source = path
+            return True
 
     module = SimpleNamespace(__version__=version, Logger=Logger, Dims=tuple, Builder=Builder, OnnxParser=OnnxParser,
                              NetworkDefinitionCreationFlag=NetworkDefinitionCreationFlag,
-                             MemoryPoolType=MemoryPoolType, BuilderFlag=BuilderFlag, Runtime=Runtime)
+                             MemoryPoolType=MemoryPoolType, BuilderFlag=BuilderFlag, Runtime=Runtime,
+                             Refitter=Refitter, OnnxParserRefitter=OnnxParserRefitter)
     return module, calls
 
 

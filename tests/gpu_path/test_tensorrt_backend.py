@@ -61,3 +61,33 @@ def test_swap_weights_needs_a_refittable_engine(backend):
 def test_cpu_device_is_refused(lite_onnx):
     with pytest.raises(BackendUnavailable, match="--backend onnxruntime"):
         TensorRTBackend(lite_onnx, device="cpu")
+
+
+def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, monkeypatch):
+    """n/p on a refittable engine swaps weights in place instead of building a second engine."""
+    from stylert import Stylizer
+    from stylert.export.onnx_export import export_onnx
+    from stylert.models.checkpoint import model_from_state_dict
+    from stylert.runtime.webcam import WebcamOptions, WebcamSession
+    from tests.checkpoints import transformer_state
+
+    monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path / "cache"))
+    other = export_onnx(model_from_state_dict(transformer_state(seed=7), style="other", source=tmp_path / "o.pth"),
+                        tmp_path / "other.onnx").path
+    trt, calls = make_fake_trt()
+    cuda = FakeCuda()
+    trt.Runtime.cuda = cuda
+    monkeypatch.setattr("stylert.runtime.backend_choice._tensorrt_ready", lambda: None)
+    made = []
+
+    def make(name):
+        made.append(name)
+        return Stylizer(name, "tensorrt", backend_options={"refit": True, "trt": trt, "cuda": cuda})
+
+    session = WebcamSession(WebcamOptions((str(lite_onnx), str(other))), make)
+    assert session.stylizer.info.style == "lite_style"
+    session.handle_key(ord("n"), np.zeros((8, 8, 3), np.uint8), 10)
+    assert session.stylizer.info.style == "other"
+    assert made == [str(lite_onnx)] and sum(c[0] == "build_serialized_network" for c in calls) == 1
+    assert [c for c in calls if c[0] == "refit_cuda_engine"] == [("refit_cuda_engine", str(other))]
+    session.close()

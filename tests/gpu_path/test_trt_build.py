@@ -26,7 +26,7 @@ def test_build_call_order_and_arguments(tmp_path):
     onnx.write_bytes(b"x")
     spec = EngineSpec(precision="fp16", profile=PROFILE, workspace_mb=256, plugins="/p/libstylert_trt_plugin.so",
                       refit=True, timing_cache=str(tmp_path / "t.cache"))
-    assert build_serialized_engine(onnx, spec, trt=trt) == b"PLAN"
+    assert build_serialized_engine(onnx, spec, trt=trt) == b"PLAN-REFIT"  # the fake marks refittable plans
     names = [c[0] for c in calls]
     assert names == ["Logger", "Builder", "load_library", "create_network", "OnnxParser", "parse_from_file",
                      "create_builder_config", "set_memory_pool_limit", "set_shape", "add_optimization_profile",

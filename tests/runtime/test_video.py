@@ -89,3 +89,21 @@ def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     bad = run(str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "b.mp4"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "not a readable video" in bad.stderr
     assert not (tmp_path / "b.mp4").exists()
+
+
+def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
+    import signal
+    import time
+
+    src = make_video(tmp_path / "long.mp4", frames=400, size=(120, 160))
+    out = tmp_path / "out" / "styled.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "stylert", "video", str(src), "-o", str(out), "-s", str(lite_onnx),
+                             "--batch", "1"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out.parent.exists() and any(out.parent.iterdir())):
+        time.sleep(0.2)  # wait until the temporary output exists, i.e. encoding has started
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert list(out.parent.iterdir()) == []  # neither the final name nor a temporary file

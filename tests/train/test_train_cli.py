@@ -40,3 +40,23 @@ def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
     assert "saved" in r.stderr and "style" in r.stderr
     ckpt = torch.load(tiny_data / "s.pth", weights_only=True)
     assert ckpt["step"] == 3 and set(ckpt["losses"]) >= {"content", "style", "tv", "total"}
+
+
+def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_data):
+    import signal
+    import time
+
+    out = tiny_data / "int.pth"
+    samples = tiny_data / "int_samples"
+    proc = subprocess.Popen([sys.executable, "-m", "stylert", "train", "--content", str(tiny_data / "content"),
+                             "--style-image", str(tiny_data / "style.png"), "-o", str(out), "--steps", "100000",
+                             "--image-size", "32", "--batch-size", "1", "--checkpoint-every", "0",
+                             "--sample-every", "5"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (samples.is_dir() and any(samples.iterdir())):
+        time.sleep(0.2)  # training has started once the first sample strip is written
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "interrupted at step" in err and "Traceback" not in err
+    ckpt = torch.load(out, weights_only=True)
+    assert ckpt["step"] >= 5 and "optimizer" in ckpt

@@ -45,11 +45,11 @@ class TensorRTBackend(Backend):
 
     def __init__(self, model_path: Path, *, device: str = "auto", threads: int | None = None,
                  precision: str = "fp32", cuda_graph: bool = False, plugins: str | None = None,
-                 trt: Any = None, cuda: CudaLayer | None = None, slots: int = 2) -> None:
+                 refit: bool = False, trt: Any = None, cuda: CudaLayer | None = None, slots: int = 2) -> None:
         super().__init__(model_path, device=device, threads=threads)
         if device == "cpu":
             raise BackendUnavailable("the tensorrt backend runs on the GPU only; use --backend onnxruntime")
-        self.precision, self.cuda_graph, self.plugins = precision, cuda_graph, plugins
+        self.precision, self.cuda_graph, self.plugins, self.refit = precision, cuda_graph, plugins, refit
         self._injected_trt, self._injected_cuda, self._nslots = trt, cuda, slots
 
     # -- open/close -------------------------------------------------------------------
@@ -93,7 +93,7 @@ class TensorRTBackend(Backend):
         facts = self._facts()
         log = lambda s: print(f"stylert: {s}", file=sys.stderr)  # noqa: E731
         if self.model_path.suffix == ".onnx":
-            spec = EngineSpec(precision=self.precision, plugins=self.plugins)
+            spec = EngineSpec(precision=self.precision, plugins=self.plugins, refit=self.refit)
             return cached_engine(self.model_path, spec, facts, trt=self._trt, log=log)
         sidecar = EngineSidecar.read(self.model_path)
         onnx_beside = self.model_path.with_suffix(".onnx")
@@ -230,13 +230,18 @@ class TensorRTBackend(Backend):
             yield self._collect(slot)
 
     def swap_weights(self, onnx_path: str | Path) -> float:
-        """Refit a refittable engine with another style of the same topology; returns seconds."""
+        """Refit a refittable engine with another style of the same topology; returns seconds.
+        The new style's precision graph is the one the engine was built from (fp32, fp16 or int8)."""
+        from stylert.export.engine_cache import onnx_metadata, precision_onnx
         from stylert.export.trt_build import refit_engine
 
         if not self._engine.refittable:
             raise StylertError("this engine is not refittable; build it with --refit to switch styles in place")
+        onnx_path = precision_onnx(Path(onnx_path), self.precision)
         for slot in self._slots:  # captured graphs hold the old weights' launches
             for graph in slot.graphs.values():
                 self._cuda.destroy_graph(graph)
             slot.graphs.clear()
-        return refit_engine(self._engine, onnx_path, trt=self._trt)
+        seconds = refit_engine(self._engine, onnx_path, trt=self._trt)
+        self._info = ModelInfo.from_metadata(onnx_metadata(onnx_path), fallback_style=onnx_path.stem)
+        return seconds
