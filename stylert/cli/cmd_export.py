@@ -35,9 +35,10 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
 
     from stylert.errors import StylertError
-    from stylert.export.parity import parity_batches
-    from stylert.models.checkpoint import load_checkpoint
     from stylert.export.onnx_export import export_onnx
+    from stylert.export.parity import parity_batches
+    from stylert.export.reduced_precision import export_fp16, export_int8
+    from stylert.models.checkpoint import load_checkpoint
 
     if args.output.suffix.lower() != ".onnx":
         raise StylertError(f"-o must end in .onnx, got {args.output}")
@@ -47,46 +48,19 @@ def run(args: argparse.Namespace) -> int:
     if args.name:
         model = dataclasses.replace(model, style=args.name)
     batches = parity_batches(args.image, PARITY_SIZES, model.size_multiple)
-    if args.precision == "fp16" and not args.int8:
-        return _export_fp16(model, args.output, batches)
-    if not args.int8:
+    what = f"{model.architecture} ({model.variant}), style '{model.style}'"
+    if args.int8:
+        psnr, max_diff = export_int8(model, args.output, batches, args.calib)
+        print(f"wrote {args.output}: int8 Q/DQ {what}")
+        print(f"  int8 vs fp32 on {args.image or 'the astronaut sample'}: PSNR {psnr:.1f} dB, "
+              f"max abs diff {max_diff:.1f}")
+    elif args.precision == "fp16":
+        diff = export_fp16(model, args.output, batches)
+        print(f"wrote {args.output}: fp16 {what}")
+        print(f"  fp16 vs fp32 (ONNX Runtime): max abs diff {diff:.2f} (0..255 scale)")
+    else:
         result = export_onnx(model, args.output, parity_images=batches)
-        print(f"wrote {result.path}: {result.info.architecture} ({result.info.variant}), style '{result.info.style}'")
+        print(f"wrote {result.path}: {what}")
         for shape, diff in result.parity:
             print(f"  parity vs PyTorch, input {'x'.join(map(str, shape))}: max abs diff {diff:.2e} (0..255 scale)")
-        return 0
-    import tempfile
-
-    from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8
-    from stylert.samples import SAMPLES_DIR
-
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
-        quantize_int8(fp32, args.output, calibration_batches(args.calib or SAMPLES_DIR))
-        psnr, max_diff = int8_accuracy(fp32, args.output, batches)
-    print(f"wrote {args.output}: int8 Q/DQ {model.architecture} ({model.variant}), style '{model.style}'")
-    print(f"  int8 vs fp32 on {args.image or 'the astronaut sample'}: PSNR {psnr:.1f} dB, max abs diff {max_diff:.1f}")
-    return 0
-
-
-def _export_fp16(model, output: Path, batches) -> int:
-    import tempfile
-
-    import numpy as np
-    import onnx
-    import onnxruntime as ort
-
-    from stylert.atomic_files import atomic_output
-    from stylert.export.fp16 import convert_to_fp16
-    from stylert.export.onnx_export import export_onnx
-
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
-        with atomic_output(output) as out:
-            onnx.save(convert_to_fp16(onnx.load(str(fp32))), str(out))
-        sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, output)]
-        diffs = [float(np.abs(sessions[0].run(None, {"input": b})[0] - sessions[1].run(None, {"input": b})[0]).max())
-                 for b in batches]
-    print(f"wrote {output}: fp16 {model.architecture} ({model.variant}), style '{model.style}'")
-    print(f"  fp16 vs fp32 (ONNX Runtime): max abs diff {max(diffs):.2f} (0..255 scale)")
     return 0

@@ -31,3 +31,19 @@ def test_int8_with_empty_calibration_folder_is_one_error(tmp_path, lite_pth, cap
     assert main(["export", str(lite_pth), "-o", str(tmp_path / "q.onnx"), "--int8", "--calib",
                  str(tmp_path / "empty")]) == 2
     assert "no calibration images" in capsys.readouterr().err
+
+
+def test_fp16_export_keeps_float32_io_and_instance_norm(tmp_path, lite_pth, capsys):
+    out = tmp_path / "h.onnx"
+    assert main(["export", str(lite_pth), "-o", str(out), "--precision", "fp16"]) == 0
+    assert "fp16 vs fp32" in capsys.readouterr().out
+    model = onnx.load(out)
+    float32, float16 = onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16
+    assert model.graph.input[0].type.tensor_type.elem_type == float32
+    assert model.graph.output[0].type.tensor_type.elem_type == float32
+    convs = [i for i in model.graph.initializer if i.name.endswith("conv2d.weight")]
+    assert convs and all(i.data_type == float16 for i in convs)
+    producer = {o: n for n in model.graph.node for o in n.output}
+    for norm in (n for n in model.graph.node if n.op_type == "InstanceNormalization"):
+        cast = producer[norm.input[0]]
+        assert cast.op_type == "Cast" and cast.attribute[0].i == float32

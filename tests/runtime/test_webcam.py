@@ -48,6 +48,9 @@ class _FakeStylizer:
     def __call__(self, frame):
         return 255 - frame
 
+    def switch_style(self, name):
+        return False  # like any backend that cannot swap weights in place
+
     def close(self):
         pass
 

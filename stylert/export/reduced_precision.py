@@ -1,0 +1,40 @@
+"""Export straight to a reduced-precision ONNX (fp16 mixed precision, or int8 Q/DQ), and say how far
+it is from the fp32 export on real photos."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from stylert.atomic_files import atomic_output
+from stylert.export.onnx_export import export_onnx
+from stylert.models.checkpoint import LoadedModel
+from stylert.samples import SAMPLES_DIR
+
+
+def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray]) -> float:
+    """Write the fp16 graph; returns its max abs difference from fp32 (ONNX Runtime, 0..255 scale)."""
+    import onnx
+    import onnxruntime as ort
+
+    from stylert.export.fp16 import convert_to_fp16
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
+        with atomic_output(out) as part:
+            onnx.save(convert_to_fp16(onnx.load(str(fp32))), str(part))
+        sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, out)]
+        return max(float(np.abs(sessions[0].run(None, {"input": b})[0] - sessions[1].run(None, {"input": b})[0]).max())
+                   for b in batches)
+
+
+def export_int8(model: LoadedModel, out: Path, batches: list[np.ndarray],
+                calib: Path | None = None) -> tuple[float, float]:
+    """Write the int8 Q/DQ graph calibrated on ``calib`` photos; returns (PSNR dB, max abs diff) against fp32."""
+    from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
+        quantize_int8(fp32, out, calibration_batches(calib or SAMPLES_DIR))
+        return int8_accuracy(fp32, out, batches)
