@@ -22,10 +22,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Style-transfer inference: PyTorch checkpoint -> ONNX -> TensorRT, "
                     "for images, videos and webcams. ONNX Runtime on the CPU is the default backend.",
         epilog="examples:\n"
-               "  stylert styles\n"
                "  stylert stylize photo.jpg -o out.jpg --style mosaic\n"
+               "  stylert video clip.mp4 -o clip_styled.mp4 --style stain --smooth\n"
+               "  stylert webcam --source 0\n"
                "  stylert export checkpoints/horse2zebra/latest_net_G.pth -o horse2zebra.onnx\n"
-               "run 'stylert COMMAND --help' for each command's flags",
+               "  stylert build-engine horse2zebra.onnx -o horse2zebra.engine --precision fp16\n"
+               "  stylert train --style-image wave.jpg --content photos/ -o wave.pth\n"
+               "  stylert styles -v\n"
+               "  stylert bench --quick\n"
+               "run 'stylert COMMAND --help' for each command's flags and more examples",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"stylert {__version__}")

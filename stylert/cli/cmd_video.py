@@ -65,10 +65,15 @@ def run(args: argparse.Namespace) -> int:
     from stylert.runtime.video import VideoOptions, stylize_video
     from stylert.runtime.video_io import probe_video
 
+    from stylert._lazy import require
+
+    require("av", "stylert video")
     options = VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
                            codec=args.codec, crf=args.crf, smooth=args.smooth or 0.0, report=args.report,
                            keep_audio=not args.no_audio)
     plan = _plan(args.inputs, args.output)
+    if len(plan) == 1:
+        probe_video(plan[0][0])  # a single bad input is one error line, before any model is loaded
     failed = 0
     with stylizer_from_args(args) as stylizer:
         print(f"style {stylizer.info.style} on {stylizer.backend.description}", file=sys.stderr)
