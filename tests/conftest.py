@@ -5,7 +5,7 @@ import pytest
 
 from stylert.models.cyclegan import ResnetGeneratorConfig
 from tests.checkpoints import cyclegan_state, save, transformer_state
-from tests.kernels_fixture import cpu_kernels  # noqa: F401  (fixture)
+from tests.kernels_fixture import cpu_kernels, cuda_kernels_lib  # noqa: F401  (fixtures)
 
 
 def pytest_collection_modifyitems(config, items):

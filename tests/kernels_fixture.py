@@ -28,3 +28,19 @@ def cpu_kernels(tmp_path_factory):
     from stylert.kernels_lib import CpuKernels
 
     return CpuKernels(build / "lib" / "libstylert_kernels_cpu.so")
+
+
+@pytest.fixture(scope="session")
+def cuda_kernels_lib(tmp_path_factory):
+    """Path of libstylert_kernels.so: the one already built (make kernels), else built here with nvcc."""
+    from stylert.kernels_lib import find_library
+
+    found = find_library("cuda")
+    if found is not None:
+        return found
+    if not shutil.which("nvcc") or not shutil.which("cmake"):
+        pytest.skip("libstylert_kernels.so is not built and nvcc/cmake are missing")
+    build = tmp_path_factory.mktemp("kernels-cuda")
+    result = cmake_build(build)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return build / "lib" / "libstylert_kernels.so"

@@ -2,19 +2,17 @@
 import numpy as np
 import pytest
 
-from stylert.kernels_lib import find_library
 from stylert.runtime.prepost import batch_to_frames, frames_to_batch
 
-pytestmark = [pytest.mark.gpu,
-              pytest.mark.skipif(find_library("cuda") is None, reason="libstylert_kernels.so not built (make kernels)")]
+pytestmark = pytest.mark.gpu
 
 
 @pytest.fixture(scope="module")
-def gpu():
+def gpu(cuda_kernels_lib):
     from stylert.gpu.cuda_layer import open_cuda_layer
 
     cuda = open_cuda_layer()
-    lib = cuda.load_kernels(str(find_library("cuda")))
+    lib = cuda.load_kernels(str(cuda_kernels_lib))
     stream = cuda.create_stream()
     return cuda, lib, stream
 

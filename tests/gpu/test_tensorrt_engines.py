@@ -71,10 +71,11 @@ def test_plugin_engine_equals_plain_engine(tmp_path, lite_onnx, facts, rng):
         assert np.abs(a.run(x) - b.run(x)).max() <= 0.5
 
 
-@pytest.mark.skipif(find_library("cuda") is None, reason="libstylert_kernels.so not built (make kernels)")
-def test_fused_pre_post_kernels_equal_numpy_pre_post(tmp_path, lite_onnx, facts, photo):
+def test_fused_pre_post_kernels_equal_numpy_pre_post(tmp_path, lite_onnx, facts, photo, cuda_kernels_lib,
+                                                     monkeypatch):
     from stylert.runtime.prepost import batch_to_frames, frames_to_batch
 
+    monkeypatch.setenv("STYLERT_KERNELS_DIR", str(cuda_kernels_lib.parent))
     engine = _engine(tmp_path, lite_onnx, "fp32", facts)
     frames = [np.ascontiguousarray(photo[:97, :131]), np.ascontiguousarray(photo[50:147, 60:191])]
     with TensorRTBackend(engine) as backend:
