@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from typing import overload
 
 import numpy as np
@@ -112,6 +113,27 @@ class Stylizer:
         batch = frames_to_batch(frames, self.info.size_multiple)
         result = self.backend.run(batch)
         return batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
+
+    def stylize_stream(self, batches: Iterable[list[np.ndarray]]) -> Iterator[tuple[list[np.ndarray],
+                                                                                      list[np.ndarray]]]:
+        """(frames, stylised frames) for each same-size batch, in order. Backends with ``run_many``
+        (TensorRT) keep two batches in flight, so uploads and downloads overlap compute."""
+        run_many = getattr(self.backend, "run_many", None)
+        fused = getattr(self.backend, "has_fused_kernels", False)
+        if run_many is None or fused:
+            for frames in batches:
+                yield frames, self.stylize_batch(frames)
+            return
+        in_flight: deque[list[np.ndarray]] = deque()
+
+        def tensors() -> Iterator[np.ndarray]:
+            for frames in batches:
+                in_flight.append(frames)
+                yield frames_to_batch(frames, self.info.size_multiple)
+
+        for result in run_many(tensors()):
+            frames = in_flight.popleft()
+            yield frames, batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
 
     def switch_style(self, style: str) -> bool:
         """Swap weights in place when the backend can (a refittable TensorRT engine and a style of the

@@ -136,13 +136,15 @@ def stylize_video(
             decoder.start()
             encoder_thread.start()
             try:
-                pending: list[np.ndarray] = []
-                for frame in _drain(q_in, stop):
-                    pending.append(frame)
-                    if len(pending) == batch or pending[0].shape != frame.shape:
-                        _infer(stylizer, pending, smoother, meter, q_out, stop, on_frames)
-                if pending:
-                    _infer(stylizer, pending, smoother, meter, q_out, stop, on_frames)
+                batches = same_size_batches(_drain(q_in, stop), batch)
+                for frames, outputs in stylizer.stylize_stream(batches):
+                    for frame_in, out in zip(frames, outputs):
+                        if smoother is not None:
+                            out = smoother(frame_in, out)
+                        if meter is not None:
+                            meter.add(frame_in, out)
+                        _put(q_out, out, stop)
+                    on_frames(len(frames))
                 decoder.join_and_check()
                 _put(q_out, _END, stop)
                 encoder_thread.join_and_check()
@@ -158,16 +160,13 @@ def stylize_video(
     return VideoResult(source, target, frames, info, has_audio, meter.report() if meter else None)
 
 
-def _infer(stylizer, pending, smoother, meter, q_out, stop, on_frames) -> None:
-    """Stylise the same-size prefix of ``pending`` (consumed in place) and queue the results."""
-    size = pending[0].shape
-    count = next((i for i, f in enumerate(pending) if f.shape != size), len(pending))
-    frames, rest = pending[:count], pending[count:]
-    for frame_in, out in zip(frames, stylizer.stylize_batch(frames)):
-        if smoother is not None:
-            out = smoother(frame_in, out)
-        if meter is not None:
-            meter.add(frame_in, out)
-        _put(q_out, out, stop)
-    on_frames(len(frames))
-    pending[:] = rest
+def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:
+    """Consecutive frames grouped into lists of up to ``size`` frames of one shape, order kept."""
+    pending: list[np.ndarray] = []
+    for frame in frames:
+        if pending and (len(pending) == size or pending[0].shape != frame.shape):
+            yield pending
+            pending = []
+        pending.append(frame)
+    if pending:
+        yield pending

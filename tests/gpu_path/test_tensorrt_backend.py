@@ -11,6 +11,8 @@ from tests.gpu_path.fakes import FakeCuda, make_fake_trt
 def backend(lite_onnx, tmp_path, monkeypatch):
     def make(**kw):
         monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path))
+        # the fake CUDA layer's pointers are not device pointers: keep any built kernel library out
+        monkeypatch.setattr("stylert.kernels_lib.find_library", lambda kind: None)
         trt, calls = make_fake_trt()
         cuda = FakeCuda()
         trt.Runtime.cuda = cuda
@@ -91,3 +93,31 @@ def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, mon
     assert made == [str(lite_onnx)] and sum(c[0] == "build_serialized_network" for c in calls) == 1
     assert [c for c in calls if c[0] == "refit_cuda_engine"] == [("refit_cuda_engine", str(other))]
     session.close()
+
+
+def test_video_stream_keeps_two_batches_in_flight_and_order(backend, photo):
+    """Stylizer.stylize_stream over a TensorRT backend goes through run_many (two slots)."""
+    from stylert import Stylizer
+    from stylert.runtime.video import same_size_batches
+
+    b, calls, _ = backend()
+    stylizer = Stylizer.__new__(Stylizer)  # wire the fake-backed backend into a Stylizer
+    stylizer.backend, stylizer.batch_size, stylizer.strength, stylizer.preserve_color = b, 2, 1.0, False
+    frames = [np.ascontiguousarray(photo[i:i + 16, :24]) for i in range(5)]
+    seen = []
+    for ins, outs in stylizer.stylize_stream(same_size_batches(iter(frames), 2)):
+        seen += ins
+        executed = sum(c[0] == "execute_async_v3" for c in calls)
+        assert executed >= len(seen) // 2  # the next batch was submitted before this one was returned
+        for frame, out in zip(ins, outs):
+            expected = np.clip(np.rint(frame[..., ::-1].astype(np.float32) * 0.5 + 1.0), 0, 255)[..., ::-1]
+            assert np.abs(out.astype(int) - expected.astype(int)).max() <= 1
+    assert [id(f) for f in seen] == [id(f) for f in frames]
+
+
+def test_same_size_batches_split_on_size_and_shape():
+    from stylert.runtime.video import same_size_batches
+
+    a, b = np.zeros((4, 4, 3), np.uint8), np.zeros((6, 4, 3), np.uint8)
+    groups = list(same_size_batches(iter([a, a, a, b, b, a]), 2))
+    assert [[f.shape[0] for f in g] for g in groups] == [[4, 4], [4], [6, 6], [4]]

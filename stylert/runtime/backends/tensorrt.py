@@ -143,6 +143,11 @@ class TensorRTBackend(Backend):
         return self._info
 
     @property
+    def has_fused_kernels(self) -> bool:
+        """Frames go through the fused CUDA pre/post kernels (one slot, frame by frame batches)."""
+        return self._kernels is not None
+
+    @property
     def description(self) -> str:
         graphs = ", CUDA graphs" if self.cuda_graph else ""
         return f"tensorrt ({self._cuda.device_name()}, {self.precision}{graphs})" if self._open else "tensorrt"
