@@ -74,6 +74,7 @@ def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, mon
     from tests.checkpoints import transformer_state
 
     monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr("stylert.kernels_lib.find_library", lambda kind: None)
     other = export_onnx(model_from_state_dict(transformer_state(seed=7), style="other", source=tmp_path / "o.pth"),
                         tmp_path / "other.onnx").path
     trt, calls = make_fake_trt()
