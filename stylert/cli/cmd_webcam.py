@@ -35,8 +35,8 @@ def register(sub) -> None:
     p.add_argument("--refit", action="store_true",
                    help="TensorRT: build one refittable engine and swap style weights in place on n/p (styles of "
                         "one architecture); off by default until its speed cost is measured on a GPU")
-    add_backend_args(p)
-    p.set_defaults(run=run, batch=1, precision="auto")
+    add_backend_args(p, batch=False)  # live frames go one at a time
+    p.set_defaults(run=run, precision="auto")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -46,7 +46,7 @@ def add_style_args(parser: argparse.ArgumentParser) -> None:
                         help="keep the original colours, take only the stylised luminance")
 
 
-def add_backend_args(parser: argparse.ArgumentParser) -> None:
+def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> None:
     group = parser.add_argument_group("inference backend")
     group.add_argument("--backend", choices=BACKEND_NAMES, default="auto",
                        help="auto picks the fastest available; onnxruntime runs everywhere; torch needs a .pth")
@@ -54,7 +54,8 @@ def add_backend_args(parser: argparse.ArgumentParser) -> None:
                        help="where the backend runs")
     group.add_argument("--threads", type=positive_int, default=None,
                        help="CPU threads for inference (default: all cores)")
-    group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
+    if batch:
+        group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
     group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default="fp32",
                        help="fp16/int8 graph made from the fp32 ONNX once and cached (TensorRT: the engine's "
                             "precision; ONNX Runtime: int8 uses the CPU's int8 kernels); auto: int8 on a CPU, "
