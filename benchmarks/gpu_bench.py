@@ -22,15 +22,18 @@ from stylert.gpu.probe import gpu_available  # noqa: E402
 SIZES = {"720p": (720, 1280), "1080p": (1080, 1920)}
 
 
-def _fps(stylizer, frames: list[np.ndarray], batch: int, repeats: int = 3) -> float:
+def _measure(stylizer, frames: list[np.ndarray], batch: int, repeats: int = 3) -> tuple[float, float | None]:
+    """(frames/s end to end, median engine milliseconds per batch from CUDA events or None)."""
     stylizer.stylize_frames(frames[:batch])  # warm-up: engine load, graph capture
-    runs = []
+    runs, engine_ms = [], []
     for _ in range(repeats):
         t = time.perf_counter()
         for i in range(0, len(frames), batch):
             stylizer.stylize_batch(frames[i:i + batch])
+            if hasattr(stylizer.backend, "gpu_ms"):
+                engine_ms.append(stylizer.backend.gpu_ms)
         runs.append(len(frames) / (time.perf_counter() - t))
-    return statistics.median(runs)
+    return statistics.median(runs), (statistics.median(engine_ms) if engine_ms else None)
 
 
 def main() -> int:
@@ -57,19 +60,22 @@ def main() -> int:
             try:
                 with Stylizer(args.style, backend, device="cuda", batch_size=args.batch,
                               backend_options={"precision": precision, "cuda_graph": graph}) as s:
-                    fps = _fps(s, frames, args.batch)
+                    fps, engine_ms = _measure(s, frames, args.batch)
             except StylertError as exc:
                 print(f"gpu_bench: {backend} {precision}: {exc}", file=sys.stderr)
                 continue
             rows.append({"size": label, "backend": backend, "precision": precision, "cuda_graph": graph,
-                         "fused_pre_post": backend == "tensorrt" and fused_available, "fps": fps})
+                         "fused_pre_post": backend == "tensorrt" and fused_available, "fps": fps,
+                         "engine_ms_per_batch": engine_ms})
             print(rows[-1])
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "gpu": why, "frames": args.frames, "batch": args.batch,
               "rows": rows}
     lines = [f"Measured {report['date']} on {why}, batch {args.batch}, medians of 3 runs of {args.frames} frames.",
-             "", "| size | backend | precision | CUDA graph | fused pre/post | frames/s |", "|---|---|---|---|---|---|"]
+             "", "| size | backend | precision | CUDA graph | fused pre/post | frames/s | engine ms/batch |",
+             "|---|---|---|---|---|---|---|"]
+    engine = lambda ms: "-" if ms is None else f"{ms:.2f}"  # noqa: E731
     lines += [f"| {r['size']} | {r['backend']} | {r['precision']} | {r['cuda_graph']} | {r['fused_pre_post']} | "
-              f"{r['fps']:.1f} |" for r in rows]
+              f"{r['fps']:.1f} | {engine(r['engine_ms_per_batch'])} |" for r in rows]
     save("gpu_bench", report, lines)
     return 0
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Train and package the built-in styles from data made by code (no download).
 # Each style is one `stylert train` command; its provenance JSON records it.
-# Takes about 25 minutes on 2 CPU cores (two styles at a time, one thread each).
+# Took about 30 minutes on 2 CPU cores (two styles at a time, one thread each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${DATA:-build/style-data}

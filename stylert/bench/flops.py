@@ -22,7 +22,6 @@ def conv_flops(onnx_path: str | Path, height: int, width: int, batch: int = 1) -
     weights = {t.name: numpy_helper.to_array(t).shape for t in model.graph.initializer}
     weights |= {n.output[0]: numpy_helper.to_array(n.attribute[0].t).shape
                 for n in model.graph.node if n.op_type == "Constant" and n.attribute and n.attribute[0].t.dims}
-    weights |= _dequantized_weights(model, weights)
     total = 0.0
     for node in model.graph.node:
         if node.op_type not in ("Conv", "ConvTranspose") or node.input[1] not in weights:
@@ -40,8 +39,3 @@ def conv_flops(onnx_path: str | Path, height: int, width: int, batch: int = 1) -
             total += 2.0 * src[0] * src[2] * src[3] * w[0] * w[1] * w[2] * w[3]
     return total
 
-
-def _dequantized_weights(model, weights: dict) -> dict:
-    """In a Q/DQ model a conv weight is a DequantizeLinear output; give it its initializer's shape."""
-    return {n.output[0]: weights[n.input[0]] for n in model.graph.node
-            if n.op_type == "DequantizeLinear" and n.input[0] in weights}

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from stylert.cache import cache_dir, file_sha256
-from stylert.samples import SAMPLES_DIR
+from stylert.cache import cache_dir
 
 
 @dataclass(frozen=True)
@@ -29,17 +28,6 @@ def random_architecture(variant: str) -> Path:
     return path
 
 
-def int8_model(fp32: Path, calib: Path = SAMPLES_DIR) -> Path:
-    from stylert.export.quantize import calibration_batches, quantize_int8
-
-    from stylert.export.quantize import RECIPE
-
-    target = cache_dir("onnx") / f"{fp32.stem}-{file_sha256(fp32)[:16]}-int8-{RECIPE}.onnx"
-    if not target.is_file():
-        quantize_int8(fp32, target, calibration_batches(calib))
-    return target
-
-
 def bench_models(style: str | None, arch: str) -> BenchModels:
     """``style`` (built-in name or .pth/.onnx with a .pth beside it) or a random ``arch`` model."""
     from stylert.runtime.model_source import exported_onnx, model_for_backend, resolve_style
@@ -53,4 +41,6 @@ def bench_models(style: str | None, arch: str) -> BenchModels:
         pth = random_architecture(arch)
         fp32 = exported_onnx(pth)
         label = f"TransformerNet {arch}, random weights"
-    return BenchModels(label, pth, fp32, int8_model(fp32))
+    from stylert.export.engine_cache import precision_onnx
+
+    return BenchModels(label, pth, fp32, precision_onnx(fp32, "int8"))

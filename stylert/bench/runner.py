@@ -61,13 +61,15 @@ def _percentile(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def run_bench(candidates: list[Candidate], config: BenchConfig,
+def run_bench(candidates: list[Candidate], config: BenchConfig, flops_onnx: Path,
               on_progress: Callable[[str], None] = lambda s: None) -> dict:
-    """Measure the GEMM roofline and every candidate; returns the JSON-ready report."""
+    """Measure the GEMM roofline and every candidate; returns the JSON-ready report.
+    ``flops_onnx``: the fp32 model whose convolution FLOPs every candidate performs."""
     base = {"threads": config.threads, "repeats": config.repeats}
     on_progress("GEMM roofline")
     gemm_result = _worker(base | {"kind": "gemm"})
     gemm = gemm_result["gemm_gflops"]
+    flops = {f"{h}x{w}": conv_flops(flops_onnx, h, w) for h, w in config.sizes}
     results = []
     for cand in candidates:
         on_progress(cand.name)
@@ -75,12 +77,10 @@ def run_bench(candidates: list[Candidate], config: BenchConfig,
                               "sizes": [list(s) for s in config.sizes], "batch": config.batch,
                               "throughput_size": list(config.throughput_size)})
         res = CandidateResult(cand.name, cand.precision, peak_rss_mb=raw["peak_rss_mb"], samples_ms=raw["latency_ms"])
-        flops_model = cand.model if cand.model.suffix == ".onnx" else candidates[1].model
         for key, samples in raw["latency_ms"].items():
-            h, w = map(int, key.split("x"))
             res.latency_p50_ms[key] = statistics.median(samples)
             res.latency_p90_ms[key] = _percentile(samples, 0.9)
-            res.gflops[key] = conv_flops(flops_model, h, w) / (res.latency_p50_ms[key] / 1000) / 1e9
+            res.gflops[key] = flops[key] / (res.latency_p50_ms[key] / 1000) / 1e9
         res.throughput_ips = statistics.median(raw["throughput_ips"]) if raw["throughput_ips"] else None
         results.append(res)
     profiles = {}

@@ -75,10 +75,11 @@ def run_train(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
-    trainer = Trainer(TrainConfig(**fields))
     if args.epochs:
-        per_epoch = -(-len(trainer.content) // args.batch_size)
-        trainer.config = TrainConfig(**(fields | {"steps": args.epochs * per_epoch}))
+        from stylert.train.data import image_files
+
+        fields["steps"] = args.epochs * -(-len(image_files(args.content, "content")) // args.batch_size)
+    trainer = Trainer(TrainConfig(**fields))
     if args.resume:
         trainer.resume(args.resume)
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "

@@ -43,12 +43,9 @@ def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None) -
     if target.is_file():
         return target
     if precision == "fp16":
-        import onnx
+        from stylert.export.fp16 import save_fp16
 
-        from stylert.export.fp16 import convert_to_fp16
-
-        with atomic_output(target) as tmp:
-            onnx.save(convert_to_fp16(onnx.load(str(onnx_path))), str(tmp))
+        save_fp16(onnx_path, target)
     else:
         from stylert.export.quantize import calibration_batches, quantize_int8
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 
@@ -24,6 +25,16 @@ def _fp32_only_names(graph) -> set[str]:
             if slot < len(node.input) and node.input[slot]:
                 names.add(node.input[slot])
     return names
+
+
+def save_fp16(fp32_onnx: Path, out: Path) -> Path:
+    """Write the mixed-precision version of ``fp32_onnx`` to ``out`` (atomically)."""
+    onnx = require("onnx", "fp16 export")
+    from stylert.atomic_files import atomic_output
+
+    with atomic_output(out) as tmp:
+        onnx.save(convert_to_fp16(onnx.load(str(fp32_onnx))), str(tmp))
+    return out
 
 
 def convert_to_fp16(model):

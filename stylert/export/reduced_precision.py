@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from stylert.atomic_files import atomic_output
 from stylert.export.onnx_export import export_onnx
 from stylert.models.checkpoint import LoadedModel
 from stylert.samples import SAMPLES_DIR
@@ -15,15 +14,13 @@ from stylert.samples import SAMPLES_DIR
 
 def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray]) -> float:
     """Write the fp16 graph; returns its max abs difference from fp32 (ONNX Runtime, 0..255 scale)."""
-    import onnx
     import onnxruntime as ort
 
-    from stylert.export.fp16 import convert_to_fp16
+    from stylert.export.fp16 import save_fp16
 
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
-        with atomic_output(out) as part:
-            onnx.save(convert_to_fp16(onnx.load(str(fp32))), str(part))
+        save_fp16(fp32, out)
         sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, out)]
         return max(float(np.abs(sessions[0].run(None, {"input": b})[0] - sessions[1].run(None, {"input": b})[0]).max())
                    for b in batches)

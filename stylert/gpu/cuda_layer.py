@@ -71,6 +71,9 @@ class CudaLayer(abc.ABC):
     def elapsed_ms(self, start: int, end: int) -> float: ...
 
     @abc.abstractmethod
+    def destroy_event(self, event: int) -> None: ...
+
+    @abc.abstractmethod
     def begin_capture(self, stream: int) -> None: ...
 
     @abc.abstractmethod

@@ -90,6 +90,9 @@ class CudaPythonLayer(CudaLayer):
         self._check(self._rt.cudaEventSynchronize(end), "cudaEventSynchronize")
         return float(self._check(self._rt.cudaEventElapsedTime(start, end), "cudaEventElapsedTime"))
 
+    def destroy_event(self, event: int) -> None:
+        self._check(self._rt.cudaEventDestroy(event), "cudaEventDestroy")
+
     def begin_capture(self, stream: int) -> None:
         mode = self._rt.cudaStreamCaptureMode.cudaStreamCaptureModeThreadLocal
         self._check(self._rt.cudaStreamBeginCapture(stream, mode), "cudaStreamBeginCapture")

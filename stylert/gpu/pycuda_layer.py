@@ -86,6 +86,9 @@ class PyCudaLayer(CudaLayer):
         self._events[end].synchronize()
         return float(self._events[end].time_since(self._events[start]))
 
+    def destroy_event(self, event: int) -> None:
+        self._events.pop(event, None)
+
     def begin_capture(self, stream: int) -> None:
         s = self._streams[stream]
         if not hasattr(s, "begin_capture"):

@@ -40,7 +40,6 @@ class LatestFrameCapture:
     """
 
     def __init__(self, source: str, *, pace_files: bool = True) -> None:
-        self.source = source
         self._cap = open_source(source)
         is_file = not source.isdigit() and "://" not in source
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0  # 0 when the source does not say

@@ -62,6 +62,7 @@ class FlowSmoother:
         self.weight, self.flow_scale, self.tolerance = weight, flow_scale, tolerance
         self._prev_in: np.ndarray | None = None
         self._prev_out: np.ndarray | None = None
+        self._grid: tuple[np.ndarray, np.ndarray] | None = None  # pixel coordinates, made once per size
 
     def __call__(self, frame_in: np.ndarray, styl: np.ndarray) -> np.ndarray:
         if self._prev_in is None or self._prev_in.shape != frame_in.shape:
@@ -74,7 +75,9 @@ class FlowSmoother:
         flow = cv2.calcOpticalFlowFarneback(small(frame_in), small(self._prev_in), None,
                                             0.5, 3, 15, 3, 5, 1.2, 0)
         flow = cv2.resize(flow, (w, h), interpolation=cv2.INTER_LINEAR)
-        gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+        if self._grid is None or self._grid[0].shape != (h, w):
+            self._grid = tuple(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
+        gx, gy = self._grid
         map_x = gx + flow[..., 0] * (w / sw)
         map_y = gy + flow[..., 1] * (h / sh)
         warp = lambda img: cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)  # noqa: E731

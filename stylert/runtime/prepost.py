@@ -35,10 +35,17 @@ def padded_size(size: int, multiple: int) -> int:
 def frames_to_batch(frames: Sequence[np.ndarray], multiple: int) -> np.ndarray:
     """Same-size uint8 BGR HxWx3 frames -> float32 RGB NCHW, reflect-padded to ``multiple``."""
     h, w = frames[0].shape[:2]
-    rows = reflect_indices(h, padded_size(h, multiple))
-    cols = reflect_indices(w, padded_size(w, multiple))
-    stack = np.stack(frames)[:, rows][:, :, cols]  # N,H',W',3 BGR
-    return np.ascontiguousarray(stack[..., ::-1].transpose(0, 3, 1, 2), dtype=np.float32)
+    ph, pw = padded_size(h, multiple), padded_size(w, multiple)
+    rows, cols = reflect_indices(h, ph), reflect_indices(w, pw)
+    batch = np.empty((len(frames), 3, ph, pw), np.float32)
+    for out, frame in zip(batch, frames):  # one converting copy per frame; only the pad is gathered
+        rgb = frame.transpose(2, 0, 1)[::-1]
+        out[:, :h, :w] = rgb
+        if ph > h:
+            out[:, h:, :w] = rgb[:, rows[h:]]
+        if pw > w:
+            out[:, :, w:] = out[:, :, cols[w:]]
+    return batch
 
 
 def batch_to_frames(

@@ -106,21 +106,18 @@ class Stylizer:
         for frame in frames:
             if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
                 raise StylertError(f"frames must be uint8 HxWx3 BGR, got {frame.dtype} {frame.shape}")
-        fused = self.backend.run_frames(list(frames), multiple=self.info.size_multiple, strength=self.strength,
-                                        preserve_color=self.preserve_color)
-        if fused is not None:
-            return fused
+        if self.backend.fuses_pre_post:
+            return self.backend.run_frames(list(frames), multiple=self.info.size_multiple, strength=self.strength,
+                                           preserve_color=self.preserve_color)
         batch = frames_to_batch(frames, self.info.size_multiple)
         result = self.backend.run(batch)
         return batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
 
     def stylize_stream(self, batches: Iterable[list[np.ndarray]]) -> Iterator[tuple[list[np.ndarray],
                                                                                       list[np.ndarray]]]:
-        """(frames, stylised frames) for each same-size batch, in order. Backends with ``run_many``
-        (TensorRT) keep two batches in flight, so uploads and downloads overlap compute."""
-        run_many = getattr(self.backend, "run_many", None)
-        fused = getattr(self.backend, "has_fused_kernels", False)
-        if run_many is None or fused:
+        """(frames, stylised frames) for each same-size batch, in order, through the backend's
+        ``run_many`` (TensorRT keeps two batches in flight, so copies overlap compute)."""
+        if self.backend.fuses_pre_post:
             for frames in batches:
                 yield frames, self.stylize_batch(frames)
             return
@@ -131,7 +128,7 @@ class Stylizer:
                 in_flight.append(frames)
                 yield frames_to_batch(frames, self.info.size_multiple)
 
-        for result in run_many(tensors()):
+        for result in self.backend.run_many(tensors()):
             frames = in_flight.popleft()
             yield frames, batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
 

@@ -24,7 +24,6 @@ class VideoInfo:
     fps: Fraction
     frames: int          # from the container; 0 when it does not say
     duration: float      # seconds
-    audio_codec: str | None
 
 
 def _open(path: Path):
@@ -47,9 +46,8 @@ def probe_video(path: str | Path) -> VideoInfo:
         v = c.streams.video[0]
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         duration = float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6
-        audio = c.streams.audio[0].codec_context.name if c.streams.audio else None
         return VideoInfo(path, v.codec_context.width, v.codec_context.height, Fraction(fps), v.frames or 0,
-                         duration, audio)
+                         duration)
 
 
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None) -> Iterator[np.ndarray]:
@@ -78,10 +76,10 @@ class _AudioTrack:
     """The source's first audio stream, fed into the output in step with the video
     (copied when MP4 can carry the codec, else re-encoded to AAC), trimmed to [start, end)."""
 
-    def __init__(self, av, output, source: Path, start: float, duration: float | None) -> None:
-        self._av, self._out = av, output
-        self._src = av.open(str(source))
-        self._in = self._src.streams.audio[0]
+    def __init__(self, av, output, src, start: float, duration: float | None) -> None:
+        """``src``: an open input container with at least one audio stream (owned from here on)."""
+        self._av, self._out, self._src = av, output, src
+        self._in = src.streams.audio[0]
         self.start, self.end = start, (None if duration is None else start + duration)
         self.copy = self._in.codec_context.name in MP4_AUDIO_COPY
         if self.copy:
@@ -131,6 +129,12 @@ class _AudioTrack:
             self._out.mux(self.stream.encode(None))
         self._src.close()
 
+    def close(self) -> None:
+        """Release the source when the output is abandoned before the audio ran out."""
+        if not self._done:
+            self._done = True
+            self._src.close()
+
 
 class VideoEncoder:
     """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
@@ -165,11 +169,12 @@ class VideoEncoder:
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
         source, start, duration = self._audio_args
-        if source is not None:
-            with contextlib.closing(self._av.open(str(source))) as probe:
-                has_audio = bool(probe.streams.audio)
-            if has_audio:  # every stream must exist before the first packet is muxed
-                self.audio = _AudioTrack(self._av, self.container, source, start, duration)
+        if source is not None:  # every stream must exist before the first packet is muxed
+            src = self._av.open(str(source))
+            if src.streams.audio:
+                self.audio = _AudioTrack(self._av, self.container, src, start, duration)
+            else:
+                src.close()
 
     def write(self, frame: np.ndarray) -> None:
         if self._index == 0:
@@ -191,4 +196,6 @@ class VideoEncoder:
         return self._index
 
     def close(self) -> None:
+        if self.audio is not None:
+            self.audio.close()
         self.container.close()

@@ -249,7 +249,10 @@ class FakeCuda(CudaLayer):
         pass
 
     def elapsed_ms(self, start, end):
-        return 0.0
+        return 1.5
+
+    def destroy_event(self, event):
+        pass
 
     def begin_capture(self, stream):
         self.capturing[stream] = []

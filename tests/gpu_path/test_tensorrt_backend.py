@@ -122,3 +122,9 @@ def test_same_size_batches_split_on_size_and_shape():
     a, b = np.zeros((4, 4, 3), np.uint8), np.zeros((6, 4, 3), np.uint8)
     groups = list(same_size_batches(iter([a, a, a, b, b, a]), 2))
     assert [[f.shape[0] for f in g] for g in groups] == [[4, 4], [4], [6, 6], [4]]
+
+
+def test_engine_time_comes_from_cuda_events(backend, rng):
+    b, _, _ = backend()
+    b.run(rng.uniform(0, 255, (1, 3, 16, 16)).astype(np.float32))
+    assert b.gpu_ms == 1.5  # what the fake CUDA layer's events report

@@ -8,6 +8,7 @@ array may be reused by the next call: copy it if you keep it.
 from __future__ import annotations
 
 import abc
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
@@ -47,11 +48,21 @@ class Backend(abc.ABC):
             self.open()
         return self._run_impl(batch)
 
+    def run_many(self, batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """Outputs of ``batches`` in order. This default runs one at a time; a backend that can keep
+        several batches in flight (TensorRT) overrides it."""
+        for batch in batches:
+            yield self.run(batch)
+
+    @property
+    def fuses_pre_post(self) -> bool:
+        """True when ``run_frames`` does pre/post-processing on the backend's device."""
+        return False
+
     def run_frames(self, frames: list[np.ndarray], *, multiple: int, strength: float,
-                   preserve_color: bool) -> list[np.ndarray] | None:
-        """Whole frames in and out (uint8 BGR) when the backend fuses pre/post-processing on its
-        device; None (the default) means the caller does pre/post on the CPU."""
-        return None
+                   preserve_color: bool) -> list[np.ndarray]:
+        """Whole uint8 BGR frames in and out; only for backends whose ``fuses_pre_post`` is True."""
+        raise NotImplementedError(f"the {self.name} backend does pre/post-processing on the CPU")
 
     def close(self) -> None:
         if self._open:

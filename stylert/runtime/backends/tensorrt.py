@@ -35,6 +35,8 @@ class _Slot:
     host_frames: np.ndarray      # uint8 frames for the fused pre/post kernels
     dev_frames: DeviceBuffer
     dev_result: DeviceBuffer
+    started: int                 # CUDA events around the engine's work, for gpu_ms
+    finished: int
     graphs: dict[tuple[int, ...], int] = field(default_factory=dict)
     shape: tuple[int, ...] | None = None
 
@@ -50,6 +52,7 @@ class TensorRTBackend(Backend):
         if device == "cpu":
             raise BackendUnavailable("the tensorrt backend runs on the GPU only; use --backend onnxruntime")
         self.precision, self.cuda_graph, self.plugins, self.refit = precision, cuda_graph, plugins, refit
+        self.gpu_ms = 0.0  # device time of the engine for the last collected batch (CUDA events)
         self._injected_trt, self._injected_cuda, self._nslots = trt, cuda, slots
 
     # -- open/close -------------------------------------------------------------------
@@ -118,7 +121,8 @@ class TensorRTBackend(Backend):
                      host_out=self._cuda.alloc_pinned((biggest,), np.dtype(np.float32)),
                      dev_in=self._cuda.alloc_device(biggest * 4), dev_out=self._cuda.alloc_device(biggest * 4),
                      host_frames=self._cuda.alloc_pinned((biggest,), np.dtype(np.uint8)),
-                     dev_frames=self._cuda.alloc_device(biggest), dev_result=self._cuda.alloc_device(biggest))
+                     dev_frames=self._cuda.alloc_device(biggest), dev_result=self._cuda.alloc_device(biggest),
+                     started=self._cuda.create_event(), finished=self._cuda.create_event())
 
     def _load_kernels(self):
         from stylert.kernels_lib import find_library
@@ -134,6 +138,8 @@ class TensorRTBackend(Backend):
                 self._cuda.free_device(buf)
             for array in (slot.host_in, slot.host_out, slot.host_frames):
                 self._cuda.free_pinned(array)
+            self._cuda.destroy_event(slot.started)
+            self._cuda.destroy_event(slot.finished)
             self._cuda.destroy_stream(slot.stream)
         self._slots = []
         del self._engine
@@ -143,8 +149,8 @@ class TensorRTBackend(Backend):
         return self._info
 
     @property
-    def has_fused_kernels(self) -> bool:
-        """Frames go through the fused CUDA pre/post kernels (one slot, frame by frame batches)."""
+    def fuses_pre_post(self) -> bool:
+        """Frames go through the fused CUDA pre/post kernels when libstylert_kernels is built."""
         return self._kernels is not None
 
     @property
@@ -168,7 +174,13 @@ class TensorRTBackend(Backend):
         self._cuda.copy_dtoh_async(slot.host_out[:count], slot.dev_out.ptr, slot.stream)
 
     def _execute(self, slot: _Slot, shape: tuple[int, ...]) -> None:
-        """Enqueue the engine on the slot's buffers (input already on the device)."""
+        """Enqueue the engine on the slot's buffers (input already on the device), between the
+        slot's two events."""
+        self._cuda.record_event(slot.started, slot.stream)
+        self._enqueue_engine(slot, shape)
+        self._cuda.record_event(slot.finished, slot.stream)
+
+    def _enqueue_engine(self, slot: _Slot, shape: tuple[int, ...]) -> None:
         if shape != slot.shape:
             slot.context.set_input_shape(INPUT, shape)
             slot.context.set_tensor_address(INPUT, slot.dev_in.ptr)
@@ -187,6 +199,7 @@ class TensorRTBackend(Backend):
 
     def _collect(self, slot: _Slot) -> np.ndarray:
         self._cuda.synchronize(slot.stream)
+        self.gpu_ms = self._cuda.elapsed_ms(slot.started, slot.finished)
         shape = slot.shape or ()
         return slot.host_out[: int(np.prod(shape))].reshape(shape).copy()
 
@@ -196,16 +209,18 @@ class TensorRTBackend(Backend):
         return self._collect(slot)
 
     def run_frames(self, frames: list[np.ndarray], *, multiple: int, strength: float,
-                   preserve_color: bool) -> list[np.ndarray] | None:
-        """uint8 BGR frames in and out with the fused CUDA pre/post kernels; None without them."""
+                   preserve_color: bool) -> list[np.ndarray]:
+        """uint8 BGR frames in and out with the fused CUDA pre/post kernels."""
         if self._kernels is None:
-            return None
+            return super().run_frames(frames, multiple=multiple, strength=strength, preserve_color=preserve_color)
         slot = self._slots[0]
         n, (h, w) = len(frames), frames[0].shape[:2]
         shape = (n, 3, -(-h // multiple) * multiple, -(-w // multiple) * multiple)
         self._check_shape(shape)
         count = n * h * w * 3
-        np.copyto(slot.host_frames[:count].reshape(n, h, w, 3), np.stack(frames))
+        staged = slot.host_frames[:count].reshape(n, h, w, 3)
+        for i, frame in enumerate(frames):  # straight into pinned memory, no intermediate stack
+            staged[i] = frame
         self._cuda.copy_htod_async(slot.dev_frames.ptr, slot.host_frames[:count], slot.stream)
         k = self._kernels
         self._cuda.check_launch(k.stylert_preprocess(slot.dev_frames.ptr, n, h, w, w * 3, 1, h, w, shape[2], shape[3],
@@ -217,6 +232,7 @@ class TensorRTBackend(Backend):
                                 "postprocess")
         self._cuda.copy_dtoh_async(slot.host_frames[:count], slot.dev_result.ptr, slot.stream)
         self._cuda.synchronize(slot.stream)
+        self.gpu_ms = self._cuda.elapsed_ms(slot.started, slot.finished)
         out = slot.host_frames[:count].reshape(n, h, w, 3)
         return [out[i].copy() for i in range(n)]
 
