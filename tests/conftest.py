@@ -16,7 +16,7 @@ def pytest_collection_modifyitems(config, items):
     if ok:
         return
     for item in items:
-        if "gpu" in item.keywords:
+        if item.get_closest_marker("gpu") is not None:  # the marker, not the folder name tests/gpu
             item.add_marker(pytest.mark.skip(reason=f"no usable GPU: {why}"))
 
 

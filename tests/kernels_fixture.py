@@ -25,7 +25,7 @@ def cpu_kernels(tmp_path_factory):
     build = tmp_path_factory.mktemp("kernels-cpu")
     result = cmake_build(build, "-DSTYLERT_CUDA=OFF")
     assert result.returncode == 0, result.stdout + result.stderr
-    from stylert.kernels_lib import CpuKernels
+    from stylert.kernels.libraries import CpuKernels
 
     return CpuKernels(build / "lib" / "libstylert_kernels_cpu.so")
 
@@ -33,7 +33,7 @@ def cpu_kernels(tmp_path_factory):
 @pytest.fixture(scope="session")
 def cuda_kernels_lib(tmp_path_factory):
     """Path of libstylert_kernels.so: the one already built (make kernels), else built here with nvcc."""
-    from stylert.kernels_lib import find_library
+    from stylert.kernels.libraries import find_library
 
     found = find_library("cuda")
     if found is not None:

@@ -1,14 +1,15 @@
-"""One small interface over CUDA for the TensorRT backend: device and pinned memory, a
-stream, events, CUDA-graph capture, and the fused-kernel library.
+"""One small interface over CUDA for the GPU engines: device and pinned memory, streams, events,
+CUDA-graph capture, and loading and launching compiled kernel modules (CUBIN from NVRTC).
 
 Implementations: ``cuda-python`` (``cuda.bindings``, the default; NVIDIA's TensorRT samples
 use it since 10.13) and ``pycuda`` (when installed; it attaches to the device's primary
-context and never uses ``pycuda.autoinit``). Pointers and handles are plain ints.
+context and never uses ``pycuda.autoinit``). Pointers and handles are plain ints, so the same
+buffers can be handed to TensorRT, ONNX Runtime's IO binding and PyTorch (all on the primary context).
 """
 from __future__ import annotations
 
 import abc
-import ctypes
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,26 @@ class DeviceBuffer:
     nbytes: int
 
 
+@dataclass(frozen=True)
+class KernelArg:
+    """One kernel argument: kind 'p' (device pointer, 0 for null), 'i' (int32) or 'f' (float32)."""
+
+    kind: str
+    value: int | float
+
+
+def ptr(value: int | None) -> KernelArg:
+    return KernelArg("p", int(value or 0))
+
+
+def i32(value: int) -> KernelArg:
+    return KernelArg("i", int(value))
+
+
+def f32(value: float) -> KernelArg:
+    return KernelArg("f", float(value))
+
+
 class CudaLayer(abc.ABC):
     name: str
 
@@ -34,7 +55,15 @@ class CudaLayer(abc.ABC):
     def compute_capability(self) -> tuple[int, int]: ...
 
     @abc.abstractmethod
-    def alloc_device(self, nbytes: int) -> DeviceBuffer: ...
+    def multiprocessor_count(self) -> int: ...
+
+    @abc.abstractmethod
+    def driver_version(self) -> int:
+        """The driver's CUDA version as 1000 * major + 10 * minor (13000 for 13.0)."""
+
+    @abc.abstractmethod
+    def alloc_device(self, nbytes: int) -> DeviceBuffer:
+        """Device memory; BackendUnavailable (saying how much) when the GPU has too little left."""
 
     @abc.abstractmethod
     def free_device(self, buf: DeviceBuffer) -> None: ...
@@ -68,6 +97,10 @@ class CudaLayer(abc.ABC):
     def record_event(self, event: int, stream: int) -> None: ...
 
     @abc.abstractmethod
+    def wait_event(self, stream: int, event: int) -> None:
+        """Work queued on ``stream`` after this waits until ``event`` has completed."""
+
+    @abc.abstractmethod
     def elapsed_ms(self, start: int, end: int) -> float: ...
 
     @abc.abstractmethod
@@ -86,17 +119,17 @@ class CudaLayer(abc.ABC):
     @abc.abstractmethod
     def destroy_graph(self, graph: int) -> None: ...
 
-    def load_kernels(self, path: str) -> ctypes.CDLL:
-        """Load libstylert_kernels (C ABI launchers that take a cudaStream_t); check each launch's
-        status with ``check_launch``."""
-        from stylert.kernels_lib import load_cuda_kernels
+    @abc.abstractmethod
+    def load_module(self, image: bytes) -> int:
+        """Load a CUBIN; raises BackendUnavailable when the driver cannot use it."""
 
-        return load_cuda_kernels(path)
+    @abc.abstractmethod
+    def get_function(self, module: int, name: str) -> int: ...
 
-    @staticmethod
-    def check_launch(status: int, what: str) -> None:
-        if status != 0:
-            raise BackendUnavailable(f"CUDA kernel {what} failed to launch (cudaError {status})")
+    @abc.abstractmethod
+    def launch(self, function: int, grid: tuple[int, int, int], block: tuple[int, int, int],
+               args: Sequence[KernelArg], stream: int) -> None:
+        """Enqueue ``function`` on ``stream``; a launch error is raised here, with the kernel named."""
 
 
 def open_cuda_layer(prefer: str = "cuda-python") -> CudaLayer:

@@ -1,13 +1,18 @@
-"""CudaLayer over NVIDIA's cuda-python runtime bindings (``cuda.bindings.runtime``)."""
+"""CudaLayer over NVIDIA's cuda-python bindings: the runtime API (``cuda.bindings.runtime``) for memory,
+streams, events and graphs, the driver API (``cuda.bindings.driver``) for CUBIN modules and launches.
+Both act on the device's primary context, which TensorRT, ONNX Runtime and PyTorch use too."""
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from stylert.errors import BackendUnavailable
-from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
+
+_CTYPES = {"p": ctypes.c_void_p, "i": ctypes.c_int, "f": ctypes.c_float}
 
 
 class CudaPythonLayer(CudaLayer):
@@ -15,37 +20,56 @@ class CudaPythonLayer(CudaLayer):
 
     def __init__(self, device: int = 0) -> None:
         try:
-            from cuda.bindings import runtime as cudart
+            from cuda.bindings import driver, runtime as cudart
         except ImportError:
             raise BackendUnavailable("cuda-python is not installed (pip install 'stylert[gpu]')") from None
         self._rt: Any = cudart
+        self._cu: Any = driver
         count = self._check(cudart.cudaGetDeviceCount(), "cudaGetDeviceCount")
         if count < 1:
             raise BackendUnavailable("no CUDA device found")
         self._check(cudart.cudaSetDevice(device), "cudaSetDevice")
+        self._check(cudart.cudaFree(0), "cudaFree")  # makes the primary context current for the driver API
         self._device = device
         self._pinned: dict[int, int] = {}
+        self._props: Any = None
 
     def _check(self, result: Any, what: str) -> Any:
         """cuda-python returns (err, *values); raise on error, return the value(s)."""
         if not isinstance(result, tuple):
             result = (result,)
         err, values = result[0], result[1:]
-        if err != self._rt.cudaError_t.cudaSuccess:
-            hint = " (no NVIDIA driver on this machine)" if "Driver" in err.name else ""
-            raise BackendUnavailable(f"{what} failed: {err.name}{hint}")
+        if int(err) != 0:
+            name = getattr(err, "name", str(err))
+            hint = " (no NVIDIA driver on this machine)" if "Driver" in name or "NO_DEVICE" in name else ""
+            raise BackendUnavailable(f"{what} failed: {name}{hint}")
         return values[0] if len(values) == 1 else (values or None)
 
+    def _properties(self) -> Any:
+        if self._props is None:
+            self._props = self._check(self._rt.cudaGetDeviceProperties(self._device), "cudaGetDeviceProperties")
+        return self._props
+
     def device_name(self) -> str:
-        props = self._check(self._rt.cudaGetDeviceProperties(self._device), "cudaGetDeviceProperties")
-        return props.name.decode(errors="replace").strip("\x00")
+        return self._properties().name.decode(errors="replace").strip("\x00")
 
     def compute_capability(self) -> tuple[int, int]:
-        props = self._check(self._rt.cudaGetDeviceProperties(self._device), "cudaGetDeviceProperties")
+        props = self._properties()
         return int(props.major), int(props.minor)
 
+    def multiprocessor_count(self) -> int:
+        return int(self._properties().multiProcessorCount)
+
+    def driver_version(self) -> int:
+        return int(self._check(self._rt.cudaDriverGetVersion(), "cudaDriverGetVersion"))
+
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
-        return DeviceBuffer(int(self._check(self._rt.cudaMalloc(nbytes), "cudaMalloc")), nbytes)
+        err, value = self._rt.cudaMalloc(max(nbytes, 1))
+        if int(err) != 0:
+            free, total = self._check(self._rt.cudaMemGetInfo(), "cudaMemGetInfo")
+            raise BackendUnavailable(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB free "
+                                     f"of {total / 2**20:.0f} MiB; use smaller frames or batches")
+        return DeviceBuffer(int(value), nbytes)
 
     def free_device(self, buf: DeviceBuffer) -> None:
         self._check(self._rt.cudaFree(buf.ptr), "cudaFree")
@@ -53,18 +77,19 @@ class CudaPythonLayer(CudaLayer):
     def alloc_pinned(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         dtype = np.dtype(dtype)
         nbytes = int(np.prod(shape)) * dtype.itemsize
-        ptr = int(self._check(self._rt.cudaMallocHost(nbytes), "cudaMallocHost"))
-        array = np.frombuffer(memoryview((ctypes.c_byte * nbytes).from_address(ptr)), dtype=dtype).reshape(shape)
-        self._pinned[array.__array_interface__["data"][0]] = ptr
+        address = int(self._check(self._rt.cudaMallocHost(max(nbytes, 1)), "cudaMallocHost"))
+        array = np.frombuffer((ctypes.c_byte * nbytes).from_address(address), dtype=dtype).reshape(shape)
+        self._pinned[array.__array_interface__["data"][0]] = address
         return array
 
     def free_pinned(self, array: np.ndarray) -> None:
-        ptr = self._pinned.pop(array.__array_interface__["data"][0], None)
-        if ptr is not None:
-            self._check(self._rt.cudaFreeHost(ptr), "cudaFreeHost")
+        address = self._pinned.pop(array.__array_interface__["data"][0], None)
+        if address is not None:
+            self._check(self._rt.cudaFreeHost(address), "cudaFreeHost")
 
     def create_stream(self) -> int:
-        return int(self._check(self._rt.cudaStreamCreate(), "cudaStreamCreate"))
+        flags = self._rt.cudaStreamNonBlocking  # never serialised behind the legacy default stream
+        return int(self._check(self._rt.cudaStreamCreateWithFlags(flags), "cudaStreamCreateWithFlags"))
 
     def destroy_stream(self, stream: int) -> None:
         self._check(self._rt.cudaStreamDestroy(stream), "cudaStreamDestroy")
@@ -85,6 +110,9 @@ class CudaPythonLayer(CudaLayer):
 
     def record_event(self, event: int, stream: int) -> None:
         self._check(self._rt.cudaEventRecord(event, stream), "cudaEventRecord")
+
+    def wait_event(self, stream: int, event: int) -> None:
+        self._check(self._rt.cudaStreamWaitEvent(stream, event, 0), "cudaStreamWaitEvent")
 
     def elapsed_ms(self, start: int, end: int) -> float:
         self._check(self._rt.cudaEventSynchronize(end), "cudaEventSynchronize")
@@ -108,3 +136,16 @@ class CudaPythonLayer(CudaLayer):
 
     def destroy_graph(self, graph: int) -> None:
         self._check(self._rt.cudaGraphExecDestroy(graph), "cudaGraphExecDestroy")
+
+    def load_module(self, image: bytes) -> int:
+        return int(self._check(self._cu.cuModuleLoadData(image), "cuModuleLoadData"))
+
+    def get_function(self, module: int, name: str) -> int:
+        return int(self._check(self._cu.cuModuleGetFunction(module, name.encode()), f"cuModuleGetFunction({name})"))
+
+    def launch(self, function: int, grid: tuple[int, int, int], block: tuple[int, int, int],
+               args: Sequence[KernelArg], stream: int) -> None:
+        values = [_CTYPES[a.kind](a.value) for a in args]
+        params = (ctypes.c_void_p * len(values))(*(ctypes.addressof(v) for v in values))
+        self._check(self._cu.cuLaunchKernel(function, *grid, *block, 0, stream, ctypes.addressof(params), 0),
+                    "cuLaunchKernel")

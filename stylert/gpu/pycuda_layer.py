@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import atexit
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from stylert.errors import BackendUnavailable
-from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
+
+_SCALARS = {"p": np.uintp, "i": np.int32, "f": np.float32}
 
 
 class PyCudaLayer(CudaLayer):
@@ -33,6 +36,8 @@ class PyCudaLayer(CudaLayer):
         self._streams: dict[int, Any] = {}
         self._events: dict[int, Any] = {}
         self._graphs: dict[int, Any] = {}
+        self._modules: dict[int, Any] = {}
+        self._functions: dict[int, Any] = {}
 
     def device_name(self) -> str:
         return str(self._dev.name())
@@ -41,8 +46,19 @@ class PyCudaLayer(CudaLayer):
         major, minor = self._dev.compute_capability()
         return int(major), int(minor)
 
+    def multiprocessor_count(self) -> int:
+        return int(self._dev.get_attribute(self._cuda.device_attribute.MULTIPROCESSOR_COUNT))
+
+    def driver_version(self) -> int:
+        return int(self._cuda.get_driver_version())
+
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
-        alloc = self._cuda.mem_alloc(nbytes)
+        try:
+            alloc = self._cuda.mem_alloc(max(nbytes, 1))
+        except self._cuda.MemoryError:
+            free, total = self._cuda.mem_get_info()
+            raise BackendUnavailable(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB "
+                                     f"free of {total / 2**20:.0f} MiB; use smaller frames or batches") from None
         self._allocations[int(alloc)] = alloc
         return DeviceBuffer(int(alloc), nbytes)
 
@@ -82,6 +98,9 @@ class PyCudaLayer(CudaLayer):
     def record_event(self, event: int, stream: int) -> None:
         self._events[event].record(self._streams[stream])
 
+    def wait_event(self, stream: int, event: int) -> None:
+        self._streams[stream].wait_for_event(self._events[event])
+
     def elapsed_ms(self, start: int, end: int) -> float:
         self._events[end].synchronize()
         return float(self._events[end].time_since(self._events[start]))
@@ -106,3 +125,24 @@ class PyCudaLayer(CudaLayer):
 
     def destroy_graph(self, graph: int) -> None:
         self._graphs.pop(graph, None)
+
+    def load_module(self, image: bytes) -> int:
+        try:
+            module = self._cuda.module_from_buffer(image)
+        except self._cuda.Error as exc:
+            raise BackendUnavailable(f"the driver cannot load the compiled kernels: {exc}") from None
+        self._modules[id(module)] = module
+        return id(module)
+
+    def get_function(self, module: int, name: str) -> int:
+        function = self._modules[module].get_function(name)
+        self._functions[id(function)] = function
+        return id(function)
+
+    def launch(self, function: int, grid: tuple[int, int, int], block: tuple[int, int, int],
+               args: Sequence[KernelArg], stream: int) -> None:
+        try:
+            self._functions[function](*(_SCALARS[a.kind](a.value) for a in args), block=block, grid=grid,
+                                      stream=self._streams[stream])
+        except self._cuda.Error as exc:
+            raise BackendUnavailable(f"kernel launch failed: {exc}") from None

@@ -11,11 +11,11 @@ from tests.kernels_fixture import cmake_build
 def test_exported_launchers_load_with_declared_signatures(tmp_path):
     result = cmake_build(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    from stylert.kernels_lib import load_cuda_kernels
+    from stylert.kernels.libraries import load_cuda_kernels
 
     try:
         lib = load_cuda_kernels(tmp_path / "lib" / "libstylert_kernels.so")
     except OSError as exc:
         pytest.skip(f"libcudart is not loadable here: {exc}")
     assert len(lib.stylert_preprocess.argtypes) == 13 and len(lib.stylert_postprocess.argtypes) == 14
-    assert len(lib.stylert_instnorm.argtypes) == 12
+    assert len(lib.stylert_instnorm.argtypes) == 14

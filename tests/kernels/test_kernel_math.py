@@ -44,24 +44,82 @@ def _instnorm_numpy(x, gamma, beta, residual, relu, eps=1e-5):
     var = x64.var(axis=(2, 3), keepdims=True)
     y = (x64 - mean) / np.sqrt(var + eps) * gamma[None, :, None, None] + beta[None, :, None, None]
     if residual is not None:
-        y = y + residual
+        y = y + residual.astype(np.float64)
     return np.maximum(y, 0) if relu else y
 
 
 @pytest.mark.parametrize("relu,with_residual", [(True, False), (False, True), (False, False)])
-@pytest.mark.parametrize("hw", [(3, 5), (64, 64), (180, 320)])
-def test_instnorm_fused_matches_numpy_float32(cpu_kernels, rng, relu, with_residual, hw):
+@pytest.mark.parametrize("hw", [(1, 1), (1, 5), (3, 5), (64, 64), (180, 320)])
+@pytest.mark.parametrize("sm_count", [1, 132])
+def test_instnorm_fused_matches_numpy_float32(cpu_kernels, rng, relu, with_residual, hw, sm_count):
+    """sm_count 132 splits the 180x320 planes over 15 blocks each, so partials are combined (Chan)."""
     x = (rng.standard_normal((2, 8, *hw)) * 30 + 50).astype(np.float32)
     gamma, beta = rng.uniform(0.5, 2, 8).astype(np.float32), rng.uniform(-1, 1, 8).astype(np.float32)
     residual = rng.standard_normal(x.shape).astype(np.float32) if with_residual else None
-    got = cpu_kernels.instnorm(x, gamma, beta, residual, relu)
+    got = cpu_kernels.instnorm(x, gamma, beta, residual, relu, sm_count=sm_count)
     np.testing.assert_allclose(got, _instnorm_numpy(x, gamma, beta, residual, relu), rtol=1e-4, atol=2e-4)
 
 
-def test_instnorm_float16_inputs_stay_within_half_precision(cpu_kernels, rng):
-    """fp16 I/O: inputs and outputs rounded to float16, statistics in float32."""
-    x = (rng.standard_normal((1, 4, 48, 48)) * 4).astype(np.float16)
-    gamma, beta = np.ones(4, np.float32), np.zeros(4, np.float32)
-    got = cpu_kernels.instnorm(x.astype(np.float32), gamma, beta, relu=True).astype(np.float16)
-    expected = _instnorm_numpy(x.astype(np.float32), gamma, beta, None, True)
-    np.testing.assert_allclose(got.astype(np.float32), expected, rtol=2e-3, atol=2e-3)
+def test_instnorm_statistics_survive_a_large_mean(cpu_kernels, rng):
+    """A sum of squares would cancel here (mean 3000, std 0.5); Welford/Chan partials do not."""
+    x = (3000 + rng.standard_normal((1, 2, 256, 256)) * 0.5).astype(np.float32)
+    ones, zeros = np.ones(2, np.float32), np.zeros(2, np.float32)
+    got = cpu_kernels.instnorm(x, ones, zeros, sm_count=132)
+    np.testing.assert_allclose(got, _instnorm_numpy(x, ones, zeros, None, False), rtol=1e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("hw", [(1, 1), (1, 5), (48, 48), (135, 240)])
+def test_instnorm_float16_within_half_rounding_of_exact(cpu_kernels, rng, hw):
+    """fp16 in and out, fp32 statistics: each output within half an fp16 step of the exact value."""
+    x = (rng.standard_normal((1, 4, *hw)) * 4).astype(np.float16)
+    residual = rng.standard_normal(x.shape).astype(np.float16)
+    gamma, beta = rng.uniform(0.5, 2, 4).astype(np.float32), rng.uniform(-1, 1, 4).astype(np.float32)
+    got = cpu_kernels.instnorm(x, gamma, beta, residual, relu=True)
+    assert got.dtype == np.float16
+    exact = _instnorm_numpy(x, gamma, beta, residual, True)
+    step = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+    assert np.all(np.abs(got.astype(np.float64) - exact) <= step * 0.5 + 1e-3)
+
+
+def test_instnorm_float16_activations_at_the_fp16_limit(cpu_kernels, rng):
+    """Activations of +-65504 (the largest fp16): the squares would overflow fp16; fp32 moments do not."""
+    x = rng.choice(np.array([-65504, -30000, 0, 30000, 65504], np.float16), size=(1, 2, 40, 48))
+    ones, zeros = np.ones(2, np.float32), np.zeros(2, np.float32)
+    got = cpu_kernels.instnorm(x, ones, zeros, sm_count=132)
+    assert np.isfinite(got.astype(np.float32)).all()
+    np.testing.assert_allclose(got.astype(np.float64), _instnorm_numpy(x, ones, zeros, None, False), atol=4e-3)
+
+
+def test_python_plan_equals_the_header_plan(cpu_kernels):
+    """The NVRTC launcher computes the split in Python; it must be the header's instnorm_plan."""
+    from stylert.kernels import instnorm_plan
+
+    for planes in (1, 32, 128, 2048):
+        for hw in (1, 5, 7 * 9, 256 * 256, 270 * 480, 1080 * 1920, 2160 * 3840):
+            for element_bytes in (2, 4):
+                for sms in (1, 46, 132):
+                    assert instnorm_plan(planes, hw, element_bytes, sms) == cpu_kernels.instnorm_plan(
+                        planes, hw, element_bytes, sms), (planes, hw, element_bytes, sms)
+
+
+def test_plan_fills_the_gpu_and_covers_every_value():
+    from stylert.kernels import instnorm_plan
+
+    plan = instnorm_plan(32, 1080 * 1920, 4, 132)
+    assert plan.vector == 4 and plan.splits * 32 >= 132 * 4 and plan.chunk % 4 == 0
+    assert (plan.splits - 1) * plan.chunk < 1080 * 1920 <= plan.splits * plan.chunk
+    assert instnorm_plan(8, 5, 2, 132) == instnorm_plan(8, 5, 2, 132).__class__(1, 1, 5)
+
+
+def test_half_conversions_round_like_numpy(cpu_kernels, rng):
+    special = np.array([0.0, -0.0, 65504, 65519.99, 65520, -65520, 1e-8, 2.0**-24, 2.0**-25, 3 * 2.0**-26,
+                        2.0**-14, 2.0**-14 * 0.999, 1 + 2.0**-11, 1 + 3 * 2.0**-11, np.inf, -np.inf], np.float32)
+    values = np.concatenate([special, rng.standard_normal(20000).astype(np.float32) * 100,
+                             (rng.standard_normal(20000) * 1e-5).astype(np.float32)])
+    halves = cpu_kernels.float_to_half(values)
+    with np.errstate(over="ignore"):  # numpy warns on the values that round to infinity, as they should
+        expected = values.astype(np.float16)
+    assert np.array_equal(halves.view(np.uint16), expected.view(np.uint16))
+    every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
+    finite = np.isfinite(every)
+    assert np.array_equal(cpu_kernels.half_to_float(every)[finite], every[finite].astype(np.float32))

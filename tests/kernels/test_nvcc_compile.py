@@ -10,11 +10,12 @@ ARCHS = ("75", "80", "86", "89", "90")
 
 
 @pytest.mark.skipif(not shutil.which("nvcc"), reason="nvcc not on PATH: CUDA compile check skipped")
-@pytest.mark.parametrize("source", sorted(p.name for p in (REPO / "kernels" / "src").glob("*.cu")))
+@pytest.mark.parametrize("source", sorted(p.name for p in (REPO / "stylert" / "kernels" / "src").glob("*.cu")))
 def test_each_cu_compiles_for_all_architectures(tmp_path, source):
     gencode = [f"-gencode=arch=compute_{a},code=sm_{a}" for a in ARCHS]
     result = subprocess.run(["nvcc", "-c", "-std=c++17", "-Xcompiler=-Wall", "-Werror=all-warnings",
-                             f"-I{REPO / 'kernels' / 'include'}", *gencode, str(REPO / "kernels" / "src" / source),
+                             f"-I{REPO / 'stylert' / 'kernels' / 'include'}", *gencode,
+                             str(REPO / "stylert" / "kernels" / "src" / source),
                              "-o", str(tmp_path / "k.o")], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     cuobjdump = shutil.which("cuobjdump") or str(REPO / "no-cuobjdump")

@@ -1,8 +1,10 @@
-// C ABI of libstylert_kernels (CUDA). Every function enqueues on `stream` (a cudaStream_t,
-// 0 for the default stream) and returns a cudaError_t value (0 on success).
-// Batches are contiguous: frame i starts at src + i * h * pitch.
+// C ABI of libstylert_kernels (CUDA, built by CMake; the TensorRT plugin links it). Every function
+// enqueues on `stream` (a cudaStream_t, 0 for the default stream) and returns a cudaError_t value
+// (0 on success). Batches are contiguous: frame i starts at src + i * h * pitch. The runtime loads
+// the same kernels compiled by NVRTC instead (stylert/gpu/nvrtc.py), so it needs no CMake build.
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -19,10 +21,14 @@ int stylert_preprocess(const uint8_t* src, int n, int h, int w, int pitch, int b
 int stylert_postprocess(const void* src, int src_half, int n, int ph, int pw, const uint8_t* orig, int h, int w,
                         int orig_pitch, uint8_t* dst, int dst_pitch, float strength, int preserve_color, void* stream);
 
+// Bytes of device workspace stylert_instnorm needs for this shape on a GPU with sm_count multiprocessors.
+size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_count);
+
 // y = [relu]( gamma * (x - mean) * rstd + beta [+ residual] ) per (n, c) plane of hw elements.
-// x, residual, y: float32, or float16 when half != 0; gamma, beta: float32 [c]; residual may be NULL.
+// x, residual, y: float32, or float16 when half != 0; gamma, beta: float32 [c]; residual may be NULL;
+// workspace: stylert_instnorm_workspace_size(...) bytes of device memory.
 int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y, int n, int c,
-                     int hw, float eps, int relu, int half, void* stream);
+                     int hw, float eps, int relu, int half, void* workspace, int sm_count, void* stream);
 
 #ifdef __cplusplus
 }

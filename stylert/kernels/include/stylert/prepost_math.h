@@ -5,10 +5,9 @@
 //         resize first (half-pixel centres, edge-clamped, as OpenCV's INTER_LINEAR)
 //   post  crop; preserve colour: add the luminance change (BT.601) to every channel of the
 //         original; strength: orig + s * (styl - orig); round half to even; clamp 0..255
+//   grid  pre: one thread per 4 output columns of one row (blockIdx.y) of one frame (blockIdx.z);
+//         post: the same over the cropped frame, so no index is ever divided
 #pragma once
-
-#include <math.h>
-#include <stdint.h>
 
 #include "stylert/hd.h"
 
@@ -33,8 +32,11 @@ STYLERT_HD float source_coord(int dst, float scale, int n) {
 }
 
 // One pixel of a uint8 3-channel image as RGB floats.
+constexpr int kPixelsPerThread = 4;  // pre/post: consecutive pixels per thread (16-byte float stores)
+constexpr int kPrePostThreads = 128;
+
 STYLERT_HD Rgb load_pixel(const uint8_t* img, int pitch, int y, int x, bool bgr) {
-    const uint8_t* p = img + static_cast<long long>(y) * pitch + 3 * x;
+    const uint8_t* p = img + static_cast<int64_t>(y) * pitch + 3 * x;
     return bgr ? Rgb{float(p[2]), float(p[1]), float(p[0])} : Rgb{float(p[0]), float(p[1]), float(p[2])};
 }
 

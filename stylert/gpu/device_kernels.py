@@ -1,0 +1,88 @@
+"""The fused kernels on a GPU: NVRTC-compiled modules (cached per architecture and driver) and one
+typed method per kernel. Every method enqueues on the given stream and takes device pointers;
+``half`` selects the float16 variant. Launch errors are raised with the kernel named."""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from stylert.errors import BackendUnavailable
+from stylert.gpu.cuda_layer import CudaLayer, KernelArg, f32, i32, ptr
+from stylert.gpu.nvrtc import load_cached_module
+from stylert.kernels import (
+    CUDA_SOURCES, FINALIZE_THREADS, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, instnorm_plan,
+    instnorm_workspace_layout,
+)
+
+FUNCTIONS = {
+    "prepost.cu": ("stylert_preprocess_f32", "stylert_preprocess_f16", "stylert_postprocess_f32",
+                   "stylert_postprocess_f16"),
+    "instnorm.cu": ("stylert_instnorm_stats_f32", "stylert_instnorm_stats_f16", "stylert_instnorm_finalize",
+                    "stylert_instnorm_apply_f32", "stylert_instnorm_apply_f16", "stylert_instnorm_plane_f32",
+                    "stylert_instnorm_plane_f16"),
+}
+
+
+def _grid(columns: int, rows: int, frames: int) -> tuple[int, int, int]:
+    groups = -(-columns // PIXELS_PER_THREAD)
+    return -(-groups // PREPOST_THREADS), rows, frames
+
+
+class DeviceKernels:
+    def __init__(self, cuda: CudaLayer, log: Callable[[str], None] = lambda s: None) -> None:
+        self.cuda = cuda
+        self.sm_count = cuda.multiprocessor_count()
+        arch, driver = cuda.compute_capability(), cuda.driver_version()
+        self._functions: dict[str, int] = {}
+        for source in CUDA_SOURCES:
+            module = load_cached_module(source, arch, driver, cuda.load_module, log)
+            for name in FUNCTIONS[source]:
+                self._functions[name] = cuda.get_function(module, name)
+
+    def _launch(self, name: str, grid: tuple[int, int, int], block: int, args: Sequence[KernelArg],
+                stream: int) -> None:
+        try:
+            self.cuda.launch(self._functions[name], grid, (block, 1, 1), args, stream)
+        except BackendUnavailable as exc:
+            raise BackendUnavailable(f"CUDA kernel {name}: {exc}") from None
+
+    def preprocess(self, src: int, n: int, h: int, w: int, pitch: int, dst: int, padded: tuple[int, int], *,
+                   resize: tuple[int, int] | None = None, bgr: bool = True, half: bool = False, stream: int) -> None:
+        """uint8 HWC frames at ``src`` -> float NCHW RGB at ``dst`` (resized, then reflect-padded)."""
+        rh, rw = resize or (h, w)
+        ph, pw = padded
+        self._launch(f"stylert_preprocess_{'f16' if half else 'f32'}", _grid(pw, ph, n), PREPOST_THREADS,
+                     [ptr(src), i32(h), i32(w), i32(pitch), i32(bgr), i32(rh), i32(rw), i32(ph), i32(pw), ptr(dst)],
+                     stream)
+
+    def postprocess(self, src: int, n: int, padded: tuple[int, int], orig: int, h: int, w: int, dst: int, *,
+                    strength: float = 1.0, preserve_color: bool = False, half: bool = False, stream: int) -> None:
+        """float NCHW RGB at ``src`` -> uint8 BGR frames at ``dst``, blended with the frames at ``orig``."""
+        ph, pw = padded
+        self._launch(f"stylert_postprocess_{'f16' if half else 'f32'}", _grid(w, h, n), PREPOST_THREADS,
+                     [ptr(src), i32(ph), i32(pw), ptr(orig), i32(h), i32(w), i32(w * 3), ptr(dst), i32(w * 3),
+                      f32(strength), i32(preserve_color)], stream)
+
+    def instnorm_workspace_bytes(self, n: int, c: int, hw: int, half: bool = False) -> int:
+        plan = instnorm_plan(n * c, hw, 2 if half else 4, self.sm_count)
+        return instnorm_workspace_layout(n * c, plan)[1]
+
+    def instnorm(self, x: int, residual: int | None, gamma: int, beta: int, y: int, n: int, c: int, hw: int, *,
+                 eps: float = 1e-5, relu: bool = False, half: bool = False, workspace: int, stream: int) -> None:
+        """The fused InstanceNorm: one launch when each plane is one chunk, else statistics, finalize and apply;
+        ``workspace``: instnorm_workspace_bytes of device memory."""
+        planes, kind = n * c, "f16" if half else "f32"
+        plan = instnorm_plan(planes, hw, 2 if half else 4, self.sm_count)
+        stats = workspace + instnorm_workspace_layout(planes, plan)[0]
+        grid = (plan.splits, planes, 1)
+        if plan.splits == 1:
+            self._launch(f"stylert_instnorm_plane_{kind}", grid, INSTNORM_THREADS,
+                         [ptr(x), ptr(residual), ptr(gamma), ptr(beta), ptr(y), i32(c), i32(hw), i32(plan.vector),
+                          f32(eps), i32(relu)], stream)
+            return
+        self._launch(f"stylert_instnorm_stats_{kind}", grid, INSTNORM_THREADS,
+                     [ptr(x), i32(hw), i32(plan.vector), i32(plan.chunk), i32(plan.splits), ptr(workspace)], stream)
+        self._launch("stylert_instnorm_finalize", (-(-planes // FINALIZE_THREADS), 1, 1), FINALIZE_THREADS,
+                     [ptr(workspace), i32(planes), i32(plan.splits), f32(eps), ptr(stats)], stream)
+        self._launch(f"stylert_instnorm_apply_{kind}", grid, INSTNORM_THREADS,
+                     [ptr(x), ptr(residual), ptr(gamma), ptr(beta), ptr(y), i32(c), i32(hw), i32(plan.vector),
+                      i32(plan.chunk), ptr(stats), i32(relu)], stream)

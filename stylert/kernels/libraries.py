@@ -1,0 +1,123 @@
+"""Find and load the libraries CMake builds from stylert/kernels (see CMakeLists.txt).
+
+Search order: ``$STYLERT_KERNELS_DIR``, ``<repo>/build/kernels/lib``. ``CpuKernels`` wraps the host
+build of the kernels' math with NumPy arguments (for tests); ``load_cuda_kernels`` declares the CUDA
+library's C ABI (the TensorRT plugin links it; the runtime uses the NVRTC-compiled kernels instead).
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import numpy as np
+
+from stylert.errors import MissingDependency
+from stylert.kernels import InstnormPlan
+
+LIBRARIES = {"cpu": "libstylert_kernels_cpu.so", "cuda": "libstylert_kernels.so",
+             "plugin": "libstylert_trt_plugin.so"}
+_REPO = Path(__file__).resolve().parents[2]
+BUILD_HINT = "build them with: make kernels (cmake -S . -B build/kernels && cmake --build build/kernels)"
+
+
+def library_dirs() -> list[Path]:
+    dirs = [Path(os.environ["STYLERT_KERNELS_DIR"])] if os.environ.get("STYLERT_KERNELS_DIR") else []
+    return dirs + [_REPO / "build" / "kernels" / "lib"]
+
+
+def find_library(kind: str) -> Path | None:
+    for folder in library_dirs():
+        candidate = folder / LIBRARIES[kind]
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_cuda_kernels(path: str | Path) -> ctypes.CDLL:
+    """libstylert_kernels with its C ABI declared (pointers are 64-bit void*, the stream too)."""
+    lib = ctypes.CDLL(str(path))
+    i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+    lib.stylert_preprocess.argtypes = [p, i, i, i, i, i, i, i, i, i, p, i, p]
+    lib.stylert_postprocess.argtypes = [p, i, i, i, i, p, i, i, i, p, i, f, i, p]
+    lib.stylert_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, p, i, p]
+    lib.stylert_instnorm_workspace_size.argtypes = [i, i, i, i, i]
+    lib.stylert_instnorm_workspace_size.restype = ctypes.c_size_t
+    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm):
+        fn.restype = i
+    return lib
+
+
+def _ptr(a: np.ndarray | None) -> ctypes.c_void_p | None:
+    return None if a is None else ctypes.c_void_p(a.ctypes.data)
+
+
+class CpuKernels:
+    """The CUDA kernels' arithmetic on the host, in the kernels' order of operations."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        path = path or find_library("cpu")
+        if path is None:
+            raise MissingDependency(f"{LIBRARIES['cpu']} not found; {BUILD_HINT}")
+        self.lib = ctypes.CDLL(str(path))
+        i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
+        self.lib.stylert_cpu_preprocess.argtypes = [p, i, i, i, i, i, i, i, i, i, p]
+        self.lib.stylert_cpu_postprocess.argtypes = [p, i, i, i, p, i, i, i, p, i, f, i]
+        self.lib.stylert_cpu_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, i]
+        self.lib.stylert_cpu_instnorm_plan.argtypes = [i, i, i, i, p]
+        self.lib.stylert_cpu_float_to_half.argtypes = [p, p, i]
+        self.lib.stylert_cpu_half_to_float.argtypes = [p, p, i]
+
+    def preprocess(self, frames: np.ndarray, resize: tuple[int, int] | None, padded: tuple[int, int],
+                   bgr: bool = True) -> np.ndarray:
+        """frames: uint8 N,H,W,3 -> float32 N,3,PH,PW (resized to ``resize`` first when given)."""
+        frames = np.ascontiguousarray(frames, dtype=np.uint8)
+        n, h, w, _ = frames.shape
+        rh, rw = resize or (h, w)
+        out = np.empty((n, 3, *padded), np.float32)
+        self.lib.stylert_cpu_preprocess(_ptr(frames), n, h, w, w * 3, int(bgr), rh, rw, *padded, _ptr(out))
+        return out
+
+    def postprocess(self, batch: np.ndarray, originals: np.ndarray, strength: float = 1.0,
+                    preserve_color: bool = False) -> np.ndarray:
+        """batch: float32 N,3,PH,PW; originals: uint8 N,H,W,3 BGR -> uint8 N,H,W,3 BGR."""
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        originals = np.ascontiguousarray(originals, dtype=np.uint8)
+        n, _, ph, pw = batch.shape
+        h, w = originals.shape[1:3]
+        out = np.empty_like(originals)
+        self.lib.stylert_cpu_postprocess(_ptr(batch), n, ph, pw, _ptr(originals), h, w, w * 3, _ptr(out), w * 3,
+                                         strength, int(preserve_color))
+        return out
+
+    def instnorm(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, residual: np.ndarray | None = None,
+                 relu: bool = False, eps: float = 1e-5, sm_count: int = 132) -> np.ndarray:
+        """x (and residual): float32 or float16 N,C,H,W -> same dtype, combined as on a GPU with
+        ``sm_count`` multiprocessors (132: an H100)."""
+        half = x.dtype == np.float16
+        dtype = np.float16 if half else np.float32
+        x = np.ascontiguousarray(x, dtype=dtype)
+        n, c, h, w = x.shape
+        y = np.empty_like(x)
+        res = None if residual is None else np.ascontiguousarray(residual, dtype=dtype)
+        self.lib.stylert_cpu_instnorm(_ptr(x), _ptr(res), _ptr(np.ascontiguousarray(gamma, np.float32)),
+                                      _ptr(np.ascontiguousarray(beta, np.float32)), _ptr(y), n, c, h * w, eps,
+                                      int(relu), int(half), sm_count)
+        return y
+
+    def instnorm_plan(self, planes: int, hw: int, element_bytes: int, sm_count: int) -> InstnormPlan:
+        out = np.zeros(3, np.int32)
+        self.lib.stylert_cpu_instnorm_plan(planes, hw, element_bytes, sm_count, _ptr(out))
+        return InstnormPlan(*(int(v) for v in out))
+
+    def float_to_half(self, values: np.ndarray) -> np.ndarray:
+        values = np.ascontiguousarray(values, np.float32)
+        out = np.empty(values.shape, np.uint16)
+        self.lib.stylert_cpu_float_to_half(_ptr(values), _ptr(out), values.size)
+        return out.view(np.float16)
+
+    def half_to_float(self, values: np.ndarray) -> np.ndarray:
+        bits = np.ascontiguousarray(values, np.float16).view(np.uint16)
+        out = np.empty(bits.shape, np.float32)
+        self.lib.stylert_cpu_half_to_float(_ptr(bits), _ptr(out), bits.size)
+        return out

@@ -1,0 +1,300 @@
+// Fused InstanceNorm + affine + optional residual add + optional ReLU, in three launches
+// (statistics partials, per-plane finalize, apply) over planes split across the whole GPU, or in one
+// launch when each plane is a single chunk (small feature maps, where launches cost more than data). The
+// arithmetic and the combination order are in stylert/instnorm_math.h; the host build follows them.
+// Kernels are extern "C" so NVRTC-compiled modules are looked up by these names.
+#include "stylert/instnorm_math.h"
+
+namespace {
+
+using stylert::half_bits;
+using stylert::kInstnormThreads;
+using stylert::Moments;
+
+// 16-byte vector access to float32 (4 values) and float16 (8 values) tensors.
+template <typename T>
+struct Vec;
+
+template <>
+struct Vec<float> {
+    static constexpr int kWide = 4;
+    __device__ static void load(const float* p, float* v) {
+        const float4 q = *reinterpret_cast<const float4*>(p);
+        v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
+    }
+    __device__ static void store(float* p, const float* v) {
+        *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
+    }
+    __device__ static float one(const float* p) { return *p; }
+    __device__ static void put(float* p, float v) { *p = v; }
+};
+
+template <>
+struct Vec<half_bits> {
+    static constexpr int kWide = 8;
+    __device__ static void load(const half_bits* p, float* v) {
+        const uint4 q = *reinterpret_cast<const uint4*>(p);
+        const uint32_t words[4] = {q.x, q.y, q.z, q.w};
+        for (int i = 0; i < 4; ++i) {
+            v[2 * i] = stylert::half_to_float(half_bits(words[i] & 0xffffu));
+            v[2 * i + 1] = stylert::half_to_float(half_bits(words[i] >> 16));
+        }
+    }
+    __device__ static void store(half_bits* p, const float* v) {
+        uint32_t words[4];
+        for (int i = 0; i < 4; ++i)
+            words[i] = uint32_t(stylert::float_to_half(v[2 * i])) | (uint32_t(stylert::float_to_half(v[2 * i + 1])) << 16);
+        *reinterpret_cast<uint4*>(p) = make_uint4(words[0], words[1], words[2], words[3]);
+    }
+    __device__ static float one(const half_bits* p) { return stylert::half_to_float(*p); }
+    __device__ static void put(half_bits* p, float v) { *p = stylert::float_to_half(v); }
+};
+
+template <typename T, int K>
+__device__ __forceinline__ void load_k(const T* p, float* v) {
+    if constexpr (K == 1)
+        v[0] = Vec<T>::one(p);
+    else
+        Vec<T>::load(p, v);
+}
+
+template <typename T, int K>
+__device__ __forceinline__ void store_k(T* p, const float* v) {
+    if constexpr (K == 1)
+        Vec<T>::put(p, v[0]);
+    else
+        Vec<T>::store(p, v);
+}
+
+__device__ __forceinline__ Moments shfl_down(Moments m, int offset) {
+    Moments o;
+    o.count = __shfl_down_sync(0xffffffffu, m.count, offset);
+    o.mean = __shfl_down_sync(0xffffffffu, m.mean, offset);
+    o.m2 = __shfl_down_sync(0xffffffffu, m.m2, offset);
+    return o;
+}
+
+// stylert::warp_tree with shuffles: lane 0 ends with the total.
+__device__ __forceinline__ Moments warp_combine(Moments m) {
+    for (int offset = stylert::kWarpSize / 2; offset > 0; offset >>= 1) m = stylert::combine(m, shfl_down(m, offset));
+    return m;
+}
+
+// The block's moments of chunk `split` of the plane blockIdx.y, valid in thread 0: each thread folds
+// its vectors in order, each warp combines its lanes, then warp 0 combines the warps' totals.
+template <typename T, int K>
+__device__ Moments chunk_moments(const T* px, int hw, int chunk, int split) {
+    const int end = min(hw, (split + 1) * chunk);
+    const int step = kInstnormThreads * K;
+    Moments m = stylert::moments_empty();
+    int i = split * chunk + threadIdx.x * K;
+    for (; i + 3 * step < end; i += 4 * step) {  // four independent loads in flight, folded in order
+        float a[K], b[K], c[K], d[K];
+        load_k<T, K>(px + i, a);
+        load_k<T, K>(px + i + step, b);
+        load_k<T, K>(px + i + 2 * step, c);
+        load_k<T, K>(px + i + 3 * step, d);
+        m = stylert::combine(m, stylert::moments_of(a, K));
+        m = stylert::combine(m, stylert::moments_of(b, K));
+        m = stylert::combine(m, stylert::moments_of(c, K));
+        m = stylert::combine(m, stylert::moments_of(d, K));
+    }
+    for (; i < end; i += step) {
+        float a[K];
+        load_k<T, K>(px + i, a);
+        m = stylert::combine(m, stylert::moments_of(a, K));
+    }
+    __shared__ Moments warps[kInstnormThreads / stylert::kWarpSize];
+    const int lane = threadIdx.x % stylert::kWarpSize, warp = threadIdx.x / stylert::kWarpSize;
+    m = warp_combine(m);
+    if (lane == 0) warps[warp] = m;
+    __syncthreads();
+    if (warp == 0) {
+        m = lane < kInstnormThreads / stylert::kWarpSize ? warps[lane] : stylert::moments_empty();
+        m = warp_combine(m);
+    }
+    return m;
+}
+
+template <typename T, int K>
+__device__ void stats_chunk(const T* x, int hw, int chunk, int splits, Moments* partials) {
+    const int plane = blockIdx.y, split = blockIdx.x;
+    const Moments m = chunk_moments<T, K>(x + static_cast<int64_t>(plane) * hw, hw, chunk, split);
+    if (threadIdx.x == 0) partials[static_cast<int64_t>(plane) * splits + split] = m;
+}
+
+template <typename T, int K>
+__device__ void apply_chunk(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
+                            int chunk, float mean, float rstd, bool relu) {
+    const int plane = blockIdx.y, split = blockIdx.x;
+    const int64_t base = static_cast<int64_t>(plane) * hw;
+    const float g = gamma[plane % c], b = beta[plane % c];
+    const int end = min(hw, (split + 1) * chunk);
+#pragma unroll 4
+    for (int i = split * chunk + threadIdx.x * K; i < end; i += kInstnormThreads * K) {
+        float v[K], r[K];
+        load_k<T, K>(x + base + i, v);
+        if (residual != nullptr)
+            load_k<T, K>(residual + base + i, r);
+        else
+            for (int j = 0; j < K; ++j) r[j] = 0.0f;
+        for (int j = 0; j < K; ++j) v[j] = stylert::instnorm_apply(v[j], mean, rstd, g, b, r[j], relu);
+        store_k<T, K>(y + base + i, v);
+    }
+}
+
+template <typename T, int K>
+__device__ void apply_from_stats(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
+                                 int hw, int chunk, const float* stats, bool relu) {
+    const int plane = blockIdx.y;
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, chunk, stats[2 * plane], stats[2 * plane + 1], relu);
+}
+
+// A plane that is one chunk (splits == 1): statistics and apply in one launch, by one block; the second
+// read of x mostly hits the cache. Same arithmetic as the three-launch path with one partial per plane.
+template <typename T, int K>
+__device__ void whole_plane(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
+                            float eps, bool relu) {
+    const Moments m = chunk_moments<T, K>(x + static_cast<int64_t>(blockIdx.y) * hw, hw, hw, 0);
+    __shared__ float stats[2];
+    if (threadIdx.x == 0) {
+        stats[0] = m.mean;
+        stats[1] = stylert::instnorm_rstd(m, eps);
+    }
+    __syncthreads();
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, stats[0], stats[1], relu);
+}
+
+}  // namespace
+
+// Grid (splits, planes), kInstnormThreads threads: one Moments partial per chunk.
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_stats_f32(const float* x, int hw, int vector, int chunk, int splits, Moments* partials) {
+    if (vector == 1)
+        stats_chunk<float, 1>(x, hw, chunk, splits, partials);
+    else
+        stats_chunk<float, Vec<float>::kWide>(x, hw, chunk, splits, partials);
+}
+
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_stats_f16(const half_bits* x, int hw, int vector, int chunk, int splits, Moments* partials) {
+    if (vector == 1)
+        stats_chunk<half_bits, 1>(x, hw, chunk, splits, partials);
+    else
+        stats_chunk<half_bits, Vec<half_bits>::kWide>(x, hw, chunk, splits, partials);
+}
+
+// One thread per plane: partials left to right -> stats[2 * plane] = mean, stats[2 * plane + 1] = rstd.
+extern "C" __global__ void stylert_instnorm_finalize(const Moments* partials, int planes, int splits, float eps,
+                                                     float* stats) {
+    const int plane = blockIdx.x * blockDim.x + threadIdx.x;
+    if (plane >= planes) return;
+    const Moments* p = partials + static_cast<int64_t>(plane) * splits;
+    Moments m = p[0];
+    for (int s = 1; s < splits; ++s) m = stylert::combine(m, p[s]);
+    stats[2 * plane] = m.mean;
+    stats[2 * plane + 1] = stylert::instnorm_rstd(m, eps);
+}
+
+// Grid (splits, planes), kInstnormThreads threads; residual may be null.
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_apply_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
+                               int c, int hw, int vector, int chunk, const float* stats, int relu) {
+    if (vector == 1)
+        apply_from_stats<float, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+    else
+        apply_from_stats<float, Vec<float>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+}
+
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_apply_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
+                               half_bits* y, int c, int hw, int vector, int chunk, const float* stats, int relu) {
+    if (vector == 1)
+        apply_from_stats<half_bits, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+    else
+        apply_from_stats<half_bits, Vec<half_bits>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats,
+                                                           relu != 0);
+}
+
+// Grid (1, planes), kInstnormThreads threads: the whole InstanceNorm of planes that are one chunk.
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_plane_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
+                               int c, int hw, int vector, float eps, int relu) {
+    if (vector == 1)
+        whole_plane<float, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    else
+        whole_plane<float, Vec<float>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+}
+
+extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+    stylert_instnorm_plane_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
+                               half_bits* y, int c, int hw, int vector, float eps, int relu) {
+    if (vector == 1)
+        whole_plane<half_bits, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    else
+        whole_plane<half_bits, Vec<half_bits>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+}
+
+#if !defined(__CUDACC_RTC__)
+// The C ABI launcher of libstylert_kernels (nvcc builds only), used by the TensorRT plugin.
+#include <cuda_runtime.h>
+
+#include "stylert/kernels.h"
+
+namespace {
+
+constexpr int kFinalizeThreads = 128;
+
+size_t partials_bytes(int planes, stylert::InstnormPlan plan) {
+    const size_t bytes = static_cast<size_t>(planes) * plan.splits * sizeof(Moments);
+    return (bytes + 255) / 256 * 256;
+}
+
+}  // namespace
+
+extern "C" size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_count) {
+    const int planes = n * c;
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
+    return partials_bytes(planes, plan) + static_cast<size_t>(planes) * 2 * sizeof(float);
+}
+
+extern "C" int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y,
+                                int n, int c, int hw, float eps, int relu, int half, void* workspace, int sm_count,
+                                void* stream) {
+    const auto s = static_cast<cudaStream_t>(stream);
+    const int planes = n * c;
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
+    auto* partials = static_cast<Moments*>(workspace);
+    auto* stats = reinterpret_cast<float*>(static_cast<char*>(workspace) + partials_bytes(planes, plan));
+    const dim3 grid(plan.splits, planes);
+    if (plan.splits == 1) {
+        if (half)
+            stylert_instnorm_plane_f16<<<grid, kInstnormThreads, 0, s>>>(
+                static_cast<const half_bits*>(x), static_cast<const half_bits*>(residual), gamma, beta,
+                static_cast<half_bits*>(y), c, hw, plan.vector, eps, relu);
+        else
+            stylert_instnorm_plane_f32<<<grid, kInstnormThreads, 0, s>>>(
+                static_cast<const float*>(x), static_cast<const float*>(residual), gamma, beta, static_cast<float*>(y),
+                c, hw, plan.vector, eps, relu);
+        return static_cast<int>(cudaGetLastError());
+    }
+    if (half)
+        stylert_instnorm_stats_f16<<<grid, kInstnormThreads, 0, s>>>(static_cast<const half_bits*>(x), hw, plan.vector,
+                                                                     plan.chunk, plan.splits, partials);
+    else
+        stylert_instnorm_stats_f32<<<grid, kInstnormThreads, 0, s>>>(static_cast<const float*>(x), hw, plan.vector,
+                                                                     plan.chunk, plan.splits, partials);
+    stylert_instnorm_finalize<<<(planes + kFinalizeThreads - 1) / kFinalizeThreads, kFinalizeThreads, 0, s>>>(
+        partials, planes, plan.splits, eps, stats);
+    if (half)
+        stylert_instnorm_apply_f16<<<grid, kInstnormThreads, 0, s>>>(
+            static_cast<const half_bits*>(x), static_cast<const half_bits*>(residual), gamma, beta,
+            static_cast<half_bits*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
+    else
+        stylert_instnorm_apply_f32<<<grid, kInstnormThreads, 0, s>>>(static_cast<const float*>(x),
+                                                                     static_cast<const float*>(residual), gamma, beta,
+                                                                     static_cast<float*>(y), c, hw, plan.vector,
+                                                                     plan.chunk, stats, relu);
+    return static_cast<int>(cudaGetLastError());
+}
+#endif

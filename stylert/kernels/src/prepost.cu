@@ -1,0 +1,202 @@
+// Fused pre/post-processing kernels; the arithmetic is in stylert/prepost_math.h.
+// Grid (ceil(columns / 4 / kPrePostThreads), rows, frames), kPrePostThreads threads; each thread
+// handles 4 consecutive pixels of one row: 12-byte uint8 loads/stores as three 32-bit words and
+// 16-byte (float32) or 8-byte (float16) stores per channel, wherever pitches allow.
+// Kernels are extern "C" so NVRTC-compiled modules are looked up by these names.
+#include "stylert/prepost_math.h"
+
+namespace {
+
+using stylert::half_bits;
+using stylert::kPixelsPerThread;
+using stylert::Rgb;
+
+__device__ __forceinline__ void put(float* p, float v) { *p = v; }
+__device__ __forceinline__ void put(half_bits* p, float v) { *p = stylert::float_to_half(v); }
+__device__ __forceinline__ float get(const float* p) { return *p; }
+__device__ __forceinline__ float get(const half_bits* p) { return stylert::half_to_float(*p); }
+
+__device__ __forceinline__ void put4(float* p, float a, float b, float c, float d) {
+    *reinterpret_cast<float4*>(p) = make_float4(a, b, c, d);
+}
+__device__ __forceinline__ void put4(half_bits* p, float a, float b, float c, float d) {
+    const uint32_t lo = uint32_t(stylert::float_to_half(a)) | (uint32_t(stylert::float_to_half(b)) << 16);
+    const uint32_t hi = uint32_t(stylert::float_to_half(c)) | (uint32_t(stylert::float_to_half(d)) << 16);
+    *reinterpret_cast<uint2*>(p) = make_uint2(lo, hi);
+}
+__device__ __forceinline__ void get4(const float* p, float* v) {
+    const float4 q = *reinterpret_cast<const float4*>(p);
+    v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
+}
+__device__ __forceinline__ void get4(const half_bits* p, float* v) {
+    const uint2 q = *reinterpret_cast<const uint2*>(p);
+    v[0] = stylert::half_to_float(half_bits(q.x & 0xffffu)), v[1] = stylert::half_to_float(half_bits(q.x >> 16));
+    v[2] = stylert::half_to_float(half_bits(q.y & 0xffffu)), v[3] = stylert::half_to_float(half_bits(q.y >> 16));
+}
+
+// 4 consecutive uint8 pixels (12 bytes) starting at p; three 32-bit loads when p is 4-byte aligned.
+__device__ __forceinline__ void load12(const uint8_t* p, uint8_t* bytes) {
+    if ((reinterpret_cast<uintptr_t>(p) & 3u) == 0) {
+        const uint32_t* w = reinterpret_cast<const uint32_t*>(p);
+        for (int i = 0; i < 3; ++i) {
+            const uint32_t word = w[i];
+            for (int j = 0; j < 4; ++j) bytes[4 * i + j] = uint8_t(word >> (8 * j));
+        }
+    } else {
+        for (int i = 0; i < 12; ++i) bytes[i] = p[i];
+    }
+}
+
+__device__ __forceinline__ void store12(uint8_t* p, const uint8_t* bytes) {
+    if ((reinterpret_cast<uintptr_t>(p) & 3u) == 0) {
+        uint32_t* w = reinterpret_cast<uint32_t*>(p);
+        for (int i = 0; i < 3; ++i)
+            w[i] = uint32_t(bytes[4 * i]) | (uint32_t(bytes[4 * i + 1]) << 8) | (uint32_t(bytes[4 * i + 2]) << 16) |
+                   (uint32_t(bytes[4 * i + 3]) << 24);
+    } else {
+        for (int i = 0; i < 12; ++i) p[i] = bytes[i];
+    }
+}
+
+template <typename T>
+__device__ void preprocess_px(const uint8_t* src, int h, int w, int pitch, bool bgr, int rh, int rw, int ph, int pw,
+                              T* dst) {
+    const int x0 = (blockIdx.x * blockDim.x + threadIdx.x) * kPixelsPerThread, y = blockIdx.y, b = blockIdx.z;
+    if (x0 >= pw) return;
+    const uint8_t* frame = src + static_cast<int64_t>(b) * h * pitch;
+    const int64_t plane = static_cast<int64_t>(ph) * pw;
+    Rgb px[kPixelsPerThread];
+    if (rh == h && rw == w && y < h && x0 + kPixelsPerThread <= w) {  // inside the frame: one 12-byte load
+        uint8_t bytes[3 * kPixelsPerThread];
+        load12(frame + static_cast<int64_t>(y) * pitch + 3 * x0, bytes);
+        for (int j = 0; j < kPixelsPerThread; ++j) {
+            const uint8_t* p = bytes + 3 * j;
+            px[j] = bgr ? Rgb{float(p[2]), float(p[1]), float(p[0])} : Rgb{float(p[0]), float(p[1]), float(p[2])};
+        }
+    } else {
+        for (int j = 0; j < kPixelsPerThread; ++j)
+            px[j] = x0 + j < pw ? stylert::pre_pixel(frame, pitch, h, w, rh, rw, y, x0 + j, bgr) : Rgb{0, 0, 0};
+    }
+    T* out = dst + static_cast<int64_t>(b) * 3 * plane + static_cast<int64_t>(y) * pw + x0;
+    if (pw % kPixelsPerThread == 0) {
+        put4(out, px[0].r, px[1].r, px[2].r, px[3].r);
+        put4(out + plane, px[0].g, px[1].g, px[2].g, px[3].g);
+        put4(out + 2 * plane, px[0].b, px[1].b, px[2].b, px[3].b);
+        return;
+    }
+    for (int j = 0; j < kPixelsPerThread && x0 + j < pw; ++j) {
+        put(out + j, px[j].r);
+        put(out + plane + j, px[j].g);
+        put(out + 2 * plane + j, px[j].b);
+    }
+}
+
+template <typename T>
+__device__ void postprocess_px(const T* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
+                               uint8_t* dst, int dst_pitch, float strength, bool preserve) {
+    const int x0 = (blockIdx.x * blockDim.x + threadIdx.x) * kPixelsPerThread, y = blockIdx.y, b = blockIdx.z;
+    if (x0 >= w) return;
+    const int count = min(kPixelsPerThread, w - x0);
+    const int64_t plane = static_cast<int64_t>(ph) * pw;
+    const T* s = src + static_cast<int64_t>(b) * 3 * plane + static_cast<int64_t>(y) * pw + x0;
+    float r[kPixelsPerThread], g[kPixelsPerThread], bl[kPixelsPerThread];
+    if (pw % kPixelsPerThread == 0) {  // x0 + 3 < pw: whole vectors
+        get4(s, r);
+        get4(s + plane, g);
+        get4(s + 2 * plane, bl);
+    } else {
+        for (int j = 0; j < kPixelsPerThread; ++j) {
+            const bool in = j < count;
+            r[j] = in ? get(s + j) : 0.0f;
+            g[j] = in ? get(s + plane + j) : 0.0f;
+            bl[j] = in ? get(s + 2 * plane + j) : 0.0f;
+        }
+    }
+    const bool blend = preserve || strength != 1.0f;
+    const uint8_t* o = orig + static_cast<int64_t>(b) * h * orig_pitch + static_cast<int64_t>(y) * orig_pitch;
+    uint8_t bytes[3 * kPixelsPerThread];
+    for (int j = 0; j < kPixelsPerThread; ++j) {
+        Rgb v{r[j], g[j], bl[j]};
+        if (blend && j < count) v = stylert::post_pixel(v, stylert::load_pixel(o, 0, 0, x0 + j, true), strength, preserve);
+        bytes[3 * j] = stylert::round_clamp_u8(v.b);
+        bytes[3 * j + 1] = stylert::round_clamp_u8(v.g);
+        bytes[3 * j + 2] = stylert::round_clamp_u8(v.r);
+    }
+    uint8_t* out = dst + static_cast<int64_t>(b) * h * dst_pitch + static_cast<int64_t>(y) * dst_pitch + 3 * x0;
+    if (count == kPixelsPerThread) {
+        store12(out, bytes);
+    } else {
+        for (int i = 0; i < 3 * count; ++i) out[i] = bytes[i];
+    }
+}
+
+}  // namespace
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_preprocess_f32(const uint8_t* src, int h, int w, int pitch, int bgr, int rh, int rw, int ph, int pw,
+                           float* dst) {
+    preprocess_px<float>(src, h, w, pitch, bgr != 0, rh, rw, ph, pw, dst);
+}
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_preprocess_f16(const uint8_t* src, int h, int w, int pitch, int bgr, int rh, int rw, int ph, int pw,
+                           half_bits* dst) {
+    preprocess_px<half_bits>(src, h, w, pitch, bgr != 0, rh, rw, ph, pw, dst);
+}
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_postprocess_f32(const float* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
+                            uint8_t* dst, int dst_pitch, float strength, int preserve_color) {
+    postprocess_px<float>(src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve_color != 0);
+}
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_postprocess_f16(const half_bits* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
+                            uint8_t* dst, int dst_pitch, float strength, int preserve_color) {
+    postprocess_px<half_bits>(src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve_color != 0);
+}
+
+#if !defined(__CUDACC_RTC__)
+// The C ABI launchers of libstylert_kernels (nvcc builds only).
+#include <cuda_runtime.h>
+
+#include "stylert/kernels.h"
+
+namespace {
+
+dim3 grid_for(int columns, int rows, int frames) {
+    const int groups = (columns + kPixelsPerThread - 1) / kPixelsPerThread;
+    return dim3((groups + stylert::kPrePostThreads - 1) / stylert::kPrePostThreads, rows, frames);
+}
+
+}  // namespace
+
+extern "C" int stylert_preprocess(const uint8_t* src, int n, int h, int w, int pitch, int bgr, int rh, int rw, int ph,
+                                  int pw, void* dst, int dst_half, void* stream) {
+    const auto s = static_cast<cudaStream_t>(stream);
+    const dim3 grid = grid_for(pw, ph, n);
+    if (dst_half)
+        stylert_preprocess_f16<<<grid, stylert::kPrePostThreads, 0, s>>>(src, h, w, pitch, bgr, rh, rw, ph, pw,
+                                                                         static_cast<half_bits*>(dst));
+    else
+        stylert_preprocess_f32<<<grid, stylert::kPrePostThreads, 0, s>>>(src, h, w, pitch, bgr, rh, rw, ph, pw,
+                                                                         static_cast<float*>(dst));
+    return static_cast<int>(cudaGetLastError());
+}
+
+extern "C" int stylert_postprocess(const void* src, int src_half, int n, int ph, int pw, const uint8_t* orig, int h,
+                                   int w, int orig_pitch, uint8_t* dst, int dst_pitch, float strength,
+                                   int preserve_color, void* stream) {
+    const auto s = static_cast<cudaStream_t>(stream);
+    const dim3 grid = grid_for(w, h, n);
+    if (src_half)
+        stylert_postprocess_f16<<<grid, stylert::kPrePostThreads, 0, s>>>(static_cast<const half_bits*>(src), ph, pw,
+                                                                          orig, h, w, orig_pitch, dst, dst_pitch,
+                                                                          strength, preserve_color);
+    else
+        stylert_postprocess_f32<<<grid, stylert::kPrePostThreads, 0, s>>>(static_cast<const float*>(src), ph, pw,
+                                                                          orig, h, w, orig_pitch, dst, dst_pitch,
+                                                                          strength, preserve_color);
+    return static_cast<int>(cudaGetLastError());
+}
+#endif
