@@ -8,7 +8,10 @@ STAMP   := $(VENV)/.installed
 # CPU build of torch; a bare 'torch' requirement pulls a multi-GB CUDA build.
 TORCH   ?= torch==2.13.0
 
-.PHONY: demo test venv kernels bench clean
+# The Python that has PyTorch with CUDA on a GPU machine (make gpu-check needs no venv).
+GPU_PY  ?= python3
+
+.PHONY: demo test venv kernels bench gpu-check clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,6 +36,15 @@ test: $(STAMP)
 kernels:
 	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release
 	cmake --build build/kernels -j2
+
+# On a machine with an NVIDIA GPU: build the kernels, run every gpu test, then the kernel and GPU benchmarks;
+# results land in benchmarks/results/ (kernels.*, gpu_bench.*) with the GPU, driver and package versions.
+gpu-check:
+	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/kernels -j8 >/dev/null
+	STYLERT_KERNELS_DIR=build/kernels/lib $(GPU_PY) -m pytest -m gpu -q
+	$(GPU_PY) benchmarks/kernels_bench.py
+	$(GPU_PY) benchmarks/gpu_bench.py
 
 bench: $(STAMP)
 	$(BIN)/stylert bench -o benchmarks/results

@@ -1,14 +1,24 @@
-"""TensorRT frames/s at 720p and 1080p per precision, with and without CUDA graphs and the fused
-pre/post kernels, against ONNX Runtime CUDA, all in one run. Needs an NVIDIA GPU with TensorRT;
-writes results/gpu_bench.{json,md} only from what it measured.
-Run: python benchmarks/gpu_bench.py [--style mosaic] [--frames 50] [--batch 1]
+"""Every GPU engine present, side by side in one run: device-resident time per batch and end-to-end frames/s
+from host uint8 frames, at 720p and 1080p, batch 1 and 4; then `stylert video` at 1080p next to the
+encoder's and decoder's own rates, and the webcam loop's capture-to-display latency at 1080p.
+
+- device ms/batch: the engine alone on device buffers, 20 back-to-back runs between CUDA events
+  (``Backend.time_engine``); device fps = batch * 1000 / that.
+- end to end: uint8 BGR frames in host memory -> Stylizer.stylize_stream (pinned upload, device pre/post,
+  batches in flight) -> uint8 frames in host memory; median of 3 timed passes over the frames.
+Engines that cannot run here (TensorRT is not installable on every machine) are listed with the reason;
+only measured numbers are written. Model: TransformerNet standard, random weights (speed does not depend
+on the weights). Writes results/gpu_bench.{json,md}.
+Run: python benchmarks/gpu_bench.py [--quick] [--frames 32]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
 import sys
+import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -17,66 +27,178 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save  # noqa: E402
 from stylert.errors import StylertError  # noqa: E402
-from stylert.gpu.probe import gpu_available  # noqa: E402
+from stylert.frames.prepost import padded_size  # noqa: E402
+from stylert.gpu.probe import gpu_available, machine_facts  # noqa: E402
 
 SIZES = {"720p": (720, 1280), "1080p": (1080, 1920)}
+BATCHES = (1, 4)
+# (label, backend, precision, options)
+ENGINES = [
+    ("TensorRT fp32", "tensorrt", "fp32", {}),
+    ("TensorRT fp16 + CUDA graph", "tensorrt", "fp16", {"cuda_graph": True}),
+    ("TensorRT int8 + CUDA graph", "tensorrt", "int8", {"cuda_graph": True}),
+    ("ONNX Runtime CUDA fp32", "onnxruntime", "fp32", {}),
+    ("ONNX Runtime CUDA fp16", "onnxruntime", "fp16", {}),
+    ("ONNX Runtime CUDA fp16 + CUDA graph", "onnxruntime", "fp16", {"cuda_graph": True}),
+    ("PyTorch eager fp32", "torch", "fp32", {}),
+    ("PyTorch eager fp16", "torch", "fp16", {}),
+    ("PyTorch eager fp16 + fused InstanceNorm", "torch", "fp16", {"fused_instnorm": True}),
+    ("PyTorch eager fp16 + CUDA graph", "torch", "fp16", {"cuda_graph": True}),
+    ("PyTorch compiled fp16 + CUDA graph", "torch", "fp16", {"compile": True, "cuda_graph": True}),
+]
 
 
-def _measure(stylizer, frames: list[np.ndarray], batch: int, repeats: int = 3) -> tuple[float, float | None]:
-    """(frames/s end to end, median engine milliseconds per batch from CUDA events or None)."""
-    stylizer.stylize_frames(frames[:batch])  # warm-up: engine load, graph capture
-    runs, engine_ms = [], []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for i in range(0, len(frames), batch):
-            stylizer.stylize_batch(frames[i:i + batch])
-            if hasattr(stylizer.backend, "gpu_ms"):
-                engine_ms.append(stylizer.backend.gpu_ms)
-        runs.append(len(frames) / (time.perf_counter() - t))
-    return statistics.median(runs), (statistics.median(engine_ms) if engine_ms else None)
+def log(text: str) -> None:
+    print(f"gpu_bench: {text}", file=sys.stderr, flush=True)
+
+
+def end_to_end_fps(stylizer, frames: list[np.ndarray], batch: int, passes: int = 3) -> float:
+    batches = [frames[i:i + batch] for i in range(0, len(frames), batch)]
+    for _ in stylizer.stylize_stream(batches[:2]):  # warm-up: buffers, graph capture, compile
+        pass
+    runs = []
+    for _ in range(passes):
+        started = time.perf_counter()
+        for _ in stylizer.stylize_stream(batches):
+            pass
+        runs.append(len(frames) / (time.perf_counter() - started))
+    return statistics.median(runs)
+
+
+def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) -> tuple[list[dict], list[dict]]:
+    from stylert import Stylizer
+
+    rng = np.random.default_rng(0)
+    frames = {label: [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(frames_per_size)]
+              for label, (h, w) in sizes.items()}
+    rows, missing = [], []
+    for label, backend, precision, options in ENGINES:
+        try:
+            stylizer = Stylizer(str(model), backend, device="cuda", precision=precision, batch_size=max(batches),
+                                log=log, **options)
+        except StylertError as exc:
+            missing.append({"engine": label, "reason": str(exc)})
+            log(f"{label}: not measured: {exc}")
+            continue
+        with stylizer:
+            for size, (h, w) in sizes.items():
+                for batch in batches:
+                    fps = end_to_end_fps(stylizer, frames[size], batch)
+                    shape = (batch, 3, padded_size(h, 4), padded_size(w, 4))
+                    ms = stylizer.backend.time_engine(shape)
+                    rows.append({"engine": label, "description": stylizer.backend.description, "size": size,
+                                 "batch": batch, "device_ms_per_batch": ms, "device_fps": batch * 1000 / ms,
+                                 "end_to_end_fps": fps, "end_to_end_share": fps / (batch * 1000 / ms)})
+                    log(f"{label} {size} b{batch}: device {ms:.2f} ms/batch ({batch * 1000 / ms:.0f} fps), "
+                        f"end to end {fps:.1f} fps")
+    return rows, missing
+
+
+def video_rows(model: Path, backend: str, options: dict, frames: int) -> dict:
+    """`stylert video` at 1080p against the decoder and encoder alone, same clip, same run."""
+    from stylert import Stylizer
+    from stylert.runtime.video import VideoOptions, stylize_video
+    from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, decode_frames
+    from tests.media import make_video
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_video(Path(tmp) / "clip.mp4", frames=frames, size=(1080, 1920), fps=Fraction(30), noisy=True)
+        started = time.perf_counter()
+        decoded = list(decode_frames(clip))
+        decode_fps = len(decoded) / (time.perf_counter() - started)
+        started = time.perf_counter()
+        encoder = VideoEncoder(Path(tmp) / "enc.mp4", Fraction(30))
+        for frame in decoded:
+            encoder.write(frame)
+        encoder.finish()
+        encoder.close()
+        encode_fps = len(decoded) / (time.perf_counter() - started)
+        with Stylizer(str(model), backend, device="cuda", batch_size=4, log=log, **options) as stylizer:
+            stylize_video(stylizer, clip, Path(tmp) / "warm.mp4", VideoOptions(duration=0.5))
+            started = time.perf_counter()
+            result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4")
+            video_fps = result.frames / (time.perf_counter() - started)
+            description = stylizer.backend.description
+    return {"frames": len(decoded), "decoder_fps": decode_fps, "encoder": choose_h264_encoder()[1],
+            "encoder_fps": encode_fps, "video_fps": video_fps, "engine": description}
+
+
+def webcam_latency(model: Path, backend: str, options: dict, frames: int) -> dict:
+    """The webcam loop on a 1080p source paced at 30 fps, full-size inference, no window: p50/p90 ms."""
+    from stylert import Stylizer
+    from stylert.runtime.capture import LatestFrameCapture
+    from stylert.runtime.webcam import WebcamOptions, WebcamSession, run_loop
+    from tests.media import make_video
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_video(Path(tmp) / "cam.mp4", frames=frames + 30, size=(1080, 1920), fps=Fraction(30), noisy=True)
+        make = lambda name: Stylizer(name, backend, device="cuda", batch_size=1, log=log, **options)  # noqa: E731
+        session = WebcamSession(WebcamOptions((str(model),), size=None, max_frames=frames), make)
+        warm = session.stylizer
+        for _ in range(3):
+            warm(np.zeros((1080, 1920, 3), np.uint8))
+        stats = run_loop(LatestFrameCapture(str(clip)), session, lambda view: -1)
+    return {"frames": stats["frames"], "p50_ms": stats["p50_ms"], "p90_ms": stats["p90_ms"], "fps": stats["fps"]}
+
+
+def markdown(report: dict) -> list[str]:
+    facts = report["machine"]
+    lines = [f"Measured {report['date']} on {facts['summary']}.", "",
+             f"Model: {report['model']}. End to end = host uint8 frames in and out through `Stylizer.stylize_stream`; "
+             "device = the engine alone on device buffers (CUDA events).", "",
+             "| engine | size | batch | device ms/batch | device fps | end-to-end fps | end to end / device |",
+             "|---|---|---|---|---|---|---|"]
+    for r in report["engines"]:
+        lines.append(f"| {r['engine']} | {r['size']} | {r['batch']} | {r['device_ms_per_batch']:.2f} | "
+                     f"{r['device_fps']:.0f} | {r['end_to_end_fps']:.1f} | {100 * r['end_to_end_share']:.0f} % |")
+    for m in report["not_measured"]:
+        lines.append(f"| {m['engine']} | - | - | not measured: {m['reason'][:120]} | | | |")
+    if report.get("video"):
+        v = report["video"]
+        lines += ["", f"`stylert video` at 1080p ({v['frames']} frames, {v['engine']}): **{v['video_fps']:.1f} fps**; "
+                  f"the encoder alone ({v['encoder']}): {v['encoder_fps']:.1f} fps; the decoder alone: "
+                  f"{v['decoder_fps']:.1f} fps."]
+    if report.get("webcam"):
+        c = report["webcam"]
+        lines += ["", f"Webcam loop, 1080p source at 30 fps, full-size inference ({report['webcam_engine']}): "
+                  f"capture-to-display p50 **{c['p50_ms']:.1f} ms**, p90 {c['p90_ms']:.1f} ms over {c['frames']} frames."]
+    return lines
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--style", default=None, help="built-in style or .onnx (default: first built-in)")
-    ap.add_argument("--frames", type=int, default=50)
-    ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--frames", type=int, default=32, help="frames per size for the end-to-end passes")
+    ap.add_argument("--quick", action="store_true", help="720p batch 1 only, no video or webcam (a smoke run)")
+    ap.add_argument("--engines", default=None, help="only engines whose label contains this text")
     args = ap.parse_args()
     ok, why = gpu_available()
     if not ok:
         print(f"gpu_bench: no GPU here ({why}); nothing measured, nothing written", file=sys.stderr)
         return 2
-    from stylert import Stylizer
-    from stylert.kernels_lib import find_library
+    if args.engines:
+        ENGINES[:] = [e for e in ENGINES if args.engines.lower() in e[0].lower()]
+    from stylert.bench.models import random_architecture
 
-    fused_available = find_library("cuda") is not None
-    rng = np.random.default_rng(0)
-    rows = []
-    for label, (h, w) in SIZES.items():
-        frames = [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(args.frames)]
-        configs = [("onnxruntime", "fp32", False)] + [("tensorrt", p, g) for p in ("fp32", "fp16", "int8")
-                                                       for g in (False, True)]
-        for backend, precision, graph in configs:
-            try:
-                with Stylizer(args.style, backend, device="cuda", batch_size=args.batch,
-                              backend_options={"precision": precision, "cuda_graph": graph}) as s:
-                    fps, engine_ms = _measure(s, frames, args.batch)
-            except StylertError as exc:
-                print(f"gpu_bench: {backend} {precision}: {exc}", file=sys.stderr)
-                continue
-            rows.append({"size": label, "backend": backend, "precision": precision, "cuda_graph": graph,
-                         "fused_pre_post": backend == "tensorrt" and fused_available, "fps": fps,
-                         "engine_ms_per_batch": engine_ms})
-            print(rows[-1])
-    report = {"date": time.strftime("%Y-%m-%d %H:%M"), "gpu": why, "frames": args.frames, "batch": args.batch,
-              "rows": rows}
-    lines = [f"Measured {report['date']} on {why}, batch {args.batch}, medians of 3 runs of {args.frames} frames.",
-             "", "| size | backend | precision | CUDA graph | fused pre/post | frames/s | engine ms/batch |",
-             "|---|---|---|---|---|---|---|"]
-    engine = lambda ms: "-" if ms is None else f"{ms:.2f}"  # noqa: E731
-    lines += [f"| {r['size']} | {r['backend']} | {r['precision']} | {r['cuda_graph']} | {r['fused_pre_post']} | "
-              f"{r['fps']:.1f} | {engine(r['engine_ms_per_batch'])} |" for r in rows]
-    save("gpu_bench", report, lines)
+    model = random_architecture("standard")
+    sizes = {"720p": SIZES["720p"]} if args.quick else SIZES
+    rows, missing = engine_rows(model, 8 if args.quick else args.frames, sizes, (1,) if args.quick else BATCHES)
+    report = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_facts(),
+              "model": "TransformerNet standard, random weights", "engines": rows, "not_measured": missing}
+    if not args.quick and rows:
+        best = max((r for r in rows if r["size"] == "1080p" and r["batch"] == 4), key=lambda r: r["end_to_end_fps"])
+        label, backend, _, options = next(e for e in ENGINES if e[0] == best["engine"])
+        options = dict(options, precision=next(e for e in ENGINES if e[0] == best["engine"])[2])
+        try:
+            report["video"] = video_rows(model, backend, options, frames=240)
+            report["webcam_engine"] = label
+            report["webcam"] = webcam_latency(model, backend, options, frames=90)
+        except StylertError as exc:
+            log(f"video/webcam not measured: {exc}")
+    lines = markdown(report)
+    if args.quick:
+        print("\n".join(lines))
+    else:
+        save("gpu_bench", report, lines)
     return 0
 
 

@@ -23,8 +23,7 @@ TARGET_FPS = 24.0
 
 def measure(style: str, size: int, precision: str, frames: list[np.ndarray]) -> float:
     session = WebcamSession(WebcamOptions((style,), size=size),
-                            lambda name: Stylizer(name, "onnxruntime", batch_size=1,
-                                                  backend_options={"precision": precision}))
+                            lambda name: Stylizer(name, "onnxruntime", batch_size=1, precision=precision))
     for f in frames[:3]:
         session.render(CapturedFrame(f, time.perf_counter(), 0), 0.0)
     runs = []

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from stylert import Stylizer
-from stylert.runtime.images import read_image, write_image
+from stylert.frames.images import read_image, write_image
 from stylert.samples import sample_path
 from stylert.styles import builtin_styles
 

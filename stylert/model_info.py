@@ -1,14 +1,21 @@
-"""What an exported model says about itself, stored in the ONNX ``metadata_props``.
+"""What an exported model says about itself, stored in the ONNX ``metadata_props``, and the names
+every stylert ONNX file shares.
 
-Every stylert model takes and returns float32 RGB NCHW in 0..255 (``IO_CONVENTION``);
-any other native range is folded into the graph at export.
+Every stylert model takes and returns float32 RGB NCHW in 0..255 (``IO_CONVENTION``) through one input
+``INPUT_NAME`` and one output ``OUTPUT_NAME``; any other native range is folded into the graph at export.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 IO_CONVENTION = "rgb_nchw_float32_0_255"
+INPUT_NAME, OUTPUT_NAME = "input", "output"
+# Every ONNX file stylert writes uses this IR version: onnxruntime reads IR 10 from 1.18 on (onnx 1.23
+# would write IR 12, which onnxruntime 1.30 refuses).
+ONNX_IR_VERSION = 10
 _PREFIX = "stylert."
 
 
@@ -43,3 +50,24 @@ class ModelInfo:
             precision=get("precision", "fp32"),
             io=get("io", IO_CONVENTION),
         )
+
+
+def onnx_metadata(path: str | Path) -> dict[str, str]:
+    """The ``metadata_props`` of an ONNX file (weights are not loaded)."""
+    from stylert._lazy import require
+
+    onnx = require("onnx", "reading ONNX metadata")
+    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+
+
+def set_onnx_metadata(model: Any, values: Mapping[str, str]) -> None:
+    """Replace the ``metadata_props`` of an onnx.ModelProto with ``values``."""
+    del model.metadata_props[:]
+    for key, value in values.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+
+
+def with_precision(model: Any, precision: str) -> None:
+    """Mark an onnx.ModelProto as holding the ``precision`` graph, keeping its other metadata."""
+    set_onnx_metadata(model, {p.key: p.value for p in model.metadata_props} | {_PREFIX + "precision": precision})

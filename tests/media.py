@@ -9,8 +9,9 @@ import numpy as np
 
 
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
-               audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p") -> Path:
-    """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None."""
+               audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False) -> Path:
+    """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
+    ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage."""
     h, w = size
     container = av.open(str(path), "w")
     video = container.add_stream(codec, rate=fps)
@@ -18,12 +19,18 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     video.width, video.height = (w + w % 2, h + h % 2) if even else (w, h)
     video.pix_fmt = pix_fmt
     sound = container.add_stream(audio, rate=16000) if audio else None
+    if codec == "libx264":
+        video.options = {"preset": "ultrafast"}
     yy, xx = np.mgrid[0:video.height, 0:video.width]
+    rng = np.random.default_rng(0)
     for i in range(frames):
         img = np.stack([xx * 255 // video.width, yy * 255 // video.height, np.full_like(xx, 90)], -1)
         img = img.astype(np.uint8)
         x0 = (i * 3) % max(1, video.width - 10)
         img[10:20, x0:x0 + 10] = (255, 255, 255)
+        if noisy:
+            img = np.clip(img.astype(np.int16) + rng.integers(-12, 13, img.shape, dtype=np.int16), 0, 255)
+            img = img.astype(np.uint8)
         frame = av.VideoFrame.from_ndarray(img, format="bgr24")
         frame.pts = i
         for packet in video.encode(frame):

@@ -13,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from stylert.model_info import ONNX_IR_VERSION
+
 
 def _torch_runner(spec):
     import torch
 
-    from stylert.export.onnx_export import convention_module
+    from stylert.models.convention import convention_module
     from stylert.models.checkpoint import load_checkpoint
 
     torch.set_num_threads(spec["threads"])
@@ -65,7 +67,8 @@ def _gemm(spec) -> dict:
                                   [numpy_helper.from_array(b, "b")])
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = spec["threads"]
-        session = ort.InferenceSession(helper.make_model(graph).SerializeToString(), opts,
+        model = helper.make_model(graph, ir_version=ONNX_IR_VERSION, opset_imports=[helper.make_opsetid("", 18)])
+        session = ort.InferenceSession(model.SerializeToString(), opts,
                                        providers=["CPUExecutionProvider"])
         candidates["onnxruntime"] = lambda: session.run(None, {"a": a})
     except ImportError:

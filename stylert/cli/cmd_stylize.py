@@ -28,7 +28,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stylert.runtime.images import collect_images
+    from stylert.frames.images import collect_images
     from stylert.runtime.stylize_files import plan_outputs, stylize_files
 
     plan = plan_outputs(collect_images(args.inputs, recursive=args.recursive), args.output, args.ext)

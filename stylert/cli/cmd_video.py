@@ -23,8 +23,12 @@ def register(sub) -> None:
     size.add_argument("--start", type=float, default=0.0, help="start at this many seconds")
     size.add_argument("--duration", type=float, help="process this many seconds (default: to the end)")
     enc = p.add_argument_group("encoding")
-    enc.add_argument("--codec", default="libx264", help="video encoder (libx264 plays everywhere; e.g. libx265, mpeg4)")
-    enc.add_argument("--crf", type=int, default=18, help="x264/x265 quality: lower is better and larger")
+    enc.add_argument("--codec", default="auto",
+                     help="video encoder: auto is NVENC (h264_nvenc) where the GPU has one, else libx264 on every "
+                          "CPU thread; or name one, e.g. libx264, libx265, mpeg4")
+    enc.add_argument("--crf", type=int, default=18, help="x264/x265 (and NVENC cq) quality: lower is better and larger")
+    enc.add_argument("--preset", default="veryfast",
+                     help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files)")
     enc.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
     tmp = p.add_argument_group("temporal stability")
     tmp.add_argument("--smooth", type=unit_float, default=0.0, nargs="?", const=0.6,
@@ -69,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
     require("av", "stylert video")
     options = VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
-                           codec=args.codec, crf=args.crf, smooth=args.smooth or 0.0, report=args.report,
+                           codec=args.codec, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0, report=args.report,
                            keep_audio=not args.no_audio)
     plan = _plan(args.inputs, args.output)
     if len(plan) == 1:

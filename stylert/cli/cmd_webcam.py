@@ -6,7 +6,7 @@ import contextlib
 import sys
 from pathlib import Path
 
-from stylert.cli.common import add_backend_args, add_command, positive_int
+from stylert.cli.common import add_backend_args, add_command, backend_options, positive_int, say
 
 
 def register(sub) -> None:
@@ -53,10 +53,8 @@ def run(args: argparse.Namespace) -> int:
     styles = tuple(args.styles or builtin_styles())
     if not styles:
         raise StylertError("no built-in styles installed; pass --style MODEL.onnx")
-    backend_options = {"precision": args.precision, "cuda_graph": args.cuda_graph, "plugins": args.plugins,
-                       "refit": args.refit}
-    make = lambda name: Stylizer(name, args.backend, device=args.device, threads=args.threads,  # noqa: E731
-                                 batch_size=1, backend_options=backend_options)
+    engine = backend_options(args, refit=args.refit)
+    make = lambda name: Stylizer(name, args.backend, batch_size=1, log=say, **engine)  # noqa: E731
     options = WebcamOptions(styles, args.size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
     session = WebcamSession(options, make)
     first = session.stylizer  # load the first style before the camera starts, so errors come first

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from stylert.runtime.backends import BACKEND_NAMES
 
@@ -49,7 +50,8 @@ def add_style_args(parser: argparse.ArgumentParser) -> None:
 def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> None:
     group = parser.add_argument_group("inference backend")
     group.add_argument("--backend", choices=BACKEND_NAMES, default="auto",
-                       help="auto picks the fastest available; onnxruntime runs everywhere; torch needs a .pth")
+                       help="auto ranks what runs here: TensorRT, PyTorch on CUDA, ONNX Runtime CUDA, then ONNX "
+                            "Runtime on the CPU; torch needs a .pth (the built-in styles have one)")
     group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="where the backend runs")
     group.add_argument("--threads", type=positive_int, default=None,
@@ -58,23 +60,36 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
         group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
     group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default="fp32",
                        help="fp16/int8 graph made from the fp32 ONNX once and cached (TensorRT: the engine's "
-                            "precision; ONNX Runtime: int8 uses the CPU's int8 kernels); auto: int8 on a CPU, "
-                            "fp32 on a GPU (webcam's default)")
-    trt = parser.add_argument_group("TensorRT (with --backend tensorrt, or auto on a GPU)")
-    trt.add_argument("--cuda-graph", action="store_true", help="capture and replay a CUDA graph per input shape")
-    trt.add_argument("--plugins", default=None, help="libstylert_trt_plugin.so: build with the fused InstanceNorm")
+                            "precision; ONNX Runtime: int8 uses the CPU's int8 kernels; torch: fp16 on CUDA); "
+                            "auto: int8 on a CPU, fp16 on a GPU (webcam's default)")
+    gpu = parser.add_argument_group("GPU engines (TensorRT, PyTorch on CUDA, ONNX Runtime CUDA)")
+    gpu.add_argument("--cuda-graph", action="store_true",
+                     help="capture and replay a CUDA graph per frame size (all three GPU engines)")
+    gpu.add_argument("--compile", action="store_true",
+                     help="torch: torch.compile per frame size (the first frame of a size waits for the compile; "
+                          "Inductor caches it on disk for the next run)")
+    gpu.add_argument("--fused-instnorm", action="store_true",
+                     help="torch: run InstanceNorm with stylert's fused CUDA kernel instead of PyTorch's")
+    gpu.add_argument("--plugins", default=None,
+                     help="TensorRT: libstylert_trt_plugin.so, to build the engine with the fused InstanceNorm")
+
+
+def backend_options(args: argparse.Namespace, **extra) -> dict:
+    """The Stylizer keywords the backend flags ask for."""
+    return dict(device=args.device, threads=args.threads, precision=args.precision, cuda_graph=args.cuda_graph,
+                compile=args.compile, fused_instnorm=args.fused_instnorm, plugins=args.plugins, **extra)
+
+
+def say(text: str) -> None:
+    """One line of progress or information on stderr (results go to stdout)."""
+    print(f"stylert: {text}", file=sys.stderr)
 
 
 def stylizer_from_args(args: argparse.Namespace):
     from stylert.runtime.stylizer import Stylizer
 
-    import sys
-
-    stylizer = Stylizer(args.style, args.backend, device=args.device, threads=args.threads, batch_size=args.batch,
-                        strength=args.strength, preserve_color=args.preserve_color,
-                        backend_options={"precision": args.precision, "cuda_graph": args.cuda_graph,
-                                         "plugins": args.plugins})
+    stylizer = Stylizer(args.style, args.backend, batch_size=args.batch, strength=args.strength,
+                        preserve_color=args.preserve_color, log=say, **backend_options(args))
     if args.backend == "auto":
-        print(f"backend: {stylizer.choice.backend} on {stylizer.choice.device} ({stylizer.choice.reason})",
-              file=sys.stderr)
+        say(f"backend: {stylizer.choice.backend} on {stylizer.choice.device} ({stylizer.choice.reason})")
     return stylizer

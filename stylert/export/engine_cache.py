@@ -1,32 +1,22 @@
 """Engines on disk: prepare the precision's ONNX, build, write engine + sidecar, and reuse a
-cached engine only while the GPU, TensorRT version, model, precision and profile still match."""
+cached engine only while the GPU, TensorRT version, model, precision and profile still match.
+``resolve_engine`` is the loader: it decides which engine file a runner deserialises (cache hit,
+build, rebuild on a sidecar mismatch) and reports what it does through ``log``."""
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import EngineMismatch
+from stylert.export.engine_spec import EngineSidecar, EngineSpec, ProfileShapes, cache_key, check_sidecar
 from stylert.export.quantize import RECIPE
-from stylert.export.engine_spec import EngineSidecar, EngineSpec, cache_key, check_sidecar
+from stylert.gpu.tensorrt_api import GpuFacts
+from stylert.model_info import onnx_metadata
 from stylert.samples import SAMPLES_DIR
-
-
-@dataclass(frozen=True)
-class GpuFacts:
-    tensorrt_version: str
-    gpu_name: str
-    compute_capability: str  # "8.6"
-
-
-def onnx_metadata(path: Path) -> dict[str, str]:
-    import onnx
-
-    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
 
 
 def _onnx_precision(path: Path) -> str:
@@ -105,3 +95,27 @@ def cached_engine(onnx_path: Path, spec: EngineSpec, facts: GpuFacts, *, trt: An
     log(f"no cached engine for this GPU/TensorRT/precision/profile; building {engine.name}")
     build_engine_file(onnx_path, engine, spec, facts, trt=trt, log=log)
     return engine
+
+
+def resolve_engine(model: Path, spec: EngineSpec, facts: GpuFacts, *, trt: Any,
+                   log: Callable[[str], None] = lambda s: None) -> tuple[Path, EngineSidecar]:
+    """The engine file to run for ``model`` and its sidecar: an .onnx goes through the cache (built on
+    first use); an .engine is used as it is while its sidecar fits this GPU and TensorRT, else rebuilt
+    in place from the .onnx beside it (or EngineMismatch says how to rebuild)."""
+    if model.suffix == ".onnx":
+        engine = cached_engine(model, spec, facts, trt=trt, log=log)
+        return engine, EngineSidecar.read(engine)
+    sidecar = EngineSidecar.read(model)
+    try:
+        check_sidecar(sidecar, tensorrt_version=facts.tensorrt_version, gpu_name=facts.gpu_name,
+                      compute_capability=facts.compute_capability, engine=model)
+        return model, sidecar
+    except EngineMismatch:
+        onnx_beside = model.with_suffix(".onnx")
+        if not onnx_beside.is_file():
+            raise
+        log(f"engine does not fit this GPU/TensorRT; rebuilding from {onnx_beside}")
+        profile = ProfileShapes(*(tuple(sidecar.profile[k]) for k in ("min", "opt", "max")))
+        rebuilt = EngineSpec(precision=sidecar.precision, plugins=sidecar.plugin_library, refit=sidecar.refittable,
+                             profile=profile)
+        return model, build_engine_file(onnx_beside, model, rebuilt, facts, trt=trt, log=log)

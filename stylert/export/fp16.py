@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from stylert._lazy import require
+from stylert.model_info import ONNX_IR_VERSION, with_precision
 
 KEEP_FP32_INPUTS = {"InstanceNormalization": (1, 2), "Resize": (1, 2)}  # op -> input slots that stay float32
 
@@ -87,8 +88,7 @@ def convert_to_fp16(model):
     del graph.node[:]
     graph.node.extend(new_nodes)
     del graph.value_info[:]
-    for entry in model.metadata_props:
-        if entry.key == "stylert.precision":
-            entry.value = "fp16"
+    with_precision(model, "fp16")
+    model.ir_version = ONNX_IR_VERSION
     onnx.checker.check_model(model)
     return model

@@ -13,32 +13,11 @@ import numpy as np
 from stylert import __version__
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
-from stylert.model_info import ModelInfo
+from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.models.checkpoint import LoadedModel
+from stylert.models.convention import convention_module
 
 OPSET = 18
-INPUT_NAME, OUTPUT_NAME = "input", "output"
-
-
-def convention_module(model: LoadedModel):  # -> torch.nn.Module
-    """Wrap the network so it takes and returns RGB 0..255, clamped, whatever its native range."""
-    torch = require("torch", "export")
-    in_scale, in_shift, out_scale, out_shift = model.native_range
-
-    class RGB255(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = model.module
-
-        def forward(self, x):
-            if (in_scale, in_shift) != (1.0, 0.0):
-                x = x * in_scale + in_shift
-            y = self.net(x)
-            if (out_scale, out_shift) != (1.0, 0.0):
-                y = y * out_scale + out_shift
-            return y.clamp(0.0, 255.0)
-
-    return RGB255().eval()
 
 
 @dataclass(frozen=True)
@@ -86,11 +65,8 @@ def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.n
     onnx = require("onnx", "export")
     proto = to_onnx_proto(model)
     info = ModelInfo(model.architecture, model.variant, model.style, model.size_multiple)
-    meta = info.to_metadata() | {"stylert.version": __version__, "stylert.source": model.source.name}
-    del proto.metadata_props[:]
-    for key, value in meta.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, value
+    set_onnx_metadata(proto, info.to_metadata() | {"stylert.version": __version__, "stylert.source": model.source.name})
+    proto.ir_version = ONNX_IR_VERSION
     proto.producer_name, proto.doc_string = "stylert", f"{model.style} ({model.architecture}, {model.variant})"
     onnx.checker.check_model(proto, full_check=True)
     with atomic_output(out) as tmp:

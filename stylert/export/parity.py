@@ -6,8 +6,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stylert.runtime.images import read_image
-from stylert.runtime.prepost import frames_to_batch
+from stylert.frames.images import read_image
+from stylert.frames.prepost import frames_to_batch
 from stylert.samples import sample_path
 
 

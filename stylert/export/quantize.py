@@ -19,8 +19,9 @@ import numpy as np
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs
-from stylert.runtime.images import collect_images, read_image
-from stylert.runtime.prepost import frames_to_batch
+from stylert.frames.images import collect_images, read_image
+from stylert.frames.prepost import frames_to_batch
+from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
 
 CALIBRATION_SIZE = 256
 RECIPE = "conv-s8s8-ends-fp32"  # names cached int8 files, so a change of recipe makes new ones
@@ -63,7 +64,7 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
 
         def get_next(self):
             batch = next(self._it, None)
-            return None if batch is None else {"input": batch}
+            return None if batch is None else {INPUT_NAME: batch}
 
     model = onnx.load(str(fp32_onnx))
     convs = [n.name for n in model.graph.node if n.op_type == "Conv"]
@@ -77,11 +78,9 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
                         nodes_to_exclude=exclude, calibrate_method=CalibrationMethod.MinMax,
                         extra_options={"ActivationSymmetric": True, "WeightSymmetric": True})
         qmodel = onnx.load(str(q))
-    meta = {p.key: p.value for p in model.metadata_props} | {"stylert.precision": "int8"}
-    del qmodel.metadata_props[:]
-    for key, value in meta.items():
-        entry = qmodel.metadata_props.add()
-        entry.key, entry.value = key, value
+    set_onnx_metadata(qmodel, {p.key: p.value for p in model.metadata_props})
+    with_precision(qmodel, "int8")
+    qmodel.ir_version = ONNX_IR_VERSION
     with atomic_output(out) as tmp_out:
         onnx.save(qmodel, str(tmp_out))
     return Path(out)
@@ -94,7 +93,7 @@ def int8_accuracy(fp32_onnx: str | Path, int8_onnx: str | Path, batches: list[np
     sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32_onnx, int8_onnx)]
     sq_err, count, max_diff = 0.0, 0, 0.0
     for batch in batches:
-        ref, got = (np.clip(np.rint(s.run(None, {"input": batch})[0]), 0, 255) for s in sessions)
+        ref, got = (np.clip(np.rint(s.run(None, {INPUT_NAME: batch})[0]), 0, 255) for s in sessions)
         sq_err += float(((ref - got) ** 2).sum())
         count += ref.size
         max_diff = max(max_diff, float(np.abs(ref - got).max()))

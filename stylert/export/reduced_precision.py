@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from stylert.export.onnx_export import export_onnx
+from stylert.model_info import INPUT_NAME
 from stylert.models.checkpoint import LoadedModel
 from stylert.samples import SAMPLES_DIR
 
@@ -22,8 +23,8 @@ def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray]) -> flo
         fp32 = export_onnx(model, Path(tmp) / "fp32.onnx").path
         save_fp16(fp32, out)
         sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, out)]
-        return max(float(np.abs(sessions[0].run(None, {"input": b})[0] - sessions[1].run(None, {"input": b})[0]).max())
-                   for b in batches)
+        return max(float(np.abs(sessions[0].run(None, {INPUT_NAME: b})[0] - sessions[1].run(None, {INPUT_NAME: b})[0])
+                             .max()) for b in batches)
 
 
 def export_int8(model: LoadedModel, out: Path, batches: list[np.ndarray],

@@ -13,24 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stylert._lazy import require
 from stylert.atomic_files import atomic_output
-from stylert.errors import BackendUnavailable, BadModelFile
+from stylert.errors import BadModelFile
 from stylert.export.engine_spec import EngineSpec
-
-INPUT_NAME = "input"
-
-
-def import_tensorrt() -> Any:
-    """The real tensorrt module; type stubs alone (tensorrt-stubs) import as an empty namespace."""
-    try:
-        trt = require("tensorrt", "TensorRT")
-    except Exception as exc:
-        raise BackendUnavailable(str(exc)) from None
-    if not hasattr(trt, "Builder"):
-        raise BackendUnavailable("tensorrt is not installed (only its type stubs are); "
-                                 "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU")
-    return trt
+from stylert.gpu.tensorrt_api import import_tensorrt
+from stylert.model_info import INPUT_NAME
 
 
 def network_flags(trt: Any) -> int:

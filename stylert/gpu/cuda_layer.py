@@ -9,6 +9,7 @@ buffers can be handed to TensorRT, ONNX Runtime's IO binding and PyTorch (all on
 from __future__ import annotations
 
 import abc
+import ctypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,16 @@ class KernelArg:
     kind: str
     value: int | float
 
+    def as_ctype(self) -> ctypes.c_void_p | ctypes.c_int | ctypes.c_float:
+        if self.kind == "p":
+            return ctypes.c_void_p(int(self.value))
+        return ctypes.c_int(int(self.value)) if self.kind == "i" else ctypes.c_float(float(self.value))
+
+    def as_numpy(self) -> np.generic:
+        if self.kind == "p":
+            return np.uintp(int(self.value))
+        return np.int32(int(self.value)) if self.kind == "i" else np.float32(float(self.value))
+
 
 def ptr(value: int | None) -> KernelArg:
     return KernelArg("p", int(value or 0))
@@ -47,6 +58,7 @@ def f32(value: float) -> KernelArg:
 
 class CudaLayer(abc.ABC):
     name: str
+    memory_kind = "cuda"  # where its pointers live, as ONNX Runtime's IO binding names devices
 
     @abc.abstractmethod
     def device_name(self) -> str: ...

@@ -12,8 +12,6 @@ import numpy as np
 from stylert.errors import BackendUnavailable
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
 
-_CTYPES = {"p": ctypes.c_void_p, "i": ctypes.c_int, "f": ctypes.c_float}
-
 
 class CudaPythonLayer(CudaLayer):
     name = "cuda-python"
@@ -78,7 +76,7 @@ class CudaPythonLayer(CudaLayer):
         dtype = np.dtype(dtype)
         nbytes = int(np.prod(shape)) * dtype.itemsize
         address = int(self._check(self._rt.cudaMallocHost(max(nbytes, 1)), "cudaMallocHost"))
-        array = np.frombuffer((ctypes.c_byte * nbytes).from_address(address), dtype=dtype).reshape(shape)
+        array = np.frombuffer(memoryview((ctypes.c_byte * nbytes).from_address(address)), dtype=dtype).reshape(shape)
         self._pinned[array.__array_interface__["data"][0]] = address
         return array
 
@@ -145,7 +143,7 @@ class CudaPythonLayer(CudaLayer):
 
     def launch(self, function: int, grid: tuple[int, int, int], block: tuple[int, int, int],
                args: Sequence[KernelArg], stream: int) -> None:
-        values = [_CTYPES[a.kind](a.value) for a in args]
+        values = [a.as_ctype() for a in args]
         params = (ctypes.c_void_p * len(values))(*(ctypes.addressof(v) for v in values))
         self._check(self._cu.cuLaunchKernel(function, *grid, *block, 0, stream, ctypes.addressof(params), 0),
                     "cuLaunchKernel")

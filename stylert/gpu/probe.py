@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata
+from typing import Any
 
 
 @functools.cache
@@ -33,7 +34,7 @@ def machine_facts() -> dict:
     driver = cuda.driver_version()
     packages = {p: _version(p) for p in ("torch", "onnxruntime-gpu", "onnxruntime", "tensorrt", "cuda-python",
                                          "cuda-bindings", "nvidia-cuda-nvrtc", "av", "numpy")}
-    facts = {"gpu": cuda.device_name(), "compute_capability": f"{major}.{minor}",
+    facts: dict[str, Any] = {"gpu": cuda.device_name(), "compute_capability": f"{major}.{minor}",
              "multiprocessors": cuda.multiprocessor_count(),
              "driver_cuda": f"{driver // 1000}.{driver % 1000 // 10}",
              "packages": {k: v for k, v in packages.items() if v}}

@@ -10,8 +10,6 @@ import numpy as np
 from stylert.errors import BackendUnavailable
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
 
-_SCALARS = {"p": np.uintp, "i": np.int32, "f": np.float32}
-
 
 class PyCudaLayer(CudaLayer):
     name = "pycuda"
@@ -142,7 +140,7 @@ class PyCudaLayer(CudaLayer):
     def launch(self, function: int, grid: tuple[int, int, int], block: tuple[int, int, int],
                args: Sequence[KernelArg], stream: int) -> None:
         try:
-            self._functions[function](*(_SCALARS[a.kind](a.value) for a in args), block=block, grid=grid,
+            self._functions[function](*(a.as_numpy() for a in args), block=block, grid=grid,
                                       stream=self._streams[stream])
         except self._cuda.Error as exc:
             raise BackendUnavailable(f"kernel launch failed: {exc}") from None

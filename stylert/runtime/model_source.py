@@ -40,13 +40,17 @@ def exported_onnx(checkpoint: Path) -> Path:
     return target
 
 
-def choose_backend(model: Path, requested: str, device: str = "auto"):
-    """(backend name, device, reason); 'auto' tries TensorRT, then ONNX Runtime CUDA, then CPU."""
-    from stylert.runtime.backend_choice import BackendChoice, choose_auto
+def choose_backend(model: Path, requested: str, device: str = "auto", *, precision: str = "fp32"):
+    """BackendChoice(backend, device, reason); 'auto' ranks the engines present (backend_choice.choose_auto)."""
+    from stylert.runtime import backend_choice
 
-    if requested != "auto":
-        return BackendChoice(requested, device, "requested")
-    return choose_auto(model.suffix.lower(), device)
+    if requested == "auto":
+        return backend_choice.choose_auto(model, device, precision=precision)
+    if device == "auto":  # where the requested backend will run, so 'auto' precision can follow it
+        ready = {"tensorrt": lambda: None, "torch": backend_choice.torch_cuda_ready,
+                 "onnxruntime": backend_choice.ort_cuda_ready}[requested]
+        device = "cuda" if ready() is None else "cpu"
+    return backend_choice.BackendChoice(requested, device, "requested")
 
 
 def model_for_backend(model: Path, backend: str) -> Path:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.runtime.images import IMAGE_SUFFIXES, InputImage, fit_max_size, read_image, write_image
+from stylert.frames.images import IMAGE_SUFFIXES, InputImage, fit_max_size, read_image, write_image
 from stylert.runtime.stylizer import Stylizer
 
 

@@ -1,24 +1,26 @@
 """``Stylizer``: frames in, stylised frames out, whatever the backend.
 
     from stylert import Stylizer
-    with Stylizer("mosaic") as stylize:          # a built-in style, .onnx or .pth
+    with Stylizer("mosaic") as stylize:          # a built-in style, .onnx, .pth or .engine
         out = stylize(frame)                     # uint8 BGR HxWx3 -> same shape
         outs = stylize([f1, f2, f3])             # a list; same-size frames are batched
+    Stylizer("mosaic", device="cuda", precision="fp16", cuda_graph=True)   # any BackendOptions field
 """
 from __future__ import annotations
 
 import importlib.util
-from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 
 from stylert.errors import StylertError
 from stylert.model_info import ModelInfo
-from stylert.runtime.backends import backend_class
+from stylert.runtime.backend_choice import BackendChoice
+from stylert.runtime.backends import Backend, backend_class
+from stylert.runtime.backends.base import BackendOptions, Log, PostOptions
 from stylert.runtime.model_source import choose_backend, model_for_backend, onnx_for_precision, resolve_style
-from stylert.runtime.prepost import batch_to_frames, frames_to_batch
 from stylert.styles import DEFAULT_STYLE, builtin_styles
 
 
@@ -29,54 +31,68 @@ def default_style() -> str:
     return DEFAULT_STYLE if DEFAULT_STYLE in names else names[0]
 
 
+def resolve_precision(precision: str, device: str) -> str:
+    """'auto' is the measured real-time choice per device: int8 on the CPU (when onnx is there to make the
+    graph), fp16 on a GPU; any other value is kept."""
+    if precision != "auto":
+        return precision
+    if device == "cpu":
+        return "int8" if importlib.util.find_spec("onnx") else "fp32"
+    return "fp16"
+
+
 class Stylizer:
     """Load a style once, then stylise frames (uint8 BGR HxWx3, any size >= 1x1).
 
-    ``batch_size`` caps how many same-size frames go to the backend at once;
-    ``strength`` in [0, 1] blends with the original; ``preserve_color`` keeps the
-    original's colours and takes the stylised luminance; ``backend_options`` go to the
-    backend (precision fp32|fp16|int8|auto for all; cuda_graph, plugins for TensorRT);
-    precision 'auto' is int8 on the CPU (when onnx is installed to make it) and fp32 elsewhere.
-    ``choice`` says which backend ``auto`` picked and why.
+    ``batch_size`` caps how many same-size frames go to the backend at once; ``post`` blends with the
+    original (strength) and can keep its colours; every other keyword is a ``BackendOptions`` field
+    (device, threads, precision - 'auto' too - cuda_graph, compile, plugins, refit, ...). ``choice`` says
+    which backend ``auto`` picked and why; ``log`` receives the backend's messages (builds, compiles).
     """
 
-    def __init__(
-        self,
-        style: str | None = None,
-        backend: str = "auto",
-        *,
-        device: str = "auto",
-        threads: int | None = None,
-        batch_size: int = 4,
-        strength: float = 1.0,
-        preserve_color: bool = False,
-        backend_options: dict | None = None,
-    ) -> None:
-        if not 0.0 <= strength <= 1.0:
-            raise StylertError(f"strength must be between 0 and 1, got {strength}")
-        if batch_size < 1:
-            raise StylertError(f"batch size must be at least 1, got {batch_size}")
+    def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int = 4,
+                 strength: float = 1.0, preserve_color: bool = False, log: Log = lambda s: None,
+                 **options: Any) -> None:
         source = resolve_style(style or default_style())
-        self.choice = choose_backend(source, backend, device)
-        options = dict(backend_options or {})
+        device = options.get("device", "auto")
+        self.choice = choose_backend(source, backend, device, precision=options.get("precision", "fp32"))
+        options["device"] = self.choice.device
+        options["precision"] = resolve_precision(options.get("precision", "fp32"), self.choice.device)
+        try:
+            backend_options = BackendOptions(**options)
+        except TypeError as exc:
+            raise StylertError(f"unknown Stylizer option: {exc}") from None
         model = model_for_backend(source, self.choice.backend)
-        precision = options.get("precision", "fp32")
-        if precision == "auto":  # the measured real-time CPU choice; GPUs keep fp32 until measured there
-            precision = "int8" if self.choice.device == "cpu" and importlib.util.find_spec("onnx") else "fp32"
-        options["precision"] = self.precision = precision
-        if self.choice.backend != "tensorrt":  # ONNX Runtime: fp16/int8 run the converted graph (made once)
-            model = onnx_for_precision(model, options.pop("precision"))
-            options = {}
-        self.backend = backend_class(self.choice.backend)(model, device=self.choice.device, threads=threads,
-                                                          **options)
-        self.backend.open()
-        self.batch_size = batch_size
-        self.strength = strength
-        self.preserve_color = preserve_color
+        if self.choice.backend == "onnxruntime":  # ONNX Runtime runs the converted graph (made once, cached)
+            model = onnx_for_precision(model, backend_options.precision)
+        instance = backend_class(self.choice.backend)(model, backend_options, log=log)
+        self._setup(instance.open(), batch_size, PostOptions(strength, preserve_color))
+
+    @classmethod
+    def from_backend(cls, backend: Backend, *, batch_size: int = 4, strength: float = 1.0,
+                     preserve_color: bool = False) -> Stylizer:
+        """A Stylizer around a backend made elsewhere (opened here if it is not yet)."""
+        self = cls.__new__(cls)
+        self.choice = BackendChoice(backend.name, backend.options.device, "given")
+        self._setup(backend.open(), batch_size, PostOptions(strength, preserve_color))
+        return self
+
+    def _setup(self, backend: Backend, batch_size: int, post: PostOptions) -> None:
+        if not 0.0 <= post.strength <= 1.0:
+            backend.close()
+            raise StylertError(f"strength must be between 0 and 1, got {post.strength}")
+        if batch_size < 1:
+            backend.close()
+            raise StylertError(f"batch size must be at least 1, got {batch_size}")
+        self.backend, self.batch_size, self.post = backend, batch_size, post
 
     @property
     def info(self) -> ModelInfo:
         return self.backend.info
+
+    @property
+    def precision(self) -> str:
+        return self.backend.options.precision
 
     @overload
     def __call__(self, frames: np.ndarray) -> np.ndarray: ...
@@ -94,61 +110,40 @@ class Stylizer:
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, frame in enumerate(frames):
             groups.setdefault(frame.shape, []).append(i)
-        for indices in groups.values():
-            for start in range(0, len(indices), self.batch_size):
-                chunk = indices[start:start + self.batch_size]
-                for i, result in zip(chunk, self.stylize_batch([frames[i] for i in chunk])):
-                    out[i] = result
+        chunks = [indices[start:start + self.batch_size] for indices in groups.values()
+                  for start in range(0, len(indices), self.batch_size)]
+        stream = self.stylize_stream([frames[i] for i in chunk] for chunk in chunks)
+        for chunk, (_, results) in zip(chunks, stream):
+            for i, result in zip(chunk, results):
+                out[i] = result
         return out  # type: ignore[return-value]
 
     def stylize_batch(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]:
         """One backend call for frames that all have the same shape."""
-        for frame in frames:
-            if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-                raise StylertError(f"frames must be uint8 HxWx3 BGR, got {frame.dtype} {frame.shape}")
-        if self.backend.fuses_pre_post:
-            return self.backend.run_frames(list(frames), multiple=self.info.size_multiple, strength=self.strength,
-                                           preserve_color=self.preserve_color)
-        batch = frames_to_batch(frames, self.info.size_multiple)
-        result = self.backend.run(batch)
-        return batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
+        return next(self.stylize_stream([list(frames)]))[1]
 
-    def stylize_stream(self, batches: Iterable[list[np.ndarray]]) -> Iterator[tuple[list[np.ndarray],
-                                                                                      list[np.ndarray]]]:
-        """(frames, stylised frames) for each same-size batch, in order, through the backend's
-        ``run_many`` (TensorRT keeps two batches in flight, so copies overlap compute)."""
-        if self.backend.fuses_pre_post:
-            for frames in batches:
-                yield frames, self.stylize_batch(frames)
-            return
-        in_flight: deque[list[np.ndarray]] = deque()
+    def stylize_stream(self, batches: Iterable[list[np.ndarray]]
+                       ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray]]]:
+        """(frames, stylised frames) for each same-size batch, in order. GPU backends keep several batches
+        in flight, so the next batch is pulled from ``batches`` before this one is returned."""
+        in_flight: list[list[np.ndarray]] = []
 
-        def tensors() -> Iterator[np.ndarray]:
+        def checked() -> Iterator[list[np.ndarray]]:
             for frames in batches:
+                for frame in frames:
+                    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+                        raise StylertError(f"frames must be uint8 HxWx3 BGR, got {frame.dtype} {frame.shape}")
                 in_flight.append(frames)
-                yield frames_to_batch(frames, self.info.size_multiple)
+                yield frames
 
-        for result in self.backend.run_many(tensors()):
-            frames = in_flight.popleft()
-            yield frames, batch_to_frames(result, frames, strength=self.strength, preserve_color=self.preserve_color)
+        for results in self.backend.stylize_batches(checked(), self.post):
+            yield in_flight.pop(0), results
 
     def switch_style(self, style: str) -> bool:
         """Swap weights in place when the backend can (a refittable TensorRT engine and a style of the
         same architecture and variant); False means the caller should open a new Stylizer."""
-        swap = getattr(self.backend, "swap_weights", None)
-        if swap is None or not getattr(self.backend, "refit", False):
-            return False
         source = resolve_style(style)
-        if source.suffix.lower() != ".onnx":
-            return False
-        from stylert.export.engine_cache import onnx_metadata
-        from stylert.model_info import ModelInfo
-
-        new = ModelInfo.from_metadata(onnx_metadata(source), fallback_style=source.stem)
-        if (new.architecture, new.variant) != (self.info.architecture, self.info.variant):
-            return False
-        swap(source)
-        return True
+        return source.suffix.lower() == ".onnx" and self.backend.swap_weights(Path(source))
 
     def close(self) -> None:
         self.backend.close()

@@ -15,7 +15,7 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import UnreadableVideo
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
-from stylert.runtime.images import fit_max_size
+from stylert.frames.images import fit_max_size
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_io import VideoEncoder, VideoInfo, decode_frames, probe_video
 
@@ -29,8 +29,9 @@ class VideoOptions:
     duration: float | None = None
     max_size: int | None = None
     scale: float | None = None
-    codec: str = "libx264"
+    codec: str = "auto"      # auto: NVENC where the GPU has it, else libx264
     crf: int = 18
+    preset: str = "veryfast"  # x264 speed preset
     smooth: float = 0.0      # 0 = off; else the flow-blend weight
     report: bool = False     # measure flicker
     keep_audio: bool = True
@@ -123,7 +124,7 @@ def stylize_video(
         _put(q_in, _END, stop)
 
     with atomic_output(target) as tmp:
-        encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf,
+        encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
                                audio_source=source if options.keep_audio else None,
                                start=options.start, duration=options.duration)
         try:

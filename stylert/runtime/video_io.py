@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -136,6 +138,24 @@ class _AudioTrack:
             self._src.close()
 
 
+@functools.cache
+def choose_h264_encoder() -> tuple[str, str]:
+    """(encoder, why): NVIDIA's NVENC when this FFmpeg has it and a GPU with an encoder accepts a frame
+    (most RTX and L4 GPUs; not the H100), else libx264 on every CPU thread."""
+    av = require("av", "video processing")
+    try:
+        with av.open(io.BytesIO(), "w", format="mp4") as probe:
+            stream = probe.add_stream("h264_nvenc", rate=25)
+            stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+            frame = av.VideoFrame.from_ndarray(np.zeros((256, 256, 3), np.uint8), format="bgr24")
+            stream.encode(frame)
+            stream.encode(None)
+        return "h264_nvenc", "NVENC (the GPU's video encoder)"
+    except Exception as exc:  # no such encoder in this FFmpeg, no NVIDIA driver, or a GPU without NVENC
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return "libx264", f"libx264 on all CPU threads (no NVENC here: {first[:80]})"
+
+
 class VideoEncoder:
     """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
 
@@ -143,21 +163,25 @@ class VideoEncoder:
     subsampled 2x2), never cropped or scaled.
     """
 
-    def __init__(self, path: Path, fps: Fraction, *, codec: str = "libx264", crf: int = 18,
+    def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
                  duration: float | None = None) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
+        self.codec = choose_h264_encoder()[0] if codec == "auto" else codec
         self.container = av.open(str(path), "w")
         try:
-            self.stream = self.container.add_stream(codec, rate=fps)
+            self.stream = self.container.add_stream(self.codec, rate=fps)
         except (av.error.FFmpegError, ValueError) as exc:
             self.container.close()
-            raise UnreadableVideo(f"cannot encode with codec '{codec}': {exc}") from None
+            raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
-        if codec in ("libx264", "libx265"):
-            self.stream.options = {"crf": str(crf), "preset": "veryfast"}
+        if self.codec in ("libx264", "libx265"):
+            self.stream.options = {"crf": str(crf), "preset": preset}
+            self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
+        elif self.codec == "h264_nvenc":
+            self.stream.options = {"cq": str(crf), "preset": "p4"}
         self._even = pix_fmt.startswith(("yuv420", "nv12"))
         self._index = 0
         self._audio_args = (audio_source, start, duration)

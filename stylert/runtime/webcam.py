@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from stylert.runtime.capture import LatestFrameCapture
-from stylert.runtime.images import fit_max_size, write_image
+from stylert.frames.images import fit_max_size, write_image
 from stylert.runtime.stylizer import Stylizer
 
 KEYS_HELP = "n/p next/previous style, s snapshot, o side-by-side, r record on/off, q or Esc quit"

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from stylert.errors import NoInputs
-from stylert.runtime.images import collect_images, read_image
+from stylert.frames.images import collect_images, read_image
 
 
 @functools.lru_cache(maxsize=512)

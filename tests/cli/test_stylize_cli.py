@@ -4,7 +4,7 @@ import sys
 import numpy as np
 
 from stylert.cli import main
-from stylert.runtime.images import read_image, write_image
+from stylert.frames.images import read_image, write_image
 
 
 def _folder(tmp_path, photo):

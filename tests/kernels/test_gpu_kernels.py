@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from stylert.runtime.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
 from tests.kernels.test_kernel_math import _instnorm_numpy
 
 pytestmark = pytest.mark.gpu

@@ -3,7 +3,7 @@ import cv2
 import numpy as np
 import pytest
 
-from stylert.runtime.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 7), (37, 53), (64, 48)])

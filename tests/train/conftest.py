@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stylert.runtime.images import write_image
+from stylert.frames.images import write_image
 
 
 @pytest.fixture

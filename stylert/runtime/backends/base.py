@@ -1,32 +1,81 @@
 """The one protocol every inference backend implements.
 
-A backend is opened (sessions created, memory allocated), runs batches, and is
-closed; it is a context manager so those lifetimes are visible. ``run`` takes and
-returns float32 RGB NCHW in 0..255 (the stylert IO convention); the returned
-array may be reused by the next call: copy it if you keep it.
+A backend is opened (sessions created, memory allocated), stylises batches of frames, and is closed;
+it is a context manager so those lifetimes are visible. Two entry points:
+
+- ``stylize_batches``: uint8 BGR frames in, uint8 BGR frames out, pre/post-processing included. CPU
+  engines do pre/post with NumPy on the host; GPU engines run the fused CUDA kernels on device buffers
+  and keep several batches in flight (``runtime/device_frames.py``).
+- ``run``: one float32 RGB NCHW 0..255 tensor in and out (parity tests, benchmarks of the engine alone).
+
+Options arrive as one frozen ``BackendOptions``; an option the engine cannot honour is refused in one
+line when the backend opens, never dropped. What a backend can do beyond the protocol is declared by
+``capabilities`` (and ``swap_weights`` / ``device_ms`` behave accordingly), so callers never probe with
+``getattr``. Library code never prints: messages go to the ``log`` callback the caller passes.
 """
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
+from stylert.errors import StylertError
+from stylert.frames.prepost import batch_to_frames, frames_to_batch
 from stylert.model_info import ModelInfo
+
+Log = Callable[[str], None]
+PRECISIONS = ("fp32", "fp16", "int8")
+
+
+@dataclass(frozen=True)
+class BackendOptions:
+    """How to run; every field but device/threads/precision is a capability some engines lack."""
+
+    device: str = "auto"            # auto | cpu | cuda
+    threads: int | None = None      # CPU threads for inference
+    precision: str = "fp32"         # fp32 | fp16 | int8
+    cuda_graph: bool = False        # replay a CUDA graph per input shape
+    compile: bool = False           # torch.compile per input shape (torch backend)
+    fused_instnorm: bool = False    # stylert's fused InstanceNorm kernel inside the network (torch on CUDA)
+    plugins: str | None = None      # TensorRT plugin library (the fused InstanceNorm in the engine)
+    refit: bool = False             # a refittable TensorRT engine: styles of one architecture swap weights
+    in_flight: int = 2              # batches in flight on GPU engines
+
+    def __post_init__(self) -> None:
+        if self.precision not in PRECISIONS:
+            raise StylertError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise StylertError(f"device must be auto, cpu or cuda, got {self.device}")
+        if self.in_flight < 1:
+            raise StylertError(f"in_flight must be at least 1, got {self.in_flight}")
+
+
+# Options that are capabilities: the flag the user typed for each, for the one-line refusal.
+CAPABILITY_FLAGS = {"cuda_graph": "--cuda-graph", "compile": "--compile", "fused_instnorm": "--fused-instnorm",
+                    "plugins": "--plugins", "refit": "--refit"}
+
+
+@dataclass(frozen=True)
+class PostOptions:
+    strength: float = 1.0           # 1 = fully stylised, 0 = the original
+    preserve_color: bool = False    # keep the original's chroma, take the stylised luminance
 
 
 class Backend(abc.ABC):
     name: ClassVar[str]
     suffixes: ClassVar[tuple[str, ...]]  # model files this backend loads directly
 
-    def __init__(self, model_path: Path, *, device: str = "auto", threads: int | None = None) -> None:
+    def __init__(self, model_path: Path, options: BackendOptions = BackendOptions(), *, log: Log = lambda s: None):
         self.model_path = Path(model_path)
-        self.device = device
-        self.threads = threads
+        self.options = options
+        self.log = log
         self._open = False
 
+    # -- what this backend is ---------------------------------------------------------
     @property
     @abc.abstractmethod
     def info(self) -> ModelInfo:
@@ -37,32 +86,35 @@ class Backend(abc.ABC):
         """Human-readable backend + device, e.g. 'onnxruntime (CPUExecutionProvider)'."""
         return self.name
 
+    def capabilities(self) -> frozenset[str]:
+        """The capability options (CAPABILITY_FLAGS keys) this backend honours on its device; after open()."""
+        return frozenset()
+
+    @property
+    def on_gpu(self) -> bool:
+        """True when frames are processed on a GPU (device pre/post, batches in flight)."""
+        return False
+
+    @property
+    def device_ms(self) -> float | None:
+        """Device time of the engine for the last collected batch (CUDA events); None on the CPU."""
+        return None
+
+    # -- lifecycle ----------------------------------------------------------------------
     def open(self) -> Backend:
         if not self._open:
             self._open_impl()
             self._open = True
+            self._refuse_unsupported()
         return self
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        if not self._open:
-            self.open()
-        return self._run_impl(batch)
-
-    def run_many(self, batches: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        """Outputs of ``batches`` in order. This default runs one at a time; a backend that can keep
-        several batches in flight (TensorRT) overrides it."""
-        for batch in batches:
-            yield self.run(batch)
-
-    @property
-    def fuses_pre_post(self) -> bool:
-        """True when ``run_frames`` does pre/post-processing on the backend's device."""
-        return False
-
-    def run_frames(self, frames: list[np.ndarray], *, multiple: int, strength: float,
-                   preserve_color: bool) -> list[np.ndarray]:
-        """Whole uint8 BGR frames in and out; only for backends whose ``fuses_pre_post`` is True."""
-        raise NotImplementedError(f"the {self.name} backend does pre/post-processing on the CPU")
+    def _refuse_unsupported(self) -> None:
+        supported = self.capabilities()
+        for name, flag in CAPABILITY_FLAGS.items():
+            if getattr(self.options, name) and name not in supported:
+                where = "the GPU" if self.on_gpu else "the CPU"
+                self.close()
+                raise StylertError(f"{flag} is not supported by the {self.name} backend on {where}")
 
     def close(self) -> None:
         if self._open:
@@ -74,6 +126,34 @@ class Backend(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- inference ----------------------------------------------------------------------
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """float32 RGB NCHW 0..255 in and out; the result may be reused by the next call: copy it to keep it."""
+        if not self._open:
+            self.open()
+        return self._run_impl(np.ascontiguousarray(batch, dtype=np.float32))
+
+    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
+                        ) -> Iterator[list[np.ndarray]]:
+        """Stylised frames for each list of same-size uint8 BGR frames, in order. This host path runs one
+        batch at a time; GPU backends override it with the device pipeline."""
+        if not self._open:
+            self.open()
+        multiple = self.info.size_multiple
+        for frames in batches:
+            result = self._run_impl(frames_to_batch(frames, multiple))
+            yield batch_to_frames(result, frames, strength=post.strength, preserve_color=post.preserve_color)
+
+    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
+        """Milliseconds per batch of ``shape`` for the engine alone, inputs and outputs already on the device
+        (CUDA events); None for engines that do not run on a GPU."""
+        return None
+
+    def swap_weights(self, onnx_path: Path) -> bool:
+        """Put another style of the same architecture into the open engine in place; False when this backend
+        cannot (the caller then opens a new backend)."""
+        return False
 
     @abc.abstractmethod
     def _open_impl(self) -> None: ...

@@ -1,17 +1,31 @@
-"""ONNX Runtime backend: CPU everywhere, CUDA when onnxruntime-gpu and a GPU are present."""
+"""ONNX Runtime backend: the CPU everywhere; the CUDA provider when onnxruntime-gpu and a GPU are present.
+
+On the CPU, tensors are NumPy arrays and pre/post-processing runs on the host. On CUDA, frames go
+through the device pipeline (``device_frames``): each in-flight slot has its own session whose CUDA
+provider computes on the slot's stream (``user_compute_stream``), inputs and outputs are bound to device
+buffers (IO binding, no copies inside ONNX Runtime), runs return without synchronising, and
+``--cuda-graph`` lets ONNX Runtime capture and replay the whole network per slot.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from stylert.errors import BackendUnavailable, BadModelFile
-from stylert.model_info import ModelInfo
-from stylert.runtime.backends.base import Backend
+from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
+from stylert.model_info import OUTPUT_NAME, ModelInfo
+from stylert.runtime.backends.base import Backend, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.gpu_common import device_kernels_or_reason
+from stylert.runtime.device_frames import DeviceFramePipeline
 
 
 def _providers(device: str, available: list[str]) -> list[str]:
     if device == "cpu":
         return ["CPUExecutionProvider"]
-    if device in ("cuda", "gpu") and "CUDAExecutionProvider" not in available:
+    if device == "cuda" and "CUDAExecutionProvider" not in available:
         raise BackendUnavailable("onnxruntime has no CUDA provider here; install onnxruntime-gpu or use --device cpu")
     gpu = ["CUDAExecutionProvider"] if "CUDAExecutionProvider" in available else []
     return gpu + ["CPUExecutionProvider"]
@@ -21,40 +35,133 @@ class OnnxRuntimeBackend(Backend):
     name = "onnxruntime"
     suffixes = (".onnx",)
 
-    def _open_impl(self) -> None:
+    def __init__(self, model_path: Path, options: BackendOptions = BackendOptions(), *, log: Log = lambda s: None,
+                 cuda: CudaLayer | None = None) -> None:
+        super().__init__(model_path, options, log=log)
+        self._injected_cuda = cuda
+        self._pipeline: DeviceFramePipeline | None = None
+
+    def _session(self, providers: list, *, threads: int | None = None) -> Any:
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        if self.threads:
-            opts.intra_op_num_threads = self.threads
+        if threads:
+            opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
-        providers = _providers(self.device, ort.get_available_providers())
         try:
-            self._session = ort.InferenceSession(str(self.model_path), opts, providers=providers)
+            return ort.InferenceSession(str(self.model_path), opts, providers=providers)
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BadModelFile(f"{self.model_path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
-        inputs = self._session.get_inputs()
+
+    def _open_impl(self) -> None:
+        import onnxruntime as ort
+
+        self._ort = ort
+        providers = _providers(self.options.device, ort.get_available_providers())
+        self._session_main = self._session(providers, threads=self.options.threads)
+        inputs = self._session_main.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
             raise BadModelFile(f"{self.model_path}: expected one NCHW input with 3 channels, got "
                                f"{[(i.name, i.shape) for i in inputs]}")
         self._input = inputs[0].name
-        meta = self._session.get_modelmeta().custom_metadata_map
+        meta = self._session_main.get_modelmeta().custom_metadata_map
         self._info = ModelInfo.from_metadata(meta, fallback_style=self.model_path.stem)
+        self._on_cuda = self._session_main.get_providers()[0] == "CUDAExecutionProvider"
+        if self._on_cuda or self._injected_cuda is not None:
+            self._open_device_path()
 
+    def _open_device_path(self) -> None:
+        """Device-resident frames, or - without a CUDA layer - the CUDA provider fed from host arrays."""
+        try:
+            self._cuda = self._injected_cuda or open_cuda_layer()
+        except BackendUnavailable as exc:
+            self.log(f"frames stay on the host (ONNX Runtime copies them): {exc}")
+            return
+        self._slot_sessions: dict[int, tuple[Any, Any, tuple | None]] = {}
+        self.tensor_dtype = np.dtype(np.float32)
+        kernels, why = device_kernels_or_reason(self._cuda, self.log)
+        if kernels is None:
+            self.log(f"pre/post-processing on the CPU: {why}")
+        self._pipeline = DeviceFramePipeline(self._cuda, self, multiple=self._info.size_multiple, kernels=kernels,
+                                             slots=self.options.in_flight)
+        run_options = self._ort.RunOptions()
+        if self._cuda.memory_kind == "cuda":  # return once queued; the pipeline synchronises the slot's stream
+            run_options.add_run_config_entry("disable_synchronize_execution_providers", "1")
+        self._run_options = run_options
+
+    def _close_impl(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.close()
+            self._pipeline = None
+            self._slot_sessions = {}
+        del self._session_main
+
+    # -- what it is ---------------------------------------------------------------------
     @property
     def info(self) -> ModelInfo:
         return self._info
 
+    def capabilities(self) -> frozenset[str]:
+        return frozenset({"cuda_graph"}) if self._on_cuda and self._pipeline is not None else frozenset()
+
+    @property
+    def on_gpu(self) -> bool:
+        return self._on_cuda
+
+    @property
+    def device_ms(self) -> float | None:
+        return self._pipeline.device_ms if self._pipeline is not None else None
+
+    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
+        return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
+
     @property
     def description(self) -> str:
-        providers = self._session.get_providers() if self._open else []
-        return f"onnxruntime ({providers[0] if providers else 'not open'})"
+        providers = self._session_main.get_providers() if self._open else []
+        frames = ", frames on the device" if self._pipeline is not None else ""
+        return f"onnxruntime ({providers[0] if providers else 'not open'}{frames})"
 
+    # -- the engine, for the device pipeline ----------------------------------------------
+    def _slot_session(self, slot: int, stream: int, shape: tuple) -> Any:
+        """One session per slot, computing on the slot's stream; with --cuda-graph ONNX Runtime captures one
+        graph per session, so a new frame size needs a new session."""
+        session, binding, bound = self._slot_sessions.get(slot, (None, None, None))
+        if session is None or (self.options.cuda_graph and bound is not None and bound[0] != shape):
+            if session is not None:
+                self.log(f"frame size changed to {'x'.join(map(str, shape))}: new CUDA-graph session for slot {slot}")
+            if self._cuda.memory_kind == "cuda":
+                cuda_options = {"device_id": "0", "user_compute_stream": str(stream),
+                                "enable_cuda_graph": "1" if self.options.cuda_graph else "0"}
+                session = self._session([("CUDAExecutionProvider", cuda_options), "CPUExecutionProvider"])
+            else:
+                session = self._session(["CPUExecutionProvider"], threads=self.options.threads)
+            binding = session.io_binding()
+            self._slot_sessions[slot] = (session, binding, None)
+        return session
+
+    def enqueue(self, slot: int, shape: tuple[int, int, int, int], src: int, dst: int, stream: int) -> None:
+        session = self._slot_session(slot, stream, shape)
+        _, binding, bound = self._slot_sessions[slot]
+        if bound != (shape, src, dst):
+            kind = self._cuda.memory_kind
+            binding.bind_input(self._input, kind, 0, np.float32, list(shape), src)
+            binding.bind_output(OUTPUT_NAME, kind, 0, np.float32, list(shape), dst)
+            self._slot_sessions[slot] = (session, binding, (shape, src, dst))
+        session.run_with_iobinding(binding, self._run_options)
+
+    # -- inference --------------------------------------------------------------------
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        return self._session.run(None, {self._input: batch})[0]
+        if self._pipeline is not None:
+            return self._pipeline.run_tensor(batch)
+        return self._session_main.run(None, {self._input: batch})[0]
 
-    def _close_impl(self) -> None:
-        del self._session
+    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
+                        ) -> Iterator[list[np.ndarray]]:
+        if not self._open:
+            self.open()
+        if self._pipeline is None:
+            return super().stylize_batches(batches, post)
+        return self._pipeline.stylize(batches, post)

@@ -1,47 +1,121 @@
-"""Eager PyTorch backend: the reference for parity tests and the anchor in benchmarks."""
+"""PyTorch backend: eager on the CPU (the reference for parity tests and the anchor in benchmarks), and a
+real GPU engine on CUDA - fp16, channels_last, optionally ``torch.compile`` per input shape and CUDA-graph
+replay - fed by the device pipeline (``device_frames``), so frames cross the bus once each way as uint8."""
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import BackendUnavailable
+from stylert.errors import BackendUnavailable, StylertError
+from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.model_info import ModelInfo
-from stylert.runtime.backends.base import Backend
+from stylert.runtime.backends.base import Backend, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.gpu_common import device_kernels_or_reason
+from stylert.runtime.device_frames import DeviceFramePipeline
 
 
 class TorchBackend(Backend):
     name = "torch"
     suffixes = (".pth", ".pt")
 
+    def __init__(self, model_path: Path, options: BackendOptions = BackendOptions(), *, log: Log = lambda s: None,
+                 cuda: CudaLayer | None = None) -> None:
+        super().__init__(model_path, options, log=log)
+        self._injected_cuda = cuda
+        self._pipeline: DeviceFramePipeline | None = None
+
     def _open_impl(self) -> None:
         torch = require("torch", "the torch backend")
-        from stylert.export.onnx_export import convention_module
         from stylert.models.checkpoint import load_checkpoint
+        from stylert.models.convention import convention_module
 
-        loaded = load_checkpoint(self.model_path)
-        want_cuda = self.device in ("cuda", "gpu")
-        if want_cuda and not torch.cuda.is_available():
-            raise BackendUnavailable("torch sees no CUDA GPU here; use --device cpu")
-        self._device = torch.device("cuda" if want_cuda or (self.device == "auto" and torch.cuda.is_available()) else "cpu")
-        if self.threads:
-            torch.set_num_threads(self.threads)
-        self._module = convention_module(loaded).to(self._device)
         self._torch = torch
-        self._info = ModelInfo(loaded.architecture, loaded.variant, loaded.style, loaded.size_multiple)
+        loaded = load_checkpoint(self.model_path)
+        self._info = ModelInfo(loaded.architecture, loaded.variant, loaded.style, loaded.size_multiple,
+                               precision=self.options.precision)
+        want_cuda = self.options.device == "cuda"
+        if want_cuda and not torch.cuda.is_available():
+            raise BackendUnavailable("torch sees no CUDA GPU here (a CPU build of torch?); use --device cpu")
+        on_cuda = want_cuda or (self.options.device == "auto" and torch.cuda.is_available())
+        if self.options.precision == "int8":
+            raise StylertError("the torch backend has no int8 path; use --backend onnxruntime for int8")
+        if self.options.precision == "fp16" and not on_cuda:
+            raise StylertError("--precision fp16 with the torch backend needs CUDA; use fp32 on the CPU")
+        if self.options.threads:
+            torch.set_num_threads(self.options.threads)
+        module = convention_module(loaded)
+        if not on_cuda:
+            self._device = torch.device("cpu")
+            self._module = module
+            return
+        from stylert.runtime.backends.torch_cuda import CudaModule
+
+        self._device = torch.device("cuda")
+        try:
+            cuda = self._injected_cuda or open_cuda_layer()
+        except BackendUnavailable as exc:
+            raise BackendUnavailable(f"the torch backend on CUDA needs cuda-python for its frame pipeline: {exc}") \
+                from None
+        kernels, why = device_kernels_or_reason(cuda, self.log)
+        if kernels is None:
+            self.log(f"pre/post-processing on the CPU: {why}")
+        if self.options.fused_instnorm and kernels is None:
+            raise BackendUnavailable(f"--fused-instnorm needs the NVRTC-compiled kernels: {why}")
+        self._cuda_module = CudaModule(torch, module, self.options, kernels, self.log)
+        self.tensor_dtype = self._cuda_module.dtype
+        self._pipeline = DeviceFramePipeline(cuda, self._cuda_module, multiple=self._info.size_multiple,
+                                             kernels=kernels, slots=self.options.in_flight)
+
+    def _close_impl(self) -> None:
+        if self._pipeline is not None:
+            self._pipeline.close()
+            self._pipeline = None
+            self._cuda_module.close()
+        self._module = None
 
     @property
     def info(self) -> ModelInfo:
         return self._info
 
+    def capabilities(self) -> frozenset[str]:
+        return frozenset({"cuda_graph", "compile", "fused_instnorm"}) if self._pipeline is not None else frozenset()
+
+    @property
+    def on_gpu(self) -> bool:
+        return self._pipeline is not None
+
+    @property
+    def device_ms(self) -> float | None:
+        return self._pipeline.device_ms if self._pipeline is not None else None
+
+    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
+        return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
+
     @property
     def description(self) -> str:
-        return f"torch ({self._device})" if self._open else "torch"
+        if not self._open:
+            return "torch"
+        if self._pipeline is None:
+            return "torch (cpu)"
+        extras = [self.options.precision, "channels_last" if not self.options.fused_instnorm else "NCHW"]
+        extras += [name for name, on in (("compiled", self.options.compile), ("CUDA graphs", self.options.cuda_graph),
+                                         ("fused InstanceNorm", self.options.fused_instnorm)) if on]
+        return f"torch (cuda, {', '.join(extras)})"
 
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
+        if self._pipeline is not None:
+            return self._pipeline.run_tensor(batch)
         torch = self._torch
         with torch.inference_mode():
-            out = self._module(torch.from_numpy(batch).to(self._device))
-        return out.float().cpu().numpy()
+            return self._module(torch.from_numpy(batch)).float().numpy()
 
-    def _close_impl(self) -> None:
-        del self._module
+    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
+                        ) -> Iterator[list[np.ndarray]]:
+        if not self._open:
+            self.open()
+        if self._pipeline is None:
+            return super().stylize_batches(batches, post)
+        return self._pipeline.stylize(batches, post)

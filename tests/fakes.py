@@ -30,6 +30,7 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
     NetworkDefinitionCreationFlag = enum.IntEnum("NetworkDefinitionCreationFlag", flags, start=0)
     MemoryPoolType = enum.IntEnum("MemoryPoolType", {"WORKSPACE": 0}, start=0)
     BuilderFlag = enum.IntEnum("BuilderFlag", {"REFIT": 4, "STRIP_PLAN": 20}, start=0)  # no FP16/INT8: gone in 11
+    DataType = enum.IntEnum("DataType", {"FLOAT": 0, "HALF": 1}, start=0)
 
     class Registry:
         def load_library(self, path):
@@ -134,6 +135,9 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
         def __init__(self, cuda, refittable=False):
             self.cuda, self.refittable, self.offset = cuda, refittable, 0.0
 
+        def get_tensor_dtype(self, name):
+            return DataType.FLOAT
+
         def get_tensor_profile_shape(self, name, index):
             return [(1, 3, 8, 8), (1, 3, 16, 16), (2, 3, 32, 32)]
 
@@ -174,23 +178,28 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 
     module = SimpleNamespace(__version__=version, Logger=Logger, Dims=tuple, Builder=Builder, OnnxParser=OnnxParser,
                              NetworkDefinitionCreationFlag=NetworkDefinitionCreationFlag,
-                             MemoryPoolType=MemoryPoolType, BuilderFlag=BuilderFlag, Runtime=Runtime,
+                             MemoryPoolType=MemoryPoolType, BuilderFlag=BuilderFlag, Runtime=Runtime, DataType=DataType,
                              Refitter=Refitter, OnnxParserRefitter=OnnxParserRefitter)
     return module, calls
 
 
 class FakeCuda(CudaLayer):
-    """Device memory as NumPy byte arrays; streams run their queued work at synchronize()."""
+    """Device memory as NumPy arrays (pointers are their real host addresses, so ONNX Runtime's IO binding
+    can read them as 'cpu' memory); work runs as soon as it is queued, except inside a graph capture,
+    which records it instead. Kernel launches run the host build of the kernels' math (``cpu_kernels``)."""
 
     name = "fake"
+    memory_kind = "cpu"
 
-    def __init__(self, gpu="Fake GPU", cc=(8, 6)):
-        self.gpu, self.cc = gpu, cc
+    def __init__(self, gpu="Fake GPU", cc=(8, 6), cpu_kernels=None):
+        self.gpu, self.cc, self.cpu_kernels = gpu, cc, cpu_kernels
         self.memory: dict[int, np.ndarray] = {}
-        self.queues: dict[int, list] = {}
-        self.graphs: dict[int, tuple[int, list]] = {}
+        self.streams: set[int] = set()
+        self.graphs: dict[int, list] = {}
         self.capturing: dict[int, list] = {}
         self.graph_launches = 0
+        self.launches: list[str] = []
+        self.log: list[tuple] = []     # ("launch", name) / ("sync", stream) / ("copy", kind) in order
         self._ids = itertools.count(1000, 1000)
 
     def device_name(self):
@@ -199,13 +208,36 @@ class FakeCuda(CudaLayer):
     def compute_capability(self):
         return self.cc
 
+    def multiprocessor_count(self):
+        return 4
+
+    def driver_version(self):
+        return 13000
+
+    # memory -----------------------------------------------------------------------------
     def alloc_device(self, nbytes):
-        ptr = next(self._ids) * 1000
-        self.memory[ptr] = np.zeros(nbytes, np.uint8)
+        array = np.zeros(max(nbytes, 1), np.uint8)
+        ptr = array.ctypes.data
+        self.memory[ptr] = array
         return DeviceBuffer(ptr, nbytes)
 
     def free_device(self, buf):
         del self.memory[buf.ptr]
+
+    def view(self, ptr, count, dtype):
+        """A NumPy view of ``count`` values at ``ptr`` (inside any allocation)."""
+        for base, array in self.memory.items():
+            if base <= ptr < base + array.size:
+                start = ptr - base
+                return array[start:start + count * np.dtype(dtype).itemsize].view(dtype)
+        raise AssertionError(f"pointer {ptr:#x} is not in fake device memory")
+
+    def read(self, ptr, count, dtype):
+        return self.view(ptr, count, dtype).copy()
+
+    def write(self, ptr, array):
+        raw = np.ascontiguousarray(array).view(np.uint8).ravel()
+        self.view(ptr, raw.size, np.uint8)[:] = raw
 
     def alloc_pinned(self, shape, dtype):
         return np.zeros(shape, dtype)
@@ -213,39 +245,40 @@ class FakeCuda(CudaLayer):
     def free_pinned(self, array):
         pass
 
+    # streams, events, graphs --------------------------------------------------------------
     def create_stream(self):
         s = next(self._ids)
-        self.queues[s] = []
+        self.streams.add(s)
         return s
 
     def destroy_stream(self, stream):
-        self.queues.pop(stream)
+        self.streams.remove(stream)
 
     def enqueue(self, stream, fn):
-        (self.capturing[stream] if stream in self.capturing else self.queues[stream]).append(fn)
-
-    def read(self, ptr, count, dtype):
-        return self.memory[ptr][: count * np.dtype(dtype).itemsize].view(dtype).copy()
-
-    def write(self, ptr, array):
-        raw = np.ascontiguousarray(array).view(np.uint8).ravel()
-        self.memory[ptr][: raw.size] = raw
+        if stream in self.capturing:
+            self.capturing[stream].append(fn)
+        else:
+            fn()
 
     def copy_htod_async(self, dst, src, stream):
         data = src.copy()
+        self.log.append(("copy", "htod"))
         self.enqueue(stream, lambda: self.write(dst, data))
 
     def copy_dtoh_async(self, dst, src, stream):
-        self.enqueue(stream, lambda: dst.__setitem__(slice(None), self.read(src, dst.size, dst.dtype)))
+        self.log.append(("copy", "dtoh"))
+        self.enqueue(stream, lambda: dst.__setitem__(slice(None), self.read(src, dst.size, dst.dtype).reshape(dst.shape)))
 
     def synchronize(self, stream):
-        while self.queues[stream]:
-            self.queues[stream].pop(0)()
+        self.log.append(("sync", stream))
 
     def create_event(self):
         return next(self._ids)
 
     def record_event(self, event, stream):
+        pass
+
+    def wait_event(self, stream, event):
         pass
 
     def elapsed_ms(self, start, end):
@@ -259,13 +292,39 @@ class FakeCuda(CudaLayer):
 
     def end_capture(self, stream):
         g = next(self._ids)
-        self.graphs[g] = (stream, self.capturing.pop(stream))
+        self.graphs[g] = self.capturing.pop(stream)
         return g
 
     def launch_graph(self, graph, stream):
         self.graph_launches += 1
-        for fn in self.graphs[graph][1]:
-            self.queues[stream].append(fn)
+        for fn in self.graphs[graph]:
+            self.enqueue(stream, fn)
 
     def destroy_graph(self, graph):
         self.graphs.pop(graph, None)
+
+    # kernels: the host build of the same math ---------------------------------------------
+    def load_module(self, image):
+        return 1
+
+    def get_function(self, module, name):
+        return name
+
+    def launch(self, function, grid, block, args, stream):
+        self.launches.append(function)
+        self.log.append(("launch", function))
+        values = [a.value for a in args]
+        self.enqueue(stream, lambda: getattr(self, "_" + function.rsplit("_", 1)[0].replace("stylert_", ""))(
+            function.endswith("f16"), grid, *values))
+
+    def _preprocess(self, half, grid, src, h, w, pitch, bgr, rh, rw, ph, pw, dst):
+        n = grid[2]
+        frames = self.read(src, n * h * pitch, np.uint8).reshape(n, h, w, 3)
+        out = self.cpu_kernels.preprocess(frames, (rh, rw), (ph, pw), bool(bgr))
+        self.write(dst, out.astype(np.float16 if half else np.float32))
+
+    def _postprocess(self, half, grid, src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve):
+        n = grid[2]
+        batch = self.read(src, n * 3 * ph * pw, np.float16 if half else np.float32).reshape(n, 3, ph, pw)
+        originals = self.read(orig, n * h * orig_pitch, np.uint8).reshape(n, h, w, 3)
+        self.write(dst, self.cpu_kernels.postprocess(batch.astype(np.float32), originals, strength, bool(preserve)))

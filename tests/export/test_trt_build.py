@@ -6,7 +6,7 @@ from stylert.export.engine_cache import GpuFacts, cached_engine
 from stylert.export.engine_spec import (EngineSidecar, EngineSpec, ProfileShapes, cache_key, check_sidecar,
                                         parse_triplet)
 from stylert.export.trt_build import build_serialized_engine, network_flags
-from tests.gpu_path.fakes import make_fake_trt
+from tests.fakes import make_fake_trt
 
 PROFILE = ProfileShapes.from_triplets((1, 2, 4), (61, 360, 720), (64, 640, 1280))
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.runtime.images import collect_images, fit_max_size, read_image, write_image
+from stylert.frames.images import collect_images, fit_max_size, read_image, write_image
 
 
 def test_write_then_read_round_trip_png(tmp_path, rng):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stylert.runtime.prepost import LUMA, batch_to_frames, frames_to_batch, reflect_indices
+from stylert.frames.prepost import LUMA, batch_to_frames, frames_to_batch, reflect_indices
 
 
 def test_reflect_indices_match_numpy_reflect_and_fold_for_long_pads():

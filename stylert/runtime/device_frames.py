@@ -1,0 +1,179 @@
+"""Frames through a GPU engine, with several batches in flight.
+
+Each slot owns a stream, two events and its buffers. For one batch of same-size uint8 BGR frames:
+
+    host frames --copy--> pinned uint8 --H2D--> device uint8 --preprocess kernel--> tensor (fp32/fp16)
+    --engine on the slot's stream--> tensor --postprocess kernel--> device uint8 --D2H--> pinned --> frames
+
+so a frame crosses the bus twice, as uint8. The next batch is submitted to the next slot before this
+one is collected, so its upload and pre-processing overlap this one's engine work. Where the fused
+kernels cannot be compiled (no NVRTC), the same slots carry host pre/post instead: float tensors cross
+the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
+
+An engine is anything with ``tensor_dtype`` (its input/output element type on the device) and
+``enqueue(slot, shape, src, dst, stream)``, which queues the network on ``stream`` reading the tensor at
+``src`` and writing ``dst``. Buffers only grow; an engine that keeps per-slot state (CUDA graphs) keys
+it by slot, shape and addresses, which change only when a buffer has to grow.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
+from stylert.gpu.device_kernels import DeviceKernels
+from stylert.runtime.backends.base import PostOptions
+
+
+class DeviceEngine(Protocol):
+    tensor_dtype: np.dtype
+
+    def enqueue(self, slot: int, shape: tuple[int, int, int, int], src: int, dst: int, stream: int) -> None: ...
+
+
+@dataclass
+class _Slot:
+    index: int
+    stream: int
+    started: int
+    finished: int
+    device: dict[str, DeviceBuffer] = field(default_factory=dict)
+    pinned: dict[str, np.ndarray] = field(default_factory=dict)
+    frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight
+    shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+class DeviceFramePipeline:
+    def __init__(self, cuda: CudaLayer, engine: DeviceEngine, *, multiple: int, kernels: DeviceKernels | None,
+                 slots: int = 2) -> None:
+        self.cuda, self.engine, self.multiple, self.kernels = cuda, engine, multiple, kernels
+        self.dtype = np.dtype(engine.tensor_dtype)
+        self.device_ms: float | None = None
+        self._slots = [_Slot(i, cuda.create_stream(), cuda.create_event(), cuda.create_event())
+                       for i in range(slots)]
+
+    # -- buffers --------------------------------------------------------------------------
+    def _device(self, slot: _Slot, name: str, nbytes: int) -> int:
+        buf = slot.device.get(name)
+        if buf is None or buf.nbytes < nbytes:
+            if buf is not None:
+                self.cuda.synchronize(slot.stream)
+                self.cuda.free_device(buf)
+            buf = slot.device[name] = self.cuda.alloc_device(nbytes)
+        return buf.ptr
+
+    def _pinned(self, slot: _Slot, name: str, count: int, dtype: np.dtype) -> np.ndarray:
+        array = slot.pinned.get(name)
+        if array is None or array.size < count or array.dtype != dtype:
+            if array is not None:
+                self.cuda.synchronize(slot.stream)
+                self.cuda.free_pinned(array)
+            array = slot.pinned[name] = self.cuda.alloc_pinned((count,), dtype)
+        return array[:count]
+
+    # -- one batch ---------------------------------------------------------------------------
+    def _engine(self, slot: _Slot, shape: tuple[int, int, int, int], src: int, dst: int) -> None:
+        self.cuda.record_event(slot.started, slot.stream)
+        self.engine.enqueue(slot.index, shape, src, dst, slot.stream)
+        self.cuda.record_event(slot.finished, slot.stream)
+
+    def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions) -> None:
+        n, (h, w) = len(frames), frames[0].shape[:2]
+        padded = (padded_size(h, self.multiple), padded_size(w, self.multiple))
+        shape = (n, 3, *padded)
+        slot.frames, slot.shape = frames, shape
+        tensor_bytes = int(np.prod(shape)) * self.dtype.itemsize
+        src, dst = self._device(slot, "in", tensor_bytes), self._device(slot, "out", tensor_bytes)
+        if self.kernels is None:  # host pre/post: float tensors cross the bus
+            staged = self._pinned(slot, "tensor", int(np.prod(shape)), self.dtype).reshape(shape)
+            staged[...] = frames_to_batch(frames, self.multiple)
+            self.cuda.copy_htod_async(src, staged, slot.stream)
+            self._engine(slot, shape, src, dst)
+            self.cuda.copy_dtoh_async(staged, dst, slot.stream)
+            return
+        count = n * h * w * 3
+        staged = self._pinned(slot, "frames", count, np.dtype(np.uint8)).reshape(n, h, w, 3)
+        for i, frame in enumerate(frames):  # the one host copy: straight into pinned memory
+            staged[i] = frame
+        raw, result = self._device(slot, "frames", count), self._device(slot, "result", count)
+        half = self.dtype == np.float16
+        self.cuda.copy_htod_async(raw, staged, slot.stream)
+        self.kernels.preprocess(raw, n, h, w, w * 3, src, padded, half=half, stream=slot.stream)
+        self._engine(slot, shape, src, dst)
+        self.kernels.postprocess(dst, n, padded, raw, h, w, result, strength=post.strength,
+                                 preserve_color=post.preserve_color, half=half, stream=slot.stream)
+        self.cuda.copy_dtoh_async(staged, result, slot.stream)
+
+    def _collect(self, slot: _Slot, post: PostOptions) -> list[np.ndarray]:
+        self.cuda.synchronize(slot.stream)
+        self.device_ms = self.cuda.elapsed_ms(slot.started, slot.finished)
+        frames, shape = slot.frames, slot.shape
+        slot.frames = []
+        if self.kernels is None:
+            tensor = slot.pinned["tensor"][: int(np.prod(shape))].reshape(shape)
+            return batch_to_frames(tensor, frames, strength=post.strength, preserve_color=post.preserve_color)
+        n, (h, w) = len(frames), frames[0].shape[:2]
+        out = slot.pinned["frames"][: n * h * w * 3].reshape(n, h, w, 3)
+        return [out[i].copy() for i in range(n)]
+
+    # -- the stream -------------------------------------------------------------------------
+    def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions) -> Iterator[list[np.ndarray]]:
+        """Outputs in order; up to len(slots) batches in flight."""
+        pending: deque[_Slot] = deque()
+        try:
+            for i, frames in enumerate(batches):
+                slot = self._slots[i % len(self._slots)]
+                if len(pending) == len(self._slots):
+                    yield self._collect(pending.popleft(), post)
+                self._submit(slot, frames, post)
+                pending.append(slot)
+            while pending:
+                yield self._collect(pending.popleft(), post)
+        finally:  # abandoned mid-stream (an error, Ctrl-C): let the queued work finish before buffers are reused
+            for slot in pending:
+                self.cuda.synchronize(slot.stream)
+                slot.frames = []
+
+    def run_tensor(self, batch: np.ndarray) -> np.ndarray:
+        """One float32 NCHW tensor through the engine (no pre/post), synchronously."""
+        slot, shape = self._slots[0], tuple(batch.shape)
+        staged = self._pinned(slot, "tensor", batch.size, self.dtype).reshape(shape)
+        staged[...] = batch
+        nbytes = batch.size * self.dtype.itemsize
+        src, dst = self._device(slot, "in", nbytes), self._device(slot, "out", nbytes)
+        self.cuda.copy_htod_async(src, staged, slot.stream)
+        self._engine(slot, shape, src, dst)  # type: ignore[arg-type]
+        self.cuda.copy_dtoh_async(staged, dst, slot.stream)
+        self.cuda.synchronize(slot.stream)
+        self.device_ms = self.cuda.elapsed_ms(slot.started, slot.finished)
+        return staged.astype(np.float32)
+
+    def time_engine(self, shape: tuple[int, int, int, int], repeats: int) -> float:
+        """Milliseconds per batch of the engine alone on device-resident buffers (CUDA events around
+        ``repeats`` back-to-back runs on one stream, after one warm-up run)."""
+        slot = self._slots[0]
+        nbytes = int(np.prod(shape)) * self.dtype.itemsize
+        src, dst = self._device(slot, "in", nbytes), self._device(slot, "out", nbytes)
+        self.engine.enqueue(slot.index, shape, src, dst, slot.stream)
+        self.cuda.record_event(slot.started, slot.stream)
+        for _ in range(repeats):
+            self.engine.enqueue(slot.index, shape, src, dst, slot.stream)
+        self.cuda.record_event(slot.finished, slot.stream)
+        return self.cuda.elapsed_ms(slot.started, slot.finished) / repeats
+
+    def close(self) -> None:
+        for slot in self._slots:
+            self.cuda.synchronize(slot.stream)
+            for buf in slot.device.values():
+                self.cuda.free_device(buf)
+            for array in slot.pinned.values():
+                self.cuda.free_pinned(array)
+            self.cuda.destroy_event(slot.started)
+            self.cuda.destroy_event(slot.finished)
+            self.cuda.destroy_stream(slot.stream)
+        self._slots = []
