@@ -4,7 +4,6 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 
 
@@ -12,6 +11,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage."""
+    import av
+
     h, w = size
     container = av.open(str(path), "w")
     video = container.add_stream(codec, rate=fps)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     if len(plan) == 1:
         probe_video(plan[0][0])  # a single bad input is one error line, before any model is loaded
     failed = 0
-    with stylizer_from_args(args) as stylizer:
+    with stylizer_from_args(args, static_shapes=True) as stylizer:
         print(f"style {stylizer.info.style} on {stylizer.backend.description}", file=sys.stderr)
         for source, target in plan:
             try:

@@ -22,10 +22,11 @@ def register(sub) -> None:
     p.add_argument("--source", default="0", help="camera index, stream URL or video file")
     p.add_argument("-s", "--style", action="append", dest="styles",
                    help="style to start with; repeat to cycle with n/p (default: every built-in style)")
-    p.add_argument("--size", type=positive_int, default=320,
-                   help="inference resolution: long side in pixels (the view keeps the source size); 320 with "
-                        "a lite built-in style and int8 runs above 24 fps from a 640x480 camera on 2 CPU cores "
-                        "(benchmarks/results/webcam_cpu.md)")
+    p.add_argument("--size", type=positive_int, default=None,
+                   help="inference resolution: long side in pixels (the view keeps the source size); default: 320 "
+                        "on a CPU (a lite built-in style in int8 runs above 24 fps from a 640x480 camera on 2 CPU "
+                        "cores, benchmarks/results/webcam_cpu.md), the source's own size on a GPU (1080p at p50 "
+                        "8 ms on an H100, benchmarks/results/gpu_bench.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
     p.add_argument("-o", "--output", type=Path, help="with --no-window: the video file to write")
@@ -54,12 +55,15 @@ def run(args: argparse.Namespace) -> int:
     if not styles:
         raise StylertError("no built-in styles installed; pass --style MODEL.onnx")
     engine = backend_options(args, refit=args.refit)
-    make = lambda name: Stylizer(name, args.backend, batch_size=1, log=say, **engine)  # noqa: E731
-    options = WebcamOptions(styles, args.size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
-    session = WebcamSession(options, make)
-    first = session.stylizer  # load the first style before the camera starts, so errors come first
+    make = lambda name: Stylizer(name, args.backend, batch_size=1, static_shapes=True, log=say,  # noqa: E731
+                                 **engine)
+    first = make(styles[0])  # load the first style before the camera starts, so errors come first
+    size = args.size or (None if first.backend.on_gpu else 320)
+    options = WebcamOptions(styles, size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
+    session = WebcamSession(options, make, first=first)
     capture = LatestFrameCapture(args.source)
-    print(f"{first.backend.description}, {first.precision}, inference long side {args.size}", file=sys.stderr)
+    print(f"{first.backend.description}, {first.precision}, inference "
+          f"{'at the source size' if size is None else f'long side {size}'}", file=sys.stderr)
     with contextlib.ExitStack() as stack:
         if args.no_window:
             sink = FileSink(stack.enter_context(atomic_output(args.output)), capture.fps or 25.0)

@@ -58,10 +58,11 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
                        help="CPU threads for inference (default: all cores)")
     if batch:
         group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
-    group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default="fp32",
+    group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default=None,
                        help="fp16/int8 graph made from the fp32 ONNX once and cached (TensorRT: the engine's "
                             "precision; ONNX Runtime: int8 uses the CPU's int8 kernels; torch: fp16 on CUDA); "
-                            "auto: int8 on a CPU, fp16 on a GPU (webcam's default)")
+                            "auto: int8 on a CPU, fp16 on a GPU (webcam's default); default: fp32 on a CPU, "
+                            "fp16 on a GPU")
     gpu = parser.add_argument_group("GPU engines (TensorRT, PyTorch on CUDA, ONNX Runtime CUDA)")
     gpu.add_argument("--cuda-graph", action="store_true",
                      help="capture and replay a CUDA graph per frame size (all three GPU engines)")
@@ -75,9 +76,11 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
 
 
 def backend_options(args: argparse.Namespace, **extra) -> dict:
-    """The Stylizer keywords the backend flags ask for."""
-    return dict(device=args.device, threads=args.threads, precision=args.precision, cuda_graph=args.cuda_graph,
-                compile=args.compile, fused_instnorm=args.fused_instnorm, plugins=args.plugins, **extra)
+    """The Stylizer keywords the backend flags ask for (capability flags only when given, so --backend auto
+    may pick its engine's measured-fastest settings otherwise)."""
+    given = {name: True for name in ("cuda_graph", "compile", "fused_instnorm") if getattr(args, name)}
+    given |= {k: v for k, v in extra.items() if v}
+    return dict(device=args.device, threads=args.threads, precision=args.precision, plugins=args.plugins, **given)
 
 
 def say(text: str) -> None:
@@ -85,11 +88,12 @@ def say(text: str) -> None:
     print(f"stylert: {text}", file=sys.stderr)
 
 
-def stylizer_from_args(args: argparse.Namespace):
+def stylizer_from_args(args: argparse.Namespace, *, static_shapes: bool = False):
     from stylert.runtime.stylizer import Stylizer
 
     stylizer = Stylizer(args.style, args.backend, batch_size=args.batch, strength=args.strength,
-                        preserve_color=args.preserve_color, log=say, **backend_options(args))
+                        preserve_color=args.preserve_color, static_shapes=static_shapes, log=say,
+                        **backend_options(args))
     if args.backend == "auto":
         say(f"backend: {stylizer.choice.backend} on {stylizer.choice.device} ({stylizer.choice.reason})")
     return stylizer

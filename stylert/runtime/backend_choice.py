@@ -19,6 +19,16 @@ class BackendChoice:
     reason: str
 
 
+def tuned_options(choice: BackendChoice, static_shapes: bool) -> dict[str, bool]:
+    """The measured-fastest settings of the engine ``auto`` chose (benchmarks/results/gpu_bench.md), for
+    callers that set none themselves: PyTorch on CUDA is compiled and replayed as CUDA graphs when every
+    frame has one size (video, webcam: the compile is paid once per size and cached on disk), and runs eagerly
+    with stylert's fused InstanceNorm when sizes vary (photos), where a compile per size would cost more."""
+    if choice.backend == "torch" and choice.device == "cuda":
+        return {"compile": True, "cuda_graph": True} if static_shapes else {"fused_instnorm": True}
+    return {}
+
+
 def gpu_ready() -> str | None:
     from stylert.gpu.probe import gpu_available
 

@@ -44,8 +44,9 @@ class _Slot:
     finished: int
     device: dict[str, DeviceBuffer] = field(default_factory=dict)
     pinned: dict[str, np.ndarray] = field(default_factory=dict)
-    frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight
+    frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight (padded to the engine's batch)
     shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+    real: int = 0                                            # how many of its frames are the caller's
 
 
 class DeviceFramePipeline:
@@ -56,6 +57,7 @@ class DeviceFramePipeline:
         self.device_ms: float | None = None
         self._slots = [_Slot(i, cuda.create_stream(), cuda.create_event(), cuda.create_event())
                        for i in range(slots)]
+        self._batch_for: dict[tuple[int, int], int] = {}  # the largest batch seen per frame size
 
     # -- buffers --------------------------------------------------------------------------
     def _device(self, slot: _Slot, name: str, nbytes: int) -> int:
@@ -83,7 +85,16 @@ class DeviceFramePipeline:
         self.cuda.record_event(slot.finished, slot.stream)
 
     def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions) -> None:
-        n, (h, w) = len(frames), frames[0].shape[:2]
+        (h, w), real = frames[0].shape[:2], len(frames)
+        # A short batch (a video's last) is padded to the size the engine has run, so no new compile,
+        # CUDA graph or session is made for it; the padding frames are dropped when collected.
+        full = self._batch_for.setdefault((h, w), real)
+        if real < full:
+            frames = [*frames, *[frames[-1]] * (full - real)]
+        else:
+            self._batch_for[(h, w)] = real
+        slot.real = real
+        n = len(frames)
         padded = (padded_size(h, self.multiple), padded_size(w, self.multiple))
         shape = (n, 3, *padded)
         slot.frames, slot.shape = frames, shape
@@ -112,14 +123,15 @@ class DeviceFramePipeline:
     def _collect(self, slot: _Slot, post: PostOptions) -> list[np.ndarray]:
         self.cuda.synchronize(slot.stream)
         self.device_ms = self.cuda.elapsed_ms(slot.started, slot.finished)
-        frames, shape = slot.frames, slot.shape
+        frames, shape, real = slot.frames, slot.shape, slot.real
         slot.frames = []
         if self.kernels is None:
             tensor = slot.pinned["tensor"][: int(np.prod(shape))].reshape(shape)
-            return batch_to_frames(tensor, frames, strength=post.strength, preserve_color=post.preserve_color)
+            return batch_to_frames(tensor[:real], frames[:real], strength=post.strength,
+                                   preserve_color=post.preserve_color)
         n, (h, w) = len(frames), frames[0].shape[:2]
         out = slot.pinned["frames"][: n * h * w * 3].reshape(n, h, w, 3)
-        return [out[i].copy() for i in range(n)]
+        return [out[i].copy() for i in range(real)]
 
     # -- the stream -------------------------------------------------------------------------
     def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions) -> Iterator[list[np.ndarray]]:

@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -17,9 +18,9 @@ import numpy as np
 
 from stylert.errors import StylertError
 from stylert.model_info import ModelInfo
-from stylert.runtime.backend_choice import BackendChoice
+from stylert.runtime.backend_choice import BackendChoice, tuned_options
 from stylert.runtime.backends import Backend, backend_class
-from stylert.runtime.backends.base import BackendOptions, Log, PostOptions
+from stylert.runtime.backends.base import CAPABILITY_FLAGS, BackendOptions, Log, PostOptions
 from stylert.runtime.model_source import choose_backend, model_for_backend, onnx_for_precision, resolve_style
 from stylert.styles import DEFAULT_STYLE, builtin_styles
 
@@ -31,33 +32,41 @@ def default_style() -> str:
     return DEFAULT_STYLE if DEFAULT_STYLE in names else names[0]
 
 
-def resolve_precision(precision: str, device: str) -> str:
-    """'auto' is the measured real-time choice per device: int8 on the CPU (when onnx is there to make the
-    graph), fp16 on a GPU; any other value is kept."""
-    if precision != "auto":
+def resolve_precision(precision: str | None, device: str) -> str:
+    """None (not chosen): fp32 on the CPU, fp16 on a GPU. 'auto': the measured real-time choice per device,
+    int8 on the CPU (when onnx is there to make the graph), fp16 on a GPU. Any other value is kept."""
+    if precision not in (None, "auto"):
         return precision
-    if device == "cpu":
-        return "int8" if importlib.util.find_spec("onnx") else "fp32"
-    return "fp16"
+    if device != "cpu":
+        return "fp16"
+    return "int8" if precision == "auto" and importlib.util.find_spec("onnx") else "fp32"
 
 
 class Stylizer:
     """Load a style once, then stylise frames (uint8 BGR HxWx3, any size >= 1x1).
 
-    ``batch_size`` caps how many same-size frames go to the backend at once; ``post`` blends with the
-    original (strength) and can keep its colours; every other keyword is a ``BackendOptions`` field
-    (device, threads, precision - 'auto' too - cuda_graph, compile, plugins, refit, ...). ``choice`` says
+    ``batch_size`` caps how many same-size frames go to the backend at once; ``strength`` blends with the
+    original and ``preserve_color`` keeps its colours; every other keyword is a ``BackendOptions`` field
+    (device, threads, precision, cuda_graph, compile, plugins, refit, ...; see ``resolve_precision`` for
+    precision None and 'auto'). ``static_shapes`` says every frame will have one size (video, webcam), which
+    lets ``auto`` pick an engine's fixed-shape settings (``backend_choice.tuned_options``). ``choice`` says
     which backend ``auto`` picked and why; ``log`` receives the backend's messages (builds, compiles).
     """
 
     def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int = 4,
-                 strength: float = 1.0, preserve_color: bool = False, log: Log = lambda s: None,
-                 **options: Any) -> None:
+                 strength: float = 1.0, preserve_color: bool = False, static_shapes: bool = False,
+                 log: Log = lambda s: None, **options: Any) -> None:
         source = resolve_style(style or default_style())
-        device = options.get("device", "auto")
-        self.choice = choose_backend(source, backend, device, precision=options.get("precision", "fp32"))
+        precision = options.get("precision")
+        self.choice = choose_backend(source, backend, options.get("device", "auto"), precision=precision or "fp32")
+        if backend == "auto" and not any(options.get(k) for k in CAPABILITY_FLAGS):
+            tuned = tuned_options(self.choice, static_shapes)
+            options.update(tuned)
+            if tuned:
+                self.choice = dataclasses.replace(self.choice, reason=self.choice.reason + "; with " + ", ".join(
+                    CAPABILITY_FLAGS[k] for k in tuned))
         options["device"] = self.choice.device
-        options["precision"] = resolve_precision(options.get("precision", "fp32"), self.choice.device)
+        options["precision"] = resolve_precision(precision, self.choice.device)
         try:
             backend_options = BackendOptions(**options)
         except TypeError as exc:

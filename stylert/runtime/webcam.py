@@ -57,10 +57,12 @@ def overlay(frame: np.ndarray, lines: list[str]) -> np.ndarray:
 class WebcamSession:
     """Owns the stylizers (one per style, made on first use) and the recording."""
 
-    def __init__(self, options: WebcamOptions, make_stylizer: Callable[[str], Stylizer]) -> None:
+    def __init__(self, options: WebcamOptions, make_stylizer: Callable[[str], Stylizer],
+                 first: Stylizer | None = None) -> None:
+        """``first``: the first style's stylizer when the caller already made it."""
         self.options = options
         self._make = make_stylizer
-        self._stylizers: dict[str, Stylizer] = {}
+        self._stylizers: dict[str, Stylizer] = {options.styles[0]: first} if first is not None else {}
         self.style_index = 0
         self.side_by_side = options.side_by_side
         self.recorder = None

@@ -2,7 +2,6 @@ import subprocess
 import sys
 from fractions import Fraction
 
-import av
 import numpy as np
 import pytest
 
@@ -11,6 +10,8 @@ from stylert.errors import UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
 from stylert.runtime.video_io import decode_frames, probe_video
 from tests.media import make_video
+
+av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
 
 @pytest.fixture(scope="module")

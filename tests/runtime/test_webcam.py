@@ -6,7 +6,6 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 import pytest
@@ -15,6 +14,8 @@ from stylert.errors import UnreadableVideo
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.runtime.webcam import WebcamOptions, WebcamSession
 from tests.media import make_video
+
+av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
 
 @pytest.fixture(scope="module")

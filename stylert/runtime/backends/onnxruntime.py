@@ -61,6 +61,8 @@ class OnnxRuntimeBackend(Backend):
 
         self._ort = ort
         providers = _providers(self.options.device, ort.get_available_providers())
+        if "CUDAExecutionProvider" in providers and hasattr(ort, "preload_dlls"):
+            ort.preload_dlls()  # CUDA and cuDNN from the nvidia-* wheels (or torch's), before the provider loads
         self._session_main = self._session(providers, threads=self.options.threads)
         inputs = self._session_main.get_inputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
@@ -70,6 +72,11 @@ class OnnxRuntimeBackend(Backend):
         meta = self._session_main.get_modelmeta().custom_metadata_map
         self._info = ModelInfo.from_metadata(meta, fallback_style=self.model_path.stem)
         self._on_cuda = self._session_main.get_providers()[0] == "CUDAExecutionProvider"
+        if "CUDAExecutionProvider" in providers and not self._on_cuda:
+            why = "onnxruntime-gpu could not start its CUDA provider (its CUDA or cuDNN libraries are missing?)"
+            if self.options.device == "cuda":
+                raise BackendUnavailable(f"{why}; run with --device cpu")
+            self.log(f"{why}: running on the CPU")
         if self._on_cuda or self._injected_cuda is not None:
             self._open_device_path()
 

@@ -3,12 +3,14 @@ real GPU engine on CUDA - fp16, channels_last, optionally ``torch.compile`` per 
 replay - fed by the device pipeline (``device_frames``), so frames cross the bus once each way as uint8."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 from stylert._lazy import require
+from stylert.cache import cache_dir
 from stylert.errors import BackendUnavailable, StylertError
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.model_info import ModelInfo
@@ -28,6 +30,8 @@ class TorchBackend(Backend):
         self._pipeline: DeviceFramePipeline | None = None
 
     def _open_impl(self) -> None:
+        if self.options.compile:  # before torch is imported: Inductor fixes its cache folder on first use
+            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir("torch-inductor")))
         torch = require("torch", "the torch backend")
         from stylert.models.checkpoint import load_checkpoint
         from stylert.models.convention import convention_module
@@ -65,7 +69,7 @@ class TorchBackend(Backend):
         if self.options.fused_instnorm and kernels is None:
             raise BackendUnavailable(f"--fused-instnorm needs the NVRTC-compiled kernels: {why}")
         self._cuda_module = CudaModule(torch, module, self.options, kernels, self.log)
-        self.tensor_dtype = self._cuda_module.dtype
+        self.tensor_dtype = self._cuda_module.tensor_dtype
         self._pipeline = DeviceFramePipeline(cuda, self._cuda_module, multiple=self._info.size_multiple,
                                              kernels=kernels, slots=self.options.in_flight)
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from stylert.cache import cache_dir
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import BackendOptions, Log
 
@@ -73,7 +72,7 @@ class CudaModule:
                  log: Log) -> None:
         self.torch, self.options, self.log = torch, options, log
         half = options.precision == "fp16"
-        self.dtype = np.dtype(np.float16 if half else np.float32)
+        self.tensor_dtype = np.dtype(np.float16 if half else np.float32)
         self._torch_dtype = torch.float16 if half else torch.float32
         module = module.to("cuda", dtype=self._torch_dtype)
         # The fused kernel wants NCHW planes; otherwise channels_last lets cuDNN use NHWC tensor-core convolutions.
@@ -85,7 +84,6 @@ class CudaModule:
             module = module.to(memory_format=torch.channels_last)
         self._forward = module
         if options.compile:
-            os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(cache_dir("torch-inductor")))
             self._forward = torch.compile(module, dynamic=False)
         self._compiled: set[tuple] = set()
         self._slots: dict[int, _SlotState] = {}
@@ -98,8 +96,9 @@ class CudaModule:
 
     def _first_run(self, state: _SlotState, shape: tuple) -> None:
         if self.options.compile and shape not in self._compiled:
+            where = os.environ.get("TORCHINDUCTOR_CACHE_DIR", "its cache folder")
             self.log(f"torch.compile for {'x'.join(map(str, shape))} (first use of this size; Inductor caches "
-                     f"the result in {os.environ.get('TORCHINDUCTOR_CACHE_DIR')}) ...")
+                     f"the result in {where}) ...")
             started = time.perf_counter()
             self._run(state)
             self.torch.cuda.current_stream().synchronize()
@@ -117,7 +116,7 @@ class CudaModule:
             state = self._slots.get(slot)
             key = (shape, src, dst)
             if state is None or state.key != key:
-                tensor = lambda ptr: torch.as_tensor(_DeviceArray(ptr, shape, self.dtype), device="cuda")  # noqa: E731
+                tensor = lambda ptr: torch.as_tensor(_DeviceArray(ptr, shape, self.tensor_dtype), device="cuda")  # noqa: E731
                 state = self._slots[slot] = _SlotState(key, tensor(src), tensor(dst))
             if not self.options.cuda_graph:
                 self._first_run(state, shape)
