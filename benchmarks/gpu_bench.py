@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save  # noqa: E402
 from stylert.errors import StylertError  # noqa: E402
-from stylert.frames.prepost import padded_size  # noqa: E402
+from stylert.frames.prepost import model_size  # noqa: E402
 from stylert.gpu.probe import gpu_available, machine_facts  # noqa: E402
 
 SIZES = {"720p": (720, 1280), "1080p": (1080, 1920)}
@@ -84,7 +84,7 @@ def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) 
             for size, (h, w) in sizes.items():
                 for batch in batches:
                     fps = end_to_end_fps(stylizer, frames[size], batch)
-                    shape = (batch, 3, padded_size(h, 4), padded_size(w, 4))
+                    shape = (batch, 3, model_size(h, 4), model_size(w, 4))
                     ms = stylizer.backend.time_engine(shape)
                     rows.append({"engine": label, "description": stylizer.backend.description, "size": size,
                                  "batch": batch, "device_ms_per_batch": ms, "device_fps": batch * 1000 / ms,

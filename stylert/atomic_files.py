@@ -1,5 +1,5 @@
-"""Write outputs to a temporary file beside the target and rename into place,
-so an interrupted or failed write never leaves a partial file under the final name."""
+"""Write outputs to a temporary file beside the target and rename into place, so an interrupted or failed
+write never leaves a partial file under the final name."""
 from __future__ import annotations
 
 import contextlib
@@ -9,19 +9,35 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+class AtomicFile:
+    """A temporary path (``tmp``, the target's suffix) that becomes ``target`` on ``commit`` and vanishes on
+    ``discard``; for writers that outlive one ``with`` block (a recording)."""
+
+    def __init__(self, target: str | Path) -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
+                                    dir=self.target.parent)
+        os.close(fd)
+        self.tmp = Path(name)
+        umask = os.umask(0)
+        os.umask(umask)
+        self.tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the output a normal file's permissions
+
+    def commit(self) -> Path:
+        os.replace(self.tmp, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        self.tmp.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path with the target's suffix; rename it to ``target`` on success."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the output a normal file's permissions
+    file = AtomicFile(target)
     try:
-        yield tmp
-        os.replace(tmp, target)
+        yield file.tmp
+        file.commit()
     finally:
-        tmp.unlink(missing_ok=True)
+        file.discard()

@@ -56,8 +56,15 @@ def onnx_metadata(path: str | Path) -> dict[str, str]:
     """The ``metadata_props`` of an ONNX file (weights are not loaded)."""
     from stylert._lazy import require
 
+    from stylert.errors import BadModelFile
+
     onnx = require("onnx", "reading ONNX metadata")
-    return {p.key: p.value for p in onnx.load(str(path), load_external_data=False).metadata_props}
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError, OSError, ...: the file is not an ONNX model
+        raise BadModelFile(f"{path} is not a readable ONNX model (truncated or corrupt?): {type(exc).__name__}") \
+            from None
+    return {p.key: p.value for p in model.metadata_props}
 
 
 def set_onnx_metadata(model: Any, values: Mapping[str, str]) -> None:

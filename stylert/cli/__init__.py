@@ -1,7 +1,12 @@
 """The ``stylert`` command: parse arguments, call the library, print. No logic lives here.
 
-Each sub-command is a module with ``register(subparsers)``; library errors become one
-line on stderr and exit code 2 (1 when some files of a batch failed).
+Each sub-command is a module with ``register(subparsers)``. One exit-code rule for every command:
+
+    0    everything asked for was done
+    1    some inputs failed (each reported on a ``stylert: failed:`` line); the others were written
+    2    nothing was done: a bad request, a bad or missing input, a missing dependency (one
+         ``stylert: error:`` line; argument errors included)
+    130  interrupted (Ctrl-C); what was finished is kept
 """
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from stylert import __version__
 from stylert.errors import StylertError
@@ -16,8 +22,20 @@ from stylert.errors import StylertError
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
 
 
+EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Argument errors as one ``stylert: error:`` line (exit 2), like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("stylert").strip()
+        hint = f"stylert {command} --help" if command else "stylert --help"
+        self.exit(EXIT_NOTHING_DONE, f"stylert: error: {message} (see '{hint}')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="stylert",
         description="Style-transfer inference: PyTorch checkpoint -> ONNX -> TensorRT, "
                     "for images, videos and webcams. ONNX Runtime on the CPU is the default backend.",
@@ -34,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"stylert {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=OneLineParser)
     for name in COMMANDS:
         importlib.import_module(f"stylert.cli.cmd_{name.replace('-', '_')}").register(sub)
     return parser
@@ -47,7 +65,20 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except StylertError as exc:
         print(f"stylert: error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NOTHING_DONE
     except KeyboardInterrupt:
-        print("stylert: interrupted", file=sys.stderr)
-        return 130
+        print("stylert: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print("stylert: error: out of memory; use --max-size, a smaller --batch or --tile", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except OSError as exc:  # disk full, permission denied, ... on a path the checks could not foresee
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"stylert: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_NOTHING_DONE
+    except Exception as exc:  # a bug: still one line, with the way to get the traceback
+        if os.environ.get("STYLERT_DEBUG"):
+            raise
+        print(f"stylert: error: internal error {type(exc).__name__}: {exc} (STYLERT_DEBUG=1 shows the traceback; "
+              "please report it)", file=sys.stderr)
+        return EXIT_NOTHING_DONE

@@ -13,7 +13,7 @@ def _sizes(text: str) -> tuple[tuple[int, int], ...]:
     out = []
     for item in text.split(","):
         h, _, w = item.strip().partition("x")
-        out.append((int(h), int(w or h)))
+        out.append((positive_int(h), positive_int(w or h)))
     return tuple(out)
 
 
@@ -29,12 +29,13 @@ def register(sub) -> None:
                                    "instead of a random-weight architecture")
     p.add_argument("--arch", choices=("standard", "lite"), default="standard",
                    help="architecture to benchmark with random weights when no --style is given")
-    p.add_argument("--sizes", type=_sizes, default=((256, 256), (512, 512), (720, 1280)),
-                   help="comma-separated HxW (or one number for squares)")
+    p.add_argument("--sizes", type=_sizes, default=None,
+                   help="comma-separated HxW (or one number for squares) (default: 256,512,720x1280)")
     p.add_argument("--repeats", type=positive_int, default=5, help="timed runs per cell (after one warm-up)")
     p.add_argument("--batch", type=positive_int, default=4, help="batch size for the throughput column")
     p.add_argument("--threads", type=positive_int, default=os.cpu_count(), help="CPU threads for every candidate")
-    p.add_argument("--quick", action="store_true", help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes)")
     p.add_argument("-o", "--output", type=Path, default=Path("benchmarks/results"), help="folder for the reports")
     p.set_defaults(run=run)
 
@@ -43,12 +44,16 @@ def run(args: argparse.Namespace) -> int:
     from stylert.bench.models import bench_models
     from stylert.bench.report import markdown, write_report
     from stylert.bench.runner import BenchConfig, Candidate, run_bench
+    from stylert.errors import StylertError
 
+    if args.quick and args.sizes:
+        raise StylertError("--quick measures its own tiny sizes; leave out --sizes or --quick")
     if args.quick:
         config = BenchConfig(sizes=((64, 64), (96, 128)), repeats=2, batch=2, throughput_size=(64, 64),
                              threads=args.threads)
     else:
-        config = BenchConfig(sizes=args.sizes, repeats=args.repeats, batch=args.batch, threads=args.threads)
+        config = BenchConfig(sizes=args.sizes or BenchConfig.sizes, repeats=args.repeats, batch=args.batch,
+                             threads=args.threads)
     models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
     candidates = [
         Candidate("PyTorch eager fp32", "torch", models.pth),

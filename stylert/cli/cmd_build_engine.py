@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from stylert.cli.common import add_command, positive_int
+
+
+def _triplet(what: str):
+    """MIN,OPT,MAX checked when the arguments are parsed."""
+    def parse(text: str) -> tuple[int, int, int]:
+        from stylert.errors import StylertError
+        from stylert.export.engine_spec import parse_triplet
+
+        try:
+            return parse_triplet(text, what)
+        except StylertError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def register(sub) -> None:
@@ -25,9 +38,9 @@ def register(sub) -> None:
                    help="fp16: mixed-precision ONNX (IO and InstanceNorm stay fp32); int8: Q/DQ ONNX")
     p.add_argument("--calib", type=Path, help="calibration photos for --precision int8 (default: bundled samples)")
     shapes = p.add_argument_group("dynamic shape profile (MIN,OPT,MAX; H and W rounded up to the model multiple)")
-    shapes.add_argument("--batch", default="1,1,4", help="batch sizes")
-    shapes.add_argument("--height", default="64,720,1088", help="input heights in pixels")
-    shapes.add_argument("--width", default="64,1280,1920", help="input widths in pixels")
+    shapes.add_argument("--batch", type=_triplet("batch"), default="1,1,4", help="batch sizes")
+    shapes.add_argument("--height", type=_triplet("height"), default="64,720,1088", help="input heights in pixels")
+    shapes.add_argument("--width", type=_triplet("width"), default="64,1280,1920", help="input widths in pixels")
     p.add_argument("--workspace", type=positive_int, default=1024, help="builder workspace limit in MiB")
     p.add_argument("--timing-cache", type=Path, help="timing cache file to read and update (faster rebuilds)")
     p.add_argument("--plugins", type=Path, help="libstylert_trt_plugin.so: fuse InstanceNorm+ReLU/residual")
@@ -37,11 +50,9 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stylert.errors import BackendUnavailable, StyleNotFound, StylertError
-    from stylert.export.engine_cache import GpuFacts, build_engine_file, onnx_metadata
-    from stylert.export.engine_spec import EngineSpec, ProfileShapes, parse_triplet
-    from stylert.export.trt_build import import_tensorrt
-    from stylert.gpu.cuda_layer import open_cuda_layer
+    from stylert.cli.common import say
+    from stylert.errors import StyleNotFound, StylertError
+    from stylert.export.engine_cache import build_engine_for_onnx
 
     if not args.onnx.is_file():
         raise StyleNotFound(f"ONNX model not found: {args.onnx}")
@@ -49,22 +60,10 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o should end in .engine, got {args.output}")
     if args.plugins and not args.plugins.is_file():
         raise StylertError(f"plugin library not found: {args.plugins} (build it with: make kernels)")
-    multiple = int(onnx_metadata(args.onnx).get("stylert.size_multiple", "4"))
-    profile = ProfileShapes.from_triplets(parse_triplet(args.batch, "batch"), parse_triplet(args.height, "height"),
-                                         parse_triplet(args.width, "width"), multiple)
-    spec = EngineSpec(precision=args.precision, profile=profile, workspace_mb=args.workspace,
-                      plugins=str(args.plugins) if args.plugins else None, refit=args.refit,
-                      timing_cache=str(args.timing_cache) if args.timing_cache else None)
-    try:
-        trt = import_tensorrt()
-        cuda = open_cuda_layer()
-    except BackendUnavailable as exc:
-        raise BackendUnavailable(f"build-engine needs TensorRT and an NVIDIA GPU: {exc}. "
-                                 "On this machine use the ONNX model with --backend onnxruntime") from None
-    major, minor = cuda.compute_capability()
-    facts = GpuFacts(str(trt.__version__), cuda.device_name(), f"{major}.{minor}")
-    sidecar = build_engine_file(args.onnx, args.output, spec, facts, trt=trt, calib=args.calib,
-                                log=lambda s: print(s, file=sys.stderr))
-    print(f"wrote {args.output} ({sidecar.precision}, {facts.gpu_name}, sm_{major}{minor}, TensorRT "
-          f"{facts.tensorrt_version}) and {args.output}.json")
+    sidecar, facts = build_engine_for_onnx(
+        args.onnx, args.output, precision=args.precision, batch=args.batch, height=args.height, width=args.width,
+        workspace_mb=args.workspace, plugins=str(args.plugins) if args.plugins else None, refit=args.refit,
+        timing_cache=str(args.timing_cache) if args.timing_cache else None, calib=args.calib, log=say)
+    print(f"wrote {args.output} ({sidecar.precision}, {facts.gpu_name}, sm_{facts.compute_capability.replace('.', '')}, "
+          f"TensorRT {facts.tensorrt_version}) and {args.output}.json")
     return 0

@@ -21,9 +21,11 @@ def register(sub) -> None:
     p.add_argument("--name", default=None, help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=Path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")
-    p.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
-                   help="fp16: mixed-precision graph for strongly typed TensorRT (IO and InstanceNorm stay fp32)")
-    p.add_argument("--int8", action="store_true",
+    precision = p.add_mutually_exclusive_group()
+    precision.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
+                           help="fp16: mixed-precision graph for strongly typed TensorRT (IO and InstanceNorm stay "
+                                "fp32)")
+    precision.add_argument("--int8", action="store_true",
                    help="write an int8 Q/DQ model (static quantisation; InstanceNorm stays float32) for ONNX "
                         "Runtime int8 on the CPU and TensorRT int8; prints PSNR against fp32")
     p.add_argument("--calib", type=Path, default=None,
@@ -34,6 +36,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
+    from stylert.cli.common import say
     from stylert.errors import StylertError
     from stylert.export.onnx_export import export_onnx
     from stylert.export.parity import parity_batches
@@ -44,22 +47,23 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o must end in .onnx, got {args.output}")
     if args.output.resolve() == args.checkpoint.resolve():
         raise StylertError("refusing to overwrite the input checkpoint")
+    say(f"loading {args.checkpoint}")
     model = load_checkpoint(args.checkpoint)
     if args.name:
         model = dataclasses.replace(model, style=args.name)
     batches = parity_batches(args.image, PARITY_SIZES, model.size_multiple)
     what = f"{model.architecture} ({model.variant}), style '{model.style}'"
     if args.int8:
-        psnr, max_diff = export_int8(model, args.output, batches, args.calib)
+        psnr, max_diff = export_int8(model, args.output, batches, args.calib, progress=say)
         print(f"wrote {args.output}: int8 Q/DQ {what}")
         print(f"  int8 vs fp32 on {args.image or 'the astronaut sample'}: PSNR {psnr:.1f} dB, "
               f"max abs diff {max_diff:.1f}")
     elif args.precision == "fp16":
-        diff = export_fp16(model, args.output, batches)
+        diff = export_fp16(model, args.output, batches, progress=say)
         print(f"wrote {args.output}: fp16 {what}")
         print(f"  fp16 vs fp32 (ONNX Runtime): max abs diff {diff:.2f} (0..255 scale)")
     else:
-        result = export_onnx(model, args.output, parity_images=batches)
+        result = export_onnx(model, args.output, parity_images=batches, progress=say)
         print(f"wrote {result.path}: {what}")
         for shape, diff in result.parity:
             print(f"  parity vs PyTorch, input {'x'.join(map(str, shape))}: max abs diff {diff:.2e} (0..255 scale)")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from stylert.cli.common import add_backend_args, add_command, add_style_args, positive_int, stylizer_from_args
+from stylert.cli.common import (add_backend_args, add_command, add_style_args, exit_code, positive_int,
+                                stylizer_from_args)
 
 
 def register(sub) -> None:
@@ -14,33 +14,58 @@ def register(sub) -> None:
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or quoted glob patterns")
-    p.add_argument("-o", "--output", required=True, type=Path,
-                   help="output file (one input) or folder (folder structure is kept); never an input file")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file (one input; its extension sets the format) or folder (ends in /, exists, or "
+                        "there are several inputs; folder structure is kept); never an input file")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
     p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's)")
     p.add_argument("--max-size", type=positive_int, default=None,
                    help="downscale so the longer side is at most this many pixels before stylising")
+    p.add_argument("--tile", type=_tile, default="auto",
+                   help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
+                        "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
+                        "the whole photo's InstanceNorm statistics, so they match the untiled result")
     add_style_args(p)
     add_backend_args(p)
     p.set_defaults(run=run)
 
 
+def _tile(text: str) -> str | int:
+    if text in ("auto", "off"):
+        return text
+    size = positive_int(text)
+    if size < 64:
+        raise argparse.ArgumentTypeError(f"tiles of fewer than 64 pixels would be mostly margin, got {text}")
+    return size
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stylert.frames.images import collect_images
-    from stylert.runtime.stylize_files import plan_outputs, stylize_files
+    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
-    plan = plan_outputs(collect_images(args.inputs, recursive=args.recursive), args.output, args.ext)
+    plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     with stylizer_from_args(args) as stylizer:
         print(f"style {stylizer.info.style} on {stylizer.backend.description}", file=sys.stderr)
         with tqdm(total=len(plan), unit="img", desc="stylize", file=sys.stderr) as bar:
+            tiles = None
+
             def report(result) -> None:
+                nonlocal tiles
                 if result.error:
                     tqdm.write(f"stylert: failed: {result.source}: {result.error}", file=sys.stderr)
+                if tiles is not None:
+                    tiles.close()
+                    tiles = None
                 bar.update(1)
 
-            results = stylize_files(stylizer, plan, max_size=args.max_size, on_done=report)
+            def tile_progress(done: int, total: int) -> None:  # a second bar while one large photo is tiled
+                nonlocal tiles
+                if tiles is None:
+                    tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
+                tiles.update(done - tiles.n)
+
+            results = stylize_files(stylizer, plan, max_size=args.max_size, on_done=report, on_tile=tile_progress)
     failed = sum(1 for r in results if r.error)
     print(f"{len(results) - failed} written to {args.output}, {failed} failed", file=sys.stderr)
-    return 1 if failed else 0
+    return exit_code(len(results), failed)

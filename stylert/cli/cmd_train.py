@@ -4,7 +4,25 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import add_command, positive_int
+from stylert.cli.common import add_command, non_negative_float, non_negative_int, positive_float, positive_int
+
+
+def _beta(text: str) -> float:
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def _layer_weights(text: str) -> tuple[float, ...]:
+    return tuple(non_negative_float(v) for v in text.split(","))
+
+
+def _image_size(text: str) -> int:
+    value = positive_int(text)
+    if value < 16:
+        raise argparse.ArgumentTypeError(f"must be 16 or more (the networks downsample by 4), got {text}")
+    return value
 
 
 def register(sub) -> None:
@@ -43,19 +61,22 @@ def register(sub) -> None:
     length.add_argument("--steps", type=positive_int, default=1000, help="total optimisation steps")
     length.add_argument("--epochs", type=positive_int, help="passes over the content set (sets --steps)")
     opt.add_argument("--batch-size", type=positive_int, default=4, help="images per step")
-    opt.add_argument("--image-size", type=positive_int, default=256, help="square crop size in pixels")
-    opt.add_argument("--lr", type=float, help="Adam learning rate (default: 1e-3 perceptual, 2e-4 adversarial)")
-    opt.add_argument("--beta1", type=float, help="Adam beta1 (default: 0.9 perceptual, 0.5 adversarial)")
-    opt.add_argument("--content-weight", type=float, default=1.0, help="relative content (feature MSE) weight")
-    opt.add_argument("--style-weight", type=float, default=10.0, help="relative Gram-matrix style weight")
-    opt.add_argument("--style-layer-weights", type=lambda s: tuple(float(v) for v in s.split(",")), default=(),
+    opt.add_argument("--image-size", type=_image_size, default=256, help="square crop size in pixels (16 or more)")
+    opt.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 perceptual, 2e-4 adversarial)")
+    opt.add_argument("--beta1", type=_beta, help="Adam beta1, in [0, 1) (default: 0.9 perceptual, 0.5 adversarial)")
+    opt.add_argument("--content-weight", type=non_negative_float, default=1.0,
+                     help="relative content (feature MSE) weight")
+    opt.add_argument("--style-weight", type=non_negative_float, default=10.0, help="relative Gram-matrix style weight")
+    opt.add_argument("--style-layer-weights", type=_layer_weights, default=(),
                      help="comma-separated weight per style layer, shallow to deep (default: all 1)")
-    opt.add_argument("--tv-weight", type=float, default=1.0, help="total-variation weight (smoothness)")
-    opt.add_argument("--adv-weight", type=float, default=0.1, help="adversarial loss weight (--adversarial)")
-    opt.add_argument("--mse-weight", type=float, default=1.0, help="pixel MSE weight to targets (--paired)")
+    opt.add_argument("--tv-weight", type=non_negative_float, default=1.0, help="total-variation weight (smoothness)")
+    opt.add_argument("--adv-weight", type=non_negative_float, default=0.1, help="adversarial loss weight (--adversarial)")
+    opt.add_argument("--mse-weight", type=non_negative_float, default=1.0, help="pixel MSE weight to targets (--paired)")
     run = p.add_argument_group("run")
-    run.add_argument("--sample-every", type=int, default=100, help="write a sample strip every N steps (0: never)")
-    run.add_argument("--checkpoint-every", type=int, default=200, help="save a checkpoint every N steps (0: end only)")
+    run.add_argument("--sample-every", type=non_negative_int, default=100,
+                     help="write a sample strip every N steps (0: never)")
+    run.add_argument("--checkpoint-every", type=non_negative_int, default=200,
+                     help="save a checkpoint every N steps (0: end only)")
     run.add_argument("--resume", help="continue from this training checkpoint (weights, optimisers, RNG, step)")
     run.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
@@ -21,7 +20,8 @@ def register(sub) -> None:
                     "  stylert webcam --source clip.mp4 --no-window -o live.mp4 --frames 300")
     p.add_argument("--source", default="0", help="camera index, stream URL or video file")
     p.add_argument("-s", "--style", action="append", dest="styles",
-                   help="style to start with; repeat to cycle with n/p (default: every built-in style)")
+                   help="style to start with; repeat to cycle with n/p (default: the default built-in style "
+                        "(mosaic), then the other built-ins)")
     p.add_argument("--size", type=positive_int, default=None,
                    help="inference resolution: long side in pixels (the view keeps the source size); default: 320 "
                         "on a CPU (a lite built-in style in int8 runs above 24 fps from a 640x480 camera on 2 CPU "
@@ -29,7 +29,9 @@ def register(sub) -> None:
                         "8 ms on an H100, benchmarks/results/gpu_bench.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
-    p.add_argument("-o", "--output", type=Path, help="with --no-window: the video file to write")
+    p.add_argument("-o", "--output", type=Path,
+                   help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v; never the --source); "
+                        "Ctrl-C or the source ending finishes it with every frame so far")
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--snapshot-dir", type=Path, default=Path("."), help="where 's' saves snapshots")
     p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4)")
@@ -41,19 +43,20 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from stylert.atomic_files import atomic_output
+    from tqdm import tqdm
+
     from stylert.errors import StylertError
     from stylert.runtime.capture import LatestFrameCapture
-    from stylert.runtime.webcam_sinks import FileSink, WindowSink
     from stylert.runtime.stylizer import Stylizer
-    from stylert.runtime.webcam import WebcamOptions, WebcamSession, run_loop
-    from stylert.styles import builtin_styles
+    from stylert.runtime.webcam import WebcamOptions, WebcamSession, check_outputs, run_loop, webcam_styles
+    from stylert.runtime.webcam_sinks import FileSink, WindowSink
 
     if args.no_window and not args.output:
         raise StylertError("--no-window needs -o FILE.mp4 to write the stylised stream to")
-    styles = tuple(args.styles or builtin_styles())
-    if not styles:
-        raise StylertError("no built-in styles installed; pass --style MODEL.onnx")
+    if args.output and not args.no_window:
+        raise StylertError("-o records the stream with --no-window; in a window, press r to record (--record FILE)")
+    check_outputs(args.source, [p for p in (args.output, args.record) if p], args.snapshot_dir)
+    styles = webcam_styles(args.styles)
     engine = backend_options(args, refit=args.refit)
     make = lambda name: Stylizer(name, args.backend, batch_size=1, static_shapes=True, log=say,  # noqa: E731
                                  **engine)
@@ -62,20 +65,29 @@ def run(args: argparse.Namespace) -> int:
     options = WebcamOptions(styles, size, args.side_by_side, args.snapshot_dir, args.record, args.frames)
     session = WebcamSession(options, make, first=first)
     capture = LatestFrameCapture(args.source)
-    print(f"{first.backend.description}, {first.precision}, inference "
-          f"{'at the source size' if size is None else f'long side {size}'}", file=sys.stderr)
-    with contextlib.ExitStack() as stack:
-        if args.no_window:
-            sink = FileSink(stack.enter_context(atomic_output(args.output)), capture.fps or 25.0)
-        else:
-            sink = WindowSink()
-        stack.callback(sink.close)
-        stats = run_loop(capture, session, sink.show)
-        if not stats.get("frames"):
-            raise StylertError(f"no frames came from {args.source}")
-    print(f"{stats['frames']} frames, {stats['fps']:.1f} fps; capture-to-display latency "
-          f"p50 {stats['p50_ms']:.0f} ms, p90 {stats['p90_ms']:.0f} ms, max {stats['max_ms']:.0f} ms",
-          file=sys.stderr)
+    say(f"{first.backend.description}, {first.precision}, inference "
+        f"{'at the source size' if size is None else f'long side {size}'}; styles {', '.join(styles)}")
+    sink = FileSink(args.output, capture.fps or 25.0) if args.no_window else WindowSink()
+    with tqdm(total=args.frames, unit="frame", desc="webcam", file=sys.stderr, disable=not args.no_window) as bar:
+        def progress(shown: int, fps: float) -> None:
+            bar.set_postfix_str(f"{fps:.1f} fps", refresh=False)
+            bar.update(1)
+
+        try:
+            stats = run_loop(capture, session, sink.show, progress)
+        finally:
+            written = sink.finish() if isinstance(sink, FileSink) else sink.close()
+    for path, frames in session.recordings:
+        say(f"recorded {frames} frames to {path}")
+    if not stats.get("frames"):
+        raise StylertError(f"no frames came from {args.source}; nothing was written")
+    say(f"{stats['frames']} frames, {stats['fps']:.1f} fps; capture-to-display latency p50 {stats['p50_ms']:.0f} ms, "
+        f"p90 {stats['p90_ms']:.0f} ms, max {stats['max_ms']:.0f} ms")
+    if args.no_window:
+        say(f"wrote {written} frames to {args.output}")
     for snap in session.snapshots:
-        print(f"snapshot {snap}", file=sys.stderr)
+        say(f"snapshot {snap}")
+    if stats.get("interrupted"):
+        say("interrupted; everything recorded so far was kept")
+        return 130
     return 0

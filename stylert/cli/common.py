@@ -24,17 +24,59 @@ def add_command(sub, name: str, help_text: str, examples: str) -> argparse.Argum
 
 
 def positive_int(text: str) -> int:
-    value = int(text)
+    value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
     return value
 
 
+def _number(text: str, kind: type) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a {'whole ' if kind is int else ''}number, got '{text}'") from None
+    if value != value or value in (float("inf"), float("-inf")):  # nan, inf
+        raise argparse.ArgumentTypeError(f"must be a finite number, got '{text}'")
+    return value
+
+
 def unit_float(text: str) -> float:
-    value = float(text)
+    value = _number(text, float)
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
     return value
+
+
+def positive_float(text: str) -> float:
+    value = _number(text, float)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _number(text, float)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(_number(text, int))
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text}")
+    return value
+
+
+def int_between(low: int, high: int):
+    def parse(text: str) -> int:
+        value = int(_number(text, int))
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}, got {text}")
+        return value
+
+    parse.__name__ = f"whole number {low}..{high}"
+    return parse
 
 
 def add_style_args(parser: argparse.ArgumentParser) -> None:
@@ -83,6 +125,13 @@ def backend_options(args: argparse.Namespace, **extra) -> dict:
     return dict(device=args.device, threads=args.threads, precision=args.precision, plugins=args.plugins, **given)
 
 
+def exit_code(done: int, failed: int) -> int:
+    """The exit-code rule (see stylert.cli): 0 all done, 1 some inputs failed, 2 every input failed."""
+    if not failed:
+        return 0
+    return 2 if failed == done else 1
+
+
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)
@@ -92,8 +141,8 @@ def stylizer_from_args(args: argparse.Namespace, *, static_shapes: bool = False)
     from stylert.runtime.stylizer import Stylizer
 
     stylizer = Stylizer(args.style, args.backend, batch_size=args.batch, strength=args.strength,
-                        preserve_color=args.preserve_color, static_shapes=static_shapes, log=say,
-                        **backend_options(args))
+                        preserve_color=args.preserve_color, static_shapes=static_shapes,
+                        tile=getattr(args, "tile", "auto"), log=say, **backend_options(args))
     if args.backend == "auto":
         say(f"backend: {stylizer.choice.backend} on {stylizer.choice.device} ({stylizer.choice.reason})")
     return stylizer

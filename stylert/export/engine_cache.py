@@ -119,3 +119,27 @@ def resolve_engine(model: Path, spec: EngineSpec, facts: GpuFacts, *, trt: Any,
         rebuilt = EngineSpec(precision=sidecar.precision, plugins=sidecar.plugin_library, refit=sidecar.refittable,
                              profile=profile)
         return model, build_engine_file(onnx_beside, model, rebuilt, facts, trt=trt, log=log)
+
+
+def build_engine_for_onnx(onnx_path: Path, out: Path, *, precision: str, batch: tuple[int, int, int],
+                          height: tuple[int, int, int], width: tuple[int, int, int], workspace_mb: int = 1024,
+                          plugins: str | None = None, refit: bool = False, timing_cache: str | None = None,
+                          calib: Path | None = None, log: Callable[[str], None] = lambda s: None
+                          ) -> tuple[EngineSidecar, GpuFacts]:
+    """``stylert build-engine``: check the ONNX, turn MIN,OPT,MAX triplets into the profile (rounded up to the
+    model's size multiple), probe TensorRT and the GPU, build engine + sidecar."""
+    from stylert.errors import BackendUnavailable
+    from stylert.gpu.cuda_layer import open_cuda_layer
+    from stylert.gpu.tensorrt_api import import_tensorrt
+
+    multiple = int(onnx_metadata(onnx_path).get("stylert.size_multiple", "4"))
+    profile = ProfileShapes.from_triplets(batch, height, width, multiple)
+    spec = EngineSpec(precision=precision, profile=profile, workspace_mb=workspace_mb, plugins=plugins, refit=refit,
+                      timing_cache=timing_cache)
+    try:
+        trt = import_tensorrt()
+        facts = GpuFacts.probe(trt, open_cuda_layer())
+    except BackendUnavailable as exc:
+        raise BackendUnavailable(f"build-engine needs TensorRT and an NVIDIA GPU: {exc}. "
+                                 "On this machine use the ONNX model with --backend onnxruntime") from None
+    return build_engine_file(onnx_path, out, spec, facts, trt=trt, calib=calib, log=log), facts

@@ -11,6 +11,7 @@ from pathlib import Path
 from stylert import __version__
 from stylert.atomic_files import atomic_output
 from stylert.errors import EngineMismatch, StylertError
+from stylert.frames.prepost import padded_size
 
 PRECISIONS = ("fp32", "fp16", "int8")
 Shape = tuple[int, int, int, int]
@@ -29,10 +30,6 @@ def parse_triplet(text: str, what: str) -> tuple[int, int, int]:
     return values[0], values[1], values[2]
 
 
-def _round_up(v: int, multiple: int) -> int:
-    return -(-v // multiple) * multiple
-
-
 @dataclass(frozen=True)
 class ProfileShapes:
     """min/opt/max NCHW input shapes of the one optimisation profile."""
@@ -45,8 +42,8 @@ class ProfileShapes:
     def from_triplets(cls, batch: tuple[int, int, int], height: tuple[int, int, int], width: tuple[int, int, int],
                       multiple: int = 4) -> ProfileShapes:
         """Heights and widths are rounded up to the model's size multiple (the runtime pads to it)."""
-        h = tuple(_round_up(v, multiple) for v in height)
-        w = tuple(_round_up(v, multiple) for v in width)
+        h = tuple(padded_size(v, multiple) for v in height)
+        w = tuple(padded_size(v, multiple) for v in width)
         return cls(*((batch[i], 3, h[i], w[i]) for i in range(3)))
 
     def contains(self, shape: tuple[int, ...]) -> bool:

@@ -5,6 +5,7 @@ import contextlib
 import io
 import logging
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,14 +57,17 @@ def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     return proto
 
 
-def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.ndarray] | None = None) -> ExportResult:
+def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.ndarray] | None = None,
+                progress: Callable[[str], None] = lambda s: None) -> ExportResult:
     """Export ``model`` to ``out`` (written atomically) and check it against PyTorch.
 
     ``parity_images``: RGB float32 NCHW arrays in 0..255 run through both PyTorch and
-    ONNX Runtime; their max abs differences are returned.
+    ONNX Runtime; their max abs differences are returned. ``progress`` hears each step as it starts.
     """
     onnx = require("onnx", "export")
+    progress("tracing the network with torch.export (the slow step, about 10 s)")
     proto = to_onnx_proto(model)
+    progress("checking the ONNX graph")
     info = ModelInfo(model.architecture, model.variant, model.style, model.size_multiple)
     set_onnx_metadata(proto, info.to_metadata() | {"stylert.version": __version__, "stylert.source": model.source.name})
     proto.ir_version = ONNX_IR_VERSION
@@ -71,6 +75,8 @@ def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.n
     onnx.checker.check_model(proto, full_check=True)
     with atomic_output(out) as tmp:
         onnx.save(proto, tmp)
+        if parity_images:
+            progress(f"comparing ONNX Runtime with PyTorch on {len(parity_images)} inputs")
         parity = tuple(parity_against_torch(model, tmp, parity_images or []))
     return ExportResult(Path(out), info, parity)
 

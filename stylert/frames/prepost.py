@@ -28,14 +28,26 @@ def reflect_indices(size: int, padded: int) -> np.ndarray:
     return np.where(idx >= size, period - idx, idx).astype(np.intp)
 
 
+# The smallest side a frame is padded to before it enters a network: the supported networks reflect-pad
+# by up to 4 pixels at full resolution and by 1 at a quarter of it, which needs sides of 8 or more.
+MIN_SIDE = 16
+
+
 def padded_size(size: int, multiple: int) -> int:
+    """``size`` rounded up to a multiple of ``multiple``."""
     return -(-size // multiple) * multiple
 
 
+def model_size(size: int, multiple: int) -> int:
+    """The side a frame side of ``size`` is padded to for a network with size multiple ``multiple``: the next
+    multiple, and at least MIN_SIDE, so a frame of any size (1x1 too) gives a defined result."""
+    return max(padded_size(size, multiple), padded_size(MIN_SIDE, multiple))
+
+
 def frames_to_batch(frames: Sequence[np.ndarray], multiple: int) -> np.ndarray:
-    """Same-size uint8 BGR HxWx3 frames -> float32 RGB NCHW, reflect-padded to ``multiple``."""
+    """Same-size uint8 BGR HxWx3 frames -> float32 RGB NCHW, reflect-padded to ``model_size``."""
     h, w = frames[0].shape[:2]
-    ph, pw = padded_size(h, multiple), padded_size(w, multiple)
+    ph, pw = model_size(h, multiple), model_size(w, multiple)
     rows, cols = reflect_indices(h, ph), reflect_indices(w, pw)
     batch = np.empty((len(frames), 3, ph, pw), np.float32)
     for out, frame in zip(batch, frames):  # one converting copy per frame; only the pad is gathered

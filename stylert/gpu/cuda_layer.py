@@ -74,6 +74,10 @@ class CudaLayer(abc.ABC):
         """The driver's CUDA version as 1000 * major + 10 * minor (13000 for 13.0)."""
 
     @abc.abstractmethod
+    def memory_info(self) -> tuple[int, int]:
+        """(free, total) bytes of device memory."""
+
+    @abc.abstractmethod
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
         """Device memory; BackendUnavailable (saying how much) when the GPU has too little left."""
 

@@ -61,10 +61,14 @@ class CudaPythonLayer(CudaLayer):
     def driver_version(self) -> int:
         return int(self._check(self._rt.cudaDriverGetVersion(), "cudaDriverGetVersion"))
 
+    def memory_info(self) -> tuple[int, int]:
+        free, total = self._check(self._rt.cudaMemGetInfo(), "cudaMemGetInfo")
+        return int(free), int(total)
+
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
         err, value = self._rt.cudaMalloc(max(nbytes, 1))
         if int(err) != 0:
-            free, total = self._check(self._rt.cudaMemGetInfo(), "cudaMemGetInfo")
+            free, total = self.memory_info()
             raise BackendUnavailable(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB free "
                                      f"of {total / 2**20:.0f} MiB; use smaller frames or batches")
         return DeviceBuffer(int(value), nbytes)

@@ -50,6 +50,10 @@ class PyCudaLayer(CudaLayer):
     def driver_version(self) -> int:
         return int(self._cuda.get_driver_version())
 
+    def memory_info(self) -> tuple[int, int]:
+        free, total = self._cuda.mem_get_info()
+        return int(free), int(total)
+
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
         try:
             alloc = self._cuda.mem_alloc(max(nbytes, 1))

@@ -57,11 +57,14 @@ def _read(path: Path) -> Any:
     torch = require("torch", "loading a .pth checkpoint")
     if not path.is_file():
         raise StyleNotFound(f"checkpoint not found: {path}")
+    if path.suffix.lower() in (".onnx", ".engine"):
+        raise BadModelFile(f"{path} is already an exported model, not a PyTorch checkpoint; use it directly "
+                           f"with --style {path}")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a bad file
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated or corrupt?): {first}") from None
+    except Exception as exc:  # torch raises many types for a bad file; its advice to unpickle anyway is unsafe
+        raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
+                           f"{type(exc).__name__})") from None
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:

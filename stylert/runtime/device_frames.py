@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import PostOptions
@@ -95,7 +95,7 @@ class DeviceFramePipeline:
             self._batch_for[(h, w)] = real
         slot.real = real
         n = len(frames)
-        padded = (padded_size(h, self.multiple), padded_size(w, self.multiple))
+        padded = (model_size(h, self.multiple), model_size(w, self.multiple))
         shape = (n, 3, *padded)
         slot.frames, slot.shape = frames, shape
         tensor_bytes = int(np.prod(shape)) * self.dtype.itemsize
@@ -164,6 +164,9 @@ class DeviceFramePipeline:
         self.cuda.synchronize(slot.stream)
         self.device_ms = self.cuda.elapsed_ms(slot.started, slot.finished)
         return staged.astype(np.float32)
+
+    def free_memory(self) -> int:
+        return self.cuda.memory_info()[0]
 
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int) -> float:
         """Milliseconds per batch of the engine alone on device-resident buffers (CUDA events around

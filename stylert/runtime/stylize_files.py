@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, InputImage, fit_max_size, read_image, write_image
+from stylert.frames.images import IMAGE_SUFFIXES, collect_images, fit_max_size, read_image, write_image
+from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 
 
@@ -17,32 +18,32 @@ class FileResult:
     error: str | None = None
 
 
-def plan_outputs(images: list[InputImage], output: Path, ext: str | None) -> list[tuple[InputImage, Path]]:
-    """Where each input goes: ``output`` itself for one input and an image suffix, else ``output/<relative>``."""
-    if output.suffix.lower() in IMAGE_SUFFIXES and not output.is_dir():
-        if len(images) != 1:
-            raise StylertError(f"-o {output} names one file but there are {len(images)} inputs; give a folder")
-        return [(images[0], output)]
+def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = False,
+                       ext: str | None = None) -> list[Planned]:
+    """Inputs (files, folders, globs) and where each stylised image goes (``output_plan`` rules)."""
     suffix = f".{ext.lower().lstrip('.')}" if ext else None
     if suffix and suffix not in IMAGE_SUFFIXES:
-        raise StylertError(f"unknown output format '{ext}' (use one of {' '.join(IMAGE_SUFFIXES)})")
-    return [(img, output / (img.relative.with_suffix(suffix) if suffix else img.relative)) for img in images]
+        raise StylertError(f"--ext {ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
+    images = collect_images(inputs, recursive=recursive)
+    return plan_outputs([(img.path, img.relative) for img in images], output, suffixes=IMAGE_SUFFIXES,
+                        what="image", new_suffix=suffix)
 
 
-def _chunks(plan: list[tuple[InputImage, Path]], size: int) -> Iterator[list[tuple[InputImage, Path]]]:
+def _chunks(plan: list[Planned], size: int) -> Iterator[list[Planned]]:
     for start in range(0, len(plan), size):
         yield plan[start:start + size]
 
 
 def stylize_files(
     stylizer: Stylizer,
-    plan: list[tuple[InputImage, Path]],
+    plan: list[Planned],
     *,
     max_size: int | None = None,
     on_done: Callable[[FileResult], None] = lambda r: None,
+    on_tile: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[FileResult]:
-    """Read, stylise (same-size images batched) and write each planned file; never overwrites an input."""
-    inputs = {img.path.resolve() for img, _ in plan}
+    """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
+    through ``on_done`` and the rest go on."""
     results: list[FileResult] = []
 
     def finish(result: FileResult) -> None:
@@ -51,19 +52,17 @@ def stylize_files(
 
     for chunk in _chunks(plan, stylizer.batch_size):
         ready = []
-        for img, target in chunk:
-            if target.resolve() in inputs:
-                finish(FileResult(img.path, target, f"refusing to overwrite input {target}"))
-                continue
+        for item in chunk:
             try:
-                ready.append((img, target, fit_max_size(read_image(img.path), max_size)))
+                ready.append((item, fit_max_size(read_image(item.source), max_size)))
             except StylertError as exc:
-                finish(FileResult(img.path, target, str(exc)))
-        outputs = stylizer.stylize_frames([frame for _, _, frame in ready]) if ready else []
-        for (img, target, _), out in zip(ready, outputs):
+                finish(FileResult(item.source, item.target, str(exc)))
+        outputs = stylizer.stylize_frames([frame for _, frame in ready], on_tile) if ready else []
+        for (item, _), out in zip(ready, outputs):
             try:
-                write_image(target, out)
-                finish(FileResult(img.path, target))
+                write_image(item.target, out)
+                finish(FileResult(item.source, item.target))
             except (StylertError, OSError) as exc:
-                finish(FileResult(img.path, target, str(exc)))
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                finish(FileResult(item.source, item.target, f"cannot write {item.target}: {reason}"))
     return results

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
 
@@ -55,7 +55,7 @@ class Stylizer:
 
     def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int = 4,
                  strength: float = 1.0, preserve_color: bool = False, static_shapes: bool = False,
-                 log: Log = lambda s: None, **options: Any) -> None:
+                 tile: str | int = "auto", log: Log = lambda s: None, **options: Any) -> None:
         source = resolve_style(style or default_style())
         precision = options.get("precision")
         self.choice = choose_backend(source, backend, options.get("device", "auto"), precision=precision or "fp32")
@@ -76,6 +76,7 @@ class Stylizer:
             model = onnx_for_precision(model, backend_options.precision)
         instance = backend_class(self.choice.backend)(model, backend_options, log=log)
         self._setup(instance.open(), batch_size, PostOptions(strength, preserve_color))
+        self.source, self.tile = source, tile
 
     @classmethod
     def from_backend(cls, backend: Backend, *, batch_size: int = 4, strength: float = 1.0,
@@ -84,6 +85,7 @@ class Stylizer:
         self = cls.__new__(cls)
         self.choice = BackendChoice(backend.name, backend.options.device, "given")
         self._setup(backend.open(), batch_size, PostOptions(strength, preserve_color))
+        self.source, self.tile = backend.model_path, "off"
         return self
 
     def _setup(self, backend: Backend, batch_size: int, post: PostOptions) -> None:
@@ -94,6 +96,7 @@ class Stylizer:
             backend.close()
             raise StylertError(f"batch size must be at least 1, got {batch_size}")
         self.backend, self.batch_size, self.post = backend, batch_size, post
+        self._tiler: Any = None
 
     @property
     def info(self) -> ModelInfo:
@@ -113,11 +116,52 @@ class Stylizer:
             return self.stylize_batch([frames])[0]
         return self.stylize_frames(list(frames))
 
-    def stylize_frames(self, frames: list[np.ndarray]) -> list[np.ndarray]:
-        """Any number of frames of any sizes; same-size frames are batched, order is kept."""
+    def tile_core(self, frame: np.ndarray) -> int:
+        """0 when the frame fits in memory in one piece, else the tile core size to use (``tile`` rules)."""
+        if self.tile == "off" or frame.ndim != 3:
+            return 0
+        from stylert.runtime.tiling import MEMORY_SHARE, available_host_memory, plan_tiling
+
+        onnx = self._tiling_model()
+        if onnx is None:
+            return 0
+        free = self.backend.free_device_memory() if self.backend.on_gpu else None
+        budget = int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
+        return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, budget).core
+
+    def _tiling_model(self) -> Path | None:
+        """The fp32 ONNX the tiled path runs (None when the style has none: a bare .engine)."""
+        try:
+            return model_for_backend(self.source, "onnxruntime")
+        except StylertError:
+            return None
+
+    def stylize_tiled(self, frame: np.ndarray, core: int,
+                      on_tile: Callable[[int, int], None] = lambda done, total: None) -> np.ndarray:
+        """One frame too large for memory, in tiles whose InstanceNorm statistics are the whole frame's."""
+        from stylert.runtime.tiling import TiledRunner
+
+        if self._tiler is None:
+            onnx = self._tiling_model()
+            if onnx is None:
+                raise StylertError(f"a frame this large needs tiles, which need the style's .onnx beside "
+                                   f"{self.source}")
+            on_cuda = self.backend.on_gpu and self.backend.name == "onnxruntime"
+            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if on_cuda else None
+            self._tiler = TiledRunner(onnx, multiple=self.info.size_multiple, providers=providers)
+        return self._tiler.stylize(frame, core, self.post, on_tile)
+
+    def stylize_frames(self, frames: list[np.ndarray],
+                       on_tile: Callable[[int, int], None] = lambda done, total: None) -> list[np.ndarray]:
+        """Any number of frames of any sizes; same-size frames are batched, order is kept. Frames too large
+        for memory go through ``stylize_tiled`` (``on_tile`` hears its progress)."""
         out: list[np.ndarray | None] = [None] * len(frames)
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, frame in enumerate(frames):
+            core = self.tile_core(frame)
+            if core:
+                out[i] = self.stylize_tiled(frame, core, on_tile)
+                continue
             groups.setdefault(frame.shape, []).append(i)
         chunks = [indices[start:start + self.batch_size] for indices in groups.values()
                   for start in range(0, len(indices), self.batch_size)]

@@ -13,13 +13,15 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import UnreadableVideo
-from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
+from stylert.errors import NoInputs, UnreadableVideo
 from stylert.frames.images import fit_max_size
+from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
+from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
-from stylert.runtime.video_io import VideoEncoder, VideoInfo, decode_frames, probe_video
+from stylert.runtime.video_io import DecodeStatus, VideoEncoder, VideoInfo, decode_frames, expected_frames, probe_video
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
+WRITABLE_VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")  # containers that carry H.264 and the audio
 _END = object()
 
 
@@ -45,6 +47,42 @@ class VideoResult:
     info: VideoInfo
     has_audio: bool
     flicker: FlickerReport | None
+    expected: int | None = None      # frames the container promised for the requested range
+    decode_error: str | None = None  # the stream broke off early (a cut-off file)
+
+    @property
+    def truncated(self) -> str | None:
+        """Why fewer frames came out than the input promised, or None when it delivered."""
+        if self.decode_error:
+            return self.decode_error
+        if self.expected and self.frames < self.expected - 1:  # containers round their durations
+            return f"only {self.frames} of the {self.expected} frames the file announces could be read (cut off?)"
+        return None
+
+
+def collect_videos(inputs: list[str]) -> list[Path]:
+    """Video files named, or found in named folders (by extension); a missing file is reported when used."""
+    from stylert.frames.images import IMAGE_SUFFIXES
+
+    sources: list[Path] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            sources += sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
+        else:
+            sources.append(path)
+    if not sources:
+        raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)})")
+    return sources
+
+
+def plan_video_outputs(inputs: list[str], output: str) -> list[Planned]:
+    """Each input video and its output (one .mp4 per input in a folder output); see ``output_plan``."""
+    sources = collect_videos(inputs)
+    return plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
+                        what="video", new_suffix=".mp4")
 
 
 def _resize(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
@@ -105,11 +143,17 @@ def stylize_video(
     target: str | Path,
     options: VideoOptions = VideoOptions(),
     on_frames: Callable[[int], None] = lambda n: None,
+    on_start: Callable[[VideoInfo, int | None], None] = lambda info, total: None,
 ) -> VideoResult:
+    """Stylise ``source`` into ``target`` (written only when complete). ``on_start`` gets the probed input and
+    the number of frames expected in the requested range (None when the container does not say)."""
     source, target = Path(source), Path(target)
     info = probe_video(source)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
+    expected = expected_frames(info, options.start, options.duration)
+    on_start(info, expected)
+    status = DecodeStatus()
     batch = stylizer.batch_size
     q_in: queue.Queue = queue.Queue(maxsize=2 * batch)
     q_out: queue.Queue = queue.Queue(maxsize=2 * batch)
@@ -118,7 +162,7 @@ def stylize_video(
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
     def decode() -> None:
-        for frame in decode_frames(source, start=options.start, duration=options.duration):
+        for frame in decode_frames(source, start=options.start, duration=options.duration, status=status):
             if not _put(q_in, _resize(frame, options), stop):
                 return
         _put(q_in, _END, stop)
@@ -158,7 +202,8 @@ def stylize_video(
             has_audio = encoder.audio is not None
         finally:
             encoder.close()
-    return VideoResult(source, target, frames, info, has_audio, meter.report() if meter else None)
+    return VideoResult(source, target, frames, info, has_audio, meter.report() if meter else None, expected,
+                       status.error)
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

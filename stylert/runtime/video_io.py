@@ -52,10 +52,31 @@ def probe_video(path: str | Path) -> VideoInfo:
                          duration)
 
 
-def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None) -> Iterator[np.ndarray]:
-    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None)."""
+@dataclass
+class DecodeStatus:
+    """How decoding ended: ``error`` is set when the stream broke off after some frames were read."""
+
+    frames: int = 0
+    error: str | None = None
+
+
+def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None = None) -> int | None:
+    """Frames the container says lie in [start, start + duration), or None when it does not say."""
+    total = info.frames or (round(info.duration * float(info.fps)) if info.duration else 0)
+    if not total:
+        return None
+    length = info.duration or total / float(info.fps)
+    span = max(0.0, min(length, start + duration) - start) if duration is not None else max(0.0, length - start)
+    return min(total, round(span * float(info.fps)))
+
+
+def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
+                  status: DecodeStatus | None = None) -> Iterator[np.ndarray]:
+    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None). A stream that breaks
+    off after some frames ends early with ``status.error`` set; one that yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
+    status = status if status is not None else DecodeStatus()
     end = None if duration is None else start + duration
     with contextlib.closing(_open(path)) as c:
         stream = c.streams.video[0]
@@ -69,9 +90,12 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                     continue
                 if end is not None and t >= end - 1e-6:
                     break
+                status.frames += 1
                 yield frame.to_ndarray(format="bgr24")
         except av.error.FFmpegError as exc:
-            raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
+            if status.frames == 0:
+                raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
+            status.error = f"decoding stopped after {status.frames} frames: {exc}"
 
 
 class _AudioTrack:

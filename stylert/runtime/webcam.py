@@ -5,17 +5,41 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from stylert.errors import StylertError
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.frames.images import fit_max_size, write_image
 from stylert.runtime.stylizer import Stylizer
 
 KEYS_HELP = "n/p next/previous style, s snapshot, o side-by-side, r record on/off, q or Esc quit"
+
+
+def webcam_styles(requested: list[str] | None) -> tuple[str, ...]:
+    """The styles n/p cycles through: those asked for, else the default built-in first, then the others."""
+    from stylert.runtime.stylizer import default_style
+    from stylert.styles import builtin_styles
+
+    if requested:
+        return tuple(requested)
+    first = default_style()
+    return (first, *(name for name in builtin_styles() if name != first))
+
+
+def check_outputs(source: str, recordings: list[Path], snapshot_dir: Path) -> None:
+    """Before the camera opens: recordings are video files, none is the source or another recording."""
+    from stylert.runtime.output_plan import Planned, check_file_output, check_plan
+    from stylert.runtime.video import WRITABLE_VIDEO_SUFFIXES
+
+    for path in recordings:
+        check_file_output(path, WRITABLE_VIDEO_SUFFIXES, "video")
+    source_path = Path(source)
+    check_plan([Planned(source_path, p) for p in recordings], extra_inputs=[source_path] if source_path.exists() else [])
+    if snapshot_dir.exists() and not snapshot_dir.is_dir():
+        raise StylertError(f"--snapshot-dir {snapshot_dir} is a file, not a folder")
 
 
 @dataclass
@@ -66,6 +90,7 @@ class WebcamSession:
         self.style_index = 0
         self.side_by_side = options.side_by_side
         self.recorder = None
+        self.recordings: list[tuple[Path, int]] = []  # ('r' takes) path, frames
         self.stats = LatencyStats()
         self.snapshots: list[Path] = []
 
@@ -113,37 +138,33 @@ class WebcamSession:
         return True
 
     def toggle_recording(self, view: np.ndarray, fps: float) -> None:
-        from stylert.runtime.video_io import VideoEncoder
+        from stylert.runtime.webcam_sinks import Recording
 
         if self.recorder is not None:
-            self.recorder.finish()
-            self.recorder.close()
+            self.recordings.append((self.recorder.path, self.recorder.finish()))
             self.recorder = None
             return
         path = self.options.record_path or Path(f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.mp4")
-        self.recorder = VideoEncoder(path, Fraction(round(max(fps, 1.0))))
+        self.recorder = Recording(path, round(max(fps, 1.0)))
 
     def record(self, view: np.ndarray) -> None:
         if self.recorder is not None:
-            size = self.recorder.frame_size
-            if size is not None and (view.shape[1], view.shape[0]) != size:  # side-by-side toggled mid-take
-                view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
             self.recorder.write(view)
 
     def close(self) -> None:
         if self.recorder is not None:
-            self.recorder.finish()
-            self.recorder.close()
+            self.recordings.append((self.recorder.path, self.recorder.finish()))
             self.recorder = None
         for s in self._stylizers.values():
             s.close()
 
 
-def run_loop(capture: LatestFrameCapture, session: WebcamSession,
-             show: Callable[[np.ndarray], int]) -> dict[str, float]:
-    """Until the source ends, ``max_frames`` is reached or ``show`` returns the quit key."""
+def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable[[np.ndarray], int],
+             on_frame: Callable[[int, float], None] = lambda shown, fps: None) -> dict[str, float]:
+    """Until the source ends, ``max_frames`` is reached, ``show`` returns the quit key or Ctrl-C is pressed
+    (then ``interrupted`` is 1 in the summary, and every recording is still finished and kept)."""
     fps, last = 0.0, time.perf_counter()
-    shown = 0
+    shown, interrupted = 0, False
     try:
         while session.options.max_frames is None or shown < session.options.max_frames:
             captured = capture.read()
@@ -156,9 +177,12 @@ def run_loop(capture: LatestFrameCapture, session: WebcamSession,
             now = time.perf_counter()
             fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1.0 / max(now - last, 1e-6)
             last = now
+            on_frame(shown, fps)
             if key >= 0 and not session.handle_key(key, view, fps):
                 break
+    except KeyboardInterrupt:
+        interrupted = True
     finally:
         capture.close()
         session.close()
-    return session.stats.summary()
+    return session.stats.summary() | {"interrupted": float(interrupted)}

@@ -39,8 +39,8 @@ def test_never_overwrites_an_input(tmp_path, photo, lite_onnx, capsys):
     src = tmp_path / "same"
     write_image(src / "a.png", photo[:32, :32])
     original = (src / "a.png").read_bytes()
-    assert main(["stylize", str(src), "-o", str(src), "-s", str(lite_onnx)]) == 1
-    assert "refusing to overwrite input" in capsys.readouterr().err
+    assert main(["stylize", str(src), "-o", str(src), "-s", str(lite_onnx)]) == 2  # refused before any work
+    assert "refusing to overwrite the input" in capsys.readouterr().err
     assert (src / "a.png").read_bytes() == original
 
 

@@ -14,11 +14,24 @@ def test_reflect_indices_match_numpy_reflect_and_fold_for_long_pads():
 
 
 def test_pre_pads_to_multiple_converts_bgr_to_rgb_nchw(rng):
+    frame = rng.integers(0, 256, (21, 27, 3), dtype=np.uint8)
+    batch = frames_to_batch([frame, frame], 4)
+    assert batch.shape == (2, 3, 24, 28) and batch.dtype == np.float32
+    assert np.array_equal(batch[0, 0, :21, :27], frame[..., 2])  # R from the BGR frame's last channel
+    assert np.array_equal(batch[1, 2, 21, :27], frame[19, :, 0])  # row 21 reflects row 19
+
+
+def test_small_frames_are_padded_to_the_minimum_side(rng):
+    """Below MIN_SIDE the networks' own reflect pads would be undefined; the frame is folded out to it."""
+    from stylert.frames.prepost import MIN_SIDE
+
     frame = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
     batch = frames_to_batch([frame, frame], 4)
-    assert batch.shape == (2, 3, 8, 8) and batch.dtype == np.float32
-    assert np.array_equal(batch[0, 0, :5, :7], frame[..., 2])  # R from the BGR frame's last channel
+    assert batch.shape == (2, 3, MIN_SIDE, MIN_SIDE) and batch.dtype == np.float32
+    assert np.array_equal(batch[0, 0, :5, :7], frame[..., 2])
     assert np.array_equal(batch[1, 2, 5, :7], frame[3, :, 0])  # row 5 reflects row 3
+    one = frames_to_batch([frame[:1, :1]], 4)
+    assert np.all(one[0, 0] == frame[0, 0, 2])  # a 1x1 frame repeats its one pixel
 
 
 def test_post_round_trip_is_exact(rng):

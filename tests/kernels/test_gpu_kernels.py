@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
 from tests.kernels.test_kernel_math import _instnorm_numpy
 
 pytestmark = pytest.mark.gpu
@@ -71,7 +71,7 @@ def dev(gpu):
 def test_preprocess_equals_numpy(gpu, dev, fresh, shape, half):
     _, kernels, stream = gpu
     frames = fresh.integers(0, 256, (2, *shape, 3), dtype=np.uint8)
-    padded = (padded_size(shape[0], 4), padded_size(shape[1], 4))
+    padded = (model_size(shape[0], 4), model_size(shape[1], 4))
     dtype = np.float16 if half else np.float32
     out = dev.poisoned((2, 3, *padded), dtype)
     kernels.preprocess(dev.put(frames), 2, *shape, shape[1] * 3, out, padded, half=half, stream=stream)
@@ -94,7 +94,7 @@ def test_preprocess_resize_equals_the_host_build(gpu, dev, fresh, cpu_kernels):
 def test_postprocess_within_one_level_of_numpy(gpu, dev, fresh, cpu_kernels, shape, strength, preserve, half):
     _, kernels, stream = gpu
     h, w = shape
-    ph, pw = padded_size(h, 4), padded_size(w, 4)
+    ph, pw = model_size(h, 4), model_size(w, 4)
     originals = fresh.integers(0, 256, (2, h, w, 3), dtype=np.uint8)
     batch = fresh.uniform(-10, 270, (2, 3, ph, pw)).astype(np.float16 if half else np.float32)
     out = dev.poisoned(originals.shape, np.uint8)

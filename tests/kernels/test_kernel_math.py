@@ -3,13 +3,13 @@ import cv2
 import numpy as np
 import pytest
 
-from stylert.frames.prepost import batch_to_frames, frames_to_batch, padded_size
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 7), (37, 53), (64, 48)])
 def test_preprocess_equals_numpy_exactly(cpu_kernels, rng, shape):
     frames = rng.integers(0, 256, (2, *shape, 3), dtype=np.uint8)
-    padded = (padded_size(shape[0], 4), padded_size(shape[1], 4))
+    padded = (model_size(shape[0], 4), model_size(shape[1], 4))
     assert np.array_equal(cpu_kernels.preprocess(frames, None, padded), frames_to_batch(list(frames), 4))
 
 
@@ -22,7 +22,7 @@ def test_preprocess_rgb_input_order(cpu_kernels, rng):
 @pytest.mark.parametrize("src,dst", [((48, 64), (24, 32)), ((30, 40), (45, 61)), ((97, 131), (50, 66))])
 def test_fused_resize_matches_opencv_bilinear_within_one_level(cpu_kernels, photo, src, dst):
     frame = cv2.resize(photo, src[::-1], interpolation=cv2.INTER_AREA)
-    got = cpu_kernels.preprocess(frame[None], dst, (padded_size(dst[0], 4), padded_size(dst[1], 4)))
+    got = cpu_kernels.preprocess(frame[None], dst, (model_size(dst[0], 4), model_size(dst[1], 4)))
     expected = frames_to_batch([cv2.resize(frame, dst[::-1], interpolation=cv2.INTER_LINEAR)], 4)
     assert np.abs(got - expected).max() <= 1.0
 

@@ -108,3 +108,14 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in err
     assert list(out.parent.iterdir()) == []  # neither the final name nor a temporary file
+
+
+def test_a_cut_off_input_keeps_what_was_read_and_says_how_much(tmp_path, stylizer):
+    full = make_video(tmp_path / "full.mkv", frames=40, size=(32, 48), fps=Fraction(8), audio=None)
+    data = full.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    result = stylize_video(stylizer, cut, tmp_path / "out.mp4")
+    assert 0 < result.frames < 40 and result.expected == 40
+    assert f"only {result.frames} of the 40 frames" in result.truncated
+    assert _streams(tmp_path / "out.mp4")[0] == result.frames

@@ -140,3 +140,35 @@ def test_real_window_under_xvfb_with_screenshot_and_quit_key(tmp_path, lite_onnx
             proc.kill()
         xvfb.terminate()
         xvfb.wait()
+
+
+def test_ctrl_c_keeps_the_recording_playable(tmp_path, lite_onnx):
+    """A live source with no --frames stops only with Ctrl-C: the recording so far is finished and kept."""
+    import signal
+
+    long_clip = make_video(tmp_path / "long.mp4", frames=400, size=(48, 64), fps=Fraction(25), audio=None)
+    out = tmp_path / "rec.mp4"
+    proc = subprocess.Popen([sys.executable, "-m", "stylert", "webcam", "--source", str(long_clip), "--no-window",
+                             "-o", str(out), "-s", str(lite_onnx), "--size", "32"], stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(p.name.startswith(".rec.") for p in tmp_path.iterdir()):
+        time.sleep(0.2)  # recording has started (its temporary file exists)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert "everything recorded so far was kept" in err
+    written = int(next(line for line in err.splitlines() if line.startswith("stylert: wrote")).split()[2])
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == written > 0
+    assert [p.name for p in tmp_path.iterdir() if ".part" in p.name] == []
+
+
+def test_webcam_starts_on_the_default_style_then_cycles_the_others():
+    from stylert.runtime.stylizer import default_style
+    from stylert.runtime.webcam import webcam_styles
+    from stylert.styles import builtin_styles
+
+    styles = webcam_styles(None)
+    assert styles[0] == default_style() == "mosaic" and sorted(styles) == sorted(builtin_styles())
+    assert webcam_styles(["cosmos", "stain"]) == ("cosmos", "stain")

@@ -145,6 +145,10 @@ class Backend(abc.ABC):
             result = self._run_impl(frames_to_batch(frames, multiple))
             yield batch_to_frames(result, frames, strength=post.strength, preserve_color=post.preserve_color)
 
+    def free_device_memory(self) -> int | None:
+        """Bytes free on the GPU this backend runs on (None on the CPU): the budget for a frame's working set."""
+        return None
+
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
         """Milliseconds per batch of ``shape`` for the engine alone, inputs and outputs already on the device
         (CUDA events); None for engines that do not run on a GPU."""

@@ -125,6 +125,9 @@ class OnnxRuntimeBackend(Backend):
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
         return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
 
+    def free_device_memory(self) -> int | None:
+        return self._pipeline.free_memory() if self._pipeline is not None else None
+
     @property
     def description(self) -> str:
         providers = self._session_main.get_providers() if self._open else []

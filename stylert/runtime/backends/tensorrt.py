@@ -101,6 +101,9 @@ class TensorRTBackend(Backend):
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
         return self._pipeline.time_engine(shape, repeats)
 
+    def free_device_memory(self) -> int | None:
+        return self._pipeline.free_memory()
+
     @property
     def description(self) -> str:
         graphs = ", CUDA graphs" if self.options.cuda_graph else ""

@@ -98,6 +98,9 @@ class TorchBackend(Backend):
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
         return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
 
+    def free_device_memory(self) -> int | None:
+        return self._pipeline.free_memory() if self._pipeline is not None else None
+
     @property
     def description(self) -> str:
         if not self._open:

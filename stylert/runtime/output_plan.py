@@ -1,0 +1,68 @@
+"""Where each input's output goes, decided and checked before any work, for every command that writes.
+
+Rules (one set, so `stylize`, `video` and `webcam` agree):
+- ``-o`` is a folder when it ends in ``/``, is an existing folder, or there is more than one input;
+  otherwise it is one file, whose extension must be a format the command writes.
+- A folder output keeps each input's path relative to the folder or glob it came from.
+- No output may be an input, and no two inputs may be written to the same path.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from stylert.errors import StylertError
+
+
+@dataclass(frozen=True)
+class Planned:
+    source: Path
+    target: Path
+
+
+def is_folder_output(output: str, count: int) -> bool:
+    """``output`` as the user typed it (a trailing / says "folder")."""
+    return output.endswith(("/", os.sep)) or Path(output).is_dir() or count > 1
+
+
+def check_file_output(output: Path, suffixes: Sequence[str], what: str) -> None:
+    """One output file: its extension must be one the command writes."""
+    suffix = output.suffix.lower()
+    if not suffix:
+        raise StylertError(f"-o {output} has no file extension; name a {what} file ({' '.join(suffixes)}) or a "
+                           f"folder ending in /")
+    if suffix not in suffixes:
+        raise StylertError(f"-o {output}: unknown output format '{suffix}' for a {what} (use {' '.join(suffixes)})")
+
+
+def plan_outputs(sources: Sequence[tuple[Path, Path]], output: str, *, suffixes: Sequence[str], what: str,
+                 new_suffix: str | None = None) -> list[Planned]:
+    """``sources``: (path, path relative to where it was found); ``output``: -o as typed. ``new_suffix`` replaces
+    each input's suffix in a folder output (``--ext png``; videos always become .mp4)."""
+    path = Path(output)
+    if not is_folder_output(output, len(sources)):
+        check_file_output(path, suffixes, what)
+        return check_plan([Planned(sources[0][0], path)])
+    if path.is_file():
+        raise StylertError(f"-o {output} is a file, but a folder is needed here")
+    if not output.endswith(("/", os.sep)) and not path.is_dir() and path.suffix.lower() in suffixes:
+        raise StylertError(f"-o {output} names one file but there are {len(sources)} inputs; give a folder "
+                           f"(ending in /)")
+    return check_plan([Planned(src, path / (rel.with_suffix(new_suffix) if new_suffix else rel)) for src, rel in sources])
+
+
+def check_plan(plan: list[Planned], extra_inputs: Sequence[Path] = ()) -> list[Planned]:
+    """Refuse, before any work, a plan that would overwrite an input or write two inputs to one path."""
+    inputs = {p.source.resolve(): p.source for p in plan} | {Path(p).resolve(): Path(p) for p in extra_inputs}
+    seen: dict[Path, Path] = {}
+    for item in plan:
+        target = item.target.resolve()
+        if target in inputs:
+            raise StylertError(f"refusing to overwrite the input {inputs[target]} (-o would write to it)")
+        if target in seen:
+            raise StylertError(f"{seen[target]} and {item.source} would both be written to {item.target}; "
+                               "rename one or run them separately")
+        seen[target] = item.source
+    return plan

@@ -1,0 +1,225 @@
+"""Frames too large for memory, stylised in tiles that agree with the whole frame.
+
+InstanceNorm normalises each channel over the *whole* image, so tiles run on their own would each use
+their own statistics and differ from the untiled result (seams, colour shifts). Here the statistics are
+measured first, tile by tile, and then frozen (``export.frozen_stats``):
+
+1. The frame is reflect-padded to the model size, as the untiled run pads it, and cut into cores (multiples
+   of 4, the networks' stride), each read with a ``HALO``-pixel margin that covers the networks' receptive
+   field (TransformerNet about 55 px, CycleGAN about 90), so a core's output does not depend on the cut.
+2. For each InstanceNorm in order, a model cut just before it runs over a spread of sample tiles with the
+   earlier norms' statistics frozen; the core regions of its input give that norm's per-channel mean and
+   variance (float64, Chan's combination). With every tile sampled this is the whole frame's statistics.
+3. The whole model runs on every tile with all statistics frozen; the cores are stitched together and
+   post-processed as one frame.
+
+``plan_tiling`` decides, from a peak-memory estimate of the network (``peak_bytes_per_pixel``) and the memory
+available, whether a frame needs tiles and how large they can be.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from stylert._lazy import require
+from stylert.errors import StylertError
+from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size, padded_size, reflect_indices
+from stylert.model_info import INPUT_NAME, OUTPUT_NAME
+from stylert.runtime.backends.base import PostOptions
+
+HALO = 128                      # pixels of context around every core (a multiple of 4)
+MAX_CORE = 2048                 # largest core side, so progress moves and memory stays modest
+MIN_CORE = 256
+STATS_SAMPLE_PIXELS = 16 << 20  # statistics from at most this many core pixels (all of them when fewer)
+ARENA_FACTOR = 1.5              # ONNX Runtime's arena and workspaces on top of the live tensors
+MEMORY_SHARE = 0.7              # of what the OS says is available
+
+
+@functools.cache
+def peak_bytes_per_pixel(onnx_path: Path) -> float:
+    """Bytes per input pixel of the largest node's inputs plus outputs (float32 activations), from shape
+    inference at 64x64, times ARENA_FACTOR: the network's peak working set grows with the frame area."""
+    onnx = require("onnx", "the memory estimate for large frames")
+    model = onnx.load(str(onnx_path))
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    for dim, value in zip(dims, (1, 3, 64, 64)):
+        dim.Clear()
+        dim.dim_value = value
+    inferred = onnx.shape_inference.infer_shapes(model)
+    sizes: dict[str, int] = {}
+    for info in [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]:
+        shape = [d.dim_value for d in info.type.tensor_type.shape.dim]
+        if shape and all(shape):
+            sizes[info.name] = int(np.prod(shape))
+    weights = {init.name for init in inferred.graph.initializer}
+    peak = max((sum(sizes.get(n, 0) for n in [*node.input, *node.output] if n not in weights)
+                for node in inferred.graph.node), default=0)
+    return peak * 4 / (64 * 64) * ARENA_FACTOR
+
+
+def available_host_memory() -> int:
+    """Bytes the OS says a new allocation can use (MemAvailable), or physical memory where it does not say."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+@dataclass(frozen=True)
+class TilePlan:
+    core: int              # core side in pixels (0: no tiling needed)
+    estimate_bytes: int    # the untiled peak estimate
+    budget_bytes: int
+
+
+def plan_tiling(onnx_path: Path, height: int, width: int, tile: str | int, budget_bytes: int) -> TilePlan:
+    """``tile``: 'auto' (tile only when the estimate exceeds the budget), 'off', or a core size in pixels."""
+    bpp = peak_bytes_per_pixel(onnx_path)
+    estimate = int(bpp * model_size(height, 4) * model_size(width, 4))
+    if tile == "off":
+        return TilePlan(0, estimate, budget_bytes)
+    if tile != "auto":
+        return TilePlan(padded_size(max(int(tile), 4), 4), estimate, budget_bytes)
+    if estimate <= budget_bytes:
+        return TilePlan(0, estimate, budget_bytes)
+    core = MAX_CORE
+    while core > MIN_CORE and bpp * (core + 2 * HALO) ** 2 > budget_bytes:
+        core //= 2
+    if bpp * (core + 2 * HALO) ** 2 > budget_bytes:
+        raise StylertError(f"even {core}-pixel tiles need {bpp * (core + 2 * HALO) ** 2 / 2**30:.1f} GiB, more than "
+                           f"the {budget_bytes / 2**30:.1f} GiB available; free some memory")
+    return TilePlan(core, estimate, budget_bytes)
+
+
+@dataclass(frozen=True)
+class Tile:
+    y0: int; y1: int; x0: int; x1: int        # noqa: E702  the core, in padded-frame pixels
+    ty0: int; ty1: int; tx0: int; tx1: int    # noqa: E702  the region read (core plus halo, clipped)
+
+
+def cut_tiles(height: int, width: int, core: int) -> list[Tile]:
+    """Cores covering [0, height) x [0, width) (both multiples of 4) with HALO-pixel margins."""
+    tiles = []
+    for y0 in range(0, height, core):
+        for x0 in range(0, width, core):
+            y1, x1 = min(height, y0 + core), min(width, x0 + core)
+            tiles.append(Tile(y0, y1, x0, x1, max(0, y0 - HALO), min(height, y1 + HALO), max(0, x0 - HALO),
+                              min(width, x1 + HALO)))
+    return tiles
+
+
+def sample_tiles(tiles: list[Tile], limit_pixels: int = STATS_SAMPLE_PIXELS) -> list[Tile]:
+    """All tiles when their cores total at most ``limit_pixels``, else an evenly spread subset that does."""
+    area = sum((t.y1 - t.y0) * (t.x1 - t.x0) for t in tiles)
+    if area <= limit_pixels:
+        return tiles
+    keep = max(1, round(len(tiles) * limit_pixels / area))
+    return [tiles[int(i * len(tiles) / keep)] for i in range(keep)]
+
+
+class _Moments:
+    """Per-channel count, mean and M2 in float64, combined across tiles with Chan's formula."""
+
+    def __init__(self) -> None:
+        self.n, self.mean, self.m2 = 0, None, None
+
+    def add(self, values: np.ndarray) -> None:  # values: C x pixels
+        values = values.astype(np.float64)
+        n = values.shape[1]
+        mean = values.mean(axis=1)
+        m2 = ((values - mean[:, None]) ** 2).sum(axis=1)
+        if self.mean is None:
+            self.n, self.mean, self.m2 = n, mean, m2
+            return
+        total = self.n + n
+        delta = mean - self.mean
+        self.mean = self.mean + delta * n / total
+        self.m2 = self.m2 + m2 + delta ** 2 * self.n * n / total
+        self.n = total
+
+    def frozen(self, eps: float) -> tuple[np.ndarray, np.ndarray]:
+        rstd = 1.0 / np.sqrt(self.m2 / self.n + eps)
+        return (self.mean.astype(np.float32).reshape(1, -1, 1, 1), rstd.astype(np.float32).reshape(1, -1, 1, 1))
+
+
+class TiledRunner:
+    """One style's frozen-statistics model and its prefix models, on ONNX Runtime (CPU or CUDA provider)."""
+
+    def __init__(self, onnx_path: Path, *, multiple: int = 4, providers: list | None = None) -> None:
+        onnx = require("onnx", "tiled inference")
+
+        from stylert.export.frozen_stats import frozen_stats_onnx, norm_names
+
+        self.multiple = multiple
+        frozen, self.norms = frozen_stats_onnx(onnx_path)
+        providers = providers or ["CPUExecutionProvider"]
+        model = onnx.load(str(frozen))
+        self.eps = [next((a.f for a in n.attribute if a.name == "epsilon"), 1e-5)
+                    for n in onnx.load(str(onnx_path)).graph.node if n.op_type == "InstanceNormalization"]
+        self._names = [norm_names(i) for i in range(self.norms)]
+        self._providers = providers
+        self._full = frozen.read_bytes()
+        self._prefix = []
+        for k in range(self.norms):  # the model cut just before norm k: only what its input needs
+            inputs = [INPUT_NAME, *(name for i in range(k) for name in self._names[i][:2])]
+            self._prefix.append(onnx.utils.Extractor(model).extract_model(inputs, [self._names[k][2]])
+                                .SerializeToString())
+
+    def _session(self, model: bytes):
+        """One session alive at a time and no CPU memory arena: an 8000x8000 photo then peaks at 6 GB instead of
+        15 GB (measured, lite TransformerNet), for about 1.6x the time."""
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.enable_cpu_mem_arena = False
+        opts.log_severity_level = 3
+        return ort.InferenceSession(model, opts, providers=self._providers)
+
+    def _feeds(self, batch: np.ndarray, stats: list[tuple[np.ndarray, np.ndarray]], session) -> dict:
+        wanted = {i.name for i in session.get_inputs()}
+        feeds = {INPUT_NAME: batch}
+        for (mean_name, rstd_name, _), (mean, rstd) in zip(self._names, stats):
+            if mean_name in wanted:
+                feeds[mean_name], feeds[rstd_name] = mean, rstd
+        return feeds
+
+    def stylize(self, frame: np.ndarray, core: int, post: PostOptions = PostOptions(),
+                on_tile: Callable[[int, int], None] = lambda done, total: None,
+                sample_pixels: int = STATS_SAMPLE_PIXELS) -> np.ndarray:
+        h, w = frame.shape[:2]
+        ph, pw = model_size(h, self.multiple), model_size(w, self.multiple)
+        padded = frame[reflect_indices(h, ph)][:, reflect_indices(w, pw)]  # as the untiled run pads it
+        tiles = cut_tiles(ph, pw, core)
+        sample = sample_tiles(tiles, sample_pixels)
+        total, done = len(sample) * self.norms + len(tiles), 0
+        crop = lambda t: frames_to_batch([padded[t.ty0:t.ty1, t.tx0:t.tx1]], self.multiple)  # noqa: E731
+        stats: list[tuple[np.ndarray, np.ndarray]] = []
+        for k in range(self.norms):
+            moments = _Moments()
+            session = self._session(self._prefix[k])
+            for t in sample:
+                x = session.run(None, self._feeds(crop(t), stats, session))[0][0]
+                s = (t.ty1 - t.ty0) // x.shape[1]  # this norm's stride: 1, 2 or 4
+                core_region = x[:, (t.y0 - t.ty0) // s:(t.y1 - t.ty0) // s, (t.x0 - t.tx0) // s:(t.x1 - t.tx0) // s]
+                moments.add(core_region.reshape(x.shape[0], -1))
+                done += 1
+                on_tile(done, total)
+            stats.append(moments.frozen(self.eps[k]))
+            del session
+        out = np.empty((1, 3, ph, pw), np.float32)
+        session = self._session(self._full)
+        for t in tiles:
+            y = session.run([OUTPUT_NAME], self._feeds(crop(t), stats, session))[0][0]
+            out[0, :, t.y0:t.y1, t.x0:t.x1] = y[:, t.y0 - t.ty0:t.y1 - t.ty0, t.x0 - t.tx0:t.x1 - t.tx0]
+            done += 1
+            on_tile(done, total)
+        return batch_to_frames(out, [frame], strength=post.strength, preserve_color=post.preserve_color)[0]

@@ -1,0 +1,215 @@
+"""Bad and unusual inputs for every command, as a table. Each case asserts the exit code (the rule in
+stylert.cli: 0 done, 1 some inputs failed, 2 nothing done), exactly one ``stylert: error:`` or
+``stylert: failed:`` line (none when it succeeds), no traceback, no partial or temporary file left behind,
+every input byte-identical afterwards, and "N written" equal to the files really written."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stylert.cli import main
+from stylert.frames.images import write_image
+
+W = "{w}"  # the workspace folder, substituted into each argv
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory, lite_onnx, lite_pth):
+    """Inputs every case may use; the cases write their outputs under out*/."""
+    w = tmp_path_factory.mktemp("bad-inputs")
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    write_image(w / "a.jpg", img)
+    write_image(w / "b.png", img[:40, :40])
+    write_image(w / "one_px.png", img[:1, :1])
+    write_image(w / "A" / "x.jpg", img)
+    write_image(w / "B" / "x.jpg", img[:32])
+    write_image(w / "mixed" / "good.png", img)
+    (w / "mixed" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
+    (w / "empty").mkdir()
+    (w / "corrupt.jpg").write_bytes(b"this is not a jpeg")
+    (w / "zero.jpg").write_bytes(b"")
+    (w / "notes.txt").write_text("hello")
+    shutil.copy(lite_onnx, w / "lite.onnx")
+    shutil.copy(lite_onnx, w / "solo.onnx")  # no checkpoint beside it
+    shutil.copy(lite_pth, w / "lite.pth")
+    (w / "corrupt.onnx").write_bytes(lite_onnx.read_bytes()[:3000])
+    (w / "corrupt.pth").write_bytes(b"PK\x03\x04 not really a zip")
+    import torch
+
+    torch.save({"weird.layer.weight": torch.zeros(3, 3)}, w / "unknown_arch.pth")
+    (w / "bare.engine").write_bytes(b"not an engine")
+    try:
+        from tests.media import make_video
+
+        make_video(w / "clip.mp4", frames=8, size=(32, 48), fps=Fraction(8))
+        (w / "vids").mkdir()
+        make_video(w / "vids" / "good.mp4", frames=6, size=(32, 48), fps=Fraction(8))
+        (w / "vids" / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 broken")
+        make_video(w / "long.mkv", frames=40, size=(32, 48), fps=Fraction(8), audio=None)
+        data = (w / "long.mkv").read_bytes()
+        (w / "cut.mkv").write_bytes(data[: len(data) // 2])  # cut off mid-stream
+        (w / "long.mkv").unlink()
+    except ImportError:
+        pass
+    (w / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage garbage")
+    return w
+
+
+def _snapshot(w: Path) -> dict[str, str]:
+    return {str(p.relative_to(w)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in w.rglob("*") if p.is_file() and not p.relative_to(w).parts[0].startswith("out")}
+
+
+S = ["-s", "{w}/lite.onnx"]
+CASES = [
+    # stylize
+    ("stylize missing file", ["stylize", "{w}/nope.jpg", "-o", "{w}/out1.jpg", *S], 2, "error"),
+    ("stylize empty folder", ["stylize", "{w}/empty", "-o", "{w}/out2/", *S], 2, "error"),
+    ("stylize glob matching nothing", ["stylize", "{w}/*.gif", "-o", "{w}/out3/", *S], 2, "error"),
+    ("stylize one corrupt image", ["stylize", "{w}/corrupt.jpg", "-o", "{w}/out4.jpg", *S], 2, "failed"),
+    ("stylize zero-byte image", ["stylize", "{w}/zero.jpg", "-o", "{w}/out5.jpg", *S], 2, "failed"),
+    ("stylize text file as image", ["stylize", "{w}/notes.txt", "-o", "{w}/out6.jpg", *S], 2, "failed"),
+    ("stylize folder with one bad file", ["stylize", "{w}/mixed", "-o", "{w}/out7/", *S], 1, "failed"),
+    ("stylize unknown output extension", ["stylize", "{w}/a.jpg", "-o", "{w}/out8.xyz", *S], 2, "error"),
+    ("stylize output without extension", ["stylize", "{w}/a.jpg", "-o", "{w}/out9", *S], 2, "error"),
+    ("stylize two inputs onto one path", ["stylize", "{w}/A/x.jpg", "{w}/B/x.jpg", "-o", "{w}/out10/", *S], 2,
+     "error"),
+    ("stylize output is the input", ["stylize", "{w}/a.jpg", "-o", "{w}/a.jpg", *S], 2, "error"),
+    ("stylize folder onto itself", ["stylize", "{w}/A", "-o", "{w}/A", *S], 2, "error"),
+    ("stylize two inputs, one file output", ["stylize", "{w}/a.jpg", "{w}/b.png", "-o", "{w}/out11.jpg", *S], 2,
+     "error"),
+    ("stylize unknown style", ["stylize", "{w}/a.jpg", "-o", "{w}/out12.jpg", "-s", "no-such-style"], 2, "error"),
+    ("stylize missing model file", ["stylize", "{w}/a.jpg", "-o", "{w}/out13.jpg", "-s", "{w}/gone.onnx"], 2,
+     "error"),
+    ("stylize corrupt onnx", ["stylize", "{w}/a.jpg", "-o", "{w}/out14.jpg", "-s", "{w}/corrupt.onnx"], 2, "error"),
+    ("stylize corrupt pth", ["stylize", "{w}/a.jpg", "-o", "{w}/out15.jpg", "-s", "{w}/corrupt.pth"], 2, "error"),
+    ("stylize strength above 1", ["stylize", "{w}/a.jpg", "-o", "{w}/out16.jpg", *S, "--strength", "2"], 2,
+     "error"),
+    ("stylize strength not a number", ["stylize", "{w}/a.jpg", "-o", "{w}/out17.jpg", *S, "--strength", "x"], 2,
+     "error"),
+    ("stylize max-size 0", ["stylize", "{w}/a.jpg", "-o", "{w}/out18.jpg", *S, "--max-size", "0"], 2, "error"),
+    ("stylize batch 0", ["stylize", "{w}/a.jpg", "-o", "{w}/out19.jpg", *S, "--batch", "0"], 2, "error"),
+    ("stylize unknown --ext", ["stylize", "{w}/A", "-o", "{w}/out20/", *S, "--ext", "xyz"], 2, "error"),
+    ("stylize tile too small", ["stylize", "{w}/a.jpg", "-o", "{w}/out21.jpg", *S, "--tile", "8"], 2, "error"),
+    ("stylize tensorrt without a GPU", ["stylize", "{w}/a.jpg", "-o", "{w}/out22.jpg", *S, "--backend", "tensorrt"],
+     2, "error"),
+    ("stylize torch on a lone onnx", ["stylize", "{w}/a.jpg", "-o", "{w}/out23.jpg", "-s", "{w}/solo.onnx",
+                                      "--backend", "torch"], 2, "error"),
+    ("stylize fp16 torch on the CPU", ["stylize", "{w}/a.jpg", "-o", "{w}/out24.jpg", "-s", "{w}/lite.pth",
+                                       "--backend", "torch", "--precision", "fp16", "--device", "cpu"], 2, "error"),
+    ("stylize cuda graph on the CPU", ["stylize", "{w}/a.jpg", "-o", "{w}/out25.jpg", *S, "--cuda-graph",
+                                       "--device", "cpu"], 2, "error"),
+    ("stylize bare engine without TensorRT", ["stylize", "{w}/a.jpg", "-o", "{w}/out26.jpg", "-s",
+                                              "{w}/bare.engine"], 2, "error"),
+    ("stylize unknown flag", ["stylize", "{w}/a.jpg", "-o", "{w}/out27.jpg", *S, "--frobnicate"], 2, "error"),
+    ("stylize 1x1 image", ["stylize", "{w}/one_px.png", "-o", "{w}/out28.png", *S], 0, None),
+    ("stylize upper-case extension", ["stylize", "{w}/a.jpg", "-o", "{w}/out29.JPG", *S], 0, None),
+    ("stylize two images into a folder", ["stylize", "{w}/a.jpg", "{w}/b.png", "-o", "{w}/out30", *S], 0, None),
+    # video
+    ("video missing file", ["video", "{w}/nope.mp4", "-o", "{w}/out31.mp4", *S], 2, "error"),
+    ("video corrupt file", ["video", "{w}/corrupt.mp4", "-o", "{w}/out32.mp4", *S], 2, "error"),
+    ("video an image", ["video", "{w}/a.jpg", "-o", "{w}/out33.mp4", *S], 2, "error"),
+    ("video unknown output extension", ["video", "{w}/clip.mp4", "-o", "{w}/out34.xyz", *S], 2, "error"),
+    ("video output is the input", ["video", "{w}/clip.mp4", "-o", "{w}/clip.mp4", *S], 2, "error"),
+    ("video crf -5", ["video", "{w}/clip.mp4", "-o", "{w}/out35.mp4", *S, "--crf", "-5"], 2, "error"),
+    ("video crf 99", ["video", "{w}/clip.mp4", "-o", "{w}/out36.mp4", *S, "--crf", "99"], 2, "error"),
+    ("video scale 0", ["video", "{w}/clip.mp4", "-o", "{w}/out37.mp4", *S, "--scale", "0"], 2, "error"),
+    ("video negative scale", ["video", "{w}/clip.mp4", "-o", "{w}/out38.mp4", *S, "--scale", "-0.5"], 2, "error"),
+    ("video negative start", ["video", "{w}/clip.mp4", "-o", "{w}/out39.mp4", *S, "--start", "-1"], 2, "error"),
+    ("video zero duration", ["video", "{w}/clip.mp4", "-o", "{w}/out40.mp4", *S, "--duration", "0"], 2, "error"),
+    ("video unknown preset", ["video", "{w}/clip.mp4", "-o", "{w}/out41.mp4", *S, "--preset", "warp"], 2, "error"),
+    ("video start past the end", ["video", "{w}/clip.mp4", "-o", "{w}/out42.mp4", *S, "--start", "60"], 2, "failed"),
+    ("video cut off mid-stream", ["video", "{w}/cut.mkv", "-o", "{w}/out43.mp4", *S], 1, "failed"),
+    ("video folder with a broken file", ["video", "{w}/vids", "-o", "{w}/out44/", *S], 1, "failed"),
+    ("video nan scale", ["video", "{w}/clip.mp4", "-o", "{w}/out45.mp4", *S, "--scale", "nan"], 2, "error"),
+    ("video tiny scale", ["video", "{w}/clip.mp4", "-o", "{w}/out46.mp4", *S, "--scale", "0.05"], 0, None),
+    # webcam
+    ("webcam missing source", ["webcam", "--source", "{w}/nope.mp4", "--no-window", "-o", "{w}/out47.mp4", *S], 2,
+     "error"),
+    ("webcam no-window without -o", ["webcam", "--source", "{w}/clip.mp4", "--no-window", *S], 2, "error"),
+    ("webcam output is the source", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/clip.mp4",
+                                     *S], 2, "error"),
+    ("webcam unknown output extension", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o",
+                                         "{w}/out48.xyz", *S], 2, "error"),
+    ("webcam size 0", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out49.mp4", *S,
+                       "--size", "0"], 2, "error"),
+    ("webcam frames 0", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out50.mp4", *S,
+                         "--frames", "0"], 2, "error"),
+    ("webcam corrupt source", ["webcam", "--source", "{w}/corrupt.mp4", "--no-window", "-o", "{w}/out51.mp4", *S],
+     2, "error"),
+    ("webcam unknown style", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out52.mp4", "-s",
+                              "nope"], 2, "error"),
+    ("webcam -o with a window", ["webcam", "--source", "{w}/clip.mp4", "-o", "{w}/out53.mp4", *S], 2, "error"),
+    ("webcam tiny inference size", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out54.mp4",
+                                    *S, "--size", "3", "--frames", "2"], 0, None),
+    # export
+    ("export missing checkpoint", ["export", "{w}/nope.pth", "-o", "{w}/out55.onnx"], 2, "error"),
+    ("export corrupt checkpoint", ["export", "{w}/corrupt.pth", "-o", "{w}/out56.onnx"], 2, "error"),
+    ("export an onnx", ["export", "{w}/lite.onnx", "-o", "{w}/out57.onnx"], 2, "error"),
+    ("export unknown architecture", ["export", "{w}/unknown_arch.pth", "-o", "{w}/out58.onnx"], 2, "error"),
+    ("export wrong output suffix", ["export", "{w}/lite.pth", "-o", "{w}/out59.txt"], 2, "error"),
+    ("export fp16 and int8 at once", ["export", "{w}/lite.pth", "-o", "{w}/out60.onnx", "--precision", "fp16",
+                                      "--int8"], 2, "error"),
+    # build-engine
+    ("build-engine missing onnx", ["build-engine", "{w}/nope.onnx", "-o", "{w}/out61.engine"], 2, "error"),
+    ("build-engine corrupt onnx", ["build-engine", "{w}/corrupt.onnx", "-o", "{w}/out62.engine"], 2, "error"),
+    ("build-engine wrong suffix", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out63.trt"], 2, "error"),
+    ("build-engine without TensorRT", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out64.engine"], 2, "error"),
+    ("build-engine decreasing batch", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out65.engine", "--batch",
+                                       "4,2,1"], 2, "error"),
+    # train
+    ("train negative lr", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o", "{w}/out66.pth",
+                           "--lr", "-1"], 2, "error"),
+    ("train missing content", ["train", "--content", "{w}/nope", "--style-image", "{w}/a.jpg", "-o",
+                               "{w}/out67.pth", "--steps", "1"], 2, "error"),
+    ("train tiny image size", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o", "{w}/out68.pth",
+                               "--image-size", "8"], 2, "error"),
+    ("train beta1 of 1", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o", "{w}/out69.pth",
+                          "--beta1", "1"], 2, "error"),
+    # bench, styles
+    ("bench size 0", ["bench", "--sizes", "0", "-o", "{w}/out70"], 2, "error"),
+    ("bench quick with sizes", ["bench", "--quick", "--sizes", "64", "-o", "{w}/out71"], 2, "error"),
+    ("bench repeats 0", ["bench", "--repeats", "0", "-o", "{w}/out72"], 2, "error"),
+    ("styles unknown flag", ["styles", "--bogus"], 2, "error"),
+]
+
+
+@pytest.mark.parametrize("name,argv,code,line", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(workspace, capsys, name, argv, code, line):
+    if any("mp4" in a or "mkv" in a for a in argv) and not (workspace / "clip.mp4").exists():
+        pytest.skip("PyAV is not installed (the video cases need it to make their inputs)")
+    before = _snapshot(workspace)
+    args = [a.replace(W, str(workspace)) for a in argv]
+    try:
+        got = main(args)
+    except SystemExit as exc:  # argument errors exit from the parser
+        got = exc.code
+    err = capsys.readouterr().err
+    assert got == code, err
+    lines = [x for x in err.splitlines() if x.startswith(("stylert: error:", "stylert: failed:"))]
+    assert len(lines) == (0 if line is None else 1), err
+    if line is not None:
+        assert lines[0].startswith(f"stylert: {line}:"), err
+    assert "Traceback" not in err and "weights_only" not in err
+    assert _snapshot(workspace) == before  # inputs untouched
+    leftovers = [p for p in workspace.rglob("*") if ".part" in p.name]
+    assert leftovers == []
+    for count in [int(m.group(1)) for m in re.finditer(r"^(\d+) written to ", err, re.MULTILINE)]:
+        out = next(a for i, a in enumerate(args) if args[i - 1] == "-o")
+        written = [p for p in Path(out).rglob("*") if p.is_file()] if Path(out).is_dir() else \
+            [Path(out)] if Path(out).exists() else []
+        assert len(written) == count
+
+
+def test_the_table_covers_every_command_and_sixty_cases():
+    assert len(CASES) >= 60
+    from stylert.cli import COMMANDS
+
+    assert {c[1][0] for c in CASES} == set(COMMANDS)
