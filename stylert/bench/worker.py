@@ -33,16 +33,17 @@ def _torch_runner(spec):
 
 
 def _ort_runner(spec):
+    """'stylert' candidates run the shipped OnnxRuntimeBackend exactly as the commands do; the 'ONNX Runtime
+    default' candidate is a bare session with ONNX Runtime's own defaults."""
+    if spec.get("tuned"):
+        from stylert.runtime.backends.base import BackendOptions
+        from stylert.runtime.backends.onnxruntime import OnnxRuntimeBackend
+
+        backend = OnnxRuntimeBackend(Path(spec["model"]), BackendOptions(device="cpu", threads=spec["threads"])).open()
+        return backend.run
     import onnxruntime as ort
 
-    opts = ort.SessionOptions()
-    if spec.get("tuned"):
-        opts.intra_op_num_threads = spec["threads"]
-        opts.inter_op_num_threads = 1
-        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1")
-    session = ort.InferenceSession(spec["model"], opts, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(spec["model"], providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> None:
@@ -160,7 +161,7 @@ def main() -> None:
                 samples.append(spec["batch"] / (time.perf_counter() - t))
             result["throughput_ips"] = samples
     result["peak_rss_mb"] = peak_rss_mb()
-    print(json.dumps(result))
+    sys.stdout.write(json.dumps(result) + "\n")  # the worker's one output, read by bench.runner
 
 
 if __name__ == "__main__":

@@ -96,10 +96,6 @@ def run_train(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
-    if args.epochs:
-        from stylert.train.data import image_files
-
-        fields["steps"] = args.epochs * -(-len(image_files(args.content, "content")) // args.batch_size)
     trainer = Trainer(TrainConfig(**fields))
     if args.resume:
         trainer.resume(args.resume)

@@ -4,7 +4,9 @@ TensorRT 11 builds strongly typed networks only: precision comes from the ONNX g
 via ``stylert export --precision fp16``, int8 via Q/DQ from ``stylert export --int8``), never
 from builder flags. On 10.x the network opts in with
 ``NetworkDefinitionCreationFlag.STRONGLY_TYPED``. ``trt`` is the imported tensorrt module
-(tests pass a fake one).
+(tests pass a fake one). Each function binds it as ``api`` under ``TYPE_CHECKING`` so that mypy checks every
+TensorRT name against tensorrt-stubs: a module held in a variable or attribute is not checked, so the two lines
+cannot move into a shared helper.
 """
 from __future__ import annotations
 
@@ -26,17 +28,6 @@ def network_flags(trt: Any) -> int:
     return 1 << int(flag) if flag is not None else 0
 
 
-def _parse(trt: Any, network: Any, logger: Any, onnx_path: Path) -> None:
-    if TYPE_CHECKING:  # to mypy the module is tensorrt itself, so each name is checked against tensorrt-stubs
-        import tensorrt as api
-    else:
-        api = trt
-    parser = api.OnnxParser(network, logger)
-    if not parser.parse_from_file(str(onnx_path)):
-        errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
-        raise BadModelFile(f"TensorRT could not parse {onnx_path}: {'; '.join(errors) or 'unknown error'}")
-
-
 def build_serialized_engine(onnx_path: str | Path, spec: EngineSpec, *, trt: Any | None = None,
                             log: Callable[[str], None] = lambda s: None) -> bytes:
     """Parse, configure one optimisation profile, build; returns the plan bytes."""
@@ -51,7 +42,10 @@ def build_serialized_engine(onnx_path: str | Path, spec: EngineSpec, *, trt: Any
         builder.get_plugin_registry().load_library(str(spec.plugins))
         log(f"loaded plugin library {spec.plugins}")
     network = builder.create_network(network_flags(api))
-    _parse(api, network, logger, onnx_path)
+    parser = api.OnnxParser(network, logger)
+    if not parser.parse_from_file(str(onnx_path)):
+        errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
+        raise BadModelFile(f"TensorRT could not parse {onnx_path}: {'; '.join(errors) or 'unknown error'}")
     config = builder.create_builder_config()
     config.set_memory_pool_limit(api.MemoryPoolType.WORKSPACE, spec.workspace_mb << 20)
     profile = builder.create_optimization_profile()

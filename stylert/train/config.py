@@ -16,6 +16,7 @@ class TrainConfig:
     vgg_weights: str | None = None
     style_name: str | None = None
     steps: int = 1000
+    epochs: int | None = None          # when set: passes over the content set, which sets steps
     batch_size: int = 4
     image_size: int = 256
     lr: float | None = None            # default: 1e-3 perceptual, 2e-4 adversarial
@@ -30,6 +31,10 @@ class TrainConfig:
     checkpoint_every: int = 200
     seed: int = 0
     device: str = "cpu"
+
+    def steps_for(self, content_images: int) -> int:
+        """Total steps: ``steps``, or ``epochs`` passes over ``content_images`` photos in batches."""
+        return self.epochs * -(-content_images // self.batch_size) if self.epochs else self.steps
 
     @property
     def learning_rate(self) -> float:

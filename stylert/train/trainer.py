@@ -28,11 +28,11 @@ class Trainer:
             raise StylertError("give --style-image (perceptual or unpaired adversarial) or --paired TARGET_DIR")
         if config.device == "cuda" and not torch.cuda.is_available():
             raise StylertError("--device cuda: torch sees no CUDA GPU here; use --device cpu")
-        self.config = config
         self.device = torch.device(config.device)
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
         self.content = ImageBank(image_files(config.content, "content"))
+        self.config = dataclasses.replace(config, steps=config.steps_for(len(self.content)))
         self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets")) \
             if config.paired_targets else None
         self.styles = ImageBank(image_files(config.style_image, "style image")) if config.style_image else None

@@ -19,7 +19,7 @@ def frame(photo):
 def test_frozen_statistics_make_tiles_match_the_whole_frame(lite_onnx, frame):
     with Stylizer(str(lite_onnx), "onnxruntime", device="cpu", tile="off") as s:
         whole = s(frame)
-    tiled = tiling.TiledRunner(lite_onnx).stylize(frame, 64)  # 16 tiles, every one sampled
+    tiled = tiling.TiledRunner(lite_onnx).stylize(frame, 64)  # 20 tiles
     assert tiled.shape == frame.shape and _psnr(tiled, whole) >= 55
 
 
@@ -56,10 +56,3 @@ def test_the_estimate_follows_the_network_width(lite_onnx):
 
     standard = exported_onnx(random_architecture("standard"))
     assert tiling.peak_bytes_per_pixel(standard) > 1.5 * tiling.peak_bytes_per_pixel(lite_onnx)
-
-
-def test_sampled_tiles_are_spread_and_bounded():
-    tiles = tiling.cut_tiles(4096, 4096, 512)
-    picked = tiling.sample_tiles(tiles, 4 * 512 * 512)
-    assert len(picked) == 4 and len({t.y0 for t in picked}) > 1
-    assert tiling.sample_tiles(tiles, 10**9) == tiles
