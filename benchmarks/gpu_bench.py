@@ -138,7 +138,7 @@ def webcam_latency(model: Path, backend: str, options: dict, frames: int) -> dic
         warm = session.stylizer
         for _ in range(3):
             warm(np.zeros((1080, 1920, 3), np.uint8))
-        stats = run_loop(LatestFrameCapture(str(clip)), session, lambda view: -1)
+        stats = run_loop(LatestFrameCapture(str(clip)), session, lambda view, annotated: -1)
     return {"frames": stats["frames"], "p50_ms": stats["p50_ms"], "p90_ms": stats["p90_ms"], "fps": stats["fps"]}
 
 

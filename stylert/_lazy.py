@@ -12,6 +12,8 @@ _INSTALL_HINT = {
     "av": "pip install 'stylert[video]'",
     "tensorrt": "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU",
     "matplotlib": "pip install 'stylert[bench]'",
+    "pyvirtualcam": "pip install 'stylert[virtualcam]'",
+    "ray": "pip install 'stylert[ray]'",
 }
 
 

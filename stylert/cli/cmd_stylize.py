@@ -25,6 +25,13 @@ def register(sub) -> None:
                    help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
+    cluster = p.add_argument_group("many machines (Ray)")
+    cluster.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                         help="run on a Ray cluster (pip install 'stylert[ray]'): auto joins the running one, local "
+                              "starts one here, or give its address; inputs and -o may then also be URLs (s3://...)."
+                              " A manifest in the output folder makes a re-run skip what is done")
+    cluster.add_argument("--workers", type=positive_int, default=None,
+                         help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
     add_style_args(p)
     add_backend_args(p)
     p.set_defaults(run=run)
@@ -39,7 +46,33 @@ def _tile(text: str) -> str | int:
     return size
 
 
+def run_on_ray(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stylert.cli.common import backend_options, say
+    from stylert.runtime.ray_images import run_images_on_ray
+
+    with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr) as bar:
+        def report(row: dict) -> None:
+            if row["error"]:
+                tqdm.write(f"stylert: failed: {row['source']}: {row['error']}", file=sys.stderr)
+            bar.update(1)
+
+        summary = run_images_on_ray(args.inputs, args.output, recursive=args.recursive, ext=args.ext,
+                                    style=args.style, backend=args.backend, options=backend_options(args),
+                                    strength=args.strength, preserve_color=args.preserve_color, address=args.ray,
+                                    workers=args.workers, on_result=report, log=say)
+    for actor, (frames, busy) in sorted(summary.per_actor.items()):
+        say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
+    failed = len(summary.failed)
+    print(f"{summary.files - failed} written to {args.output}, {failed} failed, {summary.skipped} already done; "
+          f"{summary.frames_per_second:.2f} images/s overall", file=sys.stderr)
+    return exit_code(summary.files, failed)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.ray:
+        return run_on_ray(args)
     from tqdm import tqdm
 
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files

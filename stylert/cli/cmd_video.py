@@ -41,9 +41,45 @@ def register(sub) -> None:
                           "the value is the blend weight (--smooth alone means 0.6)")
     tmp.add_argument("--report", action="store_true",
                      help="print the flicker metric: output frame-to-frame change / input frame-to-frame change")
+    cluster = p.add_argument_group("many machines (Ray)")
+    cluster.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                         help="run on a Ray cluster (pip install 'stylert[ray]'): auto joins the running one, local "
+                              "starts one here, or give its address. Several videos spread over the actors; one "
+                              "video is cut at keyframes into chunks that are stylised in parallel and joined "
+                              "(same frames, frame rate, duration and audio)")
+    cluster.add_argument("--workers", type=positive_int, default=None,
+                         help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
     add_style_args(p)
     add_backend_args(p)
     p.set_defaults(run=run)
+
+
+def _options(args: argparse.Namespace):
+    from stylert.runtime.video import VideoOptions
+
+    return VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
+                        codec=args.codec, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0,
+                        report=args.report, keep_audio=not args.no_audio)
+
+
+def run_on_ray(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stylert.cli.common import backend_options, exit_code, say
+    from stylert.runtime.ray_video import run_videos_on_ray
+
+    with tqdm(unit="frame", desc="video (Ray)", file=sys.stderr) as bar:
+        summary = run_videos_on_ray(args.inputs, args.output, _options(args), style=args.style, backend=args.backend,
+                                    engine=backend_options(args), strength=args.strength,
+                                    preserve_color=args.preserve_color, address=args.ray, workers=args.workers,
+                                    on_frames=bar.update, log=say)
+    for source, error in summary.failed:
+        print(f"stylert: failed: {source}: {error}", file=sys.stderr)
+    for actor, (frames, busy) in sorted(summary.per_actor.items()):
+        say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
+    print(f"{summary.videos - len(summary.failed)} videos written, {len(summary.failed)} failed; {summary.frames} "
+          f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
+    return exit_code(summary.videos, len(summary.failed))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,13 +88,13 @@ def run(args: argparse.Namespace) -> int:
     from stylert._lazy import require
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
-    from stylert.runtime.video import VideoOptions, plan_video_outputs, stylize_video
+    from stylert.runtime.video import plan_video_outputs, stylize_video
     from stylert.runtime.video_io import choose_h264_encoder, probe_video
 
     require("av", "stylert video")
-    options = VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
-                           codec=args.codec, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0,
-                           report=args.report, keep_audio=not args.no_audio)
+    if args.ray:
+        return run_on_ray(args)
+    options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output)
     if len(plan) == 1:
         probe_video(plan[0].source)  # a single bad input is one error line, before any model is loaded

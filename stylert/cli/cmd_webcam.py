@@ -32,6 +32,11 @@ def register(sub) -> None:
     p.add_argument("-o", "--output", type=Path,
                    help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v; never the --source); "
                         "Ctrl-C or the source ending finishes it with every frame so far")
+    p.add_argument("--virtual-cam", nargs="?", const="", default=None, metavar="DEVICE",
+                   help="also send the stylised view to a virtual camera for video calls and streams (Zoom, Meet, "
+                        "Teams, OBS): v4l2loopback on Linux (DEVICE e.g. /dev/video10; default: the first loopback "
+                        "device), OBS's virtual camera on Windows and macOS; needs pip install "
+                        "'stylert[virtualcam]'. Works beside the window and -o; n/p, o and s act on it too")
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--snapshot-dir", type=Path, default=Path("."), help="where 's' saves snapshots")
     p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4)")
@@ -40,6 +45,18 @@ def register(sub) -> None:
                         "one architecture); off by default until its speed cost is measured on a GPU")
     add_backend_args(p, batch=False)  # live frames go one at a time
     p.set_defaults(run=run, precision="auto")
+
+
+def _virtual_camera(capture, args: argparse.Namespace):
+    """The virtual camera, opened at the source's size (twice as wide side by side) before any frame flows."""
+    from stylert.errors import StylertError
+    from stylert.runtime.webcam_sinks import VirtualCamera
+
+    width, height = capture.frame_size
+    if not width or not height:
+        raise StylertError(f"{args.source} does not say its frame size, which the virtual camera needs up front")
+    return VirtualCamera(width * (2 if args.side_by_side else 1), height, capture.fps or 30.0,
+                         args.virtual_cam or None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,7 +84,15 @@ def run(args: argparse.Namespace) -> int:
     capture = LatestFrameCapture(args.source)
     say(f"{first.backend.description}, {first.precision}, inference "
         f"{'at the source size' if size is None else f'long side {size}'}; styles {', '.join(styles)}")
-    sink = FileSink(args.output, capture.fps or 25.0) if args.no_window else WindowSink()
+    try:
+        if args.virtual_cam is not None:
+            session.virtual_camera = _virtual_camera(capture, args)
+            say(f"virtual camera: {session.virtual_camera.device}; pick it in your call's camera list")
+        sink = FileSink(args.output, capture.fps or 25.0) if args.no_window else WindowSink()
+    except BaseException:
+        capture.close()
+        session.close()
+        raise
     with tqdm(total=args.frames, unit="frame", desc="webcam", file=sys.stderr, disable=not args.no_window) as bar:
         def progress(shown: int, fps: float) -> None:
             bar.set_postfix_str(f"{fps:.1f} fps", refresh=False)

@@ -61,18 +61,23 @@ def read_image(path: str | Path) -> np.ndarray:
     return image
 
 
-def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> None:
-    """Encode by the suffix of ``path`` and write atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
+def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> bytes:
+    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``)."""
+    suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnreadableImage(f"cannot write {path}: unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
     params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
     ok, encoded = cv2.imencode(suffix, image, params)
     if not ok:
         raise UnreadableImage(f"could not encode {path}")
+    return encoded.tobytes()
+
+
+def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> None:
+    """Encode by the suffix of ``path`` and write atomically."""
+    data = encode_image(path, image, quality=quality)
     with atomic_output(path) as tmp:
-        encoded.tofile(tmp)
+        tmp.write_bytes(data)
 
 
 def fit_max_size(image: np.ndarray, max_size: int | None) -> np.ndarray:

@@ -43,6 +43,8 @@ class LatestFrameCapture:
         self._cap = open_source(source)
         is_file = not source.isdigit() and "://" not in source
         self.fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0  # 0 when the source does not say
+        # (width, height) the source announces; (0, 0) when it does not
+        self.frame_size = (int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
         self._period = 1.0 / self.fps if is_file and pace_files and self.fps > 0 else 0.0
         self._cond = threading.Condition()
         self._latest: CapturedFrame | None = None

@@ -85,7 +85,8 @@ def plan_video_outputs(inputs: list[str], output: str) -> list[Planned]:
                         what="video", new_suffix=".mp4")
 
 
-def _resize(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
+def resize_for_video(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
+    """--scale, then --max-size."""
     if options.scale and options.scale != 1.0:
         h, w = frame.shape[:2]
         size = (max(1, round(w * options.scale)), max(1, round(h * options.scale)))
@@ -163,7 +164,7 @@ def stylize_video(
 
     def decode() -> None:
         for frame in decode_frames(source, start=options.start, duration=options.duration, status=status):
-            if not _put(q_in, _resize(frame, options), stop):
+            if not _put(q_in, resize_for_video(frame, options), stop):
                 return
         _put(q_in, _END, stop)
 

@@ -189,7 +189,9 @@ class VideoEncoder:
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
-                 duration: float | None = None) -> None:
+                 duration: float | None = None, b_frames: bool = True) -> None:
+        """``b_frames=False`` makes decode order equal presentation order, so separately encoded chunks of one
+        video join by shifting timestamps (``join_chunks``)."""
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -202,7 +204,7 @@ class VideoEncoder:
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
         if self.codec in ("libx264", "libx265"):
-            self.stream.options = {"crf": str(crf), "preset": preset}
+            self.stream.options = {"crf": str(crf), "preset": preset} | ({} if b_frames else {"bf": "0"})
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
         elif self.codec == "h264_nvenc":
             self.stream.options = {"cq": str(crf), "preset": "p4"}
@@ -247,3 +249,65 @@ class VideoEncoder:
         if self.audio is not None:
             self.audio.close()
         self.container.close()
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """Presentation-order frame timestamps of a video's first stream and which of them are keyframes,
+    read from its packets without decoding."""
+
+    times: list[float]
+    keyframes: list[int]  # indices into ``times``
+
+
+def index_frames(path: str | Path) -> FrameIndex:
+    path = Path(path)
+    with contextlib.closing(_open(path)) as c:
+        stream = c.streams.video[0]
+        packets = [(float(p.pts * stream.time_base), bool(p.is_keyframe)) for p in c.demux(stream)
+                   if p.pts is not None and p.size]
+    packets.sort()
+    return FrameIndex([t for t, _ in packets], [i for i, (_, key) in enumerate(packets) if key])
+
+
+def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source: Path | None = None,
+                start: float = 0.0, duration: float | None = None) -> int:
+    """Concatenate video-only chunk files (same encoder settings, no B-frames) into ``target`` by shifting
+    their packets' timestamps, with ``audio_source``'s audio interleaved; no frame is decoded or re-encoded.
+    Returns the number of frames."""
+    av = require("av", "video processing")
+    from stylert.atomic_files import atomic_output
+
+    frames = 0
+    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w")) as out, \
+            contextlib.closing(av.open(str(chunks[0]))) as first:
+        video = out.add_stream_from_template(first.streams.video[0])
+        audio = None
+        if audio_source is not None:
+            src = av.open(str(audio_source))
+            audio = _AudioTrack(av, out, src, start, duration) if src.streams.audio else None
+            if audio is None:
+                src.close()
+        try:
+            for chunk in chunks:
+                with contextlib.closing(av.open(str(chunk))) as c:
+                    stream = c.streams.video[0]
+                    shift = round(frames / float(fps) / stream.time_base)
+                    count = 0
+                    for packet in c.demux(stream):
+                        if packet.pts is None or not packet.size:
+                            continue
+                        packet.pts += shift
+                        packet.dts = packet.pts if packet.dts is None else packet.dts + shift
+                        packet.stream = video
+                        out.mux(packet)
+                        count += 1
+                    frames += count
+                if audio is not None:
+                    audio.pump(until=frames / float(fps))
+            if audio is not None:
+                audio.pump(until=None)
+        finally:
+            if audio is not None:
+                audio.close()
+    return frames

@@ -91,6 +91,7 @@ class WebcamSession:
         self.side_by_side = options.side_by_side
         self.recorder = None
         self.recordings: list[tuple[Path, int]] = []  # ('r' takes) path, frames
+        self.virtual_camera = None  # webcam_sinks.VirtualCamera, when the view also goes to a video call
         self.stats = LatencyStats()
         self.snapshots: list[Path] = []
 
@@ -107,7 +108,9 @@ class WebcamSession:
                 self._stylizers[name] = self._make(name)
         return self._stylizers[name]
 
-    def render(self, captured, fps: float) -> np.ndarray:
+    def render(self, captured, fps: float) -> tuple[np.ndarray, np.ndarray]:
+        """(the view, the view with the status line): recordings and the virtual camera get the first, the
+        window the second."""
         frame = captured.image
         small = fit_max_size(frame, self.options.size)
         styl = self.stylizer(small)
@@ -117,7 +120,7 @@ class WebcamSession:
         latency = (time.perf_counter() - captured.captured_at) * 1000
         self.stats.add(latency)
         rec = "  REC" if self.recorder else ""
-        return overlay(view, [f"{self.stylizer.info.style}  {fps:4.1f} fps  {latency:5.0f} ms{rec}"])
+        return view, overlay(view, [f"{self.stylizer.info.style}  {fps:4.1f} fps  {latency:5.0f} ms{rec}"])
 
     def handle_key(self, key: int, view: np.ndarray, fps: float) -> bool:
         """Apply a key press; False means quit."""
@@ -148,21 +151,27 @@ class WebcamSession:
         self.recorder = Recording(path, round(max(fps, 1.0)))
 
     def record(self, view: np.ndarray) -> None:
+        """The view to the 'r' recording and the virtual camera, when they are on."""
         if self.recorder is not None:
             self.recorder.write(view)
+        if self.virtual_camera is not None:
+            self.virtual_camera.send(view)
 
     def close(self) -> None:
         if self.recorder is not None:
             self.recordings.append((self.recorder.path, self.recorder.finish()))
             self.recorder = None
+        if self.virtual_camera is not None:
+            self.virtual_camera.close()
+            self.virtual_camera = None
         for s in self._stylizers.values():
             s.close()
 
 
-def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable[[np.ndarray], int],
+def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable[[np.ndarray, np.ndarray], int],
              on_frame: Callable[[int, float], None] = lambda shown, fps: None) -> dict[str, float]:
-    """Until the source ends, ``max_frames`` is reached, ``show`` returns the quit key or Ctrl-C is pressed
-    (then ``interrupted`` is 1 in the summary, and every recording is still finished and kept)."""
+    """Until the source ends, ``max_frames`` is reached, ``show(view, annotated)`` returns the quit key or Ctrl-C
+    is pressed (then ``interrupted`` is 1 in the summary, and every recording is still finished and kept)."""
     fps, last = 0.0, time.perf_counter()
     shown, interrupted = 0, False
     try:
@@ -170,9 +179,9 @@ def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable
             captured = capture.read()
             if captured is None:
                 break
-            view = session.render(captured, fps)
+            view, annotated = session.render(captured, fps)
             session.record(view)
-            key = show(view)
+            key = show(view, annotated)
             shown += 1
             now = time.perf_counter()
             fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1.0 / max(now - last, 1e-6)

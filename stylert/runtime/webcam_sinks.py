@@ -21,9 +21,9 @@ class WindowSink:
         except cv2.error:
             raise StylertError("cannot open a window (no display?); use --no-window -o out.mp4") from None
 
-    def show(self, view: np.ndarray) -> int:
-        """Draw and return the key pressed (-1 for none)."""
-        cv2.imshow(WINDOW_TITLE, view)
+    def show(self, view: np.ndarray, annotated: np.ndarray) -> int:
+        """Draw the view with its status line and return the key pressed (-1 for none)."""
+        cv2.imshow(WINDOW_TITLE, annotated)
         return cv2.waitKey(1)
 
     def close(self) -> None:
@@ -60,8 +60,72 @@ class Recording:
 
 
 class FileSink(Recording):
-    """``webcam --no-window -o FILE``: the view is recorded instead of shown."""
+    """``webcam --no-window -o FILE``: the view (without the status line) is recorded instead of shown."""
 
-    def show(self, view: np.ndarray) -> int:
+    def show(self, view: np.ndarray, annotated: np.ndarray) -> int:
         self.write(view)
         return -1
+
+
+# How to get a virtual camera other programs can pick, per platform (sys.platform prefixes).
+VIRTUAL_CAMERA_SETUP = {
+    "linux": "sudo apt install v4l2loopback-dkms && sudo modprobe v4l2loopback devices=1 video_nr=10 "
+             "card_label=stylert exclusive_caps=1 (exclusive_caps=1 is what Chrome and other WebRTC apps need)",
+    "win32": "install OBS Studio (28 or newer), click Start Virtual Camera once and stop it again",
+    "darwin": "install OBS Studio (28 or newer), click Start Virtual Camera once (allow the system extension) "
+              "and stop it again",
+}
+
+
+def virtual_camera_setup(platform: str) -> str:
+    return next((text for prefix, text in VIRTUAL_CAMERA_SETUP.items() if platform.startswith(prefix)),
+                VIRTUAL_CAMERA_SETUP["linux"])
+
+
+def explain_virtual_camera_error(message: str, device: str | None, platform: str) -> str:
+    """pyvirtualcam's error text (one line per backend it tried) as one line saying what to do."""
+    setup = virtual_camera_setup(platform)
+    if "No v4l2 loopback device found" in message:
+        return f"no virtual camera device (v4l2loopback) is loaded; load one with: {setup}"
+    if "does not exist" in message:
+        return f"--virtual-cam {device}: no such device; load a loopback device with: {setup}"
+    if "could not be opened" in message and "busy" in message.lower():
+        return f"--virtual-cam {device or ''}: the device is busy (another program is writing to it); close it or " \
+               "load a second loopback device (devices=2)".replace("  ", " ")
+    if "is not a video output device" in message or "is not a V4L2 device" in message:
+        return f"--virtual-cam {device}: not a loopback device (a real camera?); give the v4l2loopback device " \
+               "(v4l2-ctl --list-devices shows it)"
+    if "Unsupported image format" in message:
+        return "the virtual camera refused the RGB pixel format; update v4l2loopback (0.12 or newer)"
+    first = message.splitlines()[0] if message else "unknown error"
+    return f"the virtual camera could not start ({first}); set one up with: {setup}"
+
+
+class VirtualCamera:
+    """The stylised view as a camera other programs (Zoom, Meet, Teams, OBS) can pick, through pyvirtualcam:
+    v4l2loopback on Linux, OBS's virtual camera on Windows and macOS. Its size and frame rate are fixed when it
+    opens (those of the first view); later views (side-by-side toggled) are resized to it."""
+
+    def __init__(self, width: int, height: int, fps: float, device: str | None = None, *, module=None,
+                 platform: str | None = None) -> None:
+        import sys
+
+        from stylert._lazy import require
+
+        vcam = module or require("pyvirtualcam", "--virtual-cam")
+        self.width, self.height = width, height
+        try:
+            self.camera = vcam.Camera(width=width, height=height, fps=fps, fmt=vcam.PixelFormat.RGB, device=device)
+        except (RuntimeError, ValueError, KeyError) as exc:
+            raise StylertError(explain_virtual_camera_error(str(exc), device, platform or sys.platform)) from None
+        self.device = getattr(self.camera, "device", device)
+        self.frames = 0
+
+    def send(self, view: np.ndarray) -> None:
+        if (view.shape[1], view.shape[0]) != (self.width, self.height):
+            view = cv2.resize(view, (self.width, self.height), interpolation=cv2.INTER_AREA)
+        self.camera.send(cv2.cvtColor(view, cv2.COLOR_BGR2RGB))
+        self.frames += 1
+
+    def close(self) -> None:
+        self.camera.close()

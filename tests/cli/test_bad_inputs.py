@@ -147,6 +147,8 @@ CASES = [
     ("webcam unknown style", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out52.mp4", "-s",
                               "nope"], 2, "error"),
     ("webcam -o with a window", ["webcam", "--source", "{w}/clip.mp4", "-o", "{w}/out53.mp4", *S], 2, "error"),
+    ("webcam virtual camera without a loopback device", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o",
+                                                         "{w}/out55.mp4", *S, "--virtual-cam"], 2, "error"),
     ("webcam tiny inference size", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out54.mp4",
                                     *S, "--size", "3", "--frames", "2"], 0, None),
     # export

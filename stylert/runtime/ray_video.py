@@ -1,0 +1,210 @@
+"""``stylert video --ray``: videos spread over Ray actors, and one long video split at keyframes.
+
+- Several inputs: each video is one task on an actor (a ``Stylizer`` per actor, as for images).
+- One input: its frame range is cut into chunks that start at keyframes (read from the packets, no decoding),
+  each actor stylises and encodes its chunks (H.264 without B-frames, no audio), and the driver joins the chunk
+  files by shifting packet timestamps, with the source's audio interleaved untouched - the same frame count,
+  frame rate and duration as the single-machine run. With ``--smooth`` every chunk first runs
+  ``SMOOTH_OVERLAP`` frames of the previous one through the flow smoother, so it enters its first frame with
+  the same history the single-machine run has and the joins do not flicker.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from stylert.errors import StylertError
+from stylert.runtime.ray_cluster import RayCluster
+
+SMOOTH_OVERLAP = 12  # frames of the previous chunk a smoothed chunk warms up on
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first: int    # first frame index (presentation order) it writes
+    count: int    # frames it writes
+    warmup: int   # frames before ``first`` it decodes and smooths but does not write
+    start: float  # time of its first decoded frame, seconds
+
+
+def plan_chunks(times: list[float], keyframes: list[int], lo: int, hi: int, pieces: int, warmup: int) -> list[Chunk]:
+    """Frames [lo, hi) cut into ``pieces`` chunks, each starting at the keyframe nearest its even share when one
+    lies within half a share (decoding then starts right there), else at the share itself (decoding starts at the
+    keyframe before and skips to it)."""
+    bounds = [lo]
+    share = (hi - lo) / pieces
+    for k in range(1, pieces):
+        ideal = lo + round(k * share)
+        nearest = min((f for f in keyframes if bounds[-1] < f < hi), key=lambda f: abs(f - ideal), default=None)
+        cut = nearest if nearest is not None and abs(nearest - ideal) <= share / 2 else ideal
+        if bounds[-1] < cut < hi:
+            bounds.append(cut)
+    bounds = sorted(set(bounds)) + [hi]
+    chunks = []
+    for i, (a, b) in enumerate(zip(bounds, bounds[1:])):
+        pre = min(warmup, a - lo)
+        chunks.append(Chunk(i, a, b - a, pre, times[a - pre]))
+    return chunks
+
+
+def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -> int:
+    """Decode ``warmup + count`` frames from ``chunk.start``, stylise (smoothing through the warm-up), encode
+    the last ``count`` to ``target``; returns frames written."""
+    from stylert.runtime.flicker import FlowSmoother
+    from stylert.runtime.video import resize_for_video, same_size_batches
+    from stylert.runtime.video_io import VideoEncoder, decode_frames, probe_video
+
+    fps = probe_video(source).fps
+    wanted = chunk.warmup + chunk.count
+    frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decode_frames(source, start=chunk.start)))
+    smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
+    encoder = VideoEncoder(target, fps, codec="libx264" if options.codec == "auto" else options.codec,
+                           crf=options.crf, preset=options.preset, b_frames=False)
+    seen = 0
+    try:
+        for inputs, outputs in stylizer.stylize_stream(same_size_batches(frames, stylizer.batch_size)):
+            for frame_in, out in zip(inputs, outputs):
+                if smoother is not None:
+                    out = smoother(frame_in, out)
+                if seen >= chunk.warmup:
+                    encoder.write(out)
+                seen += 1
+        written = encoder.finish()
+    finally:
+        encoder.close()
+    return written
+
+
+class VideoActor:
+    """One per Ray actor: a Stylizer made once; rows are whole videos or chunks of one."""
+
+    def __init__(self, style: str, backend: str, options: dict, strength: float, preserve_color: bool,
+                 video_options: dict) -> None:
+        from stylert.runtime.stylizer import Stylizer
+        from stylert.runtime.video import VideoOptions
+
+        self.stylizer = Stylizer(style, backend, batch_size=4, strength=strength, preserve_color=preserve_color,
+                                 static_shapes=True, **options)
+        self.options = VideoOptions(**video_options)
+        self.actor = f"{socket.gethostname()}:{os.getpid()}"
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from stylert.runtime.video import stylize_video
+
+        out: dict[str, list] = {"key": [], "target": [], "frames": [], "error": [], "actor": [], "seconds": []}
+        for i in range(len(batch["key"])):
+            started, frames, error = time.perf_counter(), 0, ""
+            source, target = Path(str(batch["source"][i])), Path(str(batch["target"][i]))
+            try:
+                if int(batch["chunk"][i]) < 0:
+                    result = stylize_video(self.stylizer, source, target, self.options)
+                    frames, error = result.frames, result.truncated or ""
+                else:
+                    chunk = Chunk(int(batch["chunk"][i]), int(batch["first"][i]), int(batch["count"][i]),
+                                  int(batch["warmup"][i]), float(batch["start"][i]))
+                    frames = stylize_chunk(self.stylizer, source, target, chunk, self.options)
+            except StylertError as exc:
+                error = str(exc)
+            for key, value in (("key", batch["key"][i]), ("target", str(target)), ("frames", frames),
+                               ("error", error), ("actor", self.actor), ("seconds", time.perf_counter() - started)):
+                out[key].append(value)
+        return {k: np.array(v, dtype=object if k in ("key", "target", "error", "actor") else None)
+                for k, v in out.items()}
+
+
+@dataclass
+class RayVideoSummary:
+    videos: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    frames: int = 0
+    seconds: float = 0.0
+    chunks: int = 0
+    per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+
+def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | None, backend: str, engine: dict,
+                      strength: float, preserve_color: bool, address: str, workers: int | None,
+                      on_frames: Callable[[int], None] = lambda n: None,
+                      log: Callable[[str], None] = lambda s: None) -> RayVideoSummary:
+    from stylert.runtime.model_source import resolve_style
+    from stylert.runtime.stylizer import default_style
+    from stylert.runtime.video import plan_video_outputs
+    from stylert.runtime.video_io import expected_frames, index_frames, join_chunks, probe_video
+
+    plan = plan_video_outputs(inputs, output)
+    model = str(resolve_style(style or default_style()).resolve())
+    cluster = RayCluster(address, workers)
+    summary, started = RayVideoSummary(videos=len(plan)), time.perf_counter()
+    work_dir = None
+    try:
+        log(cluster.describe())
+        rows: list[dict] = []
+        if len(plan) == 1 and cluster.workers > 1:
+            item = plan[0]
+            info = probe_video(item.source)
+            index = index_frames(item.source)
+            lo = next((i for i, t in enumerate(index.times) if t >= options.start - 1e-6), len(index.times))
+            hi = lo + (expected_frames(info, options.start, options.duration) or len(index.times) - lo)
+            hi = min(hi, len(index.times))
+            if hi <= lo:
+                raise StylertError(f"{item.source} has no frames in the requested range")
+            warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
+            chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
+            work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
+            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}.mp4"),
+                     "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
+                    for c in chunks]
+            summary.chunks = len(chunks)
+            log(f"{item.source.name}: {hi - lo} frames in {len(chunks)} chunks cut at keyframes")
+        else:
+            rows = [{"key": str(p.source), "source": str(p.source), "target": str(p.target), "chunk": -1, "first": 0,
+                     "count": 0, "warmup": 0, "start": 0.0} for p in plan]
+        engine = dict(engine, threads=engine.get("threads") or cluster.actor_threads())
+        video_options = dataclasses.asdict(options)
+        dataset = cluster.ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+            VideoActor, batch_size=1, concurrency=(1, min(cluster.workers, len(rows))),
+            fn_constructor_kwargs=dict(style=model, backend=backend, options=engine, strength=strength,
+                                       preserve_color=preserve_color, video_options=video_options),
+            **cluster.actor_resources())
+        done: dict[str, dict] = {}
+        for row in cluster.stream(dataset, what="video"):
+            done[row["key"]] = row
+            if row["error"] and summary.chunks == 0:
+                summary.failed.append((row["key"], row["error"]))
+            frames, busy = summary.per_actor.get(row["actor"], (0, 0.0))
+            summary.per_actor[row["actor"]] = (frames + int(row["frames"]), busy + float(row["seconds"]))
+            summary.frames += int(row["frames"])
+            on_frames(int(row["frames"]))
+        if summary.chunks:
+            item = plan[0]
+            broken = [(k, r["error"]) for k, r in done.items() if r["error"]]
+            if broken:
+                summary.failed.append((str(item.source), f"chunk {broken[0][0]}: {broken[0][1]}"))
+            else:
+                parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
+                fps = probe_video(item.source).fps
+                joined = join_chunks(parts, item.target, fps, audio_source=item.source if options.keep_audio else None,
+                                     start=options.start, duration=options.duration)
+                if joined != summary.frames:
+                    summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
+    finally:
+        cluster.close()
+        if work_dir is not None:
+            for leftover in work_dir.glob("*"):
+                leftover.unlink()
+            work_dir.rmdir()
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,153 @@
+"""stylert on a real local Ray cluster (num_cpus=2), against the single-machine run: images byte-identical,
+a bad file reported while the rest are written, a killed actor's file retried, a manifest that makes a re-run
+skip what is done; one video cut into chunks and joined with the same frames, rate, duration and audio."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stylert.errors import MissingDependency, StylertError
+from stylert.frames.images import write_image
+
+ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'stylert[ray]')")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory, photo_module):
+    folder = tmp_path_factory.mktemp("ray-in")
+    for i, (y, x) in enumerate([(0, 0), (20, 30), (40, 10)]):
+        write_image(folder / f"p{i}.jpg", np.ascontiguousarray(photo_module[y:y + 60, x:x + 80]))
+    write_image(folder / "sub" / "p3.png", np.ascontiguousarray(photo_module[:45, :50]))
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def photo_module():
+    from stylert.frames.images import read_image
+    from stylert.samples import sample_path
+
+    return read_image(sample_path("chelsea"))
+
+
+class CrashOnceActor:
+    """Stands in for StylizeActor, but the first actor to see p1.jpg dies (a killed worker)."""
+
+    def __init__(self, marker: str, **kwargs):
+        from stylert.runtime.ray_images import StylizeActor
+
+        self.marker, self.inner = marker, StylizeActor(**kwargs)
+
+    def __call__(self, batch):
+        if any(str(s).endswith("p1.jpg") for s in batch["source"]) and not os.path.exists(self.marker):
+            Path(self.marker).write_text("died once")
+            os._exit(1)
+        return self.inner(batch)
+
+
+def _run(photos, out, **kw):
+    from stylert.runtime.ray_images import run_images_on_ray
+
+    return run_images_on_ray([str(photos)], f"{out}/", recursive=True, ext=None, style="mosaic",
+                             backend="onnxruntime", options={"device": "cpu"}, strength=1.0, preserve_color=False,
+                             address="auto", workers=2, **kw)
+
+
+def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluster, photos, tmp_path):
+    from stylert import Stylizer
+    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
+
+    summary = _run(photos, tmp_path / "ray")
+    assert summary.files == 5 and [Path(s).name for s, _ in summary.failed] == ["broken.jpg"]
+    assert sum(f for f, _ in summary.per_actor.values()) == 4
+    with Stylizer("mosaic", "onnxruntime", device="cpu") as stylizer:
+        stylize_files(stylizer, plan_image_outputs([str(photos)], f"{tmp_path / 'one'}/", recursive=True))
+    for single in (tmp_path / "one").rglob("*.*"):
+        assert (tmp_path / "ray" / single.relative_to(tmp_path / "one")).read_bytes() == single.read_bytes()
+    again = _run(photos, tmp_path / "ray")
+    assert again.skipped == 4 and again.files == 1  # only the broken file is tried again
+    (photos / "p0.jpg").touch()  # a changed input is redone
+    assert _run(photos, tmp_path / "ray").skipped == 3
+
+
+def test_a_killed_actor_s_file_is_retried(cluster, photos, tmp_path):
+    import ray.cloudpickle
+
+    ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the workers get this test's class by value
+    marker = tmp_path / "died"
+    summary = _run(photos, tmp_path / "out", actor_class=CrashOnceActor,
+                   actor_kwargs={"marker": str(marker)})
+    assert marker.exists() and (tmp_path / "out" / "p1.jpg").is_file()
+    assert len(summary.failed) == 1  # broken.jpg only
+
+
+def test_one_video_in_chunks_equals_the_single_machine_run(cluster, tmp_path):
+    pytest.importorskip("av", reason="PyAV is not installed")
+    import av
+
+    from stylert import Stylizer
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions, stylize_video
+    from tests.media import make_video
+
+    clip = make_video(tmp_path / "clip.mp4", frames=48, size=(60, 80), fps=Fraction(24))
+    options = VideoOptions(smooth=0.6)
+    summary = run_videos_on_ray([str(clip)], str(tmp_path / "ray.mp4"), options, style="mosaic",
+                                backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                address="auto", workers=2)
+    assert summary.chunks >= 2 and not summary.failed and summary.frames == 48
+    with Stylizer("mosaic", "onnxruntime", device="cpu", batch_size=4) as stylizer:
+        stylize_video(stylizer, clip, tmp_path / "one.mp4", options)
+
+    def read(path):
+        with av.open(str(path)) as c:
+            v, a = c.streams.video[0], c.streams.audio[0]
+            frames = [f.to_ndarray(format="bgr24").astype(float) for f in c.decode(v)]
+            rate, duration = v.average_rate, c.duration
+        with av.open(str(path)) as c:
+            audio = sum(1 for p in c.demux(c.streams.audio[0]) if p.size)
+        return frames, rate, duration, audio, a.codec_context.name
+
+    ray_frames, *ray_facts = read(tmp_path / "ray.mp4")
+    one_frames, *one_facts = read(tmp_path / "one.mp4")
+    assert len(ray_frames) == len(one_frames) == 48 and ray_facts == one_facts
+    assert max(np.abs(a - b).mean() for a, b in zip(ray_frames, one_frames)) < 4  # the codecs' own difference
+    change = lambda frames, i: np.abs(frames[i] - frames[i - 1]).mean()  # noqa: E731
+    joins = [i for i in range(1, 48) if i % (48 // summary.chunks) == 0]
+    for i in joins:  # no seam: the frame-to-frame change at a join is what the single-machine output has there
+        assert change(ray_frames, i) <= change(one_frames, i) * 1.5 + 1.0
+
+
+def test_missing_ray_says_what_to_install(monkeypatch):
+    from stylert.runtime.ray_cluster import RayCluster
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    with pytest.raises(MissingDependency, match=r"pip install 'stylert\[ray\]'"):
+        RayCluster("local")
+
+
+def test_a_stalled_pipeline_is_an_error_not_a_hang():
+    from stylert.runtime.ray_cluster import stream_rows
+
+    class Stuck:
+        def iter_rows(self):
+            time.sleep(60)
+            yield {}
+
+    started = time.perf_counter()
+    with pytest.raises(StylertError, match="made no progress for 0.5 s"):
+        list(stream_rows(Stuck(), 0.5, "the Ray stylize pipeline", "test cluster"))
+    assert time.perf_counter() - started < 5
