@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_style_args, exit_code, positive_int,
+from stylert.cli.common import (add_backend_args, add_command, add_ray_args, add_style_args, exit_code, positive_int,
                                 stylizer_from_args)
 
 
@@ -25,13 +25,8 @@ def register(sub) -> None:
                    help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
-    cluster = p.add_argument_group("many machines (Ray)")
-    cluster.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
-                         help="run on a Ray cluster (pip install 'stylert[ray]'): auto joins the running one, local "
-                              "starts one here, or give its address; inputs and -o may then also be URLs (s3://...)."
-                              " A manifest in the output folder makes a re-run skip what is done")
-    cluster.add_argument("--workers", type=positive_int, default=None,
-                         help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
+    add_ray_args(p, "Inputs and -o may then also be URLs (s3://...); a manifest in the output folder makes a "
+                    "re-run skip what is done")
     add_style_args(p)
     add_backend_args(p)
     p.set_defaults(run=run)
@@ -65,9 +60,9 @@ def run_on_ray(args: argparse.Namespace) -> int:
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
     failed = len(summary.failed)
-    print(f"{summary.files - failed} written to {args.output}, {failed} failed, {summary.skipped} already done; "
+    print(f"{summary.items - failed} written to {args.output}, {failed} failed, {summary.skipped} already done; "
           f"{summary.frames_per_second:.2f} images/s overall", file=sys.stderr)
-    return exit_code(summary.files, failed)
+    return exit_code(summary.items, failed)
 
 
 def run(args: argparse.Namespace) -> int:

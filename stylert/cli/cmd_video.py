@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_style_args, int_between, non_negative_float,
-                                positive_float, positive_int, unit_float)
+from stylert.cli.common import (add_backend_args, add_command, add_ray_args, add_style_args, int_between,
+                                non_negative_float, positive_float, positive_int, unit_float)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -41,14 +41,8 @@ def register(sub) -> None:
                           "the value is the blend weight (--smooth alone means 0.6)")
     tmp.add_argument("--report", action="store_true",
                      help="print the flicker metric: output frame-to-frame change / input frame-to-frame change")
-    cluster = p.add_argument_group("many machines (Ray)")
-    cluster.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
-                         help="run on a Ray cluster (pip install 'stylert[ray]'): auto joins the running one, local "
-                              "starts one here, or give its address. Several videos spread over the actors; one "
-                              "video is cut at keyframes into chunks that are stylised in parallel and joined "
-                              "(same frames, frame rate, duration and audio)")
-    cluster.add_argument("--workers", type=positive_int, default=None,
-                         help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
+    add_ray_args(p, "Several videos spread over the actors; one video is cut at keyframes into chunks that are "
+                    "stylised in parallel and joined (same frames, frame rate, duration and audio)")
     add_style_args(p)
     add_backend_args(p)
     p.set_defaults(run=run)
@@ -77,9 +71,9 @@ def run_on_ray(args: argparse.Namespace) -> int:
         print(f"stylert: failed: {source}: {error}", file=sys.stderr)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
-    print(f"{summary.videos - len(summary.failed)} videos written, {len(summary.failed)} failed; {summary.frames} "
+    print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed; {summary.frames} "
           f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
-    return exit_code(summary.videos, len(summary.failed))
+    return exit_code(summary.items, len(summary.failed))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -117,6 +117,15 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
                      help="TensorRT: libstylert_trt_plugin.so, to build the engine with the fused InstanceNorm")
 
 
+def add_ray_args(parser: argparse.ArgumentParser, how: str) -> None:
+    group = parser.add_argument_group("many machines (Ray)")
+    group.add_argument("--ray", nargs="?", const="auto", default=None, metavar="ADDRESS",
+                       help="run on a Ray cluster (pip install 'stylert[ray]'): auto joins the running one, local "
+                            f"starts one here, or give its address. {how}")
+    group.add_argument("--workers", type=positive_int, default=None,
+                       help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
+
+
 def backend_options(args: argparse.Namespace, **extra) -> dict:
     """The Stylizer keywords the backend flags ask for (capability flags only when given, so --backend auto
     may pick its engine's measured-fastest settings otherwise)."""

@@ -34,14 +34,17 @@ class KernelArg:
     value: int | float
 
     def as_ctype(self) -> ctypes.c_void_p | ctypes.c_int | ctypes.c_float:
-        if self.kind == "p":
-            return ctypes.c_void_p(int(self.value))
-        return ctypes.c_int(int(self.value)) if self.kind == "i" else ctypes.c_float(float(self.value))
+        ctype, _, cast = _KINDS[self.kind]
+        return ctype(cast(self.value))
 
     def as_numpy(self) -> np.generic:
-        if self.kind == "p":
-            return np.uintp(int(self.value))
-        return np.int32(int(self.value)) if self.kind == "i" else np.float32(float(self.value))
+        _, scalar, cast = _KINDS[self.kind]
+        return scalar(cast(self.value))
+
+
+# kind -> (ctypes type, NumPy scalar type, Python conversion)
+_KINDS: dict[str, tuple] = {"p": (ctypes.c_void_p, np.uintp, int), "i": (ctypes.c_int, np.int32, int),
+                            "f": (ctypes.c_float, np.float32, float)}
 
 
 def ptr(value: int | None) -> KernelArg:

@@ -13,12 +13,35 @@ import os
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from stylert._lazy import require
 from stylert.errors import StylertError
 
 TASK_CPUS = 0.25  # each read or write task: I/O, mostly waiting
+
+
+@dataclass
+class RaySummary:
+    """What a Ray job did: inputs tried (``items``), those that failed with why, those the manifest skipped,
+    frames made, wall seconds, video chunks, and per actor (frames, busy seconds)."""
+
+    items: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0
+    frames: int = 0
+    seconds: float = 0.0
+    chunks: int = 0
+    per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.frames / self.seconds if self.seconds else 0.0
+
+    def tally(self, actor: str, frames: int, seconds: float) -> None:
+        done, busy = self.per_actor.get(actor, (0, 0.0))
+        self.per_actor[actor] = (done + frames, busy + seconds)
 
 
 class RayCluster:

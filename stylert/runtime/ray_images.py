@@ -13,14 +13,13 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from stylert.errors import StylertError
 from stylert.runtime.output_plan import Planned
-from stylert.runtime.ray_cluster import RayCluster
+from stylert.runtime.ray_cluster import RayCluster, RaySummary
 
 
 def is_url(path: str | Path) -> bool:
@@ -135,20 +134,6 @@ def _write(row: dict) -> dict:
     return {k: row[k] for k in ("source", "target", "actor", "seconds", "pixels")} | {"error": error}
 
 
-@dataclass
-class RaySummary:
-    files: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    skipped: int = 0
-    frames: int = 0
-    seconds: float = 0.0
-    per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)  # actor -> (frames, busy seconds)
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.frames / self.seconds if self.seconds else 0.0
-
-
 def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, style: str, backend: str,
                           options: dict, strength: float = 1.0, preserve_color: bool = False,
                           on_result: Callable[[dict], None] = lambda row: None,
@@ -170,13 +155,12 @@ def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, 
                             **actors)
                .map(_write, num_cpus=cluster.task_cpus))
     for row in cluster.stream(dataset, what="stylize"):
-        summary.files += 1
+        summary.items += 1
         if row["error"]:
             summary.failed.append((row["source"], row["error"]))
         else:
             summary.frames += 1
-            frames, busy = summary.per_actor.get(row["actor"], (0, 0.0))
-            summary.per_actor[row["actor"]] = (frames + 1, busy + float(row["seconds"]))
+            summary.tally(row["actor"], 1, float(row["seconds"]))
         on_result(row)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -16,13 +16,13 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from stylert.errors import StylertError
-from stylert.runtime.ray_cluster import RayCluster
+from stylert.runtime.ray_cluster import RayCluster, RaySummary
 
 SMOOTH_OVERLAP = 12  # frames of the previous chunk a smoothed chunk warms up on
 
@@ -121,24 +121,10 @@ class VideoActor:
                 for k, v in out.items()}
 
 
-@dataclass
-class RayVideoSummary:
-    videos: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    frames: int = 0
-    seconds: float = 0.0
-    chunks: int = 0
-    per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)
-
-    @property
-    def frames_per_second(self) -> float:
-        return self.frames / self.seconds if self.seconds else 0.0
-
-
 def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | None, backend: str, engine: dict,
                       strength: float, preserve_color: bool, address: str, workers: int | None,
                       on_frames: Callable[[int], None] = lambda n: None,
-                      log: Callable[[str], None] = lambda s: None) -> RayVideoSummary:
+                      log: Callable[[str], None] = lambda s: None) -> RaySummary:
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs
@@ -147,7 +133,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     plan = plan_video_outputs(inputs, output)
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
-    summary, started = RayVideoSummary(videos=len(plan)), time.perf_counter()
+    summary, started = RaySummary(items=len(plan)), time.perf_counter()
     work_dir = None
     try:
         log(cluster.describe())
@@ -184,8 +170,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             done[row["key"]] = row
             if row["error"] and summary.chunks == 0:
                 summary.failed.append((row["key"], row["error"]))
-            frames, busy = summary.per_actor.get(row["actor"], (0, 0.0))
-            summary.per_actor[row["actor"]] = (frames + int(row["frames"]), busy + float(row["seconds"]))
+            summary.tally(row["actor"], int(row["frames"]), float(row["seconds"]))
             summary.frames += int(row["frames"])
             on_frames(int(row["frames"]))
         if summary.chunks:

@@ -71,14 +71,14 @@ def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluste
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     summary = _run(photos, tmp_path / "ray")
-    assert summary.files == 5 and [Path(s).name for s, _ in summary.failed] == ["broken.jpg"]
+    assert summary.items == 5 and [Path(s).name for s, _ in summary.failed] == ["broken.jpg"]
     assert sum(f for f, _ in summary.per_actor.values()) == 4
     with Stylizer("mosaic", "onnxruntime", device="cpu") as stylizer:
         stylize_files(stylizer, plan_image_outputs([str(photos)], f"{tmp_path / 'one'}/", recursive=True))
     for single in (tmp_path / "one").rglob("*.*"):
         assert (tmp_path / "ray" / single.relative_to(tmp_path / "one")).read_bytes() == single.read_bytes()
     again = _run(photos, tmp_path / "ray")
-    assert again.skipped == 4 and again.files == 1  # only the broken file is tried again
+    assert again.skipped == 4 and again.items == 1  # only the broken file is tried again
     (photos / "p0.jpg").touch()  # a changed input is redone
     assert _run(photos, tmp_path / "ray").skipped == 3
 

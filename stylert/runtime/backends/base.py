@@ -19,13 +19,16 @@ import abc
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from stylert.errors import StylertError
 from stylert.frames.prepost import batch_to_frames, frames_to_batch
 from stylert.model_info import ModelInfo
+
+if TYPE_CHECKING:
+    from stylert.runtime.device_frames import DeviceFramePipeline
 
 Log = Callable[[str], None]
 PRECISIONS = ("fp32", "fp16", "int8")
@@ -74,6 +77,7 @@ class Backend(abc.ABC):
         self.options = options
         self.log = log
         self._open = False
+        self._pipeline: DeviceFramePipeline | None = None  # set by engines that run frames on a GPU
 
     # -- what this backend is ---------------------------------------------------------
     @property
@@ -93,12 +97,12 @@ class Backend(abc.ABC):
     @property
     def on_gpu(self) -> bool:
         """True when frames are processed on a GPU (device pre/post, batches in flight)."""
-        return False
+        return self._pipeline is not None
 
     @property
     def device_ms(self) -> float | None:
         """Device time of the engine for the last collected batch (CUDA events); None on the CPU."""
-        return None
+        return self._pipeline.device_ms if self._pipeline is not None else None
 
     # -- lifecycle ----------------------------------------------------------------------
     def open(self) -> Backend:
@@ -118,6 +122,9 @@ class Backend(abc.ABC):
 
     def close(self) -> None:
         if self._open:
+            if self._pipeline is not None:
+                self._pipeline.close()
+                self._pipeline = None
             self._close_impl()
             self._open = False
 
@@ -132,14 +139,20 @@ class Backend(abc.ABC):
         """float32 RGB NCHW 0..255 in and out; the result may be reused by the next call: copy it to keep it."""
         if not self._open:
             self.open()
-        return self._run_impl(np.ascontiguousarray(batch, dtype=np.float32))
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        return self._pipeline.run_tensor(batch) if self._pipeline is not None else self._run_impl(batch)
 
     def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
                         ) -> Iterator[list[np.ndarray]]:
-        """Stylised frames for each list of same-size uint8 BGR frames, in order. This host path runs one
-        batch at a time; GPU backends override it with the device pipeline."""
+        """Stylised frames for each list of same-size uint8 BGR frames, in order: through the device pipeline
+        on a GPU (several batches in flight), else on the host one batch at a time."""
         if not self._open:
             self.open()
+        if self._pipeline is not None:
+            return self._pipeline.stylize(batches, post)
+        return self._host_batches(batches, post)
+
+    def _host_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions) -> Iterator[list[np.ndarray]]:
         multiple = self.info.size_multiple
         for frames in batches:
             result = self._run_impl(frames_to_batch(frames, multiple))
@@ -147,12 +160,12 @@ class Backend(abc.ABC):
 
     def free_device_memory(self) -> int | None:
         """Bytes free on the GPU this backend runs on (None on the CPU): the budget for a frame's working set."""
-        return None
+        return self._pipeline.free_memory() if self._pipeline is not None else None
 
     def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
         """Milliseconds per batch of ``shape`` for the engine alone, inputs and outputs already on the device
         (CUDA events); None for engines that do not run on a GPU."""
-        return None
+        return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
 
     def swap_weights(self, onnx_path: Path) -> bool:
         """Put another style of the same architecture into the open engine in place; False when this backend
@@ -163,7 +176,8 @@ class Backend(abc.ABC):
     def _open_impl(self) -> None: ...
 
     @abc.abstractmethod
-    def _run_impl(self, batch: np.ndarray) -> np.ndarray: ...
+    def _run_impl(self, batch: np.ndarray) -> np.ndarray:
+        """One tensor on the host path (GPU backends' tensors go through their pipeline)."""
 
     def _close_impl(self) -> None:
         """Release resources; the default has none to release."""

@@ -8,7 +8,6 @@ buffers (IO binding, no copies inside ONNX Runtime), runs return without synchro
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 from stylert.errors import BackendUnavailable, BadModelFile
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.model_info import OUTPUT_NAME, ModelInfo
-from stylert.runtime.backends.base import Backend, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
 from stylert.runtime.device_frames import DeviceFramePipeline
 
@@ -39,7 +38,6 @@ class OnnxRuntimeBackend(Backend):
                  cuda: CudaLayer | None = None) -> None:
         super().__init__(model_path, options, log=log)
         self._injected_cuda = cuda
-        self._pipeline: DeviceFramePipeline | None = None
 
     def _session(self, providers: list, *, threads: int | None = None) -> Any:
         import onnxruntime as ort
@@ -100,10 +98,7 @@ class OnnxRuntimeBackend(Backend):
         self._run_options = run_options
 
     def _close_impl(self) -> None:
-        if self._pipeline is not None:
-            self._pipeline.close()
-            self._pipeline = None
-            self._slot_sessions = {}
+        self._slot_sessions = {}
         del self._session_main
 
     # -- what it is ---------------------------------------------------------------------
@@ -117,16 +112,6 @@ class OnnxRuntimeBackend(Backend):
     @property
     def on_gpu(self) -> bool:
         return self._on_cuda
-
-    @property
-    def device_ms(self) -> float | None:
-        return self._pipeline.device_ms if self._pipeline is not None else None
-
-    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
-        return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
-
-    def free_device_memory(self) -> int | None:
-        return self._pipeline.free_memory() if self._pipeline is not None else None
 
     @property
     def description(self) -> str:
@@ -164,14 +149,4 @@ class OnnxRuntimeBackend(Backend):
 
     # -- inference --------------------------------------------------------------------
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        if self._pipeline is not None:
-            return self._pipeline.run_tensor(batch)
         return self._session_main.run(None, {self._input: batch})[0]
-
-    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
-                        ) -> Iterator[list[np.ndarray]]:
-        if not self._open:
-            self.open()
-        if self._pipeline is None:
-            return super().stylize_batches(batches, post)
-        return self._pipeline.stylize(batches, post)

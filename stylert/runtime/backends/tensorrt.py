@@ -4,7 +4,6 @@ engine file to use; this deserialises it, keeps one execution context per in-fli
 replaying a captured CUDA graph), and runs frames through the device pipeline (``device_frames``)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +14,7 @@ from stylert.export.engine_spec import EngineSpec, ProfileShapes
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.gpu.tensorrt_api import GpuFacts, import_tensorrt
 from stylert.model_info import INPUT_NAME, OUTPUT_NAME, ModelInfo
-from stylert.runtime.backends.base import Backend, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
 from stylert.runtime.device_frames import DeviceFramePipeline
 
@@ -72,7 +71,6 @@ class TensorRTBackend(Backend):
                                              slots=self.options.in_flight)
 
     def _close_impl(self) -> None:
-        self._pipeline.close()
         self._drop_graphs()
         self._contexts = []
         del self._engine
@@ -89,20 +87,6 @@ class TensorRTBackend(Backend):
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"cuda_graph", "plugins", "refit"})
-
-    @property
-    def on_gpu(self) -> bool:
-        return True
-
-    @property
-    def device_ms(self) -> float | None:
-        return self._pipeline.device_ms
-
-    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
-        return self._pipeline.time_engine(shape, repeats)
-
-    def free_device_memory(self) -> int | None:
-        return self._pipeline.free_memory()
 
     @property
     def description(self) -> str:
@@ -136,13 +120,7 @@ class TensorRTBackend(Backend):
 
     # -- inference --------------------------------------------------------------------
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        return self._pipeline.run_tensor(batch)
-
-    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
-                        ) -> Iterator[list[np.ndarray]]:
-        if not self._open:
-            self.open()
-        return self._pipeline.stylize(batches, post)
+        raise AssertionError("TensorRT tensors always go through the device pipeline")  # Backend.run routes them
 
     def swap_weights(self, onnx_path: Path) -> bool:
         """Refit a refittable engine with another style of the same topology (its graph of this engine's

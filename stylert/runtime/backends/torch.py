@@ -4,7 +4,6 @@ replay - fed by the device pipeline (``device_frames``), so frames cross the bus
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,9 @@ from stylert.cache import cache_dir
 from stylert.errors import BackendUnavailable, StylertError
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.model_info import ModelInfo
-from stylert.runtime.backends.base import Backend, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
+from stylert.runtime.backends.torch_cuda import CudaModule
 from stylert.runtime.device_frames import DeviceFramePipeline
 
 
@@ -27,7 +27,7 @@ class TorchBackend(Backend):
                  cuda: CudaLayer | None = None) -> None:
         super().__init__(model_path, options, log=log)
         self._injected_cuda = cuda
-        self._pipeline: DeviceFramePipeline | None = None
+        self._cuda_module: CudaModule | None = None
 
     def _open_impl(self) -> None:
         if self.options.compile:  # before torch is imported: Inductor fixes its cache folder on first use
@@ -55,8 +55,6 @@ class TorchBackend(Backend):
             self._device = torch.device("cpu")
             self._module = module
             return
-        from stylert.runtime.backends.torch_cuda import CudaModule
-
         self._device = torch.device("cuda")
         try:
             cuda = self._injected_cuda or open_cuda_layer()
@@ -74,10 +72,9 @@ class TorchBackend(Backend):
                                              kernels=kernels, slots=self.options.in_flight)
 
     def _close_impl(self) -> None:
-        if self._pipeline is not None:
-            self._pipeline.close()
-            self._pipeline = None
+        if self._cuda_module is not None:
             self._cuda_module.close()
+            self._cuda_module = None
         self._module = None
 
     @property
@@ -86,20 +83,6 @@ class TorchBackend(Backend):
 
     def capabilities(self) -> frozenset[str]:
         return frozenset({"cuda_graph", "compile", "fused_instnorm"}) if self._pipeline is not None else frozenset()
-
-    @property
-    def on_gpu(self) -> bool:
-        return self._pipeline is not None
-
-    @property
-    def device_ms(self) -> float | None:
-        return self._pipeline.device_ms if self._pipeline is not None else None
-
-    def time_engine(self, shape: tuple[int, int, int, int], repeats: int = 20) -> float | None:
-        return self._pipeline.time_engine(shape, repeats) if self._pipeline is not None else None
-
-    def free_device_memory(self) -> int | None:
-        return self._pipeline.free_memory() if self._pipeline is not None else None
 
     @property
     def description(self) -> str:
@@ -113,16 +96,6 @@ class TorchBackend(Backend):
         return f"torch (cuda, {', '.join(extras)})"
 
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        if self._pipeline is not None:
-            return self._pipeline.run_tensor(batch)
         torch = self._torch
         with torch.inference_mode():
             return self._module(torch.from_numpy(batch)).float().numpy()
-
-    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
-                        ) -> Iterator[list[np.ndarray]]:
-        if not self._open:
-            self.open()
-        if self._pipeline is None:
-            return super().stylize_batches(batches, post)
-        return self._pipeline.stylize(batches, post)

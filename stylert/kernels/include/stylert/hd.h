@@ -28,25 +28,16 @@ namespace stylert {
 // the conversions are the hardware's cvt instructions; on the host, the same round-to-nearest-even.
 typedef uint16_t half_bits;
 
-STYLERT_HD uint32_t float_bits(float f) {
-#if defined(__CUDA_ARCH__)
-    return __float_as_uint(f);
-#else
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-#endif
+#if !defined(__CUDA_ARCH__)
+// The bits of one type as another (host code only: the GPU converts with cvt instructions).
+template <typename To, typename From>
+inline To bit_copy(From value) {
+    static_assert(sizeof(To) == sizeof(From), "same size");
+    To out;
+    memcpy(&out, &value, sizeof out);
+    return out;
 }
-
-STYLERT_HD float bits_float(uint32_t u) {
-#if defined(__CUDA_ARCH__)
-    return __uint_as_float(u);
-#else
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
 #endif
-}
 
 STYLERT_HD float half_to_float(half_bits h) {
 #if defined(__CUDA_ARCH__)
@@ -57,15 +48,15 @@ STYLERT_HD float half_to_float(half_bits h) {
     const uint32_t sign = uint32_t(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1fu;
     uint32_t mant = h & 0x3ffu;
-    if (exp == 0x1fu) return bits_float(sign | 0x7f800000u | (mant << 13));  // inf, nan
-    if (exp != 0) return bits_float(sign | ((exp + 112u) << 23) | (mant << 13));
-    if (mant == 0) return bits_float(sign);
+    if (exp == 0x1fu) return bit_copy<float>(sign | 0x7f800000u | (mant << 13));  // inf, nan
+    if (exp != 0) return bit_copy<float>(sign | ((exp + 112u) << 23) | (mant << 13));
+    if (mant == 0) return bit_copy<float>(sign);
     int e = -1;  // subnormal: normalise
     do {
         ++e;
         mant <<= 1;
     } while ((mant & 0x400u) == 0);
-    return bits_float(sign | (uint32_t(112 - e) << 23) | ((mant & 0x3ffu) << 13));
+    return bit_copy<float>(sign | (uint32_t(112 - e) << 23) | ((mant & 0x3ffu) << 13));
 #endif
 }
 
@@ -75,7 +66,7 @@ STYLERT_HD half_bits float_to_half(float f) {
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
 #else
-    const uint32_t u = float_bits(f);
+    const uint32_t u = bit_copy<uint32_t>(f);
     const uint32_t sign = (u >> 16) & 0x8000u;
     const uint32_t abs = u & 0x7fffffffu;
     if (abs >= 0x7f800000u) return half_bits(sign | 0x7c00u | (abs > 0x7f800000u ? 0x200u : 0u));
