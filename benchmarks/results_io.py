@@ -13,3 +13,8 @@ def save(name: str, report: dict, markdown_lines: list[str]) -> None:
     text = "\n".join(markdown_lines) + "\n"
     (RESULTS / f"{name}.md").write_text(text)
     print(text)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A markdown table's lines."""
+    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(r) + " |" for r in rows]

@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.results_io import save  # noqa: E402
+from benchmarks.results_io import save, table  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.frames.images import read_image  # noqa: E402
 from stylert.frames.prepost import model_size, reflect_indices  # noqa: E402
@@ -76,11 +76,10 @@ def main() -> None:
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.processor() or platform.machine()}",
               "size": args.size, "core": args.core, "halo": tiling.HALO, "tiles": len(tiles), "rows": rows}
     lines = [f"Tiled against untiled stylisation, {report['date']}, astronaut photo at {args.size}x{args.size}, "
-             f"{len(tiles)} tiles of {args.core} px with {tiling.HALO}-px margins, ONNX Runtime on the CPU.", "",
-             "| model | naive tiles dB | stylert tiles (frozen statistics) dB | max abs diff | untiled s | tiled s |",
-             "|---|---|---|---|---|---|"]
-    lines += [f"| {r['model']} | {r['naive_db']:.1f} | {r['frozen_db']:.1f} | "
-              f"{r['max_diff_frozen']} | {r['untiled_s']:.1f} | {r['tiled_s']:.1f} |" for r in rows]
+             f"{len(tiles)} tiles of {args.core} px with {tiling.HALO}-px margins, ONNX Runtime on the CPU.", ""]
+    lines += table(["model", "naive tiles dB", "stylert tiles (frozen statistics) dB", "max abs diff", "untiled s",
+                    "tiled s"], [[r["model"], f"{r['naive_db']:.1f}", f"{r['frozen_db']:.1f}", str(r["max_diff_frozen"]),
+                                 f"{r['untiled_s']:.1f}", f"{r['tiled_s']:.1f}"] for r in rows])
     save("tiling_accuracy", report, lines)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_ray_args, add_style_args, exit_code, positive_int,
-                                stylizer_from_args)
+from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_style_args,
+                                exit_code, positive_int, stylizer_from_args)
 
 
 def register(sub) -> None:
@@ -13,10 +13,8 @@ def register(sub) -> None:
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders or quoted glob patterns")
-    p.add_argument("-o", "--output", required=True,
-                   help="output file (one input; its extension sets the format) or folder (ends in /, exists, or "
-                        "there are several inputs; folder structure is kept); never an input file")
+    add_inputs_and_output(p, "image files, folders or quoted glob patterns", "its extension sets the format",
+                          "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
     p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's)")
     p.add_argument("--max-size", type=positive_int, default=None,

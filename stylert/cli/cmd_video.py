@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_ray_args, add_style_args, int_between,
-                                non_negative_float, positive_float, positive_int, unit_float)
+from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_style_args,
+                                int_between, non_negative_float, positive_float, positive_int, unit_float)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -17,10 +17,7 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 10 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files or folders of videos")
-    p.add_argument("-o", "--output", required=True,
-                   help="output file (one input: .mp4, .mov, .mkv or .m4v) or folder (ends in /, exists, or there are "
-                        "several inputs; one .mp4 per input); never an input")
+    add_inputs_and_output(p, "video files or folders of videos", ".mp4, .mov, .mkv or .m4v", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")

@@ -165,23 +165,43 @@ __device__ void whole_plane(const T* x, const T* residual, const float* gamma, c
     apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, stats[0], stats[1], relu);
 }
 
+// The vector width is a launch argument; the chunk loops are compiled for both widths.
+template <typename T>
+__device__ void stats_any(const T* x, int hw, int vector, int chunk, int splits, Moments* partials) {
+    if (vector == 1)
+        stats_chunk<T, 1>(x, hw, chunk, splits, partials);
+    else
+        stats_chunk<T, Vec<T>::kWide>(x, hw, chunk, splits, partials);
+}
+
+template <typename T>
+__device__ void apply_any(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
+                          int vector, int chunk, const float* stats, int relu) {
+    if (vector == 1)
+        apply_from_stats<T, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+    else
+        apply_from_stats<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+}
+
+template <typename T>
+__device__ void plane_any(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
+                          int vector, float eps, int relu) {
+    if (vector == 1)
+        whole_plane<T, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    else
+        whole_plane<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+}
+
 }  // namespace
 
 // Grid (splits, planes), kInstnormThreads threads: one Moments partial per chunk.
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_stats_f32(const float* x, int hw, int vector, int chunk, int splits, Moments* partials) {
-    if (vector == 1)
-        stats_chunk<float, 1>(x, hw, chunk, splits, partials);
-    else
-        stats_chunk<float, Vec<float>::kWide>(x, hw, chunk, splits, partials);
+    stats_any(x, hw, vector, chunk, splits, partials);
 }
-
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_stats_f16(const half_bits* x, int hw, int vector, int chunk, int splits, Moments* partials) {
-    if (vector == 1)
-        stats_chunk<half_bits, 1>(x, hw, chunk, splits, partials);
-    else
-        stats_chunk<half_bits, Vec<half_bits>::kWide>(x, hw, chunk, splits, partials);
+    stats_any(x, hw, vector, chunk, splits, partials);
 }
 
 // One thread per plane: partials left to right -> stats[2 * plane] = mean, stats[2 * plane + 1] = rstd.
@@ -200,39 +220,24 @@ extern "C" __global__ void stylert_instnorm_finalize(const Moments* partials, in
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_apply_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
                                int c, int hw, int vector, int chunk, const float* stats, int relu) {
-    if (vector == 1)
-        apply_from_stats<float, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
-    else
-        apply_from_stats<float, Vec<float>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, stats, relu);
 }
-
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_apply_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
                                half_bits* y, int c, int hw, int vector, int chunk, const float* stats, int relu) {
-    if (vector == 1)
-        apply_from_stats<half_bits, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
-    else
-        apply_from_stats<half_bits, Vec<half_bits>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats,
-                                                           relu != 0);
+    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, stats, relu);
 }
 
 // Grid (1, planes), kInstnormThreads threads: the whole InstanceNorm of planes that are one chunk.
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_plane_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
                                int c, int hw, int vector, float eps, int relu) {
-    if (vector == 1)
-        whole_plane<float, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
-    else
-        whole_plane<float, Vec<float>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    plane_any(x, residual, gamma, beta, y, c, hw, vector, eps, relu);
 }
-
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_plane_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
                                half_bits* y, int c, int hw, int vector, float eps, int relu) {
-    if (vector == 1)
-        whole_plane<half_bits, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
-    else
-        whole_plane<half_bits, Vec<half_bits>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    plane_any(x, residual, gamma, beta, y, c, hw, vector, eps, relu);
 }
 
 #if !defined(__CUDACC_RTC__)

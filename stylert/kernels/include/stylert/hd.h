@@ -39,12 +39,20 @@ inline To bit_copy(From value) {
 }
 #endif
 
-STYLERT_HD float half_to_float(half_bits h) {
 #if defined(__CUDA_ARCH__)
+STYLERT_HD float half_to_float(half_bits h) {
     float f;
     asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
     return f;
+}
+
+STYLERT_HD half_bits float_to_half(float f) {
+    half_bits h;
+    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
+    return h;
+}
 #else
+STYLERT_HD float half_to_float(half_bits h) {
     const uint32_t sign = uint32_t(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1fu;
     uint32_t mant = h & 0x3ffu;
@@ -57,15 +65,9 @@ STYLERT_HD float half_to_float(half_bits h) {
         mant <<= 1;
     } while ((mant & 0x400u) == 0);
     return bit_copy<float>(sign | (uint32_t(112 - e) << 23) | ((mant & 0x3ffu) << 13));
-#endif
 }
 
 STYLERT_HD half_bits float_to_half(float f) {
-#if defined(__CUDA_ARCH__)
-    half_bits h;
-    asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
-    return h;
-#else
     const uint32_t u = bit_copy<uint32_t>(f);
     const uint32_t sign = (u >> 16) & 0x8000u;
     const uint32_t abs = u & 0x7fffffffu;
@@ -81,7 +83,7 @@ STYLERT_HD half_bits float_to_half(float f) {
     if (rest > halfway || (rest == halfway && (kept & 1u))) ++kept;
     // normal: drop the implicit bit; a carry out of the mantissa moves into the exponent by itself
     return half_bits(sign | (exp < 113 ? kept : base + (kept - 0x400u)));
-#endif
 }
+#endif
 
 }  // namespace stylert
