@@ -68,11 +68,13 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     from tqdm import tqdm
 
+    from stylert.cli.common import say
+
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     with stylizer_from_args(args) as stylizer:
-        print(f"style {stylizer.info.style} on {stylizer.backend.description}", file=sys.stderr)
+        say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         with tqdm(total=len(plan), unit="img", desc="stylize", file=sys.stderr) as bar:
             tiles = None
 
