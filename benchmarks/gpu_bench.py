@@ -187,8 +187,8 @@ def main() -> int:
               "model": "TransformerNet standard, random weights", "engines": rows, "not_measured": missing}
     if not args.quick and rows:
         best = max((r for r in rows if r["size"] == "1080p" and r["batch"] == 4), key=lambda r: r["end_to_end_fps"])
-        label, backend, _, options = next(e for e in ENGINES if e[0] == best["engine"])
-        options = dict(options, precision=next(e for e in ENGINES if e[0] == best["engine"])[2])
+        label, backend, precision, engine_options = next(e for e in ENGINES if e[0] == best["engine"])
+        options = dict(engine_options, precision=precision)
         try:
             report["video"] = video_rows(model, backend, options, frames=240)
             report["webcam_engine"] = label

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             stats = run_loop(capture, session, sink.show, progress)
         finally:
-            written = sink.finish() if isinstance(sink, FileSink) else sink.close()
+            written = sink.finish()
     for path, frames in session.recordings:
         say(f"recorded {frames} frames to {path}")
     if not stats.get("frames"):

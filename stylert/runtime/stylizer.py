@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib.util
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -122,15 +123,16 @@ class Stylizer:
             return 0
         from stylert.runtime.tiling import MEMORY_SHARE, available_host_memory, plan_tiling
 
-        onnx = self._tiling_model()
+        onnx = self._tiling_model
         if onnx is None:
             return 0
         free = self.backend.free_device_memory() if self.backend.on_gpu else None
         budget = int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
         return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, budget).core
 
+    @functools.cached_property
     def _tiling_model(self) -> Path | None:
-        """The fp32 ONNX the tiled path runs (None when the style has none: a bare .engine)."""
+        """The fp32 ONNX the tiled path runs (None when the style has none: a bare .engine); found once."""
         try:
             return model_for_backend(self.source, "onnxruntime")
         except StylertError:
@@ -142,7 +144,7 @@ class Stylizer:
         from stylert.runtime.tiling import TiledRunner
 
         if self._tiler is None:
-            onnx = self._tiling_model()
+            onnx = self._tiling_model
             if onnx is None:
                 raise StylertError(f"a frame this large needs tiles, which need the style's .onnx beside "
                                    f"{self.source}")

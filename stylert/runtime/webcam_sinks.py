@@ -26,8 +26,10 @@ class WindowSink:
         cv2.imshow(WINDOW_TITLE, annotated)
         return cv2.waitKey(1)
 
-    def close(self) -> None:
+    def finish(self) -> int:
+        """Close the window; a window writes no frames (the same ``finish`` as a ``FileSink``)."""
         cv2.destroyAllWindows()
+        return 0
 
 
 class Recording:

@@ -175,9 +175,10 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def _open_impl(self) -> None: ...
 
-    @abc.abstractmethod
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        """One tensor on the host path (GPU backends' tensors go through their pipeline)."""
+        """One tensor on the host path; a backend without one (TensorRT) always runs through its pipeline."""
+        raise NotImplementedError(f"the {self.name} backend has no host path; its tensors go through the device "
+                                  "pipeline")
 
     def _close_impl(self) -> None:
         """Release resources; the default has none to release."""

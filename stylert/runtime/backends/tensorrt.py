@@ -118,10 +118,6 @@ class TensorRTBackend(Backend):
             context.execute_async_v3(stream)
             self._graphs[slot] = self._cuda.end_capture(stream)
 
-    # -- inference --------------------------------------------------------------------
-    def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        raise AssertionError("TensorRT tensors always go through the device pipeline")  # Backend.run routes them
-
     def swap_weights(self, onnx_path: Path) -> bool:
         """Refit a refittable engine with another style of the same topology (its graph of this engine's
         precision: fp32, fp16 or int8); False when the engine is not refittable or the style is another
