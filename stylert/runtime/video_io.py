@@ -4,11 +4,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from stylert._lazy import require
@@ -16,6 +18,12 @@ from stylert.errors import UnreadableVideo
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+# FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
+# what VideoEncoder writes: OpenCV's BGR->I420 is the BT.601 matrix at limited range; the RGB is BT.709/sRGB.
+BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
+# swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
+# the encoder wants the rest of the CPU.
+CONVERT_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 if end is not None and t >= end - 1e-6:
                     break
                 status.frames += 1
-                yield frame.to_ndarray(format="bgr24")
+                yield frame.to_ndarray(format="bgr24", threads=CONVERT_THREADS)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
                 raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
@@ -184,7 +192,9 @@ class VideoEncoder:
     """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
 
     Odd sizes are padded by one replicated row/column for yuv420p (chroma is
-    subsampled 2x2), never cropped or scaled.
+    subsampled 2x2), never cropped or scaled. For yuv420p, OpenCV converts each frame (SIMD, on several
+    threads, without the GIL) and the encoder takes the planes as they are; the stream is tagged with the
+    matrix used (BT.601, limited range) so players convert back with the same one.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
@@ -203,6 +213,11 @@ class VideoEncoder:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
+        self._i420 = pix_fmt == "yuv420p"
+        if self._i420:
+            context = self.stream.codec_context
+            context.colorspace, context.color_range = BT601_MATRIX, LIMITED_RANGE
+            context.color_primaries, context.color_trc = BT709_PRIMARIES, BT709_TRANSFER
         if self.codec in ("libx264", "libx265"):
             self.stream.options = {"crf": str(crf), "preset": preset} | ({} if b_frames else {"bf": "0"})
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
@@ -231,7 +246,11 @@ class VideoEncoder:
             self._begin(frame)
         if self._even and (frame.shape[0] % 2 or frame.shape[1] % 2):
             frame = np.pad(frame, ((0, frame.shape[0] % 2), (0, frame.shape[1] % 2), (0, 0)), mode="edge")
-        vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+        if self._i420:
+            vf = self._av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
+            vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE
+        else:
+            vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
         vf.pts = self._index
         self._index += 1
         self.container.mux(self.stream.encode(vf))

@@ -8,7 +8,7 @@ import pytest
 from stylert import Stylizer
 from stylert.errors import UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
-from stylert.runtime.video_io import decode_frames, probe_video
+from stylert.runtime.video_io import VideoEncoder, decode_frames, probe_video
 from tests.media import make_video
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -51,6 +51,26 @@ def test_odd_size_content_is_stylised_and_not_shifted(tmp_path, stylizer):
         err = {(dy, dx): np.abs(b[dy:dy + 45, dx:dx + 61].astype(int) - expected[:45, :61]).mean()
                for dy in (0, 1, 2) for dx in (0, 1, 2)}
         assert min(err, key=err.get) == (0, 0) and err[(0, 0)] < 6  # 4:2:0 chroma costs a few levels
+
+
+def test_encoded_colours_come_back_and_the_stream_says_which_matrix(tmp_path):
+    """Saturated colours survive encode + decode (a BT.601/BT.709 mix-up moves them by 10+ levels) and the
+    H.264 stream is tagged BT.601 limited range, so players decode with the matrix that encoded it."""
+    colours = [(0, 0, 255), (0, 255, 0), (255, 0, 0), (0, 255, 255), (40, 90, 200), (255, 255, 255), (0, 0, 0)]
+    frame = np.zeros((64, 16 * len(colours), 3), np.uint8)
+    for i, colour in enumerate(colours):
+        frame[:, 16 * i:16 * (i + 1)] = colour
+    encoder = VideoEncoder(tmp_path / "c.mp4", Fraction(25), crf=0)
+    for _ in range(3):
+        encoder.write(frame)
+    assert encoder.finish() == 3
+    encoder.close()
+    decoded = next(decode_frames(tmp_path / "c.mp4")).astype(int)
+    for i, colour in enumerate(colours):  # block interiors: no chroma subsampling at the edges
+        np.testing.assert_allclose(decoded[8:56, 16 * i + 4:16 * i + 12].reshape(-1, 3), [colour] * 384, atol=3)
+    with av.open(str(tmp_path / "c.mp4")) as c:
+        first = next(c.decode(video=0))
+        assert (first.colorspace, first.color_range) == (6, 1)  # SMPTE 170M (BT.601) matrix, MPEG range
 
 
 def test_pcm_audio_is_transcoded_for_mp4_and_trimmed_with_start_duration(tmp_path, stylizer):
