@@ -247,7 +247,11 @@ class VideoEncoder:
         if self._even and (frame.shape[0] % 2 or frame.shape[1] % 2):
             frame = np.pad(frame, ((0, frame.shape[0] % 2), (0, frame.shape[1] % 2), (0, 0)), mode="edge")
         if self._i420:
-            vf = self._av.VideoFrame.from_ndarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
+            # from_numpy_buffer wraps the planes without a copy (the encoder copies them in); PyAV misplaces the
+            # chroma planes of a wrapped buffer whose height is 2 mod 4, so those frames are copied.
+            wrap = frame.shape[0] % 4 == 0
+            make = self._av.VideoFrame.from_numpy_buffer if wrap else self._av.VideoFrame.from_ndarray
+            vf = make(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
             vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE
         else:
             vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
