@@ -99,7 +99,7 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
     alternately ``repeats`` times (libx264's own rate varies from run to run); medians are reported."""
     from stylert import Stylizer
     from stylert.runtime.video import VideoOptions, stylize_video
-    from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, decode_frames
+    from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, choose_video_decoder, decode_frames
     from tests.media import make_video
 
     runs: dict[str, list[float]] = {"decoder_fps": [], "encoder_fps": [], "video_fps": []}
@@ -125,7 +125,8 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
                 log(f"video run: decoder {runs['decoder_fps'][-1]:.1f}, encoder {runs['encoder_fps'][-1]:.1f}, "
                     f"stylert video {runs['video_fps'][-1]:.1f} fps")
             description = stylizer.backend.description
-    return {"frames": len(stylised), "encoder": choose_h264_encoder()[1], "engine": description, "runs": runs,
+    return {"frames": len(stylised), "encoder": choose_h264_encoder()[1], "decoder": choose_video_decoder()[1],
+            "engine": description, "runs": runs,
             **{key: statistics.median(values) for key, values in runs.items()}}
 
 
@@ -165,7 +166,7 @@ def markdown(report: dict) -> list[str]:
         lines += ["", f"`stylert video` at 1080p ({v['frames']} frames, {v['engine']}; medians of "
                   f"{len(v['runs']['video_fps'])} alternating runs): **{v['video_fps']:.1f} fps**; the encoder alone on "
                   f"the same stylised frames ({v['encoder']}): {v['encoder_fps']:.1f} fps; the decoder alone: "
-                  f"{v['decoder_fps']:.1f} fps; the engine end to end (1080p, batch 4): {v['engine_fps']:.1f} fps; "
+                  f"{v['decoder_fps']:.1f} fps ({v['decoder']}); the engine end to end (1080p, batch 4): {v['engine_fps']:.1f} fps; "
                   f"video / slower of encoder and engine: {100 * v['video_fps'] / slower:.0f} % (target 90 %)."]
     if report.get("webcam"):
         c = report["webcam"]

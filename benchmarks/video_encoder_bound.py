@@ -31,7 +31,7 @@ from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
 from stylert.runtime.video import VideoOptions, stylize_video  # noqa: E402
-from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, decode_frames  # noqa: E402
+from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, choose_video_decoder, decode_frames  # noqa: E402
 from tests.media import make_video  # noqa: E402
 
 
@@ -98,10 +98,11 @@ def main() -> None:
                             cwd=Path(__file__).resolve().parents[1]).stdout.strip()
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU threads"
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine, "commit": commit, "size": args.size,
-              "frames": args.frames, "encoder": choose_h264_encoder()[1], "runs_fps": runs, "median_fps": medians,
+              "frames": args.frames, "encoder": choose_h264_encoder()[1],
+              "decoder": choose_video_decoder()[1], "runs_fps": runs, "median_fps": medians,
               "video_share_of_slower": share}
     lines = [f"Measured {report['date']} on {machine} at {commit}; {args.size}, {args.frames} noisy frames, "
-             f"{report['encoder']}; medians of {args.repeats} alternating runs.", "",
+             f"encoder {report['encoder']}; decoder {report['decoder']}; medians of {args.repeats} alternating runs.", "",
              *table(["decoder alone fps", "encoder alone fps", "`stylert video` fps (free engine)",
                      "video / slower of the two"],
                     [[f"{medians['decoder']:.1f}", f"{medians['encoder']:.1f}", f"{medians['video']:.1f}",

@@ -23,6 +23,9 @@ def register(sub) -> None:
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
     size.add_argument("--start", type=non_negative_float, default=0.0, help="start at this many seconds")
     size.add_argument("--duration", type=positive_float, help="process this many seconds (default: to the end)")
+    size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
+                      help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "
+                           "CPU to the encoder, else the CPU; cpu always decodes on the CPU")
     enc = p.add_argument_group("encoding")
     enc.add_argument("--codec", default="auto",
                      help="video encoder: auto is NVENC (h264_nvenc) where the GPU has one, else libx264 on every "
@@ -49,7 +52,7 @@ def _options(args: argparse.Namespace):
     from stylert.runtime.video import VideoOptions
 
     return VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
-                        codec=args.codec, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0,
+                        codec=args.codec, decoder=args.decoder, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0,
                         report=args.report, keep_audio=not args.no_audio)
 
 
@@ -80,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, stylize_video
-    from stylert.runtime.video_io import choose_h264_encoder, probe_video
+    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video
 
     require("av", "stylert video")
     if args.ray:
@@ -92,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     failed = truncated = 0
     with stylizer_from_args(args, static_shapes=True) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
+        say(f"decoder: {choose_video_decoder()[1] if args.decoder == 'auto' else 'the CPU (--decoder cpu)'}")
         if args.codec == "auto":
             say(f"encoder: {choose_h264_encoder()[1]}")
         for item in plan:

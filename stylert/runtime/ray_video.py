@@ -65,7 +65,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
 
     fps = probe_video(source).fps
     wanted = chunk.warmup + chunk.count
-    frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decode_frames(source, start=chunk.start)))
+    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder)
+    frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     encoder = VideoEncoder(target, fps, codec="libx264" if options.codec == "auto" else options.codec,
                            crf=options.crf, preset=options.preset, b_frames=False)

@@ -32,6 +32,7 @@ class VideoOptions:
     max_size: int | None = None
     scale: float | None = None
     codec: str = "auto"      # auto: NVENC where the GPU has it, else libx264
+    decoder: str = "auto"    # auto: NVDEC where the GPU has it, else the CPU; or "cpu"
     crf: int = 18
     preset: str = "veryfast"  # x264 speed preset
     smooth: float = 0.0      # 0 = off; else the flow-blend weight
@@ -163,7 +164,8 @@ def stylize_video(
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
     def decode() -> None:
-        for frame in decode_frames(source, start=options.start, duration=options.duration, status=status):
+        for frame in decode_frames(source, start=options.start, duration=options.duration, status=status,
+                                   decoder=options.decoder):
             if not _put(q_in, resize_for_video(frame, options), stop):
                 return
         _put(q_in, _END, stop)

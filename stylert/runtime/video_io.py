@@ -36,12 +36,12 @@ class VideoInfo:
     duration: float      # seconds
 
 
-def _open(path: Path):
+def _open(path: Path, hwaccel=None):
     av = require("av", "video processing")
     if not path.is_file():
         raise UnreadableVideo(f"video not found: {path}")
     try:
-        container = av.open(str(path))
+        container = av.open(str(path), hwaccel=hwaccel)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {exc}") from None
     if not container.streams.video:
@@ -79,16 +79,19 @@ def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None 
 
 
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
-                  status: DecodeStatus | None = None) -> Iterator[np.ndarray]:
-    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None). A stream that breaks
-    off after some frames ends early with ``status.error`` set; one that yields nothing raises UnreadableVideo."""
+                  status: DecodeStatus | None = None, decoder: str = "auto") -> Iterator[np.ndarray]:
+    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
+    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). A stream that breaks off after some frames ends early with ``status.error``
+    set; one that yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
     status = status if status is not None else DecodeStatus()
     end = None if duration is None else start + duration
-    with contextlib.closing(_open(path)) as c:
+    hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
+    with contextlib.closing(_open(path, hwaccel)) as c:
         stream = c.streams.video[0]
-        stream.thread_type = "AUTO"
+        if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
+            stream.thread_type = "AUTO"  # frame and slice threads
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
@@ -168,6 +171,44 @@ class _AudioTrack:
         if not self._done:
             self._done = True
             self._src.close()
+
+
+def _probe_clip() -> io.BytesIO:
+    """A two-frame 256x256 H.264 MP4 in memory, for trying a hardware codec on something real."""
+    av = require("av", "video processing")
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        for i in range(2):
+            frame = av.VideoFrame.from_ndarray(np.full((256, 256, 3), 60 * i, np.uint8), format="bgr24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    buffer.seek(0)
+    return buffer
+
+
+@functools.cache
+def choose_video_decoder():
+    """(hwaccel, why): NVIDIA's NVDEC through FFmpeg's CUDA hwaccel (in the CUDA primary context the engines
+    share) when it decodes a probe clip here, frames coming back to host memory and codecs it cannot do
+    falling back to the CPU; else (None, why) and the CPU decodes on all its threads. NVDEC leaves the
+    CPU's cores to the encoder, which is the limit of `stylert video` on a fast GPU."""
+    av = require("av", "video processing")
+    try:
+        from av.codec.hwaccel import HWAccel
+
+        hwaccel = HWAccel("cuda", allow_software_fallback=True, options={"primary_ctx": "1"})
+        with av.open(_probe_clip(), hwaccel=hwaccel) as probe:
+            if not probe.streams.video[0].codec_context.is_hwaccel:
+                raise RuntimeError("FFmpeg chose its software decoder")
+            if sum(1 for _ in probe.decode(video=0)) != 2:
+                raise RuntimeError("the probe clip did not decode")
+        return hwaccel, "NVDEC (the GPU's video decoder)"
+    except Exception as exc:  # no CUDA hwaccel in this FFmpeg, no NVIDIA driver, or no decoder on the GPU
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        return None, f"the CPU on all threads (no NVDEC here: {first[:80]})"
 
 
 @functools.cache

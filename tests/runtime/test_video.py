@@ -8,7 +8,7 @@ import pytest
 from stylert import Stylizer
 from stylert.errors import UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
-from stylert.runtime.video_io import VideoEncoder, decode_frames, probe_video
+from stylert.runtime.video_io import VideoEncoder, choose_video_decoder, decode_frames, probe_video
 from tests.media import make_video
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -73,6 +73,37 @@ def test_encoded_colours_come_back_and_the_stream_says_which_matrix(tmp_path):
         assert (first.colorspace, first.color_range) == (6, 1)  # SMPTE 170M (BT.601) matrix, MPEG range
 
 
+@pytest.fixture
+def fresh_decoder_choice():
+    choose_video_decoder.cache_clear()
+    yield
+    choose_video_decoder.cache_clear()
+
+
+def test_without_nvdec_the_cpu_decodes_and_the_reason_is_given(tmp_path, fresh_decoder_choice):
+    from stylert.gpu.probe import gpu_available
+
+    if gpu_available()[0]:
+        pytest.skip("a GPU answers here; test_nvdec_frames_equal_the_cpu_decoders covers this machine")
+    hwaccel, why = choose_video_decoder()  # the real probe: no NVIDIA driver, so FFmpeg's CUDA device fails
+    assert hwaccel is None and why.startswith("the CPU on all threads (no NVDEC here: ")
+    src = make_video(tmp_path / "in.mp4", frames=5, audio=None)
+    assert [f.shape for f in decode_frames(src)] == [(50, 66, 3)] * 5
+
+
+@pytest.mark.gpu
+def test_nvdec_frames_equal_the_cpu_decoders(tmp_path, fresh_decoder_choice):
+    hwaccel, why = choose_video_decoder()
+    if hwaccel is None:
+        pytest.skip(f"NVDEC is not used here: {why}")
+    src = make_video(tmp_path / "in.mp4", frames=20, size=(270, 480), audio=None, noisy=True)
+    on_gpu = list(decode_frames(src, start=0.2))
+    on_cpu = list(decode_frames(src, start=0.2, decoder="cpu"))
+    assert len(on_gpu) == len(on_cpu) == 15
+    for a, b in zip(on_gpu, on_cpu):
+        assert np.abs(a.astype(int) - b).max() <= 2  # H.264 decodes bit-exactly; NV12 vs I420 rounding only
+
+
 def test_pcm_audio_is_transcoded_for_mp4_and_trimmed_with_start_duration(tmp_path, stylizer):
     src = make_video(tmp_path / "pcm.mkv", frames=50, audio="pcm_s16le")
     result = stylize_video(stylizer, src, tmp_path / "cut.mp4", VideoOptions(start=0.4, duration=1.0))
@@ -107,6 +138,9 @@ def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     ok = run(str(src), "-o", str(tmp_path / "out.mp4"), "--report")
     assert ok.returncode == 0, ok.stderr
     assert "5 frames" in ok.stderr and "audio kept" in ok.stderr and "flicker:" in ok.stdout
+    assert "decoder: " in ok.stderr and "encoder: " in ok.stderr
+    cpu = run(str(src), "-o", str(tmp_path / "cpu.mp4"), "--decoder", "cpu")
+    assert cpu.returncode == 0 and "decoder: the CPU (--decoder cpu)" in cpu.stderr, cpu.stderr
     bad = run(str(tmp_path / "broken.mp4"), "-o", str(tmp_path / "b.mp4"))
     assert bad.returncode == 2 and "Traceback" not in bad.stderr and "not a readable video" in bad.stderr
     assert not (tmp_path / "b.mp4").exists()
