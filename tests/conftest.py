@@ -5,7 +5,9 @@ import pytest
 
 from stylert.models.cyclegan import ResnetGeneratorConfig
 from tests.checkpoints import cyclegan_state, save, transformer_state
-from tests.kernels_fixture import cpu_kernels, cuda_kernels_lib  # noqa: F401  (fixtures)
+from tests.kernels_fixture import (  # noqa: F401  (fixtures)
+    cpu_kernels, cuda_kernels_lib, emulated_kernels, host_kernel_libraries,
+)
 
 
 def pytest_collection_modifyitems(config, items):

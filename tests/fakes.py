@@ -186,13 +186,14 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 class FakeCuda(CudaLayer):
     """Device memory as NumPy arrays (pointers are their real host addresses, so ONNX Runtime's IO binding
     can read them as 'cpu' memory); work runs as soon as it is queued, except inside a graph capture,
-    which records it instead. Kernel launches run the host build of the kernels' math (``cpu_kernels``)."""
+    which records it instead. Kernel launches run the host build of the kernels' math (``cpu_kernels``), or
+    with ``emulator`` the kernels' own source on host threads over the grid and block given."""
 
     name = "fake"
     memory_kind = "cpu"
 
-    def __init__(self, gpu="Fake GPU", cc=(8, 6), cpu_kernels=None):
-        self.gpu, self.cc, self.cpu_kernels = gpu, cc, cpu_kernels
+    def __init__(self, gpu="Fake GPU", cc=(8, 6), cpu_kernels=None, emulator=None, sm_count=4):
+        self.gpu, self.cc, self.cpu_kernels, self.emulator, self.sm_count = gpu, cc, cpu_kernels, emulator, sm_count
         self.memory: dict[int, np.ndarray] = {}
         self.streams: set[int] = set()
         self.graphs: dict[int, list] = {}
@@ -209,7 +210,7 @@ class FakeCuda(CudaLayer):
         return self.cc
 
     def multiprocessor_count(self):
-        return 4
+        return self.sm_count
 
     def driver_version(self):
         return 13000
@@ -316,6 +317,10 @@ class FakeCuda(CudaLayer):
     def launch(self, function, grid, block, args, stream):
         self.launches.append(function)
         self.log.append(("launch", function))
+        if self.emulator is not None:
+            values = [a.as_ctype() for a in args]
+            self.enqueue(stream, lambda: self.emulator.launch(function, grid, block, values))
+            return
         values = [a.value for a in args]
         self.enqueue(stream, lambda: getattr(self, "_" + function.rsplit("_", 1)[0].replace("stylert_", ""))(
             function.endswith("f16"), grid, *values))

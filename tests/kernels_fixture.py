@@ -18,16 +18,30 @@ def cmake_build(build_dir: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
-def cpu_kernels(tmp_path_factory):
-    """The kernels' math built for the host by CMake (no nvcc needed)."""
+def host_kernel_libraries(tmp_path_factory):
+    """The host libraries CMake builds without nvcc: the kernels' math and the emulated kernels."""
     if not shutil.which("cmake") or not (shutil.which("c++") or shutil.which("g++")):
-        pytest.skip("cmake and a C++ compiler are needed to build the CPU math library")
+        pytest.skip("cmake and a C++ compiler are needed to build the host kernel libraries")
     build = tmp_path_factory.mktemp("kernels-cpu")
     result = cmake_build(build, "-DSTYLERT_CUDA=OFF")
     assert result.returncode == 0, result.stdout + result.stderr
-    from stylert.kernels.libraries import CpuKernels
+    return build / "lib"
 
-    return CpuKernels(build / "lib" / "libstylert_kernels_cpu.so")
+
+@pytest.fixture(scope="session")
+def cpu_kernels(host_kernel_libraries):
+    """The kernels' math built for the host by CMake (no nvcc needed)."""
+    from stylert.kernels.libraries import LIBRARIES, CpuKernels
+
+    return CpuKernels(host_kernel_libraries / LIBRARIES["cpu"])
+
+
+@pytest.fixture(scope="session")
+def emulated_kernels(host_kernel_libraries):
+    """The CUDA kernels' own source on host threads (kernels/emulator)."""
+    from stylert.kernels.libraries import LIBRARIES, EmulatedKernels
+
+    return EmulatedKernels(host_kernel_libraries / LIBRARIES["emulated"])
 
 
 @pytest.fixture(scope="session")

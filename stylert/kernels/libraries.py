@@ -1,13 +1,15 @@
 """Find and load the libraries CMake builds from stylert/kernels (see CMakeLists.txt).
 
 Search order: ``$STYLERT_KERNELS_DIR``, ``<repo>/build/kernels/lib``. ``CpuKernels`` wraps the host
-build of the kernels' math with NumPy arguments (for tests); ``load_cuda_kernels`` declares the CUDA
-library's C ABI (the TensorRT plugin links it; the runtime uses the NVRTC-compiled kernels instead).
+build of the kernels' math with NumPy arguments and ``EmulatedKernels`` the kernels' own source run on
+host threads (both for tests); ``load_cuda_kernels`` declares the CUDA library's C ABI (the TensorRT
+plugin links it; the runtime uses the NVRTC-compiled kernels instead).
 """
 from __future__ import annotations
 
 import ctypes
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ from stylert.errors import MissingDependency
 from stylert.kernels import InstnormPlan
 
 LIBRARIES = {"cpu": "libstylert_kernels_cpu.so", "cuda": "libstylert_kernels.so",
-             "plugin": "libstylert_trt_plugin.so"}
+             "emulated": "libstylert_kernels_emulated.so", "plugin": "libstylert_trt_plugin.so"}
 _REPO = Path(__file__).resolve().parents[2]
 BUILD_HINT = "build them with: make kernels (cmake -S . -B build/kernels && cmake --build build/kernels)"
 
@@ -121,3 +123,25 @@ class CpuKernels:
         out = np.empty(bits.shape, np.float32)
         self.lib.stylert_cpu_half_to_float(_ptr(bits), _ptr(out), bits.size)
         return out
+
+
+class EmulatedKernels:
+    """The CUDA kernels' own source on host threads (kernels/emulator): ``launch`` runs a kernel by name over
+    a grid the way cuLaunchKernel would, with pointers into host memory. Exact, slow, for tests."""
+
+    def __init__(self, path: Path) -> None:
+        self.lib = ctypes.CDLL(str(path))
+        u3 = ctypes.c_uint * 3
+        self.lib.stylert_emulate_launch.argtypes = [ctypes.c_char_p, u3, u3, ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.stylert_emulate_launch.restype = ctypes.c_int
+
+    def launch(self, name: str, grid: tuple[int, int, int], block: tuple[int, int, int],
+               args: Sequence[ctypes.c_void_p | ctypes.c_int | ctypes.c_float]) -> None:
+        """``args``: the kernel's arguments in order as ctypes values (pointers as c_void_p)."""
+        pointers = (ctypes.c_void_p * max(1, len(args)))(*(ctypes.addressof(a) for a in args))
+        u3 = ctypes.c_uint * 3
+        status = self.lib.stylert_emulate_launch(name.encode(), u3(*grid), u3(*block), pointers)
+        if status == 1:
+            raise KeyError(f"no kernel named {name} in {LIBRARIES['emulated']}")
+        if status == 2:
+            raise ValueError(f"{name}: block {block} is not a whole number of warps in one dimension (<= 1024)")

@@ -1,8 +1,10 @@
-"""Every CUDA kernel launched on a real GPU - the NVRTC-compiled modules the runtime uses, and the
-CMake-built library the TensorRT plugin links - against NumPy float64 and against the host build of
-the same math. Inputs are fresh each run (the seed is in the test id's failure message), outputs are
-poisoned before each launch so every element must be written, and every launch's status is checked.
-Marked gpu: skipped without one (pytest -m gpu runs them)."""
+"""Every CUDA kernel launched through the runtime's own launch code (``DeviceKernels``), against NumPy
+float64 and against the host build of the same math, on two devices: a real GPU (the NVRTC-compiled
+modules the runtime uses, and the CMake-built library the TensorRT plugin links; marked gpu, skipped
+without one) and the kernels' own source run on host threads (kernels/emulator, on every machine),
+with the H100's 132 multiprocessors so planes are split as they are there. Inputs are fresh each run
+(the seed is in the failure message), outputs are poisoned before each launch so every element must be
+written, and every launch's status is checked."""
 import ctypes
 import time
 
@@ -10,18 +12,29 @@ import numpy as np
 import pytest
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
+from tests.fakes import FakeCuda
 from tests.kernels.test_kernel_math import _instnorm_numpy
 
-pytestmark = pytest.mark.gpu
 SEED = time.time_ns() % 2**32
+H100_SMS = 132
 
 
 @pytest.fixture(scope="module")
-def gpu():
+def real_gpu():
     from stylert.gpu.cuda_layer import open_cuda_layer
     from stylert.gpu.device_kernels import DeviceKernels
 
     cuda = open_cuda_layer()
+    return cuda, DeviceKernels(cuda), cuda.create_stream()
+
+
+@pytest.fixture(scope="module", params=["emulated", pytest.param("cuda", marks=pytest.mark.gpu)])
+def gpu(request, emulated_kernels):
+    if request.param == "cuda":
+        return request.getfixturevalue("real_gpu")
+    from stylert.gpu.device_kernels import DeviceKernels
+
+    cuda = FakeCuda(emulator=emulated_kernels, sm_count=H100_SMS)
     return cuda, DeviceKernels(cuda), cuda.create_stream()
 
 
@@ -107,8 +120,11 @@ def test_postprocess_within_one_level_of_numpy(gpu, dev, fresh, cpu_kernels, sha
     assert np.array_equal(got, cpu_kernels.postprocess(as32, originals, strength, preserve)), f"seed {SEED}"
 
 
-@pytest.mark.parametrize("shape", [(1, 8, 1, 1), (2, 4, 1, 5), (2, 8, 40, 48), (1, 32, 270, 480),
-                                   (4, 64, 135, 240), (1, 3, 7, 9)])
+# Planes of one chunk, split vectorised (1x4x96x128) and split scalar with a short last chunk (3x5x67x71)
+# on both devices; the network-sized ones on the GPU only (seconds each on the emulator).
+@pytest.mark.parametrize("shape", [(1, 8, 1, 1), (2, 4, 1, 5), (2, 8, 40, 48), (1, 4, 96, 128), (3, 5, 67, 71),
+                                   pytest.param((1, 32, 270, 480), marks=pytest.mark.gpu),
+                                   pytest.param((4, 64, 135, 240), marks=pytest.mark.gpu), (1, 3, 7, 9)])
 @pytest.mark.parametrize("half", [False, True])
 @pytest.mark.parametrize("relu,with_residual", [(True, False), (False, True)])
 def test_instnorm_equals_numpy_and_the_host_build(gpu, dev, fresh, cpu_kernels, shape, half, relu, with_residual):
@@ -146,28 +162,33 @@ def test_instnorm_half_at_the_fp16_limit(gpu, dev, fresh):
     np.testing.assert_allclose(got, _instnorm_numpy(x, ones, zeros, None, False), atol=4e-3)
 
 
-def test_cmake_library_launchers_equal_the_nvrtc_kernels(gpu, dev, fresh, cuda_kernels_lib):
+@pytest.mark.gpu
+def test_cmake_library_launchers_equal_the_nvrtc_kernels(real_gpu, fresh, cuda_kernels_lib):
     """The library the TensorRT plugin links computes what the runtime's NVRTC modules compute."""
     from stylert.kernels.libraries import load_cuda_kernels
 
-    cuda, kernels, stream = gpu
-    lib = load_cuda_kernels(cuda_kernels_lib)
-    shape, hw = (2, 16, 60, 80), 60 * 80
-    x = fresh.standard_normal(shape).astype(np.float32)
-    gamma, beta = np.ones(16, np.float32), np.zeros(16, np.float32)
-    args = [dev.put(a) for a in (x, gamma, beta)]
-    ours, theirs = dev.poisoned(shape, np.float32), dev.poisoned(shape, np.float32)
-    size = lib.stylert_instnorm_workspace_size(2, 16, hw, 0, kernels.sm_count)
-    assert size == kernels.instnorm_workspace_bytes(2, 16, hw)
-    ws1, ws2 = dev.poisoned((size,), np.uint8), dev.poisoned((size,), np.uint8)
-    kernels.instnorm(args[0], None, args[1], args[2], ours, 2, 16, hw, relu=True, workspace=ws1, stream=stream)
-    status = lib.stylert_instnorm(args[0], None, args[1], args[2], theirs, 2, 16, hw, ctypes.c_float(1e-5), 1, 0,
-                                  ws2, kernels.sm_count, stream)
-    assert status == 0
-    assert np.array_equal(dev.get(ours, shape, np.float32), dev.get(theirs, shape, np.float32))
-    frames = fresh.integers(0, 256, (1, 37, 53, 3), dtype=np.uint8)
-    a, b = dev.poisoned((1, 3, 40, 56), np.float32), dev.poisoned((1, 3, 40, 56), np.float32)
-    src = dev.put(frames)
-    kernels.preprocess(src, 1, 37, 53, 53 * 3, a, (40, 56), stream=stream)
-    assert lib.stylert_preprocess(src, 1, 37, 53, 53 * 3, 1, 37, 53, 40, 56, b, 0, stream) == 0
-    assert np.array_equal(dev.get(a, (1, 3, 40, 56), np.float32), dev.get(b, (1, 3, 40, 56), np.float32))
+    cuda, kernels, stream = real_gpu
+    dev = Device(cuda, stream)
+    try:
+        lib = load_cuda_kernels(cuda_kernels_lib)
+        shape, hw = (2, 16, 60, 80), 60 * 80
+        x = fresh.standard_normal(shape).astype(np.float32)
+        gamma, beta = np.ones(16, np.float32), np.zeros(16, np.float32)
+        args = [dev.put(a) for a in (x, gamma, beta)]
+        ours, theirs = dev.poisoned(shape, np.float32), dev.poisoned(shape, np.float32)
+        size = lib.stylert_instnorm_workspace_size(2, 16, hw, 0, kernels.sm_count)
+        assert size == kernels.instnorm_workspace_bytes(2, 16, hw)
+        ws1, ws2 = dev.poisoned((size,), np.uint8), dev.poisoned((size,), np.uint8)
+        kernels.instnorm(args[0], None, args[1], args[2], ours, 2, 16, hw, relu=True, workspace=ws1, stream=stream)
+        status = lib.stylert_instnorm(args[0], None, args[1], args[2], theirs, 2, 16, hw, ctypes.c_float(1e-5), 1, 0,
+                                      ws2, kernels.sm_count, stream)
+        assert status == 0
+        assert np.array_equal(dev.get(ours, shape, np.float32), dev.get(theirs, shape, np.float32))
+        frames = fresh.integers(0, 256, (1, 37, 53, 3), dtype=np.uint8)
+        a, b = dev.poisoned((1, 3, 40, 56), np.float32), dev.poisoned((1, 3, 40, 56), np.float32)
+        src = dev.put(frames)
+        kernels.preprocess(src, 1, 37, 53, 53 * 3, a, (40, 56), stream=stream)
+        assert lib.stylert_preprocess(src, 1, 37, 53, 53 * 3, 1, 37, 53, 40, 56, b, 0, stream) == 0
+        assert np.array_equal(dev.get(a, (1, 3, 40, 56), np.float32), dev.get(b, (1, 3, 40, 56), np.float32))
+    finally:
+        dev.free()

@@ -240,7 +240,7 @@ extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     plane_any(x, residual, gamma, beta, y, c, hw, vector, eps, relu);
 }
 
-#if !defined(__CUDACC_RTC__)
+#if !defined(__CUDACC_RTC__) && !defined(STYLERT_EMULATED)
 // The C ABI launcher of libstylert_kernels (nvcc builds only), used by the TensorRT plugin.
 #include <cuda_runtime.h>
 

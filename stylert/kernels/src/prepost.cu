@@ -156,7 +156,7 @@ extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
     postprocess_px<half_bits>(src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve_color != 0);
 }
 
-#if !defined(__CUDACC_RTC__)
+#if !defined(__CUDACC_RTC__) && !defined(STYLERT_EMULATED)
 // The C ABI launchers of libstylert_kernels (nvcc builds only).
 #include <cuda_runtime.h>
 

@@ -1,0 +1,118 @@
+// The few CUDA built-ins stylert's kernels use, for running the kernels' own source on the host. Each
+// thread of a block is a fiber (ucontext) on one host thread; blocks run one after another, so statics
+// stand in for __shared__ memory. __syncthreads parks a fiber until every live thread of the block has
+// arrived; __shfl_down_sync exchanges values through memory between the 32 fibers of a warp, parking at
+// a warp barrier before and after the read. Slow next to a GPU, exact, and for tests only: it checks the
+// indexing, vector paths, tails and reductions of the real kernels on machines without one. Built with
+// -ffp-contract=off, as the GPU kernels are with --fmad=false, so results match the GPU's bit for bit.
+#pragma once
+
+#include <ucontext.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __launch_bounds__(...)
+#define __shared__ static
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+struct alignas(16) uint4 {
+    uint32_t x, y, z, w;
+};
+struct alignas(8) uint2 {
+    uint32_t x, y;
+};
+inline float4 make_float4(float x, float y, float z, float w) { return float4{x, y, z, w}; }
+inline uint4 make_uint4(uint32_t x, uint32_t y, uint32_t z, uint32_t w) { return uint4{x, y, z, w}; }
+inline uint2 make_uint2(uint32_t x, uint32_t y) { return uint2{x, y}; }
+
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+
+// The launch in progress, and the block and thread the running fiber is.
+inline dim3 gridDim, blockDim, blockIdx, threadIdx;
+
+namespace stylert_emulation {
+
+constexpr int kWarp = 32;
+constexpr size_t kStackBytes = 64 * 1024;
+
+enum class State { kReady, kAtBlockBarrier, kAtWarpBarrier, kDone };
+
+struct Fiber {
+    ucontext_t context;
+    State state = State::kReady;
+};
+
+// The running block: its fibers, where each is parked, and the lanes' values for shuffles.
+struct Block {
+    ucontext_t scheduler;
+    std::vector<Fiber> fibers;
+    std::vector<char> stacks;
+    std::vector<uint64_t> lanes;
+    unsigned current = 0;
+};
+
+inline Block* block = nullptr;
+
+// Park the running fiber and hand control back to the scheduler.
+inline void park(State why) {
+    Fiber& f = block->fibers[block->current];
+    f.state = why;
+    swapcontext(&f.context, &block->scheduler);
+}
+
+// Release parked fibers whose barrier is complete; false when none could run (a deadlock).
+inline bool release() {
+    bool any = false, all_at_block = true;
+    for (const Fiber& f : block->fibers)
+        if (f.state != State::kDone && f.state != State::kAtBlockBarrier) all_at_block = false;
+    if (all_at_block)
+        for (Fiber& f : block->fibers)
+            if (f.state == State::kAtBlockBarrier) f.state = State::kReady, any = true;
+    for (size_t w = 0; w * kWarp < block->fibers.size(); ++w) {
+        bool whole = true, waiting = false;
+        for (size_t l = w * kWarp; l < (w + 1) * kWarp && l < block->fibers.size(); ++l) {
+            const State s = block->fibers[l].state;
+            whole = whole && (s == State::kAtWarpBarrier || s == State::kDone);
+            waiting = waiting || s == State::kAtWarpBarrier;
+        }
+        if (whole && waiting)
+            for (size_t l = w * kWarp; l < (w + 1) * kWarp && l < block->fibers.size(); ++l)
+                if (block->fibers[l].state == State::kAtWarpBarrier) block->fibers[l].state = State::kReady, any = true;
+    }
+    return any;
+}
+
+}  // namespace stylert_emulation
+
+inline void __syncthreads() { stylert_emulation::park(stylert_emulation::State::kAtBlockBarrier); }
+
+// Lane l gets lane l + offset's value (its own where that is past the warp), as on the GPU.
+template <typename T>
+T __shfl_down_sync(unsigned /*mask*/, T value, int offset) {
+    static_assert(sizeof(T) <= sizeof(uint64_t), "one register");
+    using namespace stylert_emulation;
+    const unsigned me = threadIdx.x, lane = me % kWarp;
+    uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof value);
+    block->lanes[me] = bits;
+    park(State::kAtWarpBarrier);
+    T out = value;
+    if (lane + offset < static_cast<unsigned>(kWarp)) std::memcpy(&out, &block->lanes[me + offset], sizeof out);
+    park(State::kAtWarpBarrier);
+    return out;
+}
