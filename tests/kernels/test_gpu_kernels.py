@@ -162,6 +162,30 @@ def test_instnorm_half_at_the_fp16_limit(gpu, dev, fresh):
     np.testing.assert_allclose(got, _instnorm_numpy(x, ones, zeros, None, False), atol=4e-3)
 
 
+@pytest.mark.parametrize("half", [False, True])
+def test_one_launch_planes_beyond_the_register_path_on_a_small_gpu(emulated_kernels, cpu_kernels, fresh, half):
+    """Enough planes to fill a 1-multiprocessor GPU one block each, each larger than plane_in_registers takes
+    (9216 values): the one-launch path's loops, on the emulator."""
+    from stylert.gpu.device_kernels import DeviceKernels
+    from stylert.kernels import instnorm_plan
+
+    cuda = FakeCuda(emulator=emulated_kernels, sm_count=1)
+    kernels, dev = DeviceKernels(cuda), Device(cuda, cuda.create_stream())
+    shape, dtype = (1, 8, 72, 128), np.float16 if half else np.float32
+    assert instnorm_plan(8, 72 * 128, 2 if half else 4, 1).splits == 1
+    x, residual = (fresh.standard_normal((2, *shape)) * 7 - 3).astype(dtype)
+    gamma, beta = fresh.uniform(0.5, 2, 8).astype(np.float32), fresh.uniform(-1, 1, 8).astype(np.float32)
+    y = dev.poisoned(shape, dtype)
+    kernels.instnorm(dev.put(x), dev.put(residual), dev.put(gamma), dev.put(beta), y, 1, 8, 72 * 128, half=half,
+                     workspace=dev.poisoned((kernels.instnorm_workspace_bytes(1, 8, 72 * 128, half),), np.uint8),
+                     stream=dev.stream)
+    got = dev.get(y, shape, dtype)
+    host = cpu_kernels.instnorm(x, gamma, beta, residual, sm_count=1)
+    assert np.array_equal(got.view(np.uint8), host.view(np.uint8)), f"emulator and host build differ (seed {SEED})"
+    exact = _instnorm_numpy(x, gamma, beta, residual, False)
+    np.testing.assert_allclose(got.astype(np.float64), exact, rtol=1e-2 if half else 1e-4, atol=1e-2 if half else 1e-4)
+
+
 @pytest.mark.gpu
 def test_cmake_library_launchers_equal_the_nvrtc_kernels(real_gpu, fresh, cuda_kernels_lib):
     """The library the TensorRT plugin links computes what the runtime's NVRTC modules compute."""

@@ -1,6 +1,7 @@
 // Fused InstanceNorm + affine + optional residual add + optional ReLU, in three launches
 // (statistics partials, per-plane finalize, apply) over planes split across the whole GPU, or in one
-// launch when each plane is a single chunk (small feature maps, where launches cost more than data). The
+// launch when each plane is a single chunk (small feature maps, where launches cost more than data;
+// planes of up to 4 vectors per thread are then held in registers and read once). The
 // arithmetic and the combination order are in stylert/instnorm_math.h; the host build follows them.
 // Kernels are extern "C" so NVRTC-compiled modules are looked up by these names.
 #include "stylert/instnorm_math.h"
@@ -10,6 +11,8 @@ namespace {
 using stylert::half_bits;
 using stylert::kInstnormThreads;
 using stylert::Moments;
+
+constexpr int kRegisterVectors = 4;  // vectors of x (and of the residual) per thread in plane_in_registers
 
 // 16-byte vector access to float32 (4 values) and float16 (8 values) tensors.
 template <typename T>
@@ -80,8 +83,23 @@ __device__ __forceinline__ Moments warp_combine(Moments m) {
     return m;
 }
 
+// The block's total of its threads' moments, valid in thread 0: each warp combines its lanes, then warp 0
+// combines the warps' totals (stylert::warp_tree's order at both levels).
+__device__ Moments block_moments(Moments m) {
+    __shared__ Moments warps[kInstnormThreads / stylert::kWarpSize];
+    const int lane = threadIdx.x % stylert::kWarpSize, warp = threadIdx.x / stylert::kWarpSize;
+    m = warp_combine(m);
+    if (lane == 0) warps[warp] = m;
+    __syncthreads();
+    if (warp == 0) {
+        m = lane < kInstnormThreads / stylert::kWarpSize ? warps[lane] : stylert::moments_empty();
+        m = warp_combine(m);
+    }
+    return m;
+}
+
 // The block's moments of chunk `split` of the plane blockIdx.y, valid in thread 0: each thread folds
-// its vectors in order, each warp combines its lanes, then warp 0 combines the warps' totals.
+// its vectors in order, then block_moments.
 template <typename T, int K>
 __device__ Moments chunk_moments(const T* px, int hw, int chunk, int split) {
     const int end = min(hw, (split + 1) * chunk);
@@ -104,16 +122,7 @@ __device__ Moments chunk_moments(const T* px, int hw, int chunk, int split) {
         load_k<T, K>(px + i, a);
         m = stylert::combine(m, stylert::moments_of(a, K));
     }
-    __shared__ Moments warps[kInstnormThreads / stylert::kWarpSize];
-    const int lane = threadIdx.x % stylert::kWarpSize, warp = threadIdx.x / stylert::kWarpSize;
-    m = warp_combine(m);
-    if (lane == 0) warps[warp] = m;
-    __syncthreads();
-    if (warp == 0) {
-        m = lane < kInstnormThreads / stylert::kWarpSize ? warps[lane] : stylert::moments_empty();
-        m = warp_combine(m);
-    }
-    return m;
+    return block_moments(m);
 }
 
 template <typename T, int K>
@@ -165,6 +174,47 @@ __device__ void whole_plane(const T* x, const T* residual, const float* gamma, c
     apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, stats[0], stats[1], relu);
 }
 
+// A plane of at most kInstnormThreads * K * kRegisterVectors values (K > 1): each thread loads its vectors of
+// x and of the residual once, all before any arithmetic, and keeps them in registers; the statistics come
+// from them (folded in chunk_moments' order, so the result is the same to the bit) and y is written from
+// them. x is read once instead of twice, and no load waits for the reduction: small planes are bound by
+// memory latency, and this pays it once.
+template <typename T, int K>
+__device__ void plane_in_registers(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
+                                   int hw, float eps, bool relu) {
+    const int64_t base = static_cast<int64_t>(blockIdx.y) * hw;
+    const int first = threadIdx.x * K, step = kInstnormThreads * K;
+    float v[kRegisterVectors][K], r[kRegisterVectors][K];
+#pragma unroll
+    for (int k = 0; k < kRegisterVectors; ++k) {
+        const int i = first + k * step;
+        for (int j = 0; j < K; ++j) v[k][j] = r[k][j] = 0.0f;
+        if (i < hw) {
+            load_k<T, K>(x + base + i, v[k]);
+            if (residual != nullptr) load_k<T, K>(residual + base + i, r[k]);
+        }
+    }
+    Moments m = stylert::moments_empty();
+#pragma unroll
+    for (int k = 0; k < kRegisterVectors; ++k)
+        if (first + k * step < hw) m = stylert::combine(m, stylert::moments_of(v[k], K));
+    m = block_moments(m);
+    __shared__ float stats[2];
+    if (threadIdx.x == 0) {
+        stats[0] = m.mean;
+        stats[1] = stylert::instnorm_rstd(m, eps);
+    }
+    __syncthreads();
+    const float mean = stats[0], rstd = stats[1], g = gamma[blockIdx.y % c], b = beta[blockIdx.y % c];
+#pragma unroll
+    for (int k = 0; k < kRegisterVectors; ++k) {
+        const int i = first + k * step;
+        if (i >= hw) break;
+        for (int j = 0; j < K; ++j) v[k][j] = stylert::instnorm_apply(v[k][j], mean, rstd, g, b, r[k][j], relu);
+        store_k<T, K>(y + base + i, v[k]);
+    }
+}
+
 // The vector width is a launch argument; the chunk loops are compiled for both widths.
 template <typename T>
 __device__ void stats_any(const T* x, int hw, int vector, int chunk, int splits, Moments* partials) {
@@ -188,6 +238,8 @@ __device__ void plane_any(const T* x, const T* residual, const float* gamma, con
                           int vector, float eps, int relu) {
     if (vector == 1)
         whole_plane<T, 1>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
+    else if (hw <= kInstnormThreads * Vec<T>::kWide * kRegisterVectors)
+        plane_in_registers<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
     else
         whole_plane<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, eps, relu != 0);
 }
