@@ -186,14 +186,14 @@ def make_fake_trt(version: str = "10.13.0", *, strongly_typed_flag: bool = True,
 class FakeCuda(CudaLayer):
     """Device memory as NumPy arrays (pointers are their real host addresses, so ONNX Runtime's IO binding
     can read them as 'cpu' memory); work runs as soon as it is queued, except inside a graph capture,
-    which records it instead. Kernel launches run the host build of the kernels' math (``cpu_kernels``), or
-    with ``emulator`` the kernels' own source on host threads over the grid and block given."""
+    which records it instead. Kernel launches run the kernels' own source on the ``emulator``
+    (kernels/emulator) over the grid and block given."""
 
     name = "fake"
     memory_kind = "cpu"
 
-    def __init__(self, gpu="Fake GPU", cc=(8, 6), cpu_kernels=None, emulator=None, sm_count=4):
-        self.gpu, self.cc, self.cpu_kernels, self.emulator, self.sm_count = gpu, cc, cpu_kernels, emulator, sm_count
+    def __init__(self, gpu="Fake GPU", cc=(8, 6), emulator=None, sm_count=4):
+        self.gpu, self.cc, self.emulator, self.sm_count = gpu, cc, emulator, sm_count
         self.memory: dict[int, np.ndarray] = {}
         self.streams: set[int] = set()
         self.graphs: dict[int, list] = {}
@@ -307,7 +307,7 @@ class FakeCuda(CudaLayer):
     def destroy_graph(self, graph):
         self.graphs.pop(graph, None)
 
-    # kernels: the host build of the same math ---------------------------------------------
+    # kernels: their own source on the emulator ---------------------------------------------
     def load_module(self, image):
         return 1
 
@@ -317,22 +317,8 @@ class FakeCuda(CudaLayer):
     def launch(self, function, grid, block, args, stream):
         self.launches.append(function)
         self.log.append(("launch", function))
-        if self.emulator is not None:
-            values = [a.as_ctype() for a in args]
-            self.enqueue(stream, lambda: self.emulator.launch(function, grid, block, values))
-            return
-        values = [a.value for a in args]
-        self.enqueue(stream, lambda: getattr(self, "_" + function.rsplit("_", 1)[0].replace("stylert_", ""))(
-            function.endswith("f16"), grid, *values))
+        if self.emulator is None:
+            raise AssertionError(f"{function} launched on a FakeCuda made without an emulator")
+        values = [a.as_ctype() for a in args]
+        self.enqueue(stream, lambda: self.emulator.launch(function, grid, block, values))
 
-    def _preprocess(self, half, grid, src, h, w, pitch, bgr, rh, rw, ph, pw, dst):
-        n = grid[2]
-        frames = self.read(src, n * h * pitch, np.uint8).reshape(n, h, w, 3)
-        out = self.cpu_kernels.preprocess(frames, (rh, rw), (ph, pw), bool(bgr))
-        self.write(dst, out.astype(np.float16 if half else np.float32))
-
-    def _postprocess(self, half, grid, src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve):
-        n = grid[2]
-        batch = self.read(src, n * 3 * ph * pw, np.float16 if half else np.float32).reshape(n, 3, ph, pw)
-        originals = self.read(orig, n * h * orig_pitch, np.uint8).reshape(n, h, w, 3)
-        self.write(dst, self.cpu_kernels.postprocess(batch.astype(np.float32), originals, strength, bool(preserve)))

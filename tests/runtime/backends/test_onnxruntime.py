@@ -14,8 +14,8 @@ def no_nvrtc_needed(monkeypatch):
     monkeypatch.setattr("stylert.gpu.device_kernels.load_cached_module", lambda *a, **k: 1)
 
 
-def test_io_bound_device_path_equals_the_host_path(lite_onnx, cpu_kernels, photo):
-    cuda = FakeCuda(cpu_kernels=cpu_kernels)
+def test_io_bound_device_path_equals_the_host_path(lite_onnx, emulated_kernels, photo):
+    cuda = FakeCuda(emulator=emulated_kernels)
     frames = [[np.ascontiguousarray(photo[i:i + 37, :53])] for i in range(0, 40, 10)]
     with OnnxRuntimeBackend(lite_onnx, cuda=cuda) as device, OnnxRuntimeBackend(lite_onnx) as host:
         got = list(device.stylize_batches(frames))
@@ -26,9 +26,9 @@ def test_io_bound_device_path_equals_the_host_path(lite_onnx, cpu_kernels, photo
     assert cuda.launches.count("stylert_preprocess_f32") == 4
 
 
-def test_tensors_run_through_the_bound_buffers(lite_onnx, cpu_kernels, rng):
+def test_tensors_run_through_the_bound_buffers(lite_onnx, emulated_kernels, rng):
     x = rng.uniform(0, 255, (2, 3, 32, 40)).astype(np.float32)
-    with OnnxRuntimeBackend(lite_onnx, cuda=FakeCuda(cpu_kernels=cpu_kernels)) as device, \
+    with OnnxRuntimeBackend(lite_onnx, cuda=FakeCuda(emulator=emulated_kernels)) as device, \
             OnnxRuntimeBackend(lite_onnx) as host:
         np.testing.assert_allclose(device.run(x), host.run(x), atol=1e-3)
 

@@ -17,11 +17,11 @@ def no_nvrtc_needed(monkeypatch):
 
 
 @pytest.fixture
-def backend(lite_onnx, tmp_path, monkeypatch, cpu_kernels, no_nvrtc_needed):
+def backend(lite_onnx, tmp_path, monkeypatch, emulated_kernels, no_nvrtc_needed):
     def make(**kw):
         monkeypatch.setenv("STYLERT_CACHE_DIR", str(tmp_path))
         trt, calls = make_fake_trt()
-        cuda = FakeCuda(cpu_kernels=cpu_kernels)
+        cuda = FakeCuda(emulator=emulated_kernels)
         trt.Runtime.cuda = cuda
         b = TensorRTBackend(lite_onnx, BackendOptions(**kw), trt=trt, cuda=cuda)
         b.open()
@@ -127,7 +127,7 @@ def test_an_option_the_engine_cannot_honour_is_refused(backend):
         backend(compile=True)
 
 
-def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, monkeypatch, cpu_kernels,
+def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, monkeypatch, emulated_kernels,
                                                         no_nvrtc_needed):
     """n/p on a refittable engine swaps weights in place instead of building a second engine."""
     from stylert.export.onnx_export import export_onnx
@@ -139,7 +139,7 @@ def test_webcam_switches_styles_by_refitting_one_engine(lite_onnx, tmp_path, mon
     other = export_onnx(model_from_state_dict(transformer_state(seed=7), style="other", source=tmp_path / "o.pth"),
                         tmp_path / "other.onnx").path
     trt, calls = make_fake_trt()
-    cuda = FakeCuda(cpu_kernels=cpu_kernels)
+    cuda = FakeCuda(emulator=emulated_kernels)
     trt.Runtime.cuda = cuda
     made = []
 
