@@ -191,15 +191,17 @@ def _probe_clip() -> io.BytesIO:
 
 @functools.cache
 def choose_video_decoder():
-    """(hwaccel, why): NVIDIA's NVDEC through FFmpeg's CUDA hwaccel (in the CUDA primary context the engines
-    share) when it decodes a probe clip here, frames coming back to host memory and codecs it cannot do
-    falling back to the CPU; else (None, why) and the CPU decodes on all its threads. NVDEC leaves the
-    CPU's cores to the encoder, which is the limit of `stylert video` on a fast GPU."""
+    """(hwaccel, why): NVIDIA's NVDEC through FFmpeg's CUDA hwaccel when it decodes a probe clip here, frames
+    coming back to host memory and codecs it cannot do falling back to the CPU; else (None, why) and the CPU
+    decodes on all its threads. NVDEC leaves the CPU's cores to the encoder, which is the limit of
+    `stylert video` on a fast GPU. FFmpeg gets a CUDA context of its own: sharing the engines' primary
+    context would make FFmpeg set its scheduling flags (blocking sync) for the whole process, or fail
+    when an engine made the context first."""
     av = require("av", "video processing")
     try:
         from av.codec.hwaccel import HWAccel
 
-        hwaccel = HWAccel("cuda", allow_software_fallback=True, options={"primary_ctx": "1"})
+        hwaccel = HWAccel("cuda", allow_software_fallback=True)
         with av.open(_probe_clip(), hwaccel=hwaccel) as probe:
             if not probe.streams.video[0].codec_context.is_hwaccel:
                 raise RuntimeError("FFmpeg chose its software decoder")
