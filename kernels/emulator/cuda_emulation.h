@@ -10,8 +10,6 @@
 #include <ucontext.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 

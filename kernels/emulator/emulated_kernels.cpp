@@ -4,6 +4,7 @@
 // kernels' own bodies run on machines without a GPU.
 #include "cuda_emulation.h"
 
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <type_traits>
@@ -48,8 +49,10 @@ __attribute__((noinline)) void start_fibers(stylert_emulation::Block& block) {
 
 // Every block in grid order, each thread a fiber run until it finishes or parks at a barrier, then the
 // next ready one; parked fibers are released when their barrier is complete.
+// False when the threads of a block wait at different barriers (a kernel bug that hangs a GPU); the
+// parked fibers are abandoned with their stacks (the kernels hold nothing that needs destroying).
 template <typename... A>
-void launch(void (*kernel)(A...), dim3 grid, dim3 block_shape, void** args) {
+bool launch(void (*kernel)(A...), dim3 grid, dim3 block_shape, void** args) {
     namespace emu = stylert_emulation;
     gridDim = grid, blockDim = block_shape;
     emu::Block block;
@@ -78,19 +81,22 @@ void launch(void (*kernel)(A...), dim3 grid, dim3 block_shape, void** args) {
                     if (done) break;
                     std::fprintf(stderr, "stylert emulator: threads of block (%u, %u, %u) wait at different barriers\n",
                                  x, y, z);
-                    std::abort();
+                    emu::block = nullptr;
+                    start = nullptr;
+                    return false;
                 }
             }
     emu::block = nullptr;
     start = nullptr;
+    return true;
 }
 
 struct Entry {
     const char* name;
-    std::function<void(dim3, dim3, void**)> run;
+    std::function<bool(dim3, dim3, void**)> run;
 };
 
-#define STYLERT_KERNEL(k) Entry{#k, [](dim3 g, dim3 b, void** a) { launch(k, g, b, a); }}
+#define STYLERT_KERNEL(k) Entry{#k, [](dim3 g, dim3 b, void** a) { return launch(k, g, b, a); }}
 
 const Entry kKernels[] = {
     STYLERT_KERNEL(stylert_preprocess_f32),     STYLERT_KERNEL(stylert_preprocess_f16),
@@ -104,15 +110,15 @@ const Entry kKernels[] = {
 }  // namespace
 
 // 0: ran; 1: no kernel of that name; 2: a block shape the kernels cannot have (threads not a whole
-// number of warps, more than 1024, or not one-dimensional).
+// number of warps, more than 1024, or not one-dimensional); 3: threads of a block waited at different
+// barriers (the launch stopped there).
 extern "C" int stylert_emulate_launch(const char* name, const unsigned* grid, const unsigned* block, void** args) {
     if (block[0] == 0 || block[0] % stylert_emulation::kWarp != 0 || block[0] > 1024 || block[1] != 1 ||
         block[2] != 1)
         return 2;
     for (const Entry& e : kKernels)
         if (std::strcmp(e.name, name) == 0) {
-            e.run(dim3{grid[0], grid[1], grid[2]}, dim3{block[0], 1, 1}, args);
-            return 0;
+            return e.run(dim3{grid[0], grid[1], grid[2]}, dim3{block[0], 1, 1}, args) ? 0 : 3;
         }
     return 1;
 }

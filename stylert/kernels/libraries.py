@@ -145,3 +145,5 @@ class EmulatedKernels:
             raise KeyError(f"no kernel named {name} in {LIBRARIES['emulated']}")
         if status == 2:
             raise ValueError(f"{name}: block {block} is not a whole number of warps in one dimension (<= 1024)")
+        if status == 3:
+            raise RuntimeError(f"{name}: threads of one block waited at different barriers (it would hang a GPU)")
