@@ -19,7 +19,7 @@ from stylert.errors import UnreadableVideo
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
-# what VideoEncoder writes: OpenCV's BGR->I420 is the BT.601 matrix at limited range; the RGB is BT.709/sRGB.
+# what VideoEncoder writes: bgr_to_i420's BT.601 matrix at limited range; the RGB is BT.709/sRGB.
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
 # the encoder wants the rest of the CPU.
@@ -173,6 +173,24 @@ class _AudioTrack:
             self._src.close()
 
 
+_CHROMA_SCALE = 224 / 255  # full-range chroma (JPEG's YCrCb) to limited range (Cb, Cr in 16..240)
+
+
+def bgr_to_i420(frame: np.ndarray) -> np.ndarray:
+    """An even-sized uint8 BGR frame as yuv420p planes ((h * 3 / 2) x w: Y, then U, then V), BT.601 limited
+    range. Luma is exact (white 235, black 16). Chroma is that of each 2x2 block's average colour, within a
+    level of exact, where OpenCV's own BGR->I420 takes the top-left pixel's (aliasing fine colour detail)
+    and swscale's default conversion is off by up to 5 levels near white. OpenCV throughout: SIMD, several
+    threads, no GIL."""
+    h, w = frame.shape[:2]
+    out = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)  # the luma plane is kept; its chroma is replaced
+    quarter = cv2.cvtColor(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
+    chroma = cv2.convertScaleAbs(quarter[..., 1:], alpha=_CHROMA_SCALE, beta=128 * (1 - _CHROMA_SCALE))
+    u, v = out[h:].reshape(2, h // 2, w // 2)
+    u[...], v[...] = chroma[..., 1], chroma[..., 0]  # YCrCb holds Cr before Cb
+    return out
+
+
 def _probe_clip() -> io.BytesIO:
     """A two-frame 256x256 H.264 MP4 in memory, for trying a hardware codec on something real."""
     av = require("av", "video processing")
@@ -235,9 +253,8 @@ class VideoEncoder:
     """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
 
     Odd sizes are padded by one replicated row/column for yuv420p (chroma is
-    subsampled 2x2), never cropped or scaled. For yuv420p, OpenCV converts each frame (SIMD, on several
-    threads, without the GIL) and the encoder takes the planes as they are; the stream is tagged with the
-    matrix used (BT.601, limited range) so players convert back with the same one.
+    subsampled 2x2), never cropped or scaled. yuv420p frames come from ``bgr_to_i420`` and the stream is
+    tagged with its matrix (BT.601, limited range), so players convert back with the same one.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
@@ -290,14 +307,14 @@ class VideoEncoder:
         if self._even and (frame.shape[0] % 2 or frame.shape[1] % 2):
             frame = np.pad(frame, ((0, frame.shape[0] % 2), (0, frame.shape[1] % 2), (0, 0)), mode="edge")
         if self._i420:
-            # from_numpy_buffer wraps the planes without a copy (the encoder copies them in); PyAV misplaces the
-            # chroma planes of a wrapped buffer whose height is 2 mod 4, so those frames are copied.
+            # The planes are wrapped, not copied (a copy holds the GIL for milliseconds at 1080p), except where
+            # PyAV would misplace a wrapped buffer's chroma planes: heights of 2 mod 4.
             wrap = frame.shape[0] % 4 == 0
             make = self._av.VideoFrame.from_numpy_buffer if wrap else self._av.VideoFrame.from_ndarray
-            vf = make(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420), format="yuv420p")
+            vf = make(bgr_to_i420(frame), format="yuv420p")
             vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE
         else:
-            vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+            vf = self._av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="bgr24")
         vf.pts = self._index
         self._index += 1
         self.container.mux(self.stream.encode(vf))

@@ -8,7 +8,7 @@ import pytest
 from stylert import Stylizer
 from stylert.errors import UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
-from stylert.runtime.video_io import VideoEncoder, choose_video_decoder, decode_frames, probe_video
+from stylert.runtime.video_io import VideoEncoder, bgr_to_i420, choose_video_decoder, decode_frames, probe_video
 from tests.media import make_video
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -53,13 +53,32 @@ def test_odd_size_content_is_stylised_and_not_shifted(tmp_path, stylizer):
         assert min(err, key=err.get) == (0, 0) and err[(0, 0)] < 6  # 4:2:0 chroma costs a few levels
 
 
+@pytest.mark.parametrize("shape", [(2, 2), (50, 66), (64, 48)])
+def test_bgr_to_i420_is_bt601_limited_with_averaged_chroma(rng, shape):
+    frame = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
+    b, g, r = np.moveaxis(frame.astype(np.float64), -1, 0)
+    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255  # ITU-R BT.601, 8-bit studio range
+    quad = lambda a: a.reshape(shape[0] // 2, 2, shape[1] // 2, 2).mean(axis=(1, 3))  # noqa: E731
+    u = 128 + (-37.797 * quad(r) - 74.203 * quad(g) + 112.0 * quad(b)) / 255
+    v = 128 + (112.0 * quad(r) - 93.786 * quad(g) - 18.214 * quad(b)) / 255
+    planes = bgr_to_i420(frame).astype(np.float64)
+    h = shape[0]
+    assert planes.shape == (h * 3 // 2, shape[1])
+    assert np.abs(planes[:h] - y).max() <= 0.6  # OpenCV's fixed-point coefficients: the nearest level or next
+    got_u, got_v = planes[h:].reshape(2, h // 2, shape[1] // 2)
+    assert np.abs(got_u - u).max() <= 1.5 and np.abs(got_v - v).max() <= 1.5
+
+
 def test_encoded_colours_come_back_and_the_stream_says_which_matrix(tmp_path):
-    """Saturated colours survive encode + decode (a BT.601/BT.709 mix-up moves them by 10+ levels) and the
-    H.264 stream is tagged BT.601 limited range, so players decode with the matrix that encoded it."""
+    """Saturated colours survive encode + decode (a BT.601/BT.709 mix-up moves them by 10+ levels), the H.264
+    stream is tagged BT.601 limited range, so players decode with the matrix that encoded it, and fine colour
+    detail is averaged into the subsampled chroma, not picked from one pixel of each 2x2 (which aliases)."""
     colours = [(0, 0, 255), (0, 255, 0), (255, 0, 0), (0, 255, 255), (40, 90, 200), (255, 255, 255), (0, 0, 0)]
-    frame = np.zeros((64, 16 * len(colours), 3), np.uint8)
+    frame = np.zeros((64, 16 * (len(colours) + 1), 3), np.uint8)
     for i, colour in enumerate(colours):
         frame[:, 16 * i:16 * (i + 1)] = colour
+    stripes = frame[:, 16 * len(colours):]
+    stripes[:, ::2], stripes[:, 1::2] = (0, 0, 255), (255, 0, 0)  # red and blue columns, one pixel wide
     encoder = VideoEncoder(tmp_path / "c.mp4", Fraction(25), crf=0)
     for _ in range(3):
         encoder.write(frame)
@@ -71,6 +90,10 @@ def test_encoded_colours_come_back_and_the_stream_says_which_matrix(tmp_path):
     with av.open(str(tmp_path / "c.mp4")) as c:
         first = next(c.decode(video=0))
         assert (first.colorspace, first.color_range) == (6, 1)  # SMPTE 170M (BT.601) matrix, MPEG range
+        planes = first.to_ndarray()  # yuv420p: Y rows, then the U and V planes
+    u, v = planes[64:].reshape(2, 32, -1)[:, 4:28, 8 * len(colours) + 2:8 * len(colours) + 6]
+    # BT.601 limited: red is (U, V) = (90, 240), blue (240, 110); their average (165, 175), not one of them
+    assert np.abs(u.astype(int) - 165).max() <= 3 and np.abs(v.astype(int) - 175).max() <= 3
 
 
 @pytest.fixture
