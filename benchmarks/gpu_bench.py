@@ -95,23 +95,30 @@ def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) 
 
 
 def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: int = 3) -> dict:
-    """`stylert video` at 1080p against the decoder and encoder alone, same clip, same run: the three are run
-    alternately ``repeats`` times (libx264's own rate varies from run to run); medians are reported."""
+    """`stylert video` at 1080p against the decoder and encoder alone, same clip, same run: they are run
+    alternately ``repeats`` times (libx264's own rate varies from run to run); medians are reported. Where
+    NVDEC decodes, the decoder alone and `stylert video` are also run with the CPU decoding (--decoder cpu),
+    so NVDEC's effect is measured in the same run."""
     from stylert import Stylizer
     from stylert.runtime.video import VideoOptions, stylize_video
     from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, choose_video_decoder, decode_frames
     from tests.media import make_video
 
+    nvdec = choose_video_decoder()[0] is not None
     runs: dict[str, list[float]] = {"decoder_fps": [], "encoder_fps": [], "video_fps": []}
+    if nvdec:
+        runs |= {"cpu_decoder_fps": [], "cpu_decoder_video_fps": []}
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_video(Path(tmp) / "clip.mp4", frames=frames, size=(1080, 1920), fps=Fraction(30), noisy=True)
         with Stylizer(str(model), backend, device="cuda", batch_size=4, log=log, **options) as stylizer:
             stylised = stylizer.stylize_frames(list(decode_frames(clip)))  # what `stylert video` encodes
             stylize_video(stylizer, clip, Path(tmp) / "warm.mp4", VideoOptions(duration=0.5))
             for _ in range(repeats):
-                started = time.perf_counter()
-                decoded = sum(1 for _ in decode_frames(clip))
-                runs["decoder_fps"].append(decoded / (time.perf_counter() - started))
+                for decoder in ("auto", "cpu") if nvdec else ("auto",):
+                    started = time.perf_counter()
+                    decoded = sum(1 for _ in decode_frames(clip, decoder=decoder))
+                    runs["decoder_fps" if decoder == "auto" else "cpu_decoder_fps"].append(
+                        decoded / (time.perf_counter() - started))
                 started = time.perf_counter()
                 encoder = VideoEncoder(Path(tmp) / "enc.mp4", Fraction(30))
                 for frame in stylised:
@@ -119,9 +126,11 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
                 encoder.finish()
                 encoder.close()
                 runs["encoder_fps"].append(len(stylised) / (time.perf_counter() - started))
-                started = time.perf_counter()
-                result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4")
-                runs["video_fps"].append(result.frames / (time.perf_counter() - started))
+                for decoder in ("auto", "cpu") if nvdec else ("auto",):
+                    started = time.perf_counter()
+                    result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions(decoder=decoder))
+                    runs["video_fps" if decoder == "auto" else "cpu_decoder_video_fps"].append(
+                        result.frames / (time.perf_counter() - started))
                 log(f"video run: decoder {runs['decoder_fps'][-1]:.1f}, encoder {runs['encoder_fps'][-1]:.1f}, "
                     f"stylert video {runs['video_fps'][-1]:.1f} fps")
             description = stylizer.backend.description
@@ -168,6 +177,9 @@ def markdown(report: dict) -> list[str]:
                   f"the same stylised frames ({v['encoder']}): {v['encoder_fps']:.1f} fps; the decoder alone: "
                   f"{v['decoder_fps']:.1f} fps ({v['decoder']}); the engine end to end (1080p, batch 4): {v['engine_fps']:.1f} fps; "
                   f"video / slower of encoder and engine: {100 * v['video_fps'] / slower:.0f} % (target 90 %)."]
+        if "cpu_decoder_video_fps" in v:
+            lines[-1] += (f" With the CPU decoding instead (--decoder cpu, same run): decoder alone "
+                          f"{v['cpu_decoder_fps']:.1f} fps, `stylert video` {v['cpu_decoder_video_fps']:.1f} fps.")
     if report.get("webcam"):
         c = report["webcam"]
         lines += ["", f"Webcam loop, 1080p source at 30 fps, full-size inference ({report['webcam_engine']}): "

@@ -173,7 +173,8 @@ class _AudioTrack:
             self._src.close()
 
 
-_CHROMA_SCALE = 224 / 255  # full-range chroma (JPEG's YCrCb) to limited range (Cb, Cr in 16..240)
+# Full-range chroma (JPEG's YCrCb, 0..255) to limited range (16..240), as a lookup table.
+_LIMITED_CHROMA = np.round(128 + (np.arange(256) - 128) * (224 / 255)).astype(np.uint8)
 
 
 def bgr_to_i420(frame: np.ndarray) -> np.ndarray:
@@ -185,9 +186,9 @@ def bgr_to_i420(frame: np.ndarray) -> np.ndarray:
     h, w = frame.shape[:2]
     out = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)  # the luma plane is kept; its chroma is replaced
     quarter = cv2.cvtColor(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
-    chroma = cv2.convertScaleAbs(quarter[..., 1:], alpha=_CHROMA_SCALE, beta=128 * (1 - _CHROMA_SCALE))
+    chroma = cv2.LUT(quarter, _LIMITED_CHROMA)
     u, v = out[h:].reshape(2, h // 2, w // 2)
-    u[...], v[...] = chroma[..., 1], chroma[..., 0]  # YCrCb holds Cr before Cb
+    u[...], v[...] = chroma[..., 2], chroma[..., 1]  # YCrCb holds Cr before Cb
     return out
 
 
