@@ -18,13 +18,14 @@ constexpr int kRegisterVectors = 4;  // vectors of x (and of the residual) per t
 template <typename T>
 struct Vec;
 
+// Raw is the loaded vector as it sits in registers (4 of them either way); unpack widens it to float32.
 template <>
 struct Vec<float> {
     static constexpr int kWide = 4;
-    __device__ static void load(const float* p, float* v) {
-        const float4 q = *reinterpret_cast<const float4*>(p);
-        v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w;
-    }
+    using Raw = float4;
+    __device__ static Raw raw(const float* p) { return *reinterpret_cast<const float4*>(p); }
+    __device__ static void unpack(Raw q, float* v) { v[0] = q.x, v[1] = q.y, v[2] = q.z, v[3] = q.w; }
+    __device__ static void load(const float* p, float* v) { unpack(raw(p), v); }
     __device__ static void store(float* p, const float* v) {
         *reinterpret_cast<float4*>(p) = make_float4(v[0], v[1], v[2], v[3]);
     }
@@ -35,14 +36,16 @@ struct Vec<float> {
 template <>
 struct Vec<half_bits> {
     static constexpr int kWide = 8;
-    __device__ static void load(const half_bits* p, float* v) {
-        const uint4 q = *reinterpret_cast<const uint4*>(p);
+    using Raw = uint4;
+    __device__ static Raw raw(const half_bits* p) { return *reinterpret_cast<const uint4*>(p); }
+    __device__ static void unpack(Raw q, float* v) {
         const uint32_t words[4] = {q.x, q.y, q.z, q.w};
         for (int i = 0; i < 4; ++i) {
             v[2 * i] = stylert::half_to_float(half_bits(words[i] & 0xffffu));
             v[2 * i + 1] = stylert::half_to_float(half_bits(words[i] >> 16));
         }
     }
+    __device__ static void load(const half_bits* p, float* v) { unpack(raw(p), v); }
     __device__ static void store(half_bits* p, const float* v) {
         uint32_t words[4];
         for (int i = 0; i < 4; ++i)
@@ -182,22 +185,26 @@ __device__ void whole_plane(const T* x, const T* residual, const float* gamma, c
 template <typename T, int K>
 __device__ void plane_in_registers(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
                                    int hw, float eps, bool relu) {
+    using Raw = typename Vec<T>::Raw;
     const int64_t base = static_cast<int64_t>(blockIdx.y) * hw;
     const int first = threadIdx.x * K, step = kInstnormThreads * K;
-    float v[kRegisterVectors][K], r[kRegisterVectors][K];
+    Raw xs[kRegisterVectors], rs[kRegisterVectors];  // as loaded: half the registers of float32 for fp16
 #pragma unroll
     for (int k = 0; k < kRegisterVectors; ++k) {
         const int i = first + k * step;
-        for (int j = 0; j < K; ++j) v[k][j] = r[k][j] = 0.0f;
         if (i < hw) {
-            load_k<T, K>(x + base + i, v[k]);
-            if (residual != nullptr) load_k<T, K>(residual + base + i, r[k]);
+            xs[k] = Vec<T>::raw(x + base + i);
+            if (residual != nullptr) rs[k] = Vec<T>::raw(residual + base + i);
         }
     }
     Moments m = stylert::moments_empty();
 #pragma unroll
     for (int k = 0; k < kRegisterVectors; ++k)
-        if (first + k * step < hw) m = stylert::combine(m, stylert::moments_of(v[k], K));
+        if (first + k * step < hw) {
+            float v[K];
+            Vec<T>::unpack(xs[k], v);
+            m = stylert::combine(m, stylert::moments_of(v, K));
+        }
     m = block_moments(m);
     __shared__ float stats[2];
     if (threadIdx.x == 0) {
@@ -210,8 +217,14 @@ __device__ void plane_in_registers(const T* x, const T* residual, const float* g
     for (int k = 0; k < kRegisterVectors; ++k) {
         const int i = first + k * step;
         if (i >= hw) break;
-        for (int j = 0; j < K; ++j) v[k][j] = stylert::instnorm_apply(v[k][j], mean, rstd, g, b, r[k][j], relu);
-        store_k<T, K>(y + base + i, v[k]);
+        float v[K], r[K];
+        Vec<T>::unpack(xs[k], v);
+        if (residual != nullptr)
+            Vec<T>::unpack(rs[k], r);
+        else
+            for (int j = 0; j < K; ++j) r[j] = 0.0f;
+        for (int j = 0; j < K; ++j) v[j] = stylert::instnorm_apply(v[j], mean, rstd, g, b, r[j], relu);
+        store_k<T, K>(y + base + i, v);
     }
 }
 
