@@ -29,12 +29,12 @@ def real_gpu():
 
 
 @pytest.fixture(scope="module", params=["emulated", pytest.param("cuda", marks=pytest.mark.gpu)])
-def gpu(request, emulated_kernels):
+def gpu(request):
     if request.param == "cuda":
         return request.getfixturevalue("real_gpu")
     from stylert.gpu.device_kernels import DeviceKernels
 
-    cuda = FakeCuda(emulator=emulated_kernels, sm_count=H100_SMS)
+    cuda = FakeCuda(emulator=request.getfixturevalue("emulated_kernels"), sm_count=H100_SMS)
     return cuda, DeviceKernels(cuda), cuda.create_stream()
 
 
