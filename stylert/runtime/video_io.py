@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -81,8 +82,8 @@ def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None 
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
                   status: DecodeStatus | None = None, decoder: str = "auto") -> Iterator[np.ndarray]:
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
-    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). A stream that breaks off after some frames ends early with ``status.error``
-    set; one that yields nothing raises UnreadableVideo."""
+    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). A stream that breaks off after
+    some frames ends early with ``status.error`` set; one that yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
     status = status if status is not None else DecodeStatus()
@@ -179,10 +180,10 @@ _LIMITED_CHROMA = np.round(128 + (np.arange(256) - 128) * (224 / 255)).astype(np
 
 def bgr_to_i420(frame: np.ndarray) -> np.ndarray:
     """An even-sized uint8 BGR frame as yuv420p planes ((h * 3 / 2) x w: Y, then U, then V), BT.601 limited
-    range. Luma is exact (white 235, black 16). Chroma is that of each 2x2 block's average colour, within a
-    level of exact, where OpenCV's own BGR->I420 takes the top-left pixel's (aliasing fine colour detail)
-    and swscale's default conversion is off by up to 5 levels near white. OpenCV throughout: SIMD, several
-    threads, no GIL."""
+    range. Luma is exact to the level (white 235, black 16). Chroma is that of each 2x2 block's average
+    colour, within 1.5 levels of exact, where OpenCV's own BGR->I420 takes the top-left pixel's (aliasing
+    fine colour detail) and swscale's default conversion is off by up to 5 levels near white. The
+    arithmetic is OpenCV's: SIMD, several threads, the GIL released."""
     h, w = frame.shape[:2]
     out = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)  # the luma plane is kept; its chroma is replaced
     quarter = cv2.cvtColor(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
@@ -209,7 +210,7 @@ def _probe_clip() -> io.BytesIO:
 
 
 @functools.cache
-def choose_video_decoder():
+def choose_video_decoder() -> tuple[Any, str]:
     """(hwaccel, why): NVIDIA's NVDEC through FFmpeg's CUDA hwaccel when it decodes a probe clip here, frames
     coming back to host memory and codecs it cannot do falling back to the CPU; else (None, why) and the CPU
     decodes on all its threads. NVDEC leaves the CPU's cores to the encoder, which is the limit of
@@ -315,7 +316,7 @@ class VideoEncoder:
             vf = make(bgr_to_i420(frame), format="yuv420p")
             vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE
         else:
-            vf = self._av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(frame), format="bgr24")
+            vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
         vf.pts = self._index
         self._index += 1
         self.container.mux(self.stream.encode(vf))
