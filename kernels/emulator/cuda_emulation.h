@@ -59,7 +59,7 @@ struct Fiber {
 struct Block {
     ucontext_t scheduler;
     std::vector<Fiber> fibers;
-    std::vector<char> stacks;
+    char* stacks = nullptr;  // kStackBytes per fiber
     std::vector<uint64_t> lanes;
     unsigned current = 0;
 };

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -20,6 +21,8 @@ template <typename... A, size_t... I>
 void call(void (*kernel)(A...), void** args, std::index_sequence<I...>) {
     kernel(*static_cast<std::remove_cv_t<std::remove_reference_t<A>>*>(args[I])...);
 }
+
+std::vector<char> fiber_stacks;  // kept between launches (which run one at a time)
 
 // What a fiber runs: the kernel with the launch's arguments, then it is done.
 struct Start {
@@ -39,7 +42,7 @@ __attribute__((noinline)) void start_fibers(stylert_emulation::Block& block) {
     for (size_t t = 0; t < block.fibers.size(); ++t) {
         emu::Fiber& f = block.fibers[t];
         getcontext(&f.context);
-        f.context.uc_stack.ss_sp = block.stacks.data() + t * emu::kStackBytes;
+        f.context.uc_stack.ss_sp = block.stacks + t * emu::kStackBytes;
         f.context.uc_stack.ss_size = emu::kStackBytes;
         f.context.uc_link = &block.scheduler;
         makecontext(&f.context, fiber_main, 0);
@@ -57,7 +60,8 @@ bool launch(void (*kernel)(A...), dim3 grid, dim3 block_shape, void** args) {
     gridDim = grid, blockDim = block_shape;
     emu::Block block;
     block.fibers.resize(block_shape.x);
-    block.stacks.resize(block_shape.x * emu::kStackBytes);
+    if (fiber_stacks.size() < block_shape.x * emu::kStackBytes) fiber_stacks.resize(block_shape.x * emu::kStackBytes);
+    block.stacks = fiber_stacks.data();
     block.lanes.resize(block_shape.x);
     emu::block = &block;
     Start body{[&] { call(kernel, args, std::index_sequence_for<A...>{}); }};
@@ -98,6 +102,8 @@ struct Entry {
 
 #define STYLERT_KERNEL(k) Entry{#k, [](dim3 g, dim3 b, void** a) { return launch(k, g, b, a); }}
 
+std::mutex launching;
+
 const Entry kKernels[] = {
     STYLERT_KERNEL(stylert_preprocess_f32),     STYLERT_KERNEL(stylert_preprocess_f16),
     STYLERT_KERNEL(stylert_postprocess_f32),    STYLERT_KERNEL(stylert_postprocess_f16),
@@ -118,6 +124,7 @@ extern "C" int stylert_emulate_launch(const char* name, const unsigned* grid, co
         return 2;
     for (const Entry& e : kKernels)
         if (std::strcmp(e.name, name) == 0) {
+            const std::lock_guard<std::mutex> one_launch_at_a_time(launching);  // the built-ins are process-wide
             return e.run(dim3{grid[0], grid[1], grid[2]}, dim3{block[0], 1, 1}, args) ? 0 : 3;
         }
     return 1;
