@@ -38,13 +38,15 @@ kernels:
 	cmake --build build/kernels -j2
 
 # On a machine with an NVIDIA GPU: build the kernels, run every gpu test, then the kernel and GPU benchmarks;
-# results land in benchmarks/results/ (kernels.*, gpu_bench.*) with the GPU, driver and package versions.
+# results land in benchmarks/results/ (kernels.*, gpu_bench.*, video_encoder_bound_gpu_host.*) with the GPU,
+# driver and package versions.
 gpu-check:
 	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/kernels -j8 >/dev/null
 	STYLERT_KERNELS_DIR=build/kernels/lib $(GPU_PY) -m pytest -m gpu -q
 	$(GPU_PY) benchmarks/kernels_bench.py
 	$(GPU_PY) benchmarks/gpu_bench.py
+	$(GPU_PY) benchmarks/video_encoder_bound.py --name video_encoder_bound_gpu_host
 
 bench: $(STAMP)
 	$(BIN)/stylert bench -o benchmarks/results
