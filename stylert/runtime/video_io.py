@@ -11,11 +11,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo
+from stylert.frames.yuv import bgr_to_i420, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
@@ -174,25 +174,6 @@ class _AudioTrack:
             self._src.close()
 
 
-# Full-range chroma (JPEG's YCrCb, 0..255) to limited range (16..240), as a lookup table.
-_LIMITED_CHROMA = np.round(128 + (np.arange(256) - 128) * (224 / 255)).astype(np.uint8)
-
-
-def bgr_to_i420(frame: np.ndarray) -> np.ndarray:
-    """An even-sized uint8 BGR frame as yuv420p planes ((h * 3 / 2) x w: Y, then U, then V), BT.601 limited
-    range. Luma is exact to the level (white 235, black 16). Chroma is that of each 2x2 block's average
-    colour, within 1.5 levels of exact, where OpenCV's own BGR->I420 takes the top-left pixel's (aliasing
-    fine colour detail) and swscale's default conversion is off by up to 5 levels near white. The
-    arithmetic is OpenCV's: SIMD, several threads, the GIL released."""
-    h, w = frame.shape[:2]
-    out = cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)  # the luma plane is kept; its chroma is replaced
-    quarter = cv2.cvtColor(cv2.resize(frame, (w // 2, h // 2), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2YCrCb)
-    chroma = cv2.LUT(quarter, _LIMITED_CHROMA)
-    u, v = out[h:].reshape(2, h // 2, w // 2)
-    u[...], v[...] = chroma[..., 2], chroma[..., 1]  # YCrCb holds Cr before Cb
-    return out
-
-
 def _probe_clip() -> io.BytesIO:
     """A two-frame 256x256 H.264 MP4 in memory, for trying a hardware codec on something real."""
     av = require("av", "video processing")
@@ -252,11 +233,13 @@ def choose_h264_encoder() -> tuple[str, str]:
 
 
 class VideoEncoder:
-    """Encode BGR frames into ``path`` with the audio of ``audio_source`` interleaved.
+    """Encode frames into ``path`` with the audio of ``audio_source`` interleaved: uint8 BGR frames (h x w x 3),
+    or, for a yuv420p stream (``takes_i420``), frames already in yuv420p planes (``stylert.frames.yuv``; a
+    GPU engine's post-processing writes them).
 
     Odd sizes are padded by one replicated row/column for yuv420p (chroma is
-    subsampled 2x2), never cropped or scaled. yuv420p frames come from ``bgr_to_i420`` and the stream is
-    tagged with its matrix (BT.601, limited range), so players convert back with the same one.
+    subsampled 2x2), never cropped or scaled. BGR frames go to yuv420p through ``bgr_to_i420`` and the stream
+    is tagged with its matrix (BT.601, limited range), so players convert back with the same one.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
@@ -275,8 +258,8 @@ class VideoEncoder:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
-        self._i420 = pix_fmt == "yuv420p"
-        if self._i420:
+        self.takes_i420 = pix_fmt == "yuv420p"
+        if self.takes_i420:
             context = self.stream.codec_context
             context.colorspace, context.color_range = BT601_MATRIX, LIMITED_RANGE
             context.color_primaries, context.color_trc = BT709_PRIMARIES, BT709_TRANSFER
@@ -292,7 +275,7 @@ class VideoEncoder:
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
     def _begin(self, frame: np.ndarray) -> None:
-        h, w = frame.shape[:2]
+        h, w = (frame.shape[0] * 2 // 3, frame.shape[1]) if frame.ndim == 2 else frame.shape[:2]
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
         source, start, duration = self._audio_args
@@ -304,18 +287,20 @@ class VideoEncoder:
                 src.close()
 
     def write(self, frame: np.ndarray) -> None:
+        """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame."""
         if self._index == 0:
             self._begin(frame)
-        if self._even and (frame.shape[0] % 2 or frame.shape[1] % 2):
-            frame = np.pad(frame, ((0, frame.shape[0] % 2), (0, frame.shape[1] % 2), (0, 0)), mode="edge")
-        if self._i420:
+        if self.takes_i420:
+            planes = frame if frame.ndim == 2 else bgr_to_i420(frame)
             # The planes are wrapped, not copied (a copy holds the GIL for milliseconds at 1080p), except where
-            # PyAV would misplace a wrapped buffer's chroma planes: heights of 2 mod 4.
-            wrap = frame.shape[0] % 4 == 0
+            # PyAV would misplace a wrapped buffer's chroma planes: frame heights of 2 mod 4.
+            wrap = planes.shape[0] * 2 // 3 % 4 == 0
             make = self._av.VideoFrame.from_numpy_buffer if wrap else self._av.VideoFrame.from_ndarray
-            vf = make(bgr_to_i420(frame), format="yuv420p")
+            vf = make(np.ascontiguousarray(planes), format="yuv420p")
             vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE
         else:
+            if self._even:  # nv12 and the like: swscale converts the padded BGR frame
+                frame = pad_to_even(frame)
             vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
         vf.pts = self._index
         self._index += 1

@@ -8,7 +8,7 @@ import pytest
 from stylert import Stylizer
 from stylert.errors import UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
-from stylert.runtime.video_io import VideoEncoder, bgr_to_i420, choose_video_decoder, decode_frames, probe_video
+from stylert.runtime.video_io import VideoEncoder, choose_video_decoder, decode_frames, probe_video
 from tests.media import make_video
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -51,22 +51,6 @@ def test_odd_size_content_is_stylised_and_not_shifted(tmp_path, stylizer):
         err = {(dy, dx): np.abs(b[dy:dy + 45, dx:dx + 61].astype(int) - expected[:45, :61]).mean()
                for dy in (0, 1, 2) for dx in (0, 1, 2)}
         assert min(err, key=err.get) == (0, 0) and err[(0, 0)] < 6  # 4:2:0 chroma costs a few levels
-
-
-@pytest.mark.parametrize("shape", [(2, 2), (50, 66), (64, 48)])
-def test_bgr_to_i420_is_bt601_limited_with_averaged_chroma(rng, shape):
-    frame = rng.integers(0, 256, (*shape, 3), dtype=np.uint8)
-    b, g, r = np.moveaxis(frame.astype(np.float64), -1, 0)
-    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255  # ITU-R BT.601, 8-bit studio range
-    quad = lambda a: a.reshape(shape[0] // 2, 2, shape[1] // 2, 2).mean(axis=(1, 3))  # noqa: E731
-    u = 128 + (-37.797 * quad(r) - 74.203 * quad(g) + 112.0 * quad(b)) / 255
-    v = 128 + (112.0 * quad(r) - 93.786 * quad(g) - 18.214 * quad(b)) / 255
-    planes = bgr_to_i420(frame).astype(np.float64)
-    h = shape[0]
-    assert planes.shape == (h * 3 // 2, shape[1])
-    assert np.abs(planes[:h] - y).max() <= 0.6  # OpenCV's fixed-point coefficients: the nearest level or next
-    got_u, got_v = planes[h:].reshape(2, h // 2, shape[1] // 2)
-    assert np.abs(got_u - u).max() <= 1.5 and np.abs(got_v - v).max() <= 1.5
 
 
 def test_encoded_colours_come_back_and_the_stream_says_which_matrix(tmp_path):

@@ -48,6 +48,39 @@ extern "C" void stylert_cpu_postprocess(const float* src, int n, int ph, int pw,
             }
 }
 
+extern "C" void stylert_cpu_postprocess_i420(const float* src, int n, int ph, int pw, const uint8_t* orig, int h,
+                                             int w, int orig_pitch, uint8_t* dst, float strength, int preserve_color) {
+    const int64_t plane = static_cast<int64_t>(ph) * pw;
+    const int w2 = (w + 1) / 2, h2 = (h + 1) / 2;
+    const int64_t quarter = static_cast<int64_t>(h2) * w2;
+    const bool blend = preserve_color != 0 || strength != 1.0f;
+    for (int b = 0; b < n; ++b) {
+        uint8_t* frame = dst + static_cast<int64_t>(b) * 6 * quarter;
+        for (int y2 = 0; y2 < h2; ++y2)
+            for (int x2 = 0; x2 < w2; ++x2) {
+                Rgb sum{0.0f, 0.0f, 0.0f};
+                for (int dy = 0; dy < 2; ++dy)
+                    for (int dx = 0; dx < 2; ++dx) {
+                        const int y = 2 * y2 + dy < h ? 2 * y2 + dy : h - 1, x = 2 * x2 + dx < w ? 2 * x2 + dx : w - 1;
+                        const float* s = src + b * 3 * plane + static_cast<int64_t>(y) * pw + x;
+                        Rgb v{s[0], s[plane], s[2 * plane]};
+                        if (blend)
+                            v = stylert::post_pixel(
+                                v, stylert::load_pixel(orig + static_cast<int64_t>(b) * h * orig_pitch, orig_pitch, y, x,
+                                                       true),
+                                strength, preserve_color != 0);
+                        v = stylert::round_rgb(v);
+                        frame[static_cast<int64_t>(2 * y2 + dy) * 2 * w2 + 2 * x2 + dx] =
+                            stylert::round_clamp_u8(stylert::luma601(v));
+                        sum = Rgb{sum.r + v.r, sum.g + v.g, sum.b + v.b};
+                    }
+                const Rgb mean{0.25f * sum.r, 0.25f * sum.g, 0.25f * sum.b};
+                frame[4 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cb601(mean));
+                frame[5 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cr601(mean));
+            }
+    }
+}
+
 namespace {
 
 float load(const void* p, int64_t i, bool half) {

@@ -130,6 +130,35 @@ __device__ void postprocess_px(const T* src, int ph, int pw, const uint8_t* orig
     }
 }
 
+// One 2x2 block of the even-sized yuv420p output per thread: grid (ceil(half width / kPrePostThreads),
+// half height, frames). Each frame is Y (2 * h2 rows of 2 * w2), then U and V (h2 rows of w2).
+template <typename T>
+__device__ void postprocess_i420_block(const T* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
+                                       uint8_t* dst, float strength, bool preserve) {
+    const int w2 = (w + 1) / 2, h2 = (h + 1) / 2;
+    const int x2 = blockIdx.x * blockDim.x + threadIdx.x, y2 = blockIdx.y, b = blockIdx.z;
+    if (x2 >= w2) return;
+    const int64_t plane = static_cast<int64_t>(ph) * pw, quarter = static_cast<int64_t>(h2) * w2;
+    const T* s = src + static_cast<int64_t>(b) * 3 * plane;
+    const uint8_t* o = orig + static_cast<int64_t>(b) * h * orig_pitch;
+    uint8_t* frame = dst + static_cast<int64_t>(b) * 6 * quarter;
+    const bool blend = preserve || strength != 1.0f;
+    Rgb sum{0.0f, 0.0f, 0.0f};
+    for (int dy = 0; dy < 2; ++dy)
+        for (int dx = 0; dx < 2; ++dx) {
+            const int y = min(2 * y2 + dy, h - 1), x = min(2 * x2 + dx, w - 1);
+            const int64_t at = static_cast<int64_t>(y) * pw + x;
+            Rgb v{get(s + at), get(s + plane + at), get(s + 2 * plane + at)};
+            if (blend) v = stylert::post_pixel(v, stylert::load_pixel(o, orig_pitch, y, x, true), strength, preserve);
+            v = stylert::round_rgb(v);
+            frame[static_cast<int64_t>(2 * y2 + dy) * 2 * w2 + 2 * x2 + dx] = stylert::round_clamp_u8(stylert::luma601(v));
+            sum = Rgb{sum.r + v.r, sum.g + v.g, sum.b + v.b};
+        }
+    const Rgb mean{0.25f * sum.r, 0.25f * sum.g, 0.25f * sum.b};
+    frame[4 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cb601(mean));
+    frame[5 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cr601(mean));
+}
+
 }  // namespace
 
 extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
@@ -154,6 +183,18 @@ extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
     stylert_postprocess_f16(const half_bits* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
                             uint8_t* dst, int dst_pitch, float strength, int preserve_color) {
     postprocess_px<half_bits>(src, ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve_color != 0);
+}
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_postprocess_i420_f32(const float* src, int ph, int pw, const uint8_t* orig, int h, int w, int orig_pitch,
+                                 uint8_t* dst, float strength, int preserve_color) {
+    postprocess_i420_block<float>(src, ph, pw, orig, h, w, orig_pitch, dst, strength, preserve_color != 0);
+}
+
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_postprocess_i420_f16(const half_bits* src, int ph, int pw, const uint8_t* orig, int h, int w,
+                                 int orig_pitch, uint8_t* dst, float strength, int preserve_color) {
+    postprocess_i420_block<half_bits>(src, ph, pw, orig, h, w, orig_pitch, dst, strength, preserve_color != 0);
 }
 
 #if !defined(__CUDACC_RTC__) && !defined(STYLERT_EMULATED)

@@ -12,6 +12,9 @@ void stylert_cpu_preprocess(const uint8_t* src, int n, int h, int w, int pitch, 
                             int pw, float* dst);
 void stylert_cpu_postprocess(const float* src, int n, int ph, int pw, const uint8_t* orig, int h, int w,
                              int orig_pitch, uint8_t* dst, int dst_pitch, float strength, int preserve_color);
+// dst: per frame the even-sized yuv420p planes, 6 * ceil(h / 2) * ceil(w / 2) bytes.
+void stylert_cpu_postprocess_i420(const float* src, int n, int ph, int pw, const uint8_t* orig, int h, int w,
+                                  int orig_pitch, uint8_t* dst, float strength, int preserve_color);
 // x, residual, y: float32, or float16 bits (uint16) when half != 0; sm_count picks the same split of
 // each plane the GPU launcher would use on a GPU with that many multiprocessors.
 void stylert_cpu_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y, int n,
