@@ -27,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save, table  # noqa: E402
+from stylert.frames.yuv import bgr_to_i420  # noqa: E402
 from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
@@ -49,8 +50,10 @@ class HostCopyEngine(Backend):
     def info(self) -> ModelInfo:
         return ModelInfo("none", "none", "identity", 4)
 
-    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
-                        ) -> Iterator[list[np.ndarray]]:
+    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions(), *,
+                        i420: bool = False) -> Iterator[list[np.ndarray]]:
+        """``i420``: the frames come back as yuv420p planes, converted on the CPU here (a GPU engine's
+        post-processing kernel writes them), so the measured CPU work is an upper bound for a GPU engine's."""
         for frames in batches:
             size = sum(f.size for f in frames)
             if self._staging.size < size:
@@ -58,7 +61,7 @@ class HostCopyEngine(Backend):
             staged = self._staging[:size].reshape(len(frames), *frames[0].shape)
             for i, frame in enumerate(frames):
                 staged[i] = frame
-            yield [staged[i].copy() for i in range(len(frames))]
+            yield [bgr_to_i420(staged[i]) if i420 else staged[i].copy() for i in range(len(frames))]
 
 
 def _rate(frames: int, started: float) -> float:

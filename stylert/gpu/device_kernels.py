@@ -15,7 +15,7 @@ from stylert.kernels import (
 
 FUNCTIONS = {
     "prepost.cu": ("stylert_preprocess_f32", "stylert_preprocess_f16", "stylert_postprocess_f32",
-                   "stylert_postprocess_f16"),
+                   "stylert_postprocess_f16", "stylert_postprocess_i420_f32", "stylert_postprocess_i420_f16"),
     "instnorm.cu": ("stylert_instnorm_stats_f32", "stylert_instnorm_stats_f16", "stylert_instnorm_finalize",
                     "stylert_instnorm_apply_f32", "stylert_instnorm_apply_f16", "stylert_instnorm_plane_f32",
                     "stylert_instnorm_plane_f16"),
@@ -61,6 +61,18 @@ class DeviceKernels:
         self._launch(f"stylert_postprocess_{'f16' if half else 'f32'}", _grid(w, h, n), PREPOST_THREADS,
                      [ptr(src), i32(ph), i32(pw), ptr(orig), i32(h), i32(w), i32(w * 3), ptr(dst), i32(w * 3),
                       f32(strength), i32(preserve_color)], stream)
+
+    def postprocess_i420(self, src: int, n: int, padded: tuple[int, int], orig: int, h: int, w: int, dst: int, *,
+                         strength: float = 1.0, preserve_color: bool = False, half: bool = False,
+                         stream: int) -> None:
+        """float NCHW RGB at ``src`` -> each frame's yuv420p planes at ``dst`` (3 * ceil(h / 2) rows of
+        2 * ceil(w / 2) bytes, BT.601 studio range), blended with the BGR frames at ``orig``: what an H.264
+        encoder takes, at half the bytes of BGR."""
+        ph, pw = padded
+        grid = (-(-((w + 1) // 2) // PREPOST_THREADS), (h + 1) // 2, n)
+        self._launch(f"stylert_postprocess_i420_{'f16' if half else 'f32'}", grid, PREPOST_THREADS,
+                     [ptr(src), i32(ph), i32(pw), ptr(orig), i32(h), i32(w), i32(w * 3), ptr(dst), f32(strength),
+                      i32(preserve_color)], stream)
 
     def instnorm_workspace_bytes(self, n: int, c: int, hw: int, half: bool = False) -> int:
         plan = instnorm_plan(n * c, hw, 2 if half else 4, self.sm_count)

@@ -65,6 +65,7 @@ class CpuKernels:
         i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
         self.lib.stylert_cpu_preprocess.argtypes = [p, i, i, i, i, i, i, i, i, i, p]
         self.lib.stylert_cpu_postprocess.argtypes = [p, i, i, i, p, i, i, i, p, i, f, i]
+        self.lib.stylert_cpu_postprocess_i420.argtypes = [p, i, i, i, p, i, i, i, p, f, i]
         self.lib.stylert_cpu_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, i]
         self.lib.stylert_cpu_instnorm_plan.argtypes = [i, i, i, i, p]
         self.lib.stylert_cpu_float_to_half.argtypes = [p, p, i]
@@ -90,6 +91,19 @@ class CpuKernels:
         out = np.empty_like(originals)
         self.lib.stylert_cpu_postprocess(_ptr(batch), n, ph, pw, _ptr(originals), h, w, w * 3, _ptr(out), w * 3,
                                          strength, int(preserve_color))
+        return out
+
+    def postprocess_i420(self, batch: np.ndarray, originals: np.ndarray, strength: float = 1.0,
+                         preserve_color: bool = False) -> np.ndarray:
+        """batch: float32 N,3,PH,PW; originals: uint8 N,H,W,3 BGR -> uint8 N, 3*ceil(H/2), 2*ceil(W/2):
+        each frame's yuv420p planes (BT.601 studio range)."""
+        batch = np.ascontiguousarray(batch, dtype=np.float32)
+        originals = np.ascontiguousarray(originals, dtype=np.uint8)
+        n, _, ph, pw = batch.shape
+        h, w = originals.shape[1:3]
+        out = np.empty((n, 3 * ((h + 1) // 2), 2 * ((w + 1) // 2)), np.uint8)
+        self.lib.stylert_cpu_postprocess_i420(_ptr(batch), n, ph, pw, _ptr(originals), h, w, w * 3, _ptr(out),
+                                              strength, int(preserve_color))
         return out
 
     def instnorm(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, residual: np.ndarray | None = None,

@@ -5,7 +5,8 @@ Each slot owns a stream, two events and its buffers. For one batch of same-size 
     host frames --copy--> pinned uint8 --H2D--> device uint8 --preprocess kernel--> tensor (fp32/fp16)
     --engine on the slot's stream--> tensor --postprocess kernel--> device uint8 --D2H--> pinned --> frames
 
-so a frame crosses the bus twice, as uint8. The next batch is submitted to the next slot before this
+so a frame crosses the bus twice, as uint8 (on the way back, for a video encoder, as the yuv420p planes the
+post-processing kernel writes: half the bytes, and no colour conversion left for the CPU). The next batch is submitted to the next slot before this
 one is collected, so its upload and pre-processing overlap this one's engine work. Where the fused
 kernels cannot be compiled (no NVRTC), the same slots carry host pre/post instead: float tensors cross
 the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
@@ -25,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
+from stylert.frames.yuv import bgr_to_i420, i420_size
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import PostOptions
@@ -47,6 +49,7 @@ class _Slot:
     frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight (padded to the engine's batch)
     shape: tuple[int, int, int, int] = (0, 0, 0, 0)
     real: int = 0                                            # how many of its frames are the caller's
+    i420: bool = False                                       # outputs as yuv420p planes, not BGR
 
 
 class DeviceFramePipeline:
@@ -84,7 +87,7 @@ class DeviceFramePipeline:
         self.engine.enqueue(slot.index, shape, src, dst, slot.stream)
         self.cuda.record_event(slot.finished, slot.stream)
 
-    def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions) -> None:
+    def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions, i420: bool) -> None:
         (h, w), real = frames[0].shape[:2], len(frames)
         # A short batch (a video's last) is padded to the size the engine has run, so no new compile,
         # CUDA graph or session is made for it; the padding frames are dropped when collected.
@@ -93,7 +96,7 @@ class DeviceFramePipeline:
             frames = [*frames, *[frames[-1]] * (full - real)]
         else:
             self._batch_for[(h, w)] = real
-        slot.real = real
+        slot.real, slot.i420 = real, i420
         n = len(frames)
         padded = (model_size(h, self.multiple), model_size(w, self.multiple))
         shape = (n, 3, *padded)
@@ -111,13 +114,21 @@ class DeviceFramePipeline:
         staged = self._pinned(slot, "frames", count, np.dtype(np.uint8)).reshape(n, h, w, 3)
         for i, frame in enumerate(frames):  # the one host copy: straight into pinned memory
             staged[i] = frame
-        raw, result = self._device(slot, "frames", count), self._device(slot, "result", count)
+        raw = self._device(slot, "frames", count)
         half = self.dtype == np.float16
         self.cuda.copy_htod_async(raw, staged, slot.stream)
         self.kernels.preprocess(raw, n, h, w, w * 3, src, padded, half=half, stream=slot.stream)
         self._engine(slot, shape, src, dst)
-        self.kernels.postprocess(dst, n, padded, raw, h, w, result, strength=post.strength,
-                                 preserve_color=post.preserve_color, half=half, stream=slot.stream)
+        options = {"strength": post.strength, "preserve_color": post.preserve_color, "half": half,
+                   "stream": slot.stream}
+        if i420:
+            planes = n * int(np.prod(i420_size(h, w)))
+            result = self._device(slot, "i420", planes)
+            self.kernels.postprocess_i420(dst, n, padded, raw, h, w, result, **options)
+            self.cuda.copy_dtoh_async(self._pinned(slot, "i420", planes, np.dtype(np.uint8)), result, slot.stream)
+            return
+        result = self._device(slot, "result", count)
+        self.kernels.postprocess(dst, n, padded, raw, h, w, result, **options)
         self.cuda.copy_dtoh_async(staged, result, slot.stream)
 
     def _collect(self, slot: _Slot, post: PostOptions) -> list[np.ndarray]:
@@ -127,22 +138,29 @@ class DeviceFramePipeline:
         slot.frames = []
         if self.kernels is None:
             tensor = slot.pinned["tensor"][: int(np.prod(shape))].reshape(shape)
-            return batch_to_frames(tensor[:real], frames[:real], strength=post.strength,
-                                   preserve_color=post.preserve_color)
+            outputs = batch_to_frames(tensor[:real], frames[:real], strength=post.strength,
+                                      preserve_color=post.preserve_color)
+            return [bgr_to_i420(f) for f in outputs] if slot.i420 else outputs
         n, (h, w) = len(frames), frames[0].shape[:2]
-        out = slot.pinned["frames"][: n * h * w * 3].reshape(n, h, w, 3)
+        if slot.i420:
+            rows, cols = i420_size(h, w)
+            out = slot.pinned["i420"][: n * rows * cols].reshape(n, rows, cols)
+        else:
+            out = slot.pinned["frames"][: n * h * w * 3].reshape(n, h, w, 3)
         return [out[i].copy() for i in range(real)]
 
     # -- the stream -------------------------------------------------------------------------
-    def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions) -> Iterator[list[np.ndarray]]:
-        """Outputs in order; up to len(slots) batches in flight."""
+    def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions, *, i420: bool = False
+                ) -> Iterator[list[np.ndarray]]:
+        """Outputs in order (BGR frames, or with ``i420`` their yuv420p planes); up to len(slots) batches in
+        flight."""
         pending: deque[_Slot] = deque()
         try:
             for i, frames in enumerate(batches):
                 slot = self._slots[i % len(self._slots)]
                 if len(pending) == len(self._slots):
                     yield self._collect(pending.popleft(), post)
-                self._submit(slot, frames, post)
+                self._submit(slot, frames, post, i420)
                 pending.append(slot)
             while pending:
                 yield self._collect(pending.popleft(), post)

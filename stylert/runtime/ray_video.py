@@ -72,7 +72,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
                            crf=options.crf, preset=options.preset, b_frames=False)
     seen = 0
     try:
-        for inputs, outputs in stylizer.stylize_stream(same_size_batches(frames, stylizer.batch_size)):
+        i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video
+        for inputs, outputs in stylizer.stylize_stream(same_size_batches(frames, stylizer.batch_size), i420=i420):
             for frame_in, out in zip(inputs, outputs):
                 if smoother is not None:
                     out = smoother(frame_in, out)

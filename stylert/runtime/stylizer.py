@@ -177,10 +177,11 @@ class Stylizer:
         """One backend call for frames that all have the same shape."""
         return next(self.stylize_stream([list(frames)]))[1]
 
-    def stylize_stream(self, batches: Iterable[list[np.ndarray]]
+    def stylize_stream(self, batches: Iterable[list[np.ndarray]], *, i420: bool = False
                        ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray]]]:
         """(frames, stylised frames) for each same-size batch, in order. GPU backends keep several batches
-        in flight, so the next batch is pulled from ``batches`` before this one is returned."""
+        in flight, so the next batch is pulled from ``batches`` before this one is returned. ``i420``: the
+        stylised frames as yuv420p planes (``stylert.frames.yuv``), for a video encoder."""
         in_flight: list[list[np.ndarray]] = []
 
         def checked() -> Iterator[list[np.ndarray]]:
@@ -191,7 +192,7 @@ class Stylizer:
                 in_flight.append(frames)
                 yield frames
 
-        for results in self.backend.stylize_batches(checked(), self.post):
+        for results in self.backend.stylize_batches(checked(), self.post, i420=i420):
             yield in_flight.pop(0), results
 
     def switch_style(self, style: str) -> bool:

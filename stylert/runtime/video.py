@@ -185,7 +185,10 @@ def stylize_video(
             encoder_thread.start()
             try:
                 batches = same_size_batches(_drain(q_in, stop), batch)
-                for frames, outputs in stylizer.stylize_stream(batches):
+                # The encoder's yuv420p planes straight from the engine (on a GPU, its post-processing kernel
+                # writes them), unless smoothing or the flicker meter want the BGR frames.
+                i420 = smoother is None and meter is None and encoder.takes_i420
+                for frames, outputs in stylizer.stylize_stream(batches, i420=i420):
                     for frame_in, out in zip(frames, outputs):
                         if smoother is not None:
                             out = smoother(frame_in, out)

@@ -13,7 +13,7 @@ def bt601_i420(frame: np.ndarray) -> np.ndarray:
     y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
     u = 128 + (-37.797 * quad(r) - 74.203 * quad(g) + 112.0 * quad(b)) / 255
     v = 128 + (112.0 * quad(r) - 93.786 * quad(g) - 18.214 * quad(b)) / 255
-    return np.concatenate([y, u.reshape(-1, w), v.reshape(-1, w)])
+    return np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
 
 
 @pytest.mark.parametrize("shape", [(2, 2), (50, 66), (64, 48)])

@@ -120,6 +120,36 @@ def test_postprocess_within_one_level_of_numpy(gpu, dev, fresh, cpu_kernels, sha
     assert np.array_equal(got, cpu_kernels.postprocess(as32, originals, strength, preserve)), f"seed {SEED}"
 
 
+@pytest.mark.parametrize("shape,strength,preserve", [((37, 53), 0.7, True), ((1, 1), 1.0, False),
+                                                      ((34, 18), 1.0, False), ((33, 17), 0.4, False)])
+@pytest.mark.parametrize("half", [False, True])
+def test_postprocess_i420_equals_the_host_build_and_the_bgr_path(gpu, dev, fresh, cpu_kernels, shape, strength,
+                                                                  preserve, half):
+    """yuv420p planes straight from the tensor: bit for bit the host build, and within a level (luma) and 1.5
+    levels (chroma) of the BGR output converted by frames.yuv (odd sizes repeat the last row/column)."""
+    from stylert.frames.yuv import bgr_to_i420, pad_to_even
+    from tests.frames.test_yuv import bt601_i420
+
+    _, kernels, stream = gpu
+    h, w = shape
+    ph, pw = model_size(h, 4), model_size(w, 4)
+    originals = fresh.integers(0, 256, (2, h, w, 3), dtype=np.uint8)
+    batch = fresh.uniform(-10, 270, (2, 3, ph, pw)).astype(np.float16 if half else np.float32)
+    rows, cols = 3 * ((h + 1) // 2), 2 * ((w + 1) // 2)
+    out = dev.poisoned((2, rows, cols), np.uint8)
+    kernels.postprocess_i420(dev.put(batch), 2, (ph, pw), dev.put(originals), h, w, out, strength=strength,
+                             preserve_color=preserve, half=half, stream=stream)
+    got = dev.get(out, (2, rows, cols), np.uint8)
+    as32 = batch.astype(np.float32)
+    assert np.array_equal(got, cpu_kernels.postprocess_i420(as32, originals, strength, preserve)), f"seed {SEED}"
+    for planes, bgr in zip(got, batch_to_frames(as32, list(originals), strength=strength, preserve_color=preserve)):
+        exact = bt601_i420(pad_to_even(bgr))
+        luma = rows * 2 // 3
+        assert np.abs(planes[:luma] - exact[:luma]).max() <= 0.5 + 1e-3, f"seed {SEED}"
+        assert np.abs(planes[luma:] - exact[luma:]).max() <= 0.5 + 1e-3, f"seed {SEED}"
+        assert np.abs(planes.astype(int) - bgr_to_i420(bgr)).max() <= 2, f"seed {SEED}"
+
+
 # Planes of one chunk, split vectorised (1x4x96x128) and split scalar with a short last chunk (3x5x67x71)
 # on both devices; the network-sized ones on the GPU only (seconds each on the emulator).
 @pytest.mark.parametrize("shape", [(1, 8, 1, 1), (2, 4, 1, 5), (2, 8, 40, 48), (1, 4, 96, 128), (3, 5, 67, 71),

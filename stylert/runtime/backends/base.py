@@ -25,6 +25,7 @@ import numpy as np
 
 from stylert.errors import StylertError
 from stylert.frames.prepost import batch_to_frames, frames_to_batch
+from stylert.frames.yuv import bgr_to_i420
 from stylert.model_info import ModelInfo
 
 if TYPE_CHECKING:
@@ -142,21 +143,24 @@ class Backend(abc.ABC):
         batch = np.ascontiguousarray(batch, dtype=np.float32)
         return self._pipeline.run_tensor(batch) if self._pipeline is not None else self._run_impl(batch)
 
-    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions()
-                        ) -> Iterator[list[np.ndarray]]:
+    def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions(), *,
+                        i420: bool = False) -> Iterator[list[np.ndarray]]:
         """Stylised frames for each list of same-size uint8 BGR frames, in order: through the device pipeline
-        on a GPU (several batches in flight), else on the host one batch at a time."""
+        on a GPU (several batches in flight), else on the host one batch at a time. ``i420``: each output as
+        yuv420p planes (``stylert.frames.yuv``) for a video encoder, converted on the GPU where it runs."""
         if not self._open:
             self.open()
         if self._pipeline is not None:
-            return self._pipeline.stylize(batches, post)
-        return self._host_batches(batches, post)
+            return self._pipeline.stylize(batches, post, i420=i420)
+        return self._host_batches(batches, post, i420)
 
-    def _host_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions) -> Iterator[list[np.ndarray]]:
+    def _host_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions, i420: bool
+                      ) -> Iterator[list[np.ndarray]]:
         multiple = self.info.size_multiple
         for frames in batches:
             result = self._run_impl(frames_to_batch(frames, multiple))
-            yield batch_to_frames(result, frames, strength=post.strength, preserve_color=post.preserve_color)
+            outputs = batch_to_frames(result, frames, strength=post.strength, preserve_color=post.preserve_color)
+            yield [bgr_to_i420(f) for f in outputs] if i420 else outputs
 
     def free_device_memory(self) -> int | None:
         """Bytes free on the GPU this backend runs on (None on the CPU): the budget for a frame's working set."""

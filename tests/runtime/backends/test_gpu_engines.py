@@ -45,6 +45,21 @@ def test_engine_frames_equal_onnxruntime_cpu(lite_pth, backend, precision, optio
 
 
 @pytest.mark.parametrize("backend", ["onnxruntime", "torch"])
+def test_video_encoders_get_yuv420p_planes_from_the_device(lite_pth, backend, photo):
+    """The post-processing kernel's planes for an odd-sized frame: within the fp32 tolerance (plus the
+    conversion's two levels) of ONNX Runtime on the CPU, converted there."""
+    from stylert.frames.yuv import bgr_to_i420
+
+    frames = [np.ascontiguousarray(photo[:97, :131])]
+    with Stylizer(str(lite_pth), "onnxruntime", device="cpu") as reference:
+        expected = bgr_to_i420(reference.stylize_frames(frames)[0])
+    with _open(lite_pth, backend, "fp32", {}) as stylizer:
+        ((_, (planes,)),) = list(stylizer.stylize_stream([frames], i420=True))
+    diff = np.abs(planes.astype(int) - expected.astype(int))
+    assert planes.shape == expected.shape == (147, 132) and diff.max() <= TOLERANCE["fp32"][0] + 2
+
+
+@pytest.mark.parametrize("backend", ["onnxruntime", "torch"])
 def test_two_batches_are_in_flight_before_the_first_synchronise(lite_pth, backend, photo):
     with _open(lite_pth, backend, "fp32", {}, batch_size=1) as stylizer:
         pipeline = stylizer.backend._pipeline

@@ -26,6 +26,22 @@ def test_io_bound_device_path_equals_the_host_path(lite_onnx, emulated_kernels, 
     assert cuda.launches.count("stylert_preprocess_f32") == 4
 
 
+def test_device_path_hands_a_video_encoder_yuv420p_planes(lite_onnx, emulated_kernels, photo):
+    """With i420 the post-processing kernel writes the encoder's planes (odd frames padded to even): within
+    two levels of converting the host path's BGR frames on the CPU."""
+    from stylert.frames.yuv import bgr_to_i420
+
+    frames = [[np.ascontiguousarray(photo[i:i + 37, :53])] for i in range(0, 30, 10)]
+    cuda = FakeCuda(emulator=emulated_kernels)
+    with OnnxRuntimeBackend(lite_onnx, cuda=cuda) as device, OnnxRuntimeBackend(lite_onnx) as host:
+        got = list(device.stylize_batches(frames, i420=True))
+        expected = list(host.stylize_batches(frames))
+    for (planes,), (bgr,) in zip(got, expected):
+        assert planes.shape == (57, 54)  # 3 * 19 rows of 2 * 27
+        assert np.abs(planes.astype(int) - bgr_to_i420(bgr)).max() <= 2
+    assert cuda.launches.count("stylert_postprocess_i420_f32") == 3 and "stylert_postprocess_f32" not in cuda.launches
+
+
 def test_tensors_run_through_the_bound_buffers(lite_onnx, emulated_kernels, rng):
     x = rng.uniform(0, 255, (2, 3, 32, 40)).astype(np.float32)
     with OnnxRuntimeBackend(lite_onnx, cuda=FakeCuda(emulator=emulated_kernels)) as device, \
