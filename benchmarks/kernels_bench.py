@@ -98,6 +98,18 @@ def instnorm_rows(torch, kernels, copy_gbs: float, shapes) -> list[dict]:
     return rows
 
 
+def _torch_i420(torch, tensor):
+    """PyTorch's way to the same planes: round, BT.601 studio-range luma, chroma of 2x2 means."""
+    rgb = tensor.float().clamp(0, 255).round()
+    r, g, b = rgb[:, 0], rgb[:, 1], rgb[:, 2]
+    y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255
+    mean = torch.nn.functional.avg_pool2d(rgb, 2)
+    u = 128 + (-37.797 * mean[:, 0] - 74.203 * mean[:, 1] + 112.0 * mean[:, 2]) / 255
+    v = 128 + (112.0 * mean[:, 0] - 93.786 * mean[:, 1] - 18.214 * mean[:, 2]) / 255
+    n = tensor.shape[0]
+    return torch.cat([y.reshape(n, -1), u.reshape(n, -1), v.reshape(n, -1)], 1).round().clamp(0, 255).to(torch.uint8)
+
+
 def prepost_rows(torch, kernels, copy_gbs: float, shapes) -> list[dict]:
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     rows = []
@@ -114,9 +126,17 @@ def prepost_rows(torch, kernels, copy_gbs: float, shapes) -> list[dict]:
                                                                out.data_ptr(), half=half, stream=stream()))
             torch_post = graph_ms(torch, lambda: tensor.clamp(0, 255).round().to(torch.uint8).flip(1)
                                   .permute(0, 2, 3, 1).contiguous())
+            planes = torch.empty(n, 3 * h // 2, w, dtype=torch.uint8, device="cuda")
+            post420 = graph_ms(torch, lambda: kernels.postprocess_i420(tensor.data_ptr(), n, (h, w), frames.data_ptr(),
+                                                                      h, w, planes.data_ptr(), half=half,
+                                                                      stream=stream()))
+            torch_post420 = graph_ms(torch, lambda: _torch_i420(torch, tensor))
             nbytes = n * h * w * 3 * (1 + tensor.element_size())  # uint8 one way, the float tensor the other
-            for kernel, ms, theirs in (("preprocess", pre, torch_pre), ("postprocess", post, torch_post)):
-                gbs = nbytes / ms / 1e6
+            i420_bytes = n * h * w * (3 * tensor.element_size() + 1.5)  # the tensor read, the planes written
+            for kernel, ms, theirs, moved in (("preprocess", pre, torch_pre, nbytes),
+                                              ("postprocess", post, torch_post, nbytes),
+                                              ("postprocess to yuv420p", post420, torch_post420, i420_bytes)):
+                gbs = moved / ms / 1e6
                 rows.append({"kernel": kernel, "shape": label, "dims": [n, h, w], "dtype": name, "stylert_ms": ms,
                              "pytorch_ms": theirs, "gbs": gbs, "pct_copy": 100 * gbs / copy_gbs,
                              "speedup_vs_pytorch": theirs / ms})
@@ -135,7 +155,8 @@ def markdown(report: dict) -> list[str]:
         lines.append(f"| {r['shape']} | {'x'.join(map(str, r['dims']))} | {r['dtype']} | {r['stylert_ms']:.3f} | "
                      f"{r['pytorch_ms']:.3f} | {r['gbs_4x']:.0f} | {r['pct_copy']:.0f} % | "
                      f"{r['speedup_vs_pytorch']:.2f}x | {r['max_abs_err_vs_fp32']:.1e} |")
-    lines += ["", "Pre/post-processing (uint8 frames <-> float NCHW; target >= 60 % of copy at 4K and batch 4 x 1080p):",
+    lines += ["", "Pre/post-processing (uint8 frames <-> float NCHW, or float NCHW -> yuv420p planes for a video "
+              "encoder; GB/s count the bytes read and written; target >= 60 % of copy at 4K and batch 4 x 1080p):",
               "", "| kernel | frames | dtype | stylert ms | PyTorch ms | GB/s | % of copy | vs PyTorch |",
               "|---|---|---|---|---|---|---|---|"]
     for r in report["prepost"]:
