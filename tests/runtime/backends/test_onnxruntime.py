@@ -42,6 +42,20 @@ def test_device_path_hands_a_video_encoder_yuv420p_planes(lite_onnx, emulated_ke
     assert cuda.launches.count("stylert_postprocess_i420_f32") == 3 and "stylert_postprocess_f32" not in cuda.launches
 
 
+def test_without_kernels_the_planes_are_made_on_the_host(lite_onnx, monkeypatch, photo):
+    """No NVRTC: float tensors cross the bus, post-processing and the yuv420p conversion run on the CPU."""
+    from stylert.frames.yuv import bgr_to_i420
+
+    monkeypatch.setattr("stylert.runtime.backends.onnxruntime.device_kernels_or_reason",
+                        lambda cuda, log: (None, "no NVRTC here"))
+    frames = [[np.ascontiguousarray(photo[:37, :53])]]
+    cuda = FakeCuda()
+    with OnnxRuntimeBackend(lite_onnx, cuda=cuda) as device, OnnxRuntimeBackend(lite_onnx) as host:
+        ((planes,),) = list(device.stylize_batches(frames, i420=True))
+        ((bgr,),) = list(host.stylize_batches(frames))
+    assert cuda.launches == [] and np.abs(planes.astype(int) - bgr_to_i420(bgr)).max() <= 1
+
+
 def test_tensors_run_through_the_bound_buffers(lite_onnx, emulated_kernels, rng):
     x = rng.uniform(0, 255, (2, 3, 32, 40)).astype(np.float32)
     with OnnxRuntimeBackend(lite_onnx, cuda=FakeCuda(emulator=emulated_kernels)) as device, \
