@@ -101,12 +101,13 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
     so NVDEC's effect is measured in the same run."""
     from stylert import Stylizer
     from stylert.runtime.video import VideoOptions, stylize_video
-    from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, choose_video_decoder, decode_frames
+    from benchmarks.video_timing import decoder_fps, encoder_fps
+    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, decode_frames
     from tests.media import make_video
 
-    nvdec = choose_video_decoder()[0] is not None
+    decoders = ("auto", "cpu") if choose_video_decoder()[0] is not None else ("auto",)
     runs: dict[str, list[float]] = {"decoder_fps": [], "encoder_fps": [], "video_fps": []}
-    if nvdec:
+    if len(decoders) == 2:
         runs |= {"cpu_decoder_fps": [], "cpu_decoder_video_fps": []}
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_video(Path(tmp) / "clip.mp4", frames=frames, size=(1080, 1920), fps=Fraction(30), noisy=True)
@@ -114,19 +115,10 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
             stylised = stylizer.stylize_frames(list(decode_frames(clip)))  # what `stylert video` encodes
             stylize_video(stylizer, clip, Path(tmp) / "warm.mp4", VideoOptions(duration=0.5))
             for _ in range(repeats):
-                for decoder in ("auto", "cpu") if nvdec else ("auto",):
-                    started = time.perf_counter()
-                    decoded = sum(1 for _ in decode_frames(clip, decoder=decoder))
-                    runs["decoder_fps" if decoder == "auto" else "cpu_decoder_fps"].append(
-                        decoded / (time.perf_counter() - started))
-                started = time.perf_counter()
-                encoder = VideoEncoder(Path(tmp) / "enc.mp4", Fraction(30))
-                for frame in stylised:
-                    encoder.write(frame)
-                encoder.finish()
-                encoder.close()
-                runs["encoder_fps"].append(len(stylised) / (time.perf_counter() - started))
-                for decoder in ("auto", "cpu") if nvdec else ("auto",):
+                for decoder in decoders:
+                    runs["decoder_fps" if decoder == "auto" else "cpu_decoder_fps"].append(decoder_fps(clip, decoder))
+                runs["encoder_fps"].append(encoder_fps(stylised, Path(tmp) / "enc.mp4"))
+                for decoder in decoders:
                     started = time.perf_counter()
                     result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions(decoder=decoder))
                     runs["video_fps" if decoder == "auto" else "cpu_decoder_video_fps"].append(
@@ -173,9 +165,10 @@ def markdown(report: dict) -> list[str]:
         v = report["video"]
         slower = min(v["encoder_fps"], v["engine_fps"])
         lines += ["", f"`stylert video` at 1080p ({v['frames']} frames, {v['engine']}; medians of "
-                  f"{len(v['runs']['video_fps'])} alternating runs): **{v['video_fps']:.1f} fps**; the encoder alone on "
-                  f"the same stylised frames ({v['encoder']}): {v['encoder_fps']:.1f} fps; the decoder alone: "
-                  f"{v['decoder_fps']:.1f} fps ({v['decoder']}); the engine end to end (1080p, batch 4): {v['engine_fps']:.1f} fps; "
+                  f"{len(v['runs']['video_fps'])} alternating runs): **{v['video_fps']:.1f} fps**; the encoder "
+                  f"alone on the same stylised frames ({v['encoder']}): {v['encoder_fps']:.1f} fps; the decoder alone: "
+                  f"{v['decoder_fps']:.1f} fps ({v['decoder']}); the engine end to end (1080p, batch 4): "
+                  f"{v['engine_fps']:.1f} fps; "
                   f"video / slower of encoder and engine: {100 * v['video_fps'] / slower:.0f} % (target 90 %)."]
         if "cpu_decoder_video_fps" in v:
             lines[-1] += (f" With the CPU decoding instead (--decoder cpu, same run): decoder alone "

@@ -27,12 +27,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save, table  # noqa: E402
+from benchmarks.video_timing import decoder_fps, encoder_fps  # noqa: E402
 from stylert.frames.yuv import bgr_to_i420  # noqa: E402
 from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
 from stylert.runtime.video import VideoOptions, stylize_video  # noqa: E402
-from stylert.runtime.video_io import VideoEncoder, choose_h264_encoder, choose_video_decoder, decode_frames  # noqa: E402
+from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, decode_frames  # noqa: E402
 from tests.media import make_video  # noqa: E402
 
 
@@ -64,10 +65,6 @@ class HostCopyEngine(Backend):
             yield [bgr_to_i420(staged[i]) if i420 else staged[i].copy() for i in range(len(frames))]
 
 
-def _rate(frames: int, started: float) -> float:
-    return frames / (time.perf_counter() - started)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", default="1920x1080", help="WxH of the generated clip (default 1920x1080)")
@@ -82,19 +79,11 @@ def main() -> None:
         frames = list(decode_frames(clip))
         stylizer = Stylizer.from_backend(HostCopyEngine(clip), batch_size=4)
         for _ in range(args.repeats):
-            started = time.perf_counter()
-            count = sum(1 for _ in decode_frames(clip))
-            runs["decoder"].append(_rate(count, started))
-            started = time.perf_counter()
-            encoder = VideoEncoder(Path(tmp) / "enc.mp4", Fraction(30))
-            for frame in frames:
-                encoder.write(frame)
-            encoder.finish()
-            encoder.close()
-            runs["encoder"].append(_rate(len(frames), started))
+            runs["decoder"].append(decoder_fps(clip))
+            runs["encoder"].append(encoder_fps(frames, Path(tmp) / "enc.mp4"))
             started = time.perf_counter()
             result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions(keep_audio=False))
-            runs["video"].append(_rate(result.frames, started))
+            runs["video"].append(result.frames / (time.perf_counter() - started))
     medians = {k: statistics.median(v) for k, v in runs.items()}
     share = medians["video"] / min(medians["encoder"], medians["decoder"])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -105,7 +94,8 @@ def main() -> None:
               "decoder": choose_video_decoder()[1], "runs_fps": runs, "median_fps": medians,
               "video_share_of_slower": share}
     lines = [f"Measured {report['date']} on {machine} at {commit}; {args.size}, {args.frames} noisy frames, "
-             f"encoder {report['encoder']}; decoder {report['decoder']}; medians of {args.repeats} alternating runs.", "",
+             f"encoder {report['encoder']}; decoder {report['decoder']}; medians of {args.repeats} alternating "
+             "runs.", "",
              *table(["decoder alone fps", "encoder alone fps", "`stylert video` fps (free engine)",
                      "video / slower of the two"],
                     [[f"{medians['decoder']:.1f}", f"{medians['encoder']:.1f}", f"{medians['video']:.1f}",

@@ -52,8 +52,8 @@ def _options(args: argparse.Namespace):
     from stylert.runtime.video import VideoOptions
 
     return VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
-                        codec=args.codec, decoder=args.decoder, crf=args.crf, preset=args.preset, smooth=args.smooth or 0.0,
-                        report=args.report, keep_audio=not args.no_audio)
+                        codec=args.codec, decoder=args.decoder, crf=args.crf, preset=args.preset,
+                        smooth=args.smooth or 0.0, report=args.report, keep_audio=not args.no_audio)
 
 
 def run_on_ray(args: argparse.Namespace) -> int:

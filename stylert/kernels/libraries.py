@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from stylert.errors import MissingDependency
+from stylert.frames.yuv import i420_size
 from stylert.kernels import InstnormPlan
 
 LIBRARIES = {"cpu": "libstylert_kernels_cpu.so", "cuda": "libstylert_kernels.so",
@@ -101,7 +102,7 @@ class CpuKernels:
         originals = np.ascontiguousarray(originals, dtype=np.uint8)
         n, _, ph, pw = batch.shape
         h, w = originals.shape[1:3]
-        out = np.empty((n, 3 * ((h + 1) // 2), 2 * ((w + 1) // 2)), np.uint8)
+        out = np.empty((n, *i420_size(h, w)), np.uint8)
         self.lib.stylert_cpu_postprocess_i420(_ptr(batch), n, ph, pw, _ptr(originals), h, w, w * 3, _ptr(out),
                                               strength, int(preserve_color))
         return out

@@ -5,11 +5,11 @@ Each slot owns a stream, two events and its buffers. For one batch of same-size 
     host frames --copy--> pinned uint8 --H2D--> device uint8 --preprocess kernel--> tensor (fp32/fp16)
     --engine on the slot's stream--> tensor --postprocess kernel--> device uint8 --D2H--> pinned --> frames
 
-so a frame crosses the bus twice, as uint8 (on the way back, for a video encoder, as the yuv420p planes the
-post-processing kernel writes: half the bytes, and no colour conversion left for the CPU). The next batch is submitted to the next slot before this
-one is collected, so its upload and pre-processing overlap this one's engine work. Where the fused
-kernels cannot be compiled (no NVRTC), the same slots carry host pre/post instead: float tensors cross
-the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
+so a frame crosses the bus twice, as uint8 (on the way back, for a video encoder, as the yuv420p planes
+the post-processing kernel writes: half the bytes, and no colour conversion left for the CPU). The next
+batch is submitted to the next slot before this one is collected, so its upload and pre-processing
+overlap this one's engine work. Where the fused kernels cannot be compiled (no NVRTC), the same slots
+carry host pre/post instead: float tensors cross the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
 
 An engine is anything with ``tensor_dtype`` (its input/output element type on the device) and
 ``enqueue(slot, shape, src, dst, stream)``, which queues the network on ``stream`` reading the tensor at

@@ -162,19 +162,24 @@ __device__ void apply_from_stats(const T* x, const T* residual, const float* gam
     apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, chunk, stats[2 * plane], stats[2 * plane + 1], relu);
 }
 
-// A plane that is one chunk (splits == 1): statistics and apply in one launch, by one block; the second
-// read of x mostly hits the cache. Same arithmetic as the three-launch path with one partial per plane.
-template <typename T, int K>
-__device__ void whole_plane(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
-                            float eps, bool relu) {
-    const Moments m = chunk_moments<T, K>(x + static_cast<int64_t>(blockIdx.y) * hw, hw, hw, 0);
+// The plane's mean and 1/std for every thread of the block, from block_moments' total (valid in thread 0).
+__device__ float2 plane_stats(Moments m, float eps) {
     __shared__ float stats[2];
     if (threadIdx.x == 0) {
         stats[0] = m.mean;
         stats[1] = stylert::instnorm_rstd(m, eps);
     }
     __syncthreads();
-    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, stats[0], stats[1], relu);
+    return make_float2(stats[0], stats[1]);
+}
+
+// A plane that is one chunk (splits == 1): statistics and apply in one launch, by one block; the second
+// read of x mostly hits the cache. Same arithmetic as the three-launch path with one partial per plane.
+template <typename T, int K>
+__device__ void whole_plane(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
+                            float eps, bool relu) {
+    const float2 s = plane_stats(chunk_moments<T, K>(x + static_cast<int64_t>(blockIdx.y) * hw, hw, hw, 0), eps);
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, s.x, s.y, relu);
 }
 
 // A plane of at most kInstnormThreads * K * kRegisterVectors values (K > 1): each thread loads its vectors of
@@ -205,14 +210,8 @@ __device__ void plane_in_registers(const T* x, const T* residual, const float* g
             Vec<T>::unpack(xs[k], v);
             m = stylert::combine(m, stylert::moments_of(v, K));
         }
-    m = block_moments(m);
-    __shared__ float stats[2];
-    if (threadIdx.x == 0) {
-        stats[0] = m.mean;
-        stats[1] = stylert::instnorm_rstd(m, eps);
-    }
-    __syncthreads();
-    const float mean = stats[0], rstd = stats[1], g = gamma[blockIdx.y % c], b = beta[blockIdx.y % c];
+    const float2 s = plane_stats(block_moments(m), eps);
+    const float g = gamma[blockIdx.y % c], b = beta[blockIdx.y % c];
 #pragma unroll
     for (int k = 0; k < kRegisterVectors; ++k) {
         const int i = first + k * step;
@@ -223,7 +222,7 @@ __device__ void plane_in_registers(const T* x, const T* residual, const float* g
             Vec<T>::unpack(rs[k], r);
         else
             for (int j = 0; j < K; ++j) r[j] = 0.0f;
-        for (int j = 0; j < K; ++j) v[j] = stylert::instnorm_apply(v[j], mean, rstd, g, b, r[j], relu);
+        for (int j = 0; j < K; ++j) v[j] = stylert::instnorm_apply(v[j], s.x, s.y, g, b, r[j], relu);
         store_k<T, K>(y + base + i, v);
     }
 }

@@ -151,7 +151,8 @@ __device__ void postprocess_i420_block(const T* src, int ph, int pw, const uint8
             Rgb v{get(s + at), get(s + plane + at), get(s + 2 * plane + at)};
             if (blend) v = stylert::post_pixel(v, stylert::load_pixel(o, orig_pitch, y, x, true), strength, preserve);
             v = stylert::round_rgb(v);
-            frame[static_cast<int64_t>(2 * y2 + dy) * 2 * w2 + 2 * x2 + dx] = stylert::round_clamp_u8(stylert::luma601(v));
+            const int64_t at_y = static_cast<int64_t>(2 * y2 + dy) * 2 * w2 + 2 * x2 + dx;
+            frame[at_y] = stylert::round_clamp_u8(stylert::luma601(v));
             sum = Rgb{sum.r + v.r, sum.g + v.g, sum.b + v.b};
         }
     const Rgb mean{0.25f * sum.r, 0.25f * sum.g, 0.25f * sum.b};

@@ -79,7 +79,9 @@ STYLERT_HD uint8_t round_clamp_u8(float v) {
 // yuv420p output (post_i420): the post-processed pixel rounded to 8 bits as for BGR output, then ITU-R
 // BT.601 at studio range (Y 16..235, Cb/Cr 16..240): luma per pixel, chroma from each 2x2 block's
 // average colour (frames of odd size repeat their last row/column, as the encoder's padding does).
-STYLERT_HD Rgb round_rgb(Rgb p) { return Rgb{float(round_clamp_u8(p.r)), float(round_clamp_u8(p.g)), float(round_clamp_u8(p.b))}; }
+STYLERT_HD Rgb round_rgb(Rgb p) {
+    return Rgb{float(round_clamp_u8(p.r)), float(round_clamp_u8(p.g)), float(round_clamp_u8(p.b))};
+}
 STYLERT_HD float luma601(Rgb p) { return 16.0f + (65.481f * p.r + 128.553f * p.g + 24.966f * p.b) / 255.0f; }
 STYLERT_HD float cb601(Rgb p) { return 128.0f + (-37.797f * p.r - 74.203f * p.g + 112.0f * p.b) / 255.0f; }
 STYLERT_HD float cr601(Rgb p) { return 128.0f + (112.0f * p.r - 93.786f * p.g - 18.214f * p.b) / 255.0f; }
