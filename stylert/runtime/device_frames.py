@@ -49,7 +49,6 @@ class _Slot:
     frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight (padded to the engine's batch)
     shape: tuple[int, int, int, int] = (0, 0, 0, 0)
     real: int = 0                                            # how many of its frames are the caller's
-    i420: bool = False                                       # outputs as yuv420p planes, not BGR
 
 
 class DeviceFramePipeline:
@@ -96,7 +95,7 @@ class DeviceFramePipeline:
             frames = [*frames, *[frames[-1]] * (full - real)]
         else:
             self._batch_for[(h, w)] = real
-        slot.real, slot.i420 = real, i420
+        slot.real = real
         n = len(frames)
         padded = (model_size(h, self.multiple), model_size(w, self.multiple))
         shape = (n, 3, *padded)
@@ -131,7 +130,7 @@ class DeviceFramePipeline:
         self.kernels.postprocess(dst, n, padded, raw, h, w, result, **options)
         self.cuda.copy_dtoh_async(staged, result, slot.stream)
 
-    def _collect(self, slot: _Slot, post: PostOptions) -> list[np.ndarray]:
+    def _collect(self, slot: _Slot, post: PostOptions, i420: bool) -> list[np.ndarray]:
         self.cuda.synchronize(slot.stream)
         self.device_ms = self.cuda.elapsed_ms(slot.started, slot.finished)
         frames, shape, real = slot.frames, slot.shape, slot.real
@@ -140,9 +139,9 @@ class DeviceFramePipeline:
             tensor = slot.pinned["tensor"][: int(np.prod(shape))].reshape(shape)
             outputs = batch_to_frames(tensor[:real], frames[:real], strength=post.strength,
                                       preserve_color=post.preserve_color)
-            return [bgr_to_i420(f) for f in outputs] if slot.i420 else outputs
+            return [bgr_to_i420(f) for f in outputs] if i420 else outputs
         n, (h, w) = len(frames), frames[0].shape[:2]
-        if slot.i420:
+        if i420:
             rows, cols = i420_size(h, w)
             out = slot.pinned["i420"][: n * rows * cols].reshape(n, rows, cols)
         else:
@@ -159,11 +158,11 @@ class DeviceFramePipeline:
             for i, frames in enumerate(batches):
                 slot = self._slots[i % len(self._slots)]
                 if len(pending) == len(self._slots):
-                    yield self._collect(pending.popleft(), post)
+                    yield self._collect(pending.popleft(), post, i420)
                 self._submit(slot, frames, post, i420)
                 pending.append(slot)
             while pending:
-                yield self._collect(pending.popleft(), post)
+                yield self._collect(pending.popleft(), post, i420)
         finally:  # abandoned mid-stream (an error, Ctrl-C): let the queued work finish before buffers are reused
             for slot in pending:
                 self.cuda.synchronize(slot.stream)
