@@ -5,12 +5,18 @@
 // a warp barrier before and after the read. Slow next to a GPU, exact, and for tests only: it checks the
 // indexing, vector paths, tails and reductions of the real kernels on machines without one. Built with
 // -ffp-contract=off, as the GPU kernels are with --fmad=false, so results match the GPU's bit for bit.
+// Host code launches with stylert_emulation::launcher (stylert/launch.h's STYLERT_LAUNCH): the grid runs
+// before the call returns, and cudaGetLastError reports how it went.
 #pragma once
 
 #include <ucontext.h>
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #define __global__
@@ -21,7 +27,8 @@
 #define __shared__ static
 
 struct dim3 {
-    unsigned x = 1, y = 1, z = 1;
+    unsigned x, y, z;
+    dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
 };
 
 struct alignas(16) float4 {
@@ -117,4 +124,48 @@ T __shfl_down_sync(unsigned /*mask*/, T value, int offset) {
     if (lane + offset < static_cast<unsigned>(kWarp)) std::memcpy(&out, &block->lanes[me + offset], sizeof out);
     park(State::kAtWarpBarrier);
     return out;
+}
+
+// The CUDA runtime names the host launchers use: streams are opaque (launches run in call order), and the
+// last launch's error is kept until cudaGetLastError reads it.
+using cudaStream_t = struct CUstream_st*;
+using cudaError_t = int;
+
+namespace stylert_emulation {
+
+constexpr cudaError_t kLaunchFailure = 719;  // cudaErrorLaunchFailure
+constexpr cudaError_t kInvalidConfiguration = 9;  // cudaErrorInvalidConfiguration
+inline thread_local cudaError_t last_error = 0;
+
+// Runs `body` as every thread of every block of the grid (emulated_kernels.cpp): 0, kInvalidConfiguration for
+// a block that is not a whole number of warps in one dimension (<= 1024), kLaunchFailure when the threads of
+// a block waited at different barriers. One grid at a time in the process (the built-ins are shared).
+cudaError_t run_grid(dim3 grid, dim3 block, const std::function<void()>& body);
+
+// STYLERT_LAUNCH(kernel, grid, threads, stream)(args...) under emulation: the arguments are converted to the
+// kernel's parameter types, as a launch converts them, and the grid runs now.
+template <typename... P>
+struct Launcher {
+    void (*kernel)(P...);
+    dim3 grid, block;
+    template <typename... A>
+    void operator()(A&&... args) const {
+        static_assert(sizeof...(A) == sizeof...(P), "a kernel launch takes every parameter");
+        const std::tuple<std::decay_t<P>...> values(std::forward<A>(args)...);
+        const cudaError_t status = run_grid(grid, block, [&] { std::apply(kernel, values); });
+        if (status != 0) last_error = status;
+    }
+};
+
+template <typename... P>
+Launcher<P...> launcher(void (*kernel)(P...), dim3 grid, dim3 block, cudaStream_t /*stream: launches run in order*/) {
+    return Launcher<P...>{kernel, grid, block};
+}
+
+}  // namespace stylert_emulation
+
+inline cudaError_t cudaGetLastError() {
+    const cudaError_t error = stylert_emulation::last_error;
+    stylert_emulation::last_error = 0;
+    return error;
 }

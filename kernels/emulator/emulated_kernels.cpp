@@ -1,7 +1,9 @@
 // stylert's CUDA kernels compiled for the host through cuda_emulation.h, and one C entry point that
 // launches any of them by name the way cuLaunchKernel does (grid, block, an array of argument
 // pointers). Tests route a fake CUDA layer's launches here, so the runtime's own launch code and the
-// kernels' own bodies run on machines without a GPU.
+// kernels' own bodies run on machines without a GPU. The library also exports libstylert_kernels' C ABI
+// (stylert/kernels.h) over host memory, as an emulated H100 (132 multiprocessors): the TensorRT plugin's
+// host check links it.
 #include "cuda_emulation.h"
 
 #include <cstdio>
@@ -22,11 +24,16 @@ void call(void (*kernel)(A...), void** args, std::index_sequence<I...>) {
     kernel(*static_cast<std::remove_cv_t<std::remove_reference_t<A>>*>(args[I])...);
 }
 
+template <typename... A>
+void call(void (*kernel)(A...), void** args) {
+    call(kernel, args, std::index_sequence_for<A...>{});
+}
+
 std::vector<char> fiber_stacks;  // kept between launches (which run one at a time)
 
 // What a fiber runs: the kernel with the launch's arguments, then it is done.
 struct Start {
-    std::function<void()> body;
+    const std::function<void()>& body;
 };
 Start* start = nullptr;
 
@@ -35,8 +42,8 @@ void fiber_main() {
     stylert_emulation::block->fibers[stylert_emulation::block->current].state = stylert_emulation::State::kDone;
 }
 
-// Each fiber set to start at fiber_main on its own stack (kept apart from launch: getcontext returns
-// twice as far as the compiler knows, which would make launch's loop variables suspect).
+// Each fiber set to start at fiber_main on its own stack (kept apart from run_grid: getcontext returns
+// twice as far as the compiler knows, which would make run_grid's loop variables suspect).
 __attribute__((noinline)) void start_fibers(stylert_emulation::Block& block) {
     namespace emu = stylert_emulation;
     for (size_t t = 0; t < block.fibers.size(); ++t) {
@@ -50,59 +57,74 @@ __attribute__((noinline)) void start_fibers(stylert_emulation::Block& block) {
     }
 }
 
-// Every block in grid order, each thread a fiber run until it finishes or parks at a barrier, then the
-// next ready one; parked fibers are released when their barrier is complete.
-// False when the threads of a block wait at different barriers (a kernel bug that hangs a GPU); the
-// parked fibers are abandoned with their stacks (the kernels hold nothing that needs destroying).
-template <typename... A>
-bool launch(void (*kernel)(A...), dim3 grid, dim3 block_shape, void** args) {
+// Runs the block's fibers until all are done; false when none can go on (they wait at different barriers).
+bool run_block(stylert_emulation::Block& block) {
     namespace emu = stylert_emulation;
+    for (;;) {
+        bool ran = false;
+        for (unsigned t = 0; t < block.fibers.size(); ++t)
+            if (block.fibers[t].state == emu::State::kReady) {
+                block.current = t, threadIdx = dim3{t, 0, 0};
+                swapcontext(&block.scheduler, &block.fibers[t].context);
+                ran = true;
+            }
+        if (emu::release() || ran) continue;
+        for (const emu::Fiber& f : block.fibers)
+            if (f.state != emu::State::kDone) return false;
+        return true;
+    }
+}
+
+}  // namespace
+
+namespace stylert_emulation {
+
+// Every block in grid order, each thread a fiber run until it finishes or parks at a barrier, then the
+// next ready one; parked fibers are released when their barrier is complete. On a barrier mismatch (a
+// kernel bug that hangs a GPU) the parked fibers are abandoned with their stacks (the kernels hold nothing
+// that needs destroying).
+cudaError_t run_grid(dim3 grid, dim3 block_shape, const std::function<void()>& body) {
+    if (block_shape.x == 0 || block_shape.x % kWarp != 0 || block_shape.x > 1024 || block_shape.y != 1 ||
+        block_shape.z != 1)
+        return kInvalidConfiguration;
+    static std::mutex running;
+    const std::lock_guard<std::mutex> one_grid_at_a_time(running);
     gridDim = grid, blockDim = block_shape;
-    emu::Block block;
+    Block block;
     block.fibers.resize(block_shape.x);
-    if (fiber_stacks.size() < block_shape.x * emu::kStackBytes) fiber_stacks.resize(block_shape.x * emu::kStackBytes);
+    if (fiber_stacks.size() < block_shape.x * kStackBytes) fiber_stacks.resize(block_shape.x * kStackBytes);
     block.stacks = fiber_stacks.data();
     block.lanes.resize(block_shape.x);
-    emu::block = &block;
-    Start body{[&] { call(kernel, args, std::index_sequence_for<A...>{}); }};
-    start = &body;
-    for (unsigned z = 0; z < grid.z; ++z)
-        for (unsigned y = 0; y < grid.y; ++y)
-            for (unsigned x = 0; x < grid.x; ++x) {
+    stylert_emulation::block = &block;
+    Start start_body{body};
+    start = &start_body;
+    bool ok = true;
+    for (unsigned z = 0; ok && z < grid.z; ++z)
+        for (unsigned y = 0; ok && y < grid.y; ++y)
+            for (unsigned x = 0; ok && x < grid.x; ++x) {
                 blockIdx = dim3{x, y, z};
                 start_fibers(block);
-                for (;;) {
-                    bool ran = false;
-                    for (unsigned t = 0; t < block_shape.x; ++t)
-                        if (block.fibers[t].state == emu::State::kReady) {
-                            block.current = t, threadIdx = dim3{t, 0, 0};
-                            swapcontext(&block.scheduler, &block.fibers[t].context);
-                            ran = true;
-                        }
-                    if (emu::release() || ran) continue;
-                    bool done = true;
-                    for (const emu::Fiber& f : block.fibers) done = done && f.state == emu::State::kDone;
-                    if (done) break;
+                ok = run_block(block);
+                if (!ok)
                     std::fprintf(stderr, "stylert emulator: threads of block (%u, %u, %u) wait at different barriers\n",
                                  x, y, z);
-                    emu::block = nullptr;
-                    start = nullptr;
-                    return false;
-                }
             }
-    emu::block = nullptr;
+    stylert_emulation::block = nullptr;
     start = nullptr;
-    return true;
+    return ok ? 0 : kLaunchFailure;
 }
+
+}  // namespace stylert_emulation
+
+namespace {
 
 struct Entry {
     const char* name;
-    std::function<bool(dim3, dim3, void**)> run;
+    std::function<cudaError_t(dim3, dim3, void**)> run;
 };
 
-#define STYLERT_KERNEL(k) Entry{#k, [](dim3 g, dim3 b, void** a) { return launch(k, g, b, a); }}
-
-std::mutex launching;
+#define STYLERT_KERNEL(k) \
+    Entry { #k, [](dim3 g, dim3 b, void** a) { return stylert_emulation::run_grid(g, b, [&] { call(k, a); }); } }
 
 const Entry kKernels[] = {
     STYLERT_KERNEL(stylert_preprocess_f32),     STYLERT_KERNEL(stylert_preprocess_f16),
@@ -120,13 +142,22 @@ const Entry kKernels[] = {
 // number of warps, more than 1024, or not one-dimensional); 3: threads of a block waited at different
 // barriers (the launch stopped there).
 extern "C" int stylert_emulate_launch(const char* name, const unsigned* grid, const unsigned* block, void** args) {
-    if (block[0] == 0 || block[0] % stylert_emulation::kWarp != 0 || block[0] > 1024 || block[1] != 1 ||
-        block[2] != 1)
-        return 2;
     for (const Entry& e : kKernels)
         if (std::strcmp(e.name, name) == 0) {
-            const std::lock_guard<std::mutex> one_launch_at_a_time(launching);  // the built-ins are process-wide
-            return e.run(dim3{grid[0], grid[1], grid[2]}, dim3{block[0], 1, 1}, args) ? 0 : 3;
+            const cudaError_t status = e.run(dim3{grid[0], grid[1], grid[2]}, dim3{block[0], block[1], block[2]}, args);
+            return status == 0 ? 0 : status == stylert_emulation::kInvalidConfiguration ? 2 : 3;
         }
     return 1;
+}
+
+extern "C" int stylert_device_sm_count(void) { return 132; }
+
+extern "C" const char* stylert_status_string(int status) {
+    switch (status) {
+        case 0: return "no error";
+        case stylert_emulation::kInvalidConfiguration: return "invalid configuration argument (emulated launch)";
+        case stylert_emulation::kLaunchFailure:
+            return "threads of a block waited at different barriers (emulated launch)";
+        default: return "unknown error (emulated launch)";
+    }
 }

@@ -9,13 +9,15 @@
 //
 // Every entry point TensorRT calls is noexcept: exceptions (allocation) are caught here and reported
 // through TensorRT's own logger (kept from setLoggerFinder), never thrown across the C boundary.
+// Without TensorRT, CMake builds this file against kernels/plugin/standin and the emulated kernels, and
+// tests/kernels/test_trt_plugin_host.py drives it the way TensorRT would (kernels/plugin/standin/plugin_driver.cpp).
 #include <NvInfer.h>
 #include <NvInferRuntime.h>
-#include <cuda_runtime.h>
 
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,21 +42,16 @@ void report(ILogger::Severity severity, std::string const& message) noexcept {
     }
 }
 
-int multiprocessor_count() noexcept {
-    int device = 0, count = 0;
-    if (cudaGetDevice(&device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count < 1)
-        return 1;
-    return count;
-}
-
-float read_number(PluginField const& f) {
+// A scalar field as the ONNX parser (attributes) or TensorRT (serialised fields) hands it over; nothing
+// for types a scalar cannot have.
+std::optional<float> read_number(PluginField const& f) {
+    if (f.length != 1) return std::nullopt;
     switch (f.type) {
         case PluginFieldType::kFLOAT32: return *static_cast<float const*>(f.data);
         case PluginFieldType::kFLOAT64: return static_cast<float>(*static_cast<double const*>(f.data));
         case PluginFieldType::kINT32: return static_cast<float>(*static_cast<int32_t const*>(f.data));
         case PluginFieldType::kINT64: return static_cast<float>(*static_cast<int64_t const*>(f.data));
-        default: return 0.0F;
+        default: return std::nullopt;
     }
 }
 
@@ -62,7 +59,7 @@ class InstanceNormPlugin final : public IPluginV3, public IPluginV3OneCore, publ
                                  public IPluginV3OneRuntime {
 public:
     InstanceNormPlugin(float epsilon, int32_t relu)
-        : mEpsilon(epsilon), mRelu(relu), mSmCount(multiprocessor_count()) {
+        : mEpsilon(epsilon), mRelu(relu), mSmCount(stylert_device_sm_count()) {
         mFields = {PluginField("epsilon", &mEpsilon, PluginFieldType::kFLOAT32, 1),
                    PluginField("relu", &mRelu, PluginFieldType::kINT32, 1)};
         mFieldCollection.nbFields = static_cast<int32_t>(mFields.size());
@@ -150,6 +147,10 @@ public:
     }
     int32_t enqueue(PluginTensorDesc const* inputDesc, PluginTensorDesc const*, void const* const* inputs,
                     void* const* outputs, void* workspace, cudaStream_t stream) noexcept override {
+        if (mNbInputs != 3 && mNbInputs != 4) {  // TensorRT calls onShapeChange before the first enqueue
+            report(ILogger::Severity::kERROR, "enqueue before onShapeChange: the number of inputs is unknown");
+            return 1;
+        }
         Dims const& d = inputDesc[0].dims;
         int const n = static_cast<int>(d.d[0]), c = static_cast<int>(d.d[1]);
         int const hw = static_cast<int>(d.d[2] * d.d[3]);
@@ -159,8 +160,7 @@ public:
                                             static_cast<float const*>(inputs[2]), outputs[0], n, c, hw, mEpsilon,
                                             mRelu, half ? 1 : 0, workspace, mSmCount, stream);
         if (status != 0)
-            report(ILogger::Severity::kERROR,
-                   std::string("kernel launch failed: ") + cudaGetErrorString(static_cast<cudaError_t>(status)));
+            report(ILogger::Severity::kERROR, std::string("kernel launch failed: ") + stylert_status_string(status));
         return status;
     }
     IPluginV3* attachToContext(IPluginResourceContext*) noexcept override { return clone(); }
@@ -170,7 +170,7 @@ private:
     float mEpsilon;
     int32_t mRelu;
     int mSmCount;
-    int32_t mNbInputs{4};
+    int32_t mNbInputs{0};  // 3 or 4 once configurePlugin or onShapeChange has seen the inputs
     std::vector<PluginField> mFields;
     PluginFieldCollection mFieldCollection{};
 };
@@ -192,7 +192,7 @@ public:
     PluginFieldCollection const* getFieldNames() noexcept override { return &mFieldCollection; }
 
     // Called with the ONNX node's attributes when building and with the serialised fields when an engine is
-    // deserialised: both carry epsilon and relu.
+    // deserialised: both carry epsilon and relu (missing ones keep their defaults; other names are ignored).
     IPluginV3* createPlugin(AsciiChar const*, PluginFieldCollection const* fc, TensorRTPhase) noexcept override {
         try {
             float epsilon = 1e-5F;
@@ -200,8 +200,18 @@ public:
             for (int32_t i = 0; fc != nullptr && i < fc->nbFields; ++i) {
                 PluginField const& f = fc->fields[i];
                 if (f.data == nullptr || f.name == nullptr) continue;
-                if (std::strcmp(f.name, "epsilon") == 0) epsilon = read_number(f);
-                if (std::strcmp(f.name, "relu") == 0) relu = read_number(f) != 0.0F ? 1 : 0;
+                bool const is_epsilon = std::strcmp(f.name, "epsilon") == 0;
+                if (!is_epsilon && std::strcmp(f.name, "relu") != 0) continue;
+                std::optional<float> const value = read_number(f);
+                if (!value || (is_epsilon && !(*value > 0.0F))) {
+                    report(ILogger::Severity::kERROR, std::string("field ") + f.name + " is not a " +
+                                                          (is_epsilon ? "positive number" : "number"));
+                    return nullptr;
+                }
+                if (is_epsilon)
+                    epsilon = *value;
+                else
+                    relu = *value != 0.0F ? 1 : 0;
             }
             return new InstanceNormPlugin(epsilon, relu);
         } catch (std::exception const& e) {

@@ -38,7 +38,8 @@ def find_library(kind: str) -> Path | None:
 
 
 def load_cuda_kernels(path: str | Path) -> ctypes.CDLL:
-    """libstylert_kernels with its C ABI declared (pointers are 64-bit void*, the stream too)."""
+    """libstylert_kernels with its C ABI declared (pointers are 64-bit void*, the stream too); also the
+    emulated library, which exports the same C ABI over host memory."""
     lib = ctypes.CDLL(str(path))
     i, f, p = ctypes.c_int, ctypes.c_float, ctypes.c_void_p
     lib.stylert_preprocess.argtypes = [p, i, i, i, i, i, i, i, i, i, p, i, p]
@@ -46,7 +47,10 @@ def load_cuda_kernels(path: str | Path) -> ctypes.CDLL:
     lib.stylert_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, p, i, p]
     lib.stylert_instnorm_workspace_size.argtypes = [i, i, i, i, i]
     lib.stylert_instnorm_workspace_size.restype = ctypes.c_size_t
-    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm):
+    lib.stylert_device_sm_count.argtypes = []
+    lib.stylert_status_string.argtypes = [i]
+    lib.stylert_status_string.restype = ctypes.c_char_p
+    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm, lib.stylert_device_sm_count):
         fn.restype = i
     return lib
 

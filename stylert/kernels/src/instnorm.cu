@@ -304,11 +304,11 @@ extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     plane_any(x, residual, gamma, beta, y, c, hw, vector, eps, relu);
 }
 
-#if !defined(__CUDACC_RTC__) && !defined(STYLERT_EMULATED)
-// The C ABI launcher of libstylert_kernels (nvcc builds only), used by the TensorRT plugin.
-#include <cuda_runtime.h>
-
+#if !defined(__CUDACC_RTC__)
+// The C ABI launcher of libstylert_kernels, used by the TensorRT plugin (nvcc builds, and the emulator's host
+// build of it, which the plugin's host check links).
 #include "stylert/kernels.h"
+#include "stylert/launch.h"
 
 namespace {
 
@@ -335,35 +335,49 @@ extern "C" int stylert_instnorm(const void* x, const void* residual, const float
     const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
     auto* partials = static_cast<Moments*>(workspace);
     auto* stats = reinterpret_cast<float*>(static_cast<char*>(workspace) + partials_bytes(planes, plan));
+    const auto* xh = static_cast<const half_bits*>(x);
+    const auto* rh = static_cast<const half_bits*>(residual);
+    const auto* xf = static_cast<const float*>(x);
+    const auto* rf = static_cast<const float*>(residual);
     const dim3 grid(plan.splits, planes);
     if (plan.splits == 1) {
         if (half)
-            stylert_instnorm_plane_f16<<<grid, kInstnormThreads, 0, s>>>(
-                static_cast<const half_bits*>(x), static_cast<const half_bits*>(residual), gamma, beta,
-                static_cast<half_bits*>(y), c, hw, plan.vector, eps, relu);
+            STYLERT_LAUNCH(stylert_instnorm_plane_f16, grid, kInstnormThreads, s)(
+                xh, rh, gamma, beta, static_cast<half_bits*>(y), c, hw, plan.vector, eps, relu);
         else
-            stylert_instnorm_plane_f32<<<grid, kInstnormThreads, 0, s>>>(
-                static_cast<const float*>(x), static_cast<const float*>(residual), gamma, beta, static_cast<float*>(y),
-                c, hw, plan.vector, eps, relu);
+            STYLERT_LAUNCH(stylert_instnorm_plane_f32, grid, kInstnormThreads, s)(
+                xf, rf, gamma, beta, static_cast<float*>(y), c, hw, plan.vector, eps, relu);
         return static_cast<int>(cudaGetLastError());
     }
     if (half)
-        stylert_instnorm_stats_f16<<<grid, kInstnormThreads, 0, s>>>(static_cast<const half_bits*>(x), hw, plan.vector,
-                                                                     plan.chunk, plan.splits, partials);
+        STYLERT_LAUNCH(stylert_instnorm_stats_f16, grid, kInstnormThreads, s)(xh, hw, plan.vector, plan.chunk,
+                                                                               plan.splits, partials);
     else
-        stylert_instnorm_stats_f32<<<grid, kInstnormThreads, 0, s>>>(static_cast<const float*>(x), hw, plan.vector,
-                                                                     plan.chunk, plan.splits, partials);
-    stylert_instnorm_finalize<<<(planes + kFinalizeThreads - 1) / kFinalizeThreads, kFinalizeThreads, 0, s>>>(
-        partials, planes, plan.splits, eps, stats);
+        STYLERT_LAUNCH(stylert_instnorm_stats_f32, grid, kInstnormThreads, s)(xf, hw, plan.vector, plan.chunk,
+                                                                               plan.splits, partials);
+    const int finalize_blocks = (planes + kFinalizeThreads - 1) / kFinalizeThreads;
+    STYLERT_LAUNCH(stylert_instnorm_finalize, finalize_blocks, kFinalizeThreads, s)(partials, planes, plan.splits, eps,
+                                                                                    stats);
     if (half)
-        stylert_instnorm_apply_f16<<<grid, kInstnormThreads, 0, s>>>(
-            static_cast<const half_bits*>(x), static_cast<const half_bits*>(residual), gamma, beta,
-            static_cast<half_bits*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
+        STYLERT_LAUNCH(stylert_instnorm_apply_f16, grid, kInstnormThreads, s)(
+            xh, rh, gamma, beta, static_cast<half_bits*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
     else
-        stylert_instnorm_apply_f32<<<grid, kInstnormThreads, 0, s>>>(static_cast<const float*>(x),
-                                                                     static_cast<const float*>(residual), gamma, beta,
-                                                                     static_cast<float*>(y), c, hw, plan.vector,
-                                                                     plan.chunk, stats, relu);
+        STYLERT_LAUNCH(stylert_instnorm_apply_f32, grid, kInstnormThreads, s)(
+            xf, rf, gamma, beta, static_cast<float*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
     return static_cast<int>(cudaGetLastError());
 }
+
+#if !defined(STYLERT_EMULATED)
+extern "C" int stylert_device_sm_count(void) {
+    int device = 0, count = 0;
+    if (cudaGetDevice(&device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count < 1)
+        return 1;
+    return count;
+}
+
+extern "C" const char* stylert_status_string(int status) {
+    return cudaGetErrorString(static_cast<cudaError_t>(status));
+}
+#endif
 #endif

@@ -198,11 +198,10 @@ extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
     postprocess_i420_block<half_bits>(src, ph, pw, orig, h, w, orig_pitch, dst, strength, preserve_color != 0);
 }
 
-#if !defined(__CUDACC_RTC__) && !defined(STYLERT_EMULATED)
-// The C ABI launchers of libstylert_kernels (nvcc builds only).
-#include <cuda_runtime.h>
-
+#if !defined(__CUDACC_RTC__)
+// The C ABI launchers of libstylert_kernels (nvcc builds, and the emulator's host build of them).
 #include "stylert/kernels.h"
+#include "stylert/launch.h"
 
 namespace {
 
@@ -218,11 +217,11 @@ extern "C" int stylert_preprocess(const uint8_t* src, int n, int h, int w, int p
     const auto s = static_cast<cudaStream_t>(stream);
     const dim3 grid = grid_for(pw, ph, n);
     if (dst_half)
-        stylert_preprocess_f16<<<grid, stylert::kPrePostThreads, 0, s>>>(src, h, w, pitch, bgr, rh, rw, ph, pw,
-                                                                         static_cast<half_bits*>(dst));
+        STYLERT_LAUNCH(stylert_preprocess_f16, grid, stylert::kPrePostThreads, s)(
+            src, h, w, pitch, bgr, rh, rw, ph, pw, static_cast<half_bits*>(dst));
     else
-        stylert_preprocess_f32<<<grid, stylert::kPrePostThreads, 0, s>>>(src, h, w, pitch, bgr, rh, rw, ph, pw,
-                                                                         static_cast<float*>(dst));
+        STYLERT_LAUNCH(stylert_preprocess_f32, grid, stylert::kPrePostThreads, s)(
+            src, h, w, pitch, bgr, rh, rw, ph, pw, static_cast<float*>(dst));
     return static_cast<int>(cudaGetLastError());
 }
 
@@ -232,13 +231,12 @@ extern "C" int stylert_postprocess(const void* src, int src_half, int n, int ph,
     const auto s = static_cast<cudaStream_t>(stream);
     const dim3 grid = grid_for(w, h, n);
     if (src_half)
-        stylert_postprocess_f16<<<grid, stylert::kPrePostThreads, 0, s>>>(static_cast<const half_bits*>(src), ph, pw,
-                                                                          orig, h, w, orig_pitch, dst, dst_pitch,
-                                                                          strength, preserve_color);
+        STYLERT_LAUNCH(stylert_postprocess_f16, grid, stylert::kPrePostThreads, s)(
+            static_cast<const half_bits*>(src), ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength,
+            preserve_color);
     else
-        stylert_postprocess_f32<<<grid, stylert::kPrePostThreads, 0, s>>>(static_cast<const float*>(src), ph, pw,
-                                                                          orig, h, w, orig_pitch, dst, dst_pitch,
-                                                                          strength, preserve_color);
+        STYLERT_LAUNCH(stylert_postprocess_f32, grid, stylert::kPrePostThreads, s)(
+            static_cast<const float*>(src), ph, pw, orig, h, w, orig_pitch, dst, dst_pitch, strength, preserve_color);
     return static_cast<int>(cudaGetLastError());
 }
 #endif

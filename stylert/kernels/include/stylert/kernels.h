@@ -30,6 +30,12 @@ size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_co
 int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y, int n, int c,
                      int hw, float eps, int relu, int half, void* workspace, int sm_count, void* stream);
 
+// Multiprocessors of the current CUDA device (1 when there is none): the sm_count the calls above take.
+int stylert_device_sm_count(void);
+
+// What a status these functions returned means (cudaGetErrorString's text).
+const char* stylert_status_string(int status);
+
 #ifdef __cplusplus
 }
 #endif
