@@ -43,9 +43,9 @@ void report(ILogger::Severity severity, std::string const& message) noexcept {
 }
 
 // A scalar field as the ONNX parser (attributes) or TensorRT (serialised fields) hands it over; nothing
-// for types a scalar cannot have.
+// for an array (length > 1) or a type a number cannot have.
 std::optional<float> read_number(PluginField const& f) {
-    if (f.length != 1) return std::nullopt;
+    if (f.length > 1) return std::nullopt;
     switch (f.type) {
         case PluginFieldType::kFLOAT32: return *static_cast<float const*>(f.data);
         case PluginFieldType::kFLOAT64: return static_cast<float>(*static_cast<double const*>(f.data));
