@@ -90,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output)
-    if len(plan) == 1:
-        probe_video(plan[0].source)  # a single bad input is one error line, before any model is loaded
+    # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
+    probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
     failed = truncated = 0
     with stylizer_from_args(args, static_shapes=True) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
                 try:
                     result = stylize_video(stylizer, item.source, item.target, options, on_frames=bar.update,
-                                           on_start=started)
+                                           on_start=started, info=probed.get(item.source))
                 except StylertError as exc:
                     failed += 1
                     tqdm.write(f"stylert: failed: {item.source}: {exc}", file=sys.stderr)

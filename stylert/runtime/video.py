@@ -146,11 +146,13 @@ def stylize_video(
     options: VideoOptions = VideoOptions(),
     on_frames: Callable[[int], None] = lambda n: None,
     on_start: Callable[[VideoInfo, int | None], None] = lambda info, total: None,
+    info: VideoInfo | None = None,
 ) -> VideoResult:
     """Stylise ``source`` into ``target`` (written only when complete). ``on_start`` gets the probed input and
-    the number of frames expected in the requested range (None when the container does not say)."""
+    the number of frames expected in the requested range (None when the container does not say); ``info``:
+    the source's probe when the caller already has it."""
     source, target = Path(source), Path(target)
-    info = probe_video(source)
+    info = info if info is not None else probe_video(source)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     expected = expected_frames(info, options.start, options.duration)

@@ -180,3 +180,22 @@ def test_a_cut_off_input_keeps_what_was_read_and_says_how_much(tmp_path, stylize
     assert 0 < result.frames < 40 and result.expected == 40
     assert f"only {result.frames} of the 40 frames" in result.truncated
     assert _streams(tmp_path / "out.mp4")[0] == result.frames
+
+
+def test_cli_probes_a_single_video_once(tmp_path, lite_onnx, monkeypatch):
+    """The early probe (one clear error line before the model loads) is the one the stylising uses."""
+    import stylert.runtime.video as video_module
+    import stylert.runtime.video_io as video_io
+    from stylert.cli import main
+
+    src = make_video(tmp_path / "in.mp4", frames=3, audio=None)
+    probed = []
+
+    def counting(path):
+        probed.append(path)
+        return probe_video(path)
+
+    monkeypatch.setattr(video_io, "probe_video", counting)
+    monkeypatch.setattr(video_module, "probe_video", counting)
+    assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 0
+    assert len(probed) == 1 and (tmp_path / "out.mp4").is_file()
