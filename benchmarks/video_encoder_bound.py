@@ -2,9 +2,10 @@
 
 On a fast GPU the network is no longer the limit at 1080p; the CPU's decoder and H.264 encoder are.
 This measures what is left when the engine is free, on any machine: a stand-in engine does only the host
-work a GPU engine does (each frame copied into a staging buffer and copied back out), so the gap between
-`stylert video` and the encoder alone on the same frames is the pipeline's own: decoding, colour
-conversion, queues, copies and the GIL. Decoder alone, encoder alone and `stylert video` are run
+work a GPU engine does (each frame copied into a staging buffer and copied back out; like a GPU engine with
+its kernels it takes the decoder's 4:2:0 planes and hands the encoder yuv420p planes, the colour work being
+the GPU's), so the gap between `stylert video` and the encoder alone on the same frames is the pipeline's
+own: decoding, queues, copies and the GIL. Decoder alone, encoder alone and `stylert video` are run
 alternately; medians are reported. Writes results/video_encoder_bound.{json,md}.
 Run: python benchmarks/video_encoder_bound.py [--size 1920x1080] [--frames 120] [--repeats 3]
 """
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save, table  # noqa: E402
 from benchmarks.video_timing import decoder_fps, encoder_fps  # noqa: E402
-from stylert.frames.yuv import bgr_to_i420  # noqa: E402
+from stylert.frames.yuv import YuvColour, bgr_to_i420, yuv_to_bgr  # noqa: E402
 from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
@@ -51,18 +52,25 @@ class HostCopyEngine(Backend):
     def info(self) -> ModelInfo:
         return ModelInfo("none", "none", "identity", 4)
 
+    def decodes_on_device(self) -> bool:
+        return True  # as a GPU engine with its kernels: the decoder's planes are converted off the CPU
+
     def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions(), *,
-                        i420: bool = False) -> Iterator[list[np.ndarray]]:
-        """``i420``: the frames come back as yuv420p planes, converted on the CPU here (a GPU engine's
-        post-processing kernel writes them), so the measured CPU work is an upper bound for a GPU engine's."""
+                        i420: bool = False, yuv: YuvColour | None = None) -> Iterator[list[np.ndarray]]:
+        """``i420``: the frames come back as yuv420p planes: a decoder's planes (``yuv``, 2-D) unchanged, BGR
+        frames converted on the CPU here (a GPU engine's post-processing kernel writes them)."""
         for frames in batches:
+            if frames[0].ndim == 2 and not i420:
+                assert yuv is not None
+                frames = [yuv_to_bgr(f, yuv) for f in frames]
             size = sum(f.size for f in frames)
             if self._staging.size < size:
                 self._staging = np.empty(size, np.uint8)
             staged = self._staging[:size].reshape(len(frames), *frames[0].shape)
             for i, frame in enumerate(frames):
                 staged[i] = frame
-            yield [bgr_to_i420(staged[i]) if i420 else staged[i].copy() for i in range(len(frames))]
+            yield [bgr_to_i420(staged[i]) if i420 and staged.ndim == 4 else staged[i].copy()
+                   for i in range(len(frames))]
 
 
 def main() -> None:

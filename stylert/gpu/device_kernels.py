@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from stylert.errors import BackendUnavailable
+from stylert.frames.yuv import YuvColour
 from stylert.gpu.cuda_layer import CudaLayer, KernelArg, f32, i32, ptr
 from stylert.gpu.nvrtc import load_cached_module
 from stylert.kernels import (
@@ -15,7 +16,8 @@ from stylert.kernels import (
 
 FUNCTIONS = {
     "prepost.cu": ("stylert_preprocess_f32", "stylert_preprocess_f16", "stylert_postprocess_f32",
-                   "stylert_postprocess_f16", "stylert_postprocess_i420_f32", "stylert_postprocess_i420_f16"),
+                   "stylert_postprocess_f16", "stylert_postprocess_i420_f32", "stylert_postprocess_i420_f16",
+                   "stylert_yuv_to_bgr"),
     "instnorm.cu": ("stylert_instnorm_stats_f32", "stylert_instnorm_stats_f16", "stylert_instnorm_finalize",
                     "stylert_instnorm_apply_f32", "stylert_instnorm_apply_f16", "stylert_instnorm_plane_f32",
                     "stylert_instnorm_plane_f16"),
@@ -73,6 +75,13 @@ class DeviceKernels:
         self._launch(f"stylert_postprocess_i420_{'f16' if half else 'f32'}", grid, PREPOST_THREADS,
                      [ptr(src), i32(ph), i32(pw), ptr(orig), i32(h), i32(w), i32(w * 3), ptr(dst), f32(strength),
                       i32(preserve_color)], stream)
+
+    def yuv_to_bgr(self, src: int, n: int, h: int, w: int, dst: int, colour: YuvColour, *, stream: int) -> None:
+        """Decoded frames at ``src`` (even h x w; yuv420p planes, or nv12 per ``colour.layout``) -> uint8 BGR
+        frames at ``dst``, with the stream's matrix and range (``frames.yuv.yuv_to_bgr`` on the host)."""
+        self._launch("stylert_yuv_to_bgr", (-(-(w // 2) // PREPOST_THREADS), h // 2, n), PREPOST_THREADS,
+                     [ptr(src), i32(h), i32(w), i32(colour.layout == "nv12"),
+                      *(f32(c) for c in colour.coefficients()), ptr(dst)], stream)
 
     def instnorm_workspace_bytes(self, n: int, c: int, hw: int, half: bool = False) -> int:
         plan = instnorm_plan(n * c, hw, 2 if half else 4, self.sm_count)

@@ -6,7 +6,8 @@ Each slot owns a stream, two events and its buffers. For one batch of same-size 
     --engine on the slot's stream--> tensor --postprocess kernel--> device uint8 --D2H--> pinned --> frames
 
 so a frame crosses the bus twice, as uint8 (on the way back, for a video encoder, as the yuv420p planes
-the post-processing kernel writes: half the bytes, and no colour conversion left for the CPU). The next
+the post-processing kernel writes: half the bytes, and no colour conversion left for the CPU; on the way
+in, from a video decoder, as its own 4:2:0 planes, which a kernel turns into the BGR frames above). The next
 batch is submitted to the next slot before this one is collected, so its upload and pre-processing
 overlap this one's engine work. Where the fused kernels cannot be compiled (no NVRTC), the same slots
 carry host pre/post instead: float tensors cross the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
@@ -26,7 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
-from stylert.frames.yuv import bgr_to_i420, i420_size
+from stylert.frames.yuv import YuvColour, bgr_to_i420, i420_size, yuv_to_bgr
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import PostOptions
@@ -48,6 +49,7 @@ class _Slot:
     pinned: dict[str, np.ndarray] = field(default_factory=dict)
     frames: list[np.ndarray] = field(default_factory=list)   # the batch in flight (padded to the engine's batch)
     shape: tuple[int, int, int, int] = (0, 0, 0, 0)
+    size: tuple[int, int] = (0, 0)                           # the frames' height and width
     real: int = 0                                            # how many of its frames are the caller's
 
 
@@ -86,8 +88,16 @@ class DeviceFramePipeline:
         self.engine.enqueue(slot.index, shape, src, dst, slot.stream)
         self.cuda.record_event(slot.finished, slot.stream)
 
-    def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions, i420: bool) -> None:
-        (h, w), real = frames[0].shape[:2], len(frames)
+    def _submit(self, slot: _Slot, frames: list[np.ndarray], post: PostOptions, i420: bool,
+                yuv: YuvColour | None) -> None:
+        """``frames``: uint8 BGR, or (2-D) a decoder's 4:2:0 planes of the colour ``yuv``."""
+        planes = frames[0].ndim == 2
+        if planes and (yuv is None or self.kernels is None):  # planes need the stream's colour, and a kernel
+            if yuv is None:
+                raise ValueError("4:2:0 planes were given without their YuvColour")
+            frames, planes = [yuv_to_bgr(f, yuv) for f in frames], False
+        h, w = (frames[0].shape[0] * 2 // 3, frames[0].shape[1]) if planes else frames[0].shape[:2]
+        real = len(frames)
         # A short batch (a video's last) is padded to the size the engine has run, so no new compile,
         # CUDA graph or session is made for it; the padding frames are dropped when collected.
         full = self._batch_for.setdefault((h, w), real)
@@ -99,7 +109,7 @@ class DeviceFramePipeline:
         n = len(frames)
         padded = (model_size(h, self.multiple), model_size(w, self.multiple))
         shape = (n, 3, *padded)
-        slot.frames, slot.shape = frames, shape
+        slot.frames, slot.shape, slot.size = frames, shape, (h, w)
         tensor_bytes = int(np.prod(shape)) * self.dtype.itemsize
         src, dst = self._device(slot, "in", tensor_bytes), self._device(slot, "out", tensor_bytes)
         if self.kernels is None:  # host pre/post: float tensors cross the bus
@@ -111,11 +121,20 @@ class DeviceFramePipeline:
             return
         count = n * h * w * 3
         staged = self._pinned(slot, "frames", count, np.dtype(np.uint8)).reshape(n, h, w, 3)
-        for i, frame in enumerate(frames):  # the one host copy: straight into pinned memory
-            staged[i] = frame
         raw = self._device(slot, "frames", count)
+        if planes:  # the decoder's planes go up (half the bytes of BGR) and become BGR on the device
+            assert yuv is not None
+            packed = self._pinned(slot, "planes", count // 2, np.dtype(np.uint8)).reshape(n, *frames[0].shape)
+            for i, frame in enumerate(frames):
+                packed[i] = frame
+            up = self._device(slot, "planes", count // 2)
+            self.cuda.copy_htod_async(up, packed, slot.stream)
+            self.kernels.yuv_to_bgr(up, n, h, w, raw, yuv, stream=slot.stream)
+        else:
+            for i, frame in enumerate(frames):  # the one host copy: straight into pinned memory
+                staged[i] = frame
+            self.cuda.copy_htod_async(raw, staged, slot.stream)
         half = self.dtype == np.float16
-        self.cuda.copy_htod_async(raw, staged, slot.stream)
         self.kernels.preprocess(raw, n, h, w, w * 3, src, padded, half=half, stream=slot.stream)
         self._engine(slot, shape, src, dst)
         options = {"strength": post.strength, "preserve_color": post.preserve_color, "half": half,
@@ -140,7 +159,7 @@ class DeviceFramePipeline:
             outputs = batch_to_frames(tensor[:real], frames[:real], strength=post.strength,
                                       preserve_color=post.preserve_color)
             return [bgr_to_i420(f) for f in outputs] if i420 else outputs
-        n, (h, w) = len(frames), frames[0].shape[:2]
+        n, (h, w) = len(frames), slot.size
         if i420:
             rows, cols = i420_size(h, w)
             out = slot.pinned["i420"][: n * rows * cols].reshape(n, rows, cols)
@@ -149,17 +168,17 @@ class DeviceFramePipeline:
         return [out[i].copy() for i in range(real)]
 
     # -- the stream -------------------------------------------------------------------------
-    def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions, *, i420: bool = False
-                ) -> Iterator[list[np.ndarray]]:
+    def stylize(self, batches: Iterable[list[np.ndarray]], post: PostOptions, *, i420: bool = False,
+                yuv: YuvColour | None = None) -> Iterator[list[np.ndarray]]:
         """Outputs in order (BGR frames, or with ``i420`` their yuv420p planes); up to len(slots) batches in
-        flight."""
+        flight. A batch may be uint8 BGR frames or, with ``yuv``, a decoder's 4:2:0 planes of that colour."""
         pending: deque[_Slot] = deque()
         try:
             for i, frames in enumerate(batches):
                 slot = self._slots[i % len(self._slots)]
                 if len(pending) == len(self._slots):
                     yield self._collect(pending.popleft(), post, i420)
-                self._submit(slot, frames, post, i420)
+                self._submit(slot, frames, post, i420, yuv)
                 pending.append(slot)
             while pending:
                 yield self._collect(pending.popleft(), post, i420)

@@ -60,20 +60,22 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     """Decode ``warmup + count`` frames from ``chunk.start``, stylise (smoothing through the warm-up), encode
     the last ``count`` to ``target``; returns frames written."""
     from stylert.runtime.flicker import FlowSmoother
-    from stylert.runtime.video import resize_for_video, same_size_batches
+    from stylert.runtime.video import decoded_colour, resize_for_video, same_size_batches
     from stylert.runtime.video_io import VideoEncoder, decode_frames, probe_video
 
-    fps = probe_video(source).fps
+    info = probe_video(source)
     wanted = chunk.warmup + chunk.count
-    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder)
-    frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
-    encoder = VideoEncoder(target, fps, codec="libx264" if options.codec == "auto" else options.codec,
+    yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
+    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv)
+    frames = (f if f.ndim == 2 else resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
+    encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
                            crf=options.crf, preset=options.preset, b_frames=False)
     seen = 0
     try:
         i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video
-        for inputs, outputs in stylizer.stylize_stream(same_size_batches(frames, stylizer.batch_size), i420=i420):
+        batches = same_size_batches(frames, stylizer.batch_size)
+        for inputs, outputs in stylizer.stylize_stream(batches, i420=i420, yuv=yuv):
             for frame_in, out in zip(inputs, outputs):
                 if smoother is not None:
                     out = smoother(frame_in, out)

@@ -18,6 +18,7 @@ from typing import Any, overload
 import numpy as np
 
 from stylert.errors import StylertError
+from stylert.frames.yuv import YuvColour, is_yuv_planes
 from stylert.model_info import ModelInfo
 from stylert.runtime.backend_choice import BackendChoice, tuned_options
 from stylert.runtime.backends import Backend, backend_class
@@ -177,22 +178,26 @@ class Stylizer:
         """One backend call for frames that all have the same shape."""
         return next(self.stylize_stream([list(frames)]))[1]
 
-    def stylize_stream(self, batches: Iterable[list[np.ndarray]], *, i420: bool = False
-                       ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray]]]:
+    def stylize_stream(self, batches: Iterable[list[np.ndarray]], *, i420: bool = False,
+                       yuv: YuvColour | None = None) -> Iterator[tuple[list[np.ndarray], list[np.ndarray]]]:
         """(frames, stylised frames) for each same-size batch, in order. GPU backends keep several batches
         in flight, so the next batch is pulled from ``batches`` before this one is returned. ``i420``: the
-        stylised frames as yuv420p planes (``stylert.frames.yuv``), for a video encoder."""
+        stylised frames as yuv420p planes (``stylert.frames.yuv``), for a video encoder. ``yuv``: frames may
+        also be a video decoder's packed 4:2:0 planes of this colour (``yuv_planes_shape``), stylised as the
+        BGR frames they stand for (converted on the GPU where ``backend.decodes_on_device()``)."""
         in_flight: list[list[np.ndarray]] = []
 
         def checked() -> Iterator[list[np.ndarray]]:
             for frames in batches:
                 for frame in frames:
-                    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
-                        raise StylertError(f"frames must be uint8 HxWx3 BGR, got {frame.dtype} {frame.shape}")
+                    planes = yuv is not None and is_yuv_planes(frame)
+                    if frame.dtype != np.uint8 or not (planes or (frame.ndim == 3 and frame.shape[2] == 3)):
+                        raise StylertError(f"frames must be uint8 HxWx3 BGR{' or 4:2:0 planes' if yuv else ''}, "
+                                           f"got {frame.dtype} {frame.shape}")
                 in_flight.append(frames)
                 yield frames
 
-        for results in self.backend.stylize_batches(checked(), self.post, i420=i420):
+        for results in self.backend.stylize_batches(checked(), self.post, i420=i420, yuv=yuv):
             yield in_flight.pop(0), results
 
     def switch_style(self, style: str) -> bool:

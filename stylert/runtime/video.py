@@ -3,6 +3,7 @@ so decoding and encoding overlap inference. Output is written to a temporary fil
 renamed only when everything (video and audio) succeeded."""
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -15,10 +16,13 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableVideo
 from stylert.frames.images import fit_max_size
+from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
-from stylert.runtime.video_io import DecodeStatus, VideoEncoder, VideoInfo, decode_frames, expected_frames, probe_video
+from stylert.runtime.video_io import (
+    DecodeStatus, VideoEncoder, VideoInfo, choose_video_decoder, decode_frames, expected_frames, probe_video,
+)
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
 WRITABLE_VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")  # containers that carry H.264 and the audio
@@ -84,6 +88,20 @@ def plan_video_outputs(inputs: list[str], output: str) -> list[Planned]:
     sources = collect_videos(inputs)
     return plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
                         what="video", new_suffix=".mp4")
+
+
+def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *, bgr_needed: bool
+                   ) -> YuvColour | None:
+    """The 4:2:0 colour in which the decoder should hand frames over as planes rather than BGR: where the backend
+    turns planes into BGR on the GPU (half the bytes up, no CPU conversion), the stream's colour is one its
+    kernel takes, no --scale or --max-size resizes frames, and nothing (smoothing, the flicker meter) needs
+    the BGR input frames. NVDEC hands out nv12."""
+    resized = (options.scale and options.scale != 1.0) or (options.max_size and
+                                                            max(info.width, info.height) > options.max_size)
+    if bgr_needed or resized or info.colour is None or not stylizer.backend.decodes_on_device():
+        return None
+    nvdec = options.decoder == "auto" and choose_video_decoder()[0] is not None
+    return dataclasses.replace(info.colour, layout="nv12") if nvdec else info.colour
 
 
 def resize_for_video(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
@@ -165,10 +183,12 @@ def stylize_video(
     meter = FlickerMeter() if options.report else None
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
+    yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None or meter is not None)
+
     def decode() -> None:
         for frame in decode_frames(source, start=options.start, duration=options.duration, status=status,
-                                   decoder=options.decoder):
-            if not _put(q_in, resize_for_video(frame, options), stop):
+                                   decoder=options.decoder, yuv=yuv):
+            if not _put(q_in, frame if frame.ndim == 2 else resize_for_video(frame, options), stop):
                 return
         _put(q_in, _END, stop)
 
@@ -190,7 +210,7 @@ def stylize_video(
                 # The encoder's yuv420p planes straight from the engine (on a GPU, its post-processing kernel
                 # writes them), unless smoothing or the flicker meter want the BGR frames.
                 i420 = smoother is None and meter is None and encoder.takes_i420
-                for frames, outputs in stylizer.stylize_stream(batches, i420=i420):
+                for frames, outputs in stylizer.stylize_stream(batches, i420=i420, yuv=yuv):
                     for frame_in, out in zip(frames, outputs):
                         if smoother is not None:
                             out = smoother(frame_in, out)

@@ -15,7 +15,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo
-from stylert.frames.yuv import bgr_to_i420, pad_to_even
+from stylert.frames.yuv import YuvColour, bgr_to_i420, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
@@ -35,6 +35,7 @@ class VideoInfo:
     fps: Fraction
     frames: int          # from the container; 0 when it does not say
     duration: float      # seconds
+    colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
 
 
 def _open(path: Path, hwaccel=None):
@@ -57,8 +58,9 @@ def probe_video(path: str | Path) -> VideoInfo:
         v = c.streams.video[0]
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         duration = float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6
-        return VideoInfo(path, v.codec_context.width, v.codec_context.height, Fraction(fps), v.frames or 0,
-                         duration)
+        cc = v.codec_context
+        colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
+        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour)
 
 
 @dataclass
@@ -79,11 +81,26 @@ def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None 
     return min(total, round(span * float(info.fps)))
 
 
+def _frame_array(frame, yuv: YuvColour | None) -> np.ndarray:
+    """A decoded frame as the packed 4:2:0 planes of colour ``yuv`` where it is one (or a repack away: NVDEC
+    hands out nv12 where the file holds yuv420p), else as uint8 BGR through swscale."""
+    if yuv is not None:
+        own = YuvColour.of(frame.format.name, frame.colorspace, frame.color_range, frame.height, frame.width)
+        if own == yuv:
+            return frame.to_ndarray()
+        if own is not None and not own.full_range and (own.matrix, own.full_range) == (yuv.matrix, yuv.full_range):
+            return frame.to_ndarray(format=yuv.layout)
+    return frame.to_ndarray(format="bgr24", threads=CONVERT_THREADS)
+
+
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
-                  status: DecodeStatus | None = None, decoder: str = "auto") -> Iterator[np.ndarray]:
+                  status: DecodeStatus | None = None, decoder: str = "auto",
+                  yuv: YuvColour | None = None) -> Iterator[np.ndarray]:
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
-    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). A stream that breaks off after
-    some frames ends early with ``status.error`` set; one that yields nothing raises UnreadableVideo."""
+    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
+    come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.yuv_planes_shape``: no CPU conversion), the
+    rest as BGR. A stream that breaks off after some frames ends early with ``status.error`` set; one that
+    yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
     status = status if status is not None else DecodeStatus()
@@ -103,7 +120,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 if end is not None and t >= end - 1e-6:
                     break
                 status.frames += 1
-                yield frame.to_ndarray(format="bgr24", threads=CONVERT_THREADS)
+                yield _frame_array(frame, yuv)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
                 raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None

@@ -150,6 +150,24 @@ def test_postprocess_i420_equals_the_host_build_and_the_bgr_path(gpu, dev, fresh
         assert np.abs(planes.astype(int) - bgr_to_i420(bgr)).max() <= 2, f"seed {SEED}"
 
 
+@pytest.mark.parametrize("shape", [(2, 2), (36, 54), (1080, 1920)])
+@pytest.mark.parametrize("layout,matrix,full_range", [("yuv420p", "bt601", False), ("nv12", "bt709", False),
+                                                      ("yuv420p", "bt709", True), ("nv12", "bt601", True)])
+def test_yuv_to_bgr_equals_the_host_definition(gpu, dev, fresh, shape, layout, matrix, full_range):
+    """A decoder's 4:2:0 planes to BGR on the device: exactly frames.yuv.yuv_to_bgr (the same float32 steps)."""
+    from stylert.frames.yuv import YuvColour, yuv_to_bgr
+
+    _, kernels, stream = gpu
+    h, w = shape
+    colour = YuvColour(layout, matrix, full_range)
+    planes = fresh.integers(0, 256, (2, h * 3 // 2, w), dtype=np.uint8)
+    out = dev.poisoned((2, h, w, 3), np.uint8)
+    kernels.yuv_to_bgr(dev.put(planes), 2, h, w, out, colour, stream=stream)
+    got = dev.get(out, (2, h, w, 3), np.uint8)
+    for frame, expected in zip(got, (yuv_to_bgr(p, colour) for p in planes)):
+        assert np.array_equal(frame, expected), f"seed {SEED}"
+
+
 # Planes of one chunk, split vectorised (1x4x96x128) and split scalar with a short last chunk (3x5x67x71)
 # on both devices; the network-sized ones on the GPU only (seconds each on the emulator).
 @pytest.mark.parametrize("shape", [(1, 8, 1, 1), (2, 4, 1, 5), (2, 8, 40, 48), (1, 4, 96, 128), (3, 5, 67, 71),

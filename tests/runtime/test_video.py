@@ -199,3 +199,75 @@ def test_cli_probes_a_single_video_once(tmp_path, lite_onnx, monkeypatch):
     monkeypatch.setattr(video_module, "probe_video", counting)
     assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 0
     assert len(probed) == 1 and (tmp_path / "out.mp4").is_file()
+
+
+def test_probe_and_decode_hand_over_planes_of_the_streams_colour(tmp_path):
+    from stylert.frames.yuv import YuvColour
+
+    src = make_video(tmp_path / "in.mp4", frames=3, size=(36, 54), audio=None)
+    info = probe_video(src)
+    assert info.colour == YuvColour("yuv420p", "bt601", False)
+    planes = list(decode_frames(src, decoder="cpu", yuv=info.colour))
+    bgr = list(decode_frames(src, decoder="cpu"))
+    assert [p.shape for p in planes] == [(54, 54)] * 3 and [f.shape for f in bgr] == [(36, 54, 3)] * 3
+    with av.open(str(src)) as c:
+        assert np.array_equal(planes[0], next(c.decode(video=0)).to_ndarray())
+    other = list(decode_frames(src, decoder="cpu", yuv=YuvColour("yuv420p", "bt709")))  # not this stream's
+    assert all(np.array_equal(a, b) for a, b in zip(other, bgr))
+
+
+class _Backend:
+    def __init__(self, on_device):
+        self.on_device = on_device
+
+    def decodes_on_device(self):
+        return self.on_device
+
+
+@pytest.mark.parametrize("on_device,options,bgr_needed,nvdec,expected", [
+    (True, {}, False, False, "yuv420p"),
+    (True, {}, False, True, "nv12"),
+    (True, {"decoder": "cpu"}, False, True, "yuv420p"),
+    (False, {}, False, False, None),                 # a CPU engine: swscale's BGR, no host conversion of ours
+    (True, {}, True, False, None),                   # smoothing or the flicker meter read BGR input frames
+    (True, {"scale": 0.5}, False, False, None),      # resized on the host as BGR
+    (True, {"max_size": 40}, False, False, None),
+    (True, {"max_size": 64}, False, False, "yuv420p"),
+])
+def test_which_videos_hand_planes_to_the_engine(tmp_path, monkeypatch, on_device, options, bgr_needed, nvdec,
+                                                expected):
+    import stylert.runtime.video as video_module
+    from stylert.runtime.video import decoded_colour
+
+    monkeypatch.setattr(video_module, "choose_video_decoder", lambda: ("cuda" if nvdec else None, "test"))
+    info = probe_video(make_video(tmp_path / "in.mp4", frames=1, size=(36, 54), audio=None))
+    stylizer = type("S", (), {"backend": _Backend(on_device)})()
+    colour = decoded_colour(stylizer, info, VideoOptions(**options), bgr_needed=bgr_needed)
+    assert (colour.layout if colour else None) == expected
+
+
+def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, emulated_kernels, monkeypatch):
+    """stylert video on a GPU engine (ONNX Runtime over the emulated CUDA layer): the decoder's planes go to the
+    device and the encoder's planes come back. What reaches the encoder equals the CPU path's given the same
+    planes (converted there by frames.yuv: the random-weight test network magnifies any input difference)."""
+    import stylert.runtime.video as video_module
+    from stylert.runtime.backends.onnxruntime import OnnxRuntimeBackend
+    from tests.fakes import FakeCuda
+
+    monkeypatch.setattr("stylert.gpu.device_kernels.load_cached_module", lambda *a, **k: 1)
+    written: list[np.ndarray] = []
+    write = VideoEncoder.write
+    monkeypatch.setattr(VideoEncoder, "write", lambda self, frame: (written.append(frame), write(self, frame))[1])
+    src = make_video(tmp_path / "in.mp4", frames=4, size=(36, 54), audio=None)
+    cuda = FakeCuda(emulator=emulated_kernels)
+    with Stylizer.from_backend(OnnxRuntimeBackend(lite_onnx, cuda=cuda), batch_size=2) as device, \
+            Stylizer(str(lite_onnx), batch_size=2) as host:
+        assert stylize_video(device, src, tmp_path / "gpu.mp4", VideoOptions(decoder="cpu")).frames == 4
+        assert cuda.launches.count("stylert_yuv_to_bgr") == 2
+        assert cuda.launches.count("stylert_postprocess_i420_f32") == 2
+        monkeypatch.setattr(video_module, "decoded_colour", lambda stylizer, info, options, bgr_needed: info.colour)
+        stylize_video(host, src, tmp_path / "cpu.mp4", VideoOptions(decoder="cpu"))
+    assert len(written) == 8 and all(f.shape == (54, 54) for f in written)
+    for gpu, cpu in zip(written[:4], written[4:]):
+        assert np.abs(gpu.astype(int) - cpu).max() <= 2 and np.abs(gpu.astype(int) - cpu).mean() < 0.2
+    assert len(list(decode_frames(tmp_path / "gpu.mp4", decoder="cpu"))) == 4

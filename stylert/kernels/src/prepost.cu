@@ -160,7 +160,42 @@ __device__ void postprocess_i420_block(const T* src, int ph, int pw, const uint8
     frame[5 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cr601(mean));
 }
 
+// One 2x2 block of a decoded frame per thread: grid (ceil(w / 2 / kPrePostThreads), h / 2, frames), even h
+// and w. Each source frame is Y (h rows of w), then U and V planes (h / 2 rows of w / 2), or with nv12 one
+// plane of interleaved U, V pairs (h / 2 rows of w); the destination is uint8 BGR, pitch 3 * w.
+__device__ void yuv_to_bgr_block(const uint8_t* src, int h, int w, bool nv12, stylert::YuvCoefficients k,
+                                 uint8_t* dst) {
+    const int w2 = w / 2, x2 = blockIdx.x * blockDim.x + threadIdx.x, y2 = blockIdx.y, b = blockIdx.z;
+    if (x2 >= w2) return;
+    const int64_t luma = static_cast<int64_t>(h) * w, quarter = luma / 4;
+    const uint8_t* frame = src + static_cast<int64_t>(b) * (luma + 2 * quarter);
+    const uint8_t* chroma = frame + luma;
+    const int64_t at = static_cast<int64_t>(y2) * w2 + x2;
+    const float u = nv12 ? chroma[2 * at] : chroma[at];
+    const float v = nv12 ? chroma[2 * at + 1] : chroma[quarter + at];
+    uint8_t* out = dst + static_cast<int64_t>(b) * luma * 3;
+    for (int dy = 0; dy < 2; ++dy) {
+        const int64_t row = static_cast<int64_t>(2 * y2 + dy) * w + 2 * x2;
+        uint8_t bytes[6];
+        for (int dx = 0; dx < 2; ++dx) {
+            const Rgb p = stylert::yuv_pixel(float(frame[row + dx]), u, v, k);
+            bytes[3 * dx] = stylert::round_clamp_u8(p.b);
+            bytes[3 * dx + 1] = stylert::round_clamp_u8(p.g);
+            bytes[3 * dx + 2] = stylert::round_clamp_u8(p.r);
+        }
+        for (int i = 0; i < 6; ++i) out[3 * row + i] = bytes[i];
+    }
+}
+
 }  // namespace
+
+// Decoded yuv420p (nv12 != 0: nv12) frames -> uint8 BGR, on the device before pre-processing, so a decoder's
+// planes cross the bus at half the bytes of BGR and no colour conversion is left for the CPU.
+extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
+    stylert_yuv_to_bgr(const uint8_t* src, int h, int w, int nv12, float y0, float ys, float cs, float rv, float gu,
+                       float gv, float bu, uint8_t* dst) {
+    yuv_to_bgr_block(src, h, w, nv12 != 0, stylert::YuvCoefficients{y0, ys, cs, rv, gu, gv, bu}, dst);
+}
 
 extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
     stylert_preprocess_f32(const uint8_t* src, int h, int w, int pitch, int bgr, int rh, int rw, int ph, int pw,

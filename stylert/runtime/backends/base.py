@@ -25,7 +25,7 @@ import numpy as np
 
 from stylert.errors import StylertError
 from stylert.frames.prepost import batch_to_frames, frames_to_batch
-from stylert.frames.yuv import bgr_to_i420
+from stylert.frames.yuv import YuvColour, bgr_to_i420, yuv_to_bgr
 from stylert.model_info import ModelInfo
 
 if TYPE_CHECKING:
@@ -144,20 +144,30 @@ class Backend(abc.ABC):
         return self._pipeline.run_tensor(batch) if self._pipeline is not None else self._run_impl(batch)
 
     def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions(), *,
-                        i420: bool = False) -> Iterator[list[np.ndarray]]:
+                        i420: bool = False, yuv: YuvColour | None = None) -> Iterator[list[np.ndarray]]:
         """Stylised frames for each list of same-size uint8 BGR frames, in order: through the device pipeline
         on a GPU (several batches in flight), else on the host one batch at a time. ``i420``: each output as
-        yuv420p planes (``stylert.frames.yuv``) for a video encoder, converted on the GPU where it runs."""
+        yuv420p planes (``stylert.frames.yuv``) for a video encoder, converted on the GPU where it runs.
+        ``yuv``: batches of 2-D frames are a decoder's 4:2:0 planes of this colour (see ``decodes_on_device``)."""
         if not self._open:
             self.open()
         if self._pipeline is not None:
-            return self._pipeline.stylize(batches, post, i420=i420)
-        return self._host_batches(batches, post, i420)
+            return self._pipeline.stylize(batches, post, i420=i420, yuv=yuv)
+        return self._host_batches(batches, post, i420, yuv)
 
-    def _host_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions, i420: bool
-                      ) -> Iterator[list[np.ndarray]]:
+    def decodes_on_device(self) -> bool:
+        """Whether a decoder's 4:2:0 planes become BGR on the GPU here (the device pipeline with its kernels),
+        so a video should hand over planes rather than have the CPU convert them."""
+        if not self._open:
+            self.open()
+        return self._pipeline is not None and self._pipeline.kernels is not None
+
+    def _host_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions, i420: bool,
+                      yuv: YuvColour | None) -> Iterator[list[np.ndarray]]:
         multiple = self.info.size_multiple
         for frames in batches:
+            if yuv is not None and frames[0].ndim == 2:
+                frames = [yuv_to_bgr(f, yuv) for f in frames]
             result = self._run_impl(frames_to_batch(frames, multiple))
             outputs = batch_to_frames(result, frames, strength=post.strength, preserve_color=post.preserve_color)
             yield [bgr_to_i420(f) for f in outputs] if i420 else outputs

@@ -86,4 +86,18 @@ STYLERT_HD float luma601(Rgb p) { return 16.0f + (65.481f * p.r + 128.553f * p.g
 STYLERT_HD float cb601(Rgb p) { return 128.0f + (-37.797f * p.r - 74.203f * p.g + 112.0f * p.b) / 255.0f; }
 STYLERT_HD float cr601(Rgb p) { return 128.0f + (112.0f * p.r - 93.786f * p.g - 18.214f * p.b) / 255.0f; }
 
+// Decoded yuv420p / nv12 input (yuv_to_bgr): a pixel's Y and its 2x2 block's U and V to RGB, with the
+// stream's matrix and range folded into coefficients on the host (stylert/frames/yuv.py: YuvColour), so
+// the NumPy definition there does the same float32 steps in the same order:
+//   y' = (Y - y0) * ys   u' = (U - 128) * cs   v' = (V - 128) * cs
+//   R = y' + rv * v'    G = y' - (gu * u' + gv * v')    B = y' + bu * u'
+struct YuvCoefficients {
+    float y0, ys, cs, rv, gu, gv, bu;
+};
+
+STYLERT_HD Rgb yuv_pixel(float y, float u, float v, YuvCoefficients k) {
+    const float yy = (y - k.y0) * k.ys, uu = (u - 128.0f) * k.cs, vv = (v - 128.0f) * k.cs;
+    return Rgb{yy + k.rv * vv, yy - (k.gu * uu + k.gv * vv), yy + k.bu * uu};
+}
+
 }  // namespace stylert
