@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save  # noqa: E402
+from stylert.frames.yuv import YuvColour  # noqa: E402
 from stylert.gpu.probe import machine_facts  # noqa: E402
 
 # (label, N, C, H, W): InstanceNorm inputs of the supported networks.
@@ -110,6 +111,19 @@ def _torch_i420(torch, tensor):
     return torch.cat([y.reshape(n, -1), u.reshape(n, -1), v.reshape(n, -1)], 1).round().clamp(0, 255).to(torch.uint8)
 
 
+def _torch_yuv_to_bgr(torch, planes, coefficients):
+    """PyTorch's way from a decoder's yuv420p planes to BGR uint8 (chroma shared by each 2x2 block)."""
+    y0, ys, cs, rv, gu, gv, bu = coefficients
+    n, rows, w = planes.shape
+    h = rows * 2 // 3
+    flat = planes.reshape(n, -1).float()
+    y = (flat[:, :h * w].reshape(n, h, w) - y0) * ys
+    u, v = ((flat[:, h * w:].reshape(n, 2, h // 2, w // 2) - 128) * cs).repeat_interleave(2, 2).repeat_interleave(2, 3) \
+        .unbind(1)
+    bgr = torch.stack([y + bu * u, y - (gu * u + gv * v), y + rv * v], dim=-1)
+    return bgr.round().clamp(0, 255).to(torch.uint8)
+
+
 def prepost_rows(torch, kernels, copy_gbs: float, shapes) -> list[dict]:
     stream = lambda: torch.cuda.current_stream().cuda_stream  # noqa: E731
     rows = []
@@ -141,6 +155,16 @@ def prepost_rows(torch, kernels, copy_gbs: float, shapes) -> list[dict]:
                              "pytorch_ms": theirs, "gbs": gbs, "pct_copy": 100 * gbs / copy_gbs,
                              "speedup_vs_pytorch": theirs / ms})
                 print(rows[-1], file=sys.stderr)
+        colour = YuvColour("yuv420p", "bt709")
+        planes = torch.randint(0, 256, (n, 3 * h // 2, w), dtype=torch.uint8, device="cuda")
+        ms = graph_ms(torch, lambda: kernels.yuv_to_bgr(planes.data_ptr(), n, h, w, out.data_ptr(), colour,
+                                                        stream=stream()))
+        theirs = graph_ms(torch, lambda: _torch_yuv_to_bgr(torch, planes, colour.coefficients()))
+        gbs = n * h * w * 4.5 / ms / 1e6  # the planes read, BGR written
+        rows.append({"kernel": "decoded yuv420p to BGR", "shape": label, "dims": [n, h, w], "dtype": "uint8",
+                     "stylert_ms": ms, "pytorch_ms": theirs, "gbs": gbs, "pct_copy": 100 * gbs / copy_gbs,
+                     "speedup_vs_pytorch": theirs / ms})
+        print(rows[-1], file=sys.stderr)
     return rows
 
 
