@@ -137,8 +137,7 @@ __device__ void stats_chunk(const T* x, int hw, int chunk, int splits, Moments* 
 
 template <typename T, int K>
 __device__ void apply_chunk(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
-                            int chunk, float mean, float rstd, bool relu) {
-    const int plane = blockIdx.y, split = blockIdx.x;
+                            int plane, int split, int chunk, float mean, float rstd, bool relu) {
     const int64_t base = static_cast<int64_t>(plane) * hw;
     const float g = gamma[plane % c], b = beta[plane % c];
     const int end = min(hw, (split + 1) * chunk);
@@ -155,11 +154,15 @@ __device__ void apply_chunk(const T* x, const T* residual, const float* gamma, c
     }
 }
 
+// The apply launch walks the chunks in the reverse of the statistics launch's order (blocks start roughly in
+// grid order): the chunks read last by the statistics are the ones most likely still in L2, so they are re-read
+// first.
 template <typename T, int K>
 __device__ void apply_from_stats(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
                                  int hw, int chunk, const float* stats, bool relu) {
-    const int plane = blockIdx.y;
-    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, chunk, stats[2 * plane], stats[2 * plane + 1], relu);
+    const int plane = gridDim.y - 1 - blockIdx.y, split = gridDim.x - 1 - blockIdx.x;
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, plane, split, chunk, stats[2 * plane], stats[2 * plane + 1],
+                      relu);
 }
 
 // The plane's mean and 1/std for every thread of the block, from block_moments' total (valid in thread 0).
@@ -179,7 +182,7 @@ template <typename T, int K>
 __device__ void whole_plane(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
                             float eps, bool relu) {
     const float2 s = plane_stats(chunk_moments<T, K>(x + static_cast<int64_t>(blockIdx.y) * hw, hw, hw, 0), eps);
-    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, hw, s.x, s.y, relu);
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, blockIdx.y, 0, hw, s.x, s.y, relu);
 }
 
 // A plane of at most kInstnormThreads * K * kRegisterVectors values (K > 1): each thread loads its vectors of
