@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
+from stylert.kernels import instnorm_plan
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (5, 7), (37, 53), (64, 48)])
@@ -92,8 +93,6 @@ def test_instnorm_float16_activations_at_the_fp16_limit(cpu_kernels, rng):
 
 def test_python_plan_equals_the_header_plan(cpu_kernels):
     """The NVRTC launcher computes the split in Python; it must be the header's instnorm_plan."""
-    from stylert.kernels import instnorm_plan
-
     for planes in (1, 32, 128, 2048):
         for hw in (1, 5, 7 * 9, 256 * 256, 270 * 480, 1080 * 1920, 2160 * 3840):
             for element_bytes in (2, 4):
@@ -123,3 +122,8 @@ def test_half_conversions_round_like_numpy(cpu_kernels, rng):
     every = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
     finite = np.isfinite(every)
     assert np.array_equal(cpu_kernels.half_to_float(every)[finite], every[finite].astype(np.float32))
+
+
+def test_one_wide_plane_is_cut_into_enough_chunks_for_batched_partials():
+    """1x1x256x336 (test_gpu_kernels) reaches the finalize kernel's batches of 8 partials in both precisions."""
+    assert instnorm_plan(1, 256 * 336, 4, 132).splits == 21 and instnorm_plan(1, 256 * 336, 2, 132).splits == 11

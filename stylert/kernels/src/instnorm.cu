@@ -271,14 +271,27 @@ extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stats_any(x, hw, vector, chunk, splits, partials);
 }
 
-// One thread per plane: partials left to right -> stats[2 * plane] = mean, stats[2 * plane + 1] = rstd.
+// One thread per plane: partials left to right -> stats[2 * plane] = mean, stats[2 * plane + 1] = rstd. The
+// partials are loaded kFinalizeBatch at a time, all before they are combined, so a plane of many chunks (a few
+// wide planes: 66 chunks each at 720p conv1) waits for memory once per batch, not once per partial; the
+// combination order is unchanged.
+constexpr int kFinalizeBatch = 8;
+
 extern "C" __global__ void stylert_instnorm_finalize(const Moments* partials, int planes, int splits, float eps,
                                                      float* stats) {
     const int plane = blockIdx.x * blockDim.x + threadIdx.x;
     if (plane >= planes) return;
     const Moments* p = partials + static_cast<int64_t>(plane) * splits;
     Moments m = p[0];
-    for (int s = 1; s < splits; ++s) m = stylert::combine(m, p[s]);
+    int s = 1;
+    for (; s + kFinalizeBatch <= splits; s += kFinalizeBatch) {
+        Moments batch[kFinalizeBatch];
+#pragma unroll
+        for (int j = 0; j < kFinalizeBatch; ++j) batch[j] = p[s + j];
+#pragma unroll
+        for (int j = 0; j < kFinalizeBatch; ++j) m = stylert::combine(m, batch[j]);
+    }
+    for (; s < splits; ++s) m = stylert::combine(m, p[s]);
     stats[2 * plane] = m.mean;
     stats[2 * plane + 1] = stylert::instnorm_rstd(m, eps);
 }
