@@ -283,15 +283,16 @@ extern "C" __global__ void stylert_instnorm_finalize(const Moments* partials, in
     if (plane >= planes) return;
     const Moments* p = partials + static_cast<int64_t>(plane) * splits;
     Moments m = p[0];
-    int s = 1;
-    for (; s + kFinalizeBatch <= splits; s += kFinalizeBatch) {
+    for (int s = 1; s < splits; s += kFinalizeBatch) {
+        const int count = min(kFinalizeBatch, splits - s);
         Moments batch[kFinalizeBatch];
 #pragma unroll
-        for (int j = 0; j < kFinalizeBatch; ++j) batch[j] = p[s + j];
+        for (int j = 0; j < kFinalizeBatch; ++j)
+            if (j < count) batch[j] = p[s + j];
 #pragma unroll
-        for (int j = 0; j < kFinalizeBatch; ++j) m = stylert::combine(m, batch[j]);
+        for (int j = 0; j < kFinalizeBatch; ++j)
+            if (j < count) m = stylert::combine(m, batch[j]);
     }
-    for (; s < splits; ++s) m = stylert::combine(m, p[s]);
     stats[2 * plane] = m.mean;
     stats[2 * plane + 1] = stylert::instnorm_rstd(m, eps);
 }
