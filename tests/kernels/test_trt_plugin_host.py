@@ -104,6 +104,14 @@ def test_the_library_exposes_one_v3_creator_with_its_fields(host_kernel_librarie
     assert fields == f"epsilon:{F32},relu:{I32}"
 
 
+def test_the_onnx_pass_names_this_plugin(host_kernel_libraries):
+    """TensorRT's ONNX parser finds the creator by the fused node's op type, plugin_version and plugin_namespace."""
+    from stylert.export.plugin_pass import PLUGIN_DOMAIN, PLUGIN_OP, PLUGIN_VERSION
+
+    _, info = Driver(host_kernel_libraries / "libstylert_trt_plugin_driver.so").load()
+    assert info.split("|")[1:4] == [PLUGIN_OP, PLUGIN_VERSION, PLUGIN_DOMAIN]
+
+
 def test_the_plugin_answers_for_core_build_and_runtime(driver, plugin):
     p = plugin()
     core, build, runtime, name, version, namespace, outputs = driver.text(driver.lib.drv_describe, p).split("|")
