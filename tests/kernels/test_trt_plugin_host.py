@@ -261,3 +261,61 @@ def test_workspace_covers_every_shape_up_to_the_profile_maximum(driver, plugin, 
         given = driver.lib.drv_workspace(p, 4, I64x4(*biggest), half)
         for n, c, h, w in [(1, 1, 1, 1), (1, 64, 270, 480), (4, 64, 64, 64), (4, 32, 270, 480), (2, 64, 1, 480)]:
             assert abi.stylert_instnorm_workspace_size(n, c, h * w, half, 132) <= given, (n, c, h, w, half)
+
+
+def test_fused_nodes_compute_what_the_subgraphs_they_replace_compute(driver, plugin, lite_onnx):
+    """Each StylertInstanceNorm node the ONNX pass writes into a real exported network, made into a plugin from
+    its attributes (ONNX floats as float32 and ints as int64 fields) and enqueued, against ONNX Runtime running
+    the InstanceNormalization -> Relu / Add pair it replaced, with the same weights."""
+    import copy
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    from stylert.export.plugin_pass import PLUGIN_OP, fuse_instance_norm
+
+    original = onnx.load(str(lite_onnx))
+    fused = copy.deepcopy(original)
+    assert fuse_instance_norm(fused) > 0
+    weights = {i.name: numpy_helper.to_array(i) for i in original.graph.initializer}
+    producer = {o: n for n in original.graph.node for o in n.output}
+    rng = np.random.default_rng(SEED)
+    kinds = set()
+    for node in (n for n in fused.graph.node if n.op_type == PLUGIN_OP):
+        follower = producer[node.output[0]]
+        norm = next(n for n in original.graph.node if n.output[0] in follower.input)
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        gamma, beta = weights[node.input[1]].astype(np.float32), weights[node.input[2]].astype(np.float32)
+        shape = (1, gamma.size, 6, 10)
+        x = (rng.standard_normal(shape) * 4 + 1).astype(np.float32)
+        feeds = {"x": x}
+        nodes = [helper.make_node("InstanceNormalization", ["x", "gamma", "beta"], ["n"], epsilon=attrs["epsilon"])]
+        if follower.op_type == "Add":
+            feeds["r"] = rng.standard_normal(shape).astype(np.float32)
+            nodes.append(helper.make_node("Add", ["n" if i == norm.output[0] else "r" for i in follower.input], ["y"]))
+        else:
+            nodes.append(helper.make_node("Relu", ["n"], ["y"]))
+        kinds.add(follower.op_type)
+        tensor = lambda name: helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, shape)  # noqa: E731
+        pair = helper.make_model(helper.make_graph(
+            nodes, "pair", [tensor(k) for k in feeds], [tensor("y")],
+            [numpy_helper.from_array(gamma, "gamma"), numpy_helper.from_array(beta, "beta")]),
+            opset_imports=original.opset_import)
+        expected = ort.InferenceSession(pair.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+            None, feeds)[0]
+        built = plugin(epsilon=attrs["epsilon"], relu=attrs["relu"], epsilon_type=F32, relu_type=I64)
+        runner = driver.lib.drv_clone(built, 1)
+        try:
+            nb, dims = len(node.input), I64x4(*shape)
+            assert nb == (4 if follower.op_type == "Add" else 3)
+            assert driver.lib.drv_shape_change(runner, nb, dims, 0) == 0
+            workspace = np.zeros(driver.lib.drv_workspace(runner, nb, dims, 0), np.uint8)
+            y = np.full(shape, np.nan, np.float32)
+            assert driver.lib.drv_enqueue(runner, nb, dims, 0, x.ctypes.data, gamma.ctypes.data, beta.ctypes.data,
+                                          feeds["r"].ctypes.data if "r" in feeds else None, y.ctypes.data,
+                                          workspace.ctypes.data) == 0
+        finally:
+            driver.lib.drv_destroy(runner)
+        np.testing.assert_allclose(y, expected, rtol=1e-4, atol=1e-4, err_msg=f"{node.name} (seed {SEED})")
+    assert kinds == {"Relu", "Add"}
