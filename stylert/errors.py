@@ -37,5 +37,13 @@ class BackendUnavailable(StylertError):
     """A backend that cannot run on this machine (no GPU, no driver, ...)."""
 
 
+class GpuOutOfMemory(BackendUnavailable):
+    """The GPU ran out of memory; ``total`` is the GPU's memory in bytes where known (for advice on what fits)."""
+
+    def __init__(self, message: str, total: int | None = None) -> None:
+        super().__init__(message)
+        self.total = total
+
+
 class EngineMismatch(StylertError):
     """A TensorRT engine built for another GPU, TensorRT version or model."""

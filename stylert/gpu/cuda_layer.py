@@ -15,9 +15,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stylert.errors import BackendUnavailable
+from stylert.errors import BackendUnavailable, GpuOutOfMemory
 
 IMPLEMENTATIONS = ("cuda-python", "pycuda")
+
+# How the engines report a failed GPU allocation: PyTorch's OutOfMemoryError, and these words in the
+# messages of ONNX Runtime's CUDA provider (CUDA error 2, its BFC arena) and of the CUDA runtime.
+_OUT_OF_MEMORY_WORDS = ("out of memory", "failed to allocate memory", "cudaerrormemoryallocation",
+                        "cuda_error_out_of_memory")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is an engine's or the CUDA layer's way of saying the GPU's memory ran out."""
+    if isinstance(exc, GpuOutOfMemory) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc).lower()
+    return any(word in text for word in _OUT_OF_MEMORY_WORDS)
+
+
+def out_of_memory(nbytes: int, free: int, total: int) -> GpuOutOfMemory:
+    """The error a CUDA layer raises when an allocation of ``nbytes`` fails."""
+    return GpuOutOfMemory(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB free of "
+                          f"{total / 2**20:.0f} MiB", total)
 
 
 @dataclass

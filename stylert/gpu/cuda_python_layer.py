@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from stylert.errors import BackendUnavailable
-from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg, out_of_memory
 
 
 class CudaPythonLayer(CudaLayer):
@@ -68,9 +68,7 @@ class CudaPythonLayer(CudaLayer):
     def alloc_device(self, nbytes: int) -> DeviceBuffer:
         err, value = self._rt.cudaMalloc(max(nbytes, 1))
         if int(err) != 0:
-            free, total = self.memory_info()
-            raise BackendUnavailable(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB free "
-                                     f"of {total / 2**20:.0f} MiB; use smaller frames or batches")
+            raise out_of_memory(nbytes, *self.memory_info())
         return DeviceBuffer(int(value), nbytes)
 
     def free_device(self, buf: DeviceBuffer) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from stylert.errors import BackendUnavailable
-from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, KernelArg, out_of_memory
 
 
 class PyCudaLayer(CudaLayer):
@@ -58,9 +58,7 @@ class PyCudaLayer(CudaLayer):
         try:
             alloc = self._cuda.mem_alloc(max(nbytes, 1))
         except self._cuda.MemoryError:
-            free, total = self._cuda.mem_get_info()
-            raise BackendUnavailable(f"out of GPU memory: {nbytes / 2**20:.0f} MiB asked, {free / 2**20:.0f} MiB "
-                                     f"free of {total / 2**20:.0f} MiB; use smaller frames or batches") from None
+            raise out_of_memory(nbytes, *self.memory_info()) from None
         self._allocations[int(alloc)] = alloc
         return DeviceBuffer(int(alloc), nbytes)
 

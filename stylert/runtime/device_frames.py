@@ -28,7 +28,8 @@ import numpy as np
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
 from stylert.frames.yuv import YuvColour, bgr_to_i420, i420_size, yuv_to_bgr
-from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer
+from stylert.errors import GpuOutOfMemory
+from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, is_out_of_memory
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import PostOptions
 
@@ -178,7 +179,12 @@ class DeviceFramePipeline:
                 slot = self._slots[i % len(self._slots)]
                 if len(pending) == len(self._slots):
                     yield self._collect(pending.popleft(), post, i420)
-                self._submit(slot, frames, post, i420, yuv)
+                try:
+                    self._submit(slot, frames, post, i420, yuv)
+                except Exception as exc:
+                    if not is_out_of_memory(exc):
+                        raise
+                    raise self._out_of_memory(frames, exc) from None
                 pending.append(slot)
             while pending:
                 yield self._collect(pending.popleft(), post, i420)
@@ -186,6 +192,16 @@ class DeviceFramePipeline:
             for slot in pending:
                 self.cuda.synchronize(slot.stream)
                 slot.frames = []
+
+    def _out_of_memory(self, frames: list[np.ndarray], exc: BaseException) -> GpuOutOfMemory:
+        """What ran out: the batch (its frame size) and the GPU's memory now, with the engine's own words."""
+        h, w = frames[0].shape[:2]
+        if frames[0].ndim == 2:  # a decoder's 4:2:0 planes
+            h = h * 2 // 3
+        free, total = self.cuda.memory_info()
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        return GpuOutOfMemory(f"out of GPU memory for {len(frames)} frame(s) of {w}x{h} at once ({free / 2**20:.0f} "
+                              f"of {total / 2**20:.0f} MiB free now; {first})", total)
 
     def run_tensor(self, batch: np.ndarray) -> np.ndarray:
         """One float32 NCHW tensor through the engine (no pre/post), synchronously."""

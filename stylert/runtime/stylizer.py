@@ -17,7 +17,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from stylert.errors import StylertError
+from stylert.errors import GpuOutOfMemory, StylertError
 from stylert.frames.yuv import YuvColour, is_yuv_planes
 from stylert.model_info import ModelInfo
 from stylert.runtime.backend_choice import BackendChoice, tuned_options
@@ -197,8 +197,31 @@ class Stylizer:
                 in_flight.append(frames)
                 yield frames
 
-        for results in self.backend.stylize_batches(checked(), self.post, i420=i420, yuv=yuv):
-            yield in_flight.pop(0), results
+        try:
+            for results in self.backend.stylize_batches(checked(), self.post, i420=i420, yuv=yuv):
+                yield in_flight.pop(0), results
+        except GpuOutOfMemory as exc:
+            raise GpuOutOfMemory(f"{exc}; {self._what_fits(in_flight[-1] if in_flight else [], exc.total)}",
+                                 exc.total) from None
+
+    def _what_fits(self, frames: list[np.ndarray], total: int | None) -> str:
+        """Advice after the GPU ran out of memory on ``frames``: fewer frames at once, and the frame size that
+        the network's estimated working set (``tiling.peak_bytes_per_pixel``, float32 activations) lets one
+        frame have within the usual share of the GPU's memory."""
+        advice = ["try --batch 1"] if len(frames) > 1 else []
+        onnx = self._tiling_model
+        if frames and onnx is not None and total:
+            from stylert.runtime.tiling import MEMORY_SHARE, peak_bytes_per_pixel
+
+            h, w = frames[0].shape[:2]
+            if frames[0].ndim == 2:  # a decoder's 4:2:0 planes
+                h = h * 2 // 3
+            fits = MEMORY_SHARE * total / peak_bytes_per_pixel(onnx)
+            side = int(max(h, w) * min(1.0, (fits / (h * w)) ** 0.5)) // 16 * 16
+            if side >= 16:
+                advice.append(f"on this GPU frames up to about {side} px on the long side fit one at a time "
+                              f"(--max-size {side})")
+        return "; ".join(advice) or "use smaller frames"
 
     def switch_style(self, style: str) -> bool:
         """Swap weights in place when the backend can (a refittable TensorRT engine and a style of the
