@@ -10,7 +10,7 @@ from stylert.frames.yuv import YuvColour
 from stylert.gpu.cuda_layer import CudaLayer, KernelArg, f32, i32, ptr
 from stylert.gpu.nvrtc import load_cached_module
 from stylert.kernels import (
-    CUDA_SOURCES, FINALIZE_THREADS, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, instnorm_plan,
+    CUDA_SOURCES, FINALIZE_THREADS, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, YUV_BLOCKS, instnorm_plan,
     instnorm_workspace_layout,
 )
 
@@ -79,7 +79,8 @@ class DeviceKernels:
     def yuv_to_bgr(self, src: int, n: int, h: int, w: int, dst: int, colour: YuvColour, *, stream: int) -> None:
         """Decoded frames at ``src`` (even h x w; yuv420p planes, or nv12 per ``colour.layout``) -> uint8 BGR
         frames at ``dst``, with the stream's matrix and range (``frames.yuv.yuv_to_bgr`` on the host)."""
-        self._launch("stylert_yuv_to_bgr", (-(-(w // 2) // PREPOST_THREADS), h // 2, n), PREPOST_THREADS,
+        grid = (-(-(w // 2) // (YUV_BLOCKS * PREPOST_THREADS)), h // 2, n)
+        self._launch("stylert_yuv_to_bgr", grid, PREPOST_THREADS,
                      [ptr(src), i32(h), i32(w), i32(colour.layout == "nv12"),
                       *(f32(c) for c in colour.coefficients()), ptr(dst)], stream)
 

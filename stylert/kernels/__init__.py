@@ -18,6 +18,7 @@ CUDA_SOURCES = ("prepost.cu", "instnorm.cu")
 # (tests/kernels/test_kernel_math.py checks instnorm_plan against the host build of the header).
 PREPOST_THREADS = 128
 PIXELS_PER_THREAD = 4
+YUV_BLOCKS = 4  # 2x2 blocks per thread in the decoded-planes kernel
 INSTNORM_THREADS = 256
 INSTNORM_BLOCKS_PER_SM = 8
 INSTNORM_MIN_VECTORS_PER_THREAD = 4

@@ -150,7 +150,9 @@ def test_postprocess_i420_equals_the_host_build_and_the_bgr_path(gpu, dev, fresh
         assert np.abs(planes.astype(int) - bgr_to_i420(bgr)).max() <= 2, f"seed {SEED}"
 
 
-@pytest.mark.parametrize("shape", [(2, 2), (36, 54), (1080, 1920)])
+# Whole groups of four 2x2 blocks in aligned rows (34x48, 1080p), groups cut at the right edge (2x2, 6x44, 36x54)
+# and rows not 4-byte aligned (36x54, 6x44).
+@pytest.mark.parametrize("shape", [(2, 2), (6, 44), (34, 48), (36, 54), (1080, 1920)])
 @pytest.mark.parametrize("layout,matrix,full_range", [("yuv420p", "bt601", False), ("nv12", "bt709", False),
                                                       ("yuv420p", "bt709", True), ("nv12", "bt601", True)])
 def test_yuv_to_bgr_equals_the_host_definition(gpu, dev, fresh, shape, layout, matrix, full_range):

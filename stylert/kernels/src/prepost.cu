@@ -34,27 +34,32 @@ __device__ __forceinline__ void get4(const half_bits* p, float* v) {
     v[2] = stylert::half_to_float(half_bits(q.y & 0xffffu)), v[3] = stylert::half_to_float(half_bits(q.y >> 16));
 }
 
-// 4 consecutive uint8 pixels (12 bytes) starting at p; three 32-bit loads when p is 4-byte aligned.
-__device__ __forceinline__ void load12(const uint8_t* p, uint8_t* bytes) {
+// N consecutive bytes (N a multiple of 4) starting at p: 32-bit loads/stores when p is 4-byte aligned, else
+// byte by byte. 4 uint8 pixels are 12 bytes.
+template <int N>
+__device__ __forceinline__ void load_bytes(const uint8_t* p, uint8_t* bytes) {
     if ((reinterpret_cast<uintptr_t>(p) & 3u) == 0) {
         const uint32_t* w = reinterpret_cast<const uint32_t*>(p);
-        for (int i = 0; i < 3; ++i) {
+#pragma unroll
+        for (int i = 0; i < N / 4; ++i) {
             const uint32_t word = w[i];
             for (int j = 0; j < 4; ++j) bytes[4 * i + j] = uint8_t(word >> (8 * j));
         }
     } else {
-        for (int i = 0; i < 12; ++i) bytes[i] = p[i];
+        for (int i = 0; i < N; ++i) bytes[i] = p[i];
     }
 }
 
-__device__ __forceinline__ void store12(uint8_t* p, const uint8_t* bytes) {
+template <int N>
+__device__ __forceinline__ void store_bytes(uint8_t* p, const uint8_t* bytes) {
     if ((reinterpret_cast<uintptr_t>(p) & 3u) == 0) {
         uint32_t* w = reinterpret_cast<uint32_t*>(p);
-        for (int i = 0; i < 3; ++i)
+#pragma unroll
+        for (int i = 0; i < N / 4; ++i)
             w[i] = uint32_t(bytes[4 * i]) | (uint32_t(bytes[4 * i + 1]) << 8) | (uint32_t(bytes[4 * i + 2]) << 16) |
                    (uint32_t(bytes[4 * i + 3]) << 24);
     } else {
-        for (int i = 0; i < 12; ++i) p[i] = bytes[i];
+        for (int i = 0; i < N; ++i) p[i] = bytes[i];
     }
 }
 
@@ -68,7 +73,7 @@ __device__ void preprocess_px(const uint8_t* src, int h, int w, int pitch, bool 
     Rgb px[kPixelsPerThread];
     if (rh == h && rw == w && y < h && x0 + kPixelsPerThread <= w) {  // inside the frame: one 12-byte load
         uint8_t bytes[3 * kPixelsPerThread];
-        load12(frame + static_cast<int64_t>(y) * pitch + 3 * x0, bytes);
+        load_bytes<12>(frame + static_cast<int64_t>(y) * pitch + 3 * x0, bytes);
         for (int j = 0; j < kPixelsPerThread; ++j) {
             const uint8_t* p = bytes + 3 * j;
             px[j] = bgr ? Rgb{float(p[2]), float(p[1]), float(p[0])} : Rgb{float(p[0]), float(p[1]), float(p[2])};
@@ -124,7 +129,7 @@ __device__ void postprocess_px(const T* src, int ph, int pw, const uint8_t* orig
     }
     uint8_t* out = dst + static_cast<int64_t>(b) * h * dst_pitch + static_cast<int64_t>(y) * dst_pitch + 3 * x0;
     if (count == kPixelsPerThread) {
-        store12(out, bytes);
+        store_bytes<12>(out, bytes);
     } else {
         for (int i = 0; i < 3 * count; ++i) out[i] = bytes[i];
     }
@@ -160,30 +165,72 @@ __device__ void postprocess_i420_block(const T* src, int ph, int pw, const uint8
     frame[5 * quarter + static_cast<int64_t>(y2) * w2 + x2] = stylert::round_clamp_u8(stylert::cr601(mean));
 }
 
-// One 2x2 block of a decoded frame per thread: grid (ceil(w / 2 / kPrePostThreads), h / 2, frames), even h
-// and w. Each source frame is Y (h rows of w), then U and V planes (h / 2 rows of w / 2), or with nv12 one
-// plane of interleaved U, V pairs (h / 2 rows of w); the destination is uint8 BGR, pitch 3 * w.
-__device__ void yuv_to_bgr_block(const uint8_t* src, int h, int w, bool nv12, stylert::YuvCoefficients k,
-                                 uint8_t* dst) {
-    const int w2 = w / 2, x2 = blockIdx.x * blockDim.x + threadIdx.x, y2 = blockIdx.y, b = blockIdx.z;
+// kYuvBlocks 2x2 blocks of a decoded frame per thread, side by side (8 x 2 pixels): grid
+// (ceil(w / 2 / kYuvBlocks / kPrePostThreads), h / 2, frames), even h and w. Each source frame is Y (h rows of w),
+// then U and V planes (h / 2 rows of w / 2), or with nv12 one plane of interleaved U, V pairs (h / 2 rows of w);
+// the destination is uint8 BGR, pitch 3 * w. A thread's bytes are read and written as 32-bit words where they
+// are aligned (every row when w is a multiple of 8), byte by byte at the frame's right edge.
+using stylert::kYuvBlocks;
+
+__device__ void yuv_to_bgr_blocks(const uint8_t* src, int h, int w, bool nv12, stylert::YuvCoefficients k,
+                                  uint8_t* dst) {
+    const int w2 = w / 2, x2 = (blockIdx.x * blockDim.x + threadIdx.x) * kYuvBlocks, y2 = blockIdx.y;
+    const int b = blockIdx.z;
     if (x2 >= w2) return;
+    const int count = min(kYuvBlocks, w2 - x2);
     const int64_t luma = static_cast<int64_t>(h) * w, quarter = luma / 4;
     const uint8_t* frame = src + static_cast<int64_t>(b) * (luma + 2 * quarter);
     const uint8_t* chroma = frame + luma;
-    const int64_t at = static_cast<int64_t>(y2) * w2 + x2;
-    const float u = nv12 ? chroma[2 * at] : chroma[at];
-    const float v = nv12 ? chroma[2 * at + 1] : chroma[quarter + at];
-    uint8_t* out = dst + static_cast<int64_t>(b) * luma * 3;
-    for (int dy = 0; dy < 2; ++dy) {
-        const int64_t row = static_cast<int64_t>(2 * y2 + dy) * w + 2 * x2;
-        uint8_t bytes[6];
-        for (int dx = 0; dx < 2; ++dx) {
-            const Rgb p = stylert::yuv_pixel(float(frame[row + dx]), u, v, k);
-            bytes[3 * dx] = stylert::round_clamp_u8(p.b);
-            bytes[3 * dx + 1] = stylert::round_clamp_u8(p.g);
-            bytes[3 * dx + 2] = stylert::round_clamp_u8(p.r);
+    const int64_t at = static_cast<int64_t>(y2) * w2 + x2;  // the first block's chroma sample
+    uint8_t u[kYuvBlocks], v[kYuvBlocks], y[2][2 * kYuvBlocks];
+    if (count == kYuvBlocks) {
+        uint8_t pairs[2 * kYuvBlocks];
+        if (nv12) {
+            load_bytes<2 * kYuvBlocks>(chroma + 2 * at, pairs);
+            for (int j = 0; j < kYuvBlocks; ++j) u[j] = pairs[2 * j], v[j] = pairs[2 * j + 1];
+        } else {
+            load_bytes<kYuvBlocks>(chroma + at, u);
+            load_bytes<kYuvBlocks>(chroma + quarter + at, v);
         }
-        for (int i = 0; i < 6; ++i) out[3 * row + i] = bytes[i];
+        for (int dy = 0; dy < 2; ++dy)
+            load_bytes<2 * kYuvBlocks>(frame + static_cast<int64_t>(2 * y2 + dy) * w + 2 * x2, y[dy]);
+    } else {  // the frame's right edge: blocks one by one (indices fixed at compile time, so all in registers)
+#pragma unroll
+        for (int j = 0; j < kYuvBlocks; ++j) {
+            if (j >= count) break;
+            u[j] = nv12 ? chroma[2 * (at + j)] : chroma[at + j];
+            v[j] = nv12 ? chroma[2 * (at + j) + 1] : chroma[quarter + at + j];
+#pragma unroll
+            for (int dy = 0; dy < 2; ++dy)
+#pragma unroll
+                for (int dx = 0; dx < 2; ++dx)
+                    y[dy][2 * j + dx] = frame[static_cast<int64_t>(2 * y2 + dy) * w + 2 * (x2 + j) + dx];
+        }
+    }
+    uint8_t* out = dst + static_cast<int64_t>(b) * luma * 3;
+#pragma unroll
+    for (int dy = 0; dy < 2; ++dy) {
+        uint8_t bytes[6 * kYuvBlocks];
+#pragma unroll
+        for (int j = 0; j < kYuvBlocks; ++j)
+#pragma unroll
+            for (int dx = 0; dx < 2; ++dx) {
+                const Rgb p = stylert::yuv_pixel(float(y[dy][2 * j + dx]), float(u[j]), float(v[j]), k);
+                bytes[6 * j + 3 * dx] = stylert::round_clamp_u8(p.b);
+                bytes[6 * j + 3 * dx + 1] = stylert::round_clamp_u8(p.g);
+                bytes[6 * j + 3 * dx + 2] = stylert::round_clamp_u8(p.r);
+            }
+        uint8_t* row = out + 3 * (static_cast<int64_t>(2 * y2 + dy) * w + 2 * x2);
+        if (count == kYuvBlocks) {
+            store_bytes<6 * kYuvBlocks>(row, bytes);
+        } else {
+#pragma unroll
+            for (int j = 0; j < kYuvBlocks; ++j) {
+                if (j >= count) break;
+#pragma unroll
+                for (int i = 0; i < 6; ++i) row[6 * j + i] = bytes[6 * j + i];
+            }
+        }
     }
 }
 
@@ -194,7 +241,7 @@ __device__ void yuv_to_bgr_block(const uint8_t* src, int h, int w, bool nv12, st
 extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)
     stylert_yuv_to_bgr(const uint8_t* src, int h, int w, int nv12, float y0, float ys, float cs, float rv, float gu,
                        float gv, float bu, uint8_t* dst) {
-    yuv_to_bgr_block(src, h, w, nv12 != 0, stylert::YuvCoefficients{y0, ys, cs, rv, gu, gv, bu}, dst);
+    yuv_to_bgr_blocks(src, h, w, nv12 != 0, stylert::YuvCoefficients{y0, ys, cs, rv, gu, gv, bu}, dst);
 }
 
 extern "C" __global__ void __launch_bounds__(stylert::kPrePostThreads)

@@ -34,6 +34,7 @@ STYLERT_HD float source_coord(int dst, float scale, int n) {
 // One pixel of a uint8 3-channel image as RGB floats.
 constexpr int kPixelsPerThread = 4;  // pre/post: consecutive pixels per thread (16-byte float stores)
 constexpr int kPrePostThreads = 128;
+constexpr int kYuvBlocks = 4;  // yuv_to_bgr: 2x2 blocks per thread, side by side
 
 STYLERT_HD Rgb load_pixel(const uint8_t* img, int pitch, int y, int x, bool bgr) {
     const uint8_t* p = img + static_cast<int64_t>(y) * pitch + 3 * x;
