@@ -45,7 +45,7 @@ from tests.media import make_video  # noqa: E402
 class HostCopyEngine(Backend):
     """An engine that takes no time: each batch is copied into a staging buffer and back out, the host work of
     a GPU engine's frame pipeline. As a GPU engine with its kernels, it takes a decoder's planes (when
-    ``planes``) and hands the encoder yuv420p planes: a decoder's unchanged, or for BGR frames the i-th of
+    ``planes``: yuv420p, or NVDEC's nv12) or BGR frames, and hands the encoder yuv420p planes: the i-th of
     ``encoded`` (the clip's frames converted before timing, the GPU's work being free here)."""
 
     name = "host-copy"
@@ -77,7 +77,7 @@ class HostCopyEngine(Backend):
             staged = self._staging[:size].reshape(len(frames), *frames[0].shape)
             for i, frame in enumerate(frames):
                 staged[i] = frame
-            if i420 and staged.ndim == 4:
+            if i420:
                 first, self.position = self.position, self.position + len(frames)
                 yield [self.encoded[(first + i) % len(self.encoded)].copy() for i in range(len(frames))]
             else:
