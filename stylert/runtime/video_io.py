@@ -261,9 +261,7 @@ class VideoEncoder:
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
-                 duration: float | None = None, b_frames: bool = True) -> None:
-        """``b_frames=False`` makes decode order equal presentation order, so separately encoded chunks of one
-        video join by shifting timestamps (``join_chunks``)."""
+                 duration: float | None = None) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -281,7 +279,7 @@ class VideoEncoder:
             context.colorspace, context.color_range = BT601_MATRIX, LIMITED_RANGE
             context.color_primaries, context.color_trc = BT709_PRIMARIES, BT709_TRANSFER
         if self.codec in ("libx264", "libx265"):
-            self.stream.options = {"crf": str(crf), "preset": preset} | ({} if b_frames else {"bf": "0"})
+            self.stream.options = {"crf": str(crf), "preset": preset}
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
         elif self.codec == "h264_nvenc":
             self.stream.options = {"cq": str(crf), "preset": "p4"}
@@ -359,13 +357,15 @@ def index_frames(path: str | Path) -> FrameIndex:
 
 def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source: Path | None = None,
                 start: float = 0.0, duration: float | None = None) -> int:
-    """Concatenate video-only chunk files (same encoder settings, no B-frames) into ``target`` by shifting
-    their packets' timestamps, with ``audio_source``'s audio interleaved; no frame is decoded or re-encoded.
-    Returns the number of frames."""
+    """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
+    ``audio_source``'s audio interleaved; no frame is decoded or re-encoded. Returns the number of frames.
+    Chunks made by one encoder setting each start with the same decoder delay (their first packets' decode
+    times lie that far before their first frame's), so B-frames are kept: shifted by the frames before them,
+    every chunk's decode times follow the previous chunk's. A chunk that would not is refused."""
     av = require("av", "video processing")
     from stylert.atomic_files import atomic_output
 
-    frames = 0
+    frames, last_dts = 0, None
     with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w")) as out, \
             contextlib.closing(av.open(str(chunks[0]))) as first:
         video = out.add_stream_from_template(first.streams.video[0])
@@ -386,6 +386,10 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source
                             continue
                         packet.pts += shift
                         packet.dts = packet.pts if packet.dts is None else packet.dts + shift
+                        if last_dts is not None and packet.dts <= last_dts:
+                            raise UnreadableVideo(f"{chunk} does not follow the chunk before it in decode order "
+                                                  "(encoded with other settings?)")
+                        last_dts = packet.dts
                         packet.stream = video
                         out.mux(packet)
                         count += 1

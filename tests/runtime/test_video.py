@@ -271,3 +271,36 @@ def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, 
     for gpu, cpu in zip(written[:4], written[4:]):
         assert np.abs(gpu.astype(int) - cpu).max() <= 2 and np.abs(gpu.astype(int) - cpu).mean() < 0.2
     assert len(list(decode_frames(tmp_path / "gpu.mp4", decoder="cpu"))) == 4
+
+
+def _ramp_chunk(path, first, count, codec="libx264"):
+    """``count`` flat frames whose level encodes their index (5 levels apart), from index ``first``."""
+    encoder = VideoEncoder(path, Fraction(24), codec=codec)
+    for i in range(first, first + count):
+        encoder.write(np.full((64, 80, 3), 5 * i, np.uint8))
+    encoder.finish()
+    encoder.close()
+    return path
+
+
+def test_chunks_keep_their_b_frames_when_joined(tmp_path):
+    """Ray's chunks are encoded with B-frames (a third smaller at the same quality here); joined, every frame is
+    there once and in order."""
+    from stylert.runtime.video_io import join_chunks
+
+    chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 16 * k, 16) for k in range(3)]
+    with av.open(str(chunks[0])) as c:
+        order = [p.pts for p in c.demux(video=0) if p.size]
+    assert order != sorted(order), "the chunks have B-frames (decode order differs from presentation order)"
+    assert join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24)) == 48
+    levels = [round(f.mean() / 5) for f in decode_frames(tmp_path / "joined.mp4", decoder="cpu")]
+    assert levels == list(range(48))
+
+
+def test_a_chunk_that_breaks_decode_order_is_refused(tmp_path):
+    from stylert.runtime.video_io import join_chunks
+
+    chunks = [_ramp_chunk(tmp_path / "a.mp4", 0, 16, codec="mpeg4"), _ramp_chunk(tmp_path / "b.mp4", 16, 16)]
+    with pytest.raises(UnreadableVideo, match="does not follow the chunk before it in decode order"):
+        join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24))
+    assert not (tmp_path / "joined.mp4").exists()
