@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save, table  # noqa: E402
 from benchmarks.video_timing import decoder_cpu_ms, decoder_fps, encoder_fps  # noqa: E402
-from stylert.frames.yuv import YuvColour, bgr_to_i420, yuv_to_bgr  # noqa: E402
+from stylert.frames.yuv import YuvColour, bgr_to_i420  # noqa: E402
 from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
@@ -46,7 +46,8 @@ class HostCopyEngine(Backend):
     """An engine that takes no time: each batch is copied into a staging buffer and back out, the host work of
     a GPU engine's frame pipeline. As a GPU engine with its kernels, it takes a decoder's planes (when
     ``planes``: yuv420p, or NVDEC's nv12) or BGR frames, and hands the encoder yuv420p planes: the i-th of
-    ``encoded`` (the clip's frames converted before timing, the GPU's work being free here)."""
+    ``encoded`` (the clip's frames converted before timing, the GPU's work being free here). It serves
+    `stylert video` with a yuv420p encoder only, which always asks for planes back."""
 
     name = "host-copy"
     suffixes = ()
@@ -67,21 +68,16 @@ class HostCopyEngine(Backend):
 
     def stylize_batches(self, batches: Iterable[list[np.ndarray]], post: PostOptions = PostOptions(), *,
                         i420: bool = False, yuv: YuvColour | None = None) -> Iterator[list[np.ndarray]]:
+        assert i420, "the stand-in hands back yuv420p planes only"
         for frames in batches:
-            if frames[0].ndim == 2 and not i420:
-                assert yuv is not None
-                frames = [yuv_to_bgr(f, yuv) for f in frames]
             size = sum(f.size for f in frames)
             if self._staging.size < size:
                 self._staging = np.empty(size, np.uint8)
             staged = self._staging[:size].reshape(len(frames), *frames[0].shape)
             for i, frame in enumerate(frames):
                 staged[i] = frame
-            if i420:
-                first, self.position = self.position, self.position + len(frames)
-                yield [self.encoded[(first + i) % len(self.encoded)].copy() for i in range(len(frames))]
-            else:
-                yield [staged[i].copy() for i in range(len(frames))]
+            first, self.position = self.position, self.position + len(frames)
+            yield [self.encoded[(first + i) % len(self.encoded)].copy() for i in range(len(frames))]
 
 
 def video_fps(stylizer: Stylizer, engine: HostCopyEngine, clip: Path, target: Path, planes: bool) -> float:

@@ -82,20 +82,21 @@ class YuvColour:
         return tuple(float(np.float32(v)) for v in values)
 
 
-def yuv_planes_shape(h: int, w: int) -> tuple[int, int]:
-    """(rows, columns) of a decoder's packed 4:2:0 frame of even size h x w (yuv420p or nv12)."""
-    return h * 3 // 2, w
-
-
 def is_yuv_planes(frame: np.ndarray) -> bool:
-    """Whether ``frame`` has the shape of a packed 4:2:0 frame of even size (``yuv_planes_shape``)."""
+    """Whether ``frame`` has the shape of packed 4:2:0 planes (yuv420p or nv12) of an even-sized picture: 2-D,
+    3h/2 rows of w columns."""
     return frame.ndim == 2 and frame.shape[0] % 3 == 0 and frame.shape[1] % 2 == 0
 
 
+def frame_size(frame: np.ndarray) -> tuple[int, int]:
+    """(height, width) of the picture ``frame`` holds: an h x w x 3 BGR frame, or its packed 4:2:0 planes (2-D)."""
+    rows, w = frame.shape[:2]
+    return (rows * 2 // 3, w) if frame.ndim == 2 else (rows, w)
+
+
 def yuv_to_bgr(planes: np.ndarray, colour: YuvColour) -> np.ndarray:
-    """A decoder's packed 4:2:0 frame (``yuv_planes_shape`` rows x columns, uint8) as uint8 BGR."""
-    rows, w = planes.shape
-    h = rows * 2 // 3
+    """A decoder's packed 4:2:0 frame (3h/2 rows of w, uint8) as uint8 BGR."""
+    h, w = frame_size(planes)
     flat = np.ascontiguousarray(planes).reshape(-1)
     chroma = flat[h * w:]
     if colour.layout == "nv12":

@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
-from stylert.frames.yuv import YuvColour, bgr_to_i420, i420_size, yuv_to_bgr
+from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, i420_size, yuv_to_bgr
 from stylert.errors import GpuOutOfMemory
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, is_out_of_memory
 from stylert.gpu.device_kernels import DeviceKernels
@@ -97,8 +97,7 @@ class DeviceFramePipeline:
             if yuv is None:
                 raise ValueError("4:2:0 planes were given without their YuvColour")
             frames, planes = [yuv_to_bgr(f, yuv) for f in frames], False
-        h, w = (frames[0].shape[0] * 2 // 3, frames[0].shape[1]) if planes else frames[0].shape[:2]
-        real = len(frames)
+        (h, w), real = frame_size(frames[0]), len(frames)
         # A short batch (a video's last) is padded to the size the engine has run, so no new compile,
         # CUDA graph or session is made for it; the padding frames are dropped when collected.
         full = self._batch_for.setdefault((h, w), real)
@@ -121,7 +120,6 @@ class DeviceFramePipeline:
             self.cuda.copy_dtoh_async(staged, dst, slot.stream)
             return
         count = n * h * w * 3
-        staged = self._pinned(slot, "frames", count, np.dtype(np.uint8)).reshape(n, h, w, 3)
         raw = self._device(slot, "frames", count)
         if planes:  # the decoder's planes go up (half the bytes of BGR) and become BGR on the device
             assert yuv is not None
@@ -132,6 +130,7 @@ class DeviceFramePipeline:
             self.cuda.copy_htod_async(up, packed, slot.stream)
             self.kernels.yuv_to_bgr(up, n, h, w, raw, yuv, stream=slot.stream)
         else:
+            staged = self._pinned(slot, "frames", count, np.dtype(np.uint8)).reshape(n, h, w, 3)
             for i, frame in enumerate(frames):  # the one host copy: straight into pinned memory
                 staged[i] = frame
             self.cuda.copy_htod_async(raw, staged, slot.stream)
@@ -141,14 +140,14 @@ class DeviceFramePipeline:
         options = {"strength": post.strength, "preserve_color": post.preserve_color, "half": half,
                    "stream": slot.stream}
         if i420:
-            planes = n * int(np.prod(i420_size(h, w)))
-            result = self._device(slot, "i420", planes)
+            nbytes = n * int(np.prod(i420_size(h, w)))
+            result = self._device(slot, "i420", nbytes)
             self.kernels.postprocess_i420(dst, n, padded, raw, h, w, result, **options)
-            self.cuda.copy_dtoh_async(self._pinned(slot, "i420", planes, np.dtype(np.uint8)), result, slot.stream)
+            self.cuda.copy_dtoh_async(self._pinned(slot, "i420", nbytes, np.dtype(np.uint8)), result, slot.stream)
             return
         result = self._device(slot, "result", count)
         self.kernels.postprocess(dst, n, padded, raw, h, w, result, **options)
-        self.cuda.copy_dtoh_async(staged, result, slot.stream)
+        self.cuda.copy_dtoh_async(self._pinned(slot, "frames", count, np.dtype(np.uint8)), result, slot.stream)
 
     def _collect(self, slot: _Slot, post: PostOptions, i420: bool) -> list[np.ndarray]:
         self.cuda.synchronize(slot.stream)
@@ -195,9 +194,7 @@ class DeviceFramePipeline:
 
     def _out_of_memory(self, frames: list[np.ndarray], exc: BaseException) -> GpuOutOfMemory:
         """What ran out: the batch (its frame size) and the GPU's memory now, with the engine's own words."""
-        h, w = frames[0].shape[:2]
-        if frames[0].ndim == 2:  # a decoder's 4:2:0 planes
-            h = h * 2 // 3
+        h, w = frame_size(frames[0])
         free, total = self.cuda.memory_info()
         first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
         return GpuOutOfMemory(f"out of GPU memory for {len(frames)} frame(s) of {w}x{h} at once ({free / 2**20:.0f} "

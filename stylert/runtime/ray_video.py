@@ -2,7 +2,7 @@
 
 - Several inputs: each video is one task on an actor (a ``Stylizer`` per actor, as for images).
 - One input: its frame range is cut into chunks that start at keyframes (read from the packets, no decoding),
-  each actor stylises and encodes its chunks (H.264 without B-frames, no audio), and the driver joins the chunk
+  each actor stylises and encodes its chunks (H.264, no audio), and the driver joins the chunk
   files by shifting packet timestamps, with the source's audio interleaved untouched - the same frame count,
   frame rate and duration as the single-machine run. With ``--smooth`` every chunk first runs
   ``SMOOTH_OVERLAP`` frames of the previous one through the flow smoother, so it enters its first frame with
@@ -68,7 +68,7 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
     decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv)
-    frames = (f if f.ndim == 2 else resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
+    frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
                            crf=options.crf, preset=options.preset)
     seen = 0

@@ -18,7 +18,7 @@ from typing import Any, overload
 import numpy as np
 
 from stylert.errors import GpuOutOfMemory, StylertError
-from stylert.frames.yuv import YuvColour, is_yuv_planes
+from stylert.frames.yuv import YuvColour, frame_size, is_yuv_planes
 from stylert.model_info import ModelInfo
 from stylert.runtime.backend_choice import BackendChoice, tuned_options
 from stylert.runtime.backends import Backend, backend_class
@@ -183,7 +183,7 @@ class Stylizer:
         """(frames, stylised frames) for each same-size batch, in order. GPU backends keep several batches
         in flight, so the next batch is pulled from ``batches`` before this one is returned. ``i420``: the
         stylised frames as yuv420p planes (``stylert.frames.yuv``), for a video encoder. ``yuv``: frames may
-        also be a video decoder's packed 4:2:0 planes of this colour (``yuv_planes_shape``), stylised as the
+        also be a video decoder's packed 4:2:0 planes of this colour (``frames.yuv.is_yuv_planes``), stylised as the
         BGR frames they stand for (converted on the GPU where ``backend.decodes_on_device()``)."""
         in_flight: list[list[np.ndarray]] = []
 
@@ -213,9 +213,7 @@ class Stylizer:
         if frames and onnx is not None and total:
             from stylert.runtime.tiling import MEMORY_SHARE, peak_bytes_per_pixel
 
-            h, w = frames[0].shape[:2]
-            if frames[0].ndim == 2:  # a decoder's 4:2:0 planes
-                h = h * 2 // 3
+            h, w = frame_size(frames[0])
             fits = MEMORY_SHARE * total / peak_bytes_per_pixel(onnx)
             side = int(max(h, w) * min(1.0, (fits / (h * w)) ** 0.5)) // 16 * 16
             if side >= 16:

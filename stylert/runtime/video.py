@@ -105,7 +105,10 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
 
 
 def resize_for_video(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
-    """--scale, then --max-size."""
+    """--scale, then --max-size; a decoder's planes pass unchanged (``decoded_colour`` asks for them only where
+    neither resizes)."""
+    if frame.ndim == 2:
+        return frame
     if options.scale and options.scale != 1.0:
         h, w = frame.shape[:2]
         size = (max(1, round(w * options.scale)), max(1, round(h * options.scale)))
@@ -188,7 +191,7 @@ def stylize_video(
     def decode() -> None:
         for frame in decode_frames(source, start=options.start, duration=options.duration, status=status,
                                    decoder=options.decoder, yuv=yuv):
-            if not _put(q_in, frame if frame.ndim == 2 else resize_for_video(frame, options), stop):
+            if not _put(q_in, resize_for_video(frame, options), stop):
                 return
         _put(q_in, _END, stop)
 

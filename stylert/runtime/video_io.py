@@ -15,7 +15,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo
-from stylert.frames.yuv import YuvColour, bgr_to_i420, pad_to_even
+from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
@@ -88,7 +88,7 @@ def _frame_array(frame, yuv: YuvColour | None) -> np.ndarray:
         own = YuvColour.of(frame.format.name, frame.colorspace, frame.color_range, frame.height, frame.width)
         if own == yuv:
             return frame.to_ndarray()
-        if own is not None and not own.full_range and (own.matrix, own.full_range) == (yuv.matrix, yuv.full_range):
+        if own is not None and own.matrix == yuv.matrix and not (own.full_range or yuv.full_range):
             return frame.to_ndarray(format=yuv.layout)
     return frame.to_ndarray(format="bgr24", threads=CONVERT_THREADS)
 
@@ -98,7 +98,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                   yuv: YuvColour | None = None) -> Iterator[np.ndarray]:
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
     ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
-    come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.yuv_planes_shape``: no CPU conversion), the
+    come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
     rest as BGR. A stream that breaks off after some frames ends early with ``status.error`` set; one that
     yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
@@ -290,7 +290,7 @@ class VideoEncoder:
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
     def _begin(self, frame: np.ndarray) -> None:
-        h, w = (frame.shape[0] * 2 // 3, frame.shape[1]) if frame.ndim == 2 else frame.shape[:2]
+        h, w = frame_size(frame)
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
         source, start, duration = self._audio_args
@@ -309,7 +309,7 @@ class VideoEncoder:
             planes = frame if frame.ndim == 2 else bgr_to_i420(frame)
             # The planes are wrapped, not copied (a copy holds the GIL for milliseconds at 1080p), except where
             # PyAV would misplace a wrapped buffer's chroma planes: frame heights of 2 mod 4.
-            wrap = planes.shape[0] * 2 // 3 % 4 == 0
+            wrap = frame_size(planes)[0] % 4 == 0
             make = self._av.VideoFrame.from_numpy_buffer if wrap else self._av.VideoFrame.from_ndarray
             vf = make(np.ascontiguousarray(planes), format="yuv420p")
             vf.colorspace, vf.color_range = BT601_MATRIX, LIMITED_RANGE

@@ -3,7 +3,9 @@ to BGR against the matrix formulas and against swscale (PyAV) on clips with each
 import numpy as np
 import pytest
 
-from stylert.frames.yuv import YuvColour, bgr_to_i420, i420_size, is_yuv_planes, pad_to_even, yuv_to_bgr
+from stylert.frames.yuv import (
+    YuvColour, bgr_to_i420, frame_size, i420_size, is_yuv_planes, pad_to_even, yuv_to_bgr,
+)
 
 
 def bt601_i420(frame: np.ndarray) -> np.ndarray:
@@ -90,6 +92,7 @@ def test_colour_from_the_decoders_codes(pix_fmt, colorspace, color_range, size, 
 def test_plane_shapes():
     assert is_yuv_planes(np.zeros((72, 64), np.uint8))
     assert not is_yuv_planes(np.zeros((71, 64), np.uint8)) and not is_yuv_planes(np.zeros((48, 64, 3), np.uint8))
+    assert frame_size(np.zeros((72, 64), np.uint8)) == frame_size(np.zeros((48, 64, 3), np.uint8)) == (48, 64)
 
 
 @pytest.mark.parametrize("colorspace,color_range,pix_fmt", [(None, None, "yuv420p"), (1, 1, "yuv420p"),
