@@ -1,7 +1,9 @@
 // stylert's stand-in for the part of TensorRT's C++ plugin API that kernels/plugin/instnorm_plugin.cpp uses
 // (IPluginV3 with the V3One core/build/runtime capabilities, IPluginCreatorV3One, the logger finder), declared
-// by stylert from NVIDIA's API reference for TensorRT 10.x and 11.x: the same class names, namespaces, member
-// signatures, which members are pure, and enum values. Nothing here is TensorRT's code, and nothing runs
+// by stylert from TensorRT 10's published declarations and NVIDIA's reference pages (the runtime interface also
+// from 11.1's): the same class names, namespaces, member signatures and which members are pure. Enum values
+// beyond the ones the plugin and its tests name follow the same sources but nothing here depends on them.
+// Nothing here is TensorRT's code, and nothing runs
 // TensorRT: CMake builds the plugin against this folder only to compile it and drive it from the host tests
 // (plugin_driver.cpp) on machines without TensorRT. Builds with TensorRT use its real headers instead.
 #pragma once
