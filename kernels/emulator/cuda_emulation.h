@@ -1,12 +1,12 @@
 // The few CUDA built-ins stylert's kernels use, for running the kernels' own source on the host. Each
 // thread of a block is a fiber (ucontext) on one host thread; blocks run one after another, so statics
 // stand in for __shared__ memory. __syncthreads parks a fiber until every live thread of the block has
-// arrived; __shfl_down_sync exchanges values through memory between the 32 fibers of a warp, parking at
-// a warp barrier before and after the read. Slow next to a GPU, exact, and for tests only: it checks the
-// indexing, vector paths, tails and reductions of the real kernels on machines without one. Built with
-// -ffp-contract=off, as the GPU kernels are with --fmad=false, so results match the GPU's bit for bit.
-// Host code launches with stylert_emulation::launcher (stylert/launch.h's STYLERT_LAUNCH): the grid runs
-// before the call returns, and cudaGetLastError reports how it went.
+// arrived; __shfl_down_sync and __shfl_sync exchange values through memory between the 32 fibers of a
+// warp, parking at a warp barrier before and after the read. Slow next to a GPU, exact, and for tests
+// only: it checks the indexing, vector paths, tails and reductions of the real kernels on machines
+// without one. Built with -ffp-contract=off, as the GPU kernels are with --fmad=false, so results match
+// the GPU's bit for bit. Host code launches with stylert_emulation::launcher (stylert/launch.h's
+// STYLERT_LAUNCH): the grid runs before the call returns, and cudaGetLastError reports how it went.
 #pragma once
 
 #include <ucontext.h>
@@ -122,6 +122,22 @@ T __shfl_down_sync(unsigned /*mask*/, T value, int offset) {
     park(State::kAtWarpBarrier);
     T out = value;
     if (lane + offset < static_cast<unsigned>(kWarp)) std::memcpy(&out, &block->lanes[me + offset], sizeof out);
+    park(State::kAtWarpBarrier);
+    return out;
+}
+
+// Every lane gets lane `source`'s value (of its own warp), as on the GPU.
+template <typename T>
+T __shfl_sync(unsigned /*mask*/, T value, int source) {
+    static_assert(sizeof(T) <= sizeof(uint64_t), "one register");
+    using namespace stylert_emulation;
+    const unsigned me = threadIdx.x;
+    uint64_t bits = 0;
+    std::memcpy(&bits, &value, sizeof value);
+    block->lanes[me] = bits;
+    park(State::kAtWarpBarrier);
+    T out;
+    std::memcpy(&out, &block->lanes[me - me % kWarp + static_cast<unsigned>(source) % kWarp], sizeof out);
     park(State::kAtWarpBarrier);
     return out;
 }

@@ -131,9 +131,9 @@ const Entry kKernels[] = {
     STYLERT_KERNEL(stylert_postprocess_f32),    STYLERT_KERNEL(stylert_postprocess_f16),
     STYLERT_KERNEL(stylert_postprocess_i420_f32), STYLERT_KERNEL(stylert_postprocess_i420_f16),
     STYLERT_KERNEL(stylert_instnorm_stats_f32), STYLERT_KERNEL(stylert_instnorm_stats_f16),
-    STYLERT_KERNEL(stylert_instnorm_finalize),  STYLERT_KERNEL(stylert_instnorm_apply_f32),
-    STYLERT_KERNEL(stylert_instnorm_apply_f16), STYLERT_KERNEL(stylert_instnorm_plane_f32),
-    STYLERT_KERNEL(stylert_instnorm_plane_f16), STYLERT_KERNEL(stylert_yuv_to_bgr),
+    STYLERT_KERNEL(stylert_instnorm_apply_f32), STYLERT_KERNEL(stylert_instnorm_apply_f16),
+    STYLERT_KERNEL(stylert_instnorm_plane_f32), STYLERT_KERNEL(stylert_instnorm_plane_f16),
+    STYLERT_KERNEL(stylert_yuv_to_bgr),
 };
 
 }  // namespace

@@ -10,17 +10,16 @@ from stylert.frames.yuv import YuvColour
 from stylert.gpu.cuda_layer import CudaLayer, KernelArg, f32, i32, ptr
 from stylert.gpu.nvrtc import load_cached_module
 from stylert.kernels import (
-    CUDA_SOURCES, FINALIZE_THREADS, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, YUV_BLOCKS, instnorm_plan,
-    instnorm_workspace_layout,
+    CUDA_SOURCES, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, YUV_BLOCKS, instnorm_plan,
+    instnorm_workspace_bytes,
 )
 
 FUNCTIONS = {
     "prepost.cu": ("stylert_preprocess_f32", "stylert_preprocess_f16", "stylert_postprocess_f32",
                    "stylert_postprocess_f16", "stylert_postprocess_i420_f32", "stylert_postprocess_i420_f16",
                    "stylert_yuv_to_bgr"),
-    "instnorm.cu": ("stylert_instnorm_stats_f32", "stylert_instnorm_stats_f16", "stylert_instnorm_finalize",
-                    "stylert_instnorm_apply_f32", "stylert_instnorm_apply_f16", "stylert_instnorm_plane_f32",
-                    "stylert_instnorm_plane_f16"),
+    "instnorm.cu": ("stylert_instnorm_stats_f32", "stylert_instnorm_stats_f16", "stylert_instnorm_apply_f32",
+                    "stylert_instnorm_apply_f16", "stylert_instnorm_plane_f32", "stylert_instnorm_plane_f16"),
 }
 
 
@@ -86,15 +85,14 @@ class DeviceKernels:
 
     def instnorm_workspace_bytes(self, n: int, c: int, hw: int, half: bool = False) -> int:
         plan = instnorm_plan(n * c, hw, 2 if half else 4, self.sm_count)
-        return instnorm_workspace_layout(n * c, plan)[1]
+        return instnorm_workspace_bytes(n * c, plan)
 
     def instnorm(self, x: int, residual: int | None, gamma: int, beta: int, y: int, n: int, c: int, hw: int, *,
                  eps: float = 1e-5, relu: bool = False, half: bool = False, workspace: int, stream: int) -> None:
-        """The fused InstanceNorm: one launch when each plane is one chunk, else statistics, finalize and apply;
-        ``workspace``: instnorm_workspace_bytes of device memory."""
+        """The fused InstanceNorm: one launch when each plane is one chunk, else statistics, then apply (which
+        combines each plane's partials first); ``workspace``: instnorm_workspace_bytes of device memory."""
         planes, kind = n * c, "f16" if half else "f32"
         plan = instnorm_plan(planes, hw, 2 if half else 4, self.sm_count)
-        stats = workspace + instnorm_workspace_layout(planes, plan)[0]
         grid = (plan.splits, planes, 1)
         if plan.splits == 1:
             self._launch(f"stylert_instnorm_plane_{kind}", grid, INSTNORM_THREADS,
@@ -103,8 +101,6 @@ class DeviceKernels:
             return
         self._launch(f"stylert_instnorm_stats_{kind}", grid, INSTNORM_THREADS,
                      [ptr(x), i32(hw), i32(plan.vector), i32(plan.chunk), i32(plan.splits), ptr(workspace)], stream)
-        self._launch("stylert_instnorm_finalize", (-(-planes // FINALIZE_THREADS), 1, 1), FINALIZE_THREADS,
-                     [ptr(workspace), i32(planes), i32(plan.splits), f32(eps), ptr(stats)], stream)
         self._launch(f"stylert_instnorm_apply_{kind}", grid, INSTNORM_THREADS,
                      [ptr(x), ptr(residual), ptr(gamma), ptr(beta), ptr(y), i32(c), i32(hw), i32(plan.vector),
-                      i32(plan.chunk), ptr(stats), i32(relu)], stream)
+                      i32(plan.chunk), ptr(workspace), f32(eps), i32(relu)], stream)

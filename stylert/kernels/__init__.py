@@ -22,7 +22,6 @@ YUV_BLOCKS = 4  # 2x2 blocks per thread in the decoded-planes kernel
 INSTNORM_THREADS = 256
 INSTNORM_BLOCKS_PER_SM = 8
 INSTNORM_MIN_VECTORS_PER_THREAD = 4
-FINALIZE_THREADS = 128
 MOMENTS_BYTES = 12  # struct Moments {int count; float mean; float m2;}
 
 
@@ -54,7 +53,6 @@ def instnorm_plan(planes: int, hw: int, element_bytes: int, sm_count: int) -> In
     return InstnormPlan(vector, -(-vectors // chunk_vectors), chunk_vectors * vector)
 
 
-def instnorm_workspace_layout(planes: int, plan: InstnormPlan) -> tuple[int, int]:
-    """(byte offset of the per-plane stats, total workspace bytes): partials first, 256-aligned."""
-    partials = -(-planes * plan.splits * MOMENTS_BYTES // 256) * 256
-    return partials, partials + planes * 2 * 4
+def instnorm_workspace_bytes(planes: int, plan: InstnormPlan) -> int:
+    """The fused InstanceNorm's workspace: one Moments partial per chunk, rounded up to 256 bytes."""
+    return -(-planes * plan.splits * MOMENTS_BYTES // 256) * 256

@@ -13,9 +13,9 @@ def test_an_unknown_kernel_is_refused(emulated_kernels):
 
 @pytest.mark.parametrize("block", [(100, 1, 1), (2048, 1, 1), (32, 2, 1)])
 def test_block_shapes_a_kernel_cannot_have_are_refused(emulated_kernels, block):
-    args = [ctypes.c_void_p(0), ctypes.c_int(0), ctypes.c_int(0), ctypes.c_float(1e-5), ctypes.c_void_p(0)]
+    args = [ctypes.c_void_p(0), ctypes.c_int(0), ctypes.c_int(1), ctypes.c_int(0), ctypes.c_int(1), ctypes.c_void_p(0)]
     with pytest.raises(ValueError, match="whole number of warps"):
-        emulated_kernels.launch("stylert_instnorm_finalize", (1, 1, 1), block, args)
+        emulated_kernels.launch("stylert_instnorm_stats_f32", (1, 1, 1), block, args)
 
 
 def test_the_c_abi_launchers_run_on_the_emulator(host_kernel_libraries, cpu_kernels, rng):

@@ -171,10 +171,10 @@ def test_yuv_to_bgr_equals_the_host_definition(gpu, dev, fresh, shape, layout, m
 
 
 # Planes of one chunk, split vectorised (1x4x96x128), split scalar with a short last chunk (3x5x67x71) and one
-# plane of 21 (fp32) or 11 (fp16) chunks, which the finalize kernel loads in batches of 8 (1x1x256x336), on both
-# devices; the network-sized ones on the GPU only (seconds each on the emulator).
+# plane of 65 (fp32) or 33 (fp16) chunks, whose partials the apply launch's warp loads 32 at a time, the last run
+# short (1x1x512x520), on both devices; the network-sized ones on the GPU only (seconds each on the emulator).
 @pytest.mark.parametrize("shape", [(1, 8, 1, 1), (2, 4, 1, 5), (2, 8, 40, 48), (1, 4, 96, 128), (3, 5, 67, 71),
-                                   (1, 1, 256, 336), (1, 32, 270, 480), (4, 64, 135, 240), (1, 3, 7, 9)])
+                                   (1, 1, 512, 520), (1, 32, 270, 480), (4, 64, 135, 240), (1, 3, 7, 9)])
 @pytest.mark.parametrize("half", [False, True])
 @pytest.mark.parametrize("relu,with_residual", [(True, False), (False, True)])
 def test_instnorm_equals_numpy_and_the_host_build(gpu, dev, fresh, cpu_kernels, shape, half, relu, with_residual):

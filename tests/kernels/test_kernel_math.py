@@ -124,6 +124,7 @@ def test_half_conversions_round_like_numpy(cpu_kernels, rng):
     assert np.array_equal(cpu_kernels.half_to_float(every)[finite], every[finite].astype(np.float32))
 
 
-def test_one_wide_plane_is_cut_into_enough_chunks_for_batched_partials():
-    """1x1x256x336 (test_gpu_kernels) reaches the finalize kernel's batches of 8 partials in both precisions."""
-    assert instnorm_plan(1, 256 * 336, 4, 132).splits == 21 and instnorm_plan(1, 256 * 336, 2, 132).splits == 11
+def test_one_wide_plane_is_cut_into_more_chunks_than_a_warp_combines_at_once():
+    """1x1x512x520 (test_gpu_kernels) has more partials than the apply launch's warp loads at once (32), and a
+    short last run, in both precisions."""
+    assert instnorm_plan(1, 512 * 520, 4, 132).splits == 65 and instnorm_plan(1, 512 * 520, 2, 132).splits == 33

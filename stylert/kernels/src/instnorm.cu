@@ -1,7 +1,7 @@
-// Fused InstanceNorm + affine + optional residual add + optional ReLU, in three launches
-// (statistics partials, per-plane finalize, apply) over planes split across the whole GPU, or in one
-// launch when each plane is a single chunk (small feature maps, where launches cost more than data;
-// planes of up to 4 vectors per thread are then held in registers and read once). The
+// Fused InstanceNorm + affine + optional residual add + optional ReLU, in two launches (statistics
+// partials; apply, each block of which first combines its plane's partials) over planes split across the whole
+// GPU, or in one launch when each plane is a single chunk (small feature maps, where launches cost more than
+// data; planes of up to 4 vectors per thread are then held in registers and read once). The
 // arithmetic and the combination order are in stylert/instnorm_math.h; the host build follows them.
 // Kernels are extern "C" so NVRTC-compiled modules are looked up by these names.
 #include "stylert/instnorm_math.h"
@@ -80,6 +80,14 @@ __device__ __forceinline__ Moments shfl_down(Moments m, int offset) {
     return o;
 }
 
+__device__ __forceinline__ Moments shfl(Moments m, int lane) {
+    Moments o;
+    o.count = __shfl_sync(0xffffffffu, m.count, lane);
+    o.mean = __shfl_sync(0xffffffffu, m.mean, lane);
+    o.m2 = __shfl_sync(0xffffffffu, m.m2, lane);
+    return o;
+}
+
 // stylert::warp_tree with shuffles: lane 0 ends with the total.
 __device__ __forceinline__ Moments warp_combine(Moments m) {
     for (int offset = stylert::kWarpSize / 2; offset > 0; offset >>= 1) m = stylert::combine(m, shfl_down(m, offset));
@@ -154,18 +162,7 @@ __device__ void apply_chunk(const T* x, const T* residual, const float* gamma, c
     }
 }
 
-// The apply launch walks the chunks in the reverse of the statistics launch's order (blocks start roughly in
-// grid order): the chunks read last by the statistics are the ones most likely still in L2, so they are re-read
-// first.
-template <typename T, int K>
-__device__ void apply_from_stats(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
-                                 int hw, int chunk, const float* stats, bool relu) {
-    const int plane = gridDim.y - 1 - blockIdx.y, split = gridDim.x - 1 - blockIdx.x;
-    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, plane, split, chunk, stats[2 * plane], stats[2 * plane + 1],
-                      relu);
-}
-
-// The plane's mean and 1/std for every thread of the block, from block_moments' total (valid in thread 0).
+// The plane's mean and 1/std for every thread of the block, from the plane's moments (valid in thread 0).
 __device__ float2 plane_stats(Moments m, float eps) {
     __shared__ float stats[2];
     if (threadIdx.x == 0) {
@@ -176,8 +173,38 @@ __device__ float2 plane_stats(Moments m, float eps) {
     return make_float2(stats[0], stats[1]);
 }
 
+// A plane's `splits` partials combined left to right (instnorm_math.h's order, which the host build follows),
+// in every lane of the calling warp: lane l loads partial s + l of each run of 32, so the warp waits for memory
+// once per 32 partials, and every lane then takes them in order from the lanes that hold them.
+__device__ Moments warp_combine_partials(const Moments* p, int splits) {
+    const int lane = threadIdx.x % stylert::kWarpSize;
+    Moments m = stylert::moments_empty();
+    for (int s = 0; s < splits; s += stylert::kWarpSize) {
+        const Moments mine = s + lane < splits ? p[s + lane] : stylert::moments_empty();
+        const int count = min(stylert::kWarpSize, splits - s);
+        for (int j = 0; j < count; ++j) m = stylert::combine(m, shfl(mine, j));
+    }
+    return m;
+}
+
+// The apply launch: warp 0 of each block combines its plane's partials (every block of a plane gets the same
+// statistics, at the cost of reading the plane's few partials again), then the block normalises its chunk. The
+// chunks are walked in the reverse of the statistics launch's order (blocks start roughly in grid order): the
+// chunks read last by the statistics are the ones most likely still in L2, so they are re-read first.
+template <typename T, int K>
+__device__ void apply_from_partials(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c,
+                                    int hw, int chunk, const Moments* partials, float eps, bool relu) {
+    const int splits = gridDim.x;
+    const int plane = gridDim.y - 1 - blockIdx.y, split = splits - 1 - blockIdx.x;
+    Moments m = stylert::moments_empty();
+    if (threadIdx.x < stylert::kWarpSize)
+        m = warp_combine_partials(partials + static_cast<int64_t>(plane) * splits, splits);
+    const float2 s = plane_stats(m, eps);
+    apply_chunk<T, K>(x, residual, gamma, beta, y, c, hw, plane, split, chunk, s.x, s.y, relu);
+}
+
 // A plane that is one chunk (splits == 1): statistics and apply in one launch, by one block; the second
-// read of x mostly hits the cache. Same arithmetic as the three-launch path with one partial per plane.
+// read of x mostly hits the cache. Same arithmetic as the two-launch path with one partial per plane.
 template <typename T, int K>
 __device__ void whole_plane(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
                             float eps, bool relu) {
@@ -241,11 +268,11 @@ __device__ void stats_any(const T* x, int hw, int vector, int chunk, int splits,
 
 template <typename T>
 __device__ void apply_any(const T* x, const T* residual, const float* gamma, const float* beta, T* y, int c, int hw,
-                          int vector, int chunk, const float* stats, int relu) {
+                          int vector, int chunk, const Moments* partials, float eps, int relu) {
     if (vector == 1)
-        apply_from_stats<T, 1>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+        apply_from_partials<T, 1>(x, residual, gamma, beta, y, c, hw, chunk, partials, eps, relu != 0);
     else
-        apply_from_stats<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, stats, relu != 0);
+        apply_from_partials<T, Vec<T>::kWide>(x, residual, gamma, beta, y, c, hw, chunk, partials, eps, relu != 0);
 }
 
 template <typename T>
@@ -271,42 +298,18 @@ extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stats_any(x, hw, vector, chunk, splits, partials);
 }
 
-// One thread per plane: partials left to right -> stats[2 * plane] = mean, stats[2 * plane + 1] = rstd. The
-// partials are loaded kFinalizeBatch at a time, all before they are combined, so a plane of many chunks (a few
-// wide planes: 66 chunks each at 720p conv1) waits for memory once per batch, not once per partial; the
-// combination order is unchanged.
-constexpr int kFinalizeBatch = 8;
-
-extern "C" __global__ void stylert_instnorm_finalize(const Moments* partials, int planes, int splits, float eps,
-                                                     float* stats) {
-    const int plane = blockIdx.x * blockDim.x + threadIdx.x;
-    if (plane >= planes) return;
-    const Moments* p = partials + static_cast<int64_t>(plane) * splits;
-    Moments m = p[0];
-    for (int s = 1; s < splits; s += kFinalizeBatch) {
-        const int count = min(kFinalizeBatch, splits - s);
-        Moments batch[kFinalizeBatch];
-#pragma unroll
-        for (int j = 0; j < kFinalizeBatch; ++j)
-            if (j < count) batch[j] = p[s + j];
-#pragma unroll
-        for (int j = 0; j < kFinalizeBatch; ++j)
-            if (j < count) m = stylert::combine(m, batch[j]);
-    }
-    stats[2 * plane] = m.mean;
-    stats[2 * plane + 1] = stylert::instnorm_rstd(m, eps);
-}
-
-// Grid (splits, planes), kInstnormThreads threads; residual may be null.
+// Grid (splits, planes) as the statistics launch's, kInstnormThreads threads, after it on the same stream;
+// residual may be null.
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_apply_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
-                               int c, int hw, int vector, int chunk, const float* stats, int relu) {
-    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, stats, relu);
+                               int c, int hw, int vector, int chunk, const Moments* partials, float eps, int relu) {
+    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, partials, eps, relu);
 }
 extern "C" __global__ void __launch_bounds__(kInstnormThreads)
     stylert_instnorm_apply_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
-                               half_bits* y, int c, int hw, int vector, int chunk, const float* stats, int relu) {
-    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, stats, relu);
+                               half_bits* y, int c, int hw, int vector, int chunk, const Moments* partials, float eps,
+                               int relu) {
+    apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, partials, eps, relu);
 }
 
 // Grid (1, planes), kInstnormThreads threads: the whole InstanceNorm of planes that are one chunk.
@@ -329,8 +332,6 @@ extern "C" __global__ void __launch_bounds__(kInstnormThreads)
 
 namespace {
 
-constexpr int kFinalizeThreads = 128;
-
 size_t partials_bytes(int planes, stylert::InstnormPlan plan) {
     const size_t bytes = static_cast<size_t>(planes) * plan.splits * sizeof(Moments);
     return (bytes + 255) / 256 * 256;
@@ -341,7 +342,7 @@ size_t partials_bytes(int planes, stylert::InstnormPlan plan) {
 extern "C" size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_count) {
     const int planes = n * c;
     const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
-    return partials_bytes(planes, plan) + static_cast<size_t>(planes) * 2 * sizeof(float);
+    return partials_bytes(planes, plan);
 }
 
 extern "C" int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y,
@@ -351,7 +352,6 @@ extern "C" int stylert_instnorm(const void* x, const void* residual, const float
     const int planes = n * c;
     const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
     auto* partials = static_cast<Moments*>(workspace);
-    auto* stats = reinterpret_cast<float*>(static_cast<char*>(workspace) + partials_bytes(planes, plan));
     const auto* xh = static_cast<const half_bits*>(x);
     const auto* rh = static_cast<const half_bits*>(residual);
     const auto* xf = static_cast<const float*>(x);
@@ -372,15 +372,12 @@ extern "C" int stylert_instnorm(const void* x, const void* residual, const float
     else
         STYLERT_LAUNCH(stylert_instnorm_stats_f32, grid, kInstnormThreads, s)(xf, hw, plan.vector, plan.chunk,
                                                                                plan.splits, partials);
-    const int finalize_blocks = (planes + kFinalizeThreads - 1) / kFinalizeThreads;
-    STYLERT_LAUNCH(stylert_instnorm_finalize, finalize_blocks, kFinalizeThreads, s)(partials, planes, plan.splits, eps,
-                                                                                    stats);
     if (half)
         STYLERT_LAUNCH(stylert_instnorm_apply_f16, grid, kInstnormThreads, s)(
-            xh, rh, gamma, beta, static_cast<half_bits*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
+            xh, rh, gamma, beta, static_cast<half_bits*>(y), c, hw, plan.vector, plan.chunk, partials, eps, relu);
     else
         STYLERT_LAUNCH(stylert_instnorm_apply_f32, grid, kInstnormThreads, s)(
-            xf, rf, gamma, beta, static_cast<float*>(y), c, hw, plan.vector, plan.chunk, stats, relu);
+            xf, rf, gamma, beta, static_cast<float*>(y), c, hw, plan.vector, plan.chunk, partials, eps, relu);
     return static_cast<int>(cudaGetLastError());
 }
 

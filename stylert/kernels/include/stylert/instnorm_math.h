@@ -8,8 +8,8 @@
 //               one vector at a time (Chan et al.'s pairwise update; no sum of squares is ever formed,
 //               so large fp16 activations do not cancel); the block combines its threads' moments
 //               with a fixed tree (warp_tree) and writes one partial per chunk;
-//   finalize    one thread per plane combines the plane's partials left to right: mean and 1/std;
-//   apply       y = (x - mean) * rstd * gamma + beta [+ residual] [ReLU], vector loads and stores.
+//   apply       each block first combines its plane's partials left to right (mean and 1/std), then
+//               y = (x - mean) * rstd * gamma + beta [+ residual] [ReLU], vector loads and stores.
 // x is read twice, the residual once and y written once: four tensor-sized transfers.
 #pragma once
 
