@@ -49,16 +49,41 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """uint8 BGR HxWx3 (grey and alpha images are converted)."""
+    """uint8 BGR HxWx3 from an image file (see decode_image)."""
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise UnreadableImage(f"cannot read {path}: {exc.strerror}") from None
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    return decode_image(data, path)
+
+
+def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
+    """An image file's bytes -> uint8 BGR HxWx3: grey and alpha are converted, 16-bit samples scaled to 8 bits,
+    and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the file, for the error."""
+    buffer = data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
+    if not buffer.size:
+        raise UnreadableImage(f"{name} is not a readable image (an empty file)")
+    try:
+        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        if image is None:  # OpenCV's 8-bit colour conversion refuses float samples; read them as they are
+            image = _float_to_uint8(cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH))
+    except cv2.error as exc:
+        if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
+            raise UnreadableImage(f"{name} has more pixels than OpenCV decodes (2^30 by default; set "
+                                  f"OPENCV_IO_MAX_IMAGE_PIXELS to allow more)") from None
+        raise UnreadableImage(f"{name} is not a readable image ({str(exc).strip().splitlines()[-1]})") from None
+    except MemoryError:
+        raise UnreadableImage(f"{name} is too large to decode in this machine's memory") from None
     if image is None:
-        raise UnreadableImage(f"{path} is not a readable image (corrupt or unsupported format)")
+        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
     return image
+
+
+def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
+    if image is None or image.dtype.kind != "f" or image.ndim != 3:
+        return None
+    return np.rint(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> bytes:

@@ -90,24 +90,19 @@ class StylizeActor:
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        import cv2
-
-        from stylert.frames.images import encode_image
+        from stylert.frames.images import decode_image, encode_image
 
         out, errors, seconds, pixels = [], [], [], []
         for i, data in enumerate(batch["data"]):
             started = time.perf_counter()
             encoded, error, area = b"", str(batch["error"][i] or ""), 0
             if not error:
-                image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if len(data) else None
-                if image is None:
-                    error = f"{batch['source'][i]} is not a readable image (corrupt or unsupported format)"
-                else:
-                    try:
-                        encoded = encode_image(str(batch["target"][i]), self.stylizer(image))
-                        area = image.shape[0] * image.shape[1]
-                    except StylertError as exc:
-                        error = str(exc)
+                try:
+                    image = decode_image(data, batch["source"][i])
+                    encoded = encode_image(str(batch["target"][i]), self.stylizer(image))
+                    area = image.shape[0] * image.shape[1]
+                except StylertError as exc:
+                    error = str(exc)
             out.append(encoded)
             errors.append(error)
             seconds.append(time.perf_counter() - started)

@@ -12,6 +12,7 @@ import torch
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import StylertError
+from stylert.frames.images import read_image, write_image
 from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
 from stylert.train import losses
 from stylert.train.config import TrainConfig
@@ -63,9 +64,7 @@ class Trainer:
         grams: dict[str, list[torch.Tensor]] = {k: [] for k in self.layer_weights}
         size = self.config.image_size
         for path in self.styles.files:
-            bgr = cv2.imread(str(path))
-            if bgr is None:
-                raise StylertError(f"style image {path} is not readable")
+            bgr = read_image(path)
             scale = size * 1.5 / min(bgr.shape[:2])
             rgb = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)[..., ::-1]
             x = torch.from_numpy(rgb.transpose(2, 0, 1).astype(np.float32))[None].to(self.device)
@@ -151,8 +150,7 @@ class Trainer:
         img = strip.permute(1, 2, 0).cpu().numpy().round().astype(np.uint8)[..., ::-1]
         path = Path(self.config.output).with_suffix("")
         path = path.parent / f"{path.name}_samples" / f"step_{self.step:06d}.jpg"
-        with atomic_output(path) as tmp:
-            cv2.imwrite(str(tmp), img)
+        write_image(path, img)
         return path
 
     def state(self) -> dict:

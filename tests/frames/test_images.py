@@ -1,8 +1,12 @@
+import struct
+import zlib
+
+import cv2
 import numpy as np
 import pytest
 
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.images import collect_images, fit_max_size, read_image, write_image
+from stylert.frames.images import collect_images, decode_image, fit_max_size, read_image, write_image
 
 
 def test_write_then_read_round_trip_png(tmp_path, rng):
@@ -34,6 +38,42 @@ def test_corrupt_and_empty_images(tmp_path):
             read_image(tmp_path / name)
     with pytest.raises(UnreadableImage, match="cannot read"):
         read_image(tmp_path / "absent.png")
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height RGB pixels, with almost no data behind it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def test_a_header_claiming_more_pixels_than_opencv_decodes_is_one_clear_error(tmp_path):
+    """A 10-gigapixel header (a decompression bomb, or a scan too large for OpenCV's default limit) is refused
+    before any allocation, with the setting that raises the limit."""
+    (tmp_path / "bomb.png").write_bytes(_png_header(100_000, 100_000))
+    with pytest.raises(UnreadableImage, match="bomb.png has more pixels than OpenCV decodes.*OPENCV_IO_MAX_IMAGE"):
+        read_image(tmp_path / "bomb.png")
+
+
+def test_float_and_16_bit_samples_are_scaled_to_8_bits(tmp_path, rng):
+    img = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    floats = img.astype(np.float32) / 255
+    floats[0, 0] = (2.0, -1.0, np.nan)  # out of range and not a number: clipped
+    assert cv2.imwrite(str(tmp_path / "f.tiff"), floats)
+    assert cv2.imwrite(str(tmp_path / "w.png"), img.astype(np.uint16) * 257)
+    got = read_image(tmp_path / "f.tiff")
+    assert got.dtype == np.uint8 and np.array_equal(got[0, 0], (255, 0, 0))
+    assert np.array_equal(got.reshape(-1, 3)[1:], img.reshape(-1, 3)[1:])
+    assert np.array_equal(read_image(tmp_path / "w.png"), img)
+
+
+def test_decode_image_takes_bytes_and_names_the_file_in_errors(rng):
+    img = rng.integers(0, 256, (3, 4, 3), dtype=np.uint8)
+    ok, png = cv2.imencode(".png", img)
+    assert np.array_equal(decode_image(png.tobytes(), "a.png"), img)
+    with pytest.raises(UnreadableImage, match="remote/b.png is not a readable image .an empty file"):
+        decode_image(b"", "remote/b.png")
 
 
 def test_fit_max_size_downscales_long_side_only():
