@@ -27,6 +27,8 @@ NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
 }
 
 _LEGACY_NORM_STATS = re.compile(r"(running_mean|running_var|num_batches_tracked)$")
+# torch.load(weights_only=True) names the first class a pickled model needs: "Unsupported global: GLOBAL torch.nn...."
+_UNSAFE_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ def _read(path: Path) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file; its advice to unpickle anyway is unsafe
+        pickled = _UNSAFE_GLOBAL.search(str(exc))
+        if pickled:
+            raise BadModelFile(f"{path} holds pickled Python objects ({pickled[1]}), which stylert does not unpickle "
+                               "(that could run code from the file); save the weights alone with "
+                               "torch.save(model.state_dict(), path)") from None
         raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
 

@@ -78,6 +78,15 @@ def test_truncated_and_missing_files(tmp_path):
         load_checkpoint(tmp_path / "absent.pth")
 
 
+def test_a_pickled_whole_model_is_not_unpickled_and_the_fix_is_named(tmp_path):
+    from stylert.models.transformer_net import TransformerNet
+
+    torch.save(TransformerNet(LITE), tmp_path / "whole.pth")
+    with pytest.raises(BadModelFile, match=r"whole.pth holds pickled Python objects \(stylert.models.transformer_net"
+                                           r".TransformerNet\).*torch.save\(model.state_dict\(\), path\)"):
+        load_checkpoint(tmp_path / "whole.pth")
+
+
 def test_stylert_training_checkpoint_keeps_its_style_name(tmp_path):
     path = save({"stylert": 1, "style": "ink", "state_dict": transformer_state(LITE), "step": 3}, tmp_path / "x.pth")
     assert load_checkpoint(path).style == "ink"

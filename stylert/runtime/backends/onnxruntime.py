@@ -8,14 +8,17 @@ buffers (IO binding, no copies inside ONNX Runtime), runs return without synchro
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from stylert.errors import BackendUnavailable, BadModelFile
-from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
-from stylert.model_info import OUTPUT_NAME, ModelInfo
+from stylert.export.free_size import fixed_image_dims, free_image_size
+from stylert.gpu.cuda_layer import CudaLayer, is_out_of_memory, open_cuda_layer
+from stylert.model_info import ModelInfo
 from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
 from stylert.runtime.device_frames import DeviceFramePipeline
@@ -49,7 +52,7 @@ class OnnxRuntimeBackend(Backend):
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         try:
-            return ort.InferenceSession(str(self.model_path), opts, providers=providers)
+            return ort.InferenceSession(self._model_bytes or str(self.model_path), opts, providers=providers)
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BadModelFile(f"{self.model_path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
@@ -61,12 +64,22 @@ class OnnxRuntimeBackend(Backend):
         providers = _providers(self.options.device, ort.get_available_providers())
         if "CUDAExecutionProvider" in providers and hasattr(ort, "preload_dlls"):
             ort.preload_dlls()  # CUDA and cuDNN from the nvidia-* wheels (or torch's), before the provider loads
+        self._model_bytes: bytes | None = None
         self._session_main = self._session(providers, threads=self.options.threads)
-        inputs = self._session_main.get_inputs()
+        inputs, outputs = self._session_main.get_inputs(), self._session_main.get_outputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
             raise BadModelFile(f"{self.model_path}: expected one NCHW input with 3 channels, got "
                                f"{[(i.name, i.shape) for i in inputs]}")
-        self._input = inputs[0].name
+        if len(outputs) != 1 or not _may_be_image(outputs[0].shape):
+            raise BadModelFile(f"{self.model_path}: expected one NCHW output with 3 channels (an image-to-image "
+                               f"network), got {[(o.name, o.shape) for o in outputs]}")
+        self._input, self._output = inputs[0].name, outputs[0].name
+        self._fixed = fixed_image_dims(inputs[0].shape)
+        if self._fixed:
+            self._model_bytes = free_image_size(self.model_path, self._input, self._output)
+            self._session_main = self._session(providers, threads=self.options.threads)
+            self.log(f"{self.model_path.name} declares a fixed {_shape_text(inputs[0].shape)} input; running it at "
+                     "the frames' own size")
         meta = self._session_main.get_modelmeta().custom_metadata_map
         self._info = ModelInfo.from_metadata(meta, fallback_style=self.model_path.stem)
         self._on_cuda = self._session_main.get_providers()[0] == "CUDAExecutionProvider"
@@ -143,10 +156,45 @@ class OnnxRuntimeBackend(Backend):
         if bound != (shape, src, dst):
             kind = self._cuda.memory_kind
             binding.bind_input(self._input, kind, 0, np.float32, list(shape), src)
-            binding.bind_output(OUTPUT_NAME, kind, 0, np.float32, list(shape), dst)
+            binding.bind_output(self._output, kind, 0, np.float32, list(shape), dst)
             self._slot_sessions[slot] = (session, binding, (shape, src, dst))
-        session.run_with_iobinding(binding, self._run_options)
+        with self._run_failures(shape):
+            session.run_with_iobinding(binding, self._run_options)
 
     # -- inference --------------------------------------------------------------------
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
-        return self._session_main.run(None, {self._input: batch})[0]
+        with self._run_failures(batch.shape):
+            result = self._session_main.run(None, {self._input: batch})[0]
+        if result.shape != batch.shape:
+            got = f"a {_shape_text(result.shape)} array" if result.ndim else "a single number"
+            raise BadModelFile(f"{self.model_path} returned {got} for a {_shape_text(batch.shape)} input; stylert "
+                               "runs networks whose output image has the input's size")
+        return result
+
+    @contextlib.contextmanager
+    def _run_failures(self, shape: tuple) -> Iterator[None]:
+        """ONNX Runtime's failures while running the model, as one line: the model (not stylert) could not run
+        at this size. Out-of-memory errors pass through for the device pipeline to report."""
+        try:
+            yield
+        except Exception as exc:
+            if is_out_of_memory(exc) or not type(exc).__module__.startswith("onnxruntime"):
+                raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            fixed = (f" (its ONNX declares a fixed {_shape_text(self._fixed_shape(shape))} input: it may run only "
+                     "at that size)") if self._fixed else ""
+            raise BadModelFile(f"{self.model_path} failed at {_shape_text(shape)}{fixed}: {first}") from None
+
+    def _fixed_shape(self, shape: tuple) -> tuple:
+        return tuple(self._fixed.get(axis, dim) for axis, dim in enumerate(shape))
+
+
+def _may_be_image(shape: list | None) -> bool:
+    """Whether a declared output shape could be N x 3 x H x W (an unknown rank or channel count could)."""
+    if not shape:
+        return True
+    return len(shape) == 4 and (shape[1] == 3 or not isinstance(shape[1], int))
+
+
+def _shape_text(shape: tuple | list) -> str:
+    return "x".join(str(d) for d in shape)
