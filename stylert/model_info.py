@@ -27,9 +27,12 @@ class ModelInfo:
     size_multiple: int
     precision: str = "fp32"
     io: str = IO_CONVENTION
+    # Set on the copy export.adopt makes of a foreign file: that file, and the fixed input size it declared.
+    adopted_from: str = ""
+    declared_input: str = ""  # e.g. 1x3x224x224
 
     def to_metadata(self) -> dict[str, str]:
-        return {
+        meta = {
             _PREFIX + "architecture": self.architecture,
             _PREFIX + "variant": self.variant,
             _PREFIX + "style": self.style,
@@ -37,6 +40,8 @@ class ModelInfo:
             _PREFIX + "precision": self.precision,
             _PREFIX + "io": self.io,
         }
+        adopted = {_PREFIX + "adopted_from": self.adopted_from, _PREFIX + "declared_input": self.declared_input}
+        return meta | {key: value for key, value in adopted.items() if value}
 
     @classmethod
     def from_metadata(cls, meta: Mapping[str, str], *, fallback_style: str) -> ModelInfo:
@@ -49,6 +54,8 @@ class ModelInfo:
             size_multiple=int(get("size_multiple", "4")),
             precision=get("precision", "fp32"),
             io=get("io", IO_CONVENTION),
+            adopted_from=get("adopted_from", ""),
+            declared_input=get("declared_input", ""),
         )
 
 

@@ -5,12 +5,13 @@ to a cached ONNX for onnxruntime), built-in names -> the packaged ONNX.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BackendUnavailable, StyleNotFound
 from stylert.runtime.backends import backend_class
-from stylert.styles import builtin_styles
+from stylert.styles import STYLES_DIR, builtin_styles
 
 MODEL_SUFFIXES = (".onnx", ".pth", ".pt", ".engine")
 
@@ -53,20 +54,29 @@ def choose_backend(model: Path, requested: str, device: str = "auto", *, precisi
     return backend_choice.BackendChoice(requested, device, "requested")
 
 
-def model_for_backend(model: Path, backend: str) -> Path:
-    """The file ``backend`` should open for ``model`` (converting or finding a sibling if needed)."""
+def model_for_backend(model: Path, backend: str, log: Callable[[str], None] = lambda s: None) -> Path:
+    """The file ``backend`` should open for ``model`` (converting or finding a sibling if needed); an ONNX file
+    stylert did not write is adopted first (``export.adopt``: its names and sizes made stylert's)."""
     suffixes = backend_class(backend).suffixes
     if model.suffix.lower() in suffixes:
-        return model
+        return _adopted(model, log)
     if backend in ("onnxruntime", "tensorrt") and model.suffix.lower() in (".pth", ".pt"):
         return exported_onnx(model)
     sibling = next((model.with_suffix(s) for s in suffixes if model.with_suffix(s).is_file()), None)
     if sibling is not None:
-        return sibling
+        return _adopted(sibling, log)
     raise BackendUnavailable(
         f"the {backend} backend loads {'/'.join(suffixes)} files, not {model.name}; "
         "use --backend onnxruntime or pass the PyTorch checkpoint"
     )
+
+
+def _adopted(model: Path, log: Callable[[str], None]) -> Path:
+    if model.suffix.lower() != ".onnx" or model.parent == STYLES_DIR:
+        return model
+    from stylert.export.adopt import adopted_onnx
+
+    return adopted_onnx(model, log)
 
 
 def onnx_for_precision(model: Path, precision: str) -> Path:

@@ -73,7 +73,7 @@ class Stylizer:
             backend_options = BackendOptions(**options)
         except TypeError as exc:
             raise StylertError(f"unknown Stylizer option: {exc}") from None
-        model = model_for_backend(source, self.choice.backend)
+        model = model_for_backend(source, self.choice.backend, log)
         if self.choice.backend == "onnxruntime":  # ONNX Runtime runs the converted graph (made once, cached)
             model = onnx_for_precision(model, backend_options.precision)
         instance = backend_class(self.choice.backend)(model, backend_options, log=log)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from stylert.errors import BackendUnavailable, BadModelFile
-from stylert.export.free_size import fixed_image_dims, free_image_size
+from stylert.export.adopt import may_be_image
 from stylert.gpu.cuda_layer import CudaLayer, is_out_of_memory, open_cuda_layer
 from stylert.model_info import ModelInfo
 from stylert.runtime.backends.base import Backend, BackendOptions, Log
@@ -52,7 +52,7 @@ class OnnxRuntimeBackend(Backend):
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
         try:
-            return ort.InferenceSession(self._model_bytes or str(self.model_path), opts, providers=providers)
+            return ort.InferenceSession(str(self.model_path), opts, providers=providers)
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise BadModelFile(f"{self.model_path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
@@ -64,22 +64,15 @@ class OnnxRuntimeBackend(Backend):
         providers = _providers(self.options.device, ort.get_available_providers())
         if "CUDAExecutionProvider" in providers and hasattr(ort, "preload_dlls"):
             ort.preload_dlls()  # CUDA and cuDNN from the nvidia-* wheels (or torch's), before the provider loads
-        self._model_bytes: bytes | None = None
         self._session_main = self._session(providers, threads=self.options.threads)
         inputs, outputs = self._session_main.get_inputs(), self._session_main.get_outputs()
         if len(inputs) != 1 or len(inputs[0].shape) != 4 or inputs[0].shape[1] not in (3, "3"):
             raise BadModelFile(f"{self.model_path}: expected one NCHW input with 3 channels, got "
                                f"{[(i.name, i.shape) for i in inputs]}")
-        if len(outputs) != 1 or not _may_be_image(outputs[0].shape):
+        if len(outputs) != 1 or not may_be_image(outputs[0].shape):
             raise BadModelFile(f"{self.model_path}: expected one NCHW output with 3 channels (an image-to-image "
                                f"network), got {[(o.name, o.shape) for o in outputs]}")
         self._input, self._output = inputs[0].name, outputs[0].name
-        self._fixed = fixed_image_dims(inputs[0].shape)
-        if self._fixed:
-            self._model_bytes = free_image_size(self.model_path, self._input, self._output)
-            self._session_main = self._session(providers, threads=self.options.threads)
-            self.log(f"{self.model_path.name} declares a fixed {_shape_text(inputs[0].shape)} input; running it at "
-                     "the frames' own size")
         meta = self._session_main.get_modelmeta().custom_metadata_map
         self._info = ModelInfo.from_metadata(meta, fallback_style=self.model_path.stem)
         self._on_cuda = self._session_main.get_providers()[0] == "CUDAExecutionProvider"
@@ -161,13 +154,18 @@ class OnnxRuntimeBackend(Backend):
         with self._run_failures(shape):
             session.run_with_iobinding(binding, self._run_options)
 
+    @property
+    def _named(self) -> str:
+        """The model file as the user named it (the foreign file an adopted copy came from)."""
+        return self._info.adopted_from or str(self.model_path)
+
     # -- inference --------------------------------------------------------------------
     def _run_impl(self, batch: np.ndarray) -> np.ndarray:
         with self._run_failures(batch.shape):
             result = self._session_main.run(None, {self._input: batch})[0]
         if result.shape != batch.shape:
             got = f"a {_shape_text(result.shape)} array" if result.ndim else "a single number"
-            raise BadModelFile(f"{self.model_path} returned {got} for a {_shape_text(batch.shape)} input; stylert "
+            raise BadModelFile(f"{self._named} returned {got} for a {_shape_text(batch.shape)} input; stylert "
                                "runs networks whose output image has the input's size")
         return result
 
@@ -181,19 +179,9 @@ class OnnxRuntimeBackend(Backend):
             if is_out_of_memory(exc) or not type(exc).__module__.startswith("onnxruntime"):
                 raise
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            fixed = (f" (its ONNX declares a fixed {_shape_text(self._fixed_shape(shape))} input: it may run only "
-                     "at that size)") if self._fixed else ""
-            raise BadModelFile(f"{self.model_path} failed at {_shape_text(shape)}{fixed}: {first}") from None
-
-    def _fixed_shape(self, shape: tuple) -> tuple:
-        return tuple(self._fixed.get(axis, dim) for axis, dim in enumerate(shape))
-
-
-def _may_be_image(shape: list | None) -> bool:
-    """Whether a declared output shape could be N x 3 x H x W (an unknown rank or channel count could)."""
-    if not shape:
-        return True
-    return len(shape) == 4 and (shape[1] == 3 or not isinstance(shape[1], int))
+            declared = self._info.declared_input
+            fixed = f" (the file declared a fixed {declared} input: it may run only at that size)" if declared else ""
+            raise BadModelFile(f"{self._named} failed at {_shape_text(shape)}{fixed}: {first}") from None
 
 
 def _shape_text(shape: tuple | list) -> str:
