@@ -1,6 +1,9 @@
-"""Videos made in code for the tests: moving content, optional audio track."""
+"""Media made in code for the tests: videos with moving content and an optional audio track, and image files
+that claim more than they hold."""
 from __future__ import annotations
 
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -56,3 +59,11 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
             container.mux(packet)
     container.close()
     return path
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height RGB pixels, with almost no data behind it."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))

@@ -45,6 +45,17 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
 
     torch.save({"weird.layer.weight": torch.zeros(3, 3)}, w / "unknown_arch.pth")
     (w / "bare.engine").write_bytes(b"not an engine")
+    from tests.foreign_models import non_image_network, zoo_style_copy
+    from tests.media import png_header
+
+    write_image(w / "huge" / "fine.png", img)
+    (w / "huge" / "bomb.png").write_bytes(png_header(100_000, 100_000))
+    import cv2
+
+    cv2.imwrite(str(w / "float.tiff"), img.astype(np.float32) / 255)
+    torch.save(torch.nn.Linear(2, 2), w / "whole_model.pth")
+    zoo_style_copy(lite_onnx, w / "zoo.onnx")
+    non_image_network(w / "mean.onnx")
     try:
         from tests.media import make_video
 
@@ -112,6 +123,14 @@ CASES = [
     ("stylize 1x1 image", ["stylize", "{w}/one_px.png", "-o", "{w}/out28.png", *S], 0, None),
     ("stylize upper-case extension", ["stylize", "{w}/a.jpg", "-o", "{w}/out29.JPG", *S], 0, None),
     ("stylize two images into a folder", ["stylize", "{w}/a.jpg", "{w}/b.png", "-o", "{w}/out30", *S], 0, None),
+    ("stylize folder with a pixel-bomb header", ["stylize", "{w}/huge", "-o", "{w}/out75/", *S], 1, "failed"),
+    ("stylize float TIFF", ["stylize", "{w}/float.tiff", "-o", "{w}/out76.png", *S], 0, None),
+    ("stylize network that is not image-to-image", ["stylize", "{w}/a.jpg", "-o", "{w}/out77.jpg", "-s",
+                                                    "{w}/mean.onnx"], 2, "error"),
+    ("stylize pickled whole model", ["stylize", "{w}/a.jpg", "-o", "{w}/out78.jpg", "-s", "{w}/whole_model.pth"],
+     2, "error"),
+    ("stylize zoo-style fixed-size onnx", ["stylize", "{w}/a.jpg", "-o", "{w}/out79.jpg", "-s", "{w}/zoo.onnx"], 0,
+     None),
     # video
     ("video missing file", ["video", "{w}/nope.mp4", "-o", "{w}/out31.mp4", *S], 2, "error"),
     ("video corrupt file", ["video", "{w}/corrupt.mp4", "-o", "{w}/out32.mp4", *S], 2, "error"),
@@ -158,6 +177,7 @@ CASES = [
     ("export corrupt checkpoint", ["export", "{w}/corrupt.pth", "-o", "{w}/out56.onnx"], 2, "error"),
     ("export an onnx", ["export", "{w}/lite.onnx", "-o", "{w}/out57.onnx"], 2, "error"),
     ("export unknown architecture", ["export", "{w}/unknown_arch.pth", "-o", "{w}/out58.onnx"], 2, "error"),
+    ("export pickled whole model", ["export", "{w}/whole_model.pth", "-o", "{w}/out80.onnx"], 2, "error"),
     ("export wrong output suffix", ["export", "{w}/lite.pth", "-o", "{w}/out59.txt"], 2, "error"),
     ("export fp16 and int8 at once", ["export", "{w}/lite.pth", "-o", "{w}/out60.onnx", "--precision", "fp16",
                                       "--int8"], 2, "error"),

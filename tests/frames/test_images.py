@@ -1,12 +1,10 @@
-import struct
-import zlib
-
 import cv2
 import numpy as np
 import pytest
 
 from stylert.errors import NoInputs, UnreadableImage
 from stylert.frames.images import collect_images, decode_image, fit_max_size, read_image, write_image
+from tests.media import png_header
 
 
 def test_write_then_read_round_trip_png(tmp_path, rng):
@@ -40,18 +38,10 @@ def test_corrupt_and_empty_images(tmp_path):
         read_image(tmp_path / "absent.png")
 
 
-def _png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims width x height RGB pixels, with almost no data behind it."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
-
-
 def test_a_header_claiming_more_pixels_than_opencv_decodes_is_one_clear_error(tmp_path):
     """A 10-gigapixel header (a decompression bomb, or a scan too large for OpenCV's default limit) is refused
     before any allocation, with the setting that raises the limit."""
-    (tmp_path / "bomb.png").write_bytes(_png_header(100_000, 100_000))
+    (tmp_path / "bomb.png").write_bytes(png_header(100_000, 100_000))
     with pytest.raises(UnreadableImage, match="bomb.png has more pixels than OpenCV decodes.*OPENCV_IO_MAX_IMAGE"):
         read_image(tmp_path / "bomb.png")
 

@@ -12,6 +12,7 @@ from stylert.runtime.backends.onnxruntime import OnnxRuntimeBackend
 from stylert.runtime.model_source import model_for_backend
 from stylert.runtime.stylizer import Stylizer
 from tests.fakes import FakeCuda
+from tests.foreign_models import zoo_style_copy
 
 
 @pytest.fixture(autouse=True)
@@ -21,22 +22,7 @@ def no_nvrtc_needed(monkeypatch):
 
 @pytest.fixture
 def zoo_style(lite_onnx, tmp_path):
-    """The lite network as a model zoo would ship it: input1 and output1, both declared 1x3x64x64,
-    intermediate shapes annotated at that size, no stylert metadata."""
-    model = onnx.load(str(lite_onnx))
-    renames = {model.graph.input[0].name: "input1", model.graph.output[0].name: "output1"}
-    for value in (*model.graph.input, *model.graph.output):
-        value.name = renames[value.name]
-        for dim, size in zip(value.type.tensor_type.shape.dim, (1, 3, 64, 64)):
-            dim.dim_value = size
-    for node in model.graph.node:
-        node.input[:] = [renames.get(n, n) for n in node.input]
-        node.output[:] = [renames.get(n, n) for n in node.output]
-    del model.metadata_props[:]
-    model = onnx.shape_inference.infer_shapes(model)
-    assert len(model.graph.value_info) > 0
-    onnx.save(model, tmp_path / "zoo.onnx")
-    return tmp_path / "zoo.onnx"
+    return zoo_style_copy(lite_onnx, tmp_path / "zoo.onnx")
 
 
 def test_a_zoo_style_file_runs_at_each_frames_size_on_both_paths(zoo_style, lite_onnx, emulated_kernels, photo):
