@@ -11,9 +11,11 @@ import numpy as np
 
 
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
-               audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False) -> Path:
+               audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
+               rotation: int = 0) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
-    ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage."""
+    ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
+    ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records."""
     import av
 
     h, w = size
@@ -22,6 +24,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     even = pix_fmt.startswith("yuv420")
     video.width, video.height = (w + w % 2, h + h % 2) if even else (w, h)
     video.pix_fmt = pix_fmt
+    if rotation:
+        video.set_display_rotation(rotation)
     sound = container.add_stream(audio, rate=16000) if audio else None
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}

@@ -184,9 +184,9 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 summary.failed.append((str(item.source), f"chunk {broken[0][0]}: {broken[0][1]}"))
             else:
                 parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
-                fps = probe_video(item.source).fps
-                joined = join_chunks(parts, item.target, fps, audio_source=item.source if options.keep_audio else None,
-                                     start=options.start, duration=options.duration)
+                info = probe_video(item.source)
+                joined = join_chunks(parts, item.target, info.fps, start=options.start, duration=options.duration,
+                                     audio_source=item.source if options.keep_audio else None, rotation=info.rotation)
                 if joined != summary.frames:
                     summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
     finally:

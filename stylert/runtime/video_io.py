@@ -36,6 +36,7 @@ class VideoInfo:
     frames: int          # from the container; 0 when it does not say
     duration: float      # seconds
     colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
+    rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
 
 
 def _open(path: Path, hwaccel=None):
@@ -60,7 +61,20 @@ def probe_video(path: str | Path) -> VideoInfo:
         duration = float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
-        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour)
+        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
+                         _display_rotation(c, v))
+
+
+def _display_rotation(container, stream) -> int:
+    """The first frame's display rotation (PyAV reads it from the stream's display matrix); 0 when there is
+    none or no frame decodes (the decode itself then reports the damage)."""
+    av = require("av", "video processing")
+    try:
+        for frame in container.decode(stream):
+            return round(frame.rotation) % 360
+    except av.error.FFmpegError:
+        pass
+    return 0
 
 
 @dataclass
@@ -256,12 +270,14 @@ class VideoEncoder:
 
     Odd sizes are padded by one replicated row/column for yuv420p (chroma is
     subsampled 2x2), never cropped or scaled. BGR frames go to yuv420p through ``bgr_to_i420`` and the stream
-    is tagged with its matrix (BT.601, limited range), so players convert back with the same one.
+    is tagged with its matrix (BT.601, limited range), so players convert back with the same one. ``rotation``
+    (degrees counter-clockwise, a source's ``VideoInfo.rotation``) goes into the container's display matrix, so
+    players turn the output as they turned the source.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
-                 duration: float | None = None) -> None:
+                 duration: float | None = None, rotation: int = 0) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -273,6 +289,8 @@ class VideoEncoder:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
+        if rotation:
+            self.stream.set_display_rotation(rotation)
         self.takes_i420 = pix_fmt == "yuv420p"
         if self.takes_i420:
             context = self.stream.codec_context
@@ -356,9 +374,10 @@ def index_frames(path: str | Path) -> FrameIndex:
 
 
 def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source: Path | None = None,
-                start: float = 0.0, duration: float | None = None) -> int:
+                start: float = 0.0, duration: float | None = None, rotation: int = 0) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
-    ``audio_source``'s audio interleaved; no frame is decoded or re-encoded. Returns the number of frames.
+    ``audio_source``'s audio interleaved and ``rotation`` in the display matrix (as VideoEncoder); no frame is
+    decoded or re-encoded. Returns the number of frames.
     Chunks made by one encoder setting each start with the same decoder delay (their first packets' decode
     times lie that far before their first frame's), so B-frames are kept: shifted by the frames before them,
     every chunk's decode times follow the previous chunk's. A chunk that would not is refused."""
@@ -369,6 +388,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source
     with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w")) as out, \
             contextlib.closing(av.open(str(chunks[0]))) as first:
         video = out.add_stream_from_template(first.streams.video[0])
+        if rotation:
+            video.set_display_rotation(rotation)
         audio = None
         if audio_source is not None:
             src = av.open(str(audio_source))

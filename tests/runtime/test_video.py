@@ -297,6 +297,29 @@ def test_chunks_keep_their_b_frames_when_joined(tmp_path):
     assert levels == list(range(48))
 
 
+def _rotation(path) -> int:
+    with av.open(str(path)) as c:
+        return round(next(c.decode(video=0)).rotation) % 360
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer, rotation):
+    """A phone records the sensor's landscape frames and a display matrix that turns them; the output keeps the
+    frames as coded and the matrix, single-machine and through Ray's chunk join alike."""
+    from stylert.runtime.video_io import join_chunks
+
+    src = make_video(tmp_path / "phone.mp4", frames=6, size=(32, 48), audio=None, rotation=rotation)
+    info = probe_video(src)
+    assert (info.rotation, info.width, info.height) == (rotation, 48, 32)
+    assert probe_video(make_video(tmp_path / "plain.mp4", frames=2, audio=None)).rotation == 0
+    stylize_video(stylizer, src, tmp_path / "out.mp4", info=info)
+    out = probe_video(tmp_path / "out.mp4")
+    assert (out.rotation, out.width, out.height, _rotation(tmp_path / "out.mp4")) == (rotation, 48, 32, rotation)
+    chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 8 * k, 8) for k in range(2)]
+    assert join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), rotation=rotation) == 16
+    assert _rotation(tmp_path / "joined.mp4") == rotation
+
+
 def test_a_chunk_that_breaks_decode_order_is_refused(tmp_path):
     from stylert.runtime.video_io import join_chunks
 
