@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
 from stylert.cli.common import add_command, non_negative_float, non_negative_int, positive_float, positive_int
 
@@ -102,10 +103,13 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
           f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
           file=sys.stderr)
+    said = _say_unreadable(trainer.unreadable, 0)
     with tqdm(total=trainer.config.steps, initial=trainer.step, unit="step", file=sys.stderr) as bar:
         def show(step: int, terms: dict[str, float]) -> None:
+            nonlocal said
             bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items()}, refresh=False)
             bar.update(1)
+            said = _say_unreadable(trainer.unreadable, said, bar.write)
 
         try:
             trainer.run(show)
@@ -115,4 +119,12 @@ def run_train(args: argparse.Namespace) -> int:
             return 130
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
-    return 0
+    return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed
+
+
+def _say_unreadable(unreadable: list, said: int, write: Callable[..., None] = print) -> int:
+    """One line for each image set aside since ``said`` were reported (training goes on without it); returns
+    how many have been reported."""
+    for _, reason in unreadable[said:]:
+        write(f"stylert: failed: {reason} (skipped; training goes on)", file=sys.stderr)
+    return len(unreadable)

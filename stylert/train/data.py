@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import torch
 
-from stylert.errors import NoInputs
+from stylert.errors import NoInputs, UnreadableImage
 from stylert.frames.images import collect_images, read_image
 
 
@@ -45,43 +45,85 @@ def _to_tensor(patches: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(patches).transpose(0, 3, 1, 2).astype(np.float32))
 
 
-class ImageBank:
-    """Random crops from a set of images; deterministic for a given numpy Generator."""
+class _Skipping:
+    """Images that do not decode are set aside (``unreadable``: path and reason) and another is drawn, so one
+    bad file found hours into a run does not end it; a set with no readable image left is an error naming
+    ``what`` and the first reason."""
 
-    def __init__(self, files: list[Path]) -> None:
-        self.files = files
-        for f in files[:1]:
-            _decoded(f)  # fail early on an unreadable first image
+    what: str
+    unreadable: list[tuple[Path, str]]
+
+    def _none_left(self) -> NoInputs:
+        first = f": {self.unreadable[0][1]}" if self.unreadable else ""
+        return NoInputs(f"{self.what}: no readable image ({len(self.unreadable)} unreadable){first}")
+
+
+class ImageBank(_Skipping):
+    """Random crops from a set of images; deterministic for a given numpy Generator and set of readable files."""
+
+    def __init__(self, files: list[Path], what: str, *, check_all: bool = False) -> None:
+        """``check_all`` decodes every file now (a few style images), else only until one reads (content)."""
+        self.files, self.what, self.unreadable = list(files), what, []
+        i = 0
+        while i < len(self.files) and (check_all or i == 0):
+            i += self._readable(i)  # an unreadable file is popped: the next one takes its index
+        if not self.files:
+            raise self._none_left()
+
+    def _readable(self, i: int) -> bool:
+        try:
+            _decoded(self.files[i])
+            return True
+        except UnreadableImage as exc:
+            self.unreadable.append((self.files.pop(i), str(exc)))
+            return False
 
     def __len__(self) -> int:
         return len(self.files)
 
+    def draw(self, rng: np.random.Generator) -> np.ndarray:
+        """One readable image, RGB."""
+        while self.files:
+            i = int(rng.integers(len(self.files)))
+            if self._readable(i):
+                return _decoded(self.files[i])
+        raise self._none_left()
+
     def sample(self, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
         patches = []
         for _ in range(n):
-            rgb = _decoded(self.files[int(rng.integers(len(self.files)))])
+            rgb = self.draw(rng)
             patches.append(_crop(rgb, _crop_box(rgb.shape, size, rng), size, bool(rng.integers(2))))
         return _to_tensor(patches)
 
 
-class PairBank:
+class PairBank(_Skipping):
     """Content -> target pairs matched by file stem; the same crop is taken from both."""
 
     def __init__(self, content: list[Path], targets: list[Path]) -> None:
         by_stem = {t.stem: t for t in targets}
         self.pairs = [(c, by_stem[c.stem]) for c in content if c.stem in by_stem]
+        self.what, self.unreadable = "paired mode", []
         if not self.pairs:
             raise NoInputs("paired mode: no content image has a target with the same file name")
 
     def __len__(self) -> int:
         return len(self.pairs)
 
+    def _draw(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        while self.pairs:
+            i = int(rng.integers(len(self.pairs)))
+            try:
+                return _decoded(self.pairs[i][0]), _decoded(self.pairs[i][1])
+            except UnreadableImage as exc:
+                self.unreadable.append((self.pairs.pop(i)[0], str(exc)))
+        raise self._none_left()
+
     def sample(self, n: int, size: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         xs, ys = [], []
         for _ in range(n):
-            c_path, t_path = self.pairs[int(rng.integers(len(self.pairs)))]
-            c = _decoded(c_path)
-            t = cv2.resize(_decoded(t_path), (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA)
+            c, t = self._draw(rng)
+            t = cv2.resize(t, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA)
             box, flip = _crop_box(c.shape, size, rng), bool(rng.integers(2))
             xs.append(_crop(c, box, size, flip))
             ys.append(_crop(t, box, size, flip))

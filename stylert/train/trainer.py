@@ -32,11 +32,12 @@ class Trainer:
         self.device = torch.device(config.device)
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
-        self.content = ImageBank(image_files(config.content, "content"))
+        self.content = ImageBank(image_files(config.content, "content"), "content")
         self.config = dataclasses.replace(config, steps=config.steps_for(len(self.content)))
         self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets")) \
             if config.paired_targets else None
-        self.styles = ImageBank(image_files(config.style_image, "style image")) if config.style_image else None
+        self.styles = ImageBank(image_files(config.style_image, "style image"), "style image", check_all=True) \
+            if config.style_image else None
         self.features = feature_network(config.features, config.vgg_weights).to(self.device)
         style_layers, self.content_layer = DEFAULT_LAYERS[self.features.arch]
         weights = config.style_layer_weights or (1.0,) * len(style_layers)
@@ -54,6 +55,13 @@ class Trainer:
             self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=config.learning_rate, betas=betas)
         self.step = 0
         self.last_losses: dict[str, float] = {}
+
+    @property
+    def unreadable(self) -> list[tuple[Path, str]]:
+        """Images set aside because they do not decode (path, reason), so far: style images at the start,
+        content and paired images as training draws them."""
+        banks = (self.styles, self.content, self.pairs)
+        return [entry for bank in banks if bank is not None for entry in bank.unreadable]
 
     @property
     def style_name(self) -> str:

@@ -60,3 +60,15 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_data):
     assert proc.returncode == 130 and "interrupted at step" in err and "Traceback" not in err
     ckpt = torch.load(out, weights_only=True)
     assert ckpt["step"] >= 5 and "optimizer" in ckpt
+
+
+def test_unreadable_content_images_are_skipped_and_named(tiny_data):
+    """A broken image found mid-run does not end hours of training: it is set aside with one line, training
+    finishes and saves, and the exit code says some inputs failed."""
+    (tiny_data / "content" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
+    r = _cli("--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"),
+             "-o", str(tiny_data / "s.pth"), "--steps", "12", "--image-size", "32", "--batch-size", "2")
+    assert r.returncode == 1, r.stderr
+    failed = [line for line in r.stderr.splitlines() if line.startswith("stylert: failed:")]
+    assert len(failed) == 1 and "broken.png is not a readable image" in failed[0] and "Traceback" not in r.stderr
+    assert torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 12

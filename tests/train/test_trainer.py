@@ -87,3 +87,30 @@ def test_missing_style_and_content(tiny_data):
     (tiny_data / "empty").mkdir()
     with pytest.raises(StylertError, match="content: no image files"):
         Trainer(_config(tiny_data, content=str(tiny_data / "empty")))
+
+
+def test_image_banks_set_unreadable_files_aside(tiny_data, rng):
+    from stylert.errors import NoInputs
+    from stylert.train.data import ImageBank, PairBank
+
+    content = sorted((tiny_data / "content").glob("*.png"))
+    bad = tiny_data / "bad.png"
+    bad.write_bytes(b"not a png")
+    bank = ImageBank([bad, *content], "content")  # the first readable file is found at once
+    assert bank.files == content and [p for p, _ in bank.unreadable] == [bad]
+    lazy = ImageBank([content[0], bad, content[1]], "content")
+    assert lazy.files == [content[0], bad, content[1]]  # checked when drawn
+    for _ in range(20):
+        assert lazy.sample(2, 16, rng).shape == (2, 3, 16, 16)
+    assert lazy.files == [content[0], content[1]] and [p for p, _ in lazy.unreadable] == [bad]
+    strict = ImageBank([content[0], bad], "style image", check_all=True)
+    assert strict.files == [content[0]] and len(strict.unreadable) == 1
+    with pytest.raises(NoInputs, match=r"style image: no readable image \(1 unreadable\): .*bad.png is not a "
+                                       r"readable image"):
+        ImageBank([bad], "style image", check_all=True)
+    (tiny_data / "targets" / "bad.png").write_bytes(b"not a png")
+    pairs = PairBank([content[0], bad], [tiny_data / "targets" / content[0].name, tiny_data / "targets" / "bad.png"])
+    for _ in range(10):
+        x, y = pairs.sample(1, 16, rng)
+        assert x.shape == y.shape == (1, 3, 16, 16)
+    assert [p for p, _ in pairs.unreadable] == [bad]
