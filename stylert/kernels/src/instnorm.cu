@@ -72,20 +72,18 @@ __device__ __forceinline__ void store_k(T* p, const float* v) {
         Vec<T>::store(p, v);
 }
 
+// Moments through a warp shuffle, field by field: ``shuffle`` is applied to each.
+template <typename Shuffle>
+__device__ __forceinline__ Moments shuffled(Moments m, Shuffle shuffle) {
+    return Moments{shuffle(m.count), shuffle(m.mean), shuffle(m.m2)};
+}
+
 __device__ __forceinline__ Moments shfl_down(Moments m, int offset) {
-    Moments o;
-    o.count = __shfl_down_sync(0xffffffffu, m.count, offset);
-    o.mean = __shfl_down_sync(0xffffffffu, m.mean, offset);
-    o.m2 = __shfl_down_sync(0xffffffffu, m.m2, offset);
-    return o;
+    return shuffled(m, [offset](auto v) { return __shfl_down_sync(0xffffffffu, v, offset); });
 }
 
 __device__ __forceinline__ Moments shfl(Moments m, int lane) {
-    Moments o;
-    o.count = __shfl_sync(0xffffffffu, m.count, lane);
-    o.mean = __shfl_sync(0xffffffffu, m.mean, lane);
-    o.m2 = __shfl_sync(0xffffffffu, m.m2, lane);
-    return o;
+    return shuffled(m, [lane](auto v) { return __shfl_sync(0xffffffffu, v, lane); });
 }
 
 // stylert::warp_tree with shuffles: lane 0 ends with the total.
