@@ -1,4 +1,5 @@
 """nvcc compiles every .cu for every listed architecture (compile-only: no GPU needed)."""
+import re
 import shutil
 import subprocess
 
@@ -23,6 +24,25 @@ def test_each_cu_compiles_for_all_architectures(tmp_path, source):
         listing = subprocess.run([cuobjdump, "--list-elf", str(tmp_path / "k.o")], capture_output=True, text=True)
         for arch in ARCHS:
             assert f"sm_{arch}" in listing.stdout
+
+
+@pytest.mark.skipif(not shutil.which("nvcc"), reason="nvcc not on PATH: CUDA compile check skipped")
+@pytest.mark.parametrize("arch", ["80", "90"])
+def test_split_instnorm_kernels_fit_the_registers_of_a_full_multiprocessor(arch):
+    """instnorm_plan sizes the grid for kInstnormBlocksPerSm (8) blocks of 256 threads per multiprocessor, one
+    wave; that needs at most 32 registers a thread on GPUs with 2048 threads per multiprocessor (sm_80, sm_90),
+    without spilling. Compiled as NVRTC compiles them at run time (--fmad=false)."""
+    from stylert.gpu.nvrtc import OPTIONS
+
+    result = subprocess.run(["nvcc", "-cubin", *OPTIONS, f"-arch=sm_{arch}", "-Xptxas=-v", "-o", "/dev/null",
+                             f"-I{REPO / 'stylert' / 'kernels' / 'include'}",
+                             str(REPO / "stylert" / "kernels" / "src" / "instnorm.cu")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    usage = dict(re.findall(r"Compiling entry function '(\w+)'.*?Used (\d+) registers", result.stderr, re.S))
+    spills = dict(re.findall(r"Compiling entry function '(\w+)'.*?(\d+) bytes spill stores", result.stderr, re.S))
+    split = [k for k in usage if "_stats_" in k or "_apply_" in k]
+    assert len(split) == 4, result.stderr
+    assert {k: int(usage[k]) for k in split if int(usage[k]) > 32 or int(spills[k])} == {}, result.stderr
 
 
 @pytest.mark.skipif(not shutil.which("nvcc"), reason="nvcc not on PATH: CUDA build skipped")

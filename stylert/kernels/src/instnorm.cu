@@ -14,6 +14,17 @@ using stylert::Moments;
 
 constexpr int kRegisterVectors = 4;  // vectors of x (and of the residual) per thread in plane_in_registers
 
+// Blocks of kInstnormThreads a multiprocessor of the architecture being compiled holds at once (its thread
+// limit / 256): the split kernels are bounded to the registers that allow it, so instnorm_plan's grid of
+// kInstnormBlocksPerSm blocks per multiprocessor runs in one wave where that many fit (sm_80, sm_90, sm_100).
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 750
+constexpr int kResidentBlocks = 4;
+#elif defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 860 || __CUDA_ARCH__ == 890 || __CUDA_ARCH__ >= 1200)
+constexpr int kResidentBlocks = 6;
+#else
+constexpr int kResidentBlocks = stylert::kInstnormBlocksPerSm;
+#endif
+
 // 16-byte vector access to float32 (4 values) and float16 (8 values) tensors.
 template <typename T>
 struct Vec;
@@ -107,30 +118,45 @@ __device__ Moments block_moments(Moments m) {
     return m;
 }
 
+// K values as loaded (16 bytes, or one value), widened to float32 only when folded: four loads in flight then
+// hold 16 registers, not 4K floats (fp16's 32 floats pushed the statistics kernel past the 32 registers a
+// thread may have for kInstnormBlocksPerSm blocks per multiprocessor).
+template <typename T, int K>
+struct Packed {
+    typename Vec<T>::Raw raw;
+    __device__ static Packed load(const T* p) { return Packed{Vec<T>::raw(p)}; }
+    __device__ void unpack(float* v) const { Vec<T>::unpack(raw, v); }
+};
+
+template <typename T>
+struct Packed<T, 1> {
+    float value;
+    __device__ static Packed load(const T* p) { return Packed{Vec<T>::one(p)}; }
+    __device__ void unpack(float* v) const { v[0] = value; }
+};
+
+template <typename T, int K>
+__device__ __forceinline__ Moments fold(Moments m, Packed<T, K> q) {
+    float v[K];
+    q.unpack(v);
+    return stylert::combine(m, stylert::moments_of(v, K));
+}
+
 // The block's moments of chunk `split` of the plane blockIdx.y, valid in thread 0: each thread folds
 // its vectors in order, then block_moments.
 template <typename T, int K>
 __device__ Moments chunk_moments(const T* px, int hw, int chunk, int split) {
+    using P = Packed<T, K>;
     const int end = min(hw, (split + 1) * chunk);
     const int step = kInstnormThreads * K;
     Moments m = stylert::moments_empty();
     int i = split * chunk + threadIdx.x * K;
     for (; i + 3 * step < end; i += 4 * step) {  // four independent loads in flight, folded in order
-        float a[K], b[K], c[K], d[K];
-        load_k<T, K>(px + i, a);
-        load_k<T, K>(px + i + step, b);
-        load_k<T, K>(px + i + 2 * step, c);
-        load_k<T, K>(px + i + 3 * step, d);
-        m = stylert::combine(m, stylert::moments_of(a, K));
-        m = stylert::combine(m, stylert::moments_of(b, K));
-        m = stylert::combine(m, stylert::moments_of(c, K));
-        m = stylert::combine(m, stylert::moments_of(d, K));
+        const P a = P::load(px + i), b = P::load(px + i + step), c = P::load(px + i + 2 * step),
+                d = P::load(px + i + 3 * step);
+        m = fold(fold(fold(fold(m, a), b), c), d);
     }
-    for (; i < end; i += step) {
-        float a[K];
-        load_k<T, K>(px + i, a);
-        m = stylert::combine(m, stylert::moments_of(a, K));
-    }
+    for (; i < end; i += step) m = fold(m, P::load(px + i));
     return block_moments(m);
 }
 
@@ -286,24 +312,26 @@ __device__ void plane_any(const T* x, const T* residual, const float* gamma, con
 
 }  // namespace
 
-// Grid (splits, planes), kInstnormThreads threads: one Moments partial per chunk.
-extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+// Grid (splits, planes), kInstnormThreads threads: one Moments partial per chunk. Bounded, as the apply
+// launch, to kResidentBlocks' registers.
+extern "C" __global__ void __launch_bounds__(kInstnormThreads, kResidentBlocks)
     stylert_instnorm_stats_f32(const float* x, int hw, int vector, int chunk, int splits, Moments* partials) {
     stats_any(x, hw, vector, chunk, splits, partials);
 }
-extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+extern "C" __global__ void __launch_bounds__(kInstnormThreads, kResidentBlocks)
     stylert_instnorm_stats_f16(const half_bits* x, int hw, int vector, int chunk, int splits, Moments* partials) {
     stats_any(x, hw, vector, chunk, splits, partials);
 }
 
 // Grid (splits, planes) as the statistics launch's, kInstnormThreads threads, after it on the same stream;
-// residual may be null.
-extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+// residual may be null. Bounded to kResidentBlocks' registers (32 a thread on sm_90; the partials'
+// combination would otherwise take 37).
+extern "C" __global__ void __launch_bounds__(kInstnormThreads, kResidentBlocks)
     stylert_instnorm_apply_f32(const float* x, const float* residual, const float* gamma, const float* beta, float* y,
                                int c, int hw, int vector, int chunk, const Moments* partials, float eps, int relu) {
     apply_any(x, residual, gamma, beta, y, c, hw, vector, chunk, partials, eps, relu);
 }
-extern "C" __global__ void __launch_bounds__(kInstnormThreads)
+extern "C" __global__ void __launch_bounds__(kInstnormThreads, kResidentBlocks)
     stylert_instnorm_apply_f16(const half_bits* x, const half_bits* residual, const float* gamma, const float* beta,
                                half_bits* y, int c, int hw, int vector, int chunk, const Moments* partials, float eps,
                                int relu) {
