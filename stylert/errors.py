@@ -1,6 +1,11 @@
 """Exceptions raised by the library; only the CLI turns them into one stderr line."""
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a third-party error's message (its type when it has none), for a one-line report."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class StylertError(Exception):
     """Base class: a problem the user can fix, reported as one line."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
-from stylert.errors import BadModelFile
+from stylert.errors import BadModelFile, first_line
 from stylert.model_info import INPUT_NAME, IO_CONVENTION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 
 FREE_AXES = {0: "batch", 2: "height", 3: "width"}
@@ -59,7 +59,7 @@ def _declarations(path: Path) -> tuple[tuple[str, str] | None, tuple[list, list]
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         raise BadModelFile(f"{path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
     stylert_made = "stylert.io" in session.get_modelmeta().custom_metadata_map
     inputs, outputs = session.get_inputs(), session.get_outputs()

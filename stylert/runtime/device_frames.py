@@ -28,7 +28,7 @@ import numpy as np
 
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, i420_size, yuv_to_bgr
-from stylert.errors import GpuOutOfMemory
+from stylert.errors import GpuOutOfMemory, first_line
 from stylert.gpu.cuda_layer import CudaLayer, DeviceBuffer, is_out_of_memory
 from stylert.gpu.device_kernels import DeviceKernels
 from stylert.runtime.backends.base import PostOptions
@@ -196,7 +196,7 @@ class DeviceFramePipeline:
         """What ran out: the batch (its frame size) and the GPU's memory now, with the engine's own words."""
         h, w = frame_size(frames[0])
         free, total = self.cuda.memory_info()
-        first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        first = first_line(exc)[:160]
         return GpuOutOfMemory(f"out of GPU memory for {len(frames)} frame(s) of {w}x{h} at once ({free / 2**20:.0f} "
                               f"of {total / 2**20:.0f} MiB free now; {first})", total)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stylert._lazy import require
-from stylert.errors import StylertError
+from stylert.errors import StylertError, first_line
 
 TASK_CPUS = 0.25  # each read or write task: I/O, mostly waiting
 
@@ -124,5 +124,5 @@ def stream_rows(dataset: Any, stall_seconds: float, what: str, where: str) -> It
         if item is done:
             return
         if isinstance(item, BaseException):
-            raise StylertError(f"{what} failed: {(str(item).splitlines() or [type(item).__name__])[0]}") from None
+            raise StylertError(f"{what} failed: {first_line(item)}") from None
         yield item

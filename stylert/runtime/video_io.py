@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import UnreadableVideo
+from stylert.errors import UnreadableVideo, first_line
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
@@ -241,7 +241,7 @@ def choose_video_decoder() -> tuple[Any, str]:
                 raise RuntimeError("the probe clip did not decode")
         return hwaccel, "NVDEC (the GPU's video decoder)"
     except Exception as exc:  # no CUDA hwaccel in this FFmpeg, no NVIDIA driver, or no decoder on the GPU
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         return None, f"the CPU on all threads (no NVDEC here: {first[:80]})"
 
 
@@ -259,7 +259,7 @@ def choose_h264_encoder() -> tuple[str, str]:
             stream.encode(None)
         return "h264_nvenc", "NVENC (the GPU's video encoder)"
     except Exception as exc:  # no such encoder in this FFmpeg, no NVIDIA driver, or a GPU without NVENC
-        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        first = first_line(exc)
         return "libx264", f"libx264 on all CPU threads (no NVENC here: {first[:80]})"
 
 

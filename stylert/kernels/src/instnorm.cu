@@ -119,7 +119,7 @@ __device__ Moments block_moments(Moments m) {
 }
 
 // K values as loaded (16 bytes, or one value), widened to float32 only when folded: four loads in flight then
-// hold 16 registers, not 4K floats (fp16's 32 floats pushed the statistics kernel past the 32 registers a
+// hold 16 registers, not 4 x K floats (fp16's 32 floats pushed the statistics kernel past the 32 registers a
 // thread may have for kInstnormBlocksPerSm blocks per multiprocessor).
 template <typename T, int K>
 struct Packed {

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from stylert.errors import BackendUnavailable, BadModelFile
+from stylert.errors import BackendUnavailable, BadModelFile, first_line
 from stylert.export.adopt import may_be_image
 from stylert.gpu.cuda_layer import CudaLayer, is_out_of_memory, open_cuda_layer
 from stylert.model_info import ModelInfo
@@ -54,7 +54,7 @@ class OnnxRuntimeBackend(Backend):
         try:
             return ort.InferenceSession(str(self.model_path), opts, providers=providers)
         except Exception as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             raise BadModelFile(f"{self.model_path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
 
     def _open_impl(self) -> None:
@@ -178,7 +178,7 @@ class OnnxRuntimeBackend(Backend):
         except Exception as exc:
             if is_out_of_memory(exc) or not type(exc).__module__.startswith("onnxruntime"):
                 raise
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(exc)
             declared = self._info.declared_input
             fixed = f" (the file declared a fixed {declared} input: it may run only at that size)" if declared else ""
             raise BadModelFile(f"{self._named} failed at {_shape_text(shape)}{fixed}: {first}") from None
