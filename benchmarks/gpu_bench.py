@@ -100,13 +100,12 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
     NVDEC decodes, the decoder alone and `stylert video` are also run with the CPU decoding (--decoder cpu),
     so NVDEC's effect is measured in the same run; and `stylert video` once more with the decoder handing over
     BGR frames instead of its 4:2:0 planes (the path before the planes went to the GPU)."""
-    from unittest import mock
+    import dataclasses
 
-    import stylert.runtime.video as video_module
     from stylert import Stylizer
     from stylert.runtime.video import VideoOptions, stylize_video
     from benchmarks.video_timing import decoder_fps, encoder_fps
-    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, decode_frames
+    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, decode_frames, probe_video
     from tests.media import make_video
 
     decoders = ("auto", "cpu") if choose_video_decoder()[0] is not None else ("auto",)
@@ -115,6 +114,7 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
         runs |= {"cpu_decoder_fps": [], "cpu_decoder_video_fps": []}
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_video(Path(tmp) / "clip.mp4", frames=frames, size=(1080, 1920), fps=Fraction(30), noisy=True)
+        bgr_only = dataclasses.replace(probe_video(clip), colour=None)  # no colour the kernel takes: BGR decoded
         with Stylizer(str(model), backend, device="cuda", batch_size=4, log=log, **options) as stylizer:
             stylised = stylizer.stylize_frames(list(decode_frames(clip)))  # what `stylert video` encodes
             stylize_video(stylizer, clip, Path(tmp) / "warm.mp4", VideoOptions(duration=0.5))
@@ -127,10 +127,9 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
                     result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions(decoder=decoder))
                     runs["video_fps" if decoder == "auto" else "cpu_decoder_video_fps"].append(
                         result.frames / (time.perf_counter() - started))
-                with mock.patch.object(video_module, "decoded_colour", return_value=None):  # BGR frames decoded
-                    started = time.perf_counter()
-                    result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions())
-                    runs["bgr_decode_video_fps"].append(result.frames / (time.perf_counter() - started))
+                started = time.perf_counter()
+                result = stylize_video(stylizer, clip, Path(tmp) / "out.mp4", VideoOptions(), info=bgr_only)
+                runs["bgr_decode_video_fps"].append(result.frames / (time.perf_counter() - started))
                 log(f"video run: decoder {runs['decoder_fps'][-1]:.1f}, encoder {runs['encoder_fps'][-1]:.1f}, "
                     f"stylert video {runs['video_fps'][-1]:.1f} fps")
             description = stylizer.backend.description
