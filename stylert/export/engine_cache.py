@@ -12,6 +12,7 @@ from typing import Any
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import EngineMismatch
+from stylert.export.adopt import adopted_onnx
 from stylert.export.engine_spec import EngineSidecar, EngineSpec, ProfileShapes, cache_key, check_sidecar
 from stylert.export.quantize import RECIPE
 from stylert.gpu.tensorrt_api import GpuFacts
@@ -118,7 +119,7 @@ def resolve_engine(model: Path, spec: EngineSpec, facts: GpuFacts, *, trt: Any,
         profile = ProfileShapes(*(tuple(sidecar.profile[k]) for k in ("min", "opt", "max")))
         rebuilt = EngineSpec(precision=sidecar.precision, plugins=sidecar.plugin_library, refit=sidecar.refittable,
                              profile=profile)
-        return model, build_engine_file(onnx_beside, model, rebuilt, facts, trt=trt, log=log)
+        return model, build_engine_file(adopted_onnx(onnx_beside, log), model, rebuilt, facts, trt=trt, log=log)
 
 
 def build_engine_for_onnx(onnx_path: Path, out: Path, *, precision: str, batch: tuple[int, int, int],
@@ -126,12 +127,14 @@ def build_engine_for_onnx(onnx_path: Path, out: Path, *, precision: str, batch: 
                           plugins: str | None = None, refit: bool = False, timing_cache: str | None = None,
                           calib: Path | None = None, log: Callable[[str], None] = lambda s: None
                           ) -> tuple[EngineSidecar, GpuFacts]:
-    """``stylert build-engine``: check the ONNX, turn MIN,OPT,MAX triplets into the profile (rounded up to the
-    model's size multiple), probe TensorRT and the GPU, build engine + sidecar."""
+    """``stylert build-engine``: check the ONNX (adopting one stylert did not write), turn MIN,OPT,MAX triplets
+    into the profile (rounded up to the model's size multiple), probe TensorRT and the GPU, build engine +
+    sidecar."""
     from stylert.errors import BackendUnavailable
     from stylert.gpu.cuda_layer import open_cuda_layer
     from stylert.gpu.tensorrt_api import import_tensorrt
 
+    onnx_path = adopted_onnx(onnx_path, log)
     multiple = int(onnx_metadata(onnx_path).get("stylert.size_multiple", "4"))
     profile = ProfileShapes.from_triplets(batch, height, width, multiple)
     spec = EngineSpec(precision=precision, profile=profile, workspace_mb=workspace_mb, plugins=plugins, refit=refit,

@@ -95,3 +95,24 @@ def test_engine_cache_builds_once_per_gpu(lite_onnx, tmp_path, monkeypatch):
     assert sum(c[0] == "build_serialized_network" for c in calls) == 2
     sidecar = EngineSidecar.read(first)
     assert sidecar.gpu_name == "NVIDIA L4" and sidecar.model["stylert.architecture"] == "transformer_net"
+
+
+def test_build_engine_parses_the_adopted_copy_of_a_zoo_style_onnx(lite_onnx, tmp_path, monkeypatch):
+    """A foreign ONNX (other names, a fixed 1x3x64x64) is built from stylert's adopted copy, whose input the
+    profile names; the user's file is not touched."""
+    from stylert.export.engine_cache import build_engine_for_onnx
+    from tests.foreign_models import zoo_style_copy
+
+    zoo = zoo_style_copy(lite_onnx, tmp_path / "zoo.onnx")
+    before = zoo.read_bytes()
+    trt, calls = make_fake_trt()
+    monkeypatch.setattr("stylert.gpu.tensorrt_api.import_tensorrt", lambda: trt)
+    monkeypatch.setattr("stylert.gpu.cuda_layer.open_cuda_layer", lambda: None)
+    monkeypatch.setattr(GpuFacts, "probe", classmethod(lambda cls, trt, cuda: GpuFacts("10.13.0", "NVIDIA L4", "8.9")))
+    said: list[str] = []
+    build_engine_for_onnx(zoo, tmp_path / "zoo.engine", precision="fp32", batch=(1, 1, 2), height=(64, 256, 512),
+                          width=(64, 256, 512), log=said.append)
+    (parsed,) = [c[1] for c in calls if c[0] == "parse_from_file"]
+    assert parsed.endswith("-adopted.onnx") and zoo.read_bytes() == before
+    assert ("set_shape", "input", (1, 3, 64, 64), (1, 3, 256, 256), (2, 3, 512, 512)) in calls
+    assert any("declares a fixed 1x3x64x64 input" in line for line in said)
