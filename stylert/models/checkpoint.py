@@ -4,17 +4,20 @@ Supported layouts:
 - pytorch/examples fast_neural_style ``TransformerNet`` state dicts (any widths,
   any number of residual blocks; legacy InstanceNorm running stats are dropped);
 - junyanz/pytorch-CycleGAN-and-pix2pix ``ResnetGenerator`` (``latest_net_G.pth``);
-- stylert's own training checkpoints (``{"stylert": 1, "state_dict": ..., ...}``).
+- stylert's own training checkpoints (``{"stylert": 1, "state_dict": ..., ...}``);
+- either network's state dict one level down in a training script's checkpoint (``{"model": ...}``,
+  ``{"state_dict": ...}``), and traced or scripted TorchScript archives of them (their weights).
 """
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stylert._lazy import require
-from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint
+from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line
 
 TRANSFORMER_NET = "transformer_net"
 CYCLEGAN_RESNET = "cyclegan_resnet"
@@ -62,6 +65,8 @@ def _read(path: Path) -> Any:
     if path.suffix.lower() in (".onnx", ".engine"):
         raise BadModelFile(f"{path} is already an exported model, not a PyTorch checkpoint; use it directly "
                            f"with --style {path}")
+    if _is_torchscript(path):  # torch.jit.save of a traced or scripted network: TorchScript reads it, no pickle
+        return _torchscript_state(torch, path)
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file; its advice to unpickle anyway is unsafe
@@ -72,6 +77,49 @@ def _read(path: Path) -> Any:
                                "torch.save(model.state_dict(), path)") from None
         raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
+
+
+def _is_torchscript(path: Path) -> bool:
+    """A TorchScript archive: a zip with the network's code (``<name>/code/``) beside its weights."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any("/code/" in name for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _torchscript_state(torch: Any, path: Path) -> dict[str, Any]:
+    """The weights of a TorchScript archive (a traced or scripted network)."""
+    try:
+        return dict(torch.jit.load(str(path), map_location="cpu").state_dict())
+    except Exception as exc:  # a damaged archive: TorchScript's own error types
+        raise BadModelFile(f"{path} is a TorchScript archive that does not load ({first_line(exc)})") from None
+
+
+def _network_state(obj: Any, path: Path) -> dict[str, Any]:
+    """The state dict a checkpoint holds: the file's top level, its ``state_dict``, or the one entry that is a
+    supported network's state dict (``{"model": ...}``, ``{"generator": ...}``, ``{"netG": ...}``)."""
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
+        raise UnknownCheckpoint(f"{path} does not hold a state dict (found {type(obj).__name__})")
+    if any(hasattr(v, "shape") for v in obj.values()):
+        return obj
+    networks = [key for key, value in obj.items() if isinstance(value, dict) and _recognised(value)]
+    if len(networks) > 1:
+        raise UnknownCheckpoint(f"{path} holds several networks ({', '.join(networks)}); save the one to export "
+                                f"alone, e.g. torch.save(checkpoint[{networks[0]!r}], 'generator.pth')")
+    return obj[networks[0]] if networks else obj  # none: detect_architecture says what was expected
+
+
+def _recognised(state: dict) -> bool:
+    if not all(isinstance(k, str) for k in state):
+        return False
+    try:
+        detect_architecture(_clean(state))
+        return True
+    except UnknownCheckpoint:
+        return False
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +197,4 @@ def load_checkpoint(path: str | Path) -> LoadedModel:
     stored_style = None
     if isinstance(obj, dict) and obj.get("stylert") and "state_dict" in obj:
         stored_style = obj.get("style")
-        obj = obj["state_dict"]
-    elif isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
-        obj = obj["state_dict"]
-    if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
-        raise UnknownCheckpoint(f"{path} does not hold a state dict (found {type(obj).__name__})")
-    return model_from_state_dict(obj, style=_style_name(path, stored_style), source=path)
+    return model_from_state_dict(_network_state(obj, path), style=_style_name(path, stored_style), source=path)

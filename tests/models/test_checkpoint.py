@@ -87,6 +87,33 @@ def test_a_pickled_whole_model_is_not_unpickled_and_the_fix_is_named(tmp_path):
         load_checkpoint(tmp_path / "whole.pth")
 
 
+@pytest.mark.parametrize("key", ["model", "generator", "model_state_dict", "netG"])
+def test_a_training_scripts_checkpoint_with_the_network_one_level_down(tmp_path, key):
+    state = transformer_state(LITE)
+    path = save({key: state, "epoch": 7, "optimizer": {"lr": 1e-3}}, tmp_path / "ckpt.pth")
+    loaded = load_checkpoint(path)
+    assert loaded.architecture == TRANSFORMER_NET
+    assert all(torch.equal(loaded.module.state_dict()[k], v) for k, v in state.items())
+
+
+def test_several_networks_in_one_checkpoint_are_named_not_guessed(tmp_path):
+    state = transformer_state(LITE)
+    path = save({"G_A": state, "G_B": state, "D_A": {"x": torch.zeros(1)}}, tmp_path / "both.pth")
+    with pytest.raises(UnknownCheckpoint, match=r"both.pth holds several networks \(G_A, G_B\).*checkpoint\['G_A'\]"):
+        load_checkpoint(path)
+
+
+def test_a_traced_torchscript_archive_loads_its_weights(tmp_path):
+    from stylert.models.transformer_net import TransformerNet
+
+    net = TransformerNet(LITE).eval()
+    torch.jit.save(torch.jit.trace(net, torch.rand(1, 3, 32, 32)), str(tmp_path / "traced.pt"))
+    loaded = load_checkpoint(tmp_path / "traced.pt")
+    x = torch.rand(1, 3, 36, 44) * 255
+    with torch.no_grad():
+        assert torch.equal(loaded.module(x), net(x)) and loaded.style == "traced"
+
+
 def test_stylert_training_checkpoint_keeps_its_style_name(tmp_path):
     path = save({"stylert": 1, "style": "ink", "state_dict": transformer_state(LITE), "step": 3}, tmp_path / "x.pth")
     assert load_checkpoint(path).style == "ink"
