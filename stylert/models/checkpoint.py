@@ -29,6 +29,8 @@ NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
     CYCLEGAN_RESNET: (1.0 / 127.5, -1.0, 127.5, 127.5),
 }
 
+# Files --style and export read as PyTorch checkpoints; pytorch/examples' fast_neural_style saves ".model".
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".model")
 _LEGACY_NORM_STATS = re.compile(r"(running_mean|running_var|num_batches_tracked)$")
 # torch.load(weights_only=True) names the first class a pickled model needs: "Unsupported global: GLOBAL torch.nn...."
 _UNSAFE_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")

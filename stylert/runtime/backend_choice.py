@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stylert.errors import BackendUnavailable
+from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def ort_cuda_ready() -> str | None:
 
 
 def _has_checkpoint(model: Path) -> bool:
-    return model.suffix.lower() in (".pth", ".pt") or any(model.with_suffix(s).is_file() for s in (".pth", ".pt"))
+    return model.suffix.lower() in CHECKPOINT_SUFFIXES or any(model.with_suffix(s).is_file() for s in CHECKPOINT_SUFFIXES)
 
 
 def choose_auto(model: Path, device: str, *, precision: str = "fp32") -> BackendChoice:

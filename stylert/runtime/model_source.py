@@ -10,10 +10,11 @@ from pathlib import Path
 
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BackendUnavailable, StyleNotFound
+from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 from stylert.runtime.backends import backend_class
 from stylert.styles import STYLES_DIR, builtin_styles
 
-MODEL_SUFFIXES = (".onnx", ".pth", ".pt", ".engine")
+MODEL_SUFFIXES = (".onnx", *CHECKPOINT_SUFFIXES, ".engine")
 
 
 def resolve_style(style: str) -> Path:
@@ -27,7 +28,7 @@ def resolve_style(style: str) -> Path:
             raise StyleNotFound(f"model file not found: {path}")
         return path
     names = ", ".join(builtins) or "none installed"
-    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a .onnx/.pth file")
+    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a model file ({' '.join(MODEL_SUFFIXES)})")
 
 
 def exported_onnx(checkpoint: Path) -> Path:
@@ -60,7 +61,7 @@ def model_for_backend(model: Path, backend: str, log: Callable[[str], None] = la
     suffixes = backend_class(backend).suffixes
     if model.suffix.lower() in suffixes:
         return _adopted(model, log)
-    if backend in ("onnxruntime", "tensorrt") and model.suffix.lower() in (".pth", ".pt"):
+    if backend in ("onnxruntime", "tensorrt") and model.suffix.lower() in CHECKPOINT_SUFFIXES:
         return exported_onnx(model)
     sibling = next((model.with_suffix(s) for s in suffixes if model.with_suffix(s).is_file()), None)
     if sibling is not None:

@@ -39,6 +39,7 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     shutil.copy(lite_onnx, w / "lite.onnx")
     shutil.copy(lite_onnx, w / "solo.onnx")  # no checkpoint beside it
     shutil.copy(lite_pth, w / "lite.pth")
+    shutil.copy(lite_pth, w / "epoch_2.model")  # what pytorch/examples' fast_neural_style training writes
     (w / "corrupt.onnx").write_bytes(lite_onnx.read_bytes()[:3000])
     (w / "corrupt.pth").write_bytes(b"PK\x03\x04 not really a zip")
     import torch
@@ -129,6 +130,8 @@ CASES = [
                                                     "{w}/mean.onnx"], 2, "error"),
     ("stylize pickled whole model", ["stylize", "{w}/a.jpg", "-o", "{w}/out78.jpg", "-s", "{w}/whole_model.pth"],
      2, "error"),
+    ("stylize pytorch/examples .model checkpoint", ["stylize", "{w}/a.jpg", "-o", "{w}/out81.jpg", "-s",
+                                                   "{w}/epoch_2.model"], 0, None),
     ("stylize zoo-style fixed-size onnx", ["stylize", "{w}/a.jpg", "-o", "{w}/out79.jpg", "-s", "{w}/zoo.onnx"], 0,
      None),
     # video

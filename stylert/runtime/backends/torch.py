@@ -13,6 +13,7 @@ from stylert.cache import cache_dir
 from stylert.errors import BackendUnavailable, StylertError
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
 from stylert.model_info import ModelInfo
+from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
 from stylert.runtime.backends.torch_cuda import CudaModule
@@ -21,7 +22,7 @@ from stylert.runtime.device_frames import DeviceFramePipeline
 
 class TorchBackend(Backend):
     name = "torch"
-    suffixes = (".pth", ".pt")
+    suffixes = CHECKPOINT_SUFFIXES
 
     def __init__(self, model_path: Path, options: BackendOptions = BackendOptions(), *, log: Log = lambda s: None,
                  cuda: CudaLayer | None = None) -> None:
