@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stylert.cache import cache_dir
+from stylert.errors import BackendUnavailable
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ def bench_models(style: str | None, arch: str) -> BenchModels:
 
     if style:
         source = resolve_style(style)
-        pth = model_for_backend(source, "torch")
+        try:
+            pth = model_for_backend(source, "torch")
+        except BackendUnavailable:
+            raise BackendUnavailable(f"stylert bench measures against PyTorch eager, so --style needs a PyTorch "
+                                     f"checkpoint (or a .onnx with its .pth beside it); {source.name} has none") \
+                from None
         fp32 = source if source.suffix == ".onnx" else exported_onnx(pth)
         label = f"style {source.stem}"
     else:
