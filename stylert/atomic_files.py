@@ -15,9 +15,12 @@ class AtomicFile:
 
     def __init__(self, target: str | Path) -> None:
         self.target = Path(target)
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
-                                    dir=self.target.parent)
+        try:
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
+                                        dir=self.target.parent)
+        except OSError as exc:  # name the output the user asked for, not the temporary beside it
+            raise OSError(exc.errno, exc.strerror, str(self.target)) from None
         os.close(fd)
         self.tmp = Path(name)
         umask = os.umask(0)

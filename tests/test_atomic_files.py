@@ -1,0 +1,23 @@
+import pytest
+
+from stylert.atomic_files import atomic_output
+
+
+def test_the_output_appears_only_when_the_write_succeeds(tmp_path):
+    target = tmp_path / "deep" / "out.txt"
+    with atomic_output(target) as tmp:
+        assert tmp.parent == target.parent and tmp.suffix == ".txt" and not target.exists()
+        tmp.write_text("done")
+    assert target.read_text() == "done" and [p.name for p in target.parent.iterdir()] == ["out.txt"]
+    with pytest.raises(RuntimeError), atomic_output(tmp_path / "failed.txt") as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("the writer failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep"]
+
+
+def test_a_folder_that_cannot_be_made_names_the_output_not_the_temporary(tmp_path):
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / "out.mp4"  # its folder would be a regular file
+    with pytest.raises(OSError) as err, atomic_output(target):
+        pass
+    assert err.value.filename == str(target) and err.value.strerror
