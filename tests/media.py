@@ -12,14 +12,19 @@ import numpy as np
 
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
-               rotation: int = 0) -> Path:
+               rotation: int = 0, audio_extra: float = 0.0, cover: bool = False) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
-    ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records."""
+    ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
+    ``audio_extra``: seconds of audio past the last frame; ``cover``: a one-frame 1 fps MJPEG picture stored
+    as the first video stream (as Matroska keeps cover art)."""
     import av
 
     h, w = size
     container = av.open(str(path), "w")
+    picture = container.add_stream("mjpeg", rate=1) if cover else None
+    if picture is not None:
+        picture.width, picture.height, picture.pix_fmt = 32, 32, "yuvj420p"
     video = container.add_stream(codec, rate=fps)
     even = pix_fmt.startswith("yuv420")
     video.width, video.height = (w + w % 2, h + h % 2) if even else (w, h)
@@ -29,6 +34,9 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     sound = container.add_stream(audio, rate=16000) if audio else None
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
+    if picture is not None:
+        grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24").reformat(format="yuvj420p")
+        container.mux([*picture.encode(grey), *picture.encode()])
     yy, xx = np.mgrid[0:video.height, 0:video.width]
     rng = np.random.default_rng(0)
     for i in range(frames):
@@ -46,7 +54,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     for packet in video.encode():
         container.mux(packet)
     if sound is not None:
-        seconds = frames / float(fps)
+        seconds = frames / float(fps) + audio_extra
         pts = 0
         fmt = sound.codec_context.codec.audio_formats[0].name if sound.codec_context.codec.audio_formats else "fltp"
         while pts < seconds * 16000:

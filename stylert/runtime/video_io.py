@@ -5,6 +5,7 @@ import contextlib
 import functools
 import io
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -53,16 +54,30 @@ def _open(path: Path, hwaccel=None):
     return container
 
 
+def _video_stream(container):
+    """The file's main video stream, as FFmpeg chooses it (a cover picture stored as a one-frame video stream
+    before it is passed over)."""
+    return container.streams.best("video") or container.streams.video[0]
+
+
 def probe_video(path: str | Path) -> VideoInfo:
     path = Path(path)
     with contextlib.closing(_open(path)) as c:
-        v = c.streams.video[0]
+        v = _video_stream(c)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
-        duration = float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6
+        duration = float(v.duration * v.time_base) if v.duration else _tagged_duration(v) or (c.duration or 0) / 1e6
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
                          _display_rotation(c, v))
+
+
+def _tagged_duration(stream) -> float | None:
+    """A stream's length from its DURATION tag ("HH:MM:SS.nnnnnnnnn"), the only place Matroska and WebM keep
+    it; the container's duration covers every stream, so a longer audio track would promise video frames
+    that do not exist."""
+    match = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", str(stream.metadata.get("DURATION", "")).strip())
+    return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
 def _display_rotation(container, stream) -> int:
@@ -121,7 +136,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     end = None if duration is None else start + duration
     hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
     with contextlib.closing(_open(path, hwaccel)) as c:
-        stream = c.streams.video[0]
+        stream = _video_stream(c)
         if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
             stream.thread_type = "AUTO"  # frame and slice threads
         if start > 0:
@@ -366,7 +381,7 @@ class FrameIndex:
 def index_frames(path: str | Path) -> FrameIndex:
     path = Path(path)
     with contextlib.closing(_open(path)) as c:
-        stream = c.streams.video[0]
+        stream = _video_stream(c)
         packets = [(float(p.pts * stream.time_base), bool(p.is_keyframe)) for p in c.demux(stream)
                    if p.pts is not None and p.size]
     packets.sort()

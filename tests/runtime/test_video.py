@@ -320,6 +320,26 @@ def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer,
     assert _rotation(tmp_path / "joined.mp4") == rotation
 
 
+def test_a_cover_picture_stored_as_the_first_video_stream_is_passed_over(tmp_path, stylizer):
+    """Matroska keeps cover art as a one-frame video stream; taking the first video stream stylised one grey
+    picture at 1 fps instead of the film."""
+    src = make_video(tmp_path / "film.mkv", frames=10, size=(48, 64), fps=Fraction(24), audio=None, cover=True)
+    with av.open(str(src)) as c:
+        assert [s.codec_context.name for s in c.streams.video] == ["mjpeg", "h264"]
+    info = probe_video(src)
+    assert (info.width, info.height, info.fps) == (64, 48, Fraction(24))
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert result.frames == 10 and result.truncated is None and _streams(tmp_path / "out.mp4")[:2] == (10, 24)
+
+
+def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path, stylizer):
+    """Matroska gives a stream's length only as a tag; the container's length is the longer audio's, which
+    promised frames that never existed (the file was reported as cut off and the command exited 1)."""
+    src = make_video(tmp_path / "talk.mkv", frames=12, fps=Fraction(24), audio_extra=1.5)
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert (result.frames, result.expected, result.truncated) == (12, 12, None)
+
+
 def test_a_chunk_that_breaks_decode_order_is_refused(tmp_path):
     from stylert.runtime.video_io import join_chunks
 
