@@ -12,12 +12,13 @@ import numpy as np
 
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
-               rotation: int = 0, audio_extra: float = 0.0, cover: bool = False) -> Path:
+               rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
+               pixel_aspect: Fraction | None = None) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
     ``audio_extra``: seconds of audio past the last frame; ``cover``: a one-frame 1 fps MJPEG picture stored
-    as the first video stream (as Matroska keeps cover art)."""
+    as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic)."""
     import av
 
     h, w = size
@@ -31,6 +32,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     video.pix_fmt = pix_fmt
     if rotation:
         video.set_display_rotation(rotation)
+    if pixel_aspect:
+        video.codec_context.sample_aspect_ratio = pixel_aspect
     sound = container.add_stream(audio, rate=16000) if audio else None
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}

@@ -70,7 +70,7 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv)
     frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
-                           crf=options.crf, preset=options.preset)
+                           crf=options.crf, preset=options.preset, pixel_aspect=info.pixel_aspect)  # the join copies it
     seen = 0
     try:
         i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video

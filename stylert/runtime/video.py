@@ -198,7 +198,8 @@ def stylize_video(
     with atomic_output(target) as tmp:
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
                                audio_source=source if options.keep_audio else None,
-                               start=options.start, duration=options.duration, rotation=info.rotation)
+                               start=options.start, duration=options.duration, rotation=info.rotation,
+                               pixel_aspect=info.pixel_aspect)
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):

@@ -38,6 +38,7 @@ class VideoInfo:
     duration: float      # seconds
     colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
     rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
+    pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
 
 
 def _open(path: Path, hwaccel=None):
@@ -68,8 +69,9 @@ def probe_video(path: str | Path) -> VideoInfo:
         duration = float(v.duration * v.time_base) if v.duration else _tagged_duration(v) or (c.duration or 0) / 1e6
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
+        aspect = v.sample_aspect_ratio
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
-                         _display_rotation(c, v))
+                         _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None)
 
 
 def _tagged_duration(stream) -> float | None:
@@ -286,13 +288,13 @@ class VideoEncoder:
     Odd sizes are padded by one replicated row/column for yuv420p (chroma is
     subsampled 2x2), never cropped or scaled. BGR frames go to yuv420p through ``bgr_to_i420`` and the stream
     is tagged with its matrix (BT.601, limited range), so players convert back with the same one. ``rotation``
-    (degrees counter-clockwise, a source's ``VideoInfo.rotation``) goes into the container's display matrix, so
-    players turn the output as they turned the source.
+    (degrees counter-clockwise, a source's ``VideoInfo.rotation``) goes into the container's display matrix and
+    ``pixel_aspect`` into the stream, so players turn and stretch the output as they did the source.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
-                 duration: float | None = None, rotation: int = 0) -> None:
+                 duration: float | None = None, rotation: int = 0, pixel_aspect: Fraction | None = None) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -306,6 +308,8 @@ class VideoEncoder:
         self.stream.pix_fmt = pix_fmt
         if rotation:
             self.stream.set_display_rotation(rotation)
+        if pixel_aspect:
+            self.stream.codec_context.sample_aspect_ratio = pixel_aspect
         self.takes_i420 = pix_fmt == "yuv420p"
         if self.takes_i420:
             context = self.stream.codec_context

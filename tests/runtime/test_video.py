@@ -273,9 +273,9 @@ def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, 
     assert len(list(decode_frames(tmp_path / "gpu.mp4", decoder="cpu"))) == 4
 
 
-def _ramp_chunk(path, first, count, codec="libx264"):
+def _ramp_chunk(path, first, count, codec="libx264", pixel_aspect=None):
     """``count`` flat frames whose level encodes their index (5 levels apart), from index ``first``."""
-    encoder = VideoEncoder(path, Fraction(24), codec=codec)
+    encoder = VideoEncoder(path, Fraction(24), codec=codec, pixel_aspect=pixel_aspect)
     for i in range(first, first + count):
         encoder.write(np.full((64, 80, 3), 5 * i, np.uint8))
     encoder.finish()
@@ -318,6 +318,22 @@ def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer,
     chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 8 * k, 8) for k in range(2)]
     assert join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), rotation=rotation) == 16
     assert _rotation(tmp_path / "joined.mp4") == rotation
+
+
+def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
+    """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
+    played squeezed."""
+    from stylert.runtime.video_io import join_chunks
+
+    src = make_video(tmp_path / "hdv.mp4", frames=6, size=(48, 64), audio=None, pixel_aspect=Fraction(4, 3))
+    assert probe_video(src).pixel_aspect == Fraction(4, 3)
+    assert probe_video(make_video(tmp_path / "square.mp4", frames=2, audio=None)).pixel_aspect is None
+    stylize_video(stylizer, src, tmp_path / "out.mp4")
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert c.streams.video[0].display_aspect_ratio == Fraction(16, 9)
+    chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 8 * k, 8, pixel_aspect=Fraction(4, 3)) for k in range(2)]
+    join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24))
+    assert probe_video(tmp_path / "joined.mp4").pixel_aspect == Fraction(4, 3)
 
 
 def test_a_cover_picture_stored_as_the_first_video_stream_is_passed_over(tmp_path, stylizer):
