@@ -13,12 +13,13 @@ import numpy as np
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
-               pixel_aspect: Fraction | None = None) -> Path:
+               pixel_aspect: Fraction | None = None, audio_tracks: int = 1) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
     ``audio_extra``: seconds of audio past the last frame; ``cover``: a one-frame 1 fps MJPEG picture stored
-    as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic)."""
+    as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic);
+    ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"..."""
     import av
 
     h, w = size
@@ -34,7 +35,9 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         video.set_display_rotation(rotation)
     if pixel_aspect:
         video.codec_context.sample_aspect_ratio = pixel_aspect
-    sound = container.add_stream(audio, rate=16000) if audio else None
+    sounds = [container.add_stream(audio, rate=16000) for _ in range(audio_tracks)] if audio else []
+    for k, sound in enumerate(sounds):
+        sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
     if picture is not None:
@@ -56,14 +59,14 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
             container.mux(packet)
     for packet in video.encode():
         container.mux(packet)
-    if sound is not None:
+    for k, sound in enumerate(sounds):  # a different tone per track
         seconds = frames / float(fps) + audio_extra
         pts = 0
         fmt = sound.codec_context.codec.audio_formats[0].name if sound.codec_context.codec.audio_formats else "fltp"
         while pts < seconds * 16000:
             n = 1024
             t = (np.arange(n) + pts) / 16000
-            wave = 0.3 * np.sin(2 * np.pi * 440 * t)
+            wave = 0.3 * np.sin(2 * np.pi * 440 * (k + 1) * t)
             data = (wave * 32767).astype(np.int16)[None] if fmt.startswith("s16") else wave.astype(np.float32)[None]
             af = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
             af.sample_rate, af.pts = 16000, pts

@@ -1,4 +1,4 @@
-"""Video decode/encode with PyAV: H.264 yuv420p in MP4 by default, the input's audio kept."""
+"""Video decode/encode with PyAV: H.264 yuv420p in MP4 by default, every audio track of the input kept."""
 from __future__ import annotations
 
 import contextlib
@@ -159,13 +159,13 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
 
 
 class _AudioTrack:
-    """The source's first audio stream, fed into the output in step with the video
-    (copied when MP4 can carry the codec, else re-encoded to AAC), trimmed to [start, end)."""
+    """One audio stream of the source, fed into the output in step with the video (copied when MP4 can carry
+    the codec, else re-encoded to AAC), trimmed to [start, end), with its language and title."""
 
-    def __init__(self, av, output, src, start: float, duration: float | None) -> None:
-        """``src``: an open input container with at least one audio stream (owned from here on)."""
+    def __init__(self, av, output, src, index: int, start: float, duration: float | None) -> None:
+        """``src``: an open input container holding audio stream ``index`` (owned from here on)."""
         self._av, self._out, self._src = av, output, src
-        self._in = src.streams.audio[0]
+        self._in = src.streams.audio[index]
         self.start, self.end = start, (None if duration is None else start + duration)
         self.copy = self._in.codec_context.name in MP4_AUDIO_COPY
         if self.copy:
@@ -174,6 +174,10 @@ class _AudioTrack:
         else:
             self.stream = output.add_stream("aac", rate=self._in.codec_context.sample_rate)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
+        # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
+        tags = {"language": self._in.metadata.get("language"),
+                "title": self._in.metadata.get("title") or self._in.metadata.get("name")}
+        self.stream.metadata.update({tag: value for tag, value in tags.items() if value})
         if start > 0:
             self._src.seek(int(start / self._in.time_base), stream=self._in, backward=True)
         self._packets = self._src.demux(self._in)
@@ -220,6 +224,38 @@ class _AudioTrack:
         if not self._done:
             self._done = True
             self._src.close()
+
+
+class _SourceAudio:
+    """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks), each
+    an _AudioTrack reading its own handle on the file, pumped together."""
+
+    def __init__(self, av, output, source: Path, start: float, duration: float | None) -> None:
+        with contextlib.closing(av.open(str(source))) as probe:
+            count = len(probe.streams.audio)
+        self.tracks: list[_AudioTrack] = []
+        try:
+            for index in range(count):
+                self.tracks.append(_AudioTrack(av, output, av.open(str(source)), index, start, duration))
+        except BaseException:
+            self.close()
+            raise
+
+    def pump(self, until: float | None) -> None:
+        for track in self.tracks:
+            track.pump(until)
+
+    def close(self) -> None:
+        for track in self.tracks:
+            track.close()
+
+
+def _source_audio(av, output, source: Path | None, start: float, duration: float | None) -> _SourceAudio | None:
+    """The audio of ``source`` added to ``output`` (None when there is no source or it has no audio)."""
+    if source is None:
+        return None
+    audio = _SourceAudio(av, output, source, start, duration)
+    return audio if audio.tracks else None
 
 
 def _probe_clip() -> io.BytesIO:
@@ -323,20 +359,15 @@ class VideoEncoder:
         self._even = pix_fmt.startswith(("yuv420", "nv12"))
         self._index = 0
         self._audio_args = (audio_source, start, duration)
-        self.audio: _AudioTrack | None = None
+        self.audio: _SourceAudio | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
     def _begin(self, frame: np.ndarray) -> None:
         h, w = frame_size(frame)
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
-        source, start, duration = self._audio_args
-        if source is not None:  # every stream must exist before the first packet is muxed
-            src = self._av.open(str(source))
-            if src.streams.audio:
-                self.audio = _AudioTrack(self._av, self.container, src, start, duration)
-            else:
-                src.close()
+        # every stream must exist before the first packet is muxed
+        self.audio = _source_audio(self._av, self.container, *self._audio_args)
 
     def write(self, frame: np.ndarray) -> None:
         """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame."""
@@ -409,12 +440,7 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source
         video = out.add_stream_from_template(first.streams.video[0])
         if rotation:
             video.set_display_rotation(rotation)
-        audio = None
-        if audio_source is not None:
-            src = av.open(str(audio_source))
-            audio = _AudioTrack(av, out, src, start, duration) if src.streams.audio else None
-            if audio is None:
-                src.close()
+        audio = _source_audio(av, out, audio_source, start, duration)
         try:
             for chunk in chunks:
                 with contextlib.closing(av.open(str(chunk))) as c:

@@ -320,6 +320,27 @@ def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer,
     assert _rotation(tmp_path / "joined.mp4") == rotation
 
 
+@pytest.mark.parametrize("audio", ["aac", "pcm_s16le"])
+def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylizer, audio):
+    """A film's languages, a screen recording's microphone and desktop tracks: all of them, copied (AAC) or
+    re-encoded (PCM, which MP4 cannot carry), single-machine and through Ray's join."""
+    from stylert.runtime.video_io import join_chunks
+
+    src = make_video(tmp_path / "film.mkv", frames=12, audio=audio, audio_tracks=3)
+    stylize_video(stylizer, src, tmp_path / "out.mp4")
+    chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 6 * k, 6) for k in range(2)]
+    join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), audio_source=src)
+    for out in ("out.mp4", "joined.mp4"):
+        with av.open(str(tmp_path / out)) as c:
+            tracks = [(a.codec_context.name, a.metadata.get("language"), a.metadata.get("name")) for a in c.streams.audio]
+        assert tracks == [("aac", lang, f"track {k}") for k, lang in enumerate(("eng", "fra", "deu"))], out
+        for k in range(3):  # each track holds its own sound: its tone's pitch (440 Hz times k + 1)
+            with av.open(str(tmp_path / out)) as c:
+                samples = np.concatenate([f.to_ndarray().reshape(-1) for f in c.decode(audio=k)])
+            spectrum = np.abs(np.fft.rfft(samples[:8000]))
+            assert round(np.argmax(spectrum) * 16000 / 8000 / 440) == k + 1, (out, k)
+
+
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
