@@ -39,14 +39,18 @@ kernels:
 
 # On a machine with an NVIDIA GPU: build the kernels, run every gpu test, then the kernel and GPU benchmarks;
 # results land in benchmarks/results/ (kernels.*, gpu_bench.*, video_encoder_bound_gpu_host.*) with the GPU,
-# driver and package versions.
+# driver and package versions. Every step runs even when one before it fails (GPU time is scarce); the
+# command fails at the end if any did.
 gpu-check:
+	@$(GPU_PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make gpu-check: PyTorch sees no CUDA GPU here')"
 	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/kernels -j8 >/dev/null
-	STYLERT_KERNELS_DIR=build/kernels/lib $(GPU_PY) -m pytest -m gpu -q
-	$(GPU_PY) benchmarks/kernels_bench.py
-	$(GPU_PY) benchmarks/gpu_bench.py
-	$(GPU_PY) benchmarks/video_encoder_bound.py --name video_encoder_bound_gpu_host
+	status=0; \
+	STYLERT_KERNELS_DIR=build/kernels/lib $(GPU_PY) -m pytest -m gpu -q || status=1; \
+	$(GPU_PY) benchmarks/kernels_bench.py || status=1; \
+	$(GPU_PY) benchmarks/gpu_bench.py || status=1; \
+	$(GPU_PY) benchmarks/video_encoder_bound.py --name video_encoder_bound_gpu_host || status=1; \
+	exit $$status
 
 bench: $(STAMP)
 	$(BIN)/stylert bench -o benchmarks/results
