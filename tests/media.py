@@ -13,13 +13,14 @@ import numpy as np
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
-               pixel_aspect: Fraction | None = None, audio_tracks: int = 1) -> Path:
+               pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
     ``audio_extra``: seconds of audio past the last frame; ``cover``: a one-frame 1 fps MJPEG picture stored
     as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic);
-    ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"..."""
+    ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
+    ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels."""
     import av
 
     h, w = size
@@ -35,6 +36,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         video.set_display_rotation(rotation)
     if pixel_aspect:
         video.codec_context.sample_aspect_ratio = pixel_aspect
+    if transfer is not None:
+        video.codec_context.color_trc = transfer
     sounds = [container.add_stream(audio, rate=16000) for _ in range(audio_tracks)] if audio else []
     for k, sound in enumerate(sounds):
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"

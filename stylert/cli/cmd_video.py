@@ -103,6 +103,10 @@ def run(args: argparse.Namespace) -> int:
                 def started(info, total, bar=bar) -> None:
                     bar.total = total
                     bar.refresh()
+                    if info.hdr:
+                        bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is stylised and written as "
+                                  "8-bit SDR without tone mapping, so its highlights clip and colours look flat",
+                                  file=sys.stderr)
 
                 try:
                     result = stylize_video(stylizer, item.source, item.target, options, on_frames=bar.update,

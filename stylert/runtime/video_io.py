@@ -39,6 +39,7 @@ class VideoInfo:
     colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
     rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
     pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
+    hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer, which stylert writes as SDR untouched
 
 
 def _open(path: Path, hwaccel=None):
@@ -71,7 +72,12 @@ def probe_video(path: str | Path) -> VideoInfo:
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
-                         _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None)
+                         _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None,
+                         HDR_TRANSFERS.get(cc.color_trc))
+
+
+# FFmpeg's AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 and ARIB STD-B67.
+HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 
 
 def _tagged_duration(stream) -> float | None:

@@ -153,6 +153,19 @@ def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     assert not (tmp_path / "b.mp4").exists()
 
 
+def test_hdr_video_is_said_to_be_written_as_sdr(tmp_path, lite_onnx, capsys):
+    """stylert does no tone mapping: a PQ or HLG stream is written as SDR, and the command says so."""
+    from stylert.cli import main
+
+    assert probe_video(make_video(tmp_path / "sdr.mp4", frames=2, audio=None)).hdr is None
+    assert probe_video(make_video(tmp_path / "hlg.mp4", frames=2, audio=None, transfer=18)).hdr == "HLG"
+    src = make_video(tmp_path / "pq.mp4", frames=3, audio=None, transfer=16)
+    assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if "is HDR" in line]
+    assert lines == ["stylert: pq.mp4 is HDR (PQ); it is stylised and written as 8-bit SDR without tone mapping, "
+                     "so its highlights clip and colours look flat"]
+
+
 def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
     import signal
     import time
