@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableImage
+from stylert.frames.photo_metadata import jpeg_metadata, with_metadata
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -50,12 +52,17 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
 
 def read_image(path: str | Path) -> np.ndarray:
     """uint8 BGR HxWx3 from an image file (see decode_image)."""
+    return read_photo(path)[0]
+
+
+def read_photo(path: str | Path) -> tuple[np.ndarray, list[bytes]]:
+    """read_image, and the metadata its stylised copy keeps (``photo_metadata.jpeg_metadata``)."""
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise UnreadableImage(f"cannot read {path}: {exc.strerror}") from None
-    return decode_image(data, path)
+    return decode_image(data, path), jpeg_metadata(data.tobytes())
 
 
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -86,8 +93,10 @@ def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
     return np.rint(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> bytes:
-    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``)."""
+def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
+                 metadata: Sequence[bytes] = ()) -> bytes:
+    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``); a JPEG gets ``metadata``,
+    the segments ``photo_metadata.jpeg_metadata`` took from the photo it came from."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnreadableImage(f"cannot write {path}: unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
@@ -95,12 +104,14 @@ def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> b
     ok, encoded = cv2.imencode(suffix, image, params)
     if not ok:
         raise UnreadableImage(f"could not encode {path}")
-    return encoded.tobytes()
+    jpeg = suffix in (".jpg", ".jpeg")
+    return with_metadata(encoded.tobytes(), metadata) if jpeg and metadata else encoded.tobytes()
 
 
-def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95) -> None:
-    """Encode by the suffix of ``path`` and write atomically."""
-    data = encode_image(path, image, quality=quality)
+def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
+                metadata: Sequence[bytes] = ()) -> None:
+    """Encode by the suffix of ``path`` (see encode_image) and write atomically."""
+    data = encode_image(path, image, quality=quality, metadata=metadata)
     with atomic_output(path) as tmp:
         tmp.write_bytes(data)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, collect_images, fit_max_size, read_image, write_image
+from stylert.frames.images import IMAGE_SUFFIXES, collect_images, fit_max_size, read_photo, write_image
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 
@@ -54,13 +54,14 @@ def stylize_files(
         ready = []
         for item in chunk:
             try:
-                ready.append((item, fit_max_size(read_image(item.source), max_size)))
+                image, metadata = read_photo(item.source)
+                ready.append((item, fit_max_size(image, max_size), metadata))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
-        outputs = stylizer.stylize_frames([frame for _, frame in ready], on_tile) if ready else []
-        for (item, _), out in zip(ready, outputs):
+        outputs = stylizer.stylize_frames([frame for _, frame, _ in ready], on_tile) if ready else []
+        for (item, _, metadata), out in zip(ready, outputs):
             try:
-                write_image(item.target, out)
+                write_image(item.target, out, metadata=metadata)
                 finish(FileResult(item.source, item.target))
             except (StylertError, OSError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

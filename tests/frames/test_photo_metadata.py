@@ -1,0 +1,95 @@
+"""A photo's EXIF and colour profile go into its stylised JPEG; written and read back by Pillow, an
+independent implementation of both formats."""
+import io
+
+import numpy as np
+import pytest
+
+from stylert.frames.images import read_photo, write_image
+from stylert.frames.photo_metadata import jpeg_metadata, with_metadata
+
+PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
+from PIL import Image, ImageCms  # noqa: E402
+
+ORIENTATION, DATETIME, MAKE = 0x0112, 0x0132, 0x010F
+
+
+def _phone_photo(path, rng, orientation=6):
+    """A 40x60 JPEG as a phone writes it: stored sideways with EXIF orientation 6 (turn 90 degrees clockwise),
+    a date, a maker and an ICC profile, which is returned."""
+    pixels = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    image = Image.fromarray(pixels)
+    exif = Image.Exif()
+    exif[ORIENTATION], exif[DATETIME], exif[MAKE] = orientation, "2026:11:25 16:00:00", "stylert test camera"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image.save(path, "JPEG", quality=95, exif=exif.tobytes(), icc_profile=icc)
+    return icc
+
+
+def test_a_stylised_jpeg_keeps_the_photos_exif_and_colour_profile_and_stands_upright(tmp_path, rng):
+    icc = _phone_photo(tmp_path / "phone.jpg", rng)
+    image, metadata = read_photo(tmp_path / "phone.jpg")
+    assert image.shape == (60, 40, 3)  # the decoder turned it upright
+    write_image(tmp_path / "out.jpg", 255 - image, metadata=metadata)
+    out = Image.open(tmp_path / "out.jpg")
+    exif = out.getexif()
+    assert (exif[DATETIME], exif[MAKE]) == ("2026:11:25 16:00:00", "stylert test camera")
+    assert exif[ORIENTATION] == 1 and out.size == (40, 60)  # upright as stored: viewers must not turn it again
+    assert out.info["icc_profile"] == icc
+    assert out.info.get("jfif") is not None  # OpenCV's JFIF segment is still first
+    decoded = np.asarray(out)[..., ::-1].astype(int)
+    assert np.abs(decoded - (255 - image)).mean() < 20 < np.abs(decoded - image).mean()  # the stylised pixels
+
+
+def test_the_thumbnail_of_the_unstylised_photo_is_dropped(tmp_path, rng):
+    pixels = rng.integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[DATETIME] = "2026:01:01 00:00:00"
+    thumbnail = io.BytesIO()
+    Image.fromarray(pixels[::10, ::10]).save(thumbnail, "JPEG")
+    exif_bytes = _exif_with_thumbnail(exif.tobytes(), thumbnail.getvalue())
+    Image.fromarray(pixels).save(tmp_path / "cam.jpg", "JPEG", exif=exif_bytes)
+    assert _ifd1_offset(exif_bytes[6:]) != 0
+    (segment,) = jpeg_metadata((tmp_path / "cam.jpg").read_bytes())
+    assert _ifd1_offset(segment[10:]) == 0  # after marker, length and "Exif\0\0": no IFD1 any more
+    write_image(tmp_path / "out.jpg", pixels, metadata=[segment])
+    assert Image.open(tmp_path / "out.jpg").getexif()[DATETIME] == "2026:01:01 00:00:00"
+
+
+def _ifd1_offset(tiff: bytes) -> int:
+    order = "little" if tiff[:2] == b"II" else "big"
+    ifd0 = int.from_bytes(tiff[4:8], order)
+    link = ifd0 + 2 + 12 * int.from_bytes(tiff[ifd0:ifd0 + 2], order)
+    return int.from_bytes(tiff[link:link + 4], order)
+
+
+def _exif_with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
+    """Pillow's EXIF block with an IFD1 appended that points at a JPEG thumbnail (as cameras write)."""
+    tiff = bytearray(exif[6:])
+    order = "little" if tiff[:2] == b"II" else "big"
+    ifd0 = int.from_bytes(tiff[4:8], order)
+    count = int.from_bytes(tiff[ifd0:ifd0 + 2], order)
+    link = ifd0 + 2 + 12 * count
+    ifd1 = len(tiff)
+    data = ifd1 + 2 + 2 * 12 + 4
+    entries = [(0x0201, 4, 1, data), (0x0202, 4, 1, len(thumbnail))]  # JPEGInterchangeFormat(Length), LONG
+    tiff[link:link + 4] = ifd1.to_bytes(4, order)
+    tiff += len(entries).to_bytes(2, order)
+    for tag, kind, n, value in entries:
+        tiff += tag.to_bytes(2, order) + kind.to_bytes(2, order) + n.to_bytes(4, order) + value.to_bytes(4, order)
+    tiff += bytes(4) + thumbnail
+    return exif[:6] + bytes(tiff)
+
+
+def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
+    pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "plain.jpg", "JPEG")
+    Image.fromarray(pixels).save(tmp_path / "p.png")
+    assert jpeg_metadata((tmp_path / "plain.jpg").read_bytes()) == []
+    assert jpeg_metadata((tmp_path / "p.png").read_bytes()) == [] and jpeg_metadata(b"") == []
+    jpeg = (tmp_path / "plain.jpg").read_bytes()
+    assert with_metadata(jpeg, []) == jpeg
+    _phone_photo(tmp_path / "phone.jpg", rng)
+    _, metadata = read_photo(tmp_path / "phone.jpg")
+    write_image(tmp_path / "out.png", np.zeros((4, 4, 3), np.uint8), metadata=metadata)
+    assert "exif" not in Image.open(tmp_path / "out.png").info  # PNG keeps these elsewhere: not carried
