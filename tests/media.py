@@ -13,14 +13,16 @@ import numpy as np
 def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66), fps: Fraction = Fraction(25),
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
-               pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None) -> Path:
+               pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
+               subtitles: bool = False) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
     ``audio_extra``: seconds of audio past the last frame; ``cover``: a one-frame 1 fps MJPEG picture stored
     as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic);
     ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
-    ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels."""
+    ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
+    ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K."""
     import av
 
     h, w = size
@@ -43,6 +45,11 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
+    subtitle = container.add_stream("ass") if subtitles else None
+    if subtitle is not None:
+        subtitle.time_base, subtitle.metadata["language"] = Fraction(1, 1000), "eng"
+        subtitle.codec_context.extradata = b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, " \
+            b"End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     if picture is not None:
         grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24").reformat(format="yuvj420p")
         container.mux([*picture.encode(grey), *picture.encode()])
@@ -60,6 +67,11 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         frame.pts = i
         for packet in video.encode(frame):
             container.mux(packet)
+        if subtitle is not None and i % 8 == 0:
+            line = av.Packet(f"line {i}".encode())
+            line.stream, line.duration = subtitle, 200
+            line.pts = line.dts = round(i / float(fps) * 1000)
+            container.mux(line)
     for packet in video.encode():
         container.mux(packet)
     for k, sound in enumerate(sounds):  # a different tone per track

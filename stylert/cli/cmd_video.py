@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, stylize_video
-    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video
+    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video, subtitle_containers
 
     require("av", "stylert video")
     if args.ray:
@@ -116,8 +116,14 @@ def run(args: argparse.Namespace) -> int:
                     tqdm.write(f"stylert: failed: {item.source}: {exc}", file=sys.stderr)
                     continue
             audio = "audio kept" if result.has_audio else "no audio"
-            print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}",
-                  file=sys.stderr)
+            subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
+            print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}"
+                  f"{subtitles}", file=sys.stderr)
+            if result.dropped_subtitles:
+                where = subtitle_containers(result.dropped_subtitles)
+                fix = f"; write {' or '.join(where)} to keep them" if where else ""
+                print(f"stylert: {item.source.name}: subtitle track(s) not kept ({', '.join(result.dropped_subtitles)}): "
+                      f"{item.target.suffix} cannot carry them as they are{fix}", file=sys.stderr)
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {result.frames} frames read were "

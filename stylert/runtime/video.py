@@ -50,10 +50,16 @@ class VideoResult:
     target: Path
     frames: int
     info: VideoInfo
-    has_audio: bool
     flicker: FlickerReport | None
     expected: int | None = None      # frames the container promised for the requested range
     decode_error: str | None = None  # the stream broke off early (a cut-off file)
+    audio_tracks: int = 0
+    subtitle_tracks: int = 0
+    dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_tracks > 0
 
     @property
     def truncated(self) -> str | None:
@@ -231,11 +237,13 @@ def stylize_video(
             frames = encoder.finish()
             if frames == 0:
                 raise UnreadableVideo(f"{source} has no decodable video frames in the requested range")
-            has_audio = encoder.audio is not None
+            tracks = encoder.source_tracks
         finally:
             encoder.close()
-    return VideoResult(source, target, frames, info, has_audio, meter.report() if meter else None, expected,
-                       status.error)
+    return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,
+                       audio_tracks=tracks.count("audio") if tracks else 0,
+                       subtitle_tracks=tracks.count("subtitle") if tracks else 0,
+                       dropped_subtitles=tuple(tracks.dropped) if tracks else ())
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

@@ -20,9 +20,19 @@ from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+# Subtitle codecs each output container carries as they are (stylert copies subtitles; it does not convert them).
+SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"},
+                 ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
+
+
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
 # what VideoEncoder writes: bgr_to_i420's BT.601 matrix at limited range; the RGB is BT.709/sRGB.
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
+
+
+def subtitle_containers(codecs: tuple[str, ...]) -> list[str]:
+    """The output suffixes whose containers carry every subtitle codec in ``codecs`` as it is."""
+    return [suffix for suffix, carried in SUBTITLE_COPY.items() if set(codecs) <= carried]
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
 # the encoder wants the rest of the CPU.
 CONVERT_THREADS = min(4, os.cpu_count() or 1)
@@ -164,33 +174,33 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
             status.error = f"decoding stopped after {status.frames} frames: {exc}"
 
 
-class _AudioTrack:
-    """One audio stream of the source, fed into the output in step with the video (copied when MP4 can carry
-    the codec, else re-encoded to AAC), trimmed to [start, end), with its language and title."""
+class _SourceTrack:
+    """One audio or subtitle stream of the source, fed into the output in step with the video, trimmed to
+    [start, end), with its language and title. Subtitles and the audio codecs MP4 carries are copied; other
+    audio is re-encoded to AAC."""
 
-    def __init__(self, av, output, src, index: int, start: float, duration: float | None) -> None:
-        """``src``: an open input container holding audio stream ``index`` (owned from here on)."""
-        self._av, self._out, self._src = av, output, src
-        self._in = src.streams.audio[index]
+    def __init__(self, av, output, src, stream, start: float, duration: float | None) -> None:
+        """``src``: an open input container holding ``stream`` (owned from here on)."""
+        self._out, self._src, self._in = output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
-        self.copy = self._in.codec_context.name in MP4_AUDIO_COPY
+        self.copy = stream.type == "subtitle" or stream.codec_context.name in MP4_AUDIO_COPY
         if self.copy:
-            self.stream = output.add_stream_from_template(self._in)
-            self._offset = int(start / self._in.time_base)
+            self.stream = output.add_stream_from_template(stream)
+            self._offset = int(start / stream.time_base)
         else:
-            self.stream = output.add_stream("aac", rate=self._in.codec_context.sample_rate)
+            self.stream = output.add_stream("aac", rate=stream.codec_context.sample_rate)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
-        tags = {"language": self._in.metadata.get("language"),
-                "title": self._in.metadata.get("title") or self._in.metadata.get("name")}
+        tags = {"language": stream.metadata.get("language"),
+                "title": stream.metadata.get("title") or stream.metadata.get("name")}
         self.stream.metadata.update({tag: value for tag, value in tags.items() if value})
         if start > 0:
-            self._src.seek(int(start / self._in.time_base), stream=self._in, backward=True)
-        self._packets = self._src.demux(self._in)
+            self._src.seek(int(start / stream.time_base), stream=stream, backward=True)
+        self._packets = self._src.demux(stream)
         self._done = False
 
     def pump(self, until: float | None) -> None:
-        """Mux source audio up to ``until`` seconds of output time (all of it when None)."""
+        """Mux the stream's packets up to ``until`` seconds of output time (all of them when None)."""
         while not self._done:
             packet = next(self._packets, None)
             if packet is None or packet.dts is None:
@@ -226,26 +236,34 @@ class _AudioTrack:
         self._src.close()
 
     def close(self) -> None:
-        """Release the source when the output is abandoned before the audio ran out."""
+        """Release the source when the output is abandoned before the stream ran out."""
         if not self._done:
             self._done = True
             self._src.close()
 
 
-class _SourceAudio:
-    """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks), each
-    an _AudioTrack reading its own handle on the file, pumped together."""
+class SourceTracks:
+    """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks) and
+    every subtitle stream the output's container carries as it is, each a _SourceTrack reading its own handle
+    on the file, pumped together. ``dropped``: the subtitle codecs the container cannot carry."""
 
-    def __init__(self, av, output, source: Path, start: float, duration: float | None) -> None:
+    def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None) -> None:
+        carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
         with contextlib.closing(av.open(str(source))) as probe:
-            count = len(probe.streams.audio)
-        self.tracks: list[_AudioTrack] = []
+            kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
+        self.tracks: list[_SourceTrack] = []
+        self.dropped = [codec for kind, _, codec in kinds if kind == "subtitle" and codec not in carried]
         try:
-            for index in range(count):
-                self.tracks.append(_AudioTrack(av, output, av.open(str(source)), index, start, duration))
+            for kind, index, codec in kinds:
+                if kind == "audio" or codec in carried:
+                    src = av.open(str(source))
+                    self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration))
         except BaseException:
             self.close()
             raise
+
+    def count(self, kind: str) -> int:
+        return sum(1 for track in self.tracks if track.stream.type == kind)
 
     def pump(self, until: float | None) -> None:
         for track in self.tracks:
@@ -254,14 +272,6 @@ class _SourceAudio:
     def close(self) -> None:
         for track in self.tracks:
             track.close()
-
-
-def _source_audio(av, output, source: Path | None, start: float, duration: float | None) -> _SourceAudio | None:
-    """The audio of ``source`` added to ``output`` (None when there is no source or it has no audio)."""
-    if source is None:
-        return None
-    audio = _SourceAudio(av, output, source, start, duration)
-    return audio if audio.tracks else None
 
 
 def _probe_clip() -> io.BytesIO:
@@ -331,7 +341,8 @@ class VideoEncoder:
     subsampled 2x2), never cropped or scaled. BGR frames go to yuv420p through ``bgr_to_i420`` and the stream
     is tagged with its matrix (BT.601, limited range), so players convert back with the same one. ``rotation``
     (degrees counter-clockwise, a source's ``VideoInfo.rotation``) goes into the container's display matrix and
-    ``pixel_aspect`` into the stream, so players turn and stretch the output as they did the source.
+    ``pixel_aspect`` into the stream, so players turn and stretch the output as they did the source. The
+    source's audio and subtitle tracks come along (``SourceTracks``; ``source_tracks`` says what was kept).
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
@@ -364,16 +375,17 @@ class VideoEncoder:
             self.stream.options = {"cq": str(crf), "preset": "p4"}
         self._even = pix_fmt.startswith(("yuv420", "nv12"))
         self._index = 0
-        self._audio_args = (audio_source, start, duration)
-        self.audio: _SourceAudio | None = None
+        self._source_args = (audio_source, start, duration)
+        self.source_tracks: SourceTracks | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
     def _begin(self, frame: np.ndarray) -> None:
         h, w = frame_size(frame)
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
-        # every stream must exist before the first packet is muxed
-        self.audio = _source_audio(self._av, self.container, *self._audio_args)
+        source, start, duration = self._source_args  # every stream must exist before the first packet is muxed
+        if source is not None:
+            self.source_tracks = SourceTracks(self._av, self.container, source, self.path.suffix, start, duration)
 
     def write(self, frame: np.ndarray) -> None:
         """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame."""
@@ -394,19 +406,19 @@ class VideoEncoder:
         vf.pts = self._index
         self._index += 1
         self.container.mux(self.stream.encode(vf))
-        if self.audio is not None:
-            self.audio.pump(until=self._index / float(self.fps))
+        if self.source_tracks is not None:
+            self.source_tracks.pump(until=self._index / float(self.fps))
 
     def finish(self) -> int:
         """Flush the encoder and the rest of the audio; returns the number of frames written."""
         self.container.mux(self.stream.encode())
-        if self.audio is not None:
-            self.audio.pump(until=None)
+        if self.source_tracks is not None:
+            self.source_tracks.pump(until=None)
         return self._index
 
     def close(self) -> None:
-        if self.audio is not None:
-            self.audio.close()
+        if self.source_tracks is not None:
+            self.source_tracks.close()
         self.container.close()
 
 
@@ -432,8 +444,8 @@ def index_frames(path: str | Path) -> FrameIndex:
 def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source: Path | None = None,
                 start: float = 0.0, duration: float | None = None, rotation: int = 0) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
-    ``audio_source``'s audio interleaved and ``rotation`` in the display matrix (as VideoEncoder); no frame is
-    decoded or re-encoded. Returns the number of frames.
+    ``audio_source``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
+    no frame is decoded or re-encoded. Returns the number of frames.
     Chunks made by one encoder setting each start with the same decoder delay (their first packets' decode
     times lie that far before their first frame's), so B-frames are kept: shifted by the frames before them,
     every chunk's decode times follow the previous chunk's. A chunk that would not is refused."""
@@ -446,7 +458,7 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source
         video = out.add_stream_from_template(first.streams.video[0])
         if rotation:
             video.set_display_rotation(rotation)
-        audio = _source_audio(av, out, audio_source, start, duration)
+        audio = None if audio_source is None else SourceTracks(av, out, audio_source, target.suffix, start, duration)
         try:
             for chunk in chunks:
                 with contextlib.closing(av.open(str(chunk))) as c:

@@ -354,6 +354,35 @@ def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylize
             assert round(np.argmax(spectrum) * 16000 / 8000 / 440) == k + 1, (out, k)
 
 
+def _subtitle_lines(path) -> list[tuple[float, bytes]]:
+    with av.open(str(path)) as c:
+        if not c.streams.subtitles:
+            return []
+        stream = c.streams.subtitles[0]
+        assert stream.metadata.get("language") == "eng"
+        return [(round(float(p.pts * stream.time_base), 2), bytes(p)) for p in c.demux(stream) if p.size]
+
+
+def test_subtitles_are_kept_where_the_container_carries_them_and_said_where_not(tmp_path, lite_onnx, capsys):
+    """Matroska carries the film's ASS subtitles as they are (trimmed and shifted with --start); MP4 cannot,
+    and the command says which tracks were not kept and how to keep them."""
+    from stylert.cli import main
+
+    src = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True)
+    assert _subtitle_lines(src) == [(0.0, b"line 0"), (0.33, b"line 8"), (0.67, b"line 16")]
+    style = ["-s", str(lite_onnx)]
+    assert main(["video", str(src), "-o", str(tmp_path / "out.mkv"), *style]) == 0
+    assert _subtitle_lines(tmp_path / "out.mkv") == _subtitle_lines(src)
+    assert "1 subtitle track(s) kept" in capsys.readouterr().err
+    assert main(["video", str(src), "-o", str(tmp_path / "cut.mkv"), "--start", "0.3", *style]) == 0
+    assert _subtitle_lines(tmp_path / "cut.mkv") == [(0.03, b"line 8"), (0.37, b"line 16")]
+    capsys.readouterr()
+    assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), *style]) == 0
+    assert _subtitle_lines(tmp_path / "out.mp4") == []
+    assert ("stylert: film.mkv: subtitle track(s) not kept (ssa): .mp4 cannot carry them as they are; write .mkv "
+            "to keep them") in capsys.readouterr().err.splitlines()
+
+
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
