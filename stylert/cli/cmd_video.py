@@ -34,7 +34,7 @@ def register(sub) -> None:
                      help="x264/x265 (and NVENC cq) quality, 0-51: lower is better and larger")
     enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
                      help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files)")
-    enc.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it")
+    enc.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it (subtitles are still kept)")
     tmp = p.add_argument_group("temporal stability")
     tmp.add_argument("--smooth", type=unit_float, default=0.0, nargs="?", const=0.6,
                      help="reduce flicker: blend with the previous output warped by optical flow; "

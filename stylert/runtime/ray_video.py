@@ -186,7 +186,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
                 info = probe_video(item.source)
                 joined = join_chunks(parts, item.target, info.fps, start=options.start, duration=options.duration,
-                                     audio_source=item.source if options.keep_audio else None, rotation=info.rotation)
+                                     tracks_from=item.source, keep_audio=options.keep_audio, rotation=info.rotation)
                 if joined != summary.frames:
                     summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
     finally:

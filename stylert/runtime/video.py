@@ -203,7 +203,7 @@ def stylize_video(
 
     with atomic_output(target) as tmp:
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
-                               audio_source=source if options.keep_audio else None,
+                               tracks_from=source, keep_audio=options.keep_audio,
                                start=options.start, duration=options.duration, rotation=info.rotation,
                                pixel_aspect=info.pixel_aspect)
         try:

@@ -23,19 +23,19 @@ MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 # Subtitle codecs each output container carries as they are (stylert copies subtitles; it does not convert them).
 SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
-
-
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
 # what VideoEncoder writes: bgr_to_i420's BT.601 matrix at limited range; the RGB is BT.709/sRGB.
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
+# The AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 (PQ) and ARIB STD-B67 (HLG).
+HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
+# swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
+# the encoder wants the rest of the CPU.
+CONVERT_THREADS = min(4, os.cpu_count() or 1)
 
 
 def subtitle_containers(codecs: tuple[str, ...]) -> list[str]:
     """The output suffixes whose containers carry every subtitle codec in ``codecs`` as it is."""
     return [suffix for suffix, carried in SUBTITLE_COPY.items() if set(codecs) <= carried]
-# swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
-# the encoder wants the rest of the CPU.
-CONVERT_THREADS = min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,6 @@ def probe_video(path: str | Path) -> VideoInfo:
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
                          _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None,
                          HDR_TRANSFERS.get(cc.color_trc))
-
-
-# FFmpeg's AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 and ARIB STD-B67.
-HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 
 
 def _tagged_duration(stream) -> float | None:
@@ -247,7 +243,9 @@ class SourceTracks:
     every subtitle stream the output's container carries as it is, each a _SourceTrack reading its own handle
     on the file, pumped together. ``dropped``: the subtitle codecs the container cannot carry."""
 
-    def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None) -> None:
+    def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
+                 audio: bool = True) -> None:
+        """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
         carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
         with contextlib.closing(av.open(str(source))) as probe:
             kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
@@ -255,7 +253,7 @@ class SourceTracks:
         self.dropped = [codec for kind, _, codec in kinds if kind == "subtitle" and codec not in carried]
         try:
             for kind, index, codec in kinds:
-                if kind == "audio" or codec in carried:
+                if (kind == "audio" and audio) or (kind == "subtitle" and codec in carried):
                     src = av.open(str(source))
                     self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration))
         except BaseException:
@@ -333,7 +331,8 @@ def choose_h264_encoder() -> tuple[str, str]:
 
 
 class VideoEncoder:
-    """Encode frames into ``path`` with the audio of ``audio_source`` interleaved: uint8 BGR frames (h x w x 3),
+    """Encode frames into ``path`` with the audio and subtitles of ``tracks_from`` interleaved (the audio only
+    with ``keep_audio``): uint8 BGR frames (h x w x 3),
     or, for a yuv420p stream (``takes_i420``), frames already in yuv420p planes (``stylert.frames.yuv``; a
     GPU engine's post-processing writes them).
 
@@ -346,8 +345,9 @@ class VideoEncoder:
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
-                 pix_fmt: str = "yuv420p", audio_source: Path | None = None, start: float = 0.0,
-                 duration: float | None = None, rotation: int = 0, pixel_aspect: Fraction | None = None) -> None:
+                 pix_fmt: str = "yuv420p", tracks_from: Path | None = None, keep_audio: bool = True,
+                 start: float = 0.0, duration: float | None = None, rotation: int = 0,
+                 pixel_aspect: Fraction | None = None) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -375,7 +375,7 @@ class VideoEncoder:
             self.stream.options = {"cq": str(crf), "preset": "p4"}
         self._even = pix_fmt.startswith(("yuv420", "nv12"))
         self._index = 0
-        self._source_args = (audio_source, start, duration)
+        self._source_args = (tracks_from, start, duration, keep_audio)
         self.source_tracks: SourceTracks | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
 
@@ -383,9 +383,10 @@ class VideoEncoder:
         h, w = frame_size(frame)
         self.frame_size = (w, h)
         self.stream.width, self.stream.height = (w + w % 2, h + h % 2) if self._even else (w, h)
-        source, start, duration = self._source_args  # every stream must exist before the first packet is muxed
+        source, start, duration, keep_audio = self._source_args  # every stream must exist before the first packet
         if source is not None:
-            self.source_tracks = SourceTracks(self._av, self.container, source, self.path.suffix, start, duration)
+            self.source_tracks = SourceTracks(self._av, self.container, source, self.path.suffix, start, duration,
+                                              audio=keep_audio)
 
     def write(self, frame: np.ndarray) -> None:
         """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame."""
@@ -441,10 +442,10 @@ def index_frames(path: str | Path) -> FrameIndex:
     return FrameIndex([t for t, _ in packets], [i for i, (_, key) in enumerate(packets) if key])
 
 
-def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source: Path | None = None,
-                start: float = 0.0, duration: float | None = None, rotation: int = 0) -> int:
+def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from: Path | None = None,
+                keep_audio: bool = True, start: float = 0.0, duration: float | None = None, rotation: int = 0) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
-    ``audio_source``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
+    ``tracks_from``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
     no frame is decoded or re-encoded. Returns the number of frames.
     Chunks made by one encoder setting each start with the same decoder delay (their first packets' decode
     times lie that far before their first frame's), so B-frames are kept: shifted by the frames before them,
@@ -458,7 +459,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, audio_source
         video = out.add_stream_from_template(first.streams.video[0])
         if rotation:
             video.set_display_rotation(rotation)
-        audio = None if audio_source is None else SourceTracks(av, out, audio_source, target.suffix, start, duration)
+        audio = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,
+                                                              audio=keep_audio)
         try:
             for chunk in chunks:
                 with contextlib.closing(av.open(str(chunk))) as c:

@@ -342,7 +342,7 @@ def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylize
     src = make_video(tmp_path / "film.mkv", frames=12, audio=audio, audio_tracks=3)
     stylize_video(stylizer, src, tmp_path / "out.mp4")
     chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 6 * k, 6) for k in range(2)]
-    join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), audio_source=src)
+    join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), tracks_from=src)
     for out in ("out.mp4", "joined.mp4"):
         with av.open(str(tmp_path / out)) as c:
             tracks = [(a.codec_context.name, a.metadata.get("language"), a.metadata.get("name")) for a in c.streams.audio]
@@ -376,6 +376,8 @@ def test_subtitles_are_kept_where_the_container_carries_them_and_said_where_not(
     assert "1 subtitle track(s) kept" in capsys.readouterr().err
     assert main(["video", str(src), "-o", str(tmp_path / "cut.mkv"), "--start", "0.3", *style]) == 0
     assert _subtitle_lines(tmp_path / "cut.mkv") == [(0.03, b"line 8"), (0.37, b"line 16")]
+    assert main(["video", str(src), "-o", str(tmp_path / "quiet.mkv"), "--no-audio", *style]) == 0
+    assert _subtitle_lines(tmp_path / "quiet.mkv") == _subtitle_lines(src)  # --no-audio drops the audio only
     capsys.readouterr()
     assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), *style]) == 0
     assert _subtitle_lines(tmp_path / "out.mp4") == []
