@@ -14,7 +14,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
                pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
-               subtitles: bool = False) -> Path:
+               subtitles: bool = False, chapters: int = 0) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
@@ -22,7 +22,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic);
     ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
     ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
-    ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K."""
+    ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K;
+    ``chapters``: that many chapters of equal length, titled "part 1"..."""
     import av
 
     h, w = size
@@ -45,6 +46,11 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
+    if chapters:
+        length = Fraction(frames) / fps / chapters
+        container.set_chapters([{"id": k + 1, "start": round(k * length * 1000), "end": round((k + 1) * length * 1000),
+                                 "time_base": Fraction(1, 1000), "metadata": {"title": f"part {k + 1}"}}
+                                for k in range(chapters)])
     subtitle = container.add_stream("ass") if subtitles else None
     if subtitle is not None:
         subtitle.time_base, subtitle.metadata["language"] = Fraction(1, 1000), "eng"

@@ -238,10 +238,25 @@ class _SourceTrack:
             self._src.close()
 
 
+def _chapters_within(chapters: list[dict], start: float, duration: float | None) -> list[dict]:
+    """The chapters that overlap [start, start + duration), cut to it and timed from its start."""
+    begin = Fraction(str(start))
+    end = None if duration is None else begin + Fraction(str(duration))
+    kept = []
+    for chapter in chapters:
+        unit = chapter["time_base"]
+        lo, hi = max(chapter["start"] * unit, begin), chapter["end"] * unit
+        hi = hi if end is None else min(hi, end)
+        if hi > lo:
+            kept.append({**chapter, "start": round((lo - begin) / unit), "end": round((hi - begin) / unit)})
+    return kept
+
+
 class SourceTracks:
-    """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks) and
+    """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks),
     every subtitle stream the output's container carries as it is, each a _SourceTrack reading its own handle
-    on the file, pumped together. ``dropped``: the subtitle codecs the container cannot carry."""
+    on the file, pumped together, and the source's chapters. ``dropped``: the subtitle codecs the container
+    cannot carry."""
 
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
@@ -249,6 +264,9 @@ class SourceTracks:
         carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
         with contextlib.closing(av.open(str(source))) as probe:
             kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
+            chapters = _chapters_within(probe.chapters(), start, duration)
+        if chapters:
+            output.set_chapters(chapters)
         self.tracks: list[_SourceTrack] = []
         self.dropped = [codec for kind, _, codec in kinds if kind == "subtitle" and codec not in carried]
         try:

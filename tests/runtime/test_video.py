@@ -385,6 +385,22 @@ def test_subtitles_are_kept_where_the_container_carries_them_and_said_where_not(
             "to keep them") in capsys.readouterr().err.splitlines()
 
 
+def _chapters(path) -> list[tuple[str, float, float]]:
+    with av.open(str(path)) as c:
+        return [(ch["metadata"]["title"], round(float(ch["start"] * ch["time_base"]), 2),
+                 round(float(ch["end"] * ch["time_base"]), 2)) for ch in c.chapters()]
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_chapters_are_kept_and_cut_with_start_and_duration(tmp_path, stylizer, suffix):
+    src = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, chapters=3)
+    assert _chapters(src) == [("part 1", 0.0, 0.33), ("part 2", 0.33, 0.67), ("part 3", 0.67, 1.0)]
+    stylize_video(stylizer, src, tmp_path / f"all{suffix}")
+    assert _chapters(tmp_path / f"all{suffix}") == _chapters(src)
+    stylize_video(stylizer, src, tmp_path / f"cut{suffix}", VideoOptions(start=0.5, duration=0.25))
+    assert _chapters(tmp_path / f"cut{suffix}") == [("part 2", 0.0, 0.17), ("part 3", 0.17, 0.25)]
+
+
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
