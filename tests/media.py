@@ -14,7 +14,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
                pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
-               subtitles: bool = False, chapters: int = 0) -> Path:
+               subtitles: bool = False, chapters: int = 0, tags: dict[str, str] | None = None) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
@@ -23,7 +23,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
     ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
     ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K;
-    ``chapters``: that many chapters of equal length, titled "part 1"..."""
+    ``chapters``: that many chapters of equal length, titled "part 1"...; ``tags``: the file's own tags (title,
+    creation_time, location, as a phone writes them)."""
     import av
 
     h, w = size
@@ -46,6 +47,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
+    container.metadata.update(tags or {})
     if chapters:
         length = Fraction(frames) / fps / chapters
         container.set_chapters([{"id": k + 1, "start": round(k * length * 1000), "end": round((k + 1) * length * 1000),

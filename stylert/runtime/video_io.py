@@ -28,6 +28,8 @@ SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
 # The AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 (PQ) and ARIB STD-B67 (HLG).
 HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
+# Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
+MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
 # the encoder wants the rest of the CPU.
 CONVERT_THREADS = min(4, os.cpu_count() or 1)
@@ -255,8 +257,8 @@ def _chapters_within(chapters: list[dict], start: float, duration: float | None)
 class SourceTracks:
     """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks),
     every subtitle stream the output's container carries as it is, each a _SourceTrack reading its own handle
-    on the file, pumped together, and the source's chapters. ``dropped``: the subtitle codecs the container
-    cannot carry."""
+    on the file, pumped together; and the source's chapters and tags (title, creation time, place).
+    ``dropped``: the subtitle codecs the container cannot carry."""
 
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
@@ -265,6 +267,7 @@ class SourceTracks:
         with contextlib.closing(av.open(str(source))) as probe:
             kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
+            output.metadata.update({key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS})
         if chapters:
             output.set_chapters(chapters)
         self.tracks: list[_SourceTrack] = []

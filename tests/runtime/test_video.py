@@ -401,6 +401,15 @@ def test_chapters_are_kept_and_cut_with_start_and_duration(tmp_path, stylizer, s
     assert _chapters(tmp_path / f"cut{suffix}") == [("part 2", 0.0, 0.17), ("part 3", 0.17, 0.25)]
 
 
+def test_the_files_own_tags_are_kept(tmp_path, stylizer):
+    """When and where a phone shot the clip, and its title: a library sorts and maps by them."""
+    tags = {"creation_time": "2026-07-04T12:34:56.000000Z", "location": "+48.8584+002.2945/", "title": "Holiday"}
+    src = make_video(tmp_path / "phone.mp4", frames=4, audio=None, tags=tags)
+    stylize_video(stylizer, src, tmp_path / "out.mp4", VideoOptions(keep_audio=False))
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert {key: c.metadata.get(key) for key in tags} == tags
+
+
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
