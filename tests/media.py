@@ -14,7 +14,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
                pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
-               subtitles: bool = False, chapters: int = 0, tags: dict[str, str] | None = None) -> Path:
+               subtitles: bool = False, chapters: int = 0, tags: dict[str, str] | None = None,
+               times: list[float] | None = None) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
@@ -24,7 +25,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
     ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K;
     ``chapters``: that many chapters of equal length, titled "part 1"...; ``tags``: the file's own tags (title,
-    creation_time, location, as a phone writes them)."""
+    creation_time, location, as a phone writes them); ``times``: each frame's own time in seconds (a variable
+    frame rate; millisecond clock) instead of i / fps."""
     import av
 
     h, w = size
@@ -47,6 +49,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"
     if codec == "libx264":
         video.options = {"preset": "ultrafast"}
+    if times is not None:
+        video.codec_context.time_base = Fraction(1, 1000)
     container.metadata.update(tags or {})
     if chapters:
         length = Fraction(frames) / fps / chapters
@@ -73,6 +77,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
             img = img.astype(np.uint8)
         frame = av.VideoFrame.from_ndarray(img, format="bgr24")
         frame.pts = i
+        if times is not None:
+            frame.pts, frame.time_base = round(times[i] * 1000), Fraction(1, 1000)
         for packet in video.encode(frame):
             container.mux(packet)
         if subtitle is not None and i % 8 == 0:

@@ -208,8 +208,9 @@ def stylize_video(
                                pixel_aspect=info.pixel_aspect)
         try:
             def encode() -> None:
-                for frame in _drain(q_out, stop):
-                    encoder.write(frame)
+                for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order
+                    t = status.times.popleft()
+                    encoder.write(frame, at=None if t is None else max(0.0, t - options.start))
 
             decoder = _Worker(decode, "stylert-decode", stop)
             encoder_thread = _Worker(encode, "stylert-encode", stop)

@@ -1,13 +1,14 @@
 """Video decode/encode with PyAV: H.264 yuv420p in MP4 by default, every audio track of the input kept."""
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import io
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
 # The AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 (PQ) and ARIB STD-B67 (HLG).
 HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
+# The encoder's clock: fine enough for any source frame's time, and within MPEG-4 Part 2's limit (65535).
+TIME_UNIT = Fraction(1, 60000)
 # Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
@@ -110,10 +113,13 @@ def _display_rotation(container, stream) -> int:
 
 @dataclass
 class DecodeStatus:
-    """How decoding ended: ``error`` is set when the stream broke off after some frames were read."""
+    """How decoding ended: ``error`` is set when the stream broke off after some frames were read. ``times``:
+    each yielded frame's own time in seconds (None where it has none), appended as it is yielded, for the
+    consumer of the stylised frames to take in order."""
 
     frames: int = 0
     error: str | None = None
+    times: collections.deque = field(default_factory=collections.deque)
 
 
 def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None = None) -> int | None:
@@ -165,6 +171,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 if end is not None and t >= end - 1e-6:
                     break
                 status.frames += 1
+                status.times.append(None if frame.time is None else t)
                 yield _frame_array(frame, yuv)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
@@ -380,6 +387,8 @@ class VideoEncoder:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
         self.stream.pix_fmt = pix_fmt
+        self.stream.codec_context.time_base = TIME_UNIT
+        self._last_pts = -1
         if rotation:
             self.stream.set_display_rotation(rotation)
         if pixel_aspect:
@@ -409,8 +418,10 @@ class VideoEncoder:
             self.source_tracks = SourceTracks(self._av, self.container, source, self.path.suffix, start, duration,
                                               audio=keep_audio)
 
-    def write(self, frame: np.ndarray) -> None:
-        """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame."""
+    def write(self, frame: np.ndarray, at: float | None = None) -> None:
+        """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame.
+        ``at``: its time in seconds from the output's start - the source frame's own, so a variable frame rate
+        (phones slow theirs in low light) keeps its timing and the audio its sync; None: the next 1/fps slot."""
         if self._index == 0:
             self._begin(frame)
         if self.takes_i420:
@@ -425,11 +436,13 @@ class VideoEncoder:
             if self._even:  # nv12 and the like: swscale converts the padded BGR frame
                 frame = pad_to_even(frame)
             vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
-        vf.pts = self._index
+        seconds = at if at is not None else self._index / float(self.fps)
+        vf.pts = self._last_pts = max(self._last_pts + 1, round(seconds / TIME_UNIT))
+        vf.time_base = TIME_UNIT
         self._index += 1
         self.container.mux(self.stream.encode(vf))
         if self.source_tracks is not None:
-            self.source_tracks.pump(until=self._index / float(self.fps))
+            self.source_tracks.pump(until=seconds + 1 / float(self.fps))
 
     def finish(self) -> int:
         """Flush the encoder and the rest of the audio; returns the number of frames written."""

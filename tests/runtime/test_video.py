@@ -270,7 +270,7 @@ def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, 
     monkeypatch.setattr("stylert.gpu.device_kernels.load_cached_module", lambda *a, **k: 1)
     written: list[np.ndarray] = []
     write = VideoEncoder.write
-    monkeypatch.setattr(VideoEncoder, "write", lambda self, frame: (written.append(frame), write(self, frame))[1])
+    monkeypatch.setattr(VideoEncoder, "write", lambda self, frame, at=None: (written.append(frame), write(self, frame, at))[1])
     src = make_video(tmp_path / "in.mp4", frames=4, size=(36, 54), audio=None)
     cuda = FakeCuda(emulator=emulated_kernels)
     with Stylizer.from_backend(OnnxRuntimeBackend(lite_onnx, cuda=cuda), batch_size=2) as device, \
@@ -399,6 +399,23 @@ def test_chapters_are_kept_and_cut_with_start_and_duration(tmp_path, stylizer, s
     assert _chapters(tmp_path / f"all{suffix}") == _chapters(src)
     stylize_video(stylizer, src, tmp_path / f"cut{suffix}", VideoOptions(start=0.5, duration=0.25))
     assert _chapters(tmp_path / f"cut{suffix}") == [("part 2", 0.0, 0.17), ("part 3", 0.17, 0.25)]
+
+
+def _frame_times(path) -> list[float]:
+    with av.open(str(path)) as c:
+        return [round(float(f.time), 3) for f in c.decode(video=0)]
+
+
+def test_a_variable_frame_rate_keeps_each_frames_time(tmp_path, stylizer):
+    """A phone slows its frame rate in low light: 30 fps then 10 fps here. Placed on an even grid at the average
+    rate, frame 45 showed 1.4 s late and the sound ran ahead of the picture; each frame now keeps its time."""
+    times = [i / 30 for i in range(45)] + [1.5 + k / 10 for k in range(45)]
+    src = make_video(tmp_path / "phone.mp4", frames=90, fps=Fraction(30), times=times)
+    assert _frame_times(src) == [round(t, 3) for t in times]
+    stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert _frame_times(tmp_path / "out.mp4") == _frame_times(src)
+    stylize_video(stylizer, src, tmp_path / "cut.mp4", VideoOptions(start=1.0))
+    assert _frame_times(tmp_path / "cut.mp4") == [round(t - 1.0, 3) for t in times if t >= 1.0 - 1e-6]
 
 
 def test_the_files_own_tags_are_kept(tmp_path, stylizer):
