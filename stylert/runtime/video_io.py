@@ -440,7 +440,14 @@ class VideoEncoder:
         vf.pts = self._last_pts = max(self._last_pts + 1, round(seconds / TIME_UNIT))
         vf.time_base = TIME_UNIT
         self._index += 1
-        self.container.mux(self.stream.encode(vf))
+        try:
+            packets = self.stream.encode(vf)
+        except self._av.error.FFmpegError as exc:
+            if self._index > 1:
+                raise
+            # the encoder opens with its first frame: a named codec this FFmpeg or this machine cannot run
+            raise UnreadableVideo(f"cannot encode with codec '{self.codec}' here: {first_line(exc)}") from None
+        self.container.mux(packets)
         if self.source_tracks is not None:
             self.source_tracks.pump(until=seconds + 1 / float(self.fps))
 
