@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import glob
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.photo_metadata import jpeg_metadata, with_metadata
+from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 
@@ -55,14 +54,14 @@ def read_image(path: str | Path) -> np.ndarray:
     return read_photo(path)[0]
 
 
-def read_photo(path: str | Path) -> tuple[np.ndarray, list[bytes]]:
-    """read_image, and the metadata its stylised copy keeps (``photo_metadata.jpeg_metadata``)."""
+def read_photo(path: str | Path) -> tuple[np.ndarray, PhotoMetadata]:
+    """read_image, and the metadata its stylised copy keeps (``photo_metadata``: EXIF and ICC profile)."""
     path = Path(path)
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise UnreadableImage(f"cannot read {path}: {exc.strerror}") from None
-    return decode_image(data, path), jpeg_metadata(data.tobytes())
+    return decode_image(data, path), read_metadata(data.tobytes())
 
 
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -94,9 +93,9 @@ def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
 
 
 def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
-                 metadata: Sequence[bytes] = ()) -> bytes:
-    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``); a JPEG gets ``metadata``,
-    the segments ``photo_metadata.jpeg_metadata`` took from the photo it came from."""
+                 metadata: PhotoMetadata = PhotoMetadata()) -> bytes:
+    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``); a JPEG or PNG gets
+    ``metadata``, the EXIF and ICC profile of the photo it came from."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnreadableImage(f"cannot write {path}: unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
@@ -104,12 +103,11 @@ def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
     ok, encoded = cv2.imencode(suffix, image, params)
     if not ok:
         raise UnreadableImage(f"could not encode {path}")
-    jpeg = suffix in (".jpg", ".jpeg")
-    return with_metadata(encoded.tobytes(), metadata) if jpeg and metadata else encoded.tobytes()
+    return with_metadata(encoded.tobytes(), metadata)
 
 
 def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
-                metadata: Sequence[bytes] = ()) -> None:
+                metadata: PhotoMetadata = PhotoMetadata()) -> None:
     """Encode by the suffix of ``path`` (see encode_image) and write atomically."""
     data = encode_image(path, image, quality=quality, metadata=metadata)
     with atomic_output(path) as tmp:

@@ -1,23 +1,64 @@
-"""A photo's own metadata carried over to its stylised copy. A JPEG's EXIF (when, where and with what it was
-taken) and its ICC colour profile go into the stylised JPEG as they were, but for two things that no longer
-hold: the orientation, since the decoder has already turned the pixels upright, and the embedded thumbnail,
-which shows the photo before it was stylised. Only JPEG to JPEG: other formats keep these elsewhere."""
+"""A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken)
+and its ICC colour profile, read from a JPEG or PNG and written into a JPEG or PNG. They go over as they were
+but for two things that no longer hold: the orientation, since the decoder has already turned the pixels
+upright, and the embedded thumbnail, which shows the photo before it was stylised."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import struct
+import zlib
+from dataclasses import dataclass
 from typing import Literal
 
 EXIF_ID, ICC_ID = b"Exif\0\0", b"ICC_PROFILE\0"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _APP0, _APP1, _APP2, _SOS, _EOI = 0xE0, 0xE1, 0xE2, 0xDA, 0xD9
 _ORIENTATION = 0x0112  # EXIF tag (a SHORT in IFD0); 1 = upright
+_ICC_CHUNK = 65519  # profile bytes per JPEG APP2 segment (65535 less the length, identifier and numbering)
 
 
-def jpeg_metadata(data: bytes) -> list[bytes]:
-    """The EXIF and ICC segments of a JPEG file's header, each whole (marker, length, payload) and in file
-    order, the EXIF set upright and without its thumbnail; [] for a file that is not a JPEG or has neither."""
-    if not data.startswith(b"\xff\xd8"):
-        return []
-    segments, i = [], 2
+@dataclass(frozen=True)
+class PhotoMetadata:
+    exif: bytes | None = None  # EXIF's TIFF structure, set upright and without a thumbnail
+    icc: bytes | None = None   # the ICC profile
+
+    def __bool__(self) -> bool:
+        return self.exif is not None or self.icc is not None
+
+
+def read_metadata(data: bytes) -> PhotoMetadata:
+    """The EXIF and ICC profile of a JPEG or PNG file (nothing for other formats or a damaged header)."""
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_metadata(data)
+    if data.startswith(PNG_SIGNATURE):
+        return _png_metadata(data)
+    return PhotoMetadata()
+
+
+def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
+    """An encoded JPEG or PNG with ``metadata`` put in; other formats are returned as they are."""
+    if not metadata:
+        return encoded
+    if encoded.startswith(b"\xff\xd8"):
+        exif_fits = metadata.exif is not None and len(EXIF_ID + metadata.exif) <= 65533  # one segment's payload
+        segments = [_segment(_APP1, EXIF_ID + metadata.exif)] if metadata.exif and exif_fits else []
+        if metadata.icc:
+            parts = [metadata.icc[k:k + _ICC_CHUNK] for k in range(0, len(metadata.icc), _ICC_CHUNK)]
+            segments += [_segment(_APP2, ICC_ID + bytes([n + 1, len(parts)]) + part) for n, part in enumerate(parts)]
+        at = 2  # after the start, and after a JFIF segment, which must come first
+        if encoded[2:4] == bytes([0xFF, _APP0]):
+            at += 2 + int.from_bytes(encoded[4:6], "big")
+        return encoded[:at] + b"".join(segments) + encoded[at:]
+    if encoded.startswith(PNG_SIGNATURE):
+        chunks = [_png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(metadata.icc))] if metadata.icc else []
+        if metadata.exif:
+            chunks.append(_png_chunk(b"eXIf", metadata.exif))
+        at = len(PNG_SIGNATURE) + 12 + int.from_bytes(encoded[8:12], "big")  # after IHDR, the first chunk
+        return encoded[:at] + b"".join(chunks) + encoded[at:]
+    return encoded
+
+
+def _jpeg_metadata(data: bytes) -> PhotoMetadata:
+    exif, icc_parts, i = None, {}, 2
     while i + 4 <= len(data) and data[i] == 0xFF:
         marker = data[i + 1]
         if marker == 0xFF:  # a fill byte before the marker
@@ -29,24 +70,40 @@ def jpeg_metadata(data: bytes) -> list[bytes]:
         if length < 2 or i + 2 + length > len(data):
             break
         payload = data[i + 4:i + 2 + length]
-        if marker == _APP1 and payload.startswith(EXIF_ID):
-            segments.append(_segment(_APP1, EXIF_ID + _upright_without_thumbnail(payload[len(EXIF_ID):])))
-        elif marker == _APP2 and payload.startswith(ICC_ID):
-            segments.append(data[i:i + 2 + length])
+        if marker == _APP1 and payload.startswith(EXIF_ID) and exif is None:
+            exif = _upright_without_thumbnail(payload[len(EXIF_ID):])
+        elif marker == _APP2 and payload.startswith(ICC_ID) and len(payload) > len(ICC_ID) + 2:
+            icc_parts[payload[len(ICC_ID)]] = payload[len(ICC_ID) + 2:]  # numbered from 1
         i += 2 + length
-    return segments
+    icc = b"".join(icc_parts[n] for n in sorted(icc_parts)) or None
+    return PhotoMetadata(exif, icc)
 
 
-def with_metadata(jpeg: bytes, segments: Sequence[bytes]) -> bytes:
-    """``jpeg`` with ``segments`` placed after its start (and after its JFIF segment, which comes first)."""
-    at = 2
-    if jpeg[2:4] == bytes([0xFF, _APP0]):
-        at += 2 + int.from_bytes(jpeg[4:6], "big")
-    return jpeg[:at] + b"".join(segments) + jpeg[at:]
+def _png_metadata(data: bytes) -> PhotoMetadata:
+    exif = icc = None
+    i = len(PNG_SIGNATURE)
+    while i + 12 <= len(data):
+        length, kind = struct.unpack(">I4s", data[i:i + 8])
+        body = data[i + 8:i + 8 + length]
+        if kind == b"IDAT" or kind == b"IEND" or len(body) < length:
+            break
+        if kind == b"eXIf":
+            exif = _upright_without_thumbnail(body)
+        elif kind == b"iCCP" and b"\0" in body:
+            try:  # name, a zero byte, the compression method (0), then the zlib-compressed profile
+                icc = zlib.decompress(body[body.index(b"\0") + 2:])
+            except zlib.error:
+                icc = None
+        i += 12 + length
+    return PhotoMetadata(exif, icc)
 
 
 def _segment(marker: int, payload: bytes) -> bytes:
     return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def _upright_without_thumbnail(tiff: bytes) -> bytes:

@@ -91,7 +91,7 @@ class StylizeActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from stylert.frames.images import decode_image, encode_image
-        from stylert.frames.photo_metadata import jpeg_metadata
+        from stylert.frames.photo_metadata import read_metadata
 
         out, errors, seconds, pixels = [], [], [], []
         for i, data in enumerate(batch["data"]):
@@ -101,7 +101,7 @@ class StylizeActor:
                 try:
                     image = decode_image(data, batch["source"][i])
                     encoded = encode_image(str(batch["target"][i]), self.stylizer(image),
-                                           metadata=jpeg_metadata(bytes(data)))
+                                           metadata=read_metadata(bytes(data)))
                     area = image.shape[0] * image.shape[1]
                 except StylertError as exc:
                     error = str(exc)

@@ -1,4 +1,4 @@
-"""A photo's EXIF and colour profile go into its stylised JPEG; written and read back by Pillow, an
+"""A photo's EXIF and colour profile go into its stylised JPEG or PNG; written and read back by Pillow, an
 independent implementation of both formats."""
 import io
 
@@ -6,39 +6,43 @@ import numpy as np
 import pytest
 
 from stylert.frames.images import read_photo, write_image
-from stylert.frames.photo_metadata import jpeg_metadata, with_metadata
+from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
 
 PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
 from PIL import Image, ImageCms  # noqa: E402
 
 ORIENTATION, DATETIME, MAKE = 0x0112, 0x0132, 0x010F
+# A profile larger than one JPEG segment holds (65519 bytes), so it is split and joined again.
+BIG_ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+BIG_ICC = BIG_ICC + bytes(70_000)
 
 
-def _phone_photo(path, rng, orientation=6):
-    """A 40x60 JPEG as a phone writes it: stored sideways with EXIF orientation 6 (turn 90 degrees clockwise),
-    a date, a maker and an ICC profile, which is returned."""
-    pixels = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
-    image = Image.fromarray(pixels)
+def _phone_photo(path, rng, fmt="JPEG", icc=BIG_ICC):
+    """A 40x60 photo as a phone writes it: stored sideways with EXIF orientation 6 (turn 90 degrees
+    clockwise), a date, a maker and an ICC profile."""
     exif = Image.Exif()
-    exif[ORIENTATION], exif[DATETIME], exif[MAKE] = orientation, "2026:11:25 16:00:00", "stylert test camera"
-    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-    image.save(path, "JPEG", quality=95, exif=exif.tobytes(), icc_profile=icc)
-    return icc
+    exif[ORIENTATION], exif[DATETIME], exif[MAKE] = 6, "2026:11:25 16:00:00", "stylert test camera"
+    yy, xx = np.mgrid[0:40, 0:60]  # smooth, as photos are (JPEG's chroma subsampling smears noise)
+    pixels = np.stack([xx * 4, yy * 6, (xx + yy) * 2 + rng.integers(0, 8, xx.shape)], -1).astype(np.uint8)
+    Image.fromarray(pixels).save(path, fmt, exif=exif.tobytes(), icc_profile=icc)
 
 
-def test_a_stylised_jpeg_keeps_the_photos_exif_and_colour_profile_and_stands_upright(tmp_path, rng):
-    icc = _phone_photo(tmp_path / "phone.jpg", rng)
-    image, metadata = read_photo(tmp_path / "phone.jpg")
-    assert image.shape == (60, 40, 3)  # the decoder turned it upright
-    write_image(tmp_path / "out.jpg", 255 - image, metadata=metadata)
-    out = Image.open(tmp_path / "out.jpg")
+@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg")])
+def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(tmp_path, rng, source, target):
+    _phone_photo(tmp_path / f"phone.{source}", rng, "JPEG" if source == "jpg" else "PNG")
+    image, metadata = read_photo(tmp_path / f"phone.{source}")
+    if source == "jpg":
+        assert image.shape == (60, 40, 3)  # OpenCV turned it upright by its EXIF orientation
+    write_image(tmp_path / f"out.{target}", 255 - image, metadata=metadata)
+    out = Image.open(tmp_path / f"out.{target}")
     exif = out.getexif()
     assert (exif[DATETIME], exif[MAKE]) == ("2026:11:25 16:00:00", "stylert test camera")
-    assert exif[ORIENTATION] == 1 and out.size == (40, 60)  # upright as stored: viewers must not turn it again
-    assert out.info["icc_profile"] == icc
-    assert out.info.get("jfif") is not None  # OpenCV's JFIF segment is still first
-    decoded = np.asarray(out)[..., ::-1].astype(int)
+    assert exif[ORIENTATION] == 1  # upright as stored: viewers must not turn it again
+    assert out.info["icc_profile"] == BIG_ICC
+    decoded = np.asarray(out.convert("RGB"))[..., ::-1].astype(int)
     assert np.abs(decoded - (255 - image)).mean() < 20 < np.abs(decoded - image).mean()  # the stylised pixels
+    if target == "jpg":
+        assert out.info.get("jfif") is not None  # OpenCV's JFIF segment still comes first
 
 
 def test_the_thumbnail_of_the_unstylised_photo_is_dropped(tmp_path, rng):
@@ -50,9 +54,9 @@ def test_the_thumbnail_of_the_unstylised_photo_is_dropped(tmp_path, rng):
     exif_bytes = _exif_with_thumbnail(exif.tobytes(), thumbnail.getvalue())
     Image.fromarray(pixels).save(tmp_path / "cam.jpg", "JPEG", exif=exif_bytes)
     assert _ifd1_offset(exif_bytes[6:]) != 0
-    (segment,) = jpeg_metadata((tmp_path / "cam.jpg").read_bytes())
-    assert _ifd1_offset(segment[10:]) == 0  # after marker, length and "Exif\0\0": no IFD1 any more
-    write_image(tmp_path / "out.jpg", pixels, metadata=[segment])
+    metadata = read_metadata((tmp_path / "cam.jpg").read_bytes())
+    assert metadata.exif is not None and _ifd1_offset(metadata.exif) == 0  # no IFD1 any more
+    write_image(tmp_path / "out.jpg", pixels, metadata=metadata)
     assert Image.open(tmp_path / "out.jpg").getexif()[DATETIME] == "2026:01:01 00:00:00"
 
 
@@ -68,8 +72,7 @@ def _exif_with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
     tiff = bytearray(exif[6:])
     order = "little" if tiff[:2] == b"II" else "big"
     ifd0 = int.from_bytes(tiff[4:8], order)
-    count = int.from_bytes(tiff[ifd0:ifd0 + 2], order)
-    link = ifd0 + 2 + 12 * count
+    link = ifd0 + 2 + 12 * int.from_bytes(tiff[ifd0:ifd0 + 2], order)
     ifd1 = len(tiff)
     data = ifd1 + 2 + 2 * 12 + 4
     entries = [(0x0201, 4, 1, data), (0x0202, 4, 1, len(thumbnail))]  # JPEGInterchangeFormat(Length), LONG
@@ -84,12 +87,13 @@ def _exif_with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
 def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
     pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
     Image.fromarray(pixels).save(tmp_path / "plain.jpg", "JPEG")
-    Image.fromarray(pixels).save(tmp_path / "p.png")
-    assert jpeg_metadata((tmp_path / "plain.jpg").read_bytes()) == []
-    assert jpeg_metadata((tmp_path / "p.png").read_bytes()) == [] and jpeg_metadata(b"") == []
-    jpeg = (tmp_path / "plain.jpg").read_bytes()
-    assert with_metadata(jpeg, []) == jpeg
+    Image.fromarray(pixels).save(tmp_path / "plain.png")
+    for name in ("plain.jpg", "plain.png"):
+        assert not read_metadata((tmp_path / name).read_bytes())
+        data = (tmp_path / name).read_bytes()
+        assert with_metadata(data, PhotoMetadata()) == data
+    assert not read_metadata(b"") and not read_metadata(b"\xff\xd8\xff\xe1\xff")  # cut off inside a segment
     _phone_photo(tmp_path / "phone.jpg", rng)
     _, metadata = read_photo(tmp_path / "phone.jpg")
-    write_image(tmp_path / "out.png", np.zeros((4, 4, 3), np.uint8), metadata=metadata)
-    assert "exif" not in Image.open(tmp_path / "out.png").info  # PNG keeps these elsewhere: not carried
+    write_image(tmp_path / "out.bmp", np.zeros((4, 4, 3), np.uint8), metadata=metadata)  # BMP has no place
+    assert (tmp_path / "out.bmp").read_bytes()[:2] == b"BM"
