@@ -35,7 +35,8 @@ def register(sub) -> None:
                      help="x264/x265 (and NVENC cq) quality, 0-51: lower is better and larger")
     enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
                      help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files)")
-    enc.add_argument("--no-audio", action="store_true", help="drop the audio instead of copying it (subtitles are still kept)")
+    enc.add_argument("--no-audio", action="store_true",
+                     help="drop the audio instead of copying it (subtitles are still kept)")
     tmp = p.add_argument_group("temporal stability")
     tmp.add_argument("--smooth", type=unit_float, default=0.0, nargs="?", const=0.6,
                      help="reduce flicker: blend with the previous output warped by optical flow; "
@@ -123,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
             if result.dropped_subtitles:
                 where = subtitle_containers(result.dropped_subtitles)
                 fix = f"; write {' or '.join(where)} to keep them" if where else ""
-                print(f"stylert: {item.source.name}: subtitle track(s) not kept ({', '.join(result.dropped_subtitles)}): "
-                      f"{item.target.suffix} cannot carry them as they are{fix}", file=sys.stderr)
+                print(f"stylert: {item.source.name}: subtitle track(s) not kept "
+                      f"({', '.join(result.dropped_subtitles)}): {item.target.suffix} cannot carry them as they "
+                      f"are{fix}", file=sys.stderr)
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {result.frames} frames read were "

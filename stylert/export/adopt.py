@@ -8,6 +8,7 @@ it runs, and the runtime names the file and the size it declared (``ModelInfo.ad
 ``declared_input``)."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,23 +23,33 @@ FREE_AXES = {0: "batch", 2: "height", 3: "width"}
 
 def adopted_onnx(path: Path, log: Callable[[str], None] = lambda s: None) -> Path:
     """``path`` itself when it follows stylert's convention already (stylert wrote it, or its names and sizes
-    happen to fit), else the cached adopted copy, made on first use."""
+    happen to fit), else the cached adopted copy, made on first use. The decision is made once per file
+    version in a process (a Stylizer asks again for its tiles)."""
+    stat = path.stat()
+    target, why = _adoption(path, stat.st_mtime_ns, stat.st_size)
+    if why:
+        log(f"{path.name} {why}: running a copy with stylert's names and free sizes")
+    return target
+
+
+@functools.cache
+def _adoption(path: Path, mtime_ns: int, size: int) -> tuple[Path, str]:
+    """(the file to run, why it is a copy: "" when it is ``path``) for one version of the file."""
     names, shapes, stylert_made = _declarations(path)
     if stylert_made or names is None or shapes is None or not all(may_be_image(s) for s in shapes):
-        return path  # stylert's own, or not one image in and out: the backend says what is wrong with it
+        return path, ""  # stylert's own, or not one image in and out: the backend says what is wrong with it
     shape = shapes[0]
     fixed = [axis for axis in FREE_AXES if axis < len(shape) and isinstance(shape[axis], int)]
     if names == (INPUT_NAME, OUTPUT_NAME) and not fixed:
-        return path
+        return path, ""
     why = [f"names its input and output {names[0]!r} and {names[1]!r}"] if names != (INPUT_NAME, OUTPUT_NAME) else []
     declared = "x".join(str(d) for d in shape) if fixed else ""
     if fixed:
         why.append(f"declares a fixed {declared} input")
     target = cache_dir("onnx") / f"{path.stem}-{file_sha256(path)[:16]}-adopted.onnx"
-    log(f"{path.name} {' and '.join(why)}: running a copy with stylert's names and free sizes")
     if not target.is_file():
         _write_adopted(path, target, names, declared)
-    return target
+    return target, " and ".join(why)
 
 
 def may_be_image(shape: list | None) -> bool:

@@ -28,7 +28,8 @@ def resolve_style(style: str) -> Path:
             raise StyleNotFound(f"model file not found: {path}")
         return path
     names = ", ".join(builtins) or "none installed"
-    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a model file ({' '.join(MODEL_SUFFIXES)})")
+    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a model file "
+                        f"({' '.join(MODEL_SUFFIXES)})")
 
 
 def exported_onnx(checkpoint: Path) -> Path:

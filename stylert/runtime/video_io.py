@@ -500,8 +500,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from:
         video = out.add_stream_from_template(first.streams.video[0])
         if rotation:
             video.set_display_rotation(rotation)
-        audio = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,
-                                                              audio=keep_audio)
+        tracks = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,
+                                                               audio=keep_audio)
         try:
             for chunk in chunks:
                 with contextlib.closing(av.open(str(chunk))) as c:
@@ -521,11 +521,11 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from:
                         out.mux(packet)
                         count += 1
                     frames += count
-                if audio is not None:
-                    audio.pump(until=frames / float(fps))
-            if audio is not None:
-                audio.pump(until=None)
+                if tracks is not None:
+                    tracks.pump(until=frames / float(fps))
+            if tracks is not None:
+                tracks.pump(until=None)
         finally:
-            if audio is not None:
-                audio.close()
+            if tracks is not None:
+                tracks.close()
     return frames

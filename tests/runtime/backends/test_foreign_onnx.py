@@ -43,10 +43,18 @@ def test_a_zoo_style_file_runs_at_each_frames_size_on_both_paths(zoo_style, lite
                 assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
 
 
-def test_the_adopted_copy_is_made_once_and_stylerts_own_files_are_used_as_they_are(zoo_style, lite_onnx):
-    first = adopted_onnx(zoo_style)
+def test_the_adopted_copy_is_made_once_and_stylerts_own_files_are_used_as_they_are(zoo_style, lite_onnx,
+                                                                                     monkeypatch):
+    import stylert.export.adopt as adopt
+
+    inspected = []
+    inspect = adopt._declarations
+    monkeypatch.setattr(adopt, "_declarations", lambda path: (inspected.append(path), inspect(path))[1])
+    said: list[str] = []
+    first = adopted_onnx(zoo_style, said.append)
     made = first.stat().st_mtime_ns
-    assert adopted_onnx(zoo_style) == first and first.stat().st_mtime_ns == made
+    assert adopted_onnx(zoo_style, said.append) == first and first.stat().st_mtime_ns == made
+    assert inspected == [zoo_style] and len(said) == 2  # looked at once per process, said each time
     assert adopted_onnx(lite_onnx) == lite_onnx and adopted_onnx(first) == first
 
 
