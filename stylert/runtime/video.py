@@ -3,6 +3,7 @@ so decoding and encoding overlap inference. Output is written to a temporary fil
 renamed only when everything (video and audio) succeeded."""
 from __future__ import annotations
 
+import collections
 import dataclasses
 import queue
 import threading
@@ -184,7 +185,8 @@ def stylize_video(
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     expected = expected_frames(info, options.start, options.duration)
     on_start(info, expected)
-    status = DecodeStatus()
+    times: collections.deque = collections.deque()  # each decoded frame's time, for the encoder
+    status = DecodeStatus(times=times)
     batch = stylizer.batch_size
     q_in: queue.Queue = queue.Queue(maxsize=2 * batch)
     q_out: queue.Queue = queue.Queue(maxsize=2 * batch)
@@ -209,7 +211,7 @@ def stylize_video(
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order
-                    t = status.times.popleft()
+                    t = times.popleft()
                     encoder.write(frame, at=None if t is None else max(0.0, t - options.start))
 
             decoder = _Worker(decode, "stylert-decode", stop)

@@ -8,7 +8,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -113,13 +113,13 @@ def _display_rotation(container, stream) -> int:
 
 @dataclass
 class DecodeStatus:
-    """How decoding ended: ``error`` is set when the stream broke off after some frames were read. ``times``:
-    each yielded frame's own time in seconds (None where it has none), appended as it is yielded, for the
-    consumer of the stylised frames to take in order."""
+    """How decoding ended: ``error`` is set when the stream broke off after some frames were read. ``times``,
+    when the caller gives one: each yielded frame's own time in seconds (None where it has none), appended as
+    it is yielded, for the consumer of the stylised frames to take in order."""
 
     frames: int = 0
     error: str | None = None
-    times: collections.deque = field(default_factory=collections.deque)
+    times: collections.deque | None = None
 
 
 def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None = None) -> int | None:
@@ -171,7 +171,8 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 if end is not None and t >= end - 1e-6:
                     break
                 status.frames += 1
-                status.times.append(None if frame.time is None else t)
+                if status.times is not None:
+                    status.times.append(None if frame.time is None else t)
                 yield _frame_array(frame, yuv)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
