@@ -26,6 +26,10 @@ class UnreadableImage(StylertError):
     """An image file that is missing, unreadable or not an image."""
 
 
+class UnwritableImage(StylertError):
+    """An image that cannot be written in the format asked for; the message leaves the file for the caller to name."""
+
+
 class UnreadableVideo(StylertError):
     """A video file that is missing, unreadable or has no video stream."""
 

@@ -2,17 +2,39 @@
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
+from stylert.errors import NoInputs, UnreadableImage, UnwritableImage
+from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
+from stylert.frames.file_headers import HEAD_BYTES, is_animation, may_have_alpha
+from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif")  # formats that hold transparency
+
+
+@dataclass(frozen=True)
+class Picture:
+    """An image file as its stylised copy needs it: uint8 BGR frames (one for a still image, all of an
+    animation's), each frame's alpha plane where the file is transparent, an animation's frame durations in
+    milliseconds and how many times it plays (0: for ever), and the photo's metadata (``photo_metadata``)."""
+    frames: list[np.ndarray]
+    alpha: list[np.ndarray] | None = None
+    durations: tuple[int, ...] = ()
+    plays: int = 0
+    metadata: PhotoMetadata = PhotoMetadata()
+
+    def fit(self, max_size: int | None) -> Picture:
+        """Every frame and alpha plane through fit_max_size."""
+        alpha = None if self.alpha is None else [fit_max_size(a, max_size) for a in self.alpha]
+        return replace(self, frames=[fit_max_size(f, max_size) for f in self.frames], alpha=alpha)
 
 
 @dataclass(frozen=True)
@@ -50,30 +72,64 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """uint8 BGR HxWx3 from an image file (see decode_image)."""
-    return read_photo(path)[0]
+    """uint8 BGR HxWx3 from an image file (see decode_image); an animation's first frame."""
+    return decode_image(_file_bytes(path), path)
 
 
-def read_photo(path: str | Path) -> tuple[np.ndarray, PhotoMetadata]:
-    """read_image, and the metadata its stylised copy keeps (``photo_metadata``: EXIF and ICC profile)."""
-    path = Path(path)
+def read_picture(path: str | Path) -> Picture:
+    """An image file's frames, transparency, timing and metadata (see decode_picture)."""
+    return decode_picture(_file_bytes(path), path)
+
+
+def _file_bytes(path: str | Path) -> np.ndarray:
     try:
-        data = np.fromfile(path, dtype=np.uint8)
+        return np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise UnreadableImage(f"cannot read {path}: {exc.strerror}") from None
-    return decode_image(data, path), read_metadata(data.tobytes())
+
+
+def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
+    """An image file's bytes -> Picture: every frame of an animated GIF, WebP or PNG with its duration and the
+    number of plays; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's EXIF and ICC profile.
+    ``name`` is the file, for errors."""
+    buffer = _buffer(data, name)
+    raw = buffer.tobytes()
+    head = raw[:HEAD_BYTES]
+    metadata = read_metadata(raw)
+    if is_animation(head):
+        return _decode_animation(buffer, name, metadata)
+    transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(head) else None
+    if transparent is not None:
+        return Picture([transparent[..., :3].copy()], [transparent[..., 3].copy()], metadata=metadata)
+    return Picture([decode_image(buffer, name)], metadata=metadata)
 
 
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
-    """An image file's bytes -> uint8 BGR HxWx3: grey and alpha are converted, 16-bit samples scaled to 8 bits,
-    and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the file, for the error."""
-    buffer = data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
-    if not buffer.size:
-        raise UnreadableImage(f"{name} is not a readable image (an empty file)")
-    try:
+    """An image file's bytes -> uint8 BGR HxWx3 (an animation's first frame): grey and alpha are converted,
+    16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
+    file, for the error."""
+    buffer = _buffer(data, name)
+    with _decoding(name):
         image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
         if image is None:  # OpenCV's 8-bit colour conversion refuses float samples; read them as they are
             image = _float_to_uint8(cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH))
+    if image is None:
+        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
+    return image
+
+
+def _buffer(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
+    buffer = data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
+    if not buffer.size:
+        raise UnreadableImage(f"{name} is not a readable image (an empty file)")
+    return buffer
+
+
+@contextmanager
+def _decoding(name: str | Path) -> Iterator[None]:
+    """OpenCV's decoder errors as one UnreadableImage line naming the file."""
+    try:
+        yield
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
             raise UnreadableImage(f"{name} has more pixels than OpenCV decodes (2^30 by default; set "
@@ -81,37 +137,105 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
         raise UnreadableImage(f"{name} is not a readable image ({str(exc).strip().splitlines()[-1]})") from None
     except MemoryError:
         raise UnreadableImage(f"{name} is too large to decode in this machine's memory") from None
-    if image is None:
-        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
-    return image
+
+
+def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
+    """A still PNG or WebP with alpha as uint8 BGRA, turned upright by its EXIF ``orientation`` (which OpenCV
+    leaves alone when it keeps the alpha); None where the file has no alpha after all."""
+    with _decoding(name):
+        full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    if full is None or full.ndim != 3 or full.shape[2] != 4:
+        return None
+    return _oriented(_to_uint8(full), orientation)
+
+
+def _oriented(plane: np.ndarray, orientation: int) -> np.ndarray:
+    """``plane`` (HxW or HxWxC) as EXIF ``orientation`` says to show it (1 as stored; 2-8 the mirrors and quarter
+    turns)."""
+    if orientation in (5, 6, 7, 8):
+        plane = plane.swapaxes(0, 1)
+    if orientation in (2, 3, 6, 7):
+        plane = plane[:, ::-1]
+    if orientation in (3, 4, 7, 8):
+        plane = plane[::-1]
+    return np.ascontiguousarray(plane)
+
+
+def _decode_animation(buffer: np.ndarray, name: str | Path, metadata: PhotoMetadata) -> Picture:
+    with _decoding(name):
+        animation = decode_animation(buffer)
+    if animation is None:
+        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported animation)")
+    frames, alpha = [], []
+    for frame in animation.frames:
+        frame = _to_uint8(frame)
+        if frame.ndim == 2:
+            frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        if frame.shape[2] == 4:
+            alpha.append(np.ascontiguousarray(frame[..., 3]))
+        frames.append(np.ascontiguousarray(frame[..., :3]))
+    durations = tuple(int(d) for d in animation.durations) if len(frames) > 1 else ()
+    return Picture(frames, alpha if len(alpha) == len(frames) else None, durations, int(animation.loop_count),
+                   metadata)
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint16:
+        return (image >> 8).astype(np.uint8)
+    return _float_to_uint8(image) if image.dtype.kind == "f" else image
 
 
 def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
-    if image is None or image.dtype.kind != "f" or image.ndim != 3:
+    if image is None or image.dtype.kind != "f" or image.ndim not in (2, 3):
         return None
     return np.rint(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
-                 metadata: PhotoMetadata = PhotoMetadata()) -> bytes:
-    """The file ``path`` would hold: encoded by its suffix (JPEG quality ``quality``); a JPEG or PNG gets
-    ``metadata``, the EXIF and ICC profile of the photo it came from."""
+def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
+    """The file ``path`` would hold, encoded by its suffix: JPEG at ``quality``, WebP lossless; the alpha planes
+    where the format holds them (PNG, WebP, TIFF, GIF); every frame, with its duration and the number of plays,
+    as an animated GIF, WebP or PNG; a JPEG or PNG gets the picture's EXIF and ICC profile. UnwritableImage
+    says what cannot be written; the caller names the file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
-        raise UnreadableImage(f"cannot write {path}: unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
-    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
-    ok, encoded = cv2.imencode(suffix, image, params)
-    if not ok:
-        raise UnreadableImage(f"could not encode {path}")
-    return with_metadata(encoded.tobytes(), metadata)
+        raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
+    frames = picture.frames
+    if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
+        frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
+    if len(frames) > 1 or suffix == ".gif":
+        if suffix not in ANIMATION_SUFFIXES:
+            raise UnwritableImage(f"the input is an animation of {len(frames)} frames and {suffix} holds one; "
+                                  f"write it as {' or '.join(ANIMATION_SUFFIXES)}")
+        encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
+    else:
+        params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
+        ok, array = cv2.imencode(suffix, frames[0], params)
+        if not ok:
+            raise UnwritableImage(f"OpenCV could not encode it as {suffix}")
+        encoded = array.tobytes()
+    return with_metadata(encoded, picture.metadata)
+
+
+def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
+                 metadata: PhotoMetadata = PhotoMetadata()) -> bytes:
+    """encode_picture for one uint8 BGR frame."""
+    return encode_picture(path, Picture([image], metadata=metadata), quality=quality)
+
+
+def write_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> None:
+    """Encode by the suffix of ``path`` (see encode_picture) and write atomically; errors name ``path``."""
+    try:
+        data = encode_picture(path, picture, quality=quality)
+    except UnwritableImage as exc:
+        raise UnwritableImage(f"cannot write {path}: {exc}") from None
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
                 metadata: PhotoMetadata = PhotoMetadata()) -> None:
-    """Encode by the suffix of ``path`` (see encode_image) and write atomically."""
-    data = encode_image(path, image, quality=quality, metadata=metadata)
-    with atomic_output(path) as tmp:
-        tmp.write_bytes(data)
+    """write_picture for one uint8 BGR frame."""
+    write_picture(path, Picture([image], metadata=metadata), quality=quality)
 
 
 def fit_max_size(image: np.ndarray, max_size: int | None) -> np.ndarray:

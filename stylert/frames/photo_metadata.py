@@ -79,7 +79,7 @@ def _jpeg_metadata(data: bytes) -> PhotoMetadata:
     return PhotoMetadata(exif, icc)
 
 
-def _png_metadata(data: bytes) -> PhotoMetadata:
+def _png_metadata(data: bytes, *, upright: bool = True) -> PhotoMetadata:
     exif = icc = None
     i = len(PNG_SIGNATURE)
     while i + 12 <= len(data):
@@ -88,7 +88,7 @@ def _png_metadata(data: bytes) -> PhotoMetadata:
         if kind == b"IDAT" or kind == b"IEND" or len(body) < length:
             break
         if kind == b"eXIf":
-            exif = _upright_without_thumbnail(body)
+            exif = _upright_without_thumbnail(body) if upright else body
         elif kind == b"iCCP" and b"\0" in body:
             try:  # name, a zero byte, the compression method (0), then the zlib-compressed profile
                 icc = zlib.decompress(body[body.index(b"\0") + 2:])
@@ -106,22 +106,58 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
+def exif_orientation(data: bytes) -> int:
+    """The EXIF orientation (1-8; 1 upright) of a PNG or WebP file, which OpenCV applies to the colour it decodes
+    (and not to an alpha plane); 1 where there is none."""
+    tiff = None
+    if data.startswith(PNG_SIGNATURE):
+        tiff = _png_metadata(data, upright=False).exif
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        i = 12
+        while i + 8 <= len(data):
+            kind, length = data[i:i + 4], int.from_bytes(data[i + 4:i + 8], "little")
+            if kind == b"EXIF":
+                body = data[i + 8:i + 8 + length]
+                tiff = body[len(EXIF_ID):] if body.startswith(EXIF_ID) else body
+                break
+            i += 8 + length + (length & 1)  # chunks are padded to an even length
+    return _orientation(tiff) if tiff else 1
+
+
+def _orientation(tiff: bytes) -> int:
+    ifd0 = _ifd0(tiff)
+    if ifd0 is None:
+        return 1
+    order, entries = ifd0
+    value = next((int.from_bytes(tiff[e + 8:e + 10], order) for e in entries
+                  if int.from_bytes(tiff[e:e + 2], order) == _ORIENTATION), 1)
+    return value if 1 <= value <= 8 else 1
+
+
+def _ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
+    """The byte order of EXIF's TIFF structure and the offsets of IFD0's 12-byte entries (the 4-byte link to the
+    next IFD follows the last); None where the structure cannot be read."""
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return None
+    end = ifd + 2 + 12 * int.from_bytes(tiff[ifd:ifd + 2], order)
+    return (order, range(ifd + 2, end, 12)) if end + 4 <= len(tiff) else None
+
+
 def _upright_without_thumbnail(tiff: bytes) -> bytes:
     """EXIF's TIFF structure with IFD0's orientation set to upright and its link to IFD1 (the thumbnail) cut;
     returned unchanged where it cannot be read."""
-    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+    ifd0 = _ifd0(tiff)
+    if ifd0 is None:
         return tiff
-    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
+    order, entries = ifd0
     out = bytearray(tiff)
-    ifd = int.from_bytes(out[4:8], order)
-    if ifd + 2 > len(out):
-        return tiff
-    count = int.from_bytes(out[ifd:ifd + 2], order)
-    end = ifd + 2 + 12 * count
-    if end + 4 > len(out):
-        return tiff
-    for entry in range(ifd + 2, end, 12):
+    for entry in entries:
         if int.from_bytes(out[entry:entry + 2], order) == _ORIENTATION:
             out[entry + 8:entry + 10] = (1).to_bytes(2, order)
+    end = entries.stop
     out[end:end + 4] = bytes(4)
     return bytes(out)

@@ -13,11 +13,12 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from stylert.errors import StylertError
+from stylert.errors import StylertError, UnwritableImage
 from stylert.runtime.output_plan import Planned
 from stylert.runtime.ray_cluster import RayCluster, RaySummary
 
@@ -90,8 +91,7 @@ class StylizeActor:
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from stylert.frames.images import decode_image, encode_image
-        from stylert.frames.photo_metadata import read_metadata
+        from stylert.frames.images import decode_picture, encode_picture
 
         out, errors, seconds, pixels = [], [], [], []
         for i, data in enumerate(batch["data"]):
@@ -99,10 +99,12 @@ class StylizeActor:
             encoded, error, area = b"", str(batch["error"][i] or ""), 0
             if not error:
                 try:
-                    image = decode_image(data, batch["source"][i])
-                    encoded = encode_image(str(batch["target"][i]), self.stylizer(image),
-                                           metadata=read_metadata(bytes(data)))
-                    area = image.shape[0] * image.shape[1]
+                    picture = decode_picture(data, batch["source"][i])
+                    stylised = replace(picture, frames=self.stylizer.stylize_frames(picture.frames))
+                    area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
+                    encoded = encode_picture(str(batch["target"][i]), stylised)
+                except UnwritableImage as exc:
+                    error = f"cannot write {batch['target'][i]}: {exc}"
                 except StylertError as exc:
                     error = str(exc)
             out.append(encoded)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, collect_images, fit_max_size, read_photo, write_image
+from stylert.frames.images import IMAGE_SUFFIXES, collect_images, read_picture, write_picture
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 
@@ -54,16 +54,18 @@ def stylize_files(
         ready = []
         for item in chunk:
             try:
-                image, metadata = read_photo(item.source)
-                ready.append((item, fit_max_size(image, max_size), metadata))
+                ready.append((item, read_picture(item.source).fit(max_size)))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
-        outputs = stylizer.stylize_frames([frame for _, frame, _ in ready], on_tile) if ready else []
-        for (item, _, metadata), out in zip(ready, outputs):
+        frames = [frame for _, picture in ready for frame in picture.frames]  # an animation's frames are batched
+        outputs = iter(stylizer.stylize_frames(frames, on_tile) if frames else [])
+        for item, picture in ready:
+            stylised = replace(picture, frames=[next(outputs) for _ in picture.frames])
             try:
-                write_image(item.target, out, metadata=metadata)
+                write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target))
-            except (StylertError, OSError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-                finish(FileResult(item.source, item.target, f"cannot write {item.target}: {reason}"))
+            except StylertError as exc:
+                finish(FileResult(item.source, item.target, str(exc)))
+            except OSError as exc:
+                finish(FileResult(item.source, item.target, f"cannot write {item.target}: {exc.strerror or exc}"))
     return results

@@ -54,6 +54,10 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     import cv2
 
     cv2.imwrite(str(w / "float.tiff"), img.astype(np.float32) / 255)
+    from stylert.frames.images import Picture, write_picture
+
+    write_picture(w / "anim.gif", Picture([img, img[::-1].copy(), img[:, ::-1].copy()], durations=(50, 50, 50)))
+    write_picture(w / "cutout.png", Picture([img], alpha=[np.full(img.shape[:2], 128, np.uint8)]))
     torch.save(torch.nn.Linear(2, 2), w / "whole_model.pth")
     zoo_style_copy(lite_onnx, w / "zoo.onnx")
     non_image_network(w / "mean.onnx")
@@ -84,7 +88,7 @@ CASES = [
     # stylize
     ("stylize missing file", ["stylize", "{w}/nope.jpg", "-o", "{w}/out1.jpg", *S], 2, "error"),
     ("stylize empty folder", ["stylize", "{w}/empty", "-o", "{w}/out2/", *S], 2, "error"),
-    ("stylize glob matching nothing", ["stylize", "{w}/*.gif", "-o", "{w}/out3/", *S], 2, "error"),
+    ("stylize glob matching nothing", ["stylize", "{w}/*.heic", "-o", "{w}/out3/", *S], 2, "error"),
     ("stylize one corrupt image", ["stylize", "{w}/corrupt.jpg", "-o", "{w}/out4.jpg", *S], 2, "failed"),
     ("stylize zero-byte image", ["stylize", "{w}/zero.jpg", "-o", "{w}/out5.jpg", *S], 2, "failed"),
     ("stylize text file as image", ["stylize", "{w}/notes.txt", "-o", "{w}/out6.jpg", *S], 2, "failed"),
@@ -134,10 +138,14 @@ CASES = [
                                                    "{w}/epoch_2.model"], 0, None),
     ("stylize zoo-style fixed-size onnx", ["stylize", "{w}/a.jpg", "-o", "{w}/out79.jpg", "-s", "{w}/zoo.onnx"], 0,
      None),
+    ("stylize animated GIF onto a JPEG", ["stylize", "{w}/anim.gif", "-o", "{w}/out83.jpg", *S], 2, "failed"),
+    ("stylize animated GIF and transparent PNG", ["stylize", "{w}/anim.gif", "{w}/cutout.png", "-o", "{w}/out84/",
+                                                  *S], 0, None),
     # video
     ("video missing file", ["video", "{w}/nope.mp4", "-o", "{w}/out31.mp4", *S], 2, "error"),
     ("video corrupt file", ["video", "{w}/corrupt.mp4", "-o", "{w}/out32.mp4", *S], 2, "error"),
     ("video an image", ["video", "{w}/a.jpg", "-o", "{w}/out33.mp4", *S], 2, "error"),
+    ("video an animated GIF", ["video", "{w}/anim.gif", "-o", "{w}/out85.mp4", *S], 0, None),
     ("video unknown output extension", ["video", "{w}/clip.mp4", "-o", "{w}/out34.xyz", *S], 2, "error"),
     ("video output is the input", ["video", "{w}/clip.mp4", "-o", "{w}/clip.mp4", *S], 2, "error"),
     ("video crf -5", ["video", "{w}/clip.mp4", "-o", "{w}/out35.mp4", *S, "--crf", "-5"], 2, "error"),

@@ -35,6 +35,33 @@ def test_single_file_output_format_from_extension_and_max_size(tmp_path, photo, 
     assert max(read_image(out).shape[:2]) == 64
 
 
+def test_an_animation_and_a_transparent_image_in_a_folder_keep_every_frame_and_their_alpha(tmp_path, photo,
+                                                                                          lite_onnx):
+    from stylert.frames.images import Picture, read_picture, write_picture
+    from stylert.runtime.stylizer import Stylizer
+
+    frames = [np.ascontiguousarray(np.roll(photo[:40, :48], 7 * k, 1)) for k in range(3)]
+    alpha = np.full((40, 48), 255, np.uint8)
+    alpha[:10] = 0
+    write_picture(tmp_path / "in" / "loop.webp", Picture(frames, durations=(30, 60, 90), plays=0))
+    write_picture(tmp_path / "in" / "cutout.png", Picture(frames[:1], alpha=[alpha]))
+    write_picture(tmp_path / "in" / "clip.gif", Picture(frames, durations=(40, 40, 40), plays=2))
+    assert main(["stylize", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-s", str(lite_onnx),
+                 "--batch", "2"]) == 0
+    with Stylizer(str(lite_onnx)) as stylize:
+        expected = stylize(frames)
+    loop = read_picture(tmp_path / "out" / "loop.webp")  # lossless: the stylised frames exactly
+    assert loop.durations == (30, 60, 90) and loop.plays == 0
+    for got, want in zip(loop.frames, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    cutout = read_picture(tmp_path / "out" / "cutout.png")
+    np.testing.assert_array_equal(cutout.frames[0], expected[0])
+    assert cutout.alpha is not None
+    np.testing.assert_array_equal(cutout.alpha[0], alpha)
+    clip = read_picture(tmp_path / "out" / "clip.gif")  # GIFs are collected from folders now
+    assert len(clip.frames) == 3 and clip.plays == 2
+
+
 def test_never_overwrites_an_input(tmp_path, photo, lite_onnx, capsys):
     src = tmp_path / "same"
     write_image(src / "a.png", photo[:32, :32])

@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from stylert.frames.images import read_photo, write_image
+from stylert.frames.images import read_picture, write_image
 from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
 
 PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
@@ -30,7 +30,8 @@ def _phone_photo(path, rng, fmt="JPEG", icc=BIG_ICC):
 @pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg")])
 def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(tmp_path, rng, source, target):
     _phone_photo(tmp_path / f"phone.{source}", rng, "JPEG" if source == "jpg" else "PNG")
-    image, metadata = read_photo(tmp_path / f"phone.{source}")
+    picture = read_picture(tmp_path / f"phone.{source}")
+    image, metadata = picture.frames[0], picture.metadata
     if source == "jpg":
         assert image.shape == (60, 40, 3)  # OpenCV turned it upright by its EXIF orientation
     write_image(tmp_path / f"out.{target}", 255 - image, metadata=metadata)
@@ -94,6 +95,6 @@ def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
         assert with_metadata(data, PhotoMetadata()) == data
     assert not read_metadata(b"") and not read_metadata(b"\xff\xd8\xff\xe1\xff")  # cut off inside a segment
     _phone_photo(tmp_path / "phone.jpg", rng)
-    _, metadata = read_photo(tmp_path / "phone.jpg")
+    metadata = read_picture(tmp_path / "phone.jpg").metadata
     write_image(tmp_path / "out.bmp", np.zeros((4, 4, 3), np.uint8), metadata=metadata)  # BMP has no place
     assert (tmp_path / "out.bmp").read_bytes()[:2] == b"BM"

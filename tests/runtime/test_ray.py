@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import MissingDependency, StylertError
-from stylert.frames.images import write_image
+from stylert.frames.images import Picture, write_image, write_picture
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'stylert[ray]')")
 
@@ -31,6 +31,9 @@ def photos(tmp_path_factory, photo_module):
     for i, (y, x) in enumerate([(0, 0), (20, 30), (40, 10)]):
         write_image(folder / f"p{i}.jpg", np.ascontiguousarray(photo_module[y:y + 60, x:x + 80]))
     write_image(folder / "sub" / "p3.png", np.ascontiguousarray(photo_module[:45, :50]))
+    frames = [np.ascontiguousarray(photo_module[k:k + 30, :40]) for k in (0, 9)]
+    write_picture(folder / "sub" / "p4.webp", Picture(frames, alpha=[np.full((30, 40), 90, np.uint8)] * 2,
+                                                      durations=(70, 80)))  # an animation with transparency
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
     return folder
 
@@ -71,16 +74,16 @@ def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluste
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     summary = _run(photos, tmp_path / "ray")
-    assert summary.items == 5 and [Path(s).name for s, _ in summary.failed] == ["broken.jpg"]
-    assert sum(f for f, _ in summary.per_actor.values()) == 4
+    assert summary.items == 6 and [Path(s).name for s, _ in summary.failed] == ["broken.jpg"]
+    assert sum(f for f, _ in summary.per_actor.values()) == 5
     with Stylizer("mosaic", "onnxruntime", device="cpu") as stylizer:
         stylize_files(stylizer, plan_image_outputs([str(photos)], f"{tmp_path / 'one'}/", recursive=True))
     for single in (tmp_path / "one").rglob("*.*"):
         assert (tmp_path / "ray" / single.relative_to(tmp_path / "one")).read_bytes() == single.read_bytes()
     again = _run(photos, tmp_path / "ray")
-    assert again.skipped == 4 and again.items == 1  # only the broken file is tried again
+    assert again.skipped == 5 and again.items == 1  # only the broken file is tried again
     (photos / "p0.jpg").touch()  # a changed input is redone
-    assert _run(photos, tmp_path / "ray").skipped == 3
+    assert _run(photos, tmp_path / "ray").skipped == 4
 
 
 def test_a_killed_actor_s_file_is_retried(cluster, photos, tmp_path):

@@ -1,0 +1,36 @@
+"""What an image file's first bytes say about it before it is decoded: whether it is animated, whether it may
+be transparent."""
+from __future__ import annotations
+
+from stylert.frames.photo_metadata import PNG_SIGNATURE
+
+HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
+
+
+def is_animation(head: bytes) -> bool:
+    """A GIF (still or not: OpenCV's animation reader is the one that keeps its transparency), an APNG (an
+    acTL chunk before the image data) or an animated WebP (VP8X's animation flag)."""
+    if head.startswith(b"GIF8"):
+        return True
+    return b"acTL" in _png_header_chunks(head) or _webp_vp8x_flags(head) & 0x02 != 0
+
+
+def may_have_alpha(head: bytes) -> bool:
+    """A PNG of colour type 4 or 6 (grey or colour with alpha) or with a tRNS chunk, or a WebP with alpha."""
+    if head.startswith(PNG_SIGNATURE):
+        return len(head) > 25 and head[25] in (4, 6) or b"tRNS" in _png_header_chunks(head)
+    if head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8L" and len(head) >= 25:
+        return (int.from_bytes(head[21:25], "little") >> 28) & 1 == 1  # VP8L's alpha_is_used bit
+    return _webp_vp8x_flags(head) & 0x10 != 0
+
+
+def _png_header_chunks(head: bytes) -> bytes:
+    """A PNG's bytes before its first image data (empty for other files)."""
+    if not head.startswith(PNG_SIGNATURE):
+        return b""
+    idat = head.find(b"IDAT")
+    return head[:idat if idat >= 0 else len(head)]
+
+
+def _webp_vp8x_flags(head: bytes) -> int:
+    return head[20] if head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8X" and len(head) > 20 else 0

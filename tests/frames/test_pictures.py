@@ -1,0 +1,142 @@
+"""Transparency and animation carried from an image file to its stylised copy, checked with Pillow as an
+independent writer and reader."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from stylert.errors import UnwritableImage
+from stylert.frames.images import Picture, decode_picture, encode_picture, read_picture, write_picture
+
+PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
+from PIL import Image, ImageOps  # noqa: E402
+
+
+def _rgba(rng, h=20, w=36):
+    image = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    image[: h // 2, :, 3] = 0  # a transparent half, a graded half
+    image[h // 2:, :, 3] = np.linspace(0, 255, w, dtype=np.uint8)
+    return image
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+def test_a_transparent_still_keeps_its_alpha_where_the_format_holds_it(tmp_path, rng, suffix):
+    rgba = _rgba(rng)
+    Image.fromarray(rgba).save(tmp_path / f"in{suffix}", lossless=True)
+    picture = read_picture(tmp_path / f"in{suffix}")
+    assert picture.alpha is not None and len(picture.frames) == 1
+    np.testing.assert_array_equal(picture.alpha[0], rgba[..., 3])
+    seen = rgba[..., 3] > 0  # Pillow's WebP writer may drop the colour under fully transparent pixels
+    np.testing.assert_array_equal(picture.frames[0][seen], rgba[..., 2::-1][seen])  # BGR
+    for out in (".png", ".webp", ".tif", ".gif"):
+        write_picture(tmp_path / f"out{out}", picture)
+        back = np.array(Image.open(tmp_path / f"out{out}").convert("RGBA"))
+        if out == ".gif":  # one bit of transparency: the clear stay clear, the opaque opaque
+            assert (back[..., 3][rgba[..., 3] == 0] == 0).all() and (back[..., 3][rgba[..., 3] == 255] == 255).all()
+        else:
+            np.testing.assert_array_equal(back[..., 3], rgba[..., 3])
+    write_picture(tmp_path / "out.jpg", picture)  # no alpha in a JPEG: the colour is written
+    assert Image.open(tmp_path / "out.jpg").mode == "RGB"
+
+
+def test_an_opaque_image_gets_no_alpha_plane(tmp_path, rng):
+    Image.fromarray(rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)).save(tmp_path / "rgb.png")
+    assert read_picture(tmp_path / "rgb.png").alpha is None
+
+
+@pytest.mark.parametrize("kind", ["LA", "P"])  # grey with alpha; a palette with a tRNS chunk
+def test_grey_and_palette_transparency_become_an_alpha_plane(tmp_path, rng, kind):
+    grey = rng.integers(1, 256, (12, 16), dtype=np.uint8)
+    grey[:3] = 0
+    if kind == "LA":
+        Image.fromarray(np.dstack([grey, 255 - grey]), "LA").save(tmp_path / "t.png")
+        expected = 255 - grey
+    else:
+        Image.fromarray(grey, "L").convert("P").save(tmp_path / "t.png", transparency=0)
+        expected = np.where(grey == 0, 0, 255)
+    picture = read_picture(tmp_path / "t.png")
+    assert picture.alpha is not None
+    np.testing.assert_array_equal(picture.alpha[0], expected)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".webp"])
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_the_alpha_plane_turns_with_the_colour_for_every_exif_orientation(tmp_path, rng, suffix, orientation):
+    rgba = _rgba(rng, 10, 24)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(rgba).save(tmp_path / f"o{suffix}", exif=exif.tobytes(), lossless=True)
+    upright = np.array(ImageOps.exif_transpose(Image.open(tmp_path / f"o{suffix}")).convert("RGBA"))
+    picture = read_picture(tmp_path / f"o{suffix}")
+    assert picture.alpha is not None
+    seen = upright[..., 3] > 0
+    np.testing.assert_array_equal(picture.frames[0][seen], upright[..., 2::-1][seen])
+    np.testing.assert_array_equal(picture.alpha[0], upright[..., 3])
+
+
+def _save_animation(path, frames, durations, loop):
+    images = [Image.fromarray(f) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=durations, loop=loop, lossless=True,
+                   disposal=1)
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp", ".png"])
+def test_every_frame_of_an_animation_is_read_and_written_with_its_timing(tmp_path, rng, suffix):
+    frames = [np.repeat(rng.integers(0, 256, (1, 1, 3), dtype=np.uint8), 16, 0).repeat(20, 1) for _ in range(4)]
+    _save_animation(tmp_path / f"a{suffix}", frames, [40, 80, 120, 160], 2)
+    picture = read_picture(tmp_path / f"a{suffix}")
+    assert len(picture.frames) == 4 and picture.durations == (40, 80, 120, 160)
+    for got, want in zip(picture.frames, frames):  # flat colours: GIF's palette holds them exactly
+        np.testing.assert_array_equal(got, want[..., ::-1])
+    flipped = replace(picture, frames=[f[::-1] for f in picture.frames])
+    for out in (".gif", ".webp", ".png"):
+        write_picture(tmp_path / f"out{out}", flipped)
+        written = Image.open(tmp_path / f"out{out}")
+        assert written.n_frames == 4
+        again = read_picture(tmp_path / f"out{out}")
+        assert again.durations == (40, 80, 120, 160) and again.plays == picture.plays
+        for got, want in zip(again.frames, flipped.frames):
+            np.testing.assert_array_equal(got, want)
+
+
+def test_an_animation_cannot_be_flattened_into_a_one_frame_format(rng):
+    frames = [rng.integers(0, 256, (8, 8, 3), dtype=np.uint8) for _ in range(3)]
+    picture = Picture(frames, durations=(50, 50, 50))
+    for suffix in (".jpg", ".bmp", ".tif"):
+        with pytest.raises(UnwritableImage, match=r"animation of 3 frames and \.\w+ holds one; write it as \.gif"):
+            encode_picture(f"x{suffix}", picture)
+
+
+def test_a_transparent_animation_keeps_each_frames_alpha(tmp_path, rng):
+    frames = []
+    for k in range(3):
+        frame = _rgba(rng, 12, 16)
+        frame[..., 3] = 0
+        frame[4 * k:4 * k + 4, :, 3] = 255
+        frames.append(frame)
+    _save_animation(tmp_path / "t.webp", frames, [50, 50, 50], 0)
+    picture = decode_picture((tmp_path / "t.webp").read_bytes(), "t.webp")
+    assert picture.alpha is not None and len(picture.alpha) == 3
+    for got, want in zip(picture.alpha, frames):
+        np.testing.assert_array_equal(got, want[..., 3])
+
+
+def test_fit_shrinks_frames_and_alpha_together(rng):
+    picture = Picture([rng.integers(0, 256, (40, 80, 3), dtype=np.uint8)] * 2,
+                      alpha=[np.full((40, 80), 7, np.uint8)] * 2, durations=(10, 10))
+    small = picture.fit(20)
+    assert [f.shape for f in small.frames] == [(10, 20, 3)] * 2
+    assert [a.shape for a in small.alpha or []] == [(10, 20)] * 2 and small.durations == (10, 10)
+
+
+def test_a_stylised_gif_keeps_its_colours_within_an_adaptive_palettes_error(tmp_path):
+    from stylert.samples import sample_path
+
+    import cv2
+
+    photo = cv2.resize(cv2.imread(str(sample_path("astronaut"))), (128, 128), interpolation=cv2.INTER_AREA)
+    frames = [photo, np.ascontiguousarray(photo[:, ::-1])]
+    write_picture(tmp_path / "a.gif", Picture(frames, durations=(50, 50)))
+    for got, want in zip(read_picture(tmp_path / "a.gif").frames, frames):
+        psnr = 10 * np.log10(255.0 ** 2 / np.mean((got.astype(float) - want) ** 2))
+        assert psnr > 30  # OpenCV's own GIF writer, a fixed palette, gives about 22 dB here
