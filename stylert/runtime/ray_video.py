@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import os
 import socket
@@ -58,29 +59,34 @@ def plan_chunks(times: list[float], keyframes: list[int], lo: int, hi: int, piec
 
 def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -> int:
     """Decode ``warmup + count`` frames from ``chunk.start``, stylise (smoothing through the warm-up), encode
-    the last ``count`` to ``target``; returns frames written."""
+    the last ``count`` to ``target``, each at its source time less the first one's (the join puts the chunk
+    at that time: a variable frame rate keeps its timing); returns frames written."""
     from stylert.runtime.flicker import FlowSmoother
     from stylert.runtime.video import decoded_colour, resize_for_video, same_size_batches
-    from stylert.runtime.video_io import VideoEncoder, decode_frames, probe_video
+    from stylert.runtime.video_io import DecodeStatus, VideoEncoder, decode_frames, probe_video
 
     info = probe_video(source)
     wanted = chunk.warmup + chunk.count
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
-    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv)
+    times: collections.deque = collections.deque()
+    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv,
+                            status=DecodeStatus(times=times))
     frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
                            crf=options.crf, preset=options.preset, pixel_aspect=info.pixel_aspect)  # the join copies it
-    seen = 0
+    seen, first = 0, None
     try:
         i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video
         batches = same_size_batches(frames, stylizer.batch_size)
         for inputs, outputs in stylizer.stylize_stream(batches, i420=i420, yuv=yuv):
             for frame_in, out in zip(inputs, outputs):
+                t = times.popleft()
                 if smoother is not None:
                     out = smoother(frame_in, out)
                 if seen >= chunk.warmup:
-                    encoder.write(out)
+                    first = t if first is None else first
+                    encoder.write(out, at=None if t is None or first is None else max(0.0, t - first))
                 seen += 1
         written = encoder.finish()
     finally:
@@ -185,8 +191,10 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             else:
                 parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
                 info = probe_video(item.source)
-                joined = join_chunks(parts, item.target, info.fps, start=options.start, duration=options.duration,
-                                     tracks_from=item.source, keep_audio=options.keep_audio, rotation=info.rotation)
+                starts = [max(0.0, index.times[c.first] - options.start) for c in chunks]
+                joined = join_chunks(parts, item.target, info.fps, starts=starts, start=options.start,
+                                     duration=options.duration, tracks_from=item.source,
+                                     keep_audio=options.keep_audio, rotation=info.rotation)
                 if joined != summary.frames:
                     summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
     finally:

@@ -7,7 +7,7 @@ import functools
 import io
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -465,6 +465,12 @@ class VideoEncoder:
         self.container.close()
 
 
+def _stream_setup(stream) -> tuple:
+    """What must match for one stream's packets to follow another's: codec, size and its parameter sets."""
+    context = stream.codec_context
+    return context.name, context.width, context.height, bytes(context.extradata or b"")
+
+
 @dataclass(frozen=True)
 class FrameIndex:
     """Presentation-order frame timestamps of a video's first stream and which of them are keyframes,
@@ -484,14 +490,18 @@ def index_frames(path: str | Path) -> FrameIndex:
     return FrameIndex([t for t, _ in packets], [i for i, (_, key) in enumerate(packets) if key])
 
 
-def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from: Path | None = None,
-                keep_audio: bool = True, start: float = 0.0, duration: float | None = None, rotation: int = 0) -> int:
+def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequence[float] | None = None,
+                tracks_from: Path | None = None, keep_audio: bool = True, start: float = 0.0,
+                duration: float | None = None, rotation: int = 0) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
     ``tracks_from``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
-    no frame is decoded or re-encoded. Returns the number of frames.
-    Chunks made by one encoder setting each start with the same decoder delay (their first packets' decode
-    times lie that far before their first frame's), so B-frames are kept: shifted by the frames before them,
-    every chunk's decode times follow the previous chunk's. A chunk that would not is refused."""
+    no frame is decoded or re-encoded. Returns the number of frames. ``starts``: each chunk's first frame's time
+    in the output, seconds (a variable frame rate's chunks, each timed from its own first frame); None: every
+    chunk follows the frames before it on the 1/``fps`` grid.
+    Chunks made by one encoder setting each start with a decoder delay (their first packets' decode times lie
+    before their first frame's), so B-frames are kept. Where a chunk's frames come further apart than the
+    previous chunk's, its first decode times may not follow that chunk's last: they are moved up to follow it,
+    which leaves every frame's presentation time alone. A chunk whose decode times cannot follow is refused."""
     av = require("av", "video processing")
     from stylert.atomic_files import atomic_output
 
@@ -504,10 +514,14 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from:
         tracks = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,
                                                                audio=keep_audio)
         try:
-            for chunk in chunks:
+            for k, chunk in enumerate(chunks):
                 with contextlib.closing(av.open(str(chunk))) as c:
                     stream = c.streams.video[0]
-                    shift = round(frames / float(fps) / stream.time_base)
+                    if _stream_setup(stream) != _stream_setup(first.streams.video[0]):
+                        raise UnreadableVideo(f"{chunk} was encoded with other settings than {chunks[0]} (codec, size "
+                                              "or parameters differ)")
+                    at = frames / float(fps) if starts is None else starts[k]
+                    shift = round(at / stream.time_base)
                     count = 0
                     for packet in c.demux(stream):
                         if packet.pts is None or not packet.size:
@@ -515,15 +529,18 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, tracks_from:
                         packet.pts += shift
                         packet.dts = packet.pts if packet.dts is None else packet.dts + shift
                         if last_dts is not None and packet.dts <= last_dts:
-                            raise UnreadableVideo(f"{chunk} does not follow the chunk before it in decode order "
-                                                  "(encoded with other settings?)")
+                            packet.dts = last_dts + 1
+                            if packet.dts > packet.pts:
+                                raise UnreadableVideo(f"{chunk} does not follow the chunk before it in decode "
+                                                      "order")
                         last_dts = packet.dts
                         packet.stream = video
                         out.mux(packet)
                         count += 1
                     frames += count
                 if tracks is not None:
-                    tracks.pump(until=frames / float(fps))
+                    ends = frames / float(fps) if starts is None or k + 1 == len(chunks) else starts[k + 1]
+                    tracks.pump(until=ends)
             if tracks is not None:
                 tracks.pump(until=None)
         finally:

@@ -154,3 +154,26 @@ def test_a_stalled_pipeline_is_an_error_not_a_hang():
     with pytest.raises(StylertError, match="made no progress for 0.5 s"):
         list(stream_rows(Stuck(), 0.5, "the Ray stylize pipeline", "test cluster"))
     assert time.perf_counter() - started < 5
+
+
+def test_a_variable_frame_rate_video_in_chunks_keeps_each_frames_time(cluster, tmp_path):
+    """A phone clip at 30 fps, then 10 fps (low light): each chunk is timed from its own first frame and put at
+    that frame's time, so the joined file has the source's frame times, as the single-machine run has; on an
+    even grid the slow half came 1.4 s early and the sound ran behind."""
+    av = pytest.importorskip("av", reason="PyAV is not installed")
+
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.media import make_video
+
+    times = [i / 30 for i in range(45)] + [1.5 + k / 10 for k in range(45)]
+    clip = make_video(tmp_path / "phone.mp4", frames=90, size=(48, 64), fps=Fraction(30), times=times)
+    for start in (0.0, 1.0):
+        target = tmp_path / f"ray{start}.mp4"
+        summary = run_videos_on_ray([str(clip)], str(target), VideoOptions(start=start), style="mosaic",
+                                    backend="onnxruntime", engine={"device": "cpu"}, strength=1.0,
+                                    preserve_color=False, address="auto", workers=2)
+        assert summary.chunks >= 2 and not summary.failed
+        with av.open(str(target)) as c:
+            got = [round(float(f.time), 3) for f in c.decode(video=0)]
+        assert got == [round(t - start, 3) for t in times if t >= start - 1e-6]
