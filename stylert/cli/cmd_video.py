@@ -58,6 +58,17 @@ def _options(args: argparse.Namespace):
                         smooth=args.smooth or 0.0, report=args.report, keep_audio=not args.no_audio)
 
 
+def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) -> None:
+    from pathlib import Path
+
+    from stylert.runtime.video_io import subtitle_containers
+
+    where = subtitle_containers(codecs)
+    fix = f"; write {' or '.join(where)} to keep them" if where else ""
+    print(f"stylert: {Path(source).name}: subtitle track(s) not kept ({', '.join(codecs)}): {Path(target).suffix} "
+          f"cannot carry them as they are{fix}", file=sys.stderr)
+
+
 def run_on_ray(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -71,6 +82,8 @@ def run_on_ray(args: argparse.Namespace) -> int:
                                     on_frames=bar.update, log=say)
     for source, error in summary.failed:
         print(f"stylert: failed: {source}: {error}", file=sys.stderr)
+    for source, target, codecs in summary.dropped_subtitles:
+        _say_subtitles_dropped(source, target, codecs)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
     print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed; {summary.frames} "
@@ -85,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, stylize_video
-    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video, subtitle_containers
+    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video
 
     require("av", "stylert video")
     if args.ray:
@@ -122,11 +135,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}"
                   f"{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
-                where = subtitle_containers(result.dropped_subtitles)
-                fix = f"; write {' or '.join(where)} to keep them" if where else ""
-                print(f"stylert: {item.source.name}: subtitle track(s) not kept "
-                      f"({', '.join(result.dropped_subtitles)}): {item.target.suffix} cannot carry them as they "
-                      f"are{fix}", file=sys.stderr)
+                _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {result.frames} frames read were "

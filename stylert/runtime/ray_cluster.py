@@ -34,6 +34,8 @@ class RaySummary:
     seconds: float = 0.0
     chunks: int = 0
     per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # videos whose subtitle tracks the output cannot carry: (source, target, the tracks' codecs)
+    dropped_subtitles: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
 
     @property
     def frames_per_second(self) -> float:

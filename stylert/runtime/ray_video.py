@@ -138,7 +138,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs
-    from stylert.runtime.video_io import expected_frames, index_frames, join_chunks, probe_video
+    from stylert.runtime.video_io import expected_frames, index_frames, join_chunks, probe_video, subtitles_not_carried
 
     plan = plan_video_outputs(inputs, output)
     model = str(resolve_style(style or default_style()).resolve())
@@ -203,5 +203,11 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             for leftover in work_dir.glob("*"):
                 leftover.unlink()
             work_dir.rmdir()
+    failed = {source for source, _ in summary.failed}
+    for item in plan:
+        if str(item.source) not in failed:
+            dropped = subtitles_not_carried(probe_video(item.source).subtitles, item.target.suffix)
+            if dropped:
+                summary.dropped_subtitles.append((str(item.source), str(item.target), tuple(dropped)))
     summary.seconds = time.perf_counter() - started
     return summary

@@ -55,6 +55,13 @@ class VideoInfo:
     rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
     pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
     hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer, which stylert writes as SDR untouched
+    subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
+
+
+def subtitles_not_carried(codecs: Sequence[str], target_suffix: str) -> list[str]:
+    """The subtitle codecs among ``codecs`` that a ``target_suffix`` file cannot carry as they are."""
+    carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
+    return [codec for codec in codecs if codec not in carried]
 
 
 def _open(path: Path, hwaccel=None):
@@ -86,9 +93,10 @@ def probe_video(path: str | Path) -> VideoInfo:
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
+        subtitles = tuple(s.codec_context.name for s in c.streams.subtitles)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
                          _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None,
-                         HDR_TRANSFERS.get(cc.color_trc))
+                         HDR_TRANSFERS.get(cc.color_trc), subtitles)
 
 
 def _tagged_duration(stream) -> float | None:
@@ -279,7 +287,7 @@ class SourceTracks:
         if chapters:
             output.set_chapters(chapters)
         self.tracks: list[_SourceTrack] = []
-        self.dropped = [codec for kind, _, codec in kinds if kind == "subtitle" and codec not in carried]
+        self.dropped = subtitles_not_carried([codec for kind, _, codec in kinds if kind == "subtitle"], target_suffix)
         try:
             for kind, index, codec in kinds:
                 if (kind == "audio" and audio) or (kind == "subtitle" and codec in carried):

@@ -177,3 +177,22 @@ def test_a_variable_frame_rate_video_in_chunks_keeps_each_frames_time(cluster, t
         with av.open(str(target)) as c:
             got = [round(float(f.time), 3) for f in c.decode(video=0)]
         assert got == [round(t - start, 3) for t in times if t >= start - 1e-6]
+
+
+def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
+    """The single-machine run names the subtitle tracks an .mp4 cannot carry; Ray's summary did not."""
+    pytest.importorskip("av", reason="PyAV is not installed")
+
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.media import make_video
+
+    film = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True)
+    runs = {}
+    for suffix in (".mp4", ".mkv"):
+        runs[suffix] = run_videos_on_ray([str(film)], str(tmp_path / f"out{suffix}"), VideoOptions(), style="mosaic",
+                                         backend="onnxruntime", engine={"device": "cpu"}, strength=1.0,
+                                         preserve_color=False, address="auto", workers=2)
+        assert runs[suffix].chunks >= 2 and not runs[suffix].failed
+    assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("ssa",))]
+    assert runs[".mkv"].dropped_subtitles == []
