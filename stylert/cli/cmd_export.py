@@ -47,6 +47,12 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o must end in .onnx, got {args.output}")
     if args.output.resolve() == args.checkpoint.resolve():
         raise StylertError("refusing to overwrite the input checkpoint")
+    if args.calib is not None:
+        if not args.int8:
+            raise StylertError("--calib is for --int8 (the photos int8 calibrates its activation ranges on)")
+        from stylert.export.quantize import calibration_images
+
+        calibration_images(args.calib)  # a missing or empty folder is said now, not after the slow export
     say(f"loading {args.checkpoint}")
     model = load_checkpoint(args.checkpoint)
     if args.name:

@@ -19,7 +19,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs
-from stylert.frames.images import collect_images, read_image
+from stylert.frames.images import InputImage, collect_images, read_image
 from stylert.frames.prepost import frames_to_batch
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
 
@@ -27,14 +27,20 @@ CALIBRATION_SIZE = 256
 RECIPE = "conv-s8s8-ends-fp32"  # names cached int8 files, so a change of recipe makes new ones
 
 
-def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32) -> list[np.ndarray]:
-    """Centre-cropped, resized photos from ``folder`` as 1x3xSxS float RGB 0..255 batches."""
+def calibration_images(folder: str | Path, *, limit: int = 32) -> list[InputImage]:
+    """The first ``limit`` images under ``folder`` (or the one image it names); NoInputs where there are none."""
+    if not Path(folder).exists():
+        raise NoInputs(f"--calib {folder}: not found")
     try:
-        images = collect_images([str(folder)], recursive=True)[:limit]
+        return collect_images([str(folder)], recursive=True)[:limit]
     except NoInputs:
         raise NoInputs(f"--calib {folder}: no calibration images found") from None
+
+
+def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32) -> list[np.ndarray]:
+    """Centre-cropped, resized photos from ``folder`` as 1x3xSxS float RGB 0..255 batches."""
     batches = []
-    for img in images:
+    for img in calibration_images(folder, limit=limit):
         frame = read_image(img.path)
         h, w = frame.shape[:2]
         side = min(h, w)

@@ -190,6 +190,12 @@ CASES = [
     ("export unknown architecture", ["export", "{w}/unknown_arch.pth", "-o", "{w}/out58.onnx"], 2, "error"),
     ("export pickled whole model", ["export", "{w}/whole_model.pth", "-o", "{w}/out80.onnx"], 2, "error"),
     ("export wrong output suffix", ["export", "{w}/lite.pth", "-o", "{w}/out59.txt"], 2, "error"),
+    ("export int8 with a missing --calib folder", ["export", "{w}/lite.pth", "-o", "{w}/out86.onnx", "--int8",
+                                                  "--calib", "{w}/nope"], 2, "error"),
+    ("export int8 with an empty --calib folder", ["export", "{w}/lite.pth", "-o", "{w}/out87.onnx", "--int8",
+                                                 "--calib", "{w}/empty"], 2, "error"),
+    ("export --calib without --int8", ["export", "{w}/lite.pth", "-o", "{w}/out88.onnx", "--calib", "{w}/A"], 2,
+     "error"),
     ("export fp16 and int8 at once", ["export", "{w}/lite.pth", "-o", "{w}/out60.onnx", "--precision", "fp16",
                                       "--int8"], 2, "error"),
     # build-engine
