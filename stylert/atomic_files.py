@@ -44,3 +44,9 @@ def atomic_output(target: str | Path) -> Iterator[Path]:
         file.commit()
     finally:
         file.discard()
+
+
+def check_writable(target: str | Path) -> None:
+    """Make the folder ``target`` goes in and try a temporary file there, so a long run (training, a
+    benchmark) that could not write its result fails at its start, not at its end; OSError names ``target``."""
+    AtomicFile(target).discard()

@@ -21,3 +21,14 @@ def test_a_folder_that_cannot_be_made_names_the_output_not_the_temporary(tmp_pat
     with pytest.raises(OSError) as err, atomic_output(target):
         pass
     assert err.value.filename == str(target) and err.value.strerror
+
+
+def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
+    from stylert.atomic_files import check_writable
+
+    check_writable(tmp_path / "runs" / "style.pth")
+    assert (tmp_path / "runs").is_dir() and list((tmp_path / "runs").iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OSError) as err:
+        check_writable(tmp_path / "file" / "style.pth")
+    assert err.value.filename == str(tmp_path / "file" / "style.pth")

@@ -44,10 +44,12 @@ def run(args: argparse.Namespace) -> int:
     from stylert.bench.models import bench_models
     from stylert.bench.report import markdown, write_report
     from stylert.bench.runner import BenchConfig, Candidate, run_bench
+    from stylert.atomic_files import check_writable
     from stylert.errors import StylertError
 
     if args.quick and args.sizes:
         raise StylertError("--quick measures its own tiny sizes; leave out --sizes or --quick")
+    check_writable(Path(args.output) / "bench.json")  # before minutes of measuring, not after
     if args.quick:
         config = BenchConfig(sizes=((64, 64), (96, 128)), repeats=2, batch=2, throughput_size=(64, 64),
                              threads=args.threads)

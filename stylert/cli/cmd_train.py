@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
@@ -94,6 +95,7 @@ def run_train(args: argparse.Namespace) -> int:
     from stylert.train.config import TrainConfig
     from stylert.train.trainer import Trainer
 
+    _check_output(args.output)
     if args.threads:
         torch.set_num_threads(args.threads)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
@@ -120,6 +122,24 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
     return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed
+
+
+def _check_output(output: str) -> None:
+    """The checkpoint must be a file that --style, export and --resume read, in a folder it can be written to:
+    said before training, not when the first checkpoint is saved hours later."""
+    from pathlib import Path
+
+    from stylert.atomic_files import check_writable
+    from stylert.errors import StylertError
+    from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
+
+    path = Path(output)
+    if output.endswith(("/", os.sep)) or path.is_dir():
+        raise StylertError(f"-o {output} is a folder; name the checkpoint file, e.g. {path / 'style.pth'}")
+    if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
+        raise StylertError(f"-o {output}: a training checkpoint is a {' or '.join(CHECKPOINT_SUFFIXES)} file "
+                           "(export it to ONNX afterwards with stylert export)")
+    check_writable(path)
 
 
 def _say_unreadable(unreadable: list, said: int, write: Callable[..., None] = print) -> int:
