@@ -50,6 +50,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stylert.atomic_files import check_writable
     from stylert.cli.common import say
     from stylert.errors import StyleNotFound, StylertError
     from stylert.export.engine_cache import build_engine_for_onnx
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o should end in .engine, got {args.output}")
     if args.plugins and not args.plugins.is_file():
         raise StylertError(f"plugin library not found: {args.plugins} (build it with: make kernels)")
+    check_writable(args.output)  # before minutes of building, not after
     sidecar, facts = build_engine_for_onnx(
         args.onnx, args.output, precision=args.precision, batch=args.batch, height=args.height, width=args.width,
         workspace_mb=args.workspace, plugins=str(args.plugins) if args.plugins else None, refit=args.refit,

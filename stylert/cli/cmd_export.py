@@ -36,6 +36,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import dataclasses
 
+    from stylert.atomic_files import check_writable
     from stylert.cli.common import say
     from stylert.errors import StylertError
     from stylert.export.onnx_export import export_onnx
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o must end in .onnx, got {args.output}")
     if args.output.resolve() == args.checkpoint.resolve():
         raise StylertError("refusing to overwrite the input checkpoint")
+    check_writable(args.output)  # before the export's tracing, not after
     if args.calib is not None:
         if not args.int8:
             raise StylertError("--calib is for --int8 (the photos int8 calibrates its activation ranges on)")

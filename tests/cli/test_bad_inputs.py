@@ -196,6 +196,7 @@ CASES = [
                                                  "--calib", "{w}/empty"], 2, "error"),
     ("export --calib without --int8", ["export", "{w}/lite.pth", "-o", "{w}/out88.onnx", "--calib", "{w}/A"], 2,
      "error"),
+    ("export output under a file", ["export", "{w}/lite.pth", "-o", "{w}/a.jpg/out93.onnx"], 2, "error"),
     ("export fp16 and int8 at once", ["export", "{w}/lite.pth", "-o", "{w}/out60.onnx", "--precision", "fp16",
                                       "--int8"], 2, "error"),
     # build-engine
