@@ -70,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert.cli.common import say
 
+    from stylert.atomic_files import check_writable
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
+    check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per image
     with stylizer_from_args(args) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         with tqdm(total=len(plan), unit="img", desc="stylize", file=sys.stderr) as bar:

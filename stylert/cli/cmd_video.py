@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from stylert._lazy import require
+    from stylert.atomic_files import check_writable
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, stylize_video
@@ -105,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output)
+    check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per video
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
     failed = truncated = 0
