@@ -52,6 +52,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     if times is not None:
         video.codec_context.time_base = Fraction(1, 1000)
     container.metadata.update(tags or {})
+    if any("." in key for key in tags or {}):  # an iPhone's com.apple.quicktime.* keys, in QuickTime's mdta atom
+        container.options["movflags"] = "use_metadata_tags"
     if chapters:
         length = Fraction(frames) / fps / chapters
         container.set_chapters([{"id": k + 1, "start": round(k * length * 1000), "end": round((k + 1) * length * 1000),

@@ -283,7 +283,12 @@ class SourceTracks:
         with contextlib.closing(av.open(str(source))) as probe:
             kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
-            output.metadata.update({key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS})
+            tags = {key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS}
+        output.metadata.update(tags)
+        if target_suffix.lower() in (".mp4", ".mov", ".m4v") and any("." in key for key in tags):
+            # Reverse-DNS keys (a phone's com.apple.quicktime.location.ISO6709, make, model, creation date) are
+            # QuickTime mdta keys, which FFmpeg writes only when asked; the source used them, so the output does.
+            output.options["movflags"] = "use_metadata_tags"
         if chapters:
             output.set_chapters(chapters)
         self.tracks: list[_SourceTrack] = []

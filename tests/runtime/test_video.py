@@ -427,6 +427,20 @@ def test_the_files_own_tags_are_kept(tmp_path, stylizer):
         assert {key: c.metadata.get(key) for key in tags} == tags
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_an_iphone_clips_quicktime_keys_are_kept(tmp_path, stylizer, suffix):
+    """An iPhone keeps where, when and with what a clip was shot as com.apple.quicktime.* keys, which FFmpeg's
+    MP4 writer dropped unless asked to write them."""
+    tags = {"com.apple.quicktime.location.ISO6709": "+48.8584+002.2945+035.000/",
+            "com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 15",
+            "com.apple.quicktime.creationdate": "2026-07-04T12:34:56+0200"}
+    src = make_video(tmp_path / "IMG_0001.mov", frames=4, audio=None, tags=tags)
+    stylize_video(stylizer, src, tmp_path / f"out{suffix}", VideoOptions(keep_audio=False))
+    with av.open(str(tmp_path / f"out{suffix}")) as c:
+        kept = {key.lower(): value for key, value in c.metadata.items()}  # Matroska writes tag names upper-case
+        assert {key: kept.get(key.lower()) for key in tags} == tags
+
+
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
