@@ -1,15 +1,18 @@
-"""A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken)
-and its ICC colour profile, read from a JPEG or PNG and written into a JPEG or PNG. They go over as they were
-but for two things that no longer hold: the orientation, since the decoder has already turned the pixels
-upright, and the embedded thumbnail, which shows the photo before it was stylised."""
+"""A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken),
+its ICC colour profile and its XMP (the rating, keywords and caption a photo library or editor gave it), read
+from a JPEG or PNG and written into a JPEG or PNG. They go over as they were but for two things that no longer
+hold: the orientation (EXIF's and XMP's), since the decoder has already turned the pixels upright, and the
+embedded thumbnail, which shows the photo before it was stylised."""
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from dataclasses import dataclass
 from typing import Literal
 
-EXIF_ID, ICC_ID = b"Exif\0\0", b"ICC_PROFILE\0"
+EXIF_ID, ICC_ID, XMP_ID = b"Exif\0\0", b"ICC_PROFILE\0", b"http://ns.adobe.com/xap/1.0/\0"
+XMP_KEYWORD = b"XML:com.adobe.xmp"  # a PNG's iTXt chunk of XMP
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _APP0, _APP1, _APP2, _SOS, _EOI = 0xE0, 0xE1, 0xE2, 0xDA, 0xD9
 _ORIENTATION = 0x0112  # EXIF tag (a SHORT in IFD0); 1 = upright
@@ -20,13 +23,14 @@ _ICC_CHUNK = 65519  # profile bytes per JPEG APP2 segment (65535 less the length
 class PhotoMetadata:
     exif: bytes | None = None  # EXIF's TIFF structure, set upright and without a thumbnail
     icc: bytes | None = None   # the ICC profile
+    xmp: bytes | None = None   # the XMP packet (UTF-8 XML), set upright
 
     def __bool__(self) -> bool:
-        return self.exif is not None or self.icc is not None
+        return self.exif is not None or self.icc is not None or self.xmp is not None
 
 
 def read_metadata(data: bytes) -> PhotoMetadata:
-    """The EXIF and ICC profile of a JPEG or PNG file (nothing for other formats or a damaged header)."""
+    """The EXIF, ICC profile and XMP of a JPEG or PNG file (nothing for other formats or a damaged header)."""
     if data.startswith(b"\xff\xd8"):
         return _jpeg_metadata(data)
     if data.startswith(PNG_SIGNATURE):
@@ -41,6 +45,8 @@ def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
     if encoded.startswith(b"\xff\xd8"):
         exif_fits = metadata.exif is not None and len(EXIF_ID + metadata.exif) <= 65533  # one segment's payload
         segments = [_segment(_APP1, EXIF_ID + metadata.exif)] if metadata.exif and exif_fits else []
+        if metadata.xmp and len(XMP_ID + metadata.xmp) <= 65533:  # a larger packet needs Extended XMP
+            segments.append(_segment(_APP1, XMP_ID + metadata.xmp))
         if metadata.icc:
             parts = [metadata.icc[k:k + _ICC_CHUNK] for k in range(0, len(metadata.icc), _ICC_CHUNK)]
             segments += [_segment(_APP2, ICC_ID + bytes([n + 1, len(parts)]) + part) for n, part in enumerate(parts)]
@@ -52,13 +58,15 @@ def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
         chunks = [_png_chunk(b"iCCP", b"ICC Profile\0\0" + zlib.compress(metadata.icc))] if metadata.icc else []
         if metadata.exif:
             chunks.append(_png_chunk(b"eXIf", metadata.exif))
+        if metadata.xmp:  # keyword, uncompressed, no language or translated keyword, then the packet
+            chunks.append(_png_chunk(b"iTXt", XMP_KEYWORD + b"\0\0\0\0\0" + metadata.xmp))
         at = len(PNG_SIGNATURE) + 12 + int.from_bytes(encoded[8:12], "big")  # after IHDR, the first chunk
         return encoded[:at] + b"".join(chunks) + encoded[at:]
     return encoded
 
 
 def _jpeg_metadata(data: bytes) -> PhotoMetadata:
-    exif, icc_parts, i = None, {}, 2
+    exif, xmp, icc_parts, i = None, None, {}, 2
     while i + 4 <= len(data) and data[i] == 0xFF:
         marker = data[i + 1]
         if marker == 0xFF:  # a fill byte before the marker
@@ -72,15 +80,17 @@ def _jpeg_metadata(data: bytes) -> PhotoMetadata:
         payload = data[i + 4:i + 2 + length]
         if marker == _APP1 and payload.startswith(EXIF_ID) and exif is None:
             exif = _upright_without_thumbnail(payload[len(EXIF_ID):])
+        elif marker == _APP1 and payload.startswith(XMP_ID) and xmp is None:
+            xmp = _upright_xmp(payload[len(XMP_ID):])
         elif marker == _APP2 and payload.startswith(ICC_ID) and len(payload) > len(ICC_ID) + 2:
             icc_parts[payload[len(ICC_ID)]] = payload[len(ICC_ID) + 2:]  # numbered from 1
         i += 2 + length
     icc = b"".join(icc_parts[n] for n in sorted(icc_parts)) or None
-    return PhotoMetadata(exif, icc)
+    return PhotoMetadata(exif, icc, xmp)
 
 
 def _png_metadata(data: bytes, *, upright: bool = True) -> PhotoMetadata:
-    exif = icc = None
+    exif = icc = xmp = None
     i = len(PNG_SIGNATURE)
     while i + 12 <= len(data):
         length, kind = struct.unpack(">I4s", data[i:i + 8])
@@ -89,13 +99,38 @@ def _png_metadata(data: bytes, *, upright: bool = True) -> PhotoMetadata:
             break
         if kind == b"eXIf":
             exif = _upright_without_thumbnail(body) if upright else body
+        elif kind == b"iTXt" and body.startswith(XMP_KEYWORD + b"\0"):
+            xmp = _itxt_text(body)
+            xmp = _upright_xmp(xmp) if xmp is not None and upright else xmp
         elif kind == b"iCCP" and b"\0" in body:
             try:  # name, a zero byte, the compression method (0), then the zlib-compressed profile
                 icc = zlib.decompress(body[body.index(b"\0") + 2:])
             except zlib.error:
                 icc = None
         i += 12 + length
-    return PhotoMetadata(exif, icc)
+    return PhotoMetadata(exif, icc, xmp)
+
+
+def _itxt_text(body: bytes) -> bytes | None:
+    """An iTXt chunk's text: keyword, 0, compression flag and method, language tag, 0, translated keyword, 0."""
+    keyword_end = body.index(b"\0")
+    compressed = body[keyword_end + 1:keyword_end + 2] == b"\1"
+    rest = body[keyword_end + 3:]
+    parts = rest.split(b"\0", 2)
+    if len(parts) < 3:
+        return None
+    try:
+        return zlib.decompress(parts[2]) if compressed else parts[2]
+    except zlib.error:
+        return None
+
+
+_XMP_ORIENTATION = re.compile(rb"(tiff:Orientation\s*=\s*[\"']|<tiff:Orientation>\s*)[1-8]")
+
+
+def _upright_xmp(xmp: bytes) -> bytes:
+    """XMP with its tiff:Orientation (an attribute or an element) set to 1, upright."""
+    return _XMP_ORIENTATION.sub(rb"\g<1>1", xmp)
 
 
 def _segment(marker: int, payload: bytes) -> bytes:

@@ -98,3 +98,31 @@ def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
     metadata = read_picture(tmp_path / "phone.jpg").metadata
     write_image(tmp_path / "out.bmp", np.zeros((4, 4, 3), np.uint8), metadata=metadata)  # BMP has no place
     assert (tmp_path / "out.bmp").read_bytes()[:2] == b"BM"
+
+
+XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       '<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
+       'xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="5" tiff:Orientation="6">'
+       '<dc:subject><rdf:Bag><rdf:li>holiday</rdf:li><rdf:li>paris</rdf:li></rdf:Bag></dc:subject>'
+       '</rdf:Description></rdf:RDF></x:xmpmeta>')
+
+
+@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("jpg", "png"), ("png", "jpg"), ("png", "png")])
+def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_upright(tmp_path, rng, source, target):
+    """A photo library's rating and keywords live in XMP (Lightroom, darktable, digiKam write it); they were
+    dropped. XMP's own copy of the orientation must say upright too, or a viewer that reads it turns the
+    already-upright pixels again."""
+    from PIL import PngImagePlugin
+
+    pixels = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    if source == "jpg":
+        Image.fromarray(pixels).save(tmp_path / "in.jpg", xmp=XMP.encode())
+    else:
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("XML:com.adobe.xmp", XMP, zip=True)  # compressed: the reader must inflate it
+        Image.fromarray(pixels).save(tmp_path / "in.png", pnginfo=info)
+    picture = read_picture(tmp_path / f"in.{source}")
+    write_image(tmp_path / f"out.{target}", 255 - picture.frames[0], metadata=picture.metadata)
+    written = Image.open(tmp_path / f"out.{target}").info["xmp"]
+    written = written.decode() if isinstance(written, bytes) else written
+    assert written == XMP.replace('tiff:Orientation="6"', 'tiff:Orientation="1"')
