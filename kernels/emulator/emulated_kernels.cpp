@@ -150,7 +150,7 @@ extern "C" int stylert_emulate_launch(const char* name, const unsigned* grid, co
     return 1;
 }
 
-extern "C" int stylert_device_sm_count(void) { return 132; }
+extern "C" int stylert_device_block_slots(void) { return 132 * 8; }  // an H100
 
 extern "C" const char* stylert_status_string(int status) {
     switch (status) {

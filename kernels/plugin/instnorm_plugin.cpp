@@ -59,7 +59,7 @@ class InstanceNormPlugin final : public IPluginV3, public IPluginV3OneCore, publ
                                  public IPluginV3OneRuntime {
 public:
     InstanceNormPlugin(float epsilon, int32_t relu)
-        : mEpsilon(epsilon), mRelu(relu), mSmCount(stylert_device_sm_count()) {
+        : mEpsilon(epsilon), mRelu(relu), mBlockSlots(stylert_device_block_slots()) {
         mFields = {PluginField("epsilon", &mEpsilon, PluginFieldType::kFLOAT32, 1),
                    PluginField("relu", &mRelu, PluginFieldType::kINT32, 1)};
         mFieldCollection.nbFields = static_cast<int32_t>(mFields.size());
@@ -132,8 +132,8 @@ public:
         Dims const& d = inputs[0].max;
         int const half = inputs[0].desc.type == DataType::kHALF ? 1 : 0;
         size_t const largest = stylert_instnorm_workspace_size(static_cast<int>(d.d[0]), static_cast<int>(d.d[1]),
-                                                               static_cast<int>(d.d[2] * d.d[3]), half, mSmCount);
-        size_t const grid = static_cast<size_t>(mSmCount) * stylert::kInstnormBlocksPerSm * sizeof(stylert::Moments);
+                                                               static_cast<int>(d.d[2] * d.d[3]), half, mBlockSlots);
+        size_t const grid = static_cast<size_t>(mBlockSlots) * sizeof(stylert::Moments);
         return largest + grid + 256;
     }
 
@@ -158,7 +158,7 @@ public:
         void const* residual = mNbInputs == 4 ? inputs[3] : nullptr;
         int const status = stylert_instnorm(inputs[0], residual, static_cast<float const*>(inputs[1]),
                                             static_cast<float const*>(inputs[2]), outputs[0], n, c, hw, mEpsilon,
-                                            mRelu, half ? 1 : 0, workspace, mSmCount, stream);
+                                            mRelu, half ? 1 : 0, workspace, mBlockSlots, stream);
         if (status != 0)
             report(ILogger::Severity::kERROR, std::string("kernel launch failed: ") + stylert_status_string(status));
         return status;
@@ -169,7 +169,7 @@ public:
 private:
     float mEpsilon;
     int32_t mRelu;
-    int mSmCount;
+    int mBlockSlots;
     int32_t mNbInputs{0};  // 3 or 4 once configurePlugin or onShapeChange has seen the inputs
     std::vector<PluginField> mFields;
     PluginFieldCollection mFieldCollection{};

@@ -11,7 +11,7 @@ from stylert.gpu.cuda_layer import CudaLayer, KernelArg, f32, i32, ptr
 from stylert.gpu.nvrtc import load_cached_module
 from stylert.kernels import (
     CUDA_SOURCES, INSTNORM_THREADS, PIXELS_PER_THREAD, PREPOST_THREADS, YUV_BLOCKS, instnorm_plan,
-    instnorm_workspace_bytes,
+    instnorm_resident_blocks, instnorm_workspace_bytes,
 )
 
 FUNCTIONS = {
@@ -31,8 +31,8 @@ def _grid(columns: int, rows: int, frames: int) -> tuple[int, int, int]:
 class DeviceKernels:
     def __init__(self, cuda: CudaLayer, log: Callable[[str], None] = lambda s: None) -> None:
         self.cuda = cuda
-        self.sm_count = cuda.multiprocessor_count()
         arch, driver = cuda.compute_capability(), cuda.driver_version()
+        self.block_slots = cuda.multiprocessor_count() * instnorm_resident_blocks(arch)  # one wave of InstanceNorm
         self._functions: dict[str, int] = {}
         for source in CUDA_SOURCES:
             module = load_cached_module(source, arch, driver, cuda.load_module, log)
@@ -84,7 +84,7 @@ class DeviceKernels:
                       *(f32(c) for c in colour.coefficients()), ptr(dst)], stream)
 
     def instnorm_workspace_bytes(self, n: int, c: int, hw: int, half: bool = False) -> int:
-        plan = instnorm_plan(n * c, hw, 2 if half else 4, self.sm_count)
+        plan = instnorm_plan(n * c, hw, 2 if half else 4, self.block_slots)
         return instnorm_workspace_bytes(n * c, plan)
 
     def instnorm(self, x: int, residual: int | None, gamma: int, beta: int, y: int, n: int, c: int, hw: int, *,
@@ -92,7 +92,7 @@ class DeviceKernels:
         """The fused InstanceNorm: one launch when each plane is one chunk, else statistics, then apply (which
         combines each plane's partials first); ``workspace``: instnorm_workspace_bytes of device memory."""
         planes, kind = n * c, "f16" if half else "f32"
-        plan = instnorm_plan(planes, hw, 2 if half else 4, self.sm_count)
+        plan = instnorm_plan(planes, hw, 2 if half else 4, self.block_slots)
         grid = (plan.splits, planes, 1)
         if plan.splits == 1:
             self._launch(f"stylert_instnorm_plane_{kind}", grid, INSTNORM_THREADS,

@@ -20,7 +20,6 @@ PREPOST_THREADS = 128
 PIXELS_PER_THREAD = 4
 YUV_BLOCKS = 4  # 2x2 blocks per thread in the decoded-planes kernel
 INSTNORM_THREADS = 256
-INSTNORM_BLOCKS_PER_SM = 8
 INSTNORM_MIN_VECTORS_PER_THREAD = 4
 MOMENTS_BYTES = 12  # struct Moments {int count; float mean; float m2;}
 
@@ -41,12 +40,20 @@ class InstnormPlan:
     chunk: int    # values per chunk
 
 
-def instnorm_plan(planes: int, hw: int, element_bytes: int, sm_count: int) -> InstnormPlan:
-    """stylert::instnorm_plan: enough chunks per plane to give every multiprocessor its blocks."""
+def instnorm_resident_blocks(arch: tuple[int, int]) -> int:
+    """stylert::instnorm_resident_blocks: blocks of 256 threads one multiprocessor of compute capability
+    ``arch`` holds at once."""
+    cc = arch[0] * 10 + arch[1]
+    return 4 if cc == 75 else 6 if cc in (86, 89) or cc >= 120 else 8
+
+
+def instnorm_plan(planes: int, hw: int, element_bytes: int, block_slots: int) -> InstnormPlan:
+    """stylert::instnorm_plan: enough chunks per plane to fill the GPU's ``block_slots`` (multiprocessors x
+    instnorm_resident_blocks) in one wave."""
     wide = 16 // element_bytes
     vector = wide if hw % wide == 0 else 1
     vectors = hw // vector
-    splits = -(-sm_count * INSTNORM_BLOCKS_PER_SM // planes)
+    splits = -(-block_slots // planes)
     most = -(-vectors // (INSTNORM_THREADS * INSTNORM_MIN_VECTORS_PER_THREAD))
     splits = max(1, min(splits, most))
     chunk_vectors = -(-vectors // splits)

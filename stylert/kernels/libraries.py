@@ -47,10 +47,10 @@ def load_cuda_kernels(path: str | Path) -> ctypes.CDLL:
     lib.stylert_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, p, i, p]
     lib.stylert_instnorm_workspace_size.argtypes = [i, i, i, i, i]
     lib.stylert_instnorm_workspace_size.restype = ctypes.c_size_t
-    lib.stylert_device_sm_count.argtypes = []
+    lib.stylert_device_block_slots.argtypes = []
     lib.stylert_status_string.argtypes = [i]
     lib.stylert_status_string.restype = ctypes.c_char_p
-    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm, lib.stylert_device_sm_count):
+    for fn in (lib.stylert_preprocess, lib.stylert_postprocess, lib.stylert_instnorm, lib.stylert_device_block_slots):
         fn.restype = i
     return lib
 
@@ -73,6 +73,8 @@ class CpuKernels:
         self.lib.stylert_cpu_postprocess_i420.argtypes = [p, i, i, i, p, i, i, i, p, f, i]
         self.lib.stylert_cpu_instnorm.argtypes = [p, p, p, p, p, i, i, i, f, i, i, i]
         self.lib.stylert_cpu_instnorm_plan.argtypes = [i, i, i, i, p]
+        self.lib.stylert_cpu_instnorm_resident_blocks.argtypes = [i]
+        self.lib.stylert_cpu_instnorm_resident_blocks.restype = i
         self.lib.stylert_cpu_float_to_half.argtypes = [p, p, i]
         self.lib.stylert_cpu_half_to_float.argtypes = [p, p, i]
 
@@ -112,9 +114,9 @@ class CpuKernels:
         return out
 
     def instnorm(self, x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, residual: np.ndarray | None = None,
-                 relu: bool = False, eps: float = 1e-5, sm_count: int = 132) -> np.ndarray:
-        """x (and residual): float32 or float16 N,C,H,W -> same dtype, combined as on a GPU with
-        ``sm_count`` multiprocessors (132: an H100)."""
+                 relu: bool = False, eps: float = 1e-5, block_slots: int = 132 * 8) -> np.ndarray:
+        """x (and residual): float32 or float16 N,C,H,W -> same dtype, combined as on a GPU of ``block_slots``
+        (multiprocessors x instnorm_resident_blocks; 132 x 8: an H100)."""
         half = x.dtype == np.float16
         dtype = np.float16 if half else np.float32
         x = np.ascontiguousarray(x, dtype=dtype)
@@ -123,13 +125,16 @@ class CpuKernels:
         res = None if residual is None else np.ascontiguousarray(residual, dtype=dtype)
         self.lib.stylert_cpu_instnorm(_ptr(x), _ptr(res), _ptr(np.ascontiguousarray(gamma, np.float32)),
                                       _ptr(np.ascontiguousarray(beta, np.float32)), _ptr(y), n, c, h * w, eps,
-                                      int(relu), int(half), sm_count)
+                                      int(relu), int(half), block_slots)
         return y
 
-    def instnorm_plan(self, planes: int, hw: int, element_bytes: int, sm_count: int) -> InstnormPlan:
+    def instnorm_plan(self, planes: int, hw: int, element_bytes: int, block_slots: int) -> InstnormPlan:
         out = np.zeros(3, np.int32)
-        self.lib.stylert_cpu_instnorm_plan(planes, hw, element_bytes, sm_count, _ptr(out))
+        self.lib.stylert_cpu_instnorm_plan(planes, hw, element_bytes, block_slots, _ptr(out))
         return InstnormPlan(*(int(v) for v in out))
+
+    def instnorm_resident_blocks(self, arch: int) -> int:
+        return int(self.lib.stylert_cpu_instnorm_resident_blocks(arch))
 
     def float_to_half(self, values: np.ndarray) -> np.ndarray:
         values = np.ascontiguousarray(values, np.float32)

@@ -54,4 +54,4 @@ def test_the_emulated_library_exports_the_same_c_abi(host_kernel_libraries):
     lib = load_cuda_kernels(so)
     for name, count in protos.items():
         assert len(getattr(lib, name).argtypes) == count, name
-    assert lib.stylert_device_sm_count() == 132
+    assert lib.stylert_device_block_slots() == 132 * 8

@@ -34,7 +34,7 @@ def gpu(request):
         return request.getfixturevalue("real_gpu")
     from stylert.gpu.device_kernels import DeviceKernels
 
-    cuda = FakeCuda(emulator=request.getfixturevalue("emulated_kernels"), sm_count=H100_SMS)
+    cuda = FakeCuda(emulator=request.getfixturevalue("emulated_kernels"), sm_count=H100_SMS, cc=(9, 0))
     return cuda, DeviceKernels(cuda), cuda.create_stream()
 
 
@@ -193,7 +193,7 @@ def test_instnorm_equals_numpy_and_the_host_build(gpu, dev, fresh, cpu_kernels, 
     kernels.instnorm(dev.put(x), None if residual is None else dev.put(residual), dev.put(gamma), dev.put(beta), y,
                      n, c, h * w, relu=relu, half=half, workspace=workspace, stream=stream)
     got = dev.get(y, shape, dtype)
-    host = cpu_kernels.instnorm(x, gamma, beta, residual, relu, sm_count=kernels.sm_count)
+    host = cpu_kernels.instnorm(x, gamma, beta, residual, relu, block_slots=kernels.block_slots)
     assert np.array_equal(got.view(np.uint8), host.view(np.uint8)), f"GPU and host build differ (seed {SEED})"
     exact = _instnorm_numpy(x, gamma, beta, residual, relu)
     if half:
@@ -226,7 +226,7 @@ def test_one_launch_planes_beyond_the_register_path_on_a_small_gpu(emulated_kern
     cuda = FakeCuda(emulator=emulated_kernels, sm_count=1)
     kernels, dev = DeviceKernels(cuda), Device(cuda, cuda.create_stream())
     shape, dtype = (1, 8, 72, 128), np.float16 if half else np.float32
-    assert instnorm_plan(8, 72 * 128, 2 if half else 4, 1).splits == 1
+    assert kernels.block_slots == 6 and instnorm_plan(8, 72 * 128, 2 if half else 4, kernels.block_slots).splits == 1
     x, residual = (fresh.standard_normal((2, *shape)) * 7 - 3).astype(dtype)
     gamma, beta = fresh.uniform(0.5, 2, 8).astype(np.float32), fresh.uniform(-1, 1, 8).astype(np.float32)
     y = dev.poisoned(shape, dtype)
@@ -234,7 +234,7 @@ def test_one_launch_planes_beyond_the_register_path_on_a_small_gpu(emulated_kern
                      workspace=dev.poisoned((kernels.instnorm_workspace_bytes(1, 8, 72 * 128, half),), np.uint8),
                      stream=dev.stream)
     got = dev.get(y, shape, dtype)
-    host = cpu_kernels.instnorm(x, gamma, beta, residual, sm_count=1)
+    host = cpu_kernels.instnorm(x, gamma, beta, residual, block_slots=kernels.block_slots)
     assert np.array_equal(got.view(np.uint8), host.view(np.uint8)), f"emulator and host build differ (seed {SEED})"
     exact = _instnorm_numpy(x, gamma, beta, residual, False)
     np.testing.assert_allclose(got.astype(np.float64), exact, rtol=1e-2 if half else 1e-4, atol=1e-2 if half else 1e-4)
@@ -254,12 +254,13 @@ def test_cmake_library_launchers_equal_the_nvrtc_kernels(real_gpu, fresh, cuda_k
         gamma, beta = np.ones(16, np.float32), np.zeros(16, np.float32)
         args = [dev.put(a) for a in (x, gamma, beta)]
         ours, theirs = dev.poisoned(shape, np.float32), dev.poisoned(shape, np.float32)
-        size = lib.stylert_instnorm_workspace_size(2, 16, hw, 0, kernels.sm_count)
+        assert lib.stylert_device_block_slots() == kernels.block_slots  # the plugin's grid is the runtime's
+        size = lib.stylert_instnorm_workspace_size(2, 16, hw, 0, kernels.block_slots)
         assert size == kernels.instnorm_workspace_bytes(2, 16, hw)
         ws1, ws2 = dev.poisoned((size,), np.uint8), dev.poisoned((size,), np.uint8)
         kernels.instnorm(args[0], None, args[1], args[2], ours, 2, 16, hw, relu=True, workspace=ws1, stream=stream)
         status = lib.stylert_instnorm(args[0], None, args[1], args[2], theirs, 2, 16, hw, ctypes.c_float(1e-5), 1, 0,
-                                      ws2, kernels.sm_count, stream)
+                                      ws2, kernels.block_slots, stream)
         assert status == 0
         assert np.array_equal(dev.get(ours, shape, np.float32), dev.get(theirs, shape, np.float32))
         frames = fresh.integers(0, 256, (1, 37, 53, 3), dtype=np.uint8)

@@ -51,13 +51,14 @@ def _instnorm_numpy(x, gamma, beta, residual, relu, eps=1e-5):
 
 @pytest.mark.parametrize("relu,with_residual", [(True, False), (False, True), (False, False)])
 @pytest.mark.parametrize("hw", [(1, 1), (1, 5), (3, 5), (64, 64), (180, 320)])
-@pytest.mark.parametrize("sm_count", [1, 132])
-def test_instnorm_fused_matches_numpy_float32(cpu_kernels, rng, relu, with_residual, hw, sm_count):
-    """sm_count 132 splits the 180x320 planes over 15 blocks each, so partials are combined (Chan)."""
+@pytest.mark.parametrize("block_slots", [8, 132 * 8])
+def test_instnorm_fused_matches_numpy_float32(cpu_kernels, rng, relu, with_residual, hw, block_slots):
+    """An H100's 132 x 8 block slots split the 180x320 planes over 15 blocks each, so partials are combined
+    (Chan)."""
     x = (rng.standard_normal((2, 8, *hw)) * 30 + 50).astype(np.float32)
     gamma, beta = rng.uniform(0.5, 2, 8).astype(np.float32), rng.uniform(-1, 1, 8).astype(np.float32)
     residual = rng.standard_normal(x.shape).astype(np.float32) if with_residual else None
-    got = cpu_kernels.instnorm(x, gamma, beta, residual, relu, sm_count=sm_count)
+    got = cpu_kernels.instnorm(x, gamma, beta, residual, relu, block_slots=block_slots)
     np.testing.assert_allclose(got, _instnorm_numpy(x, gamma, beta, residual, relu), rtol=1e-4, atol=2e-4)
 
 
@@ -65,7 +66,7 @@ def test_instnorm_statistics_survive_a_large_mean(cpu_kernels, rng):
     """A sum of squares would cancel here (mean 3000, std 0.5); Welford/Chan partials do not."""
     x = (3000 + rng.standard_normal((1, 2, 256, 256)) * 0.5).astype(np.float32)
     ones, zeros = np.ones(2, np.float32), np.zeros(2, np.float32)
-    got = cpu_kernels.instnorm(x, ones, zeros, sm_count=132)
+    got = cpu_kernels.instnorm(x, ones, zeros)
     np.testing.assert_allclose(got, _instnorm_numpy(x, ones, zeros, None, False), rtol=1e-3, atol=2e-3)
 
 
@@ -86,7 +87,7 @@ def test_instnorm_float16_activations_at_the_fp16_limit(cpu_kernels, rng):
     """Activations of +-65504 (the largest fp16): the squares would overflow fp16; fp32 moments do not."""
     x = rng.choice(np.array([-65504, -30000, 0, 30000, 65504], np.float16), size=(1, 2, 40, 48))
     ones, zeros = np.ones(2, np.float32), np.zeros(2, np.float32)
-    got = cpu_kernels.instnorm(x, ones, zeros, sm_count=132)
+    got = cpu_kernels.instnorm(x, ones, zeros)
     assert np.isfinite(got.astype(np.float32)).all()
     np.testing.assert_allclose(got.astype(np.float64), _instnorm_numpy(x, ones, zeros, None, False), atol=4e-3)
 
@@ -96,18 +97,31 @@ def test_python_plan_equals_the_header_plan(cpu_kernels):
     for planes in (1, 32, 128, 2048):
         for hw in (1, 5, 7 * 9, 256 * 256, 270 * 480, 1080 * 1920, 2160 * 3840):
             for element_bytes in (2, 4):
-                for sms in (1, 46, 132):
-                    assert instnorm_plan(planes, hw, element_bytes, sms) == cpu_kernels.instnorm_plan(
-                        planes, hw, element_bytes, sms), (planes, hw, element_bytes, sms)
+                for slots in (8, 46 * 6, 132 * 8):
+                    assert instnorm_plan(planes, hw, element_bytes, slots) == cpu_kernels.instnorm_plan(
+                        planes, hw, element_bytes, slots), (planes, hw, element_bytes, slots)
+
+
+def test_resident_blocks_follow_each_architectures_thread_limit(cpu_kernels):
+    """2048 threads a multiprocessor hold 8 blocks of 256 (A100, H100, B200), 1536 hold 6 (RTX 30 and 40,
+    RTX 50), 1024 hold 4 (Turing); the Python launcher sizes its grid with the header's table."""
+    from stylert.kernels import instnorm_resident_blocks
+
+    expected = {(7, 5): 4, (8, 0): 8, (8, 6): 6, (8, 7): 8, (8, 9): 6, (9, 0): 8, (10, 0): 8, (12, 0): 6}
+    for (major, minor), blocks in expected.items():
+        assert instnorm_resident_blocks((major, minor)) == blocks == cpu_kernels.instnorm_resident_blocks(
+            major * 10 + minor), (major, minor)
 
 
 def test_plan_fills_the_gpu_and_covers_every_value():
     from stylert.kernels import instnorm_plan
 
-    plan = instnorm_plan(32, 1080 * 1920, 4, 132)
-    assert plan.vector == 4 and plan.splits * 32 >= 132 * 4 and plan.chunk % 4 == 0
+    plan = instnorm_plan(32, 1080 * 1920, 4, 132 * 8)
+    assert plan.vector == 4 and plan.splits * 32 >= 132 * 8 and plan.chunk % 4 == 0
     assert (plan.splits - 1) * plan.chunk < 1080 * 1920 <= plan.splits * plan.chunk
-    assert instnorm_plan(8, 5, 2, 132) == instnorm_plan(8, 5, 2, 132).__class__(1, 1, 5)
+    rtx = instnorm_plan(32, 1080 * 1920, 4, 84 * 6)  # an RTX 4090: one wave (with 8 a multiprocessor, 1.33)
+    assert 84 * 6 <= rtx.splits * 32 < 84 * 6 + 32
+    assert instnorm_plan(8, 5, 2, 132 * 8) == instnorm_plan(8, 5, 2, 132).__class__(1, 1, 5)
 
 
 def test_half_conversions_round_like_numpy(cpu_kernels, rng):

@@ -120,8 +120,8 @@ Moments chunk_moments(const void* x, int64_t base, int hw, const stylert::Instno
 }  // namespace
 
 extern "C" void stylert_cpu_instnorm(const void* x, const void* residual, const float* gamma, const float* beta,
-                                     void* y, int n, int c, int hw, float eps, int relu, int half, int sm_count) {
-    const stylert::InstnormPlan plan = stylert::instnorm_plan(n * c, hw, half ? 2 : 4, sm_count);
+                                     void* y, int n, int c, int hw, float eps, int relu, int half, int block_slots) {
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(n * c, hw, half ? 2 : 4, block_slots);
     for (int plane = 0; plane < n * c; ++plane) {
         const int64_t base = static_cast<int64_t>(plane) * hw;
         Moments m = chunk_moments(x, base, hw, plan, 0, half != 0);
@@ -137,12 +137,14 @@ extern "C" void stylert_cpu_instnorm(const void* x, const void* residual, const 
     }
 }
 
-extern "C" void stylert_cpu_instnorm_plan(int planes, int hw, int element_bytes, int sm_count, int* out) {
-    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, element_bytes, sm_count);
+extern "C" void stylert_cpu_instnorm_plan(int planes, int hw, int element_bytes, int block_slots, int* out) {
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, element_bytes, block_slots);
     out[0] = plan.vector;
     out[1] = plan.splits;
     out[2] = plan.chunk;
 }
+
+extern "C" int stylert_cpu_instnorm_resident_blocks(int arch) { return stylert::instnorm_resident_blocks(arch); }
 
 extern "C" void stylert_cpu_float_to_half(const float* src, uint16_t* dst, int n) {
     for (int i = 0; i < n; ++i) dst[i] = stylert::float_to_half(src[i]);

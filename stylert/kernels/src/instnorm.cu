@@ -14,15 +14,13 @@ using stylert::Moments;
 
 constexpr int kRegisterVectors = 4;  // vectors of x (and of the residual) per thread in plane_in_registers
 
-// Blocks of kInstnormThreads a multiprocessor of the architecture being compiled holds at once (its thread
-// limit / 256): the split kernels are bounded to the registers that allow it, so instnorm_plan's grid of
-// kInstnormBlocksPerSm blocks per multiprocessor runs in one wave where that many fit (sm_80, sm_90, sm_100).
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ == 750
-constexpr int kResidentBlocks = 4;
-#elif defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 860 || __CUDA_ARCH__ == 890 || __CUDA_ARCH__ >= 1200)
-constexpr int kResidentBlocks = 6;
+// Blocks of kInstnormThreads a multiprocessor of the architecture being compiled holds at once: the split
+// kernels are bounded to the registers that allow it, so instnorm_plan's grid (the device's block slots,
+// stylert_device_block_slots) runs in one wave.
+#if defined(__CUDA_ARCH__)
+constexpr int kResidentBlocks = stylert::instnorm_resident_blocks(__CUDA_ARCH__ / 10);
 #else
-constexpr int kResidentBlocks = stylert::kInstnormBlocksPerSm;
+constexpr int kResidentBlocks = stylert::kInstnormMostResidentBlocks;
 #endif
 
 // 16-byte vector access to float32 (4 values) and float16 (8 values) tensors.
@@ -120,7 +118,7 @@ __device__ Moments block_moments(Moments m) {
 
 // K values as loaded (16 bytes, or one value), widened to float32 only when folded: four loads in flight then
 // hold 16 registers, not 4 x K floats (fp16's 32 floats pushed the statistics kernel past the 32 registers a
-// thread may have for kInstnormBlocksPerSm blocks per multiprocessor).
+// thread may have for 8 resident blocks per multiprocessor).
 template <typename T, int K>
 struct Packed {
     typename Vec<T>::Raw raw;
@@ -365,18 +363,18 @@ size_t partials_bytes(int planes, stylert::InstnormPlan plan) {
 
 }  // namespace
 
-extern "C" size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_count) {
+extern "C" size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int block_slots) {
     const int planes = n * c;
-    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, block_slots);
     return partials_bytes(planes, plan);
 }
 
 extern "C" int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y,
-                                int n, int c, int hw, float eps, int relu, int half, void* workspace, int sm_count,
+                                int n, int c, int hw, float eps, int relu, int half, void* workspace, int block_slots,
                                 void* stream) {
     const auto s = static_cast<cudaStream_t>(stream);
     const int planes = n * c;
-    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, sm_count);
+    const stylert::InstnormPlan plan = stylert::instnorm_plan(planes, hw, half ? 2 : 4, block_slots);
     auto* partials = static_cast<Moments*>(workspace);
     const auto* xh = static_cast<const half_bits*>(x);
     const auto* rh = static_cast<const half_bits*>(residual);
@@ -408,12 +406,14 @@ extern "C" int stylert_instnorm(const void* x, const void* residual, const float
 }
 
 #if !defined(STYLERT_EMULATED)
-extern "C" int stylert_device_sm_count(void) {
-    int device = 0, count = 0;
+extern "C" int stylert_device_block_slots(void) {
+    int device = 0, count = 0, major = 0, minor = 0;
     if (cudaGetDevice(&device) != cudaSuccess ||
-        cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count < 1)
-        return 1;
-    return count;
+        cudaDeviceGetAttribute(&count, cudaDevAttrMultiProcessorCount, device) != cudaSuccess || count < 1 ||
+        cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) != cudaSuccess ||
+        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, device) != cudaSuccess)
+        return stylert::kInstnormMostResidentBlocks;
+    return count * stylert::instnorm_resident_blocks(major * 10 + minor);
 }
 
 extern "C" const char* stylert_status_string(int status) {

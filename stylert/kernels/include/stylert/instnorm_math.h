@@ -19,8 +19,16 @@ namespace stylert {
 
 constexpr int kInstnormThreads = 256;  // threads per block (8 warps)
 constexpr int kWarpSize = 32;
-constexpr int kInstnormBlocksPerSm = 8;   // the grid aims at this many blocks per multiprocessor
 constexpr int kInstnormMinVectorsPerThread = 4;
+
+// Blocks of kInstnormThreads one multiprocessor of compute capability `arch` (major * 10 + minor) holds at
+// once, its thread limit / 256: 1024 threads on sm_75, 1536 on sm_86, sm_89 and sm_12x, 2048 on the others
+// (sm_80, sm_87, sm_90, sm_100). The grid aims at one wave of them; the split kernels are bounded to the
+// registers that let them all be resident.
+STYLERT_HD constexpr int instnorm_resident_blocks(int arch) {
+    return arch == 75 ? 4 : (arch == 86 || arch == 89 || arch >= 120) ? 6 : 8;
+}
+constexpr int kInstnormMostResidentBlocks = 8;
 
 struct Moments {
     int count;
@@ -76,21 +84,21 @@ STYLERT_HD float instnorm_apply(float x, float mean, float rstd, float gamma, fl
 }
 
 // How the planes are cut: `vector` values per load (4 float32 or 8 float16 = 16 bytes, or 1 when hw is
-// not a multiple of it), enough chunks to give every multiprocessor kInstnormBlocksPerSm blocks, but no
-// chunk so small that a thread loads fewer than kInstnormMinVectorsPerThread vectors.
+// not a multiple of it), enough chunks to fill the GPU's `block_slots` (multiprocessors x
+// instnorm_resident_blocks: one wave), but no chunk so small that a thread loads fewer than
+// kInstnormMinVectorsPerThread vectors.
 struct InstnormPlan {
     int vector;
     int splits;
     int chunk;  // values per chunk, a multiple of vector; the last chunk may be shorter
 };
 
-STYLERT_HD InstnormPlan instnorm_plan(int planes, int hw, int element_bytes, int sm_count) {
+STYLERT_HD InstnormPlan instnorm_plan(int planes, int hw, int element_bytes, int block_slots) {
     InstnormPlan p;
     const int wide = 16 / element_bytes;
     p.vector = hw % wide == 0 ? wide : 1;
     const int vectors = hw / p.vector;
-    const int target = sm_count * kInstnormBlocksPerSm;
-    int splits = (target + planes - 1) / planes;
+    int splits = (block_slots + planes - 1) / planes;
     const int per_block = kInstnormThreads * kInstnormMinVectorsPerThread;
     const int most = (vectors + per_block - 1) / per_block;
     if (splits > most) splits = most;

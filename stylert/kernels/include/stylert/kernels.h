@@ -21,17 +21,19 @@ int stylert_preprocess(const uint8_t* src, int n, int h, int w, int pitch, int b
 int stylert_postprocess(const void* src, int src_half, int n, int ph, int pw, const uint8_t* orig, int h, int w,
                         int orig_pitch, uint8_t* dst, int dst_pitch, float strength, int preserve_color, void* stream);
 
-// Bytes of device workspace stylert_instnorm needs for this shape on a GPU with sm_count multiprocessors.
-size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int sm_count);
+// Bytes of device workspace stylert_instnorm needs for this shape on a GPU of block_slots
+// (stylert_device_block_slots).
+size_t stylert_instnorm_workspace_size(int n, int c, int hw, int half, int block_slots);
 
 // y = [relu]( gamma * (x - mean) * rstd + beta [+ residual] ) per (n, c) plane of hw elements.
 // x, residual, y: float32, or float16 when half != 0; gamma, beta: float32 [c]; residual may be NULL;
 // workspace: stylert_instnorm_workspace_size(...) bytes of device memory.
 int stylert_instnorm(const void* x, const void* residual, const float* gamma, const float* beta, void* y, int n, int c,
-                     int hw, float eps, int relu, int half, void* workspace, int sm_count, void* stream);
+                     int hw, float eps, int relu, int half, void* workspace, int block_slots, void* stream);
 
-// Multiprocessors of the current CUDA device (1 when there is none): the sm_count the calls above take.
-int stylert_device_sm_count(void);
+// The blocks of stylert_instnorm's kernels the current CUDA device holds at once (multiprocessors x
+// stylert::instnorm_resident_blocks; 8 when there is no device): the block_slots the calls above take.
+int stylert_device_block_slots(void);
 
 // What a status these functions returned means (cudaGetErrorString's text).
 const char* stylert_status_string(int status);
