@@ -1,5 +1,5 @@
 """What an image file's first bytes say about it before it is decoded: whether it is animated, whether it may
-be transparent."""
+hold several pages, whether it may be transparent."""
 from __future__ import annotations
 
 from stylert.frames.photo_metadata import PNG_SIGNATURE
@@ -13,6 +13,11 @@ def is_animation(head: bytes) -> bool:
     if head.startswith(b"GIF8"):
         return True
     return b"acTL" in _png_header_chunks(head) or _webp_vp8x_flags(head) & 0x02 != 0
+
+
+def is_tiff(head: bytes) -> bool:
+    """A TIFF, which may hold several pages (a scanned document)."""
+    return head[:4] in (b"II*\0", b"MM\0*")
 
 
 def may_have_alpha(head: bytes) -> bool:

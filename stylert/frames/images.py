@@ -13,7 +13,7 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableImage, UnwritableImage
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.file_headers import HEAD_BYTES, is_animation, may_have_alpha
+from stylert.frames.file_headers import HEAD_BYTES, is_animation, is_tiff, may_have_alpha
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
@@ -23,8 +23,9 @@ ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif")  # formats that hold
 @dataclass(frozen=True)
 class Picture:
     """An image file as its stylised copy needs it: uint8 BGR frames (one for a still image, all of an
-    animation's), each frame's alpha plane where the file is transparent, an animation's frame durations in
-    milliseconds and how many times it plays (0: for ever), and the photo's metadata (``photo_metadata``)."""
+    animation's, each page of a multi-page TIFF), each frame's alpha plane where the file is transparent, an
+    animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), and
+    the photo's metadata (``photo_metadata``)."""
     frames: list[np.ndarray]
     alpha: list[np.ndarray] | None = None
     durations: tuple[int, ...] = ()
@@ -90,7 +91,7 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP or PNG with its duration and the
-    number of plays; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's EXIF and ICC profile.
+    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's EXIF and ICC profile.
     ``name`` is the file, for errors."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
@@ -98,6 +99,11 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
+    if is_tiff(head):
+        with _decoding(name):
+            ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
+        if ok and len(pages) > 1:
+            return Picture([_to_uint8(page) for page in pages], metadata=metadata)
     transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(head) else None
     if transparent is not None:
         return Picture([transparent[..., :3].copy()], [transparent[..., 3].copy()], metadata=metadata)
@@ -194,26 +200,34 @@ def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG at ``quality``, WebP lossless; the alpha planes
     where the format holds them (PNG, WebP, TIFF, GIF); every frame, with its duration and the number of plays,
-    as an animated GIF, WebP or PNG; a JPEG or PNG gets the picture's EXIF and ICC profile. UnwritableImage
-    says what cannot be written; the caller names the file."""
+    as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG or PNG gets the picture's EXIF, ICC profile
+    and XMP. UnwritableImage says what cannot be written; the caller names the file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
     frames = picture.frames
     if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
         frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
-    if len(frames) > 1 or suffix == ".gif":
+    if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages
+        if suffix not in (".tif", ".tiff"):
+            raise UnwritableImage(f"the input has {len(frames)} pages and {suffix} holds one; write it as .tif")
+        encoded = _opencv_encoded(cv2.imencodemulti(suffix, frames), suffix)
+    elif len(frames) > 1 or suffix == ".gif":
         if suffix not in ANIMATION_SUFFIXES:
             raise UnwritableImage(f"the input is an animation of {len(frames)} frames and {suffix} holds one; "
                                   f"write it as {' or '.join(ANIMATION_SUFFIXES)}")
         encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
     else:
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
-        ok, array = cv2.imencode(suffix, frames[0], params)
-        if not ok:
-            raise UnwritableImage(f"OpenCV could not encode it as {suffix}")
-        encoded = array.tobytes()
+        encoded = _opencv_encoded(cv2.imencode(suffix, frames[0], params), suffix)
     return with_metadata(encoded, picture.metadata)
+
+
+def _opencv_encoded(result: tuple[bool, np.ndarray], suffix: str) -> bytes:
+    ok, array = result
+    if not ok:
+        raise UnwritableImage(f"OpenCV could not encode it as {suffix}")
+    return array.tobytes()
 
 
 def encode_image(path: str | Path, image: np.ndarray, *, quality: int = 95,

@@ -58,6 +58,7 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
 
     write_picture(w / "anim.gif", Picture([img, img[::-1].copy(), img[:, ::-1].copy()], durations=(50, 50, 50)))
     write_picture(w / "cutout.png", Picture([img], alpha=[np.full(img.shape[:2], 128, np.uint8)]))
+    cv2.imwritemulti(str(w / "scan.tif"), [img, img[:20]])  # a two-page scan
     torch.save(torch.nn.Linear(2, 2), w / "whole_model.pth")
     zoo_style_copy(lite_onnx, w / "zoo.onnx")
     non_image_network(w / "mean.onnx")
@@ -140,6 +141,8 @@ CASES = [
      None),
     ("stylize a folder into a place under a file", ["stylize", "{w}/A", "{w}/B", "-o", "{w}/a.jpg/out94/", *S], 2,
      "error"),
+    ("stylize two-page TIFF", ["stylize", "{w}/scan.tif", "-o", "{w}/out96.tiff", *S], 0, None),
+    ("stylize two-page TIFF onto a PNG", ["stylize", "{w}/scan.tif", "-o", "{w}/out97.png", *S], 2, "failed"),
     ("stylize animated GIF onto a JPEG", ["stylize", "{w}/anim.gif", "-o", "{w}/out83.jpg", *S], 2, "failed"),
     ("stylize animated GIF and transparent PNG", ["stylize", "{w}/anim.gif", "{w}/cutout.png", "-o", "{w}/out84/",
                                                   *S], 0, None),

@@ -140,3 +140,21 @@ def test_a_stylised_gif_keeps_its_colours_within_an_adaptive_palettes_error(tmp_
     for got, want in zip(read_picture(tmp_path / "a.gif").frames, frames):
         psnr = 10 * np.log10(255.0 ** 2 / np.mean((got.astype(float) - want) ** 2))
         assert psnr > 30  # OpenCV's own GIF writer, a fixed palette, gives about 22 dB here
+
+
+def test_every_page_of_a_multi_page_tiff_is_read_and_written(tmp_path, rng):
+    """A scanned document's pages, each its own size; a one-page format cannot hold them and says so."""
+    import cv2
+
+    pages = [rng.integers(0, 256, (20, 30, 3), dtype=np.uint8), rng.integers(0, 256, (36, 12, 3), dtype=np.uint8)]
+    assert cv2.imwritemulti(str(tmp_path / "scan.tif"), pages)
+    picture = read_picture(tmp_path / "scan.tif")
+    assert picture.durations == () and len(picture.frames) == 2
+    for got, want in zip(picture.frames, pages, strict=True):
+        np.testing.assert_array_equal(got, want)
+    write_picture(tmp_path / "out.tiff", replace(picture, frames=[255 - f for f in picture.frames]))
+    ok, back = cv2.imreadmulti(str(tmp_path / "out.tiff"))
+    assert ok and [b.shape for b in back] == [(20, 30, 3), (36, 12, 3)]
+    np.testing.assert_array_equal(back[1], 255 - pages[1])
+    with pytest.raises(UnwritableImage, match=r"has 2 pages and \.png holds one; write it as \.tif"):
+        encode_picture("x.png", picture)
