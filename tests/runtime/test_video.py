@@ -484,3 +484,27 @@ def test_a_chunk_encoded_with_other_settings_is_refused(tmp_path):
     with pytest.raises(UnreadableVideo, match="b.mp4 was encoded with other settings than .*a.mp4"):
         join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24))
     assert not (tmp_path / "joined.mp4").exists()
+
+
+def test_a_named_codec_this_machine_cannot_open_fails_the_file_in_one_line(tmp_path, lite_onnx, capsys):
+    """--codec h264_nvenc where there is no NVENC (every machine without an NVIDIA GPU, and the H100): FFmpeg
+    opens the encoder with the first frame and says only avcodec_open2; the file fails with the codec named and
+    no partial output is left."""
+    from stylert.cli import main
+    from stylert.runtime.video_io import VideoEncoder
+
+    probe = VideoEncoder(tmp_path / "probe.mp4", Fraction(24), codec="h264_nvenc")
+    try:
+        probe.write(np.zeros((32, 48, 3), np.uint8))
+        pytest.skip("this machine has NVENC: the codec opens")
+    except UnreadableVideo as exc:
+        assert str(exc).startswith("cannot encode with codec 'h264_nvenc' here: ")
+    finally:
+        probe.close()
+    src = make_video(tmp_path / "clip.mp4", frames=4, audio=None)
+    code = main(["video", str(src), "-o", str(tmp_path / "out" / "clip.mp4"), "--codec", "h264_nvenc",
+                 "-s", str(lite_onnx)])
+    err = capsys.readouterr().err
+    failed = [line for line in err.splitlines() if line.startswith("stylert: failed:")]
+    assert code == 2 and len(failed) == 1 and "cannot encode with codec 'h264_nvenc' here" in failed[0], err
+    assert "Traceback" not in err and list((tmp_path / "out").glob("*")) == []
