@@ -1,8 +1,8 @@
-"""What an image file's first bytes say about it before it is decoded: whether it is animated, whether it may
-hold several pages, whether it may be transparent."""
+"""What an image file's headers say about it before it is decoded: whether it is animated, whether it holds
+several pages, whether it may be transparent."""
 from __future__ import annotations
 
-from stylert.frames.photo_metadata import PNG_SIGNATURE
+from stylert.frames.photo_metadata import PNG_SIGNATURE, tiff_ifd0
 
 HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
 
@@ -15,9 +15,13 @@ def is_animation(head: bytes) -> bool:
     return b"acTL" in _png_header_chunks(head) or _webp_vp8x_flags(head) & 0x02 != 0
 
 
-def is_tiff(head: bytes) -> bool:
-    """A TIFF, which may hold several pages (a scanned document)."""
-    return head[:4] in (b"II*\0", b"MM\0*")
+def has_pages(data: bytes) -> bool:
+    """A TIFF whose first image directory links to a second: several pages (a scanned document)."""
+    ifd0 = tiff_ifd0(data) if data[:4] in (b"II*\0", b"MM\0*") else None
+    if ifd0 is None:
+        return False
+    order, entries = ifd0
+    return int.from_bytes(data[entries.stop:entries.stop + 4], order) != 0
 
 
 def may_have_alpha(head: bytes) -> bool:

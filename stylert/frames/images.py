@@ -13,7 +13,7 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableImage, UnwritableImage
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.file_headers import HEAD_BYTES, is_animation, is_tiff, may_have_alpha
+from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
@@ -91,15 +91,15 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP or PNG with its duration and the
-    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's EXIF and ICC profile.
-    ``name`` is the file, for errors."""
+    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's
+    EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
-    if is_tiff(head):
+    if has_pages(raw):
         with _decoding(name):
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:

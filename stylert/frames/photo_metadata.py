@@ -160,7 +160,7 @@ def exif_orientation(data: bytes) -> int:
 
 
 def _orientation(tiff: bytes) -> int:
-    ifd0 = _ifd0(tiff)
+    ifd0 = tiff_ifd0(tiff)
     if ifd0 is None:
         return 1
     order, entries = ifd0
@@ -169,7 +169,7 @@ def _orientation(tiff: bytes) -> int:
     return value if 1 <= value <= 8 else 1
 
 
-def _ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
+def tiff_ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
     """The byte order of EXIF's TIFF structure and the offsets of IFD0's 12-byte entries (the 4-byte link to the
     next IFD follows the last); None where the structure cannot be read."""
     if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
@@ -185,7 +185,7 @@ def _ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
 def _upright_without_thumbnail(tiff: bytes) -> bytes:
     """EXIF's TIFF structure with IFD0's orientation set to upright and its link to IFD1 (the thumbnail) cut;
     returned unchanged where it cannot be read."""
-    ifd0 = _ifd0(tiff)
+    ifd0 = tiff_ifd0(tiff)
     if ifd0 is None:
         return tiff
     order, entries = ifd0
