@@ -9,10 +9,14 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 
 def register(sub) -> None:
-    p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns.",
+    p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, TIFF, "
+                    "BMP).\nEach output keeps its photo's EXIF, ICC profile and XMP (JPEG, PNG), its transparency "
+                    "(PNG, WebP,\nGIF, TIFF), every frame of an animation (GIF, WebP, PNG) and every page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
-                    "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8")
+                    "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
+                    "  stylert stylize dancing.gif logo.png -o styled/        # every frame; the logo stays "
+                    "transparent")
     add_inputs_and_output(p, "image files, folders or quoted glob patterns", "its extension sets the format",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
