@@ -91,8 +91,8 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP or PNG with its duration and the
-    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's or PNG's
-    EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
+    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's, PNG's or
+    WebP's EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
@@ -200,8 +200,8 @@ def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG at ``quality``, WebP lossless; the alpha planes
     where the format holds them (PNG, WebP, TIFF, GIF); every frame, with its duration and the number of plays,
-    as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG or PNG gets the picture's EXIF, ICC profile
-    and XMP. UnwritableImage says what cannot be written; the caller names the file."""
+    as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG or WebP gets the picture's EXIF, ICC
+    profile and XMP. UnwritableImage says what cannot be written; the caller names the file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")

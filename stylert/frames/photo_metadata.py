@@ -1,6 +1,6 @@
 """A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken),
 its ICC colour profile and its XMP (the rating, keywords and caption a photo library or editor gave it), read
-from a JPEG or PNG and written into a JPEG or PNG. They go over as they were but for two things that no longer
+from a JPEG, PNG or WebP and written into a JPEG, PNG or WebP. They go over as they were but for two things that no longer
 hold: the orientation (EXIF's and XMP's), since the decoder has already turned the pixels upright, and the
 embedded thumbnail, which shows the photo before it was stylised."""
 from __future__ import annotations
@@ -30,16 +30,19 @@ class PhotoMetadata:
 
 
 def read_metadata(data: bytes) -> PhotoMetadata:
-    """The EXIF, ICC profile and XMP of a JPEG or PNG file (nothing for other formats or a damaged header)."""
+    """The EXIF, ICC profile and XMP of a JPEG, PNG or WebP file (nothing for other formats or a damaged
+    header)."""
     if data.startswith(b"\xff\xd8"):
         return _jpeg_metadata(data)
     if data.startswith(PNG_SIGNATURE):
         return _png_metadata(data)
+    if _is_webp(data):
+        return _webp_metadata(data)
     return PhotoMetadata()
 
 
 def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
-    """An encoded JPEG or PNG with ``metadata`` put in; other formats are returned as they are."""
+    """An encoded JPEG, PNG or WebP with ``metadata`` put in; other formats are returned as they are."""
     if not metadata:
         return encoded
     if encoded.startswith(b"\xff\xd8"):
@@ -62,7 +65,69 @@ def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
             chunks.append(_png_chunk(b"iTXt", XMP_KEYWORD + b"\0\0\0\0\0" + metadata.xmp))
         at = len(PNG_SIGNATURE) + 12 + int.from_bytes(encoded[8:12], "big")  # after IHDR, the first chunk
         return encoded[:at] + b"".join(chunks) + encoded[at:]
+    if _is_webp(encoded):
+        return _webp_with_metadata(encoded, metadata)
     return encoded
+
+
+def _is_webp(data: bytes) -> bool:
+    return data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+
+
+def _riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A WebP file's chunks, (kind, body), in order."""
+    chunks, i = [], 12
+    while i + 8 <= len(data):
+        kind, length = data[i:i + 4], int.from_bytes(data[i + 4:i + 8], "little")
+        chunks.append((kind, data[i + 8:i + 8 + length]))
+        i += 8 + length + (length & 1)  # chunks are padded to an even length
+    return chunks
+
+
+def _webp_exif(chunks: dict[bytes, bytes]) -> bytes | None:
+    """The EXIF chunk's TIFF structure (some writers put JPEG's "Exif" prefix before it)."""
+    exif = chunks.get(b"EXIF")
+    return exif[len(EXIF_ID):] if exif is not None and exif.startswith(EXIF_ID) else exif
+
+
+def _webp_metadata(data: bytes) -> PhotoMetadata:
+    chunks = dict(_riff_chunks(data))
+    exif = _webp_exif(chunks)
+    xmp = chunks.get(b"XMP ")
+    return PhotoMetadata(None if exif is None else _upright_without_thumbnail(exif), chunks.get(b"ICCP"),
+                         None if xmp is None else _upright_xmp(xmp))
+
+
+_WEBP_ICC, _WEBP_ALPHA, _WEBP_EXIF, _WEBP_XMP = 0x20, 0x10, 0x08, 0x04  # VP8X's feature flags
+
+
+def _webp_with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
+    """The extended (VP8X) form of a WebP, which is the one that carries metadata: VP8X, ICCP, the image (or the
+    animation), EXIF, XMP."""
+    chunks = [(kind, body) for kind, body in _riff_chunks(encoded) if kind not in (b"ICCP", b"EXIF", b"XMP ")]
+    if not chunks:
+        return encoded
+    if chunks[0][0] == b"VP8X":
+        header, chunks = bytearray(chunks[0][1]), chunks[1:]
+    else:  # a simple file: its one bitstream says the size, and a lossless one whether it has alpha
+        kind, body = chunks[0]
+        if kind == b"VP8L" and len(body) >= 5:
+            bits = int.from_bytes(body[1:5], "little")
+            width, height, flags = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, _WEBP_ALPHA * ((bits >> 28) & 1)
+        elif kind == b"VP8 " and len(body) >= 10:
+            width, height, flags = (int.from_bytes(body[6:8], "little") & 0x3FFF,
+                                    int.from_bytes(body[8:10], "little") & 0x3FFF, 0)
+        else:
+            return encoded
+        header = bytearray([flags, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+    header[0] |= (_WEBP_ICC if metadata.icc else 0) | (_WEBP_EXIF if metadata.exif else 0) | \
+        (_WEBP_XMP if metadata.xmp else 0)
+    chunks = [(b"VP8X", bytes(header))] + ([(b"ICCP", metadata.icc)] if metadata.icc else []) + chunks
+    chunks += [(b"EXIF", metadata.exif)] if metadata.exif else []
+    chunks += [(b"XMP ", metadata.xmp)] if metadata.xmp else []
+    body = b"WEBP" + b"".join(kind + len(data).to_bytes(4, "little") + data + b"\0" * (len(data) & 1)
+                              for kind, data in chunks)
+    return b"RIFF" + len(body).to_bytes(4, "little") + body
 
 
 def _jpeg_metadata(data: bytes) -> PhotoMetadata:
@@ -147,15 +212,8 @@ def exif_orientation(data: bytes) -> int:
     tiff = None
     if data.startswith(PNG_SIGNATURE):
         tiff = _png_metadata(data, upright=False).exif
-    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        i = 12
-        while i + 8 <= len(data):
-            kind, length = data[i:i + 4], int.from_bytes(data[i + 4:i + 8], "little")
-            if kind == b"EXIF":
-                body = data[i + 8:i + 8 + length]
-                tiff = body[len(EXIF_ID):] if body.startswith(EXIF_ID) else body
-                break
-            i += 8 + length + (length & 1)  # chunks are padded to an even length
+    elif _is_webp(data):
+        tiff = _webp_exif(dict(_riff_chunks(data)))
     return _orientation(tiff) if tiff else 1
 
 

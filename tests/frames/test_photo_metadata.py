@@ -27,13 +27,16 @@ def _phone_photo(path, rng, fmt="JPEG", icc=BIG_ICC):
     Image.fromarray(pixels).save(path, fmt, exif=exif.tobytes(), icc_profile=icc)
 
 
-@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg")])
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+
+
+@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg"),
+                                           ("webp", "webp"), ("jpg", "webp"), ("webp", "jpg"), ("webp", "png")])
 def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(tmp_path, rng, source, target):
-    _phone_photo(tmp_path / f"phone.{source}", rng, "JPEG" if source == "jpg" else "PNG")
+    _phone_photo(tmp_path / f"phone.{source}", rng, FORMATS[source])
     picture = read_picture(tmp_path / f"phone.{source}")
     image, metadata = picture.frames[0], picture.metadata
-    if source == "jpg":
-        assert image.shape == (60, 40, 3)  # OpenCV turned it upright by its EXIF orientation
+    assert image.shape == (60, 40, 3)  # OpenCV turned it upright by its EXIF orientation
     write_image(tmp_path / f"out.{target}", 255 - image, metadata=metadata)
     out = Image.open(tmp_path / f"out.{target}")
     exif = out.getexif()
@@ -107,7 +110,8 @@ XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.or
        '</rdf:Description></rdf:RDF></x:xmpmeta>')
 
 
-@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("jpg", "png"), ("png", "jpg"), ("png", "png")])
+@pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("jpg", "png"), ("png", "jpg"), ("png", "png"),
+                                           ("webp", "jpg"), ("jpg", "webp")])
 def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_upright(tmp_path, rng, source, target):
     """A photo library's rating and keywords live in XMP (Lightroom, darktable, digiKam write it); they were
     dropped. XMP's own copy of the orientation must say upright too, or a viewer that reads it turns the
@@ -115,8 +119,8 @@ def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_uprig
     from PIL import PngImagePlugin
 
     pixels = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
-    if source == "jpg":
-        Image.fromarray(pixels).save(tmp_path / "in.jpg", xmp=XMP.encode())
+    if source != "png":
+        Image.fromarray(pixels).save(tmp_path / f"in.{source}", xmp=XMP.encode())
     else:
         info = PngImagePlugin.PngInfo()
         info.add_itxt("XML:com.adobe.xmp", XMP, zip=True)  # compressed: the reader must inflate it
@@ -126,3 +130,23 @@ def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_uprig
     written = Image.open(tmp_path / f"out.{target}").info["xmp"]
     written = written.decode() if isinstance(written, bytes) else written
     assert written == XMP.replace('tiff:Orientation="6"', 'tiff:Orientation="1"')
+
+
+@pytest.mark.parametrize("encoding", [{"quality": 80}, {"lossless": True}, {"lossless": True, "alpha": True}])
+def test_metadata_turns_a_simple_webp_into_the_extended_form_that_holds_it(rng, encoding):
+    """OpenCV and most encoders write a simple WebP (one VP8 or VP8L chunk), which has no place for metadata;
+    the extended form (VP8X) must give the same size and alpha, and the same pixels."""
+    pixels = rng.integers(0, 256, (18, 26, 4 if encoding.pop("alpha", False) else 3), dtype=np.uint8)
+    plain = io.BytesIO()
+    Image.fromarray(pixels).save(plain, "WEBP", **encoding)
+    assert plain.getvalue()[12:16] in (b"VP8 ", b"VP8L")
+    exif = Image.Exif()
+    exif[MAKE] = "stylert test camera"
+    tiff = exif.tobytes().removeprefix(b"Exif\0\0")  # Pillow puts JPEG's prefix before EXIF's TIFF structure
+    extended = with_metadata(plain.getvalue(), PhotoMetadata(exif=tiff, icc=BIG_ICC, xmp=XMP.encode()))
+    assert extended[12:16] == b"VP8X"
+    before, after = Image.open(io.BytesIO(plain.getvalue())), Image.open(io.BytesIO(extended))
+    assert (after.size, after.mode) == (before.size, before.mode)
+    assert np.array_equal(np.asarray(after), np.asarray(before))
+    assert after.getexif()[MAKE] == "stylert test camera" and after.info["icc_profile"] == BIG_ICC
+    assert after.info["xmp"] == XMP.encode()
