@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_style_args,
-                                exit_code, positive_int, stylizer_from_args)
+from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
+                                add_style_args, exit_code, positive_int, stylizer_from_args)
 
 
 def register(sub) -> None:
@@ -27,6 +27,7 @@ def register(sub) -> None:
                    help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
+    add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG)")
     add_ray_args(p, "Inputs and -o may then also be URLs (s3://...); a manifest in the output folder makes a "
                     "re-run skip what is done")
     add_style_args(p)
@@ -58,7 +59,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
         summary = run_images_on_ray(args.inputs, args.output, recursive=args.recursive, ext=args.ext,
                                     style=args.style, backend=args.backend, options=backend_options(args),
                                     strength=args.strength, preserve_color=args.preserve_color, address=args.ray,
-                                    workers=args.workers, on_result=report, log=say)
+                                    workers=args.workers, smooth=args.smooth, on_result=report, log=say)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
     failed = len(summary.failed)
@@ -99,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
                     tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
                 tiles.update(done - tiles.n)
 
-            results = stylize_files(stylizer, plan, max_size=args.max_size, on_done=report, on_tile=tile_progress)
+            results = stylize_files(stylizer, plan, max_size=args.max_size, smooth=args.smooth, on_done=report,
+                                    on_tile=tile_progress)
     failed = sum(1 for r in results if r.error)
     print(f"{len(results) - failed} written to {args.output}, {failed} failed", file=sys.stderr)
     return exit_code(len(results), failed)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_style_args,
-                                int_between, non_negative_float, positive_float, positive_int, unit_float)
+from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
+                                add_style_args, int_between, non_negative_float, positive_float, positive_int)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -38,9 +38,7 @@ def register(sub) -> None:
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
     tmp = p.add_argument_group("temporal stability")
-    tmp.add_argument("--smooth", type=unit_float, default=0.0, nargs="?", const=0.6,
-                     help="reduce flicker: blend with the previous output warped by optical flow; "
-                          "the value is the blend weight (--smooth alone means 0.6)")
+    add_smooth_arg(tmp, "the video")
     tmp.add_argument("--report", action="store_true",
                      help="print the flicker metric: output frame-to-frame change / input frame-to-frame change")
     add_ray_args(p, "Several videos spread over the actors; one video is cut at keyframes into chunks that are "

@@ -48,6 +48,13 @@ def _number(text: str, kind: type) -> float:
     return value
 
 
+def add_smooth_arg(parser, what: str) -> None:
+    """--smooth, the optical-flow blend against flicker, for ``what`` (video frames, an animation's frames)."""
+    parser.add_argument("--smooth", type=unit_float, default=0.0, nargs="?", const=0.6,
+                        help=f"reduce flicker in {what}: blend with the previous output warped by optical flow; "
+                             "the value is the blend weight (--smooth alone means 0.6)")
+
+
 def unit_float(text: str) -> float:
     value = _number(text, float)
     if not 0.0 <= value <= 1.0:

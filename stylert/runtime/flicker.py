@@ -49,6 +49,12 @@ class FlickerMeter:
         return FlickerReport(self._sum_in / n, self._sum_out / n, self._pairs + (self._prev is not None))
 
 
+def smooth_sequence(inputs: list[np.ndarray], outputs: list[np.ndarray], weight: float) -> list[np.ndarray]:
+    """``outputs`` (stylised ``inputs``, in order: an animation's frames) through one FlowSmoother."""
+    smoother = FlowSmoother(weight)
+    return [smoother(frame_in, out) for frame_in, out in zip(inputs, outputs)]
+
+
 class FlowSmoother:
     """Blend each stylised frame with the previous output warped by optical flow.
 

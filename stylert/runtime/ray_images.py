@@ -83,15 +83,18 @@ def plan_url_outputs(inputs: list[str], output: str, ext: str | None) -> list[tu
 class StylizeActor:
     """One per Ray actor: a Stylizer made once, then batches of encoded images in, encoded images out."""
 
-    def __init__(self, style: str, backend: str, options: dict, strength: float, preserve_color: bool) -> None:
+    def __init__(self, style: str, backend: str, options: dict, strength: float, preserve_color: bool,
+                 smooth: float = 0.0) -> None:
         from stylert.runtime.stylizer import Stylizer
 
         self.stylizer = Stylizer(style, backend, batch_size=1, strength=strength, preserve_color=preserve_color,
                                  **options)
+        self.smooth = smooth  # an animation's frames through FlowSmoother, as stylize_files does
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from stylert.frames.images import decode_picture, encode_picture
+        from stylert.runtime.flicker import smooth_sequence
 
         out, errors, seconds, pixels = [], [], [], []
         for i, data in enumerate(batch["data"]):
@@ -100,7 +103,10 @@ class StylizeActor:
             if not error:
                 try:
                     picture = decode_picture(data, batch["source"][i])
-                    stylised = replace(picture, frames=self.stylizer.stylize_frames(picture.frames))
+                    frames = self.stylizer.stylize_frames(picture.frames)
+                    if self.smooth > 0 and picture.durations:
+                        frames = smooth_sequence(picture.frames, frames, self.smooth)
+                    stylised = replace(picture, frames=frames)
                     area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
                     encoded = encode_picture(str(batch["target"][i]), stylised)
                 except UnwritableImage as exc:
@@ -134,7 +140,7 @@ def _write(row: dict) -> dict:
 
 
 def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, style: str, backend: str,
-                          options: dict, strength: float = 1.0, preserve_color: bool = False,
+                          options: dict, strength: float = 1.0, preserve_color: bool = False, smooth: float = 0.0,
                           on_result: Callable[[dict], None] = lambda row: None,
                           actor_class: type = StylizeActor, actor_kwargs: dict | None = None) -> RaySummary:
     """Run the pipeline over (source, target) pairs; ``on_result`` hears every file as it finishes. An actor
@@ -150,7 +156,7 @@ def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, 
                .map_batches(actor_class, batch_size=1, concurrency=(1, cluster.workers),
                             fn_constructor_kwargs=dict(style=style, backend=backend, options=options,
                                                        strength=strength, preserve_color=preserve_color,
-                                                       **(actor_kwargs or {})),
+                                                       smooth=smooth, **(actor_kwargs or {})),
                             **actors)
                .map(_write, num_cpus=cluster.task_cpus))
     for row in cluster.stream(dataset, what="stylize"):
@@ -171,7 +177,7 @@ def local_pairs(plan: list[Planned]) -> list[tuple[str, str]]:
 
 def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: str | None, style: str | None,
                       backend: str, options: dict, strength: float, preserve_color: bool, address: str,
-                      workers: int | None, on_result: Callable[[dict], None] = lambda row: None,
+                      workers: int | None, smooth: float = 0.0, on_result: Callable[[dict], None] = lambda row: None,
                       log: Callable[[str], None] = lambda s: None, actor_class: type = StylizeActor,
                       actor_kwargs: dict | None = None) -> RaySummary:
     """Plan (checked as locally), skip what the manifest says is done, run the pipeline, record what was made."""
@@ -189,7 +195,7 @@ def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: s
         folder = os.path.commonpath([str(p.target.parent.resolve()) for p in plan]) \
             if is_folder_output(output, len(plan)) else None
         pixel_options = {"model": model.name, "strength": strength, "preserve_color": preserve_color,
-                         "precision": options.get("precision"), "backend": backend}
+                         "precision": options.get("precision"), "backend": backend, "smooth": smooth}
         manifest = Manifest(Path(folder or Path(output).resolve().parent), model, pixel_options)
         todo = [p for p in plan if not manifest.done(p.source, p.target)]
         if len(todo) < len(plan):
@@ -201,7 +207,8 @@ def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: s
         log(cluster.describe())
         engine = dict(options, threads=options.get("threads") or cluster.actor_threads())
         summary = stylize_images_on_ray(cluster, pairs, style=str(model), backend=backend, options=engine,
-                                        strength=strength, preserve_color=preserve_color, on_result=on_result,
+                                        strength=strength, preserve_color=preserve_color, smooth=smooth,
+                                        on_result=on_result,
                                         actor_class=actor_class, actor_kwargs=actor_kwargs)
     finally:
         cluster.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from stylert.errors import StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, collect_images, read_picture, write_picture
+from stylert.runtime.flicker import smooth_sequence
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 
@@ -39,11 +40,13 @@ def stylize_files(
     plan: list[Planned],
     *,
     max_size: int | None = None,
+    smooth: float = 0.0,
     on_done: Callable[[FileResult], None] = lambda r: None,
     on_tile: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[FileResult]:
     """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
-    through ``on_done`` and the rest go on."""
+    through ``on_done`` and the rest go on. ``smooth``: an animation's frames through FlowSmoother at that
+    weight, against flicker."""
     results: list[FileResult] = []
 
     def finish(result: FileResult) -> None:
@@ -60,7 +63,10 @@ def stylize_files(
         frames = [frame for _, picture in ready for frame in picture.frames]  # an animation's frames are batched
         outputs = iter(stylizer.stylize_frames(frames, on_tile) if frames else [])
         for item, picture in ready:
-            stylised = replace(picture, frames=[next(outputs) for _ in picture.frames])
+            frames = [next(outputs) for _ in picture.frames]
+            if smooth > 0 and picture.durations:
+                frames = smooth_sequence(picture.frames, frames, smooth)
+            stylised = replace(picture, frames=frames)
             try:
                 write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target))

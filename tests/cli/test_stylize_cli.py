@@ -111,3 +111,24 @@ def test_help_lists_commands_with_examples():
     assert r.returncode == 0 and "stylize" in r.stdout and "export" in r.stdout and "examples" in r.stdout
     r = _cli("stylize", "--help")
     assert "--max-size" in r.stdout and "examples:" in r.stdout
+
+
+def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
+    """A stylised GIF flickers as a stylised video does: each frame is stylised alone. --smooth blends each
+    frame with the previous output warped by optical flow, as `video --smooth` does; stills are untouched."""
+    from stylert.frames.images import Picture, read_picture, write_picture
+    from stylert.runtime.flicker import FlickerMeter
+
+    frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(8)]  # a slow pan
+    write_picture(tmp_path / "in" / "pan.webp", Picture(frames, durations=(40,) * 8))
+    write_picture(tmp_path / "in" / "still.png", Picture(frames[:1]))
+    ratios = {}
+    for smooth in ([], ["--smooth"]):
+        out = tmp_path / ("smooth" if smooth else "plain")
+        assert main(["stylize", str(tmp_path / "in"), "-o", f"{out}/", "-s", str(lite_onnx), *smooth]) == 0
+        meter = FlickerMeter()
+        for frame_in, frame_out in zip(frames, read_picture(out / "pan.webp").frames, strict=True):
+            meter.add(frame_in, frame_out)
+        ratios[bool(smooth)] = meter.report().ratio
+    assert ratios[True] < 0.9 * ratios[False], ratios
+    assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()

@@ -196,3 +196,20 @@ def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
         assert runs[suffix].chunks >= 2 and not runs[suffix].failed
     assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("ssa",))]
     assert runs[".mkv"].dropped_subtitles == []
+
+
+def test_smooth_on_ray_equals_the_single_machine_run(cluster, photos, tmp_path):
+    """--smooth steadies an animation's frames on the actors exactly as on one machine."""
+    from stylert import Stylizer
+    from stylert.runtime.ray_images import run_images_on_ray
+    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
+
+    animation = str(photos / "sub" / "p4.webp")
+    run_images_on_ray([animation], f"{tmp_path / 'ray'}/", recursive=False, ext=None, style="mosaic",
+                      backend="onnxruntime", options={"device": "cpu"}, strength=1.0, preserve_color=False,
+                      address="auto", workers=1, smooth=0.6)
+    with Stylizer("mosaic", "onnxruntime", device="cpu") as stylizer:
+        stylize_files(stylizer, plan_image_outputs([animation], f"{tmp_path / 'one'}/"), smooth=0.6)
+        stylize_files(stylizer, plan_image_outputs([animation], f"{tmp_path / 'plain'}/"))
+    smoothed = (tmp_path / "one" / "p4.webp").read_bytes()
+    assert (tmp_path / "ray" / "p4.webp").read_bytes() == smoothed != (tmp_path / "plain" / "p4.webp").read_bytes()
