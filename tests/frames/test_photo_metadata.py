@@ -1,15 +1,13 @@
-"""A photo's EXIF and colour profile go into its stylised JPEG or PNG; written and read back by Pillow, an
-independent implementation of both formats."""
+"""A photo's EXIF, colour profile and XMP go into its stylised JPEG, PNG or WebP; written and read back by
+Pillow, an independent implementation of the formats."""
 import io
 
 import numpy as np
 import pytest
+from PIL import Image, ImageCms
 
 from stylert.frames.images import read_picture, write_image
 from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
-
-PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
-from PIL import Image, ImageCms  # noqa: E402
 
 ORIENTATION, DATETIME, MAKE = 0x0112, 0x0132, 0x010F
 # A profile larger than one JPEG segment holds (65519 bytes), so it is split and joined again.

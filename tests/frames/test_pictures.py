@@ -4,12 +4,10 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image, ImageOps
 
 from stylert.errors import UnwritableImage
 from stylert.frames.images import Picture, decode_picture, encode_picture, read_picture, write_picture
-
-PIL = pytest.importorskip("PIL", reason="Pillow is not installed (it comes with stylert[train])")
-from PIL import Image, ImageOps  # noqa: E402
 
 
 def _rgba(rng, h=20, w=36):
