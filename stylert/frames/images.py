@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -115,13 +116,20 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
     file, for the error."""
     buffer = _buffer(data, name)
+    # OpenCV turns a JPEG upright by its EXIF orientation on every version, a WebP only from 5.0: PNG and WebP
+    # are turned here, the same way on each.
+    ours = bool(_ORIENTED_HERE.match(buffer[:12].tobytes()))
+    flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
     with _decoding(name):
-        image = cv2.imdecode(buffer, cv2.IMREAD_COLOR)
+        image = cv2.imdecode(buffer, flags)
         if image is None:  # OpenCV's 8-bit colour conversion refuses float samples; read them as they are
-            image = _float_to_uint8(cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH))
+            image = _float_to_uint8(cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH))
     if image is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
-    return image
+    return _oriented(image, exif_orientation(buffer.tobytes())) if ours else image
+
+
+_ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)
 
 
 def _buffer(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -147,7 +155,7 @@ def _decoding(name: str | Path) -> Iterator[None]:
 
 def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
     """A still PNG or WebP with alpha as uint8 BGRA, turned upright by its EXIF ``orientation`` (which OpenCV
-    leaves alone when it keeps the alpha); None where the file has no alpha after all."""
+    does not apply when it keeps the alpha); None where the file has no alpha after all."""
     with _decoding(name):
         full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if full is None or full.ndim != 3 or full.shape[2] != 4:
