@@ -120,10 +120,9 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     # are turned here, the same way on each.
     ours = bool(_ORIENTED_HERE.match(buffer[:12].tobytes()))
     flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
-    with _decoding(name):
-        image = cv2.imdecode(buffer, flags)
-        if image is None:  # OpenCV's 8-bit colour conversion refuses float samples; read them as they are
-            image = _float_to_uint8(cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH))
+    with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
+        image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
+    image = None if image is None else _to_uint8(image)
     if image is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
     return _oriented(image, exif_orientation(buffer.tobytes())) if ours else image
@@ -194,15 +193,12 @@ def _decode_animation(buffer: np.ndarray, name: str | Path, metadata: PhotoMetad
 
 
 def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """16-bit samples scaled to 8 bits, float samples read as 0..1 (clipped; NaN as 0)."""
     if image.dtype == np.uint16:
         return (image >> 8).astype(np.uint8)
-    return _float_to_uint8(image) if image.dtype.kind == "f" else image
-
-
-def _float_to_uint8(image: np.ndarray | None) -> np.ndarray | None:
-    if image is None or image.dtype.kind != "f" or image.ndim not in (2, 3):
-        return None
-    return np.rint(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
+    if image.dtype.kind == "f":
+        return np.rint(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255.0).astype(np.uint8)
+    return image
 
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
