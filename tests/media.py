@@ -14,8 +14,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                audio: str | None = "aac", codec: str = "libx264", pix_fmt: str = "yuv420p", noisy: bool = False,
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
                pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
-               subtitles: bool = False, chapters: int = 0, tags: dict[str, str] | None = None,
-               times: list[float] | None = None) -> Path:
+               subtitles: bool | str = False, chapters: int = 0, tags: dict[str, str] | None = None,
+               times: list[float] | None = None, bitmap_subtitles: bool = False) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
@@ -23,7 +23,10 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     as the first video stream (as Matroska keeps cover art); ``pixel_aspect``: non-square pixels (anamorphic);
     ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
     ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
-    ``subtitles``: an ASS subtitle track (Matroska only) with a line "line K" at every 8th frame K;
+    ``subtitles``: a subtitle track (Matroska only; ASS, or SubRip with "subrip") with a line "line K" at every
+    8th frame K;
+    ``bitmap_subtitles``: a DVD bitmap subtitle track (Matroska only) whose packets are placeholders, never
+    decoded (stylert copies or drops such a track);
     ``chapters``: that many chapters of equal length, titled "part 1"...; ``tags``: the file's own tags (title,
     creation_time, location, as a phone writes them); ``times``: each frame's own time in seconds (a variable
     frame rate; millisecond clock) instead of i / fps."""
@@ -59,11 +62,19 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         container.set_chapters([{"id": k + 1, "start": round(k * length * 1000), "end": round((k + 1) * length * 1000),
                                  "time_base": Fraction(1, 1000), "metadata": {"title": f"part {k + 1}"}}
                                 for k in range(chapters)])
-    subtitle = container.add_stream("ass") if subtitles else None
+    srt = subtitles == "subrip"
+    subtitle = container.add_stream("subrip" if srt else "ass") if subtitles else None
     if subtitle is not None:
         subtitle.time_base, subtitle.metadata["language"] = Fraction(1, 1000), "eng"
-        subtitle.codec_context.extradata = b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, " \
-            b"End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        header = b"[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, " \
+            b"MarginR, MarginV, Effect, Text\n"
+        if srt:  # FFmpeg's SubRip encoder opens only with an ASS header, though no packet goes through it
+            subtitle.codec_context.subtitle_header = header
+        else:
+            subtitle.codec_context.extradata = header
+    bitmap = container.add_stream("dvdsub") if bitmap_subtitles else None
+    if bitmap is not None:
+        bitmap.time_base, bitmap.metadata["language"] = Fraction(1, 1000), "eng"
     if picture is not None:
         grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24").reformat(format="yuvj420p")
         container.mux([*picture.encode(grey), *picture.encode()])
@@ -83,11 +94,17 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
             frame.pts, frame.time_base = round(times[i] * 1000), Fraction(1, 1000)
         for packet in video.encode(frame):
             container.mux(packet)
-        if subtitle is not None and i % 8 == 0:
-            line = av.Packet(f"line {i}".encode())
+        if subtitle is not None and i % 8 == 0:  # Matroska's ASS event: ReadOrder, Layer, Style, Name, margins,
+            # Effect, Text
+            line = av.Packet((f"line {i}" if srt else f"{i // 8},0,Default,,0,0,0,,line {i}").encode())
             line.stream, line.duration = subtitle, 200
             line.pts = line.dts = round(i / float(fps) * 1000)
             container.mux(line)
+        if bitmap is not None and i % 8 == 0:
+            picture_packet = av.Packet(bytes(16))
+            picture_packet.stream, picture_packet.duration = bitmap, 200
+            picture_packet.pts = picture_packet.dts = round(i / float(fps) * 1000)
+            container.mux(picture_packet)
     for packet in video.encode():
         container.mux(packet)
     for k, sound in enumerate(sounds):  # a different tone per track

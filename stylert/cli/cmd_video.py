@@ -14,7 +14,8 @@ X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium"
 def register(sub) -> None:
     p = add_command(sub, "video", "Stylise video files. Output: H.264 (yuv420p) MP4 that plays in browsers, "
                     "same frames at the same times, with the input's audio tracks, chapters and tags, its "
-                    "subtitles where the container carries them, its rotation and pixel aspect.",
+                    "subtitles (text ones converted where the container needs its own), its rotation and pixel "
+                    "aspect.",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 10 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")

@@ -24,6 +24,17 @@ MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
 # Subtitle codecs each output container carries as they are (stylert copies subtitles; it does not convert them).
 SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
+# Text subtitles a container cannot carry as they are are converted to its own text codec (as `ffmpeg -c:s
+# mov_text` does): SubRip, ASS and WebVTT into MP4, MP4's mov_text into Matroska. Bitmap subtitles cannot be.
+TEXT_SUBTITLES = {"ass", "ssa", "subrip", "webvtt", "text", "mov_text"}
+TEXT_SUBTITLE_CODEC = {".mp4": "mov_text", ".m4v": "mov_text", ".mov": "mov_text", ".mkv": "ass"}
+# The ASS header the text encoders start from when the source has none of its own (one default style).
+DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
+                      b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
+                      b"Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, "
+                      b"Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+                      b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
+                      b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n")
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
 # what VideoEncoder writes: bgr_to_i420's BT.601 matrix at limited range; the RGB is BT.709/sRGB.
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
@@ -58,10 +69,25 @@ class VideoInfo:
     subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
 
 
+def codec_name(stream) -> str:
+    """The stream's codec by FFmpeg's codec name ("subrip", "dvd_subtitle"), not its decoder's ("srt", "dvdsub"),
+    which is what SUBTITLE_COPY and MP4_AUDIO_COPY list."""
+    codec = stream.codec_context.codec
+    return codec.canonical_name if codec is not None else stream.codec_context.name
+
+
+def subtitle_output(codec: str, target_suffix: str) -> str | None:
+    """The codec a ``codec`` subtitle track is written with into a ``target_suffix`` file: its own where the
+    container carries it, the container's text codec for a text track it does not, None where it cannot be
+    kept (a bitmap track in MP4)."""
+    if codec in SUBTITLE_COPY.get(target_suffix.lower(), set()):
+        return codec
+    return TEXT_SUBTITLE_CODEC.get(target_suffix.lower()) if codec in TEXT_SUBTITLES else None
+
+
 def subtitles_not_carried(codecs: Sequence[str], target_suffix: str) -> list[str]:
-    """The subtitle codecs among ``codecs`` that a ``target_suffix`` file cannot carry as they are."""
-    carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
-    return [codec for codec in codecs if codec not in carried]
+    """The subtitle codecs among ``codecs`` that a ``target_suffix`` file can neither carry nor convert."""
+    return [codec for codec in codecs if subtitle_output(codec, target_suffix) is None]
 
 
 def _open(path: Path, hwaccel=None):
@@ -93,7 +119,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
-        subtitles = tuple(s.codec_context.name for s in c.streams.subtitles)
+        subtitles = tuple(codec_name(s) for s in c.streams.subtitles)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
                          _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None,
                          HDR_TRANSFERS.get(cc.color_trc), subtitles)
@@ -190,17 +216,26 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
 
 class _SourceTrack:
     """One audio or subtitle stream of the source, fed into the output in step with the video, trimmed to
-    [start, end), with its language and title. Subtitles and the audio codecs MP4 carries are copied; other
-    audio is re-encoded to AAC."""
+    [start, end), with its language and title. Subtitles the container carries and the audio codecs MP4 carries
+    are copied; text subtitles it does not are converted to ``subtitles_as`` (its text codec); other audio is
+    re-encoded to AAC."""
 
-    def __init__(self, av, output, src, stream, start: float, duration: float | None) -> None:
+    def __init__(self, av, output, src, stream, start: float, duration: float | None,
+                 subtitles_as: str | None = None) -> None:
         """``src``: an open input container holding ``stream`` (owned from here on)."""
         self._out, self._src, self._in = output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
-        self.copy = stream.type == "subtitle" or stream.codec_context.name in MP4_AUDIO_COPY
+        own = codec_name(stream)
+        self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
+        self.copy = (stream.type == "subtitle" and not self.convert) or own in MP4_AUDIO_COPY
+        self._offset = int(start / stream.time_base)
         if self.copy:
             self.stream = output.add_stream_from_template(stream)
-            self._offset = int(start / stream.time_base)
+        elif self.convert:
+            self.stream = output.add_stream(subtitles_as)
+            self.stream.time_base = stream.time_base
+            header = stream.codec_context.extradata if own in ("ass", "ssa") else None  # ASS keeps its styles there
+            self.stream.codec_context.subtitle_header = header or DEFAULT_ASS_HEADER
         else:
             self.stream = output.add_stream("aac", rate=stream.codec_context.sample_rate)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
@@ -238,6 +273,15 @@ class _SourceTrack:
             packet.stream = self.stream
             self._out.mux(packet)
             return
+        if self.convert:
+            subtitle = self._in.codec_context.decode2(packet) if packet.size else None
+            if subtitle:
+                converted = self.stream.codec_context.encode_subtitle(subtitle)
+                converted.pts = converted.dts = packet.pts - self._offset
+                converted.duration, converted.time_base = packet.duration, self._in.time_base
+                converted.stream = self.stream
+                self._out.mux(converted)
+            return
         for frame in packet.decode():
             frame.pts = None
             for out_frame in self._resampler.resample(frame):
@@ -245,7 +289,7 @@ class _SourceTrack:
 
     def _finish(self) -> None:
         self._done = True
-        if not self.copy:
+        if not self.copy and not self.convert:
             self._out.mux(self.stream.encode(None))
         self._src.close()
 
@@ -272,16 +316,15 @@ def _chapters_within(chapters: list[dict], start: float, duration: float | None)
 
 class SourceTracks:
     """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks),
-    every subtitle stream the output's container carries as it is, each a _SourceTrack reading its own handle
-    on the file, pumped together; and the source's chapters and tags (title, creation time, place).
-    ``dropped``: the subtitle codecs the container cannot carry."""
+    every subtitle stream the output's container carries as it is or (text) converted, each a _SourceTrack
+    reading its own handle on the file, pumped together; and the source's chapters and tags (title, creation
+    time, place). ``dropped``: the subtitle codecs the container can neither carry nor convert."""
 
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
         """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
-        carried = SUBTITLE_COPY.get(target_suffix.lower(), set())
         with contextlib.closing(av.open(str(source))) as probe:
-            kinds = [(s.type, s.index, s.codec_context.name) for s in probe.streams if s.type in ("audio", "subtitle")]
+            kinds = [(s.type, s.index, codec_name(s)) for s in probe.streams if s.type in ("audio", "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
             tags = {key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS}
         output.metadata.update(tags)
@@ -295,9 +338,11 @@ class SourceTracks:
         self.dropped = subtitles_not_carried([codec for kind, _, codec in kinds if kind == "subtitle"], target_suffix)
         try:
             for kind, index, codec in kinds:
-                if (kind == "audio" and audio) or (kind == "subtitle" and codec in carried):
+                written_as = subtitle_output(codec, target_suffix) if kind == "subtitle" else None
+                if (kind == "audio" and audio) or written_as is not None:
                     src = av.open(str(source))
-                    self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration))
+                    self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration,
+                                                    subtitles_as=written_as))
         except BaseException:
             self.close()
             raise

@@ -180,22 +180,29 @@ def test_a_variable_frame_rate_video_in_chunks_keeps_each_frames_time(cluster, t
 
 
 def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
-    """The single-machine run names the subtitle tracks an .mp4 cannot carry; Ray's summary did not."""
+    """The single-machine run names the subtitle tracks an .mp4 cannot carry; Ray's summary did not. Text
+    tracks are converted, as on one machine."""
     pytest.importorskip("av", reason="PyAV is not installed")
 
     from stylert.runtime.ray_video import run_videos_on_ray
     from stylert.runtime.video import VideoOptions
     from tests.media import make_video
 
-    film = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True)
+    film = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True,
+                      bitmap_subtitles=True)
     runs = {}
     for suffix in (".mp4", ".mkv"):
         runs[suffix] = run_videos_on_ray([str(film)], str(tmp_path / f"out{suffix}"), VideoOptions(), style="mosaic",
                                          backend="onnxruntime", engine={"device": "cpu"}, strength=1.0,
                                          preserve_color=False, address="auto", workers=2)
         assert runs[suffix].chunks >= 2 and not runs[suffix].failed
-    assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("ssa",))]
+    assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("dvd_subtitle",))]  # text: converted
     assert runs[".mkv"].dropped_subtitles == []
+    import av
+
+    with av.open(str(tmp_path / "out.mp4")) as c, av.open(str(tmp_path / "out.mkv")) as k:
+        assert [s.codec_context.name for s in c.streams.subtitles] == ["mov_text"]  # the chunks' join converts too
+        assert [s.codec_context.name for s in k.streams.subtitles] == ["ssa", "dvdsub"]
 
 
 def test_smooth_on_ray_equals_the_single_machine_run(cluster, photos, tmp_path):

@@ -354,35 +354,70 @@ def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylize
             assert round(np.argmax(spectrum) * 16000 / 8000 / 440) == k + 1, (out, k)
 
 
-def _subtitle_lines(path) -> list[tuple[float, bytes]]:
+def _subtitle_packets(path, k: int = 0) -> list[tuple[float, bytes]]:
+    """Subtitle stream ``k``'s packets as (time, bytes), after checking it kept its language."""
     with av.open(str(path)) as c:
-        if not c.streams.subtitles:
+        if len(c.streams.subtitles) <= k:
             return []
-        stream = c.streams.subtitles[0]
+        stream = c.streams.subtitles[k]
         assert stream.metadata.get("language") == "eng"
         return [(round(float(p.pts * stream.time_base), 2), bytes(p)) for p in c.demux(stream) if p.size]
 
 
-def test_subtitles_are_kept_where_the_container_carries_them_and_said_where_not(tmp_path, lite_onnx, capsys):
-    """Matroska carries the film's ASS subtitles as they are (trimmed and shifted with --start); MP4 cannot,
-    and the command says which tracks were not kept and how to keep them."""
+def _subtitle_texts(path) -> list[tuple[float, str]]:
+    """The first subtitle stream's lines as (time, text): an ASS event's last field, a mov_text sample's text
+    (after its 2-byte length; the empty samples that fill MP4's gaps are left out), SubRip's packet."""
+    with av.open(str(path)) as c:
+        codec = c.streams.subtitles[0].codec_context.name
+    lines = []
+    for t, data in _subtitle_packets(path):
+        text = data[2:2 + int.from_bytes(data[:2], "big")] if codec == "mov_text" else \
+            data.split(b",", 8)[-1] if codec in ("ass", "ssa") else data
+        if text:
+            lines.append((t, text.decode()))
+    return lines
+
+
+def test_subtitles_are_kept_as_they_are_or_converted_and_said_where_not(tmp_path, lite_onnx, capsys):
+    """Matroska carries a film's ASS subtitles and a DVD's bitmap subtitles as they are (trimmed and shifted with
+    --start). MP4 carries neither: the text track is converted to MP4's own text subtitles (mov_text, as
+    `ffmpeg -c:s mov_text` does; it was dropped), the bitmap one cannot be, and the command says so and how to
+    keep it. The bitmap track was dropped from Matroska too: its codec was looked up by another name."""
     from stylert.cli import main
 
-    src = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True)
-    assert _subtitle_lines(src) == [(0.0, b"line 0"), (0.33, b"line 8"), (0.67, b"line 16")]
+    src = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles=True,
+                     bitmap_subtitles=True)
+    lines = [(0.0, "line 0"), (0.33, "line 8"), (0.67, "line 16")]
+    assert _subtitle_texts(src) == lines
     style = ["-s", str(lite_onnx)]
     assert main(["video", str(src), "-o", str(tmp_path / "out.mkv"), *style]) == 0
-    assert _subtitle_lines(tmp_path / "out.mkv") == _subtitle_lines(src)
-    assert "1 subtitle track(s) kept" in capsys.readouterr().err
+    assert [_subtitle_packets(tmp_path / "out.mkv", k) for k in (0, 1)] == [_subtitle_packets(src, k) for k in (0, 1)]
+    assert "2 subtitle track(s) kept" in capsys.readouterr().err
     assert main(["video", str(src), "-o", str(tmp_path / "cut.mkv"), "--start", "0.3", *style]) == 0
-    assert _subtitle_lines(tmp_path / "cut.mkv") == [(0.03, b"line 8"), (0.37, b"line 16")]
+    assert _subtitle_texts(tmp_path / "cut.mkv") == [(0.03, "line 8"), (0.37, "line 16")]
     assert main(["video", str(src), "-o", str(tmp_path / "quiet.mkv"), "--no-audio", *style]) == 0
-    assert _subtitle_lines(tmp_path / "quiet.mkv") == _subtitle_lines(src)  # --no-audio drops the audio only
+    assert _subtitle_packets(tmp_path / "quiet.mkv") == _subtitle_packets(src)  # --no-audio drops the audio only
     capsys.readouterr()
     assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), *style]) == 0
-    assert _subtitle_lines(tmp_path / "out.mp4") == []
-    assert ("stylert: film.mkv: subtitle track(s) not kept (ssa): .mp4 cannot carry them as they are; write .mkv "
-            "to keep them") in capsys.readouterr().err.splitlines()
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert [s.codec_context.name for s in c.streams.subtitles] == ["mov_text"]
+    assert _subtitle_texts(tmp_path / "out.mp4") == lines
+    err = capsys.readouterr().err
+    assert "1 subtitle track(s) kept" in err
+    assert ("stylert: film.mkv: subtitle track(s) not kept (dvd_subtitle): .mp4 cannot carry them as they are; "
+            "write .mkv to keep them") in err.splitlines()
+    assert main(["video", str(src), "-o", str(tmp_path / "cut.mp4"), "--start", "0.3", *style]) == 0
+    assert _subtitle_texts(tmp_path / "cut.mp4") == [(0.03, "line 8"), (0.37, "line 16")]
+
+
+def test_srt_subtitles_stay_srt_in_matroska_and_become_mov_text_in_mp4(tmp_path, stylizer):
+    """SubRip's decoder is called "srt": looked up by that name, an SRT track was dropped even from Matroska."""
+    src = make_video(tmp_path / "film.mkv", frames=24, fps=Fraction(24), audio=None, subtitles="subrip")
+    lines = [(0.0, "line 0"), (0.33, "line 8"), (0.67, "line 16")]
+    stylize_video(stylizer, src, tmp_path / "out.mkv")
+    assert _subtitle_packets(tmp_path / "out.mkv") == _subtitle_packets(src) == [(t, s.encode()) for t, s in lines]
+    stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert _subtitle_texts(tmp_path / "out.mp4") == lines
 
 
 def _chapters(path) -> list[tuple[str, float, float]]:
