@@ -24,7 +24,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     ``audio_tracks``: how many audio streams, tagged with languages eng, fra, deu... and titles "track 0"...;
     ``transfer``: the stream's transfer tag (16: PQ, 18: HLG, as HDR video carries), on the same pixels;
     ``subtitles``: a subtitle track (Matroska only; ASS, or SubRip with "subrip") with a line "line K" at every
-    8th frame K;
+    8th frame K ("subrip-cp1252": line 8 is "café 8" in Windows-1252, as old SubRip files are, not UTF-8);
     ``bitmap_subtitles``: a DVD bitmap subtitle track (Matroska only) whose packets are placeholders, never
     decoded (stylert copies or drops such a track);
     ``chapters``: that many chapters of equal length, titled "part 1"...; ``tags``: the file's own tags (title,
@@ -62,7 +62,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         container.set_chapters([{"id": k + 1, "start": round(k * length * 1000), "end": round((k + 1) * length * 1000),
                                  "time_base": Fraction(1, 1000), "metadata": {"title": f"part {k + 1}"}}
                                 for k in range(chapters)])
-    srt = subtitles == "subrip"
+    srt = subtitles in ("subrip", "subrip-cp1252")
     subtitle = container.add_stream("subrip" if srt else "ass") if subtitles else None
     if subtitle is not None:
         subtitle.time_base, subtitle.metadata["language"] = Fraction(1, 1000), "eng"
@@ -96,7 +96,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
             container.mux(packet)
         if subtitle is not None and i % 8 == 0:  # Matroska's ASS event: ReadOrder, Layer, Style, Name, margins,
             # Effect, Text
-            line = av.Packet((f"line {i}" if srt else f"{i // 8},0,Default,,0,0,0,,line {i}").encode())
+            text = f"line {i}" if srt else f"{i // 8},0,Default,,0,0,0,,line {i}"
+            line = av.Packet("café 8".encode("cp1252") if subtitles == "subrip-cp1252" and i == 8 else text.encode())
             line.stream, line.duration = subtitle, 200
             line.pts = line.dts = round(i / float(fps) * 1000)
             container.mux(line)

@@ -21,7 +21,7 @@ from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
-# Subtitle codecs each output container carries as they are (stylert copies subtitles; it does not convert them).
+# Subtitle codecs each output container carries as they are (copied packet for packet).
 SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
 # Text subtitles a container cannot carry as they are are converted to its own text codec (as `ffmpeg -c:s
@@ -223,7 +223,7 @@ class _SourceTrack:
     def __init__(self, av, output, src, stream, start: float, duration: float | None,
                  subtitles_as: str | None = None) -> None:
         """``src``: an open input container holding ``stream`` (owned from here on)."""
-        self._out, self._src, self._in = output, src, stream
+        self._av, self._out, self._src, self._in = av, output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
         own = codec_name(stream)
         self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
@@ -274,9 +274,12 @@ class _SourceTrack:
             self._out.mux(packet)
             return
         if self.convert:
-            subtitle = self._in.codec_context.decode2(packet) if packet.size else None
-            if subtitle:
-                converted = self.stream.codec_context.encode_subtitle(subtitle)
+            try:
+                subtitle = self._in.codec_context.decode2(self._utf8(packet)) if packet.size else None
+                converted = self.stream.codec_context.encode_subtitle(subtitle) if subtitle else None
+            except self._av.error.FFmpegError:
+                return  # one malformed line is left out; the rest of the track and the video go on
+            if converted is not None:
                 converted.pts = converted.dts = packet.pts - self._offset
                 converted.duration, converted.time_base = packet.duration, self._in.time_base
                 converted.stream = self.stream
@@ -286,6 +289,19 @@ class _SourceTrack:
             frame.pts = None
             for out_frame in self._resampler.resample(frame):
                 self._out.mux(self.stream.encode(out_frame))
+
+    def _utf8(self, packet):
+        """A text subtitle packet in UTF-8, which FFmpeg's decoders require: an old SubRip file's Windows-1252
+        line (café) is re-encoded, where FFmpeg would refuse it."""
+        data = bytes(packet)
+        try:
+            data.decode("utf-8")
+            return packet
+        except UnicodeDecodeError:
+            fixed = self._av.Packet(data.decode("cp1252", errors="replace").encode())
+            fixed.pts, fixed.dts, fixed.duration, fixed.time_base = packet.pts, packet.dts, packet.duration, \
+                packet.time_base
+            return fixed
 
     def _finish(self) -> None:
         self._done = True

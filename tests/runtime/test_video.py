@@ -418,6 +418,9 @@ def test_srt_subtitles_stay_srt_in_matroska_and_become_mov_text_in_mp4(tmp_path,
     assert _subtitle_packets(tmp_path / "out.mkv") == _subtitle_packets(src) == [(t, s.encode()) for t, s in lines]
     stylize_video(stylizer, src, tmp_path / "out.mp4")
     assert _subtitle_texts(tmp_path / "out.mp4") == lines
+    old = make_video(tmp_path / "old.mkv", frames=24, fps=Fraction(24), audio=None, subtitles="subrip-cp1252")
+    stylize_video(stylizer, old, tmp_path / "old.mp4")  # FFmpeg refuses a line that is not UTF-8: it was left out
+    assert _subtitle_texts(tmp_path / "old.mp4") == [(0.0, "line 0"), (0.33, "café 8"), (0.67, "line 16")]
 
 
 def _chapters(path) -> list[tuple[str, float, float]]:
