@@ -10,8 +10,9 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, TIFF, "
-                    "BMP).\nEach output keeps its photo's EXIF, ICC profile and XMP (JPEG, PNG, WebP), its transparency "
-                    "(PNG, WebP,\nGIF, TIFF), every frame of an animation (GIF, WebP, PNG) and every page of a TIFF.",
+                    "BMP; HEIC with\nstylert[heic]). Each output keeps its photo's EXIF, ICC profile and XMP (JPEG, "
+                    "PNG, WebP, HEIC),\nits transparency, every frame of an animation (GIF, WebP, PNG) and every "
+                    "page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"

@@ -12,13 +12,14 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs, UnreadableImage, UnwritableImage
+from stylert.errors import NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
+from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif")
-ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif")  # formats that hold transparency
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", *HEIF_SUFFIXES)
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", *HEIF_SUFFIXES)  # formats that hold transparency
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
+    if is_heif(head):
+        frame, alpha, metadata = _decode_heif(raw, name)
+        return Picture([frame], None if alpha is None else [alpha], metadata=metadata)
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
@@ -116,6 +120,8 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
     file, for the error."""
     buffer = _buffer(data, name)
+    if is_heif(buffer[:12].tobytes()):
+        return _decode_heif(buffer.tobytes(), name)[0]
     # OpenCV turns a JPEG upright by its EXIF orientation on every version, a WebP only from 5.0: PNG and WebP
     # are turned here, the same way on each.
     ours = bool(_ORIENTED_HERE.match(buffer[:12].tobytes()))
@@ -129,6 +135,13 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
 
 
 _ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)
+
+
+def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None, PhotoMetadata]:
+    try:
+        return decode_heif(data)
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's and libheif's errors for a damaged file
+        raise UnreadableImage(f"{name} is not a readable image (HEIF: {first_line(exc)})") from None
 
 
 def _buffer(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -202,10 +215,11 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
-    """The file ``path`` would hold, encoded by its suffix: JPEG at ``quality``, WebP lossless; the alpha planes
-    where the format holds them (PNG, WebP, TIFF, GIF); every frame, with its duration and the number of plays,
-    as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG or WebP gets the picture's EXIF, ICC
-    profile and XMP. UnwritableImage says what cannot be written; the caller names the file."""
+    """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
+    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC); every frame, with its duration and the
+    number of plays, as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG, WebP or HEIC gets the
+    picture's EXIF, ICC profile and XMP. UnwritableImage says what cannot be written; the caller names the
+    file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
@@ -221,6 +235,8 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
             raise UnwritableImage(f"the input is an animation of {len(frames)} frames and {suffix} holds one; "
                                   f"write it as {' or '.join(ANIMATION_SUFFIXES)}")
         encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
+    elif suffix in HEIF_SUFFIXES:
+        return encode_heif(frames[0], picture.metadata, quality)
     else:
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
         encoded = _opencv_encoded(cv2.imencode(suffix, frames[0], params), suffix)

@@ -41,6 +41,15 @@ def read_metadata(data: bytes) -> PhotoMetadata:
     return PhotoMetadata()
 
 
+def photo_metadata(exif: bytes | None, icc: bytes | None, xmp: bytes | str | None) -> PhotoMetadata:
+    """PhotoMetadata from another reader's EXIF (with or without JPEG's "Exif" prefix), ICC profile and XMP,
+    set upright and without a thumbnail as read_metadata's are."""
+    exif = exif[len(EXIF_ID):] if exif and exif.startswith(EXIF_ID) else exif
+    xmp = xmp.encode() if isinstance(xmp, str) else xmp
+    return PhotoMetadata(_upright_without_thumbnail(exif) if exif else None, icc or None,
+                         _upright_xmp(xmp) if xmp else None)
+
+
 def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
     """An encoded JPEG, PNG or WebP with ``metadata`` put in; other formats are returned as they are."""
     if not metadata:

@@ -59,6 +59,16 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     write_picture(w / "anim.gif", Picture([img, img[::-1].copy(), img[:, ::-1].copy()], durations=(50, 50, 50)))
     write_picture(w / "cutout.png", Picture([img], alpha=[np.full(img.shape[:2], 128, np.uint8)]))
     cv2.imwritemulti(str(w / "scan.tif"), [img, img[:20]])  # a two-page scan
+    try:
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        from PIL import Image
+
+        Image.fromarray(img).save(w / "IMG_0001.HEIC", quality=90)
+        (w / "cut.heic").write_bytes((w / "IMG_0001.HEIC").read_bytes()[:200])
+    except ImportError:
+        pass
     torch.save(torch.nn.Linear(2, 2), w / "whole_model.pth")
     zoo_style_copy(lite_onnx, w / "zoo.onnx")
     non_image_network(w / "mean.onnx")
@@ -143,6 +153,8 @@ CASES = [
      "error"),
     ("stylize two-page TIFF", ["stylize", "{w}/scan.tif", "-o", "{w}/out96.tiff", *S], 0, None),
     ("stylize two-page TIFF onto a PNG", ["stylize", "{w}/scan.tif", "-o", "{w}/out97.png", *S], 2, "failed"),
+    ("stylize an iPhone HEIC photo", ["stylize", "{w}/IMG_0001.HEIC", "-o", "{w}/out98/", *S], 0, None),
+    ("stylize a cut-off HEIC", ["stylize", "{w}/cut.heic", "-o", "{w}/out99.jpg", *S], 2, "failed"),
     ("stylize animated GIF onto a JPEG", ["stylize", "{w}/anim.gif", "-o", "{w}/out83.jpg", *S], 2, "failed"),
     ("stylize animated GIF and transparent PNG", ["stylize", "{w}/anim.gif", "{w}/cutout.png", "-o", "{w}/out84/",
                                                   *S], 0, None),
@@ -241,6 +253,8 @@ CASES = [
 def test_bad_input(workspace, capsys, name, argv, code, line):
     if any("mp4" in a or "mkv" in a for a in argv) and not (workspace / "clip.mp4").exists():
         pytest.skip("PyAV is not installed (the video cases need it to make their inputs)")
+    if any(a.lower().endswith(".heic") for a in argv) and not (workspace / "cut.heic").exists():
+        pytest.skip("pillow-heif is not installed (the HEIC cases need it to make their inputs)")
     before = _snapshot(workspace)
     args = [a.replace(W, str(workspace)) for a in argv]
     try:

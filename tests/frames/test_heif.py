@@ -1,0 +1,74 @@
+"""HEIF/HEIC photos (an iPhone's default) read and written through pillow-heif, with their metadata and alpha;
+Pillow with pillow-heif's plugin writes the inputs and reads the outputs back."""
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image, ImageCms
+
+from stylert.errors import MissingDependency, UnreadableImage
+from stylert.frames.images import collect_images, read_image, read_picture, write_picture
+
+pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
+pillow_heif.register_heif_opener()
+
+ORIENTATION, MAKE = 0x0112, 0x010F
+XMP = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' \
+      b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3"/></rdf:RDF></x:xmpmeta>'
+
+
+def _smooth(h, w, channels=3):
+    yy, xx = np.mgrid[0:h, 0:w]
+    planes = [xx * 200 // w, yy * 200 // h, (xx + yy) * 100 // (h + w) + 50, np.where(yy < h // 2, 0, 255)]
+    return np.stack(planes[:channels], -1).astype(np.uint8)
+
+
+def _iphone_photo(path, pixels):
+    """As an iPhone stores it: sideways pixels with EXIF orientation 6, a maker, a colour profile, XMP."""
+    exif = Image.Exif()
+    exif[ORIENTATION], exif[MAKE] = 6, "stylert test phone"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(pixels).save(path, quality=95, exif=exif.tobytes(), icc_profile=icc, xmp=XMP)
+    return icc
+
+
+def test_a_heic_photo_is_read_upright_with_its_metadata_and_written_as_heic_or_jpeg(tmp_path):
+    icc = _iphone_photo(tmp_path / "IMG_0001.HEIC", _smooth(40, 64))
+    assert [i.path.name for i in collect_images([str(tmp_path)])] == ["IMG_0001.HEIC"]  # folders find them
+    picture = read_picture(tmp_path / "IMG_0001.HEIC")
+    upright = np.asarray(Image.open(tmp_path / "IMG_0001.HEIC").convert("RGB"))[..., ::-1]
+    assert picture.frames[0].shape == upright.shape == (64, 40, 3) and picture.alpha is None
+    assert np.array_equal(picture.frames[0], upright) and np.array_equal(read_image(tmp_path / "IMG_0001.HEIC"),
+                                                                         upright)
+    for out in ("out.heic", "out.jpg"):
+        write_picture(tmp_path / out, picture)
+        written = Image.open(tmp_path / out)
+        assert written.size == (40, 64)
+        assert (written.getexif()[MAKE], written.getexif()[ORIENTATION]) == ("stylert test phone", 1)
+        assert written.info["icc_profile"] == icc
+        assert XMP in (written.info["xmp"] if isinstance(written.info["xmp"], bytes) else written.info["xmp"].encode())
+        got = np.asarray(written.convert("RGB"))[..., ::-1].astype(int)
+        assert np.abs(got - upright).mean() < 3  # HEVC and JPEG at quality 95
+
+
+def test_a_transparent_heif_keeps_its_alpha(tmp_path):
+    Image.fromarray(_smooth(32, 48, 4)).save(tmp_path / "cutout.heif", quality=95)
+    picture = read_picture(tmp_path / "cutout.heif")
+    assert picture.alpha is not None
+    assert np.abs(picture.alpha[0].astype(int) - _smooth(32, 48, 4)[..., 3]).mean() < 3
+    write_picture(tmp_path / "out.png", picture)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png"))[..., 3], picture.alpha[0])
+
+
+def test_a_damaged_heic_is_one_clear_error(tmp_path):
+    _iphone_photo(tmp_path / "a.heic", _smooth(40, 64))
+    (tmp_path / "cut.heic").write_bytes((tmp_path / "a.heic").read_bytes()[:300])
+    with pytest.raises(UnreadableImage, match=r"cut\.heic is not a readable image \(HEIF: "):
+        read_picture(tmp_path / "cut.heic")
+
+
+def test_without_pillow_heif_a_heic_says_what_to_install(tmp_path, monkeypatch):
+    _iphone_photo(tmp_path / "a.heic", _smooth(40, 64))
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as if it were not installed
+    with pytest.raises(MissingDependency, match=r"pip install 'stylert\[heic\]'"):
+        read_picture(tmp_path / "a.heic")
