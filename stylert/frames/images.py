@@ -141,7 +141,8 @@ def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray 
     try:
         return decode_heif(data)
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's and libheif's errors for a damaged file
-        raise UnreadableImage(f"{name} is not a readable image (HEIF: {first_line(exc)})") from None
+        why = "corrupt or cut off" if "cannot identify image file" in str(exc) else first_line(exc)
+        raise UnreadableImage(f"{name} is not a readable image (HEIF: {why})") from None
 
 
 def _buffer(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:

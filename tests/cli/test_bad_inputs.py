@@ -99,7 +99,7 @@ CASES = [
     # stylize
     ("stylize missing file", ["stylize", "{w}/nope.jpg", "-o", "{w}/out1.jpg", *S], 2, "error"),
     ("stylize empty folder", ["stylize", "{w}/empty", "-o", "{w}/out2/", *S], 2, "error"),
-    ("stylize glob matching nothing", ["stylize", "{w}/*.heic", "-o", "{w}/out3/", *S], 2, "error"),
+    ("stylize glob matching nothing", ["stylize", "{w}/*.jxl", "-o", "{w}/out3/", *S], 2, "error"),
     ("stylize one corrupt image", ["stylize", "{w}/corrupt.jpg", "-o", "{w}/out4.jpg", *S], 2, "failed"),
     ("stylize zero-byte image", ["stylize", "{w}/zero.jpg", "-o", "{w}/out5.jpg", *S], 2, "failed"),
     ("stylize text file as image", ["stylize", "{w}/notes.txt", "-o", "{w}/out6.jpg", *S], 2, "failed"),
