@@ -1,8 +1,9 @@
 """A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken),
 its ICC colour profile and its XMP (the rating, keywords and caption a photo library or editor gave it), read
-from a JPEG, PNG or WebP and written into a JPEG, PNG or WebP. They go over as they were but for two things that no longer
-hold: the orientation (EXIF's and XMP's), since the decoder has already turned the pixels upright, and the
-embedded thumbnail, which shows the photo before it was stylised."""
+from a JPEG, PNG or WebP and written into a JPEG, PNG or WebP (a HEIC's go through ``heif``). They go over as
+they were but for two things that no longer hold: the orientation (EXIF's and XMP's), since the decoder has
+already turned the pixels upright, and the embedded thumbnail, which shows the photo before it was
+stylised."""
 from __future__ import annotations
 
 import re
