@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs, UnreadableImage, UnwritableImage, first_line
+from stylert.errors import MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
@@ -140,6 +140,8 @@ _ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)
 def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None, PhotoMetadata]:
     try:
         return decode_heif(data)
+    except MissingDependency as exc:  # unreadable here, like any other file a batch or training sets aside
+        raise UnreadableImage(f"{name} is a HEIF/HEIC photo: {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:  # Pillow's and libheif's errors for a damaged file
         why = "corrupt or cut off" if "cannot identify image file" in str(exc) else first_line(exc)
         raise UnreadableImage(f"{name} is not a readable image (HEIF: {why})") from None

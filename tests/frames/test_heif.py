@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageCms
 
 from stylert.errors import MissingDependency, UnreadableImage
-from stylert.frames.images import collect_images, read_image, read_picture, write_picture
+from stylert.frames.images import Picture, collect_images, read_image, read_picture, write_picture
 
 pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
 pillow_heif.register_heif_opener()
@@ -67,8 +67,11 @@ def test_a_damaged_heic_is_one_clear_error(tmp_path):
         read_picture(tmp_path / "cut.heic")
 
 
-def test_without_pillow_heif_a_heic_says_what_to_install(tmp_path, monkeypatch):
+def test_without_pillow_heif_a_heic_is_an_unreadable_file_that_says_what_to_install(tmp_path, monkeypatch):
+    """Unreadable, not a missing dependency: a batch, and training, set that one file aside and go on."""
     _iphone_photo(tmp_path / "a.heic", _smooth(40, 64))
     monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as if it were not installed
-    with pytest.raises(MissingDependency, match=r"pip install 'stylert\[heic\]'"):
+    with pytest.raises(UnreadableImage, match=r"a\.heic is a HEIF/HEIC photo: .*pip install 'stylert\[heic\]'"):
         read_picture(tmp_path / "a.heic")
+    with pytest.raises(MissingDependency, match=r"pip install 'stylert\[heic\]'"):
+        write_picture(tmp_path / "out.heic", Picture([_smooth(8, 8)]))
