@@ -5,11 +5,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from stylert.errors import StylertError
+from stylert.errors import NoInputs, StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, collect_images, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
+from stylert.runtime.video import VIDEO_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
     suffix = f".{ext.lower().lstrip('.')}" if ext else None
     if suffix and suffix not in IMAGE_SUFFIXES:
         raise StylertError(f"--ext {ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
+    for item in inputs:  # as `video` points an image to `stylize`
+        if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
+            raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
     images = collect_images(inputs, recursive=recursive)
     return plan_outputs([(img.path, img.relative) for img in images], output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)

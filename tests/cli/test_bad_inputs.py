@@ -153,6 +153,7 @@ CASES = [
      "error"),
     ("stylize two-page TIFF", ["stylize", "{w}/scan.tif", "-o", "{w}/out96.tiff", *S], 0, None),
     ("stylize two-page TIFF onto a PNG", ["stylize", "{w}/scan.tif", "-o", "{w}/out97.png", *S], 2, "failed"),
+    ("stylize a video file", ["stylize", "{w}/corrupt.mp4", "-o", "{w}/out100/", *S], 2, "error"),
     ("stylize an iPhone HEIC photo", ["stylize", "{w}/IMG_0001.HEIC", "-o", "{w}/out98/", *S], 0, None),
     ("stylize a cut-off HEIC", ["stylize", "{w}/cut.heic", "-o", "{w}/out99.jpg", *S], 2, "failed"),
     ("stylize animated GIF onto a JPEG", ["stylize", "{w}/anim.gif", "-o", "{w}/out83.jpg", *S], 2, "failed"),
