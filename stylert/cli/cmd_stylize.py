@@ -9,10 +9,10 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 
 def register(sub) -> None:
-    p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, TIFF, "
-                    "BMP; HEIC with\nstylert[heic]). Each output keeps its photo's EXIF, ICC profile and XMP (JPEG, "
-                    "PNG, WebP, HEIC),\nits transparency, every frame of an animation (GIF, WebP, PNG) and every "
-                    "page of a TIFF.",
+    p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
+                    "TIFF, BMP; HEIC\nwith stylert[heic]). Each output keeps its photo's EXIF, ICC profile and XMP "
+                    "(JPEG, PNG, WebP,\nHEIC), its transparency, every frame of an animation (GIF, WebP, PNG, AVIF) "
+                    "and every page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
@@ -28,7 +28,7 @@ def register(sub) -> None:
                    help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
-    add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG)")
+    add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG, AVIF)")
     add_ray_args(p, "Inputs and -o may then also be URLs (s3://...); a manifest in the output folder makes a "
                     "re-run skip what is done")
     add_style_args(p)

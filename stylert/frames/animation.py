@@ -1,7 +1,7 @@
-"""Animated GIF, WebP and PNG files: every frame decoded (by OpenCV) as a whole picture, and encoded back (by
-Pillow, the same on every OpenCV version) with each frame's duration and the number of plays. GIF gets
+"""Animated GIF, WebP, PNG and AVIF files: every frame decoded (by OpenCV) as a whole picture, and encoded back
+(by Pillow, the same on every OpenCV version) with each frame's duration and the number of plays. GIF gets
 Pillow's adaptive palette, which keeps a stylised frame about 12 dB closer to the original than OpenCV's GIF
-writer; WebP and APNG are lossless."""
+writer; WebP and APNG are lossless, AVIF at quality 95."""
 from __future__ import annotations
 
 import io
@@ -11,7 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-ANIMATION_SUFFIXES = (".gif", ".webp", ".png")  # formats that hold several frames (APNG for .png)
+ANIMATION_SUFFIXES = (".gif", ".webp", ".png", ".avif")  # formats that hold several frames (APNG for .png)
 
 
 def decode_animation(buffer: np.ndarray) -> Any:
@@ -34,9 +34,11 @@ def encode_animation(suffix: str, frames: Sequence[np.ndarray], durations: Seque
         options = {"duration": list(durations), "disposal": 2} | ({} if plays == 1 else {"loop": max(plays - 1, 0)})
     elif suffix == ".webp":
         options["lossless"] = True
+    elif suffix == ".avif":
+        options["quality"] = 95
     else:
         options["blend"] = 0  # APNG: each frame replaces the canvas, transparent pixels included
     out = io.BytesIO()
-    images[0].save(out, {".gif": "GIF", ".webp": "WEBP", ".png": "PNG"}[suffix], save_all=True,
+    images[0].save(out, {".gif": "GIF", ".webp": "WEBP", ".png": "PNG", ".avif": "AVIF"}[suffix], save_all=True,
                    append_images=images[1:], **options)
     return out.getvalue()

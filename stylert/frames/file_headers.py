@@ -9,8 +9,8 @@ HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry befor
 
 def is_animation(head: bytes) -> bool:
     """A GIF (still or not: OpenCV's animation reader is the one that keeps its transparency), an APNG (an
-    acTL chunk before the image data) or an animated WebP (VP8X's animation flag)."""
-    if head.startswith(b"GIF8"):
+    acTL chunk before the image data), an animated WebP (VP8X's animation flag) or an AVIF image sequence."""
+    if head.startswith(b"GIF8") or _avif_brand(head) == b"avis":
         return True
     return b"acTL" in _png_header_chunks(head) or _webp_vp8x_flags(head) & 0x02 != 0
 
@@ -25,7 +25,10 @@ def has_pages(data: bytes) -> bool:
 
 
 def may_have_alpha(head: bytes) -> bool:
-    """A PNG of colour type 4 or 6 (grey or colour with alpha) or with a tRNS chunk, or a WebP with alpha."""
+    """A PNG of colour type 4 or 6 (grey or colour with alpha) or with a tRNS chunk, a WebP with alpha, or an
+    AVIF (whose alpha is an auxiliary image the header does not flag)."""
+    if _avif_brand(head) == b"avif":
+        return True
     if head.startswith(PNG_SIGNATURE):
         return len(head) > 25 and head[25] in (4, 6) or b"tRNS" in _png_header_chunks(head)
     if head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8L" and len(head) >= 25:
@@ -39,6 +42,10 @@ def _png_header_chunks(head: bytes) -> bytes:
         return b""
     idat = head.find(b"IDAT")
     return head[:idat if idat >= 0 else len(head)]
+
+
+def _avif_brand(head: bytes) -> bytes | None:
+    return head[8:12] if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis") else None
 
 
 def _webp_vp8x_flags(head: bytes) -> int:

@@ -18,8 +18,8 @@ from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", *HEIF_SUFFIXES)
-ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", *HEIF_SUFFIXES)  # formats that hold transparency
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)  # formats that hold transparency
 
 
 @dataclass(frozen=True)

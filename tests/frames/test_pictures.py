@@ -156,3 +156,21 @@ def test_every_page_of_a_multi_page_tiff_is_read_and_written(tmp_path, rng):
     np.testing.assert_array_equal(back[1], 255 - pages[1])
     with pytest.raises(UnwritableImage, match=r"has 2 pages and \.png holds one; write it as \.tif"):
         encode_picture("x.png", picture)
+
+
+def test_avif_stills_and_sequences_keep_alpha_and_timing(tmp_path):
+    """AVIF (OpenCV reads and writes it; Pillow writes its image sequences): a transparent still keeps its alpha,
+    a sequence every frame with its duration; both lossy, at quality 95."""
+    yy, xx = np.mgrid[0:32, 0:48]
+    colour = np.stack([xx * 5, yy * 7, xx + yy], -1).astype(np.uint8)
+    alpha = np.where(yy < 16, 0, 255).astype(np.uint8)
+    write_picture(tmp_path / "still.avif", Picture([colour], alpha=[alpha]))
+    still = read_picture(tmp_path / "still.avif")
+    assert still.alpha is not None and np.abs(still.alpha[0].astype(int) - alpha).mean() < 2
+    assert np.abs(still.frames[0].astype(int)[16:] - colour[16:]).mean() < 3
+    frames = [colour, np.ascontiguousarray(colour[::-1])]
+    write_picture(tmp_path / "clip.avif", Picture(frames, durations=(50, 70), plays=0))
+    clip = read_picture(tmp_path / "clip.avif")
+    assert clip.durations == (50, 70) and clip.plays == 0
+    for got, want in zip(clip.frames, frames, strict=True):
+        assert np.abs(got.astype(int) - want).mean() < 3
