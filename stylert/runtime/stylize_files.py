@@ -64,8 +64,8 @@ def stylize_files(
                 ready.append((item, read_picture(item.source).fit(max_size)))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
-        frames = [frame for _, picture in ready for frame in picture.frames]  # an animation's frames are batched
-        outputs = iter(stylizer.stylize_frames(frames, on_tile) if frames else [])
+        inputs = [frame for _, picture in ready for frame in picture.frames]  # an animation's frames are batched
+        outputs = iter(stylizer.stylize_frames(inputs, on_tile) if inputs else [])
         for item, picture in ready:
             frames = [next(outputs) for _ in picture.frames]
             if smooth > 0 and picture.durations:
