@@ -92,9 +92,9 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
-    """An image file's bytes -> Picture: every frame of an animated GIF, WebP or PNG with its duration and the
-    number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP or GIF; a JPEG's, PNG's or
-    WebP's EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
+    """An image file's bytes -> Picture: every frame of an animated GIF, WebP, PNG or AVIF with its duration and
+    the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF or HEIC; a
+    JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
@@ -112,7 +112,7 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(head) else None
     if transparent is not None:
         return Picture([transparent[..., :3].copy()], [transparent[..., 3].copy()], metadata=metadata)
-    return Picture([decode_image(buffer, name)], metadata=metadata)
+    return Picture([_colour(buffer, raw, name)], metadata=metadata)
 
 
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -120,18 +120,22 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
     file, for the error."""
     buffer = _buffer(data, name)
-    if is_heif(buffer[:12].tobytes()):
-        return _decode_heif(buffer.tobytes(), name)[0]
+    raw = buffer.tobytes()
+    return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _colour(buffer, raw, name)
+
+
+def _colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:
+    """decode_image of a file that is not HEIF; ``raw``: its bytes."""
     # OpenCV turns a JPEG upright by its EXIF orientation on every version, a WebP only from 5.0: PNG and WebP
     # are turned here, the same way on each.
-    ours = bool(_ORIENTED_HERE.match(buffer[:12].tobytes()))
+    ours = bool(_ORIENTED_HERE.match(raw[:12]))
     flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
     image = None if image is None else _to_uint8(image)
     if image is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
-    return _oriented(image, exif_orientation(buffer.tobytes())) if ours else image
+    return _oriented(image, exif_orientation(raw)) if ours else image
 
 
 _ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)

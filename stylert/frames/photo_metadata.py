@@ -33,22 +33,33 @@ class PhotoMetadata:
 def read_metadata(data: bytes) -> PhotoMetadata:
     """The EXIF, ICC profile and XMP of a JPEG, PNG or WebP file (nothing for other formats or a damaged
     header)."""
+    return photo_metadata(*_stored_metadata(data))
+
+
+def photo_metadata(exif: bytes | None, icc: bytes | None, xmp: bytes | str | None) -> PhotoMetadata:
+    """PhotoMetadata from EXIF (with or without JPEG's "Exif" prefix), an ICC profile and XMP as a file stores
+    them, set upright and without a thumbnail."""
+    exif = _tiff_structure(exif)
+    xmp = xmp.encode() if isinstance(xmp, str) else xmp
+    return PhotoMetadata(_upright_without_thumbnail(exif) if exif else None, icc or None,
+                         _upright_xmp(xmp) if xmp else None)
+
+
+def _stored_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:
+    """(EXIF, ICC profile, XMP) as a JPEG, PNG or WebP file stores them."""
     if data.startswith(b"\xff\xd8"):
         return _jpeg_metadata(data)
     if data.startswith(PNG_SIGNATURE):
         return _png_metadata(data)
     if _is_webp(data):
-        return _webp_metadata(data)
-    return PhotoMetadata()
+        chunks = dict(_riff_chunks(data))
+        return chunks.get(b"EXIF"), chunks.get(b"ICCP"), chunks.get(b"XMP ")
+    return None, None, None
 
 
-def photo_metadata(exif: bytes | None, icc: bytes | None, xmp: bytes | str | None) -> PhotoMetadata:
-    """PhotoMetadata from another reader's EXIF (with or without JPEG's "Exif" prefix), ICC profile and XMP,
-    set upright and without a thumbnail as read_metadata's are."""
-    exif = exif[len(EXIF_ID):] if exif and exif.startswith(EXIF_ID) else exif
-    xmp = xmp.encode() if isinstance(xmp, str) else xmp
-    return PhotoMetadata(_upright_without_thumbnail(exif) if exif else None, icc or None,
-                         _upright_xmp(xmp) if xmp else None)
+def _tiff_structure(exif: bytes | None) -> bytes | None:
+    """EXIF's TIFF structure, without the "Exif" prefix JPEG (and some WebP and HEIF writers) put before it."""
+    return exif[len(EXIF_ID):] if exif and exif.startswith(EXIF_ID) else exif
 
 
 def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
@@ -94,20 +105,6 @@ def _riff_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def _webp_exif(chunks: dict[bytes, bytes]) -> bytes | None:
-    """The EXIF chunk's TIFF structure (some writers put JPEG's "Exif" prefix before it)."""
-    exif = chunks.get(b"EXIF")
-    return exif[len(EXIF_ID):] if exif is not None and exif.startswith(EXIF_ID) else exif
-
-
-def _webp_metadata(data: bytes) -> PhotoMetadata:
-    chunks = dict(_riff_chunks(data))
-    exif = _webp_exif(chunks)
-    xmp = chunks.get(b"XMP ")
-    return PhotoMetadata(None if exif is None else _upright_without_thumbnail(exif), chunks.get(b"ICCP"),
-                         None if xmp is None else _upright_xmp(xmp))
-
-
 _WEBP_ICC, _WEBP_ALPHA, _WEBP_EXIF, _WEBP_XMP = 0x20, 0x10, 0x08, 0x04  # VP8X's feature flags
 
 
@@ -140,7 +137,7 @@ def _webp_with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
     return b"RIFF" + len(body).to_bytes(4, "little") + body
 
 
-def _jpeg_metadata(data: bytes) -> PhotoMetadata:
+def _jpeg_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:
     exif, xmp, icc_parts, i = None, None, {}, 2
     while i + 4 <= len(data) and data[i] == 0xFF:
         marker = data[i + 1]
@@ -154,17 +151,17 @@ def _jpeg_metadata(data: bytes) -> PhotoMetadata:
             break
         payload = data[i + 4:i + 2 + length]
         if marker == _APP1 and payload.startswith(EXIF_ID) and exif is None:
-            exif = _upright_without_thumbnail(payload[len(EXIF_ID):])
+            exif = payload
         elif marker == _APP1 and payload.startswith(XMP_ID) and xmp is None:
-            xmp = _upright_xmp(payload[len(XMP_ID):])
+            xmp = payload[len(XMP_ID):]
         elif marker == _APP2 and payload.startswith(ICC_ID) and len(payload) > len(ICC_ID) + 2:
             icc_parts[payload[len(ICC_ID)]] = payload[len(ICC_ID) + 2:]  # numbered from 1
         i += 2 + length
     icc = b"".join(icc_parts[n] for n in sorted(icc_parts)) or None
-    return PhotoMetadata(exif, icc, xmp)
+    return exif, icc, xmp
 
 
-def _png_metadata(data: bytes, *, upright: bool = True) -> PhotoMetadata:
+def _png_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:
     exif = icc = xmp = None
     i = len(PNG_SIGNATURE)
     while i + 12 <= len(data):
@@ -173,17 +170,16 @@ def _png_metadata(data: bytes, *, upright: bool = True) -> PhotoMetadata:
         if kind == b"IDAT" or kind == b"IEND" or len(body) < length:
             break
         if kind == b"eXIf":
-            exif = _upright_without_thumbnail(body) if upright else body
+            exif = body
         elif kind == b"iTXt" and body.startswith(XMP_KEYWORD + b"\0"):
             xmp = _itxt_text(body)
-            xmp = _upright_xmp(xmp) if xmp is not None and upright else xmp
         elif kind == b"iCCP" and b"\0" in body:
             try:  # name, a zero byte, the compression method (0), then the zlib-compressed profile
                 icc = zlib.decompress(body[body.index(b"\0") + 2:])
             except zlib.error:
                 icc = None
         i += 12 + length
-    return PhotoMetadata(exif, icc, xmp)
+    return exif, icc, xmp
 
 
 def _itxt_text(body: bytes) -> bytes | None:
@@ -217,17 +213,8 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def exif_orientation(data: bytes) -> int:
-    """The EXIF orientation (1-8; 1 upright) of a PNG or WebP file, which OpenCV applies to the colour it decodes
-    (and not to an alpha plane); 1 where there is none."""
-    tiff = None
-    if data.startswith(PNG_SIGNATURE):
-        tiff = _png_metadata(data, upright=False).exif
-    elif _is_webp(data):
-        tiff = _webp_exif(dict(_riff_chunks(data)))
-    return _orientation(tiff) if tiff else 1
-
-
-def _orientation(tiff: bytes) -> int:
+    """The EXIF orientation (1-8; 1 upright) of a JPEG, PNG or WebP file; 1 where there is none."""
+    tiff = _tiff_structure(_stored_metadata(data)[0]) or b""
     ifd0 = tiff_ifd0(tiff)
     if ifd0 is None:
         return 1
