@@ -85,8 +85,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
                 if smoother is not None:
                     out = smoother(frame_in, out)
                 if seen >= chunk.warmup:
-                    first = t if first is None else first
-                    encoder.write(out, at=None if t is None or first is None else max(0.0, t - first))
+                    first = t if first is None else first  # the chunk's clock starts at its first written frame
+                    encoder.write(out, at=None if t is None or first is None else t - first)
                 seen += 1
         written = encoder.finish()
     finally:

@@ -244,7 +244,7 @@ class _SourceTrack:
                 "title": stream.metadata.get("title") or stream.metadata.get("name")}
         self.stream.metadata.update({tag: value for tag, value in tags.items() if value})
         if start > 0:
-            self._src.seek(int(start / stream.time_base), stream=stream, backward=True)
+            self._src.seek(self._offset, stream=stream, backward=True)
         self._packets = self._src.demux(stream)
         self._done = False
 

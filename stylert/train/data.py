@@ -66,17 +66,17 @@ class ImageBank(_Skipping):
         self.files, self.what, self.unreadable = list(files), what, []
         i = 0
         while i < len(self.files) and (check_all or i == 0):
-            i += self._readable(i)  # an unreadable file is popped: the next one takes its index
+            i += self._decoded_or_set_aside(i) is not None  # a file set aside: the next one takes its index
         if not self.files:
             raise self._none_left()
 
-    def _readable(self, i: int) -> bool:
+    def _decoded_or_set_aside(self, i: int) -> np.ndarray | None:
+        """File ``i`` decoded, RGB; or None, with the file moved to ``unreadable``."""
         try:
-            _decoded(self.files[i])
-            return True
+            return _decoded(self.files[i])
         except UnreadableImage as exc:
             self.unreadable.append((self.files.pop(i), str(exc)))
-            return False
+            return None
 
     def __len__(self) -> int:
         return len(self.files)
@@ -84,9 +84,9 @@ class ImageBank(_Skipping):
     def draw(self, rng: np.random.Generator) -> np.ndarray:
         """One readable image, RGB."""
         while self.files:
-            i = int(rng.integers(len(self.files)))
-            if self._readable(i):
-                return _decoded(self.files[i])
+            rgb = self._decoded_or_set_aside(int(rng.integers(len(self.files))))
+            if rgb is not None:
+                return rgb
         raise self._none_left()
 
     def sample(self, n: int, size: int, rng: np.random.Generator) -> torch.Tensor:
