@@ -25,7 +25,9 @@ def add_command(sub, name: str, help_text: str, examples: str) -> argparse.Argum
 
 def add_inputs_and_output(parser: argparse.ArgumentParser, what: str, as_file: str, as_folder: str) -> None:
     """INPUT... and -o for the commands that stylise many files, with the one output rule they share."""
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help=what)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help=f"{what}; a folder's hidden files and folders (a dot first, like a Mac's ._ files) "
+                             "are left out, as a shell's * does")
     parser.add_argument("-o", "--output", required=True,
                         help=f"output file (one input; {as_file}) or folder (ends in /, exists, or there are several "
                              f"inputs; {as_folder}); never an input")

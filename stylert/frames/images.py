@@ -13,6 +13,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
+from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
@@ -50,16 +51,15 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
     """Expand files, folders and glob patterns into image files (sorted, de-duplicated).
 
     A named file is kept whatever its suffix (so a bad file is reported, not skipped);
-    folders and globs contribute files with image suffixes only.
+    folders and globs contribute files with image suffixes only, and neither hidden files nor (``recursive``)
+    hidden folders (``folders.files_in``).
     """
     found: dict[Path, InputImage] = {}
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            for p in sorted(path.glob(pattern)):
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
-                    found.setdefault(p.resolve(), InputImage(p, p.relative_to(path)))
+            for p in files_in(path, IMAGE_SUFFIXES, recursive=recursive):
+                found.setdefault(p.resolve(), InputImage(p, p.relative_to(path)))
         elif path.is_file():
             found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
         elif glob.has_magic(item):

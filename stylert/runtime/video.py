@@ -16,7 +16,8 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableVideo
-from stylert.frames.images import fit_max_size
+from stylert.folders import files_in
+from stylert.frames.images import IMAGE_SUFFIXES, fit_max_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
@@ -73,14 +74,14 @@ class VideoResult:
 
 
 def collect_videos(inputs: list[str]) -> list[Path]:
-    """Video files named, or found in named folders (by extension); a missing file is reported when used."""
-    from stylert.frames.images import IMAGE_SUFFIXES
+    """Video files named, or found in named folders (by extension, hidden files left out); a missing file is
+    reported when used."""
 
     sources: list[Path] = []
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            sources += sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+            sources += files_in(path, VIDEO_SUFFIXES)
         elif path.suffix.lower() in IMAGE_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
         else:

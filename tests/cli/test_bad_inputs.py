@@ -17,6 +17,7 @@ from stylert.cli import main
 from stylert.frames.images import write_image
 
 W = "{w}"  # the workspace folder, substituted into each argv
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "  # the start of a Mac's ._ resource fork
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     write_image(w / "B" / "x.jpg", img[:32])
     write_image(w / "mixed" / "good.png", img)
     (w / "mixed" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
+    write_image(w / "mac" / "IMG_1.jpg", img)  # a folder copied from a Mac: a resource fork beside each file
+    (w / "mac" / "._IMG_1.jpg").write_bytes(APPLE_DOUBLE)
     (w / "empty").mkdir()
     (w / "corrupt.jpg").write_bytes(b"this is not a jpeg")
     (w / "zero.jpg").write_bytes(b"")
@@ -78,6 +81,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
         make_video(w / "clip.mp4", frames=8, size=(32, 48), fps=Fraction(8))
         (w / "vids").mkdir()
         make_video(w / "vids" / "good.mp4", frames=6, size=(32, 48), fps=Fraction(8))
+        shutil.copytree(w / "vids", w / "macvids")
+        (w / "macvids" / "._good.mp4").write_bytes(APPLE_DOUBLE)
         (w / "vids" / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 broken")
         make_video(w / "long.mkv", frames=40, size=(32, 48), fps=Fraction(8), audio=None)
         data = (w / "long.mkv").read_bytes()
@@ -151,6 +156,7 @@ CASES = [
      None),
     ("stylize a folder into a place under a file", ["stylize", "{w}/A", "{w}/B", "-o", "{w}/a.jpg/out94/", *S], 2,
      "error"),
+    ("stylize a folder copied from a Mac", ["stylize", "{w}/mac", "-o", "{w}/out101/", *S], 0, None),
     ("stylize two-page TIFF", ["stylize", "{w}/scan.tif", "-o", "{w}/out96.tiff", *S], 0, None),
     ("stylize two-page TIFF onto a PNG", ["stylize", "{w}/scan.tif", "-o", "{w}/out97.png", *S], 2, "failed"),
     ("stylize a video file", ["stylize", "{w}/corrupt.mp4", "-o", "{w}/out100/", *S], 2, "error"),
@@ -164,6 +170,7 @@ CASES = [
     ("video corrupt file", ["video", "{w}/corrupt.mp4", "-o", "{w}/out32.mp4", *S], 2, "error"),
     ("video an image", ["video", "{w}/a.jpg", "-o", "{w}/out33.mp4", *S], 2, "error"),
     ("video into a place under a file", ["video", "{w}/vids", "-o", "{w}/a.jpg/out95/", *S], 2, "error"),
+    ("video a folder copied from a Mac", ["video", "{w}/macvids", "-o", "{w}/out102/", *S], 0, None),
     ("video an animated GIF", ["video", "{w}/anim.gif", "-o", "{w}/out85.mp4", *S], 0, None),
     ("video unknown output extension", ["video", "{w}/clip.mp4", "-o", "{w}/out34.xyz", *S], 2, "error"),
     ("video output is the input", ["video", "{w}/clip.mp4", "-o", "{w}/clip.mp4", *S], 2, "error"),

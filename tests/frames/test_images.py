@@ -28,6 +28,19 @@ def test_collect_folders_recursive_and_globs(tmp_path, rng):
         collect_images([str(tmp_path / "nope.jpg")])
 
 
+def test_folders_leave_out_hidden_files_and_folders_as_a_shell_glob_does(tmp_path, rng):
+    img = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
+    for rel in ("IMG_1.jpg", "sub/IMG_2.JPG", ".thumbnails/t1.jpg", "sub/.hidden.png"):
+        write_image(tmp_path / rel, img)
+    (tmp_path / "._IMG_1.jpg").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")  # AppleDouble resource fork
+    found = {str(i.relative) for i in collect_images([str(tmp_path)], recursive=True)}
+    assert found == {"IMG_1.jpg", "sub/IMG_2.JPG"}
+    assert {str(i.relative) for i in collect_images([str(tmp_path / "**" / "*")], recursive=True)} == \
+        {"IMG_1.jpg", "IMG_2.JPG"}  # the glob agrees
+    assert [i.path.name for i in collect_images([str(tmp_path / "sub" / ".hidden.png")])] == [".hidden.png"]
+    assert [i.path.name for i in collect_images([str(tmp_path / ".thumbnails")])] == ["t1.jpg"]  # named: used
+
+
 def test_corrupt_and_empty_images(tmp_path):
     (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8 not really a jpeg")
     (tmp_path / "empty.png").write_bytes(b"")
