@@ -1,9 +1,10 @@
 """A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken),
 its ICC colour profile and its XMP (the rating, keywords and caption a photo library or editor gave it), read
 from a JPEG, PNG or WebP and written into a JPEG, PNG or WebP (a HEIC's go through ``heif``). They go over as
-they were but for two things that no longer hold: the orientation (EXIF's and XMP's), since the decoder has
-already turned the pixels upright, and the embedded thumbnail, which shows the photo before it was
-stylised."""
+they were but for three things that no longer hold: the orientation (EXIF's and XMP's), since the decoder has
+already turned the pixels upright; the embedded thumbnail, which shows the photo before it was stylised; and a
+colour profile for another colour space than RGB (a grey photo's, a CMYK print file's), since the stylised copy
+is always RGB: such a profile on it is one PNG readers refuse and JPEG readers misapply."""
 from __future__ import annotations
 
 import re
@@ -38,11 +39,17 @@ def read_metadata(data: bytes) -> PhotoMetadata:
 
 def photo_metadata(exif: bytes | None, icc: bytes | None, xmp: bytes | str | None) -> PhotoMetadata:
     """PhotoMetadata from EXIF (with or without JPEG's "Exif" prefix), an ICC profile and XMP as a file stores
-    them, set upright and without a thumbnail."""
+    them, set upright and without a thumbnail; a profile that is not for RGB is left out."""
     exif = _tiff_structure(exif)
     xmp = xmp.encode() if isinstance(xmp, str) else xmp
-    return PhotoMetadata(_upright_without_thumbnail(exif) if exif else None, icc or None,
+    return PhotoMetadata(_upright_without_thumbnail(exif) if exif else None, icc if is_rgb_profile(icc) else None,
                          _upright_xmp(xmp) if xmp else None)
+
+
+def is_rgb_profile(icc: bytes | None) -> bool:
+    """Whether ``icc`` is an ICC profile of RGB data: its 128-byte header names the colour space at bytes 16-19
+    and carries the signature "acsp" at 36-39."""
+    return icc is not None and len(icc) >= 128 and icc[16:20] == b"RGB " and icc[36:40] == b"acsp"
 
 
 def _stored_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:

@@ -101,6 +101,34 @@ def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
     assert (tmp_path / "out.bmp").read_bytes()[:2] == b"BM"
 
 
+def _profile_header(space: bytes) -> bytes:
+    """The 128-byte header of an ICC v2 display profile for colour space ``space``, then an empty tag table."""
+    header = bytearray(132)
+    header[0:4] = (132).to_bytes(4, "big")
+    header[8:12], header[12:16], header[16:20], header[20:24] = b"\x02\x10\0\0", b"mntr", space, b"XYZ "
+    header[36:40] = b"acsp"
+    return bytes(header)
+
+
+@pytest.mark.parametrize("mode,space", [("L", b"GRAY"), ("CMYK", b"CMYK")])
+def test_a_grey_or_cmyk_photos_profile_is_not_put_on_its_colour_copy(tmp_path, rng, mode, space):
+    exif = Image.Exif()
+    exif[MAKE] = "stylert test camera"
+    pixels = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(pixels).convert(mode).save(tmp_path / "print.jpg", exif=exif.tobytes(),
+                                               icc_profile=_profile_header(space))
+    metadata = read_picture(tmp_path / "print.jpg").metadata
+    assert metadata.icc is None and metadata.exif is not None
+    for target in ("jpg", "png", "webp"):
+        write_image(tmp_path / f"out.{target}", pixels, metadata=metadata)
+        out = Image.open(tmp_path / f"out.{target}")
+        assert out.mode == "RGB" and "icc_profile" not in out.info, target
+        assert out.getexif()[MAKE] == "stylert test camera"
+    rgb = _profile_header(b"RGB ")
+    Image.fromarray(pixels).save(tmp_path / "rgb.jpg", icc_profile=rgb)
+    assert read_picture(tmp_path / "rgb.jpg").metadata.icc == rgb  # the same header for RGB is kept
+
+
 XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
        '<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:tiff="http://ns.adobe.com/tiff/1.0/" '
        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="5" tiff:Orientation="6">'
