@@ -6,7 +6,9 @@ Supported layouts:
 - junyanz/pytorch-CycleGAN-and-pix2pix ``ResnetGenerator`` (``latest_net_G.pth``);
 - stylert's own training checkpoints (``{"stylert": 1, "state_dict": ..., ...}``);
 - either network's state dict one level down in a training script's checkpoint (``{"model": ...}``,
-  ``{"state_dict": ...}``), and traced or scripted TorchScript archives of them (their weights).
+  ``{"state_dict": ...}``), or under a prefix: nn.DataParallel's ``module.``, torch.compile's ``_orig_mod.``,
+  a PyTorch Lightning ``.ckpt``'s module attribute (``net.``, ``generator.``);
+- traced or scripted TorchScript archives of them (their weights).
 """
 from __future__ import annotations
 
@@ -29,8 +31,9 @@ NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
     CYCLEGAN_RESNET: (1.0 / 127.5, -1.0, 127.5, 127.5),
 }
 
-# Files --style and export read as PyTorch checkpoints; pytorch/examples' fast_neural_style saves ".model".
-CHECKPOINT_SUFFIXES = (".pth", ".pt", ".model")
+# Files --style and export read as PyTorch checkpoints; pytorch/examples' fast_neural_style saves ".model",
+# PyTorch Lightning ".ckpt".
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".model", ".ckpt")
 _LEGACY_NORM_STATS = re.compile(r"(running_mean|running_var|num_batches_tracked)$")
 # torch.load(weights_only=True) names the first class a pickled model needs: "Unsupported global: GLOBAL torch.nn...."
 _UNSAFE_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
@@ -100,28 +103,61 @@ def _torchscript_state(torch: Any, path: Path) -> dict[str, Any]:
 
 def _network_state(obj: Any, path: Path) -> dict[str, Any]:
     """The state dict a checkpoint holds: the file's top level, its ``state_dict``, or the one entry that is a
-    supported network's state dict (``{"model": ...}``, ``{"generator": ...}``, ``{"netG": ...}``)."""
+    supported network's state dict, whether nested (``{"model": ...}``, ``{"generator": ...}``, ``{"netG": ...}``)
+    or flat under its attribute's name (a Lightning module's ``generator.conv1...`` beside
+    ``discriminator....``); the prefixes wrappers add are removed (``_unwrapped``)."""
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
         raise UnknownCheckpoint(f"{path} does not hold a state dict (found {type(obj).__name__})")
-    if any(hasattr(v, "shape") for v in obj.values()):
-        return obj
-    networks = [key for key, value in obj.items() if isinstance(value, dict) and _recognised(value)]
+    flat = any(hasattr(v, "shape") for v in obj.values())
+    if flat and _recognised(obj):
+        return _unwrapped(obj)
+    parts = _by_first_name(obj) if flat else {k: v for k, v in obj.items() if isinstance(v, dict)}
+    networks = [key for key, value in parts.items() if _recognised(value)]
     if len(networks) > 1:
+        first = networks[0]
+        alone = (f"{{k[{len(first) + 1}:]: v for k, v in state.items() if k.startswith('{first}.')}}" if flat
+                 else f"checkpoint[{first!r}]")
         raise UnknownCheckpoint(f"{path} holds several networks ({', '.join(networks)}); save the one to export "
-                                f"alone, e.g. torch.save(checkpoint[{networks[0]!r}], 'generator.pth')")
-    return obj[networks[0]] if networks else obj  # none: detect_architecture says what was expected
+                                f"alone, e.g. torch.save({alone}, '{first}.pth')")
+    return _unwrapped(parts[networks[0]]) if networks else obj  # none: detect_architecture says what was expected
+
+
+def _by_first_name(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A flat state dict grouped by the first part of its keys: {"generator": {"conv1.conv2d.weight": ...}}."""
+    parts: dict[str, dict[str, Any]] = {}
+    for key, value in state.items():
+        head, _, rest = key.partition(".")
+        if rest:
+            parts.setdefault(head, {})[rest] = value
+    return parts
 
 
 def _recognised(state: dict) -> bool:
     if not all(isinstance(k, str) for k in state):
         return False
     try:
-        detect_architecture(_clean(state))
+        detect_architecture(_unwrapped(state))
         return True
     except UnknownCheckpoint:
         return False
+
+
+def _unwrapped(state: dict[str, Any]) -> dict[str, Any]:
+    """``state`` without what wrappers put before every key, where the network is recognised only without it:
+    nn.DataParallel's ``module.``, torch.compile's ``_orig_mod.``, a training module's attribute (``net.``,
+    Lightning's ``model.``); and without InstanceNorm's legacy running statistics."""
+    state = candidate = _clean(state)
+    while True:
+        try:
+            detect_architecture(candidate)
+            return candidate
+        except UnknownCheckpoint:
+            if not (candidate and all("." in k for k in candidate)
+                    and len({k.split(".", 1)[0] for k in candidate}) == 1):
+                return state  # as it was, for detect_architecture's message
+            candidate = {k.split(".", 1)[1]: v for k, v in candidate.items()}
 
 
 def _clean(state: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +215,7 @@ _BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resn
 
 def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) -> LoadedModel:
     """Build the network a state dict describes and load it (strict)."""
-    state = _clean(state)
+    state = _unwrapped(state)
     arch = detect_architecture(state)
     module = _BUILDERS[arch](state)
     try:

@@ -103,6 +103,32 @@ def test_several_networks_in_one_checkpoint_are_named_not_guessed(tmp_path):
         load_checkpoint(path)
 
 
+@pytest.mark.parametrize("prefix", ["_orig_mod.", "net.", "module._orig_mod.", "lightning.generator."])
+@pytest.mark.parametrize("cyclegan", [False, True])
+def test_a_network_saved_under_a_wrappers_prefix_loads(tmp_path, prefix, cyclegan):
+    """torch.compile's ``_orig_mod.``, a Lightning module's attribute (``.ckpt``, beside its epoch and
+    optimiser), DataParallel around a compiled network; a CycleGAN's own keys start with ``model.``."""
+    state = cyclegan_state(ResnetGeneratorConfig(ngf=8, blocks=2)) if cyclegan else transformer_state(LITE)
+    path = save({"state_dict": {prefix + k: v for k, v in state.items()}, "epoch": 3, "global_step": 60,
+                 "optimizer_states": [{"state": {}}]}, tmp_path / "epoch=3-step=60.ckpt")
+    loaded = load_checkpoint(path)
+    assert loaded.architecture == (CYCLEGAN_RESNET if cyclegan else TRANSFORMER_NET)
+    assert all(torch.equal(loaded.module.state_dict()[k], v) for k, v in state.items())
+
+
+def test_a_lightning_gan_modules_generator_is_found_beside_its_discriminator(tmp_path):
+    state = transformer_state(LITE)
+    flat = {**{f"generator.{k}": v for k, v in state.items()}, "discriminator.model.0.weight": torch.zeros(8, 3, 4, 4)}
+    loaded = load_checkpoint(save({"state_dict": flat}, tmp_path / "gan.ckpt"))
+    assert all(torch.equal(loaded.module.state_dict()[k], v) for k, v in state.items())
+    both = {**flat, **{f"generator_b.{k}": v for k, v in state.items()}}
+    with pytest.raises(UnknownCheckpoint, match=r"several networks \(generator, generator_b\).*"
+                                                r"k.startswith\('generator.'\)"):
+        load_checkpoint(save({"state_dict": both}, tmp_path / "cyclegan.ckpt"))
+    with pytest.raises(UnknownCheckpoint, match="found model.x, model.y"):  # the keys as stored, not stripped
+        load_checkpoint(save({"model.x": torch.zeros(1), "model.y": torch.zeros(1)}, tmp_path / "other.pth"))
+
+
 def test_a_traced_torchscript_archive_loads_its_weights(tmp_path):
     from stylert.models.transformer_net import TransformerNet
 
