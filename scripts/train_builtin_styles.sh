@@ -21,7 +21,7 @@ train() {
   local name=$1
   local cmd="stylert train --style-image $DATA/styles/$name.png --content $DATA/content -o $OUT/$name.pth --name $name --steps $STEPS --image-size 192 --style-weight 10 --seed 0 --threads 1"
   echo "$cmd"
-  $cmd --sample-every 200 2> "$OUT/$name.log"
+  $cmd --sample-every 200 --overwrite 2> "$OUT/$name.log"
   python scripts/package_style.py "$OUT/$name.pth" "$name" "${DESCRIPTION[$name]}" "$cmd" > /dev/null
 }
 

@@ -5,8 +5,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from stylert.cli.common import add_command, non_negative_float, non_negative_int, positive_float, positive_int
+from stylert.errors import StylertError
 
 
 def _beta(text: str) -> float:
@@ -42,7 +44,8 @@ def register(sub) -> None:
         "  stylert train --paired targets/ --content photos/ -o p2p.pth --adversarial --image-size 128\n"
         "  stylert train --style-image s.jpg --content coco/ -o s.pth --features vgg16 "
         "--vgg-weights vgg16-397923af.pth --model standard\n"
-        "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000")
+        "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000\n"
+        "  stylert train ... -o s.pth --overwrite                      # start again over an earlier s.pth")
     p.add_argument("--content", required=True, help="folder (searched recursively) or file of content photos")
     p.add_argument("-o", "--output", required=True, help="checkpoint to write (.pth); samples go to OUTPUT_samples/")
     data = p.add_argument_group("what to learn")
@@ -80,6 +83,9 @@ def register(sub) -> None:
     run.add_argument("--checkpoint-every", type=non_negative_int, default=200,
                      help="save a checkpoint every N steps (0: end only)")
     run.add_argument("--resume", help="continue from this training checkpoint (weights, optimisers, RNG, step)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="start again over an existing -o checkpoint (without it, an existing one is kept and "
+                          "the command says how to continue it with --resume)")
     run.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
     run.add_argument("--threads", type=positive_int, help="CPU threads for torch")
@@ -95,13 +101,16 @@ def run_train(args: argparse.Namespace) -> int:
     from stylert.train.config import TrainConfig
     from stylert.train.trainer import Trainer
 
-    _check_output(args.output)
+    _check_output(args.output, args.resume, args.overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
     trainer = Trainer(TrainConfig(**fields))
     if args.resume:
         trainer.resume(args.resume)
+        if trainer.step >= trainer.config.steps:
+            raise StylertError(f"{args.resume} is already at step {trainer.step}, and --steps asks for "
+                               f"{trainer.config.steps}; ask for more to go on, e.g. --steps {2 * trainer.step}")
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
           f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
           file=sys.stderr)
@@ -124,13 +133,11 @@ def run_train(args: argparse.Namespace) -> int:
     return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed
 
 
-def _check_output(output: str) -> None:
-    """The checkpoint must be a file that --style, export and --resume read, in a folder it can be written to:
-    said before training, not when the first checkpoint is saved hours later."""
-    from pathlib import Path
-
+def _check_output(output: str, resume: str | None, overwrite: bool) -> None:
+    """The checkpoint must be a file that --style, export and --resume read, in a folder it can be written to,
+    and not another run's checkpoint (unless that run is the one resumed, or --overwrite): said before training,
+    not when the first checkpoint is saved, or when an earlier run is found lost."""
     from stylert.atomic_files import check_writable
-    from stylert.errors import StylertError
     from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 
     path = Path(output)
@@ -139,6 +146,9 @@ def _check_output(output: str) -> None:
     if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
         raise StylertError(f"-o {output}: a training checkpoint is a {' or '.join(CHECKPOINT_SUFFIXES)} file "
                            "(export it to ONNX afterwards with stylert export)")
+    if path.exists() and not overwrite and not (resume and Path(resume).exists() and path.samefile(resume)):
+        raise StylertError(f"-o {output} already exists (an earlier run?); continue it with --resume {output}, "
+                           "write to another file, or pass --overwrite to start again over it")
     check_writable(path)
 
 

@@ -42,6 +42,23 @@ def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
     assert ckpt["step"] == 3 and set(ckpt["losses"]) >= {"content", "style", "tv", "total"}
 
 
+def test_an_earlier_runs_checkpoint_is_kept_unless_resumed_or_overwritten(tiny_data):
+    run = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
+           str(tiny_data / "s.pth"), "--image-size", "32", "--batch-size", "1", "--sample-every", "0"]
+    assert _cli(*run, "--steps", "2").returncode == 0
+    earlier = (tiny_data / "s.pth").read_bytes()
+    line = _one_error_line(_cli(*run, "--steps", "3"))
+    assert "s.pth already exists" in line and "--resume" in line and "--overwrite" in line
+    line = _one_error_line(_cli(*run, "--steps", "2", "--resume", str(tiny_data / "s.pth")))
+    assert "already at step 2, and --steps asks for 2" in line and "--steps 4" in line
+    assert (tiny_data / "s.pth").read_bytes() == earlier  # neither refusal touched it
+    r = _cli(*run, "--steps", "3", "--resume", str(tiny_data / "s.pth"))
+    assert r.returncode == 0 and "steps 2->3" in r.stderr, r.stderr
+    assert torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 3
+    r = _cli(*run, "--steps", "1", "--overwrite")
+    assert r.returncode == 0 and torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 1, r.stderr
+
+
 def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_data):
     import signal
     import time
