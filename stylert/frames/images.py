@@ -67,6 +67,8 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
                 p = Path(match)
                 if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
+        elif path.exists():
+            raise NoInputs(f"{item} is neither a file nor a folder")
         else:
             raise NoInputs(f"input not found: {item}")
     if not found:

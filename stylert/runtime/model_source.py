@@ -20,16 +20,20 @@ MODEL_SUFFIXES = (".onnx", *CHECKPOINT_SUFFIXES, ".engine")
 def resolve_style(style: str) -> Path:
     """A built-in style name or an existing model file -> its path."""
     builtins = builtin_styles()
-    if style in builtins:
-        return builtins[style]
     path = Path(style).expanduser()
+    if style in builtins or (style.lower() in builtins and not path.exists()):  # names in any case: Mosaic
+        return builtins[style.lower()]
     if path.suffix.lower() in MODEL_SUFFIXES:
         if not path.is_file():
-            raise StyleNotFound(f"model file not found: {path}")
+            hint = f" (the built-in style is --style {path.stem})" if path.stem in builtins else ""
+            raise StyleNotFound(f"model file not found: {path}{hint}")
         return path
+    import difflib
+
+    close = difflib.get_close_matches(style.lower(), builtins, n=1)
     names = ", ".join(builtins) or "none installed"
-    raise StyleNotFound(f"unknown style '{style}': not a built-in style ({names}) nor a model file "
-                        f"({' '.join(MODEL_SUFFIXES)})")
+    raise StyleNotFound(f"unknown style '{style}': {f'did you mean {close[0]!r}? ' if close else ''}not a built-in "
+                        f"style ({names}) nor a model file ({' '.join(MODEL_SUFFIXES)})")
 
 
 def exported_onnx(checkpoint: Path) -> Path:

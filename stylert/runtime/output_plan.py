@@ -31,10 +31,14 @@ def check_file_output(output: Path, suffixes: Sequence[str], what: str) -> None:
     """One output file: its extension must be one the command writes."""
     suffix = output.suffix.lower()
     if not suffix:
-        raise StylertError(f"-o {output} has no file extension; name a {what} file ({' '.join(suffixes)}) or a "
+        raise StylertError(f"-o {output} has no file extension; name {_a(what)} file ({' '.join(suffixes)}) or a "
                            f"folder ending in /")
     if suffix not in suffixes:
-        raise StylertError(f"-o {output}: unknown output format '{suffix}' for a {what} (use {' '.join(suffixes)})")
+        raise StylertError(f"-o {output}: unknown output format '{suffix}' for {_a(what)} (use {' '.join(suffixes)})")
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 def plan_outputs(sources: Sequence[tuple[Path, Path]], output: str, *, suffixes: Sequence[str], what: str,

@@ -247,6 +247,8 @@ CASES = [
                                   "{w}/out90.onnx", "--steps", "1"], 2, "error"),
     ("train output under a file", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o",
                                    "{w}/a.jpg/out91.pth", "--steps", "1"], 2, "error"),
+    ("train over an earlier checkpoint", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o",
+                                         "{w}/lite.pth", "--steps", "1"], 2, "error"),
     # bench, styles
     ("bench output under a file", ["bench", "--quick", "-o", "{w}/a.jpg/out92"], 2, "error"),
     ("bench size 0", ["bench", "--sizes", "0", "-o", "{w}/out70"], 2, "error"),

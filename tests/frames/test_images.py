@@ -26,6 +26,8 @@ def test_collect_folders_recursive_and_globs(tmp_path, rng):
         collect_images([str(tmp_path / "deep" / "*.jpg")])
     with pytest.raises(NoInputs, match="not found"):
         collect_images([str(tmp_path / "nope.jpg")])
+    with pytest.raises(NoInputs, match="/dev/null is neither a file nor a folder"):
+        collect_images(["/dev/null"])
 
 
 def test_folders_leave_out_hidden_files_and_folders_as_a_shell_glob_does(tmp_path, rng):

@@ -37,6 +37,22 @@ def test_metadata_reaches_the_stylizer(lite_onnx):
         assert (s.info.architecture, s.info.variant, s.info.size_multiple) == ("transformer_net", "lite", 4)
 
 
+def test_style_names_are_forgiving_and_a_near_miss_is_named(tmp_path, monkeypatch):
+    from stylert.runtime.model_source import resolve_style
+    from stylert.styles import builtin_styles
+
+    assert resolve_style("Mosaic") == resolve_style("MOSAIC") == builtin_styles()["mosaic"]
+    with pytest.raises(StyleNotFound, match="unknown style 'mosiac': did you mean 'mosaic'"):
+        resolve_style("mosiac")
+    with pytest.raises(StyleNotFound, match=r"model file not found: stain.onnx \(the built-in style is --style "
+                                            r"stain\)"):
+        resolve_style("stain.onnx")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Mosaic").write_bytes(b"")  # a file of that name is the user's, not the built-in
+    with pytest.raises(StyleNotFound, match="unknown style 'Mosaic'"):
+        resolve_style("Mosaic")
+
+
 def test_bad_styles(tmp_path, lite_onnx):
     with pytest.raises(StyleNotFound, match="unknown style"):
         Stylizer("no-such-style")
