@@ -11,7 +11,7 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
                     "TIFF, BMP; HEIC\nwith stylert[heic]). Each output keeps its photo's EXIF, ICC profile and XMP "
-                    "(JPEG, PNG, WebP,\nHEIC), its transparency, every frame of an animation (GIF, WebP, PNG, AVIF) "
+                    "(JPEG, PNG, WebP,\nTIFF, HEIC), its transparency, every frame of an animation (GIF, WebP, PNG, AVIF) "
                     "and every page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"

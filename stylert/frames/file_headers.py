@@ -24,16 +24,37 @@ def has_pages(data: bytes) -> bool:
     return int.from_bytes(data[entries.stop:entries.stop + 4], order) != 0
 
 
-def may_have_alpha(head: bytes) -> bool:
-    """A PNG of colour type 4 or 6 (grey or colour with alpha) or with a tRNS chunk, a WebP with alpha, or an
-    AVIF (whose alpha is an auxiliary image the header does not flag)."""
+def may_have_alpha(data: bytes) -> bool:
+    """A PNG of colour type 4 or 6 (grey or colour with alpha) or with a tRNS chunk, a WebP with alpha, a TIFF
+    whose first page has an alpha sample (ExtraSamples 1 or 2), or an AVIF (whose alpha is an auxiliary image
+    the header does not flag). ``data``: the file, or (but for a TIFF, whose directory may follow its image data)
+    its first HEAD_BYTES."""
+    head = data[:HEAD_BYTES]
     if _avif_brand(head) == b"avif":
         return True
+    if data[:4] in (b"II*\0", b"MM\0*"):
+        return _tiff_alpha(data)
     if head.startswith(PNG_SIGNATURE):
         return len(head) > 25 and head[25] in (4, 6) or b"tRNS" in _png_header_chunks(head)
     if head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8L" and len(head) >= 25:
         return (int.from_bytes(head[21:25], "little") >> 28) & 1 == 1  # VP8L's alpha_is_used bit
     return _webp_vp8x_flags(head) & 0x10 != 0
+
+
+def _tiff_alpha(data: bytes) -> bool:
+    ifd0 = tiff_ifd0(data)
+    if ifd0 is None:
+        return False
+    order, entries = ifd0
+    for entry in entries:
+        if int.from_bytes(data[entry:entry + 2], order) == _EXTRA_SAMPLES:
+            count = int.from_bytes(data[entry + 4:entry + 8], order)
+            at = entry + 8 if count <= 2 else int.from_bytes(data[entry + 8:entry + 12], order)  # SHORTs
+            return int.from_bytes(data[at:at + 2], order) in (1, 2)  # associated or unassociated alpha
+    return False
+
+
+_EXTRA_SAMPLES = 338
 
 
 def _png_header_chunks(head: bytes) -> bytes:

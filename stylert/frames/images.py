@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encod
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
+from stylert.frames.tiff_metadata import is_tiff, tiff_as_stored
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)  # formats that hold transparency
@@ -111,7 +113,7 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:
             return Picture([_to_uint8(page) for page in pages], metadata=metadata)
-    transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(head) else None
+    transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(raw) else None
     if transparent is not None:
         return Picture([transparent[..., :3].copy()], [transparent[..., 3].copy()], metadata=metadata)
     return Picture([_colour(buffer, raw, name)], metadata=metadata)
@@ -175,13 +177,30 @@ def _decoding(name: str | Path) -> Iterator[None]:
 
 
 def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
-    """A still PNG or WebP with alpha as uint8 BGRA, turned upright by its EXIF ``orientation`` (which OpenCV
-    does not apply when it keeps the alpha); None where the file has no alpha after all."""
-    with _decoding(name):
-        full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+    """A still PNG, WebP or TIFF with alpha as uint8 BGRA, turned upright by its EXIF ``orientation`` (which
+    OpenCV does not apply when it keeps the alpha); None where the file has no alpha after all."""
+    if is_tiff(buffer[:4].tobytes()):
+        full = _tiff_bgra(buffer)
+    else:
+        with _decoding(name):
+            full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if full is None or full.ndim != 3 or full.shape[2] != 4:
         return None
     return _oriented(_to_uint8(full), orientation)
+
+
+def _tiff_bgra(buffer: np.ndarray) -> np.ndarray | None:
+    """A TIFF's first page as uint8 BGRA by Pillow, as stored (not turned), with its colour as the alpha does not
+    weigh it (OpenCV's reader multiplies the colour by an unassociated alpha, and Pillow undoes an associated
+    one); None where Pillow does not decode it (the colour is then OpenCV's, without the alpha)."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(tiff_as_stored(buffer.tobytes()))) as image:
+            rgba = np.asarray(image.convert("RGBA"))
+    except (OSError, ValueError, SyntaxError):  # Pillow's errors for a file it cannot decode
+        return None
+    return np.ascontiguousarray(rgba[..., [2, 1, 0, 3]])
 
 
 def _oriented(plane: np.ndarray, orientation: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """A photo's own metadata carried over to its stylised copy: its EXIF (when, where and with what it was taken),
 its ICC colour profile and its XMP (the rating, keywords and caption a photo library or editor gave it), read
-from a JPEG, PNG or WebP and written into a JPEG, PNG or WebP (a HEIC's go through ``heif``). They go over as
+from a JPEG, PNG, WebP or TIFF and written into a JPEG, PNG, WebP or TIFF (a HEIC's go through ``heif``, a TIFF's
+through ``tiff_metadata``). They go over as
 they were but for three things that no longer hold: the orientation (EXIF's and XMP's), since the decoder has
 already turned the pixels upright; the embedded thumbnail, which shows the photo before it was stylised; and a
 colour profile for another colour space than RGB (a grey photo's, a CMYK print file's), since the stylised copy
@@ -12,6 +13,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 from typing import Literal
+
+from stylert.frames.tiff_metadata import is_tiff, read_tiff_metadata, tiff_with_metadata
 
 EXIF_ID, ICC_ID, XMP_ID = b"Exif\0\0", b"ICC_PROFILE\0", b"http://ns.adobe.com/xap/1.0/\0"
 XMP_KEYWORD = b"XML:com.adobe.xmp"  # a PNG's iTXt chunk of XMP
@@ -32,7 +35,7 @@ class PhotoMetadata:
 
 
 def read_metadata(data: bytes) -> PhotoMetadata:
-    """The EXIF, ICC profile and XMP of a JPEG, PNG or WebP file (nothing for other formats or a damaged
+    """The EXIF, ICC profile and XMP of a JPEG, PNG, WebP or TIFF file (nothing for other formats or a damaged
     header)."""
     return photo_metadata(*_stored_metadata(data))
 
@@ -53,7 +56,7 @@ def is_rgb_profile(icc: bytes | None) -> bool:
 
 
 def _stored_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | None]:
-    """(EXIF, ICC profile, XMP) as a JPEG, PNG or WebP file stores them."""
+    """(EXIF, ICC profile, XMP) as a JPEG, PNG, WebP or TIFF file stores them."""
     if data.startswith(b"\xff\xd8"):
         return _jpeg_metadata(data)
     if data.startswith(PNG_SIGNATURE):
@@ -61,6 +64,8 @@ def _stored_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes | N
     if _is_webp(data):
         chunks = dict(_riff_chunks(data))
         return chunks.get(b"EXIF"), chunks.get(b"ICCP"), chunks.get(b"XMP ")
+    if is_tiff(data):
+        return read_tiff_metadata(data)
     return None, None, None
 
 
@@ -70,7 +75,10 @@ def _tiff_structure(exif: bytes | None) -> bytes | None:
 
 
 def with_metadata(encoded: bytes, metadata: PhotoMetadata) -> bytes:
-    """An encoded JPEG, PNG or WebP with ``metadata`` put in; other formats are returned as they are."""
+    """An encoded JPEG, PNG, WebP or TIFF with ``metadata`` put in; other formats are returned as they are. A TIFF
+    also gets its alpha sample declared (``tiff_metadata``)."""
+    if is_tiff(encoded):
+        return tiff_with_metadata(encoded, metadata.exif, metadata.icc, metadata.xmp)
     if not metadata:
         return encoded
     if encoded.startswith(b"\xff\xd8"):

@@ -25,11 +25,12 @@ def _phone_photo(path, rng, fmt="JPEG", icc=BIG_ICC):
     Image.fromarray(pixels).save(path, fmt, exif=exif.tobytes(), icc_profile=icc)
 
 
-FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tif": "TIFF"}
 
 
 @pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg"),
-                                           ("webp", "webp"), ("jpg", "webp"), ("webp", "jpg"), ("webp", "png")])
+                                           ("webp", "webp"), ("jpg", "webp"), ("webp", "jpg"), ("webp", "png"),
+                                           ("tif", "tif"), ("jpg", "tif"), ("tif", "jpg"), ("tif", "webp")])
 def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(tmp_path, rng, source, target):
     _phone_photo(tmp_path / f"phone.{source}", rng, FORMATS[source])
     picture = read_picture(tmp_path / f"phone.{source}")
@@ -137,7 +138,8 @@ XMP = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.or
 
 
 @pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("jpg", "png"), ("png", "jpg"), ("png", "png"),
-                                           ("webp", "jpg"), ("jpg", "webp")])
+                                           ("webp", "jpg"), ("jpg", "webp"), ("tif", "tif"), ("jpg", "tif"),
+                                           ("tif", "png")])
 def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_upright(tmp_path, rng, source, target):
     """A photo library's rating and keywords live in XMP (Lightroom, darktable, digiKam write it); they were
     dropped. XMP's own copy of the orientation must say upright too, or a viewer that reads it turns the
@@ -145,7 +147,9 @@ def test_a_photos_xmp_rating_and_keywords_are_kept_and_its_orientation_set_uprig
     from PIL import PngImagePlugin
 
     pixels = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
-    if source != "png":
+    if source == "tif":  # Pillow's TIFF writer takes XMP as its tag, 700
+        Image.fromarray(pixels).save(tmp_path / "in.tif", tiffinfo={700: XMP.encode()})
+    elif source != "png":
         Image.fromarray(pixels).save(tmp_path / f"in.{source}", xmp=XMP.encode())
     else:
         info = PngImagePlugin.PngInfo()
