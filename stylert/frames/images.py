@@ -18,7 +18,7 @@ from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
-from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, with_metadata
+from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.tiff_metadata import is_tiff, tiff_as_stored
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)
@@ -245,13 +245,14 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
     alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC); every frame, with its duration and the
-    number of plays, as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG, WebP or HEIC gets the
-    picture's EXIF, ICC profile and XMP. UnwritableImage says what cannot be written; the caller names the
-    file."""
+    number of plays, as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets
+    the picture's EXIF, ICC profile and XMP, with the pixel size they state set to the first frame's.
+    UnwritableImage says what cannot be written; the caller names the file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
     frames = picture.frames
+    metadata = sized(picture.metadata, frames[0].shape[1], frames[0].shape[0])
     if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
         frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
     if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages
@@ -264,11 +265,11 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
                                   f"write it as {' or '.join(ANIMATION_SUFFIXES)}")
         encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
     elif suffix in HEIF_SUFFIXES:
-        return encode_heif(frames[0], picture.metadata, quality)
+        return encode_heif(frames[0], metadata, quality)
     else:
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
         encoded = _opencv_encoded(cv2.imencode(suffix, frames[0], params), suffix)
-    return with_metadata(encoded, picture.metadata)
+    return with_metadata(encoded, metadata)
 
 
 def _opencv_encoded(result: tuple[bool, np.ndarray], suffix: str) -> bytes:

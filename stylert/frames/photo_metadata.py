@@ -49,6 +49,47 @@ def photo_metadata(exif: bytes | None, icc: bytes | None, xmp: bytes | str | Non
                          _upright_xmp(xmp) if xmp else None)
 
 
+def sized(metadata: PhotoMetadata, width: int, height: int) -> PhotoMetadata:
+    """``metadata`` for an image of ``width`` x ``height``: the pixel size EXIF's directory and XMP state
+    (PixelXDimension, PixelYDimension) set to it, since the stylised copy stands upright and may be smaller
+    than the photo that was measured."""
+    exif, xmp = metadata.exif, metadata.xmp
+    if exif is not None:
+        exif = _with_exif_pixel_size(exif, width, height)
+    if xmp is not None:
+        for name, value in ((b"PixelXDimension", width), (b"PixelYDimension", height)):
+            xmp = re.sub(rb"(exif:" + name + rb"\s*=\s*[\"']|<exif:" + name + rb">\s*)\d+",
+                         rb"\g<1>" + str(value).encode(), xmp)
+    return PhotoMetadata(exif, metadata.icc, xmp)
+
+
+_EXIF_POINTER, _PIXEL_X, _PIXEL_Y = 0x8769, 0xA002, 0xA003
+
+
+def _with_exif_pixel_size(tiff: bytes, width: int, height: int) -> bytes:
+    """EXIF's TIFF structure with PixelXDimension and PixelYDimension, where its EXIF directory has them, set in
+    place to ``width`` and ``height`` (a SHORT where the value fits one, else left as it was)."""
+    ifd0 = tiff_ifd0(tiff)
+    if ifd0 is None:
+        return tiff
+    order, entries = ifd0
+    pointer = next((e for e in entries if int.from_bytes(tiff[e:e + 2], order) == _EXIF_POINTER), None)
+    if pointer is None:
+        return tiff
+    at = int.from_bytes(tiff[pointer + 8:pointer + 12], order)
+    if at + 2 > len(tiff):
+        return tiff
+    out = bytearray(tiff)
+    for entry in range(at + 2, min(at + 2 + 12 * int.from_bytes(tiff[at:at + 2], order), len(tiff) - 11), 12):
+        tag, kind = int.from_bytes(tiff[entry:entry + 2], order), int.from_bytes(tiff[entry + 2:entry + 4], order)
+        value = {_PIXEL_X: width, _PIXEL_Y: height}.get(tag)
+        if value is not None and kind == 4:  # LONG
+            out[entry + 8:entry + 12] = value.to_bytes(4, order)
+        elif value is not None and kind == 3 and value < 1 << 16:  # SHORT, in the first two bytes
+            out[entry + 8:entry + 10] = value.to_bytes(2, order)
+    return bytes(out)
+
+
 def is_rgb_profile(icc: bytes | None) -> bool:
     """Whether ``icc`` is an ICC profile of RGB data: its 128-byte header names the colour space at bytes 16-19
     and carries the signature "acsp" at 36-39."""

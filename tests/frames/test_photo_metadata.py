@@ -102,6 +102,30 @@ def test_files_without_metadata_and_other_formats_are_left_alone(tmp_path, rng):
     assert (tmp_path / "out.bmp").read_bytes()[:2] == b"BM"
 
 
+@pytest.mark.parametrize("target", ["jpg", "png", "webp", "tif"])
+def test_the_pixel_size_exif_and_xmp_state_is_the_stylised_copys(tmp_path, rng, target):
+    """A phone stores a portrait photo sideways and measures it so (60 x 40); the copy stands upright and
+    --max-size made it smaller, so a library reading EXIF's size must see the copy's."""
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    jpeg = tmp_path / "phone.jpg"
+    Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(jpeg, exif=exif.tobytes())
+    exif = Image.open(jpeg).getexif()
+    exif.get_ifd(0x8769).update({0xA002: 60, 0xA003: 40})  # PixelXDimension, PixelYDimension (SHORTs)
+    xmp = b'<rdf:Description exif:PixelXDimension="60"><exif:PixelYDimension>40</exif:PixelYDimension>'
+    Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(jpeg, exif=exif.tobytes(), xmp=xmp)
+    picture = read_picture(jpeg).fit(30)
+    assert picture.frames[0].shape[:2] == (30, 20)
+    from stylert.frames.images import write_picture
+
+    write_picture(tmp_path / f"out.{target}", picture)
+    out = Image.open(tmp_path / f"out.{target}")
+    assert {k: v for k, v in out.getexif().get_ifd(0x8769).items() if k in (0xA002, 0xA003)} == {0xA002: 20,
+                                                                                                 0xA003: 30}
+    written = out.info.get("xmp") or out.tag_v2[700]
+    assert written == b'<rdf:Description exif:PixelXDimension="20"><exif:PixelYDimension>30</exif:PixelYDimension>'
+
+
 def _profile_header(space: bytes) -> bytes:
     """The 128-byte header of an ICC v2 display profile for colour space ``space``, then an empty tag table."""
     header = bytearray(132)
