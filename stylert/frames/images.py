@@ -49,25 +49,27 @@ class InputImage:
     relative: Path  # where it sits under the folder or glob root it came from
 
 
-def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputImage]:
+def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Path | None = None
+                   ) -> list[InputImage]:
     """Expand files, folders and glob patterns into image files (sorted, de-duplicated).
 
     A named file is kept whatever its suffix (so a bad file is reported, not skipped);
     folders and globs contribute files with image suffixes only, and neither hidden files nor (``recursive``)
-    hidden folders (``folders.files_in``).
+    hidden folders (``folders.files_in``), nor what lies in the folder ``leave_out`` (the output folder, where it
+    lies inside an input folder: a re-run must not take the last run's outputs for inputs).
     """
     found: dict[Path, InputImage] = {}
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
-            for p in files_in(path, IMAGE_SUFFIXES, recursive=recursive):
+            for p in files_in(path, IMAGE_SUFFIXES, recursive=recursive, leave_out=leave_out):
                 found.setdefault(p.resolve(), InputImage(p, p.relative_to(path)))
         elif path.is_file():
             found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
         elif glob.has_magic(item):
             for match in sorted(glob.glob(item, recursive=recursive)):
                 p = Path(match)
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES:
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not _inside(p, leave_out):
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
         elif path.exists():
             raise NoInputs(f"{item} is neither a file nor a folder")
@@ -76,6 +78,10 @@ def collect_images(inputs: list[str], *, recursive: bool = False) -> list[InputI
     if not found:
         raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(IMAGE_SUFFIXES)})")
     return list(found.values())
+
+
+def _inside(path: Path, folder: Path | None) -> bool:
+    return folder is not None and folder.resolve() in path.resolve().parents
 
 
 def read_image(path: str | Path) -> np.ndarray:

@@ -29,7 +29,7 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
     for item in inputs:  # as `video` points an image to `stylize`
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
             raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
-    images = collect_images(inputs, recursive=recursive)
+    images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
     return plan_outputs([(img.path, img.relative) for img in images], output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)
 

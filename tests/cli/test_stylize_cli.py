@@ -27,6 +27,21 @@ def test_folder_with_one_corrupt_file(tmp_path, photo, lite_onnx, capsys):
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs untouched
 
 
+def test_a_rerun_into_an_output_folder_inside_the_input_folder_does_not_take_its_outputs_for_inputs(
+        tmp_path, photo, lite_onnx, capsys):
+    src = tmp_path / "holiday"
+    write_image(src / "day1" / "beach.jpg", photo[:40, :52])
+    run = ["stylize", str(src), "-r", "-o", str(src / "styled") + "/", "-s", str(lite_onnx)]
+    assert main(run) == 0
+    write_image(src / "day2" / "hills.jpg", photo[:44, :52])  # the holiday goes on; the folder is run again
+    assert main(run) == 0, capsys.readouterr().err
+    assert "2 written" in capsys.readouterr().err
+    assert sorted(str(p.relative_to(src)) for p in src.rglob("*.jpg")) == [
+        "day1/beach.jpg", "day2/hills.jpg", "styled/day1/beach.jpg", "styled/day2/hills.jpg"]
+    assert main(["stylize", str(src / "**" / "*.jpg"), "-r", "-o", str(src / "styled") + "/", "-s",
+                 str(lite_onnx)]) == 0  # a glob leaves it out too
+
+
 def test_single_file_output_format_from_extension_and_max_size(tmp_path, photo, lite_onnx):
     write_image(tmp_path / "cat.jpg", photo)
     out = tmp_path / "cat_styled.png"
