@@ -114,8 +114,12 @@ class Stylizer:
     def __call__(self, frames: Sequence[np.ndarray]) -> list[np.ndarray]: ...
 
     def __call__(self, frames):
-        if isinstance(frames, np.ndarray) and frames.ndim == 3:
+        if isinstance(frames, np.ndarray) and frames.ndim <= 3:  # one frame (a grey HxW one is refused as such)
             return self.stylize_batch([frames])[0]
+        if not isinstance(frames, Iterable):
+            pillow = " (from Pillow: np.asarray(image.convert('RGB'))[..., ::-1])" if \
+                type(frames).__module__.startswith("PIL") else ""
+            raise StylertError(f"expected a uint8 HxWx3 BGR frame or frames, got {type(frames).__name__}{pillow}")
         return self.stylize_frames(list(frames))
 
     def tile_core(self, frame: np.ndarray) -> int:
@@ -191,9 +195,10 @@ class Stylizer:
             for frames in batches:
                 for frame in frames:
                     planes = yuv is not None and is_yuv_planes(frame)
-                    if frame.dtype != np.uint8 or not (planes or (frame.ndim == 3 and frame.shape[2] == 3)):
-                        raise StylertError(f"frames must be uint8 HxWx3 BGR{' or 4:2:0 planes' if yuv else ''}, "
-                                           f"got {frame.dtype} {frame.shape}")
+                    if frame.dtype != np.uint8 or not (planes or (frame.ndim == 3 and frame.shape[2] == 3)) \
+                            or not frame.size:
+                        raise StylertError(f"frames must be uint8 HxWx3 BGR{' or 4:2:0 planes' if yuv else ''} of at "
+                                           f"least one pixel, got {frame.dtype} {frame.shape}")
                 in_flight.append(frames)
                 yield frames
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from stylert import Stylizer
-from stylert.errors import BackendUnavailable, BadModelFile, StyleNotFound
+from stylert.errors import BackendUnavailable, BadModelFile, StyleNotFound, StylertError
 
 
 def test_odd_size_keeps_shape_and_matches_torch(lite_onnx, lite_pth, photo):
@@ -64,3 +64,17 @@ def test_bad_styles(tmp_path, lite_onnx):
         Stylizer(str(broken))
     with pytest.raises(BackendUnavailable, match="torch backend loads"):
         Stylizer(str(lite_onnx), "torch")
+
+
+def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
+    from PIL import Image
+
+    with Stylizer(str(lite_onnx), threads=1) as stylize:
+        for frame, shape in ((np.zeros((20, 30), np.uint8), r"\(20, 30\)"),  # grey: was read as 20 frames of (30,)
+                             (np.zeros((0, 30, 3), np.uint8), r"\(0, 30, 3\)"),  # was an IndexError
+                             (np.zeros((20, 30, 4), np.uint8), r"\(20, 30, 4\)")):
+            with pytest.raises(StylertError, match="uint8 HxWx3 BGR of at least one pixel, got uint8 " + shape):
+                stylize(frame)
+        with pytest.raises(StylertError, match=r"got Image \(from Pillow: np.asarray"):
+            stylize(Image.new("RGB", (8, 8)))
+        assert stylize(f for f in [np.zeros((8, 8, 3), np.uint8)])[0].shape == (8, 8, 3)  # any iterable of frames
