@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
-                                add_style_args, int_between, non_negative_float, positive_float, positive_int)
+                                add_style_args, int_between, positive_float, positive_int, positive_seconds, seconds)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -17,14 +17,16 @@ def register(sub) -> None:
                     "subtitles (text ones converted where the container needs its own), its rotation and pixel "
                     "aspect.",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
-                    "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 10 --duration 5 --smooth 0.6\n"
+                    "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")
     add_inputs_and_output(p, "video files or folders of videos", ".mp4, .mov, .mkv or .m4v", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
-    size.add_argument("--start", type=non_negative_float, default=0.0, help="start at this many seconds")
-    size.add_argument("--duration", type=positive_float, help="process this many seconds (default: to the end)")
+    size.add_argument("--start", type=seconds, default=0.0,
+                      help="start here: seconds (90, 1.5) or [HH:]MM:SS as a player shows it (1:30, 00:01:30.5)")
+    size.add_argument("--duration", type=positive_seconds,
+                      help="process this long, written as --start is (default: to the end)")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
                       help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "
                            "CPU to the encoder, else the CPU; cpu always decodes on the CPU")

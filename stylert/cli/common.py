@@ -78,6 +78,28 @@ def non_negative_float(text: str) -> float:
     return value
 
 
+def seconds(text: str) -> float:
+    """A time in seconds, as a number (90, 1.5) or as a player shows it: MM:SS or HH:MM:SS, each with a
+    fraction where wanted (1:30, 00:01:30.5); 0 or more."""
+    parts = text.strip().split(":")
+    if len(parts) > 3 or (len(parts) > 1 and not all(p.strip() for p in parts)):
+        raise argparse.ArgumentTypeError(f"must be seconds or [HH:]MM:SS, got '{text}'")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be seconds or [HH:]MM:SS, got '{text}'") from None
+    if any(v < 0 or v != v or v == float("inf") for v in values) or any(v >= 60 for v in values[1:]):
+        raise argparse.ArgumentTypeError(f"must be 0 or more, with minutes and seconds under 60, got '{text}'")
+    return sum(v * 60 ** k for k, v in enumerate(reversed(values)))
+
+
+def positive_seconds(text: str) -> float:
+    value = seconds(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got '{text}'")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     value = int(_number(text, int))
     if value < 0:

@@ -1,0 +1,23 @@
+import argparse
+
+import pytest
+
+from stylert.cli.common import positive_seconds, seconds
+
+
+@pytest.mark.parametrize("text,value", [("90", 90.0), ("1.5", 1.5), ("1:30", 90.0), ("00:01:30.5", 90.5),
+                                        ("1:00:00", 3600.0), ("0:59.999", 59.999), (" 2:05 ", 125.0)])
+def test_times_are_seconds_or_what_a_player_shows(text, value):
+    assert seconds(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["-1", "1:60", "1:-5", "1::2", ":30", "1:2:3:4", "nan", "inf", "1:nan", "abc", ""])
+def test_a_time_that_is_not_one_is_refused(text):
+    with pytest.raises(argparse.ArgumentTypeError):
+        seconds(text)
+
+
+def test_a_duration_must_be_longer_than_nothing():
+    assert positive_seconds("0:00.1") == pytest.approx(0.1)
+    with pytest.raises(argparse.ArgumentTypeError, match="greater than 0"):
+        positive_seconds("0:00")
