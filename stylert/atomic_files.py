@@ -50,3 +50,14 @@ def check_writable(target: str | Path) -> None:
     """Make the folder ``target`` goes in and try a temporary file there, so a long run (training, a
     benchmark) that could not write its result fails at its start, not at its end; OSError names ``target``."""
     AtomicFile(target).discard()
+
+
+def unused_path(path: str | Path) -> Path:
+    """``path`` where no file has it yet, else the first of NAME_2.EXT, NAME_3.EXT, ... that is free: for outputs
+    made at a key press (a webcam take, a snapshot), which must not replace one made before."""
+    base = Path(path)
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.stem}_{n}{base.suffix}")
+    return candidate

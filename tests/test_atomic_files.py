@@ -32,3 +32,14 @@ def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
     with pytest.raises(OSError) as err:
         check_writable(tmp_path / "file" / "style.pth")
     assert err.value.filename == str(tmp_path / "file" / "style.pth")
+
+
+def test_an_unused_path_never_names_a_file_made_before(tmp_path):
+    from stylert.atomic_files import unused_path
+
+    take = tmp_path / "take.mp4"
+    assert unused_path(take) == take
+    take.write_bytes(b"first")
+    assert unused_path(take) == tmp_path / "take_2.mp4"
+    (tmp_path / "take_2.mp4").write_bytes(b"second")
+    assert unused_path(take) == tmp_path / "take_3.mp4"

@@ -38,8 +38,10 @@ def register(sub) -> None:
                         "device), OBS's virtual camera on Windows and macOS; needs pip install "
                         "'stylert[virtualcam]'. Works beside the window and -o; n/p, o and s act on it too")
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
-    p.add_argument("--snapshot-dir", type=Path, default=Path("."), help="where 's' saves snapshots")
-    p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4)")
+    p.add_argument("--snapshot-dir", type=Path, default=Path("."),
+                   help="where 's' saves snapshots (stylert_<time>.png; never over an earlier file)")
+    p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4); a take "
+                                               "never replaces an earlier file: the next is FILE_2, FILE_3, ...")
     p.add_argument("--refit", action="store_true",
                    help="TensorRT: build one refittable engine and swap style weights in place on n/p (styles of "
                         "one architecture); off by default until its speed cost is measured on a GPU")

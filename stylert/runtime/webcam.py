@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stylert.atomic_files import unused_path
 from stylert.errors import StylertError
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.frames.images import fit_max_size, write_image
@@ -131,7 +132,7 @@ class WebcamSession:
             step = 1 if ch == "n" else -1
             self.style_index = (self.style_index + step) % len(self.options.styles)
         elif ch == "s":
-            path = self.options.snapshot_dir / f"stylert_{time.strftime('%Y%m%d_%H%M%S')}_{len(self.snapshots)}.png"
+            path = unused_path(self.options.snapshot_dir / f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.png")
             write_image(path, view)
             self.snapshots.append(path)
         elif ch == "o":
@@ -148,7 +149,7 @@ class WebcamSession:
             self.recorder = None
             return
         path = self.options.record_path or Path(f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.mp4")
-        self.recorder = Recording(path, round(max(fps, 1.0)))
+        self.recorder = Recording(unused_path(path), round(max(fps, 1.0)))  # a second take keeps the first
 
     def record(self, view: np.ndarray) -> None:
         """The view to the 'r' recording and the virtual camera, when they are on."""

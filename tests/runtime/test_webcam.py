@@ -75,6 +75,14 @@ def test_session_keys(tmp_path):
     session.handle_key(ord("r"), view, 10)
     with av.open(str(tmp_path / "rec.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == 4
+    session.handle_key(ord("r"), view, 10)  # a second take, and a second snapshot within the same second
+    session.record(view)
+    session.handle_key(ord("r"), view, 10)
+    session.handle_key(ord("s"), view, 10)
+    assert [p.name for p, _ in session.recordings] == ["rec.mp4", "rec_2.mp4"]
+    with av.open(str(tmp_path / "rec.mp4")) as c:  # the first take is still there
+        assert sum(1 for _ in c.decode(video=0)) == 4
+    assert len(set(session.snapshots)) == 2 and all(p.is_file() for p in session.snapshots)
     assert not session.handle_key(ord("q"), view, 10) and not session.handle_key(27, view, 10)
 
 
