@@ -1,6 +1,6 @@
 import pytest
 
-from stylert.atomic_files import atomic_output
+from stylert.atomic_files import atomic_output, unused_path
 
 
 def test_the_output_appears_only_when_the_write_succeeds(tmp_path):
@@ -35,8 +35,6 @@ def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
 
 
 def test_an_unused_path_never_names_a_file_made_before(tmp_path):
-    from stylert.atomic_files import unused_path
-
     take = tmp_path / "take.mp4"
     assert unused_path(take) == take
     take.write_bytes(b"first")
