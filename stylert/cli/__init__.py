@@ -11,8 +11,10 @@ Each sub-command is a module with ``register(subparsers)``. One exit-code rule f
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import re
 import sys
 from typing import NoReturn
 
@@ -31,6 +33,13 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("stylert").strip()
         hint = f"stylert {command} --help" if command else "stylert --help"
+        typo = re.match(r"argument [\w/-]+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if typo:  # a near miss names the choice it was near
+            choices = re.findall(r"'([^']*)'", typo[2])
+            starting = [c for c in choices if typo[1] and c.startswith(typo[1])]
+            close = starting if len(starting) == 1 else difflib.get_close_matches(typo[1], choices, n=1)
+            if close:
+                message = message.replace(" (choose from", f" (did you mean '{close[0]}'? choose from", 1)
         self.exit(EXIT_NOTHING_DONE, f"stylert: error: {message} (see '{hint}')\n")
 
 

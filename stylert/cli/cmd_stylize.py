@@ -17,7 +17,7 @@ def register(sub) -> None:
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
                     "  stylert stylize dancing.gif logo.png -o styled/        # every frame; the logo stays "
-                    "transparent")
+                    "transparent", aliases=("stylise",))
     add_inputs_and_output(p, "image files, folders or quoted glob patterns", "its extension sets the format",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")

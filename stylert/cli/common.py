@@ -18,8 +18,9 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return text + " (default: %(default)s)"
 
 
-def add_command(sub, name: str, help_text: str, examples: str) -> argparse.ArgumentParser:
-    return sub.add_parser(name, help=help_text, description=help_text,
+def add_command(sub, name: str, help_text: str, examples: str, aliases: tuple[str, ...] = ()
+                ) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text, aliases=list(aliases),
                           epilog="examples:\n" + examples, formatter_class=HelpFormatter)
 
 

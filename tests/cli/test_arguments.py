@@ -21,3 +21,26 @@ def test_a_duration_must_be_longer_than_nothing():
     assert positive_seconds("0:00.1") == pytest.approx(0.1)
     with pytest.raises(argparse.ArgumentTypeError, match="greater than 0"):
         positive_seconds("0:00")
+
+
+@pytest.mark.parametrize("argv,suggested", [(["stylze", "a.jpg"], "stylize"), (["bench", "--sizes", "64", "--bogus"], None),
+                                            (["stylize", "a.jpg", "-o", "b.jpg", "--backend", "onnx"], "onnxruntime"),
+                                            (["video", "a.mp4", "-o", "b.mp4", "--preset", "fats"], "fast"),
+                                            (["frobnicate"], None)])
+def test_a_near_miss_names_the_choice_it_was_near(capsys, argv, suggested):
+    from stylert.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and err.startswith("stylert: error:")
+    assert (f"did you mean '{suggested}'?" in err) if suggested else "did you mean" not in err
+
+
+def test_stylise_is_stylize_as_the_docs_spell_it(tmp_path, photo, lite_onnx):
+    from stylert.cli import main
+    from stylert.frames.images import write_image
+
+    write_image(tmp_path / "a.png", photo[:16, :16])
+    assert main(["stylise", str(tmp_path / "a.png"), "-o", str(tmp_path / "b.png"), "-s", str(lite_onnx)]) == 0
+    assert (tmp_path / "b.png").is_file()
