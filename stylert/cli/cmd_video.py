@@ -122,8 +122,8 @@ def run(args: argparse.Namespace) -> int:
                     bar.total = total
                     bar.refresh()
                     if info.hdr:
-                        bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is stylised and written as "
-                                  "8-bit SDR without tone mapping, so its highlights clip and colours look flat",
+                        bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is tone-mapped to 8-bit SDR "
+                                  "BT.709 (reference white 203 cd/m², highlights rolled off to 1000)",
                                   file=sys.stderr)
 
                 try:

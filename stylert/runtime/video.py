@@ -102,11 +102,12 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
                    ) -> YuvColour | None:
     """The 4:2:0 colour in which the decoder should hand frames over as planes rather than BGR: where the backend
     turns planes into BGR on the GPU (half the bytes up, no CPU conversion), the stream's colour is one its
-    kernel takes, no --scale or --max-size resizes frames, and nothing (smoothing, the flicker meter) needs
-    the BGR input frames. NVDEC hands out nv12."""
+    kernel takes, no --scale or --max-size resizes frames, nothing (smoothing, the flicker meter) needs the
+    BGR input frames, and the stream is not HDR (whose frames are tone-mapped on the CPU). NVDEC hands out
+    nv12."""
     resized = (options.scale and options.scale != 1.0) or (options.max_size and
                                                             max(info.width, info.height) > options.max_size)
-    if bgr_needed or resized or info.colour is None or not stylizer.backend.decodes_on_device():
+    if bgr_needed or resized or info.colour is None or info.hdr or not stylizer.backend.decodes_on_device():
         return None
     nvdec = options.decoder == "auto" and choose_video_decoder()[0] is not None
     return dataclasses.replace(info.colour, layout="nv12") if nvdec else info.colour

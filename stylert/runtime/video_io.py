@@ -17,6 +17,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo, first_line
+from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
@@ -38,8 +39,6 @@ DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayRe
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
 # what VideoEncoder writes: bgr_to_i420's BT.601 matrix at limited range; the RGB is BT.709/sRGB.
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
-# The AVColorTransferCharacteristic values of the HDR transfers: SMPTE ST 2084 (PQ) and ARIB STD-B67 (HLG).
-HDR_TRANSFERS = {16: "PQ", 18: "HLG"}
 # The encoder's clock: fine enough for any source frame's time, and within MPEG-4 Part 2's limit (65535).
 TIME_UNIT = Fraction(1, 60000)
 # Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
@@ -65,7 +64,7 @@ class VideoInfo:
     colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
     rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
     pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
-    hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer, which stylert writes as SDR untouched
+    hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer: its frames are tone-mapped to SDR
     subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
 
 
@@ -168,7 +167,11 @@ def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None 
 
 def _frame_array(frame, yuv: YuvColour | None) -> np.ndarray:
     """A decoded frame as the packed 4:2:0 planes of colour ``yuv`` where it is one (or a repack away: NVDEC
-    hands out nv12 where the file holds yuv420p), else as uint8 BGR through swscale."""
+    hands out nv12 where the file holds yuv420p), else as uint8 BGR through swscale; an HDR frame (PQ or HLG)
+    tone-mapped to SDR BT.709 (``frames.hdr``)."""
+    transfer = HDR_TRANSFERS.get(frame.color_trc)
+    if transfer is not None:
+        return hdr_to_sdr(frame.to_ndarray(format="rgb48le", threads=CONVERT_THREADS), transfer)
     if yuv is not None:
         own = YuvColour.of(frame.format.name, frame.colorspace, frame.color_range, frame.height, frame.width)
         if own == yuv:
@@ -184,8 +187,8 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
     ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
     come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
-    rest as BGR. A stream that breaks off after some frames ends early with ``status.error`` set; one that
-    yields nothing raises UnreadableVideo."""
+    rest as BGR; HDR frames are tone-mapped to SDR. A stream that breaks off after some frames ends early with
+    ``status.error`` set; one that yields nothing raises UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
     status = status if status is not None else DecodeStatus()

@@ -153,17 +153,47 @@ def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     assert not (tmp_path / "b.mp4").exists()
 
 
-def test_hdr_video_is_said_to_be_written_as_sdr(tmp_path, lite_onnx, capsys):
-    """stylert does no tone mapping: a PQ or HLG stream is written as SDR, and the command says so."""
+def _hdr_clip(path, transfer: int, signals: list[float], size=(16, 24)):
+    """A 10-bit BT.2020 clip (an iPhone's HDR video is HLG, streaming masters PQ): one grey frame per signal
+    level, written as its Y'CbCr codes (grey whatever the matrix), lossless."""
+    h, w = size
+    with av.open(str(path), "w") as c:
+        v = c.add_stream("libx264", rate=10)
+        v.width, v.height, v.pix_fmt, v.options = w, h, "yuv420p10le", {"qp": "0"}
+        cc = v.codec_context
+        cc.colorspace, cc.color_primaries, cc.color_trc, cc.color_range = 9, 9, transfer, 1  # BT.2020, limited
+        for i, signal in enumerate(signals):
+            frame = av.VideoFrame(w, h, "yuv420p10le")
+            for plane, code, rows in zip(frame.planes, (64 + 876 * signal, 512, 512), (h, h // 2, h // 2)):
+                np.frombuffer(plane, np.uint16).reshape(rows, -1)[:] = round(code)
+            frame.colorspace, frame.color_range, frame.pts = 9, 1, i
+            for packet in v.encode(frame):
+                c.mux(packet)
+        for packet in v.encode(None):
+            c.mux(packet)
+    return path
+
+
+@pytest.mark.parametrize("transfer,name,white", [(16, "PQ", 0.5806), (18, "HLG", 0.75)])
+def test_hdr_frames_are_tone_mapped_to_sdr(tmp_path, transfer, name, white):
+    """Untouched, an HDR frame's codes read as SDR ones put reference white at a dull grey (PQ 58 % -> 148) and
+    leave the highlights nowhere to go; tone-mapped, black stays black, reference white lands near SDR white
+    and the peak at white."""
+    clip = _hdr_clip(tmp_path / f"{name}.mp4", transfer, [0.0, white, 1.0])
+    assert probe_video(clip).hdr == name
+    black, reference, peak = [frame[2:-2, 2:-2].mean() for frame in decode_frames(clip, decoder="cpu")]
+    assert black < 2 and 215 <= reference <= 240 and peak > 253
+
+
+def test_hdr_video_is_said_to_be_tone_mapped(tmp_path, lite_onnx, capsys):
     from stylert.cli import main
 
     assert probe_video(make_video(tmp_path / "sdr.mp4", frames=2, audio=None)).hdr is None
-    assert probe_video(make_video(tmp_path / "hlg.mp4", frames=2, audio=None, transfer=18)).hdr == "HLG"
-    src = make_video(tmp_path / "pq.mp4", frames=3, audio=None, transfer=16)
+    src = _hdr_clip(tmp_path / "pq.mp4", 16, [0.3, 0.5, 0.6])
     assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if "is HDR" in line]
-    assert lines == ["stylert: pq.mp4 is HDR (PQ); it is stylised and written as 8-bit SDR without tone mapping, "
-                     "so its highlights clip and colours look flat"]
+    assert lines == ["stylert: pq.mp4 is HDR (PQ); it is tone-mapped to 8-bit SDR BT.709 (reference white "
+                     "203 cd/m², highlights rolled off to 1000)"]
 
 
 def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
