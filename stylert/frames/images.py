@@ -250,7 +250,8 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
-    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC); every frame, with its duration and the
+    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC; a JPEG or BMP is the picture laid over
+    white); every frame, with its duration and the
     number of plays, as an animated GIF, WebP or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets
     the picture's EXIF, ICC profile and XMP, with the pixel size they state set to the first frame's.
     UnwritableImage says what cannot be written; the caller names the file."""
@@ -261,6 +262,8 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     metadata = sized(picture.metadata, frames[0].shape[1], frames[0].shape[0])
     if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
         frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
+    elif picture.alpha is not None:  # as it shows on a white page, not with the colour under the clear parts
+        frames = [_on_white(frame, alpha) for frame, alpha in zip(frames, picture.alpha)]
     if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages
         if suffix not in (".tif", ".tiff"):
             raise UnwritableImage(f"the input has {len(frames)} pages and {suffix} holds one; write it as .tif")
@@ -276,6 +279,12 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
         encoded = _opencv_encoded(cv2.imencode(suffix, frames[0], params), suffix)
     return with_metadata(encoded, metadata)
+
+
+def _on_white(frame: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """uint8 BGR ``frame`` laid over white by its ``alpha`` plane."""
+    weight = alpha[..., None].astype(np.float32) / 255
+    return np.rint(frame * weight + 255 * (1 - weight)).astype(np.uint8)
 
 
 def _opencv_encoded(result: tuple[bool, np.ndarray], suffix: str) -> bytes:

@@ -33,7 +33,13 @@ def test_a_transparent_still_keeps_its_alpha_where_the_format_holds_it(tmp_path,
             assert (back[..., 3][rgba[..., 3] == 0] == 0).all() and (back[..., 3][rgba[..., 3] == 255] == 255).all()
         else:
             np.testing.assert_array_equal(back[..., 3], rgba[..., 3])
-    write_picture(tmp_path / "out.jpg", picture)  # no alpha in a JPEG: the colour is written
+    write_picture(tmp_path / "out.bmp", picture)  # no alpha in a BMP or JPEG: as it shows on a white page
+    flat = np.array(Image.open(tmp_path / "out.bmp"))
+    weight = rgba[..., 3:] / 255
+    expected = np.rint(picture.frames[0][..., ::-1] * weight + 255 * (1 - weight))
+    assert (flat[: rgba.shape[0] // 2] == 255).all()  # the clear half is white, not the colour under it
+    np.testing.assert_allclose(flat, expected, atol=0.5)
+    write_picture(tmp_path / "out.jpg", picture)
     assert Image.open(tmp_path / "out.jpg").mode == "RGB"
 
 
