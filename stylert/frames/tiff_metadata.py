@@ -1,9 +1,10 @@
-"""A TIFF's photo metadata both ways, and its alpha sample declared. A TIFF keeps what a JPEG keeps in its EXIF segment as tags of its first
-directory (the camera, the date, the resolution) with pointers to the EXIF and GPS directories, and its ICC
-profile and XMP as two more tags. Read, they become the EXIF structure the other formats carry; written, they
-are added to the first directory of the TIFF OpenCV encoded. Pillow reads and lays out the tag values (in the
-file's own byte order); the directory the encoder wrote is kept entry for entry, since its image data does not
-move: the new entries' values and a new first directory are appended, and the header points to it."""
+"""A TIFF's photo metadata both ways, and its alpha sample declared. A TIFF keeps what a JPEG keeps in its
+EXIF segment as tags of its first directory (the camera, the date, the resolution) with pointers to the EXIF
+and GPS directories, and its ICC profile and XMP as two more tags. Read, they become the EXIF structure the
+other formats carry; written, they are added to the first directory of the TIFF OpenCV encoded. Pillow reads
+and lays out the tag values (in the file's own byte order); the directory the encoder wrote is kept entry for
+entry, since its image data does not move: the new entries' values and a new first directory are appended,
+and the header points to it."""
 from __future__ import annotations
 
 import io
