@@ -54,6 +54,12 @@ class LoadedModel:
     def native_range(self) -> tuple[float, float, float, float]:
         return NATIVE_RANGES[self.architecture]
 
+    @property
+    def channels(self) -> tuple[int, int]:
+        """(input, output) channels: 3 for RGB, 1 for grey."""
+        config = self.module.config
+        return getattr(config, "in_channels", 3), getattr(config, "out_channels", 3)
+
 
 def _style_name(path: Path, stored: str | None) -> str:
     if stored:
@@ -224,6 +230,10 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
         detail = " ".join(str(exc).split())[:300]
         raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
     module.eval()
+    channels = getattr(module.config, "in_channels", 3), getattr(module.config, "out_channels", 3)
+    if not set(channels) <= {1, 3}:
+        raise UnknownCheckpoint(f"{source}: a network of {channels[0]} input and {channels[1]} output channels; "
+                                "stylert's frames are RGB (3 channels) or, for a grey network, their luma (1)")
     variant = module.config.variant if arch == TRANSFORMER_NET else f"ngf{module.config.ngf}_{module.config.blocks}blocks"
     return LoadedModel(module, arch, variant, style, module.size_multiple, source)
 

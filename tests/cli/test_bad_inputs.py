@@ -49,6 +49,10 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
 
     torch.save({"weird.layer.weight": torch.zeros(3, 3)}, w / "unknown_arch.pth")
     (w / "bare.engine").write_bytes(b"not an engine")
+    from stylert.models.cyclegan import ResnetGeneratorConfig
+    from tests.checkpoints import cyclegan_state
+
+    torch.save(cyclegan_state(ResnetGeneratorConfig(ngf=8, blocks=1, in_channels=4)), w / "rgba_G.pth")
     from tests.foreign_models import non_image_network, zoo_style_copy
     from tests.media import png_header
 
@@ -218,6 +222,7 @@ CASES = [
     ("export an onnx", ["export", "{w}/lite.onnx", "-o", "{w}/out57.onnx"], 2, "error"),
     ("export unknown architecture", ["export", "{w}/unknown_arch.pth", "-o", "{w}/out58.onnx"], 2, "error"),
     ("export pickled whole model", ["export", "{w}/whole_model.pth", "-o", "{w}/out80.onnx"], 2, "error"),
+    ("export a network of RGBA input", ["export", "{w}/rgba_G.pth", "-o", "{w}/out105.onnx"], 2, "error"),
     ("export wrong output suffix", ["export", "{w}/lite.pth", "-o", "{w}/out59.txt"], 2, "error"),
     ("export int8 with a missing --calib folder", ["export", "{w}/lite.pth", "-o", "{w}/out86.onnx", "--int8",
                                                   "--calib", "{w}/nope"], 2, "error"),

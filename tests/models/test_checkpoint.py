@@ -143,3 +143,28 @@ def test_a_traced_torchscript_archive_loads_its_weights(tmp_path):
 def test_stylert_training_checkpoint_keeps_its_style_name(tmp_path):
     path = save({"stylert": 1, "style": "ink", "state_dict": transformer_state(LITE), "step": 3}, tmp_path / "x.pth")
     assert load_checkpoint(path).style == "ink"
+
+
+@pytest.mark.parametrize("in_channels,out_channels", [(1, 1), (1, 3), (3, 1)])
+def test_a_grey_cyclegan_takes_the_frames_luma_and_gives_rgb(tmp_path, in_channels, out_channels):
+    """A CycleGAN trained on grey images (--input_nc 1 / --output_nc 1) was an internal error at export."""
+    from stylert.models.convention import LUMA, convention_module
+
+    config = ResnetGeneratorConfig(ngf=8, blocks=1, in_channels=in_channels, out_channels=out_channels)
+    loaded = load_checkpoint(save(cyclegan_state(config), tmp_path / "latest_net_G.pth"))
+    assert loaded.channels == (in_channels, out_channels)
+    wrapped = convention_module(loaded)
+    rgb = torch.rand(2, 3, 20, 28) * 255
+    luma = (rgb * torch.tensor(LUMA).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    with torch.no_grad():
+        out = wrapped(rgb)
+        native = loaded.module(luma / 127.5 - 1 if in_channels == 1 else rgb / 127.5 - 1) * 127.5 + 127.5
+    assert out.shape == (2, 3, 20, 28)
+    expected = native.repeat(1, 3, 1, 1) if out_channels == 1 else native
+    torch.testing.assert_close(out, expected.clamp(0, 255), atol=2e-3, rtol=0)  # 0..255 scale
+
+
+def test_a_network_of_other_channel_counts_is_refused_by_name(tmp_path):
+    config = ResnetGeneratorConfig(ngf=8, blocks=1, in_channels=4)  # RGBA in
+    with pytest.raises(UnknownCheckpoint, match=r"rgba.pth: a network of 4 input and 3 output channels"):
+        load_checkpoint(save(cyclegan_state(config), tmp_path / "rgba.pth"))
