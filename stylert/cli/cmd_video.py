@@ -121,6 +121,9 @@ def run(args: argparse.Namespace) -> int:
                 def started(info, total, bar=bar) -> None:
                     bar.total = total
                     bar.refresh()
+                    if info.interlaced:
+                        bar.write(f"stylert: {info.path.name} is interlaced; its frames are deinterlaced (bwdif)",
+                                  file=sys.stderr)
                     if info.hdr:
                         bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is tone-mapped to 8-bit SDR "
                                   "BT.709 (reference white 203 cd/m², highlights rolled off to 1000)",

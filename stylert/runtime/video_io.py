@@ -66,6 +66,7 @@ class VideoInfo:
     pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
     hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer: its frames are tone-mapped to SDR
     subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
+    interlaced: bool = False  # its first frame is (a camcorder's or broadcast 1080i): frames are deinterlaced
 
 
 def codec_name(stream) -> str:
@@ -119,9 +120,10 @@ def probe_video(path: str | Path) -> VideoInfo:
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
         subtitles = tuple(codec_name(s) for s in c.streams.subtitles)
-        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour,
-                         _display_rotation(c, v), Fraction(aspect) if aspect and aspect != 1 else None,
-                         HDR_TRANSFERS.get(cc.color_trc), subtitles)
+        rotation, interlaced = _first_frame(c, v)
+        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
+                         Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
+                         subtitles, interlaced)
 
 
 def _tagged_duration(stream) -> float | None:
@@ -132,16 +134,52 @@ def _tagged_duration(stream) -> float | None:
     return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
-def _display_rotation(container, stream) -> int:
-    """The first frame's display rotation (PyAV reads it from the stream's display matrix); 0 when there is
-    none or no frame decodes (the decode itself then reports the damage)."""
+def _first_frame(container, stream) -> tuple[int, bool]:
+    """The first frame's display rotation (PyAV reads it from the stream's display matrix) and whether it is
+    interlaced; (0, False) when no frame decodes (the decode itself then reports the damage)."""
     av = require("av", "video processing")
     try:
         for frame in container.decode(stream):
-            return round(frame.rotation) % 360
+            return round(frame.rotation) % 360, bool(frame.interlaced_frame)
     except av.error.FFmpegError:
         pass
-    return 0
+    return 0, False
+
+
+def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
+    """Decoded frames with the interlaced ones deinterlaced by FFmpeg's bwdif, one frame for each, shown at its
+    first field's moment (an output flagged progressive would otherwise keep the combing for good), in order
+    and at their own times; progressive frames pass as they are. Which field comes first is the stream's
+    ``field_order`` (AVFieldOrder) where it says, else the frame's own flag. bwdif holds one frame back to look
+    ahead: it is flushed when the frames end."""
+    parity = {2: "tff", 4: "tff", 3: "bff", 5: "bff"}.get(field_order, "auto")  # TT, TB; BB, BT
+    graph = source = sink = None
+
+    def pulled() -> Iterator:
+        while True:
+            try:
+                yield sink.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return
+
+    for frame in frames:
+        if graph is None and not frame.interlaced_frame:
+            yield frame
+            continue
+        if graph is None:
+            graph = av.filter.Graph()
+            source = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
+                                      time_base=frame.time_base)
+            deinterlace = graph.add("bwdif", f"mode=send_frame:parity={parity}:deint=interlaced")
+            sink = graph.add("buffersink")
+            source.link_to(deinterlace)
+            deinterlace.link_to(sink)
+            graph.configure()
+        source.push(frame)
+        yield from pulled()
+    if graph is not None:
+        source.push(None)
+        yield from pulled()
 
 
 @dataclass
@@ -187,8 +225,9 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
     ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
     come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
-    rest as BGR; HDR frames are tone-mapped to SDR. A stream that breaks off after some frames ends early with
-    ``status.error`` set; one that yields nothing raises UnreadableVideo."""
+    rest as BGR; interlaced frames are deinterlaced (``_progressive``), HDR frames tone-mapped to SDR. A stream
+    that breaks off after some frames ends early with ``status.error`` set; one that yields nothing raises
+    UnreadableVideo."""
     av = require("av", "video processing")
     path = Path(path)
     status = status if status is not None else DecodeStatus()
@@ -201,7 +240,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
-            for frame in c.decode(stream):
+            for frame in _progressive(c.decode(stream), av, stream.codec_context.field_order):
                 t = float(frame.time) if frame.time is not None else 0.0
                 if t < start - 1e-6:
                     continue
