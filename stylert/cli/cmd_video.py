@@ -33,7 +33,9 @@ def register(sub) -> None:
     enc = p.add_argument_group("encoding")
     enc.add_argument("--codec", default="auto",
                      help="video encoder: auto is NVENC (h264_nvenc) where the GPU has one, else libx264 on every "
-                          "CPU thread; or name one, e.g. libx264, libx265, mpeg4")
+                          "CPU thread; or name one, e.g. libx264, libx265, prores_ks (a .mov or .mkv master, "
+                          "4:2:2 10-bit), libvpx-vp9, ffv1 (lossless); it is tried in the output's container "
+                          "before any work, and the command says which containers take it")
     enc.add_argument("--crf", type=int_between(0, 51), default=18,
                      help="x264/x265 (and NVENC cq) quality, 0-51: lower is better and larger")
     enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if args.ray:
         return run_on_ray(args)
     options = _options(args)
-    plan = plan_video_outputs(args.inputs, args.output)
+    plan = plan_video_outputs(args.inputs, args.output, args.codec)
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per video
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}

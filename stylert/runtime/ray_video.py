@@ -138,9 +138,11 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs
-    from stylert.runtime.video_io import expected_frames, index_frames, join_chunks, probe_video, subtitles_not_carried
+    from stylert.runtime.video_io import (check_video_codec, expected_frames, index_frames, join_chunks, probe_video,
+                                          subtitles_not_carried)
 
-    plan = plan_video_outputs(inputs, output)
+    plan = plan_video_outputs(inputs, output, options.codec)
+    check_video_codec(options.codec, ".mp4")  # the chunks
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
     summary, started = RaySummary(items=len(plan)), time.perf_counter()

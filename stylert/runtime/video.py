@@ -23,7 +23,8 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_io import (
-    DecodeStatus, VideoEncoder, VideoInfo, choose_video_decoder, decode_frames, expected_frames, probe_video,
+    DecodeStatus, VideoEncoder, VideoInfo, check_video_codec, choose_video_decoder, decode_frames, expected_frames,
+    probe_video,
 )
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
@@ -91,11 +92,15 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     return sources
 
 
-def plan_video_outputs(inputs: list[str], output: str) -> list[Planned]:
-    """Each input video and its output (one .mp4 per input in a folder output); see ``output_plan``."""
+def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:
+    """Each input video and its output (one .mp4 per input in a folder output); see ``output_plan``. A named
+    ``codec`` the outputs cannot be written with is refused here, before any work (``check_video_codec``)."""
     sources = collect_videos(inputs)
-    return plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
+    plan = plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
                         what="video", new_suffix=".mp4")
+    for suffix in sorted({item.target.suffix.lower() for item in plan}):
+        check_video_codec(codec, suffix)
+    return plan
 
 
 def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *, bgr_needed: bool

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import UnreadableVideo, first_line
+from stylert.errors import StylertError, UnreadableVideo, first_line
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
@@ -475,6 +475,52 @@ def choose_h264_encoder() -> tuple[str, str]:
         return "libx264", f"libx264 on all CPU threads (no NVENC here: {first[:80]})"
 
 
+# The muxer FFmpeg writes each output suffix stylert offers with.
+MUXERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".m4v": "ipod"}
+
+
+def encoder_pix_fmt(codec: str) -> str:
+    """The pixel format a ``codec`` stream is written in: yuv420p, which every player takes, where the encoder
+    takes it, else the encoder's own first (ProRes: 4:2:2 at 10 bits)."""
+    av = require("av", "video processing")
+    try:
+        formats = [f.name for f in av.codec.Codec(codec, "w").video_formats or ()]
+    except (av.error.FFmpegError, ValueError):  # no such encoder: adding its stream says so
+        return "yuv420p"
+    return "yuv420p" if not formats or "yuv420p" in formats else formats[0]
+
+
+def check_video_codec(codec: str, suffix: str) -> None:
+    """A named ``codec`` that this FFmpeg lacks, that this machine cannot open (NVENC without its GPU), or that a
+    ``suffix`` file cannot hold (VP9 in MOV), as one StylertError before any work, naming the containers that
+    hold it: two small frames are encoded into memory as the output would be."""
+    if codec == "auto":
+        return
+    problem = _codec_problem(codec, suffix)
+    if problem is not None:
+        others = [other for other in MUXERS if other != suffix and _codec_problem(codec, other) is None]
+        where = f"; it goes in {' '.join(others)}" if others else ""
+        raise StylertError(f"--codec {codec}: cannot write it into {suffix} here ({problem}){where}")
+
+
+def _codec_problem(codec: str, suffix: str) -> str | None:
+    av = require("av", "video processing")
+    try:
+        with av.open(io.BytesIO(), "w", format=MUXERS[suffix]) as out:
+            stream = out.add_stream(codec, rate=25)
+            stream.width, stream.height, stream.pix_fmt = 64, 64, encoder_pix_fmt(codec)
+            if codec == "libx265":
+                stream.options = {"x265-params": "log-level=error"}
+            for pts in range(2):
+                frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="bgr24")
+                frame.pts = pts
+                out.mux(stream.encode(frame))
+            out.mux(stream.encode(None))
+    except Exception as exc:  # FFmpeg's errors for a missing or unopenable encoder, or a muxer refusing it
+        return first_line(exc)
+    return None
+
+
 class VideoEncoder:
     """Encode frames into ``path`` with the audio and subtitles of ``tracks_from`` interleaved (the audio only
     with ``keep_audio``): uint8 BGR frames (h x w x 3),
@@ -490,7 +536,7 @@ class VideoEncoder:
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
-                 pix_fmt: str = "yuv420p", tracks_from: Path | None = None, keep_audio: bool = True,
+                 tracks_from: Path | None = None, keep_audio: bool = True,
                  start: float = 0.0, duration: float | None = None, rotation: int = 0,
                  pixel_aspect: Fraction | None = None) -> None:
         av = require("av", "video processing")
@@ -503,7 +549,7 @@ class VideoEncoder:
         except (av.error.FFmpegError, ValueError) as exc:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
-        self.stream.pix_fmt = pix_fmt
+        self.stream.pix_fmt = pix_fmt = encoder_pix_fmt(self.codec)
         self.stream.codec_context.time_base = TIME_UNIT
         self._last_pts = -1
         if rotation:
@@ -511,16 +557,17 @@ class VideoEncoder:
         if pixel_aspect:
             self.stream.codec_context.sample_aspect_ratio = pixel_aspect
         self.takes_i420 = pix_fmt == "yuv420p"
-        if self.takes_i420:
+        if pix_fmt.startswith("yuv"):  # bgr_to_i420's matrix, and swscale's for other formats from BGR
             context = self.stream.codec_context
             context.colorspace, context.color_range = BT601_MATRIX, LIMITED_RANGE
             context.color_primaries, context.color_trc = BT709_PRIMARIES, BT709_TRANSFER
         if self.codec in ("libx264", "libx265"):
-            self.stream.options = {"crf": str(crf), "preset": preset}
+            self.stream.options = {"crf": str(crf), "preset": preset} | \
+                ({"x265-params": "log-level=error"} if self.codec == "libx265" else {})  # x265 logs on its own
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
         elif self.codec == "h264_nvenc":
             self.stream.options = {"cq": str(crf), "preset": "p4"}
-        self._even = pix_fmt.startswith(("yuv420", "nv12"))
+        self._even = pix_fmt.startswith(("yuv420", "yuv422", "nv12"))  # chroma halved across (and down)
         self._index = 0
         self._source_args = (tracks_from, start, duration, keep_audio)
         self.source_tracks: SourceTracks | None = None

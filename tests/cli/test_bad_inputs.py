@@ -194,6 +194,10 @@ CASES = [
     ("video nan scale", ["video", "{w}/clip.mp4", "-o", "{w}/out45.mp4", *S, "--scale", "nan"], 2, "error"),
     ("video tiny scale", ["video", "{w}/clip.mp4", "-o", "{w}/out46.mp4", *S, "--scale", "0.05"], 0, None),
     ("video unknown decoder", ["video", "{w}/clip.mp4", "-o", "{w}/out73.mp4", *S, "--decoder", "gpu9"], 2, "error"),
+    ("video a codec MP4 cannot hold", ["video", "{w}/clip.mp4", "-o", "{w}/out106.mp4", *S, "--codec", "prores_ks"],
+     2, "error"),
+    ("video ProRes into a MOV", ["video", "{w}/clip.mp4", "-o", "{w}/out107.mov", *S, "--codec", "prores_ks"], 0,
+     None),
     ("video cpu decoder", ["video", "{w}/clip.mp4", "-o", "{w}/out74.mp4", *S, "--decoder", "cpu"], 0, None),
     # webcam
     ("webcam missing source", ["webcam", "--source", "{w}/nope.mp4", "--no-window", "-o", "{w}/out47.mp4", *S], 2,

@@ -597,10 +597,10 @@ def test_a_chunk_encoded_with_other_settings_is_refused(tmp_path):
     assert not (tmp_path / "joined.mp4").exists()
 
 
-def test_a_named_codec_this_machine_cannot_open_fails_the_file_in_one_line(tmp_path, lite_onnx, capsys):
+def test_a_named_codec_this_machine_cannot_open_is_refused_before_any_work(tmp_path, lite_onnx, capsys):
     """--codec h264_nvenc where there is no NVENC (every machine without an NVIDIA GPU, and the H100): FFmpeg
-    opens the encoder with the first frame and says only avcodec_open2; the file fails with the codec named and
-    no partial output is left."""
+    opens the encoder with the first frame and says only avcodec_open2; the command says so before it loads a
+    model or decodes a frame, with the codec named, and leaves nothing behind."""
     from stylert.cli import main
     from stylert.runtime.video_io import VideoEncoder
 
@@ -616,6 +616,41 @@ def test_a_named_codec_this_machine_cannot_open_fails_the_file_in_one_line(tmp_p
     code = main(["video", str(src), "-o", str(tmp_path / "out" / "clip.mp4"), "--codec", "h264_nvenc",
                  "-s", str(lite_onnx)])
     err = capsys.readouterr().err
-    failed = [line for line in err.splitlines() if line.startswith("stylert: failed:")]
-    assert code == 2 and len(failed) == 1 and "cannot encode with codec 'h264_nvenc' here" in failed[0], err
-    assert "Traceback" not in err and list((tmp_path / "out").glob("*")) == []
+    errors = [line for line in err.splitlines() if line.startswith("stylert: error:")]
+    assert code == 2 and len(errors) == 1 and "--codec h264_nvenc: cannot write it into .mp4 here" in errors[0], err
+    assert "Traceback" not in err and "style " not in err and not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("codec,suffix,refused,goes_in", [("prores_ks", ".mov", False, None),
+                                                          ("prores_ks", ".mp4", True, ".mov .mkv"),
+                                                          ("libvpx-vp9", ".mov", True, ".mp4 .mkv"),
+                                                          ("libx265", ".mp4", False, None),
+                                                          ("no_such_encoder", ".mkv", True, None)])
+def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, suffix, refused, goes_in):
+    """A studio's ProRes master goes to a .mov (4:2:2, 10 bits: ProRes takes no 4:2:0); VP9 in MOV was an
+    internal error when the file was closed, after every frame had been stylised."""
+    from stylert.errors import StylertError
+    from stylert.runtime.video_io import check_video_codec, encoder_pix_fmt
+
+    if codec in ("prores_ks", "libvpx-vp9", "libx265"):
+        try:
+            av.codec.Codec(codec, "w")
+        except Exception:
+            pytest.skip(f"this FFmpeg has no {codec} encoder")
+    if not refused:
+        check_video_codec(codec, suffix)
+        out = tmp_path / f"out{suffix}"
+        encoder = VideoEncoder(out, Fraction(24), codec=codec)
+        for _ in range(3):
+            encoder.write(np.full((33, 47, 3), 90, np.uint8))  # odd sizes, padded for the subsampled chroma
+        encoder.finish()
+        encoder.close()
+        with av.open(str(out)) as c:
+            assert c.streams.video[0].codec_context.pix_fmt == encoder_pix_fmt(codec)
+            assert sum(1 for _ in c.decode(video=0)) == 3
+        return
+    with pytest.raises(StylertError, match=f"--codec {codec}: cannot write it into \\{suffix} here") as exc:
+        check_video_codec(codec, suffix)
+    assert (f"it goes in {goes_in}" in str(exc.value)) if goes_in else "goes in" not in str(exc.value)
+
+
