@@ -7,6 +7,7 @@ import functools
 import io
 import os
 import re
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -493,7 +494,7 @@ def encoder_pix_fmt(codec: str) -> str:
 def check_video_codec(codec: str, suffix: str) -> None:
     """A named ``codec`` that this FFmpeg lacks, that this machine cannot open (NVENC without its GPU), or that a
     ``suffix`` file cannot hold (VP9 in MOV), as one StylertError before any work, naming the containers that
-    hold it: two small frames are encoded into memory as the output would be."""
+    hold it: a dozen small frames are encoded by the VideoEncoder the output will have, into a temporary file."""
     if codec == "auto":
         return
     problem = _codec_problem(codec, suffix)
@@ -504,20 +505,19 @@ def check_video_codec(codec: str, suffix: str) -> None:
 
 
 def _codec_problem(codec: str, suffix: str) -> str | None:
-    av = require("av", "video processing")
-    try:
-        with av.open(io.BytesIO(), "w", format=MUXERS[suffix]) as out:
-            stream = out.add_stream(codec, rate=25)
-            stream.width, stream.height, stream.pix_fmt = 64, 64, encoder_pix_fmt(codec)
-            if codec == "libx265":
-                stream.options = {"x265-params": "log-level=error"}
-            for pts in range(2):
-                frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="bgr24")
-                frame.pts = pts
-                out.mux(stream.encode(frame))
-            out.mux(stream.encode(None))
-    except Exception as exc:  # FFmpeg's errors for a missing or unopenable encoder, or a muxer refusing it
-        return first_line(exc)
+    with tempfile.TemporaryDirectory(prefix="stylert-codec-") as folder:
+        try:
+            encoder = VideoEncoder(Path(folder) / f"trial{suffix}", Fraction(25), codec=codec)
+        except UnreadableVideo as exc:
+            return str(exc)
+        try:
+            for _ in range(12):  # enough for an encoder's look-ahead: x265 fails MP4's muxer at 2 frames
+                encoder.write(np.zeros((64, 64, 3), np.uint8))
+            encoder.finish()
+        except Exception as exc:  # FFmpeg's errors for an encoder that does not open, or a muxer refusing it
+            return first_line(exc)
+        finally:
+            encoder.close()
     return None
 
 

@@ -624,7 +624,7 @@ def test_a_named_codec_this_machine_cannot_open_is_refused_before_any_work(tmp_p
 @pytest.mark.parametrize("codec,suffix,refused,goes_in", [("prores_ks", ".mov", False, None),
                                                           ("prores_ks", ".mp4", True, ".mov .mkv"),
                                                           ("libvpx-vp9", ".mov", True, ".mp4 .mkv"),
-                                                          ("libx265", ".mp4", False, None),
+                                                          ("ffv1", ".mkv", False, None),
                                                           ("no_such_encoder", ".mkv", True, None)])
 def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, suffix, refused, goes_in):
     """A studio's ProRes master goes to a .mov (4:2:2, 10 bits: ProRes takes no 4:2:0); VP9 in MOV was an
@@ -632,7 +632,7 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
     from stylert.errors import StylertError
     from stylert.runtime.video_io import check_video_codec, encoder_pix_fmt
 
-    if codec in ("prores_ks", "libvpx-vp9", "libx265"):
+    if codec in ("prores_ks", "libvpx-vp9", "ffv1"):
         try:
             av.codec.Codec(codec, "w")
         except Exception:
