@@ -71,6 +71,10 @@ def _style_name(path: Path, stored: str | None) -> str:
 
 def _read(path: Path) -> Any:
     torch = require("torch", "loading a .pth checkpoint")
+    if path.is_dir():  # a training run's folder (CycleGAN's checkpoints/NAME/): name the file it holds
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in CHECKPOINT_SUFFIXES)
+        hint = f" (it holds {', '.join(inside[:4])}{' ...' if len(inside) > 4 else ''})" if inside else ""
+        raise StyleNotFound(f"{path} is a folder; name the checkpoint file in it{hint}")
     if not path.is_file():
         raise StyleNotFound(f"checkpoint not found: {path}")
     if path.suffix.lower() in (".onnx", ".engine"):

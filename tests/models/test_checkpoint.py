@@ -76,6 +76,12 @@ def test_truncated_and_missing_files(tmp_path):
     assert "weights_only" not in str(err.value)  # torch's advice to unpickle anyway is never passed on
     with pytest.raises(StyleNotFound):
         load_checkpoint(tmp_path / "absent.pth")
+    run = tmp_path / "checkpoints" / "horse2zebra"  # CycleGAN's training folder, named instead of its file
+    run.mkdir(parents=True)
+    save(transformer_state(LITE), run / "latest_net_G_A.pth")
+    with pytest.raises(StyleNotFound, match=r"horse2zebra is a folder; name the checkpoint file in it \(it holds "
+                                            r"latest_net_G_A.pth\)"):
+        load_checkpoint(run)
 
 
 def test_a_pickled_whole_model_is_not_unpickled_and_the_fix_is_named(tmp_path):
