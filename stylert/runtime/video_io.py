@@ -154,32 +154,38 @@ def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
     ``field_order`` (AVFieldOrder) where it says, else the frame's own flag. bwdif holds one frame back to look
     ahead: it is flushed when the frames end."""
     parity = {2: "tff", 4: "tff", 3: "bff", 5: "bff"}.get(field_order, "auto")  # TT, TB; BB, BT
-    graph = source = sink = None
+    graph: Any = None  # (source, sink, the frames' size and format) once a frame is interlaced
 
     def pulled() -> Iterator:
         while True:
             try:
-                yield sink.pull()
+                yield graph[1].pull()
             except (av.error.BlockingIOError, av.error.EOFError):
                 return
 
     for frame in frames:
+        layout = (frame.width, frame.height, frame.format.name)
         if graph is None and not frame.interlaced_frame:
             yield frame
             continue
+        if graph is not None and graph[2] != layout:  # a broadcast switching size: a new graph for the new size
+            graph[0].push(None)
+            yield from pulled()
+            graph = None
         if graph is None:
-            graph = av.filter.Graph()
-            source = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
-                                      time_base=frame.time_base)
-            deinterlace = graph.add("bwdif", f"mode=send_frame:parity={parity}:deint=interlaced")
-            sink = graph.add("buffersink")
+            filters = av.filter.Graph()
+            source = filters.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
+                                        time_base=frame.time_base)
+            deinterlace = filters.add("bwdif", f"mode=send_frame:parity={parity}:deint=interlaced")
+            sink = filters.add("buffersink")
             source.link_to(deinterlace)
             deinterlace.link_to(sink)
-            graph.configure()
-        source.push(frame)
+            filters.configure()
+            graph = (source, sink, layout)
+        graph[0].push(frame)
         yield from pulled()
     if graph is not None:
-        source.push(None)
+        graph[0].push(None)
         yield from pulled()
 
 

@@ -237,6 +237,11 @@ def test_interlaced_video_is_deinterlaced_at_its_first_fields_moment(tmp_path, p
         assert error(frame, at_first) < 8 < 20 < error(frame, at_second)
     later = list(decode_frames(clip, decoder="cpu", start=0.2, duration=0.08))
     assert len(later) == 2 and error(later[0], first[5]) < 8
+    parts = [_interlaced_pan(tmp_path / f"{h}.ts", photo, frames=4, h=h, w=w)[0] for h, w in ((96, 128), (48, 64))]
+    (tmp_path / "switch.ts").write_bytes(b"".join(p.read_bytes() for p in parts))  # a broadcast changing size
+    status = DecodeStatus()
+    sizes = [f.shape[:2] for f in decode_frames(tmp_path / "switch.ts", decoder="cpu", status=status)]
+    assert status.error is None and sizes == [(96, 128)] * 4 + [(48, 64)] * 4
 
 
 def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
