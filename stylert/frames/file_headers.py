@@ -2,7 +2,8 @@
 several pages, whether it may be transparent."""
 from __future__ import annotations
 
-from stylert.frames.photo_metadata import PNG_SIGNATURE, tiff_ifd0
+from stylert.frames.photo_metadata import PNG_SIGNATURE
+from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 
 HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
 
@@ -17,7 +18,7 @@ def is_animation(head: bytes) -> bool:
 
 def has_pages(data: bytes) -> bool:
     """A TIFF whose first image directory links to a second: several pages (a scanned document)."""
-    ifd0 = tiff_ifd0(data) if data[:4] in (b"II*\0", b"MM\0*") else None
+    ifd0 = tiff_ifd0(data) if is_tiff(data) else None
     if ifd0 is None:
         return False
     order, entries = ifd0
@@ -32,29 +33,13 @@ def may_have_alpha(data: bytes) -> bool:
     head = data[:HEAD_BYTES]
     if _avif_brand(head) == b"avif":
         return True
-    if data[:4] in (b"II*\0", b"MM\0*"):
-        return _tiff_alpha(data)
+    if is_tiff(data):
+        return has_alpha_sample(data)
     if head.startswith(PNG_SIGNATURE):
         return len(head) > 25 and head[25] in (4, 6) or b"tRNS" in _png_header_chunks(head)
     if head[:4] == b"RIFF" and head[8:16] == b"WEBPVP8L" and len(head) >= 25:
         return (int.from_bytes(head[21:25], "little") >> 28) & 1 == 1  # VP8L's alpha_is_used bit
     return _webp_vp8x_flags(head) & 0x10 != 0
-
-
-def _tiff_alpha(data: bytes) -> bool:
-    ifd0 = tiff_ifd0(data)
-    if ifd0 is None:
-        return False
-    order, entries = ifd0
-    for entry in entries:
-        if int.from_bytes(data[entry:entry + 2], order) == _EXTRA_SAMPLES:
-            count = int.from_bytes(data[entry + 4:entry + 8], order)
-            at = entry + 8 if count <= 2 else int.from_bytes(data[entry + 8:entry + 12], order)  # SHORTs
-            return int.from_bytes(data[at:at + 2], order) in (1, 2)  # associated or unassociated alpha
-    return False
-
-
-_EXTRA_SAMPLES = 338
 
 
 def _png_header_chunks(head: bytes) -> bytes:

@@ -12,9 +12,8 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Literal
 
-from stylert.frames.tiff_metadata import is_tiff, read_tiff_metadata, tiff_with_metadata
+from stylert.frames.tiff_metadata import is_tiff, read_tiff_metadata, tiff_ifd0, tiff_with_metadata
 
 EXIF_ID, ICC_ID, XMP_ID = b"Exif\0\0", b"ICC_PROFILE\0", b"http://ns.adobe.com/xap/1.0/\0"
 XMP_KEYWORD = b"XML:com.adobe.xmp"  # a PNG's iTXt chunk of XMP
@@ -278,19 +277,6 @@ def exif_orientation(data: bytes) -> int:
     value = next((int.from_bytes(tiff[e + 8:e + 10], order) for e in entries
                   if int.from_bytes(tiff[e:e + 2], order) == _ORIENTATION), 1)
     return value if 1 <= value <= 8 else 1
-
-
-def tiff_ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
-    """The byte order of EXIF's TIFF structure and the offsets of IFD0's 12-byte entries (the 4-byte link to the
-    next IFD follows the last); None where the structure cannot be read."""
-    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
-        return None
-    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
-    ifd = int.from_bytes(tiff[4:8], order)
-    if ifd + 2 > len(tiff):
-        return None
-    end = ifd + 2 + 12 * int.from_bytes(tiff[ifd:ifd + 2], order)
-    return (order, range(ifd + 2, end, 12)) if end + 4 <= len(tiff) else None
 
 
 def _upright_without_thumbnail(tiff: bytes) -> bytes:

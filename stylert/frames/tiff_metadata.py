@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+from typing import Literal
 
 TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
@@ -47,15 +48,16 @@ def tiff_with_metadata(encoded: bytes, exif: bytes | None, icc: bytes | None, xm
     other data than transparency); a BigTIFF or damaged one is returned as it is."""
     from PIL import Image
 
-    directory = _first_directory(encoded)
-    if directory is None:
+    ifd0 = tiff_ifd0(encoded) if is_tiff(encoded) else None
+    if ifd0 is None:
         return encoded
-    order, first, end = directory
-    entries = {struct.unpack_from(order + "H", encoded, at)[0]: encoded[at:at + 12] for at in range(first + 2, end, 12)}
-    alpha = _EXTRA_SAMPLES not in entries and _short(entries.get(_SAMPLES), order) == 4 and \
-        _short(entries.get(_PHOTOMETRIC), order) == 2
-    if alpha:
-        entries[_EXTRA_SAMPLES] = struct.pack(order + "HHI", _EXTRA_SAMPLES, 3, 1) + struct.pack(order + "HH", 2, 0)
+    order, slots = ifd0
+    entries = {int.from_bytes(encoded[at:at + 2], order): encoded[at:at + 12] for at in slots}
+    alpha = _EXTRA_SAMPLES not in entries and _first_short(encoded, _SAMPLES) == 4 and \
+        _first_short(encoded, _PHOTOMETRIC) == 2
+    if alpha:  # one SHORT, 2: unassociated alpha
+        entries[_EXTRA_SAMPLES] = b"".join(v.to_bytes(n, order) for v, n in ((_EXTRA_SAMPLES, 2), (3, 2), (1, 4),
+                                                                               (2, 2), (0, 2)))
     if not (exif or icc or xmp or alpha):
         return encoded
     source = Image.Exif()
@@ -65,46 +67,72 @@ def tiff_with_metadata(encoded: bytes, exif: bytes | None, icc: bytes | None, xm
     added = _photo_directory(source, encoded[:8], at=len(out), icc=icc, xmp=xmp)
     if added is not None:  # laid out for where it is appended; its entries join the encoder's
         out += added + b"\0" * (len(added) & 1)
-        for k in range(struct.unpack_from(order + "H", added, 0)[0]):
-            entry = added[2 + 12 * k:14 + 12 * k]
-            entries.setdefault(struct.unpack_from(order + "H", entry, 0)[0], entry)
+        for at in range(2, 2 + 12 * int.from_bytes(added[:2], order), 12):
+            entries.setdefault(int.from_bytes(added[at:at + 2], order), added[at:at + 12])
     directory = len(out)
-    out += struct.pack(order + "H", len(entries)) + b"".join(entries[tag] for tag in sorted(entries))
-    out += encoded[end:end + 4]  # the link to the next page
-    out[4:8] = struct.pack(order + "I", directory)
+    out += len(entries).to_bytes(2, order) + b"".join(entries[tag] for tag in sorted(entries))
+    out += encoded[slots.stop:slots.stop + 4]  # the link to the next page
+    out[4:8] = directory.to_bytes(4, order)
     return bytes(out)
 
 
 def tiff_as_stored(data: bytes) -> bytes:
     """The TIFF ``data`` with its first page's orientation set to 1, so that a reader hands its pixels over as
     stored (Pillow 13 turns a TIFF as it loads it, but not rightly for orientations 5-8)."""
-    directory = _first_directory(data)
-    if directory is None:
+    at = _entry(data, _ORIENTATION)
+    if at is None or _kind_and_count(data, at) != (3, 1):
         return data
-    order, first, end = directory
-    for at in range(first + 2, end, 12):
-        if struct.unpack_from(order + "HHI", data, at) == (_ORIENTATION, 3, 1):
-            return data[:at + 8] + struct.pack(order + "H", 1) + data[at + 10:]
-    return data
+    order = _order(data)
+    return data[:at + 8] + (1).to_bytes(2, order) + data[at + 10:]
 
 
-def _first_directory(data: bytes) -> tuple[str, int, int] | None:
-    """(struct byte order, offset of the first directory, offset of its link to the next) of a classic TIFF."""
-    if not is_tiff(data) or len(data) < 8:
+def has_alpha_sample(data: bytes) -> bool:
+    """Whether a TIFF file's first page has an alpha sample (ExtraSamples 1, associated, or 2, unassociated)."""
+    return _first_short(data, _EXTRA_SAMPLES) in (1, 2)
+
+
+def _first_short(data: bytes, tag: int) -> int | None:
+    """The first value of the SHORT ``tag`` in a TIFF file's first directory; None where it has none."""
+    at = _entry(data, tag)
+    if at is None:
         return None
-    order = "<" if data[:2] == b"II" else ">"
-    first = struct.unpack_from(order + "I", data, 4)[0]
-    if first + 2 > len(data):
+    kind, count = _kind_and_count(data, at)
+    order = _order(data)
+    if kind != 3 or count < 1:
         return None
-    end = first + 2 + 12 * struct.unpack_from(order + "H", data, first)[0]
-    return (order, first, end) if end + 4 <= len(data) else None
+    where = at + 8 if count <= 2 else int.from_bytes(data[at + 8:at + 12], order)  # inline, or at an offset
+    return int.from_bytes(data[where:where + 2], order) if where + 2 <= len(data) else None
 
 
-def _short(entry: bytes | None, order: str) -> int | None:
-    """The value of a one-SHORT directory entry (type 3, count 1)."""
-    if entry is None or struct.unpack_from(order + "HI", entry, 2) != (3, 1):
+def tiff_ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:
+    """The byte order of a TIFF structure (a file's or EXIF's) and the offsets of IFD0's 12-byte entries (the
+    4-byte link to the next IFD follows the last); None where the structure cannot be read."""
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
         return None
-    return struct.unpack_from(order + "H", entry, 8)[0]
+    order: Literal["little", "big"] = "little" if tiff[:2] == b"II" else "big"
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return None
+    end = ifd + 2 + 12 * int.from_bytes(tiff[ifd:ifd + 2], order)
+    return (order, range(ifd + 2, end, 12)) if end + 4 <= len(tiff) else None
+
+
+def _order(data: bytes) -> Literal["little", "big"]:
+    return "little" if data[:2] == b"II" else "big"
+
+
+def _entry(data: bytes, tag: int) -> int | None:
+    """The offset of ``tag``'s entry in a TIFF file's first directory."""
+    ifd0 = tiff_ifd0(data) if is_tiff(data) else None
+    if ifd0 is None:
+        return None
+    order, slots = ifd0
+    return next((at for at in slots if int.from_bytes(data[at:at + 2], order) == tag), None)
+
+
+def _kind_and_count(data: bytes, at: int) -> tuple[int, int]:
+    order = _order(data)
+    return int.from_bytes(data[at + 2:at + 4], order), int.from_bytes(data[at + 4:at + 8], order)
 
 
 def _photo_directory(source, header: bytes, *, at: int = 8, icc: bytes | None = None,
