@@ -21,6 +21,7 @@ HDR_TRANSFERS = {16: "PQ", 18: "HLG"}  # FFmpeg's AVColorTransferCharacteristic 
 REFERENCE_WHITE = 203.0  # cd/m², BT.2408
 PEAK = 1000.0  # cd/m²
 KNEE = 0.5  # of SDR white, in linear light: below it nothing changes
+_WHITE = PEAK / REFERENCE_WHITE  # the peak, relative to SDR white
 _LEVELS = 65536
 # BT.2020 to BT.709 primaries, linear RGB (BT.2087), rows reordered to give BGR.
 _BT2020_TO_BT709_BGR = np.array([[-0.018151, -0.100579, 1.118730],
@@ -60,9 +61,8 @@ def _tables(transfer: str) -> tuple[np.ndarray, np.ndarray]:
     signal)."""
     codes = np.arange(_LEVELS, dtype=np.float64) / (_LEVELS - 1)
     nits = pq_to_nits(codes) if transfer == "PQ" else hlg_to_nits(codes)
-    white = PEAK / REFERENCE_WHITE
     to_linear = (np.minimum(nits, PEAK) / REFERENCE_WHITE).astype(np.float32)
-    sdr = np.power(roll_off(codes * white, white), 1 / 2.4)  # BT.1886's inverse
+    sdr = np.power(roll_off(codes * _WHITE, _WHITE), 1 / 2.4)  # BT.1886's inverse
     return to_linear, np.rint(sdr * 255).astype(np.uint8)
 
 
@@ -71,8 +71,7 @@ def hdr_to_sdr(rgb48: np.ndarray, transfer: str) -> np.ndarray:
     ``transfer`` "PQ" or "HLG" -> uint8 BGR for SDR BT.709."""
     to_linear, to_sdr = _tables(transfer)
     light = cv2.transform(to_linear[rgb48], _BT2020_TO_BT709_BGR)  # BGR, relative to SDR white
-    white = PEAK / REFERENCE_WHITE
-    index = np.clip(light, 0.0, white)
-    index *= (_LEVELS - 1) / white
+    index = np.clip(light, 0.0, _WHITE, out=light)
+    index *= (_LEVELS - 1) / _WHITE
     index += 0.5  # to the nearest level
     return to_sdr[index.astype(np.uint16)]

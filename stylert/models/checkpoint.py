@@ -115,14 +115,14 @@ def _network_state(obj: Any, path: Path) -> dict[str, Any]:
     """The state dict a checkpoint holds: the file's top level, its ``state_dict``, or the one entry that is a
     supported network's state dict, whether nested (``{"model": ...}``, ``{"generator": ...}``, ``{"netG": ...}``)
     or flat under its attribute's name (a Lightning module's ``generator.conv1...`` beside
-    ``discriminator....``); the prefixes wrappers add are removed (``_unwrapped``)."""
+    ``discriminator....``); model_from_state_dict removes the prefixes wrappers add (``_unwrapped``)."""
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not all(isinstance(k, str) for k in obj):
         raise UnknownCheckpoint(f"{path} does not hold a state dict (found {type(obj).__name__})")
     flat = any(hasattr(v, "shape") for v in obj.values())
     if flat and _recognised(obj):
-        return _unwrapped(obj)
+        return obj
     parts = _by_first_name(obj) if flat else {k: v for k, v in obj.items() if isinstance(v, dict)}
     networks = [key for key, value in parts.items() if _recognised(value)]
     if len(networks) > 1:
@@ -131,7 +131,7 @@ def _network_state(obj: Any, path: Path) -> dict[str, Any]:
                  else f"checkpoint[{first!r}]")
         raise UnknownCheckpoint(f"{path} holds several networks ({', '.join(networks)}); save the one to export "
                                 f"alone, e.g. torch.save({alone}, '{first}.pth')")
-    return _unwrapped(parts[networks[0]]) if networks else obj  # none: detect_architecture says what was expected
+    return parts[networks[0]] if networks else obj  # none: detect_architecture says what was expected
 
 
 def _by_first_name(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -234,12 +234,12 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
         detail = " ".join(str(exc).split())[:300]
         raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
     module.eval()
-    channels = getattr(module.config, "in_channels", 3), getattr(module.config, "out_channels", 3)
-    if not set(channels) <= {1, 3}:
-        raise UnknownCheckpoint(f"{source}: a network of {channels[0]} input and {channels[1]} output channels; "
-                                "stylert's frames are RGB (3 channels) or, for a grey network, their luma (1)")
     variant = module.config.variant if arch == TRANSFORMER_NET else f"ngf{module.config.ngf}_{module.config.blocks}blocks"
-    return LoadedModel(module, arch, variant, style, module.size_multiple, source)
+    loaded = LoadedModel(module, arch, variant, style, module.size_multiple, source)
+    if not set(loaded.channels) <= {1, 3}:
+        raise UnknownCheckpoint(f"{source}: a network of {loaded.channels[0]} input and {loaded.channels[1]} output "
+                                "channels; stylert's frames are RGB (3 channels) or, for a grey network, their luma (1)")
+    return loaded
 
 
 def load_checkpoint(path: str | Path) -> LoadedModel:

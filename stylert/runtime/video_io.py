@@ -510,6 +510,7 @@ def check_video_codec(codec: str, suffix: str) -> None:
         raise StylertError(f"--codec {codec}: cannot write it into {suffix} here ({problem}){where}")
 
 
+@functools.lru_cache(maxsize=None)
 def _codec_problem(codec: str, suffix: str) -> str | None:
     with tempfile.TemporaryDirectory(prefix="stylert-codec-") as folder:
         try:
