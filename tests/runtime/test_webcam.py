@@ -56,7 +56,9 @@ class _FakeStylizer:
         pass
 
 
-def test_session_keys(tmp_path):
+def test_session_keys(tmp_path, monkeypatch):
+    monkeypatch.setattr("time.strftime", lambda fmt: "20261205_090000")  # every key press in the same second
+    (tmp_path / "stylert_20261205_090000.png").write_bytes(b"an earlier session's snapshot")
     session = WebcamSession(WebcamOptions(("a", "b", "c"), snapshot_dir=tmp_path,
                                           record_path=tmp_path / "rec.mp4"), _FakeStylizer)
     view = np.zeros((32, 48, 3), np.uint8)
@@ -75,14 +77,15 @@ def test_session_keys(tmp_path):
     session.handle_key(ord("r"), view, 10)
     with av.open(str(tmp_path / "rec.mp4")) as c:
         assert sum(1 for _ in c.decode(video=0)) == 4
-    session.handle_key(ord("r"), view, 10)  # a second take, and a second snapshot within the same second
+    session.handle_key(ord("r"), view, 10)  # a second take, and a second snapshot
     session.record(view)
     session.handle_key(ord("r"), view, 10)
     session.handle_key(ord("s"), view, 10)
     assert [p.name for p, _ in session.recordings] == ["rec.mp4", "rec_2.mp4"]
     with av.open(str(tmp_path / "rec.mp4")) as c:  # the first take is still there
         assert sum(1 for _ in c.decode(video=0)) == 4
-    assert len(set(session.snapshots)) == 2 and all(p.is_file() for p in session.snapshots)
+    assert [p.name for p in session.snapshots] == ["stylert_20261205_090000_2.png", "stylert_20261205_090000_3.png"]
+    assert (tmp_path / "stylert_20261205_090000.png").read_bytes() == b"an earlier session's snapshot"
     assert not session.handle_key(ord("q"), view, 10) and not session.handle_key(27, view, 10)
 
 
