@@ -6,7 +6,8 @@ Each sub-command is a module with ``register(subparsers)``. One exit-code rule f
     1    some inputs failed (each reported on a ``stylert: failed:`` line); the others were written
     2    nothing was done: a bad request, a bad or missing input, a missing dependency (one
          ``stylert: error:`` line; argument errors included)
-    130  interrupted (Ctrl-C); what was finished is kept
+    130  interrupted (Ctrl-C); what was finished is kept; 143 for SIGTERM and 129 for SIGHUP, which stop a run
+         the same way (stop_signals)
 """
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ import sys
 from typing import NoReturn
 
 from stylert import __version__
+from stylert.cli import stop_signals
 from stylert.errors import StylertError
 
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
 
 
-EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE = 0, 1, 2
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -71,14 +73,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # stylert reports failures itself, in one line
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # and FFmpeg's inside OpenCV (AV_LOG_QUIET) too
     args = build_parser().parse_args(argv)
+    stop_signals.install()
     try:
         return int(args.run(args) or 0)
     except StylertError as exc:
         print(f"stylert: error: {exc}", file=sys.stderr)
         return EXIT_NOTHING_DONE
     except KeyboardInterrupt:
-        print("stylert: interrupted; nothing half-written was left behind", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        print(f"stylert: {stop_signals.how()}; nothing half-written was left behind", file=sys.stderr)
+        return stop_signals.exit_code()
     except MemoryError:
         print("stylert: error: out of memory; use --max-size, a smaller --batch or --tile", file=sys.stderr)
         return EXIT_NOTHING_DONE

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from stylert.cli import stop_signals
 from stylert.cli.common import add_command, non_negative_float, non_negative_int, positive_float, positive_int
 from stylert.errors import StylertError
 
@@ -125,9 +126,9 @@ def run_train(args: argparse.Namespace) -> int:
         try:
             trainer.run(show)
         except KeyboardInterrupt:
-            print(f"\ninterrupted at step {trainer.step}; saved {args.output} (continue with --resume)",
+            print(f"\n{stop_signals.how()} at step {trainer.step}; saved {args.output} (continue with --resume)",
                   file=sys.stderr)
-            return 130
+            return stop_signals.exit_code()
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
     return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed

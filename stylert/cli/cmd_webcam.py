@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from stylert.cli import stop_signals
 from stylert.cli.common import add_backend_args, add_command, backend_options, positive_int, say
 
 
@@ -115,6 +116,6 @@ def run(args: argparse.Namespace) -> int:
     for snap in session.snapshots:
         say(f"snapshot {snap}")
     if stats.get("interrupted"):
-        say("interrupted; everything recorded so far was kept")
-        return 130
+        say(f"{stop_signals.how()}; everything recorded so far was kept")
+        return stop_signals.exit_code()
     return 0

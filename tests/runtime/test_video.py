@@ -244,7 +244,10 @@ def test_interlaced_video_is_deinterlaced_at_its_first_fields_moment(tmp_path, p
     assert status.error is None and sizes == [(96, 128)] * 4 + [(48, 64)] * 4
 
 
-def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
+@pytest.mark.parametrize("stop, code", [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_or_a_kill_leaves_no_partial_output(tmp_path, lite_onnx, stop, code):
+    """Ctrl-C, and a scheduler's or `kill`'s SIGTERM (which used to end the process with its temporary file
+    left beside the output), both remove what was half-written and exit with the shell's code for the signal."""
     import signal
     import time
 
@@ -256,9 +259,9 @@ def test_ctrl_c_leaves_no_partial_output(tmp_path, lite_onnx):
     while time.time() < deadline and not (out.parent.exists() and any(out.parent.iterdir())):
         time.sleep(0.2)  # wait until the temporary output exists, i.e. encoding has started
     time.sleep(1.0)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, stop))
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "Traceback" not in err
+    assert proc.returncode == code and "Traceback" not in err and "nothing half-written was left behind" in err
     assert list(out.parent.iterdir()) == []  # neither the final name nor a temporary file
 
 

@@ -153,8 +153,10 @@ def test_real_window_under_xvfb_with_screenshot_and_quit_key(tmp_path, lite_onnx
         xvfb.wait()
 
 
-def test_ctrl_c_keeps_the_recording_playable(tmp_path, lite_onnx):
-    """A live source with no --frames stops only with Ctrl-C: the recording so far is finished and kept."""
+@pytest.mark.parametrize("stop, code, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "stopped by SIGTERM")])
+def test_ctrl_c_or_a_kill_keeps_the_recording_playable(tmp_path, lite_onnx, stop, code, said):
+    """A live source with no --frames stops only with Ctrl-C (or `kill`, a service manager's SIGTERM): the
+    recording so far is finished and kept."""
     import signal
 
     long_clip = make_video(tmp_path / "long.mp4", frames=400, size=(48, 64), fps=Fraction(25), audio=None)
@@ -165,10 +167,10 @@ def test_ctrl_c_keeps_the_recording_playable(tmp_path, lite_onnx):
     while time.time() < deadline and not any(p.name.startswith(".rec.") for p in tmp_path.iterdir()):
         time.sleep(0.2)  # recording has started (its temporary file exists)
     time.sleep(1.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, stop))
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "Traceback" not in err, err
-    assert "everything recorded so far was kept" in err
+    assert proc.returncode == code and "Traceback" not in err, err
+    assert f"{said}; everything recorded so far was kept" in err
     written = int(next(line for line in err.splitlines() if line.startswith("stylert: wrote")).split()[2])
     with av.open(str(out)) as c:
         assert sum(1 for _ in c.decode(video=0)) == written > 0

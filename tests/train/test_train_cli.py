@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import pytest
 import torch
 
 
@@ -59,7 +60,9 @@ def test_an_earlier_runs_checkpoint_is_kept_unless_resumed_or_overwritten(tiny_d
     assert r.returncode == 0 and torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 1, r.stderr
 
 
-def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_data):
+@pytest.mark.parametrize("stop, code, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "stopped by SIGTERM")])
+def test_ctrl_c_or_a_job_limit_saves_a_checkpoint_that_resumes(tiny_data, stop, code, said):
+    """A SLURM or Kubernetes job past its time gets SIGTERM: training saves where it is, as for Ctrl-C."""
     import signal
     import time
 
@@ -72,9 +75,9 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes(tiny_data):
     deadline = time.time() + 120
     while time.time() < deadline and not (samples.is_dir() and any(samples.iterdir())):
         time.sleep(0.2)  # training has started once the first sample strip is written
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(getattr(signal, stop))
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "interrupted at step" in err and "Traceback" not in err
+    assert proc.returncode == code and f"{said} at step" in err and "Traceback" not in err
     ckpt = torch.load(out, weights_only=True)
     assert ckpt["step"] >= 5 and "optimizer" in ckpt
 
