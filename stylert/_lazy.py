@@ -9,6 +9,7 @@ from stylert.errors import MissingDependency
 _INSTALL_HINT = {
     "torch": "pip install 'stylert[export]' (CPU: pip install torch==2.13.0)",
     "onnx": "pip install 'stylert[export]'",
+    "safetensors": "pip install 'stylert[export]'",
     "av": "pip install 'stylert[video]'",
     "tensorrt": "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU",
     "matplotlib": "pip install 'stylert[bench]'",

@@ -122,8 +122,8 @@ def int_between(low: int, high: int):
 def add_style_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-s", "--style", default=None,
                         help="built-in style name (see 'stylert styles'), or a model file: .onnx (any "
-                             "image-to-image network), a PyTorch checkpoint (.pth, .pt, .model, Lightning .ckpt) or a TensorRT "
-                             ".engine (default: mosaic)")
+                             "image-to-image network), a PyTorch checkpoint (.pth, .pt, .model, Lightning .ckpt, "
+                             ".safetensors) or a TensorRT .engine (default: mosaic)")
     parser.add_argument("--strength", type=unit_float, default=1.0,
                         help="blend with the original: 1 = fully stylised, 0 = unchanged")
     parser.add_argument("--preserve-color", action="store_true",

@@ -8,7 +8,8 @@ Supported layouts:
 - either network's state dict one level down in a training script's checkpoint (``{"model": ...}``,
   ``{"state_dict": ...}``), or under a prefix: nn.DataParallel's ``module.``, torch.compile's ``_orig_mod.``,
   a PyTorch Lightning ``.ckpt``'s module attribute (``net.``, ``generator.``);
-- traced or scripted TorchScript archives of them (their weights).
+- traced or scripted TorchScript archives of them (their weights);
+- ``.safetensors`` files of them (Hugging Face's format; ``save_file(model.state_dict(), ...)``).
 """
 from __future__ import annotations
 
@@ -32,8 +33,11 @@ NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
 }
 
 # Files --style and export read as PyTorch checkpoints; pytorch/examples' fast_neural_style saves ".model",
-# PyTorch Lightning ".ckpt".
-CHECKPOINT_SUFFIXES = (".pth", ".pt", ".model", ".ckpt")
+# PyTorch Lightning ".ckpt", Hugging Face ".safetensors".
+CHECKPOINT_SUFFIXES = (".pth", ".pt", ".model", ".ckpt", ".safetensors")
+# Stems that name a file's role, not its style: the style is the folder's name (CycleGAN's
+# checkpoints/<experiment>/latest_net_G.pth, a Hugging Face download's <repo>/model.safetensors).
+_ROLE_STEM = re.compile(r"(latest|\d+)_net_G(_[AB])?|model|pytorch_model|generator")
 _LEGACY_NORM_STATS = re.compile(r"(running_mean|running_var|num_batches_tracked)$")
 # torch.load(weights_only=True) names the first class a pickled model needs: "Unsupported global: GLOBAL torch.nn...."
 _UNSAFE_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
@@ -64,8 +68,8 @@ class LoadedModel:
 def _style_name(path: Path, stored: str | None) -> str:
     if stored:
         return stored
-    if re.fullmatch(r"(latest|\d+)_net_G(_[AB])?", path.stem):
-        return path.resolve().parent.name  # checkpoints/<experiment>/latest_net_G.pth
+    if _ROLE_STEM.fullmatch(path.stem):
+        return path.resolve().parent.name
     return path.stem
 
 
@@ -80,6 +84,8 @@ def _read(path: Path) -> Any:
     if path.suffix.lower() in (".onnx", ".engine"):
         raise BadModelFile(f"{path} is already an exported model, not a PyTorch checkpoint; use it directly "
                            f"with --style {path}")
+    if path.suffix.lower() == ".safetensors":
+        return _safetensors_state(path)
     if _is_torchscript(path):  # torch.jit.save of a traced or scripted network: TorchScript reads it, no pickle
         return _torchscript_state(torch, path)
     try:
@@ -92,6 +98,15 @@ def _read(path: Path) -> Any:
                                "torch.save(model.state_dict(), path)") from None
         raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
+
+
+def _safetensors_state(path: Path) -> dict[str, Any]:
+    """The tensors of a .safetensors file: a JSON header and raw tensors, nothing to unpickle."""
+    safetensors = require("safetensors.torch", "loading a .safetensors checkpoint")
+    try:
+        return dict(safetensors.load_file(str(path), device="cpu"))
+    except Exception as exc:  # SafetensorError (a damaged header, a cut-off file), or a header torch cannot map
+        raise BadModelFile(f"{path} is not a readable safetensors file ({first_line(exc)})") from None
 
 
 def _is_torchscript(path: Path) -> bool:

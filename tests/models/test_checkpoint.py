@@ -174,3 +174,21 @@ def test_a_network_of_other_channel_counts_is_refused_by_name(tmp_path):
     config = ResnetGeneratorConfig(ngf=8, blocks=1, in_channels=4)  # RGBA in
     with pytest.raises(UnknownCheckpoint, match=r"rgba.pth: a network of 4 input and 3 output channels"):
         load_checkpoint(save(cyclegan_state(config), tmp_path / "rgba.pth"))
+
+
+def test_a_safetensors_file_loads_and_is_named_for_its_folder(tmp_path):
+    """Hugging Face's format (a JSON header and raw tensors; nothing unpickled), as a hub download's
+    ``<repo>/model.safetensors``, here in float16 as shared models often are."""
+    from safetensors.torch import save_file
+
+    state = cyclegan_state(ResnetGeneratorConfig(ngf=8, blocks=2))
+    folder = tmp_path / "monet2photo"
+    folder.mkdir()
+    save_file({k: v.half() for k, v in state.items()}, str(folder / "model.safetensors"))
+    loaded = load_checkpoint(folder / "model.safetensors")
+    assert (loaded.architecture, loaded.style) == (CYCLEGAN_RESNET, "monet2photo")
+    assert all(torch.equal(loaded.module.state_dict()[k], v.half().float()) for k, v in state.items())
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes((folder / "model.safetensors").read_bytes()[:3000])
+    with pytest.raises(BadModelFile, match=r"cut.safetensors is not a readable safetensors file \("):
+        load_checkpoint(cut)
