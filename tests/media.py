@@ -134,3 +134,37 @@ def png_header(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def transparent_frames(frames: int, size: tuple[int, int]) -> list[np.ndarray]:
+    """BGRA frames of an overlay: a moving bright square over an alpha that rises left to right from clear to
+    opaque, with a saturated red left under the clear part (what a renderer leaves there; it must not show)."""
+    h, w = size
+    out = []
+    for i in range(frames):
+        frame = np.zeros((h, w, 4), np.uint8)
+        frame[..., 2] = 230  # red under everything
+        frame[..., 0] = np.linspace(0, 200, w, dtype=np.uint8)[None]
+        y, x = (3 * i) % max(1, h - 8), (5 * i) % max(1, w - 8)
+        frame[y:y + 8, x:x + 8, :3] = 250
+        frame[..., 3] = np.linspace(0, 255, w).round().astype(np.uint8)[None]
+        out.append(frame)
+    return out
+
+
+def make_transparent_video(path: Path, *, codec: str, pix_fmt: str, frames: int = 6, size: tuple[int, int] = (32, 48),
+                           fps: Fraction = Fraction(25)) -> Path:
+    """``transparent_frames`` encoded with ``codec`` in ``pix_fmt`` (prores_ks yuva444p10le: ProRes 4444;
+    libvpx-vp9 yuva420p into .webm: VP9 with its alpha beside each frame)."""
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.height, stream.width = size
+        stream.pix_fmt = pix_fmt
+        for i, frame in enumerate(transparent_frames(frames, size)):
+            picture = av.VideoFrame.from_ndarray(frame, format="bgra")
+            picture.pts = i
+            container.mux(stream.encode(picture))
+        container.mux(stream.encode())
+    return path

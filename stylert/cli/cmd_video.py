@@ -35,7 +35,9 @@ def register(sub) -> None:
                      help="video encoder: auto is NVENC (h264_nvenc) where the GPU has one, else libx264 on every "
                           "CPU thread; or name one, e.g. libx264, libx265, prores_ks (a .mov or .mkv master, "
                           "4:2:2 10-bit), libvpx-vp9, ffv1 (lossless); it is tried in the output's container "
-                          "before any work, and the command says which containers take it")
+                          "before any work, and the command says which containers take it. A transparent source "
+                          "(ProRes 4444, PNG in MOV, VP9 WebM with alpha) keeps its alpha with prores_ks (4444), "
+                          "png or qtrle (.mov) and ffv1 (.mkv); other codecs get it laid over black")
     enc.add_argument("--crf", type=int_between(0, 51), default=18,
                      help="x264/x265 (and NVENC cq) quality, 0-51: lower is better and larger")
     enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
@@ -126,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
                     if info.interlaced:
                         bar.write(f"stylert: {info.path.name} is interlaced; its frames are deinterlaced (bwdif)",
                                   file=sys.stderr)
+                    if info.alpha:
+                        bar.write(f"stylert: {info.path.name} is transparent; {_alpha_fate(info, options)}",
+                                  file=sys.stderr)
                     if info.hdr:
                         bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is tone-mapped to 8-bit SDR "
                                   "BT.709 (reference white 203 cd/m², highlights rolled off to 1000)",
@@ -138,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
                     failed += 1
                     tqdm.write(f"stylert: failed: {item.source}: {exc}", file=sys.stderr)
                     continue
-            audio = "audio kept" if result.has_audio else "no audio"
+            audio = ("audio kept" if result.has_audio else "no audio") + (", transparency kept" if result.alpha_kept
+                                                                          else "")
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
             print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}"
                   f"{subtitles}", file=sys.stderr)
@@ -155,3 +161,14 @@ def run(args: argparse.Namespace) -> int:
     if len(plan) > 1 or failed or truncated:
         print(f"{len(plan) - failed} videos written ({truncated} of them cut short), {failed} failed", file=sys.stderr)
     return exit_code(len(plan), failed) or (1 if truncated else 0)  # a cut-off input still gave a partial output
+
+
+def _alpha_fate(info, options) -> str:
+    """What becomes of a transparent source's alpha in its output, and how to keep it where it is not kept."""
+    from stylert.runtime.video import keeps_alpha
+    from stylert.runtime.video_io import choose_h264_encoder
+
+    if keeps_alpha(info, options):
+        return f"its alpha is kept ({options.codec})"
+    codec = choose_h264_encoder()[0] if options.codec == "auto" else options.codec
+    return f"{codec} keeps no alpha, so it is laid over black (--codec prores_ks into a .mov keeps it)"

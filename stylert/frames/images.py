@@ -263,7 +263,7 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
         frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
     elif picture.alpha is not None:  # as it shows on a white page, not with the colour under the clear parts
-        frames = [_on_white(frame, alpha) for frame, alpha in zip(frames, picture.alpha)]
+        frames = [laid_over(frame, alpha, 255) for frame, alpha in zip(frames, picture.alpha)]
     if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages
         if suffix not in (".tif", ".tiff"):
             raise UnwritableImage(f"the input has {len(frames)} pages and {suffix} holds one; write it as .tif")
@@ -281,10 +281,11 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     return with_metadata(encoded, metadata)
 
 
-def _on_white(frame: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """uint8 BGR ``frame`` laid over white by its ``alpha`` plane."""
+def laid_over(frame: np.ndarray, alpha: np.ndarray, background: int) -> np.ndarray:
+    """uint8 BGR ``frame`` laid by its ``alpha`` plane over a grey level (255: a white page; 0: the black an
+    editor shows under a transparent clip)."""
     weight = alpha[..., None].astype(np.float32) / 255
-    return np.rint(frame * weight + 255 * (1 - weight)).astype(np.uint8)
+    return np.rint(frame * weight + background * (1 - weight)).astype(np.uint8)
 
 
 def _opencv_encoded(result: tuple[bool, np.ndarray], suffix: str) -> bytes:

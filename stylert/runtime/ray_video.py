@@ -62,31 +62,36 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     the last ``count`` to ``target``, each at its source time less the first one's (the join puts the chunk
     at that time: a variable frame rate keeps its timing); returns frames written."""
     from stylert.runtime.flicker import FlowSmoother
-    from stylert.runtime.video import decoded_colour, resize_for_video, same_size_batches
+    from stylert.runtime.video import decoded_colour, keeps_alpha, resize_for_video, same_size_batches, split_alpha
     from stylert.runtime.video_io import DecodeStatus, VideoEncoder, decode_frames, probe_video
 
     info = probe_video(source)
     wanted = chunk.warmup + chunk.count
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
+    alpha = keeps_alpha(info, options)
     times: collections.deque = collections.deque()
-    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv,
+    alphas: collections.deque = collections.deque()
+    decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv, alpha=alpha,
                             status=DecodeStatus(times=times))
     frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
+    if alpha:
+        frames = (split_alpha(f, alphas) for f in frames)
     encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
-                           crf=options.crf, preset=options.preset, pixel_aspect=info.pixel_aspect)  # the join copies it
+                           crf=options.crf, preset=options.preset, pixel_aspect=info.pixel_aspect,  # the join copies it
+                           alpha=alpha)
     seen, first = 0, None
     try:
         i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video
         batches = same_size_batches(frames, stylizer.batch_size)
         for inputs, outputs in stylizer.stylize_stream(batches, i420=i420, yuv=yuv):
             for frame_in, out in zip(inputs, outputs):
-                t = times.popleft()
+                t, plane = times.popleft(), alphas.popleft() if alpha else None
                 if smoother is not None:
                     out = smoother(frame_in, out)
                 if seen >= chunk.warmup:
                     first = t if first is None else first  # the chunk's clock starts at its first written frame
-                    encoder.write(out, at=None if t is None or first is None else t - first)
+                    encoder.write(out, at=None if t is None or first is None else t - first, alpha=plane)
                 seen += 1
         written = encoder.finish()
     finally:

@@ -23,8 +23,8 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_io import (
-    DecodeStatus, VideoEncoder, VideoInfo, check_video_codec, choose_video_decoder, decode_frames, expected_frames,
-    probe_video,
+    ALPHA_PIX_FMTS, DecodeStatus, VideoEncoder, VideoInfo, check_video_codec, choose_video_decoder, decode_frames,
+    expected_frames, probe_video,
 )
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
@@ -59,6 +59,7 @@ class VideoResult:
     audio_tracks: int = 0
     subtitle_tracks: int = 0
     dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
+    alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
 
     @property
     def has_audio(self) -> bool:
@@ -116,6 +117,22 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
         return None
     nvdec = options.decoder == "auto" and choose_video_decoder()[0] is not None
     return dataclasses.replace(info.colour, layout="nv12") if nvdec else info.colour
+
+
+def keeps_alpha(info: VideoInfo, options: VideoOptions) -> bool:
+    """Whether the output keeps the source's transparency: it has some, and --codec names an encoder that
+    writes it (``ALPHA_PIX_FMTS``); otherwise its frames are decoded laid over black."""
+    return info.alpha and options.codec in ALPHA_PIX_FMTS
+
+
+def split_alpha(frame: np.ndarray, alphas: collections.deque) -> np.ndarray:
+    """A decoded frame's colour; its alpha plane (None where the frame came opaque: an HDR one) goes onto
+    ``alphas``, for the encoder to take back in the same order."""
+    if frame.ndim == 3 and frame.shape[2] == 4:
+        alphas.append(np.ascontiguousarray(frame[..., 3]))
+        return np.ascontiguousarray(frame[..., :3])
+    alphas.append(None)
+    return frame
 
 
 def resize_for_video(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
@@ -202,11 +219,14 @@ def stylize_video(
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None or meter is not None)
+    alpha = keeps_alpha(info, options)
+    alphas: collections.deque = collections.deque()  # with alpha: each decoded frame's alpha plane, in order
 
     def decode() -> None:
         for frame in decode_frames(source, start=options.start, duration=options.duration, status=status,
-                                   decoder=options.decoder, yuv=yuv):
-            if not _put(q_in, resize_for_video(frame, options), stop):
+                                   decoder=options.decoder, yuv=yuv, alpha=alpha):
+            frame = resize_for_video(frame, options)
+            if not _put(q_in, split_alpha(frame, alphas) if alpha else frame, stop):
                 return
         _put(q_in, _END, stop)
 
@@ -214,12 +234,13 @@ def stylize_video(
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
                                tracks_from=source, keep_audio=options.keep_audio,
                                start=options.start, duration=options.duration, rotation=info.rotation,
-                               pixel_aspect=info.pixel_aspect)
+                               pixel_aspect=info.pixel_aspect, alpha=alpha)
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order
                     t = times.popleft()
-                    encoder.write(frame, at=None if t is None else max(0.0, t - options.start))
+                    encoder.write(frame, at=None if t is None else max(0.0, t - options.start),
+                                  alpha=alphas.popleft() if alpha else None)
 
             decoder = _Worker(decode, "stylert-decode", stop)
             encoder_thread = _Worker(encode, "stylert-encode", stop)
@@ -253,7 +274,7 @@ def stylize_video(
     return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
-                       dropped_subtitles=tuple(tracks.dropped) if tracks else ())
+                       dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha)
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

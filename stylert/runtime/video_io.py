@@ -19,6 +19,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, first_line
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
+from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
 # Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
@@ -68,6 +69,7 @@ class VideoInfo:
     hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer: its frames are tone-mapped to SDR
     subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
     interlaced: bool = False  # its first frame is (a camcorder's or broadcast 1080i): frames are deinterlaced
+    alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
 
 
 def codec_name(stream) -> str:
@@ -121,10 +123,10 @@ def probe_video(path: str | Path) -> VideoInfo:
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
         subtitles = tuple(codec_name(s) for s in c.streams.subtitles)
-        rotation, interlaced = _first_frame(c, v)
+        rotation, interlaced, alpha = _first_frame(c, v)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
-                         subtitles, interlaced)
+                         subtitles, interlaced, alpha or _vp9_alpha(v))
 
 
 def _tagged_duration(stream) -> float | None:
@@ -135,16 +137,49 @@ def _tagged_duration(stream) -> float | None:
     return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
 
 
-def _first_frame(container, stream) -> tuple[int, bool]:
-    """The first frame's display rotation (PyAV reads it from the stream's display matrix) and whether it is
-    interlaced; (0, False) when no frame decodes (the decode itself then reports the damage)."""
+def _first_frame(container, stream) -> tuple[int, bool, bool]:
+    """The first frame's display rotation (PyAV reads it from the stream's display matrix), whether it is
+    interlaced and whether the stream stores transparency; (0, False, False) when no frame decodes (the decode
+    itself then reports the damage)."""
     av = require("av", "video processing")
     try:
         for frame in container.decode(stream):
-            return round(frame.rotation) % 360, bool(frame.interlaced_frame)
+            return round(frame.rotation) % 360, bool(frame.interlaced_frame), _stores_alpha(frame, stream)
     except av.error.FFmpegError:
         pass
-    return 0, False
+    return 0, False, False
+
+
+def _stores_alpha(frame, stream) -> bool:
+    """The frame's pixel format has an alpha plane (ProRes 4444, PNG or QuickTime Animation, FFV1's BGRA).
+    FFmpeg decodes every GIF as BGRA, so a GIF counts only where its first frame has clear pixels."""
+    if not any(component.is_alpha for component in frame.format.components):
+        return False
+    return stream.codec_context.name != "gif" or bool((frame.to_ndarray(format="bgra")[..., 3] < 255).any())
+
+
+def _vp9_alpha(stream) -> bool:
+    """A WebM VP9 stream with alpha: Matroska carries it beside each frame (``alpha_mode`` 1), and only
+    libvpx's decoder reads it (FFmpeg's own VP9 decoder gives the colour alone)."""
+    av = require("av", "video processing")
+    return (stream.codec_context.name == "vp9" and str(stream.metadata.get("alpha_mode", "")) == "1"
+            and "libvpx-vp9" in av.codecs_available)
+
+
+def _decoded(av, container, stream) -> Iterator:
+    """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``_vp9_alpha``) from libvpx's,
+    fed the demuxed packets, which keep the alpha beside each frame."""
+    if not _vp9_alpha(stream):
+        yield from container.decode(stream)
+        return
+    context = av.CodecContext.create("libvpx-vp9", "r")
+    context.extradata = stream.codec_context.extradata
+    context.thread_type = "AUTO"
+    for packet in container.demux(stream):
+        try:
+            yield from context.decode(packet)  # the last packet, empty, flushes the decoder
+        except av.error.EOFError:
+            return
 
 
 def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
@@ -210,13 +245,17 @@ def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None 
     return min(total, round(span * float(info.fps)))
 
 
-def _frame_array(frame, yuv: YuvColour | None) -> np.ndarray:
+def _frame_array(frame, yuv: YuvColour | None, alpha: bool) -> np.ndarray:
     """A decoded frame as the packed 4:2:0 planes of colour ``yuv`` where it is one (or a repack away: NVDEC
     hands out nv12 where the file holds yuv420p), else as uint8 BGR through swscale; an HDR frame (PQ or HLG)
-    tone-mapped to SDR BT.709 (``frames.hdr``)."""
+    tone-mapped to SDR BT.709 (``frames.hdr``). A frame with transparency comes as BGRA with ``alpha``, else
+    laid over black, as an editor shows it (not with the colour left under its clear parts)."""
     transfer = HDR_TRANSFERS.get(frame.color_trc)
     if transfer is not None:
         return hdr_to_sdr(frame.to_ndarray(format="rgb48le", threads=CONVERT_THREADS), transfer)
+    if any(component.is_alpha for component in frame.format.components):
+        bgra = frame.to_ndarray(format="bgra", threads=CONVERT_THREADS)
+        return bgra if alpha else laid_over(bgra[..., :3], bgra[..., 3], 0)
     if yuv is not None:
         own = YuvColour.of(frame.format.name, frame.colorspace, frame.color_range, frame.height, frame.width)
         if own == yuv:
@@ -228,11 +267,12 @@ def _frame_array(frame, yuv: YuvColour | None) -> np.ndarray:
 
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
                   status: DecodeStatus | None = None, decoder: str = "auto",
-                  yuv: YuvColour | None = None) -> Iterator[np.ndarray]:
+                  yuv: YuvColour | None = None, alpha: bool = False) -> Iterator[np.ndarray]:
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
     ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
     come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
-    rest as BGR; interlaced frames are deinterlaced (``_progressive``), HDR frames tone-mapped to SDR. A stream
+    rest as BGR; interlaced frames are deinterlaced (``_progressive``), HDR frames tone-mapped to SDR;
+    transparent frames come as BGRA with ``alpha``, else laid over black (``_frame_array``). A stream
     that breaks off after some frames ends early with ``status.error`` set; one that yields nothing raises
     UnreadableVideo."""
     av = require("av", "video processing")
@@ -247,7 +287,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
-            for frame in _progressive(c.decode(stream), av, stream.codec_context.field_order):
+            for frame in _progressive(_decoded(av, c, stream), av, stream.codec_context.field_order):
                 t = float(frame.time) if frame.time is not None else 0.0
                 if t < start - 1e-6:
                     continue
@@ -256,7 +296,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 status.frames += 1
                 if status.times is not None:
                     status.times.append(None if frame.time is None else t)
-                yield _frame_array(frame, yuv)
+                yield _frame_array(frame, yuv, alpha)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
                 raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
@@ -497,6 +537,10 @@ def encoder_pix_fmt(codec: str) -> str:
     return "yuv420p" if not formats or "yuv420p" in formats else formats[0]
 
 
+# The encoders that keep transparency, each with the pixel format it is written in (ProRes: 4444 with alpha).
+ALPHA_PIX_FMTS = {"prores_ks": "yuva444p10le", "png": "rgba", "qtrle": "argb", "ffv1": "bgra"}
+
+
 def check_video_codec(codec: str, suffix: str) -> None:
     """A named ``codec`` that this FFmpeg lacks, that this machine cannot open (NVENC without its GPU), or that a
     ``suffix`` file cannot hold (VP9 in MOV), as one StylertError before any work, naming the containers that
@@ -540,12 +584,14 @@ class VideoEncoder:
     (degrees counter-clockwise, a source's ``VideoInfo.rotation``) goes into the container's display matrix and
     ``pixel_aspect`` into the stream, so players turn and stretch the output as they did the source. The
     source's audio and subtitle tracks come along (``SourceTracks``; ``source_tracks`` says what was kept).
+    With ``alpha``, a codec of ``ALPHA_PIX_FMTS`` is written with its transparency (``keeps_alpha``), from
+    frames given their alpha plane.
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  tracks_from: Path | None = None, keep_audio: bool = True,
                  start: float = 0.0, duration: float | None = None, rotation: int = 0,
-                 pixel_aspect: Fraction | None = None) -> None:
+                 pixel_aspect: Fraction | None = None, alpha: bool = False) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -556,7 +602,8 @@ class VideoEncoder:
         except (av.error.FFmpegError, ValueError) as exc:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
-        self.stream.pix_fmt = pix_fmt = encoder_pix_fmt(self.codec)
+        self.keeps_alpha = alpha and self.codec in ALPHA_PIX_FMTS
+        self.stream.pix_fmt = pix_fmt = ALPHA_PIX_FMTS[self.codec] if self.keeps_alpha else encoder_pix_fmt(self.codec)
         self.stream.codec_context.time_base = TIME_UNIT
         self._last_pts = -1
         if rotation:
@@ -589,13 +636,16 @@ class VideoEncoder:
             self.source_tracks = SourceTracks(self._av, self.container, source, self.path.suffix, start, duration,
                                               audio=keep_audio)
 
-    def write(self, frame: np.ndarray, at: float | None = None) -> None:
+    def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
         """One frame: h x w x 3 BGR, or (for ``takes_i420``) 3h/2 x w yuv420p planes of an even-sized frame.
         ``at``: its time in seconds from the output's start - the source frame's own, so a variable frame rate
-        (phones slow theirs in low light) keeps its timing and the audio its sync; None: the next 1/fps slot."""
+        (phones slow theirs in low light) keeps its timing and the audio its sync; None: the next 1/fps slot.
+        ``alpha``: its h x w transparency, written where the encoder ``keeps_alpha``."""
         if self._index == 0:
             self._begin(frame)
-        if self.takes_i420:
+        if self.keeps_alpha and alpha is not None:
+            vf = self._av.VideoFrame.from_ndarray(np.dstack([frame, alpha]), format="bgra")
+        elif self.takes_i420:
             planes = frame if frame.ndim == 2 else bgr_to_i420(frame)
             # The planes are wrapped, not copied (a copy holds the GIL for milliseconds at 1080p), except where
             # PyAV would misplace a wrapped buffer's chroma planes: frame heights of 2 mod 4.

@@ -662,3 +662,94 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
     assert (f"it goes in {goes_in}" in str(exc.value)) if goes_in else "goes in" not in str(exc.value)
 
 
+
+
+def _bgra(path) -> list[np.ndarray]:
+    with av.open(str(path)) as c:
+        return [f.to_ndarray(format="bgra").astype(float) for f in c.decode(video=0)]
+
+
+@pytest.mark.parametrize("codec, pix_fmt, suffix", [("prores_ks", "yuva444p10le", ".mov"), ("png", "rgba", ".mov"),
+                                                    ("libvpx-vp9", "yuva420p", ".webm")])
+def test_a_transparent_clip_keeps_its_alpha_with_a_codec_that_has_one(tmp_path, stylizer, codec, pix_fmt, suffix):
+    """ProRes 4444, PNG in MOV, and VP9 WebM (whose alpha only libvpx's decoder reads): into a ProRes 4444 master
+    the colour is stylised and the alpha copied; into H.264 (no alpha) it is laid over black first, so the red
+    a renderer left under the clear part never shows."""
+    from stylert.frames.images import laid_over
+    from tests.media import make_transparent_video, transparent_frames
+
+    src = make_transparent_video(tmp_path / f"overlay{suffix}", codec=codec, pix_fmt=pix_fmt)
+    info = probe_video(src)
+    assert info.alpha
+    decoded = list(decode_frames(src, decoder="cpu", alpha=True))
+    made = transparent_frames(6, (32, 48))
+    assert all(d.shape == (32, 48, 4) and np.abs(d[..., 3].astype(int) - m[..., 3]).max() <= 2
+               for d, m in zip(decoded, made))
+
+    result = stylize_video(stylizer, src, tmp_path / "master.mov", VideoOptions(codec="prores_ks"))
+    assert result.alpha_kept and result.frames == 6
+    master = _bgra(tmp_path / "master.mov")
+    styled = stylizer([np.ascontiguousarray(d[..., :3]) for d in decoded])
+    for out, d, s in zip(master, decoded, styled):
+        assert np.abs(out[..., 3] - d[..., 3]).max() <= 1  # ProRes' 10-bit alpha
+        assert np.abs(out[..., :3] - s).mean() < 3  # ProRes' own loss
+
+    flattened = list(decode_frames(src, decoder="cpu"))
+    assert all(np.array_equal(f, laid_over(d[..., :3], d[..., 3], 0)) for f, d in zip(flattened, decoded))
+    result = stylize_video(stylizer, src, tmp_path / "flat.mp4")
+    assert not result.alpha_kept
+    flat, over_black = _bgra(tmp_path / "flat.mp4"), stylizer(flattened)
+    assert all(out[..., 3].min() == 255 for out in flat)
+    clear = slice(0, 12)  # the columns of alpha under 64, where the red would show
+
+    def off(outputs):
+        return np.mean([np.abs(out[:, clear, :3] - s[:, clear]).mean() for out, s in zip(flat, outputs)])
+    assert off(over_black) < 6 and off(over_black) < off(styled) / 2  # H.264 4:2:0 on 32 x 48 frames
+
+
+def test_only_a_transparent_gif_counts_as_transparent(tmp_path):
+    """FFmpeg decodes every GIF as BGRA; an opaque one is not taken for a transparent clip."""
+    from PIL import Image
+
+    from tests.media import transparent_frames
+
+    opaque, clear = [], []
+    for frame in transparent_frames(3, (32, 48)):
+        picture = Image.fromarray(np.ascontiguousarray(frame[..., 2::-1])).quantize(colors=255)
+        opaque.append(picture)
+        holed = np.asarray(picture).copy()
+        holed[frame[..., 3] < 128] = 255  # palette entry 255: the GIF's transparent colour
+        clear.append(Image.fromarray(holed, "P"))
+        clear[-1].putpalette(picture.getpalette())
+    clear[0].save(tmp_path / "clear.gif", save_all=True, append_images=clear[1:], duration=100, transparency=255,
+                  disposal=2)
+    opaque[0].save(tmp_path / "opaque.gif", save_all=True, append_images=opaque[1:], duration=100)
+    assert probe_video(tmp_path / "clear.gif").alpha and not probe_video(tmp_path / "opaque.gif").alpha
+    assert not probe_video(make_video(tmp_path / "plain.mp4", frames=2, audio=None)).alpha
+
+
+def test_a_transparent_clip_is_said_and_how_to_keep_its_alpha(tmp_path, lite_onnx, capsys):
+    from stylert.cli import main
+    from tests.media import make_transparent_video
+
+    src = make_transparent_video(tmp_path / "logo.mov", codec="prores_ks", pix_fmt="yuva444p10le", frames=3)
+    assert main(["video", str(src), "-o", str(tmp_path / "flat.mp4"), "-s", str(lite_onnx)]) == 0
+    assert main(["video", str(src), "-o", str(tmp_path / "keep.mov"), "-s", str(lite_onnx), "--codec",
+                 "prores_ks"]) == 0
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if "is transparent" in line]
+    assert said[0].startswith("stylert: logo.mov is transparent; libx264 keeps no alpha, so it is laid over black "
+                              "(--codec prores_ks into a .mov keeps it)")
+    assert said[1] == "stylert: logo.mov is transparent; its alpha is kept (prores_ks)"
+    assert "wrote " + str(tmp_path / "keep.mov") + ": 3 frames at 25.000 fps, no audio, transparency kept" in err
+
+
+def test_ray_chunks_of_a_transparent_clip_keep_its_alpha(tmp_path, stylizer):
+    from stylert.runtime.ray_video import Chunk, stylize_chunk
+    from tests.media import make_transparent_video
+
+    src = make_transparent_video(tmp_path / "overlay.mov", codec="prores_ks", pix_fmt="yuva444p10le")
+    options = VideoOptions(codec="prores_ks")
+    assert stylize_chunk(stylizer, src, tmp_path / "chunk.mov", Chunk(0, 2, 4, 2, 0.0), options) == 4
+    source, chunk = _bgra(src), _bgra(tmp_path / "chunk.mov")
+    assert len(chunk) == 4 and all(np.abs(c[..., 3] - s[..., 3]).max() <= 1 for c, s in zip(chunk, source[2:]))
