@@ -351,7 +351,8 @@ def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, 
     monkeypatch.setattr("stylert.gpu.device_kernels.load_cached_module", lambda *a, **k: 1)
     written: list[np.ndarray] = []
     write = VideoEncoder.write
-    monkeypatch.setattr(VideoEncoder, "write", lambda self, frame, at=None: (written.append(frame), write(self, frame, at))[1])
+    monkeypatch.setattr(VideoEncoder, "write",
+                        lambda self, frame, **kw: (written.append(frame), write(self, frame, **kw))[1])
     src = make_video(tmp_path / "in.mp4", frames=4, size=(36, 54), audio=None)
     cuda = FakeCuda(emulator=emulated_kernels)
     with Stylizer.from_backend(OnnxRuntimeBackend(lite_onnx, cuda=cuda), batch_size=2) as device, \
