@@ -44,3 +44,58 @@ def with_legacy_norm_stats(state: dict[str, torch.Tensor], norm_prefixes: list[s
 def save(state: dict, path: Path) -> Path:
     torch.save(state, path)
     return path
+
+
+class _PublishedUnetLevel(torch.nn.Module):
+    """A level of pix2pix's UnetSkipConnectionBlock as the published repository builds it: BatchNorm (or
+    parameter-free InstanceNorm, convolutions then with biases), Dropout in the inner 8*ngf levels, and a
+    LeakyReLU applied in place, so the concatenated skip carries the activated input. The reference that
+    stylert's UnetGenerator is checked against, written independently of it."""
+
+    def __init__(self, outer, inner, sub=None, image_in=None, batch_norm=True, dropout=False):
+        super().__init__()
+        nn = torch.nn
+        norm = nn.BatchNorm2d if batch_norm else nn.InstanceNorm2d
+        self.outermost = image_in is not None
+        downconv = nn.Conv2d(image_in or outer, inner, 4, 2, 1, bias=not batch_norm)
+        if self.outermost:
+            layers = [downconv, sub, nn.ReLU(True), nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1), nn.Tanh()]
+        elif sub is None:
+            layers = [nn.LeakyReLU(0.2, True), downconv, nn.ReLU(True),
+                      nn.ConvTranspose2d(inner, outer, 4, 2, 1, bias=not batch_norm), norm(outer)]
+        else:
+            layers = [nn.LeakyReLU(0.2, True), downconv, norm(inner), sub, nn.ReLU(True),
+                      nn.ConvTranspose2d(inner * 2, outer, 4, 2, 1, bias=not batch_norm), norm(outer)]
+            layers += [nn.Dropout(0.5)] if dropout else []
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+def published_unet(levels: int, ngf: int, batch_norm: bool = True, image_in: int = 3, image_out: int = 3,
+                   seed: int = 0) -> torch.nn.Module:
+    """pix2pix's UnetGenerator (``--netG unet_128``: 7 levels, ``unet_256``: 8) with random weights, random
+    BatchNorm scales, shifts and running statistics (which its test script does not use), in the mode that
+    script runs it: training mode (each image normalised by its own statistics), the dropout noise off."""
+    torch.manual_seed(seed)
+    level = _PublishedUnetLevel(ngf * 8, ngf * 8, batch_norm=batch_norm)
+    for _ in range(levels - 5):
+        level = _PublishedUnetLevel(ngf * 8, ngf * 8, level, batch_norm=batch_norm, dropout=True)
+    for mult in (4, 2, 1):
+        level = _PublishedUnetLevel(ngf * mult, ngf * mult * 2, level, batch_norm=batch_norm)
+    net = torch.nn.Sequential()
+    net.model = _PublishedUnetLevel(image_out, ngf, level, image_in=image_in, batch_norm=batch_norm)
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.3, 0.3)
+                module.running_mean.uniform_(-1, 1)
+                module.running_var.uniform_(0.5, 2)
+                module.num_batches_tracked.fill_(1000)
+    net.train()
+    for module in net.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.eval()
+    return net

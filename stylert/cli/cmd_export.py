@@ -15,8 +15,9 @@ def register(sub) -> None:
                     "  stylert export candy.pth -o candy.onnx\n"
                     "  stylert export checkpoints/horse2zebra/latest_net_G.pth -o horse2zebra.onnx\n"
                     "  stylert export my.pth -o my.onnx --name watercolour --image photo.jpg")
-    p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, CycleGAN latest_net_G.pth, "
-                                                  "or a stylert training checkpoint")
+    p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, a CycleGAN or pix2pix "
+                                                  "latest_net_G.pth (ResnetGenerator or UnetGenerator), or a stylert "
+                                                  "training checkpoint")
     p.add_argument("-o", "--output", required=True, type=Path, help="ONNX file to write")
     p.add_argument("--name", default=None, help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=Path, default=None,

@@ -40,12 +40,16 @@ def _rename_output_dims(model_proto) -> None:
 
 
 def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
-    """Trace the wrapped network with the dynamo exporter and return the ModelProto."""
+    """Trace the wrapped network with the dynamo exporter and return the ModelProto. Frames reach the network
+    padded to its size multiple, so that is the least height and width traced for (a UnetGenerator's norms
+    need more than one value at its deepest level)."""
     torch = require("torch", "export")
     module = convention_module(model)
-    example = torch.rand(1, 3, example_size, example_size) * 255
-    dims = {0: torch.export.Dim("batch", max=256), 2: torch.export.Dim("height", max=8192),
-            3: torch.export.Dim("width", max=8192)}
+    side = max(example_size, model.size_multiple)
+    example = torch.rand(1, 3, side, side) * 255
+    dims = {0: torch.export.Dim("batch", max=256),
+            2: torch.export.Dim("height", min=model.size_multiple, max=8192),
+            3: torch.export.Dim("width", min=model.size_multiple, max=8192)}
     quiet = io.StringIO()
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), torch.inference_mode(False):

@@ -3,7 +3,7 @@
 Supported layouts:
 - pytorch/examples fast_neural_style ``TransformerNet`` state dicts (any widths,
   any number of residual blocks; legacy InstanceNorm running stats are dropped);
-- junyanz/pytorch-CycleGAN-and-pix2pix ``ResnetGenerator`` (``latest_net_G.pth``);
+- junyanz/pytorch-CycleGAN-and-pix2pix ``ResnetGenerator`` and ``UnetGenerator`` (``latest_net_G.pth``);
 - stylert's own training checkpoints (``{"stylert": 1, "state_dict": ..., ...}``);
 - either network's state dict one level down in a training script's checkpoint (``{"model": ...}``,
   ``{"state_dict": ...}``), or under a prefix: nn.DataParallel's ``module.``, torch.compile's ``_orig_mod.``,
@@ -24,12 +24,14 @@ from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first
 
 TRANSFORMER_NET = "transformer_net"
 CYCLEGAN_RESNET = "cyclegan_resnet"
+PIX2PIX_UNET = "pix2pix_unet"
 
 # Affine map from the stylert convention (RGB 0..255) to each network's input
 # range, and from its output range back: x_net = x * in_scale + in_shift.
 NATIVE_RANGES: dict[str, tuple[float, float, float, float]] = {
     TRANSFORMER_NET: (1.0, 0.0, 1.0, 0.0),
     CYCLEGAN_RESNET: (1.0 / 127.5, -1.0, 127.5, 127.5),
+    PIX2PIX_UNET: (1.0 / 127.5, -1.0, 127.5, 127.5),
 }
 
 # Files --style and export read as PyTorch checkpoints; pytorch/examples' fast_neural_style saves ".model",
@@ -189,7 +191,7 @@ def _clean(state: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in state.items():
         key = key.removeprefix("module.")  # saved from nn.DataParallel
-        if not _LEGACY_NORM_STATS.search(key):  # neither net has BatchNorm; old InstanceNorm kept these
+        if not _LEGACY_NORM_STATS.search(key):  # old InstanceNorm's; a UnetGenerator's BatchNorm's (unused)
             out[key] = value
     return out
 
@@ -221,21 +223,41 @@ def build_resnet_generator(state: dict[str, Any]) -> Any:
     return ResnetGenerator(cfg)
 
 
+def build_unet_generator(state: dict[str, Any]) -> Any:
+    from stylert.models.unet import UnetGenerator, UnetGeneratorConfig
+
+    first, last = state["model.model.0.weight"], state["model.model.3.weight"]  # a transposed conv: (in, out, ...)
+    levels, level = 1, "model.model.1"
+    while f"{level}.model.1.weight" in state:  # each level's down conv; the next level is its module 3
+        levels, level = levels + 1, f"{level}.model.3"
+    return UnetGenerator(UnetGeneratorConfig(ngf=int(first.shape[0]), levels=levels,
+                                             scaled_norm="model.model.1.model.2.weight" in state,
+                                             in_channels=int(first.shape[1]), out_channels=int(last.shape[1])))
+
+
+def _is_4x4(w: Any) -> bool:
+    return w is not None and getattr(w, "ndim", 0) == 4 and tuple(w.shape[2:]) == (4, 4)
+
+
 def detect_architecture(state: dict[str, Any]) -> str:
     if "conv1.conv2d.weight" in state and "deconv3.conv2d.weight" in state:
         return TRANSFORMER_NET
     w = state.get("model.1.weight")
     if w is not None and getattr(w, "ndim", 0) == 4 and tuple(w.shape[2:]) == (7, 7):
         return CYCLEGAN_RESNET
+    if _is_4x4(state.get("model.model.0.weight")) and _is_4x4(state.get("model.model.3.weight")):
+        return PIX2PIX_UNET
     sample = ", ".join(sorted(state)[:4]) or "no keys"
     raise UnknownCheckpoint(
         "unknown checkpoint architecture: expected a fast_neural_style TransformerNet "
-        "(keys like 'conv1.conv2d.weight', 'res1.conv1.conv2d.weight') or a CycleGAN ResnetGenerator "
-        f"(keys like 'model.1.weight', 'model.10.conv_block.1.weight'); found {sample}"
+        "(keys like 'conv1.conv2d.weight', 'res1.conv1.conv2d.weight'), a CycleGAN ResnetGenerator "
+        "(keys like 'model.1.weight', 'model.10.conv_block.1.weight') or a pix2pix UnetGenerator (keys like "
+        f"'model.model.0.weight', 'model.model.1.model.1.weight'); found {sample}"
     )
 
 
-_BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resnet_generator}
+_BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resnet_generator,
+             PIX2PIX_UNET: build_unet_generator}
 
 
 def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) -> LoadedModel:
@@ -249,8 +271,7 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
         detail = " ".join(str(exc).split())[:300]
         raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
     module.eval()
-    variant = module.config.variant if arch == TRANSFORMER_NET else f"ngf{module.config.ngf}_{module.config.blocks}blocks"
-    loaded = LoadedModel(module, arch, variant, style, module.size_multiple, source)
+    loaded = LoadedModel(module, arch, module.config.variant, style, module.size_multiple, source)
     if not set(loaded.channels) <= {1, 3}:
         raise UnknownCheckpoint(f"{source}: a network of {loaded.channels[0]} input and {loaded.channels[1]} output "
                                 "channels; stylert's frames are RGB (3 channels) or, for a grey network, their luma (1)")

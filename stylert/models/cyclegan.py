@@ -21,6 +21,10 @@ class ResnetGeneratorConfig:
     in_channels: int = 3
     out_channels: int = 3
 
+    @property
+    def variant(self) -> str:
+        return f"ngf{self.ngf}_{self.blocks}blocks"
+
 
 class ResnetBlock(nn.Module):
     """pad-conv-norm-relu-[dropout]-pad-conv-norm with a skip; indices match upstream."""

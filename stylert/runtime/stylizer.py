@@ -133,7 +133,7 @@ class Stylizer:
             return 0
         free = self.backend.free_device_memory() if self.backend.on_gpu else None
         budget = int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
-        return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, budget).core
+        return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, budget, self.info.size_multiple).core
 
     @functools.cached_property
     def _tiling_model(self) -> Path | None:

@@ -82,12 +82,21 @@ class TilePlan:
     budget_bytes: int
 
 
-def plan_tiling(onnx_path: Path, height: int, width: int, tile: str | int, budget_bytes: int) -> TilePlan:
-    """``tile``: 'auto' (tile only when the estimate exceeds the budget), 'off', or a core size in pixels."""
+def plan_tiling(onnx_path: Path, height: int, width: int, tile: str | int, budget_bytes: int,
+                multiple: int = 4) -> TilePlan:
+    """``tile``: 'auto' (tile only when the estimate exceeds the budget), 'off', or a core size in pixels.
+    ``multiple``: the network's size multiple. Only networks that downsample by 4 (TransformerNet, CycleGAN's
+    ResnetGenerator) have a receptive field that HALO covers; one that downsamples further (a pix2pix
+    UnetGenerator, by 256) lets every output pixel see the whole frame, so it is never tiled."""
     bpp = peak_bytes_per_pixel(onnx_path)
-    estimate = int(bpp * model_size(height, 4) * model_size(width, 4))
+    estimate = int(bpp * model_size(height, multiple) * model_size(width, multiple))
     if tile == "off":
         return TilePlan(0, estimate, budget_bytes)
+    if multiple > 4 and (tile != "auto" or estimate > budget_bytes):
+        need = f"; a {width}x{height} frame needs about {estimate / 2**30:.1f} GiB, more than the " \
+               f"{budget_bytes / 2**30:.1f} GiB available: use --max-size" if tile == "auto" else ""
+        raise StylertError(f"this network downsamples by {multiple}, so each output pixel depends on the whole "
+                           f"frame and it cannot be cut into tiles{need}")
     if tile != "auto":
         return TilePlan(padded_size(max(int(tile), 4), 4), estimate, budget_bytes)
     if estimate <= budget_bytes:

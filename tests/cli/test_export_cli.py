@@ -23,3 +23,34 @@ def test_export_refuses_unknown_checkpoint(tmp_path, capsys):
     assert main(["export", str(tmp_path / "other.pth"), "-o", str(tmp_path / "o.onnx")]) == 2
     assert "unknown checkpoint architecture" in capsys.readouterr().err
     assert not (tmp_path / "o.onnx").exists()
+
+
+def test_a_pix2pix_unet_exports_and_stylises_any_size_but_is_never_tiled(tmp_path, capsys):
+    """A UnetGenerator downsamples by 2 ** levels (128 here): the export traces from that size up, frames of
+    any size are padded to it and cropped back, ONNX Runtime agrees with PyTorch, and tiles are refused."""
+    import cv2
+    import numpy as np
+    import torch
+
+    from tests.checkpoints import published_unet
+
+    (tmp_path / "edges2shoes").mkdir()
+    pth = tmp_path / "edges2shoes" / "latest_net_G.pth"
+    torch.save(published_unet(7, ngf=4).state_dict(), pth)
+    out = tmp_path / "e2s.onnx"
+    assert main(["export", str(pth), "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "pix2pix_unet (unet_128_ngf4), style 'edges2shoes'" in text and "1x3x256x384" in text
+    assert max(float(x) for x in re.findall(r"max abs diff ([0-9.e+-]+)", text)) <= 0.5
+    photo = (np.random.default_rng(0).random((45, 70, 3)) * 255).astype(np.uint8)
+    cv2.imwrite(str(tmp_path / "edges.png"), photo)
+    for backend, style in (("onnxruntime", out), ("torch", pth)):
+        assert main(["stylize", str(tmp_path / "edges.png"), "-o", str(tmp_path / f"{backend}.png"), "-s", str(style),
+                     "--backend", backend]) == 0
+    onnx_out, torch_out = (cv2.imread(str(tmp_path / f"{b}.png")).astype(int) for b in ("onnxruntime", "torch"))
+    assert onnx_out.shape == (45, 70, 3) and np.abs(onnx_out - torch_out).max() <= 1
+    capsys.readouterr()
+    assert main(["stylize", str(tmp_path / "edges.png"), "-o", str(tmp_path / "tiled.png"), "-s", str(out),
+                 "--tile", "128"]) == 2
+    assert "downsamples by 128, so each output pixel depends on the whole frame and it cannot be cut into tiles" \
+        in capsys.readouterr().err

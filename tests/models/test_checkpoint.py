@@ -192,3 +192,28 @@ def test_a_safetensors_file_loads_and_is_named_for_its_folder(tmp_path):
     cut.write_bytes((folder / "model.safetensors").read_bytes()[:3000])
     with pytest.raises(BadModelFile, match=r"cut.safetensors is not a readable safetensors file \("):
         load_checkpoint(cut)
+
+
+@pytest.mark.parametrize("levels, batch_norm", [(8, True), (7, True), (7, False)])
+def test_a_pix2pix_unet_loads_and_gives_what_its_test_script_gives(tmp_path, levels, batch_norm):
+    """``--netG unet_256``/``unet_128`` checkpoints from pytorch-CycleGAN-and-pix2pix, BatchNorm-trained or with
+    ``--norm instance``: each image comes out as the published network run by its test script gives it (its
+    dropout noise aside), whatever else is in the batch."""
+    from stylert.models.checkpoint import PIX2PIX_UNET
+    from tests.checkpoints import published_unet
+
+    published = published_unet(levels, ngf=4, batch_norm=batch_norm)
+    folder = tmp_path / "facades_label2photo"
+    folder.mkdir()
+    loaded = load_checkpoint(save(published.state_dict(), folder / "latest_net_G.pth"))
+    assert (loaded.architecture, loaded.style, loaded.size_multiple) == (PIX2PIX_UNET, "facades_label2photo",
+                                                                         2 ** levels)
+    assert loaded.variant == f"unet_{2 ** levels}_ngf4" + ("" if batch_norm else "_instance")
+    side = 2 ** levels
+    x = torch.rand(2, 3, side, 2 * side) * 2 - 1
+    x[1] = x[1] * 0.3 + 0.5  # a second image of other statistics
+    with torch.no_grad():
+        ours = loaded.module(x)
+        theirs = torch.cat([published(x[i:i + 1].clone()) for i in range(2)])
+    assert ours.shape == (2, 3, side, 2 * side)
+    assert torch.allclose(ours, theirs, atol=2e-5), (ours - theirs).abs().max()
