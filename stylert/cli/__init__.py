@@ -32,8 +32,17 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE = 0, 1, 2
 class OneLineParser(argparse.ArgumentParser):
     """Argument errors as one ``stylert: error:`` line (exit 2), like every other error."""
 
+    def parse_args(self, args=None, namespace=None):  # type: ignore[override]
+        """As argparse's, but flags no command knows are reported with that command's help to look at."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._fail(f"unrecognized arguments: {' '.join(extras)}", getattr(parsed, "command", None) or "")
+        return parsed
+
     def error(self, message: str) -> NoReturn:
-        command = self.prog.removeprefix("stylert").strip()
+        self._fail(message, self.prog.removeprefix("stylert").strip())
+
+    def _fail(self, message: str, command: str) -> NoReturn:
         hint = f"stylert {command} --help" if command else "stylert --help"
         typo = re.match(r"argument [\w/-]+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
         if typo:  # a near miss names the choice it was near

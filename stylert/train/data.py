@@ -18,11 +18,11 @@ def _decoded(path: Path) -> np.ndarray:
 
 
 def image_files(location: str | Path, what: str) -> list[Path]:
-    """A file or a folder (recursive) of images; an empty folder is an error naming ``what``."""
+    """A file or a folder (recursive) of images; a missing place or an empty folder is an error naming ``what``."""
     try:
         return [img.path for img in collect_images([str(location)], recursive=True)]
-    except NoInputs:
-        raise NoInputs(f"{what}: no image files in {location}") from None
+    except NoInputs as exc:
+        raise NoInputs(f"{what}: {exc}") from None
 
 
 def _crop_box(shape: tuple[int, ...], size: int, rng: np.random.Generator) -> tuple[float, int, int]:
