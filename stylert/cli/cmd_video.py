@@ -19,7 +19,8 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")
-    add_inputs_and_output(p, "video files or folders of videos", ".mp4, .mov, .mkv or .m4v", "one .mp4 per input")
+    add_inputs_and_output(p, "video files or folders of videos", ".mp4, .mov, .mkv, .m4v or .webm",
+                          "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
@@ -33,15 +34,18 @@ def register(sub) -> None:
     enc = p.add_argument_group("encoding")
     enc.add_argument("--codec", default="auto",
                      help="video encoder: auto is NVENC (h264_nvenc) where the GPU has one, else libx264 on every "
-                          "CPU thread; or name one, e.g. libx264, libx265, prores_ks (a .mov or .mkv master, "
-                          "4:2:2 10-bit), libvpx-vp9, ffv1 (lossless); it is tried in the output's container "
-                          "before any work, and the command says which containers take it. A transparent source "
-                          "(ProRes 4444, PNG in MOV, VP9 WebM with alpha) keeps its alpha with prores_ks (4444), "
-                          "png or qtrle (.mov) and ffv1 (.mkv); other codecs get it laid over black")
+                          "CPU thread, and VP9 (libvpx-vp9, with Opus audio) into a .webm; or name one, e.g. "
+                          "libx264, libx265, prores_ks (a .mov or .mkv master, 4:2:2 10-bit), libvpx-vp9, ffv1 "
+                          "(lossless); it is tried in the output's container before any work, and the command says "
+                          "which containers take it. A transparent source (ProRes 4444, PNG in MOV, VP9 WebM with "
+                          "alpha, a transparent GIF) keeps its alpha in a .webm, or with prores_ks (4444), png or "
+                          "qtrle (.mov) and ffv1 (.mkv); other codecs get it laid over black")
     enc.add_argument("--crf", type=int_between(0, 51), default=18,
-                     help="x264/x265 (and NVENC cq) quality, 0-51: lower is better and larger")
+                     help="x264/x265/VP9 (and NVENC cq) quality, 0-51: lower is better and larger (VP9's scale "
+                          "runs to 63, so the same number is a little better and larger there)")
     enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
-                     help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files)")
+                     help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files); VP9 takes "
+                          "the matching step of its cpu-used speeds")
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
     tmp = p.add_argument_group("temporal stability")
@@ -104,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, stylize_video
-    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, probe_video
+    from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
 
     require("av", "stylert video")
     if args.ray:
@@ -119,18 +123,18 @@ def run(args: argparse.Namespace) -> int:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         say(f"decoder: {choose_video_decoder()[1] if args.decoder == 'auto' else 'the CPU (--decoder cpu)'}")
         if args.codec == "auto":
-            say(f"encoder: {choose_h264_encoder()[1]}")
+            say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in plan:
             with tqdm(unit="frame", desc=item.source.name, file=sys.stderr) as bar:
-                def started(info, total, bar=bar) -> None:
+                def started(info, total, bar=bar, item=item) -> None:
                     bar.total = total
                     bar.refresh()
                     if info.interlaced:
                         bar.write(f"stylert: {info.path.name} is interlaced; its frames are deinterlaced (bwdif)",
                                   file=sys.stderr)
                     if info.alpha:
-                        bar.write(f"stylert: {info.path.name} is transparent; {_alpha_fate(info, options)}",
-                                  file=sys.stderr)
+                        bar.write(f"stylert: {info.path.name} is transparent; "
+                                  f"{_alpha_fate(info, options, item.target.suffix)}", file=sys.stderr)
                     if info.hdr:
                         bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is tone-mapped to 8-bit SDR "
                                   "BT.709 (reference white 203 cd/m², highlights rolled off to 1000)",
@@ -163,12 +167,13 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(len(plan), failed) or (1 if truncated else 0)  # a cut-off input still gave a partial output
 
 
-def _alpha_fate(info, options) -> str:
-    """What becomes of a transparent source's alpha in its output, and how to keep it where it is not kept."""
-    from stylert.runtime.video import keeps_alpha
-    from stylert.runtime.video_io import choose_h264_encoder
+def _alpha_fate(info, options, suffix: str) -> str:
+    """What becomes of a transparent source's alpha in its ``suffix`` output, and how to keep it where it is
+    not kept."""
+    from stylert.runtime.video import keeps_alpha, output_codec
 
-    if keeps_alpha(info, options):
-        return f"its alpha is kept ({options.codec})"
-    codec = choose_h264_encoder()[0] if options.codec == "auto" else options.codec
-    return f"{codec} keeps no alpha, so it is laid over black (--codec prores_ks into a .mov keeps it)"
+    codec = output_codec(options, suffix)
+    if keeps_alpha(info, options, suffix):
+        return f"its alpha is kept ({codec})"
+    return (f"{codec} in {suffix} keeps no alpha, so it is laid over black (a .webm, or --codec prores_ks into a "
+            ".mov, keeps it)")

@@ -63,13 +63,13 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     at that time: a variable frame rate keeps its timing); returns frames written."""
     from stylert.runtime.flicker import FlowSmoother
     from stylert.runtime.video import decoded_colour, keeps_alpha, resize_for_video, same_size_batches, split_alpha
-    from stylert.runtime.video_io import DecodeStatus, VideoEncoder, decode_frames, probe_video
+    from stylert.runtime.video_io import DecodeStatus, VideoEncoder, auto_video_codec, decode_frames, probe_video
 
     info = probe_video(source)
     wanted = chunk.warmup + chunk.count
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
-    alpha = keeps_alpha(info, options)
+    alpha = keeps_alpha(info, options, target.suffix)
     times: collections.deque = collections.deque()
     alphas: collections.deque = collections.deque()
     decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv, alpha=alpha,
@@ -77,7 +77,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     frames = (resize_for_video(f, options) for _, f in zip(range(wanted), decoded))
     if alpha:
         frames = (split_alpha(f, alphas) for f in frames)
-    encoder = VideoEncoder(target, info.fps, codec="libx264" if options.codec == "auto" else options.codec,
+    codec = auto_video_codec(target.suffix, hardware=False)[0] if options.codec == "auto" else options.codec
+    encoder = VideoEncoder(target, info.fps, codec=codec,
                            crf=options.crf, preset=options.preset, pixel_aspect=info.pixel_aspect,  # the join copies it
                            alpha=alpha)
     seen, first = 0, None
@@ -147,7 +148,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                                           subtitles_not_carried)
 
     plan = plan_video_outputs(inputs, output, options.codec)
-    check_video_codec(options.codec, ".mp4")  # the chunks
+    check_video_codec(options.codec, plan[0].target.suffix)  # the chunks of a single video, in its container
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
     summary, started = RaySummary(items=len(plan)), time.perf_counter()
@@ -167,7 +168,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
-            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}.mp4"),
+            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{item.target.suffix}"),
                      "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
                     for c in chunks]
             summary.chunks = len(chunks)

@@ -23,12 +23,12 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_io import (
-    ALPHA_PIX_FMTS, DecodeStatus, VideoEncoder, VideoInfo, check_video_codec, choose_video_decoder, decode_frames,
-    expected_frames, probe_video,
+    DecodeStatus, VideoEncoder, VideoInfo, auto_video_codec, check_video_codec, choose_video_decoder, decode_frames,
+    expected_frames, probe_video, writes_alpha,
 )
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
-WRITABLE_VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v")  # containers that carry H.264 and the audio
+WRITABLE_VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".webm")  # WebM: VP9 and Opus
 _END = object()
 
 
@@ -38,7 +38,7 @@ class VideoOptions:
     duration: float | None = None
     max_size: int | None = None
     scale: float | None = None
-    codec: str = "auto"      # auto: NVENC where the GPU has it, else libx264
+    codec: str = "auto"      # auto: NVENC where the GPU has it, else libx264; VP9 into WebM
     decoder: str = "auto"    # auto: NVDEC where the GPU has it, else the CPU; or "cpu"
     crf: int = 18
     preset: str = "veryfast"  # x264 speed preset
@@ -119,10 +119,16 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
     return dataclasses.replace(info.colour, layout="nv12") if nvdec else info.colour
 
 
-def keeps_alpha(info: VideoInfo, options: VideoOptions) -> bool:
-    """Whether the output keeps the source's transparency: it has some, and --codec names an encoder that
-    writes it (``ALPHA_PIX_FMTS``); otherwise its frames are decoded laid over black."""
-    return info.alpha and options.codec in ALPHA_PIX_FMTS
+def output_codec(options: VideoOptions, suffix: str) -> str:
+    """The encoder a ``suffix`` output is written with: --codec, or what auto means for it."""
+    return auto_video_codec(suffix)[0] if options.codec == "auto" else options.codec
+
+
+def keeps_alpha(info: VideoInfo, options: VideoOptions, suffix: str) -> bool:
+    """Whether a ``suffix`` output keeps the source's transparency: it has some, and the output's encoder writes
+    it there (``writes_alpha``: ProRes 4444, PNG, QuickTime Animation, FFV1; VP9 in WebM or Matroska);
+    otherwise its frames are decoded laid over black."""
+    return info.alpha and writes_alpha(output_codec(options, suffix), suffix)
 
 
 def split_alpha(frame: np.ndarray, alphas: collections.deque) -> np.ndarray:
@@ -219,7 +225,7 @@ def stylize_video(
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None or meter is not None)
-    alpha = keeps_alpha(info, options)
+    alpha = keeps_alpha(info, options, target.suffix)
     alphas: collections.deque = collections.deque()  # with alpha: each decoded frame's alpha plane, in order
 
     def decode() -> None:

@@ -22,15 +22,17 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
-# Audio codecs MP4 carries as they are; anything else is re-encoded to AAC.
+# Audio codecs MP4 (and MOV, Matroska) carries as they are; anything else is re-encoded to AAC. WebM takes Opus
+# and Vorbis only; anything else is re-encoded to Opus, at 48 kHz (the rate Opus is made for).
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
+WEBM_AUDIO_COPY = {"opus", "vorbis"}
 # Subtitle codecs each output container carries as they are (copied packet for packet).
-SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"},
+SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"}, ".webm": {"webvtt"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
 # Text subtitles a container cannot carry as they are are converted to its own text codec (as `ffmpeg -c:s
 # mov_text` does): SubRip, ASS and WebVTT into MP4, MP4's mov_text into Matroska. Bitmap subtitles cannot be.
 TEXT_SUBTITLES = {"ass", "ssa", "subrip", "webvtt", "text", "mov_text"}
-TEXT_SUBTITLE_CODEC = {".mp4": "mov_text", ".m4v": "mov_text", ".mov": "mov_text", ".mkv": "ass"}
+TEXT_SUBTITLE_CODEC = {".mp4": "mov_text", ".m4v": "mov_text", ".mov": "mov_text", ".mkv": "ass", ".webm": "webvtt"}
 # The ASS header the text encoders start from when the source has none of its own (one default style).
 DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n[V4+ Styles]\n"
                       b"Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, "
@@ -305,18 +307,20 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
 
 class _SourceTrack:
     """One audio or subtitle stream of the source, fed into the output in step with the video, trimmed to
-    [start, end), with its language and title. Subtitles the container carries and the audio codecs MP4 carries
+    [start, end), with its language and title. Subtitles the container carries and the audio codecs it carries
     are copied; text subtitles it does not are converted to ``subtitles_as`` (its text codec); other audio is
-    re-encoded to AAC."""
+    re-encoded (AAC; Opus into WebM)."""
 
     def __init__(self, av, output, src, stream, start: float, duration: float | None,
-                 subtitles_as: str | None = None) -> None:
-        """``src``: an open input container holding ``stream`` (owned from here on)."""
+                 subtitles_as: str | None = None, webm: bool = False) -> None:
+        """``src``: an open input container holding ``stream`` (owned from here on); ``webm``: the output is
+        WebM."""
         self._av, self._out, self._src, self._in = av, output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
         own = codec_name(stream)
         self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
-        self.copy = (stream.type == "subtitle" and not self.convert) or own in MP4_AUDIO_COPY
+        self.copy = (stream.type == "subtitle" and not self.convert) or \
+            own in (WEBM_AUDIO_COPY if webm else MP4_AUDIO_COPY)
         self._offset = int(start / stream.time_base)
         if self.copy:
             self.stream = output.add_stream_from_template(stream)
@@ -326,7 +330,8 @@ class _SourceTrack:
             header = stream.codec_context.extradata if own in ("ass", "ssa") else None  # ASS keeps its styles there
             self.stream.codec_context.subtitle_header = header or DEFAULT_ASS_HEADER
         else:
-            self.stream = output.add_stream("aac", rate=stream.codec_context.sample_rate)
+            self.stream = output.add_stream("libopus", rate=48000) if webm else \
+                output.add_stream("aac", rate=stream.codec_context.sample_rate)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
@@ -447,7 +452,7 @@ class SourceTracks:
                 if (kind == "audio" and audio) or written_as is not None:
                     src = av.open(str(source))
                     self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration,
-                                                    subtitles_as=written_as))
+                                                    subtitles_as=written_as, webm=target_suffix.lower() == ".webm"))
         except BaseException:
             self.close()
             raise
@@ -522,8 +527,19 @@ def choose_h264_encoder() -> tuple[str, str]:
         return "libx264", f"libx264 on all CPU threads (no NVENC here: {first[:80]})"
 
 
+def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
+    """(encoder, why) that --codec auto means for a ``suffix`` file: VP9 for WebM, which holds no H.264, else
+    ``choose_h264_encoder``'s (libx264 without ``hardware``: Ray's chunks, each encoded by its own machine)."""
+    if suffix.lower() == ".webm":
+        return "libvpx-vp9", "libvpx-vp9 on all CPU threads (WebM holds VP9, not H.264)"
+    return choose_h264_encoder() if hardware else ("libx264", "libx264")
+
+
 # The muxer FFmpeg writes each output suffix stylert offers with.
-MUXERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".m4v": "ipod"}
+MUXERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".m4v": "ipod", ".webm": "webm"}
+# libvpx-vp9's speed (cpu-used, with deadline "good") for each x264 --preset: the same steps from fast to slow.
+VP9_SPEED = {"ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3, "medium": 2, "slow": 1,
+             "slower": 1, "veryslow": 0, "placebo": 0}
 
 
 def encoder_pix_fmt(codec: str) -> str:
@@ -538,7 +554,15 @@ def encoder_pix_fmt(codec: str) -> str:
 
 
 # The encoders that keep transparency, each with the pixel format it is written in (ProRes: 4444 with alpha).
-ALPHA_PIX_FMTS = {"prores_ks": "yuva444p10le", "png": "rgba", "qtrle": "argb", "ffv1": "bgra"}
+# VP9 keeps its alpha beside each frame, which only Matroska and WebM carry (ALPHA_BESIDE_FRAMES).
+ALPHA_PIX_FMTS = {"prores_ks": "yuva444p10le", "png": "rgba", "qtrle": "argb", "ffv1": "bgra",
+                  "libvpx-vp9": "yuva420p"}
+ALPHA_BESIDE_FRAMES = {"libvpx-vp9": (".webm", ".mkv")}
+
+
+def writes_alpha(codec: str, suffix: str) -> bool:
+    """Whether a ``codec`` stream in a ``suffix`` file keeps transparency."""
+    return codec in ALPHA_PIX_FMTS and suffix.lower() in ALPHA_BESIDE_FRAMES.get(codec, (suffix.lower(),))
 
 
 def check_video_codec(codec: str, suffix: str) -> None:
@@ -595,14 +619,14 @@ class VideoEncoder:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
-        self.codec = choose_h264_encoder()[0] if codec == "auto" else codec
+        self.codec = auto_video_codec(path.suffix)[0] if codec == "auto" else codec
         self.container = av.open(str(path), "w")
         try:
             self.stream = self.container.add_stream(self.codec, rate=fps)
         except (av.error.FFmpegError, ValueError) as exc:
             self.container.close()
             raise UnreadableVideo(f"cannot encode with codec '{self.codec}': {exc}") from None
-        self.keeps_alpha = alpha and self.codec in ALPHA_PIX_FMTS
+        self.keeps_alpha = alpha and writes_alpha(self.codec, path.suffix)
         self.stream.pix_fmt = pix_fmt = ALPHA_PIX_FMTS[self.codec] if self.keeps_alpha else encoder_pix_fmt(self.codec)
         self.stream.codec_context.time_base = TIME_UNIT
         self._last_pts = -1
@@ -621,6 +645,10 @@ class VideoEncoder:
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
         elif self.codec == "h264_nvenc":
             self.stream.options = {"cq": str(crf), "preset": "p4"}
+        elif self.codec == "libvpx-vp9":  # constant quality (no bitrate cap), rows in parallel on every core
+            self.stream.options = {"crf": str(crf), "b": "0", "deadline": "good",
+                                   "cpu-used": str(VP9_SPEED.get(preset, 4)), "row-mt": "1"}
+            self.stream.codec_context.thread_count = os.cpu_count() or 1
         self._even = pix_fmt.startswith(("yuv420", "yuv422", "nv12"))  # chroma halved across (and down)
         self._index = 0
         self._source_args = (tracks_from, start, duration, keep_audio)

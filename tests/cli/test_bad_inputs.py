@@ -199,6 +199,9 @@ CASES = [
     ("video ProRes into a MOV", ["video", "{w}/clip.mp4", "-o", "{w}/out107.mov", *S, "--codec", "prores_ks"], 0,
      None),
     ("video cpu decoder", ["video", "{w}/clip.mp4", "-o", "{w}/out74.mp4", *S, "--decoder", "cpu"], 0, None),
+    ("video into a WebM", ["video", "{w}/clip.mp4", "-o", "{w}/out108.webm", *S], 0, None),
+    ("video H.264 into a WebM", ["video", "{w}/clip.mp4", "-o", "{w}/out109.webm", *S, "--codec", "libx264"], 2,
+     "error"),
     # webcam
     ("webcam missing source", ["webcam", "--source", "{w}/nope.mp4", "--no-window", "-o", "{w}/out47.mp4", *S], 2,
      "error"),

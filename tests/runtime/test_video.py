@@ -707,6 +707,11 @@ def test_a_transparent_clip_keeps_its_alpha_with_a_codec_that_has_one(tmp_path, 
         return np.mean([np.abs(out[:, clear, :3] - s[:, clear]).mean() for out, s in zip(flat, outputs)])
     assert off(over_black) < 6 and off(over_black) < off(styled) / 2  # H.264 4:2:0 on 32 x 48 frames
 
+    result = stylize_video(stylizer, src, tmp_path / "web.webm")  # --codec auto into WebM: VP9 with its alpha
+    assert result.alpha_kept and probe_video(tmp_path / "web.webm").alpha
+    web = list(decode_frames(tmp_path / "web.webm", decoder="cpu", alpha=True))
+    assert all(np.abs(w[..., 3].astype(int) - d[..., 3]).max() <= 3 for w, d in zip(web, decoded))
+
 
 def test_only_a_transparent_gif_counts_as_transparent(tmp_path):
     """FFmpeg decodes every GIF as BGRA; an opaque one is not taken for a transparent clip."""
@@ -739,8 +744,8 @@ def test_a_transparent_clip_is_said_and_how_to_keep_its_alpha(tmp_path, lite_onn
                  "prores_ks"]) == 0
     err = capsys.readouterr().err
     said = [line for line in err.splitlines() if "is transparent" in line]
-    assert said[0].startswith("stylert: logo.mov is transparent; libx264 keeps no alpha, so it is laid over black "
-                              "(--codec prores_ks into a .mov keeps it)")
+    assert said[0].startswith("stylert: logo.mov is transparent; libx264 in .mp4 keeps no alpha, so it is laid over "
+                              "black (a .webm, or --codec prores_ks into a .mov, keeps it)")
     assert said[1] == "stylert: logo.mov is transparent; its alpha is kept (prores_ks)"
     assert "wrote " + str(tmp_path / "keep.mov") + ": 3 frames at 25.000 fps, no audio, transparency kept" in err
 
@@ -754,3 +759,24 @@ def test_ray_chunks_of_a_transparent_clip_keep_its_alpha(tmp_path, stylizer):
     assert stylize_chunk(stylizer, src, tmp_path / "chunk.mov", Chunk(0, 2, 4, 2, 0.0), options) == 4
     source, chunk = _bgra(src), _bgra(tmp_path / "chunk.mov")
     assert len(chunk) == 4 and all(np.abs(c[..., 3] - s[..., 3]).max() <= 1 for c, s in zip(chunk, source[2:]))
+
+
+def test_webm_is_vp9_with_opus_audio_webvtt_subtitles_and_chapters(tmp_path, stylizer):
+    """WebM holds neither H.264, AAC nor SubRip: --codec auto is VP9 there, each audio track is re-encoded to
+    Opus (48 kHz) with its language, SubRip becomes WebVTT line for line, and the chapters are kept."""
+    from stylert.runtime.video_io import writes_alpha
+
+    src = make_video(tmp_path / "film.mkv", frames=24, size=(48, 64), subtitles="subrip", chapters=2, audio_tracks=2)
+    result = stylize_video(stylizer, src, tmp_path / "film.webm")
+    assert (result.frames, result.audio_tracks, result.subtitle_tracks) == (24, 2, 1)
+    with av.open(str(tmp_path / "film.webm")) as c:
+        streams = [(s.type, s.codec_context.name, s.metadata.get("language")) for s in c.streams]
+        rates = [s.codec_context.sample_rate for s in c.streams.audio]
+        chapters = len(c.chapters())
+        lines = [(round(float(p.pts * c.streams.subtitles[0].time_base), 2), bytes(p))
+                 for p in c.demux(c.streams.subtitles[0]) if p.size]
+    assert streams == [("video", "vp9", None), ("audio", "opus", "eng"), ("audio", "opus", "fra"),
+                       ("subtitle", "webvtt", "eng")]
+    assert rates == [48000, 48000] and chapters == 2
+    assert lines == [(0.0, b"line 0"), (0.32, b"line 8"), (0.64, b"line 16")]
+    assert writes_alpha("libvpx-vp9", ".webm") and not writes_alpha("libvpx-vp9", ".mp4")
