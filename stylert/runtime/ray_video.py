@@ -57,6 +57,14 @@ def plan_chunks(times: list[float], keyframes: list[int], lo: int, hi: int, piec
     return chunks
 
 
+def chunk_suffix(target: Path) -> str:
+    """The container a video's chunks are written in: the output's (WebM for VP9, MOV for ProRes), except that a
+    Matroska output's chunks are MP4, since Matroska keeps no decode times and the join needs them to keep
+    H.264's B-frames."""
+    suffix = target.suffix.lower()
+    return ".mp4" if suffix == ".mkv" else suffix
+
+
 def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -> int:
     """Decode ``warmup + count`` frames from ``chunk.start``, stylise (smoothing through the warm-up), encode
     the last ``count`` to ``target``, each at its source time less the first one's (the join puts the chunk
@@ -148,7 +156,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                                           subtitles_not_carried)
 
     plan = plan_video_outputs(inputs, output, options.codec)
-    check_video_codec(options.codec, plan[0].target.suffix)  # the chunks of a single video, in its container
+    check_video_codec(options.codec, chunk_suffix(plan[0].target))  # the chunks of a single video
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
     summary, started = RaySummary(items=len(plan)), time.perf_counter()
@@ -168,7 +176,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
-            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{item.target.suffix}"),
+            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{chunk_suffix(item.target)}"),
                      "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
                     for c in chunks]
             summary.chunks = len(chunks)

@@ -205,6 +205,25 @@ def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
         assert [s.codec_context.name for s in k.streams.subtitles] == ["ssa", "dvdsub"]
 
 
+def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):
+    """A WebM's chunks are VP9 in WebM (it holds no H.264), joined with the source's audio as Opus."""
+    pytest.importorskip("av", reason="PyAV is not installed")
+    import av
+
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.media import make_video
+
+    clip = make_video(tmp_path / "clip.mp4", frames=24, size=(48, 64), fps=Fraction(24))
+    summary = run_videos_on_ray([str(clip)], str(tmp_path / "web.webm"), VideoOptions(), style="mosaic",
+                                backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                address="auto", workers=2)
+    assert summary.chunks >= 2 and not summary.failed and summary.frames == 24
+    with av.open(str(tmp_path / "web.webm")) as c:
+        assert [s.codec_context.name for s in c.streams] == ["vp9", "opus"]
+        assert sum(1 for _ in c.decode(video=0)) == 24
+
+
 def test_smooth_on_ray_equals_the_single_machine_run(cluster, photos, tmp_path):
     """--smooth steadies an animation's frames on the actors exactly as on one machine."""
     from stylert import Stylizer
