@@ -330,8 +330,9 @@ class _SourceTrack:
             header = stream.codec_context.extradata if own in ("ass", "ssa") else None  # ASS keeps its styles there
             self.stream.codec_context.subtitle_header = header or DEFAULT_ASS_HEADER
         else:
-            self.stream = output.add_stream("libopus", rate=48000) if webm else \
-                output.add_stream("aac", rate=stream.codec_context.sample_rate)
+            layout = _speaker_layout(stream.codec_context.layout)  # 5.1 stays 5.1, not a stereo downmix
+            self.stream = output.add_stream("libopus", rate=48000, layout=layout) if webm else \
+                output.add_stream("aac", rate=stream.codec_context.sample_rate, layout=layout)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
@@ -408,6 +409,18 @@ class _SourceTrack:
         if not self._done:
             self._done = True
             self._src.close()
+
+
+# The speakers FFmpeg assumes for a count of channels that names none (PCM in Matroska: "6 channels").
+DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+
+
+def _speaker_layout(layout) -> str:
+    """The layout an audio track is re-encoded in: its own where it names its speakers, else FFmpeg's default
+    for its number of channels (encoders refuse channels without speakers), stereo past eight channels."""
+    if not layout.name.endswith("channels"):
+        return layout.name
+    return DEFAULT_LAYOUTS.get(len(layout.channels), "stereo")
 
 
 def _chapters_within(chapters: list[dict], start: float, duration: float | None) -> list[dict]:
