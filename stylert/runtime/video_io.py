@@ -332,7 +332,7 @@ class _SourceTrack:
         else:
             layout = _speaker_layout(stream.codec_context.layout)  # 5.1 stays 5.1, not a stereo downmix
             self.stream = output.add_stream("libopus", rate=48000, layout=layout) if webm else \
-                output.add_stream("aac", rate=stream.codec_context.sample_rate, layout=layout)
+                output.add_stream("aac", rate=_aac_rate(stream.codec_context.sample_rate), layout=layout)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
@@ -409,6 +409,16 @@ class _SourceTrack:
         if not self._done:
             self._done = True
             self._src.close()
+
+
+# The sample rates AAC is defined for (a studio's 192 kHz PCM is not one).
+AAC_RATES = (7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
+
+
+def _aac_rate(rate: int) -> int:
+    """The AAC rate a ``rate`` track is re-encoded at: its own where AAC has it, else the next above (96 kHz
+    at most), so nothing of its band is cut that AAC could keep."""
+    return next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1])
 
 
 # The speakers FFmpeg assumes for a count of channels that names none (PCM in Matroska: "6 channels").

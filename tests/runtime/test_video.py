@@ -782,21 +782,21 @@ def test_webm_is_vp9_with_opus_audio_webvtt_subtitles_and_chapters(tmp_path, sty
     assert writes_alpha("libvpx-vp9", ".webm") and not writes_alpha("libvpx-vp9", ".mp4")
 
 
-def _six_channel_clip(path):
-    """A clip whose PCM audio has six channels that name no speakers (as PCM in Matroska often does), channel k a
+def _six_channel_clip(path, rate=48000):
+    """A clip whose PCM audio (at ``rate``) has six channels that name no speakers (as PCM in Matroska often does), channel k a
     60 Hz tone of amplitude (k + 1) / 8, low enough for a 5.1 LFE channel to carry."""
     with av.open(str(path), "w") as c:
         video = c.add_stream("libx264", rate=25)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        audio = c.add_stream("pcm_s16le", rate=48000, layout="6 channels")
+        audio = c.add_stream("pcm_s16le", rate=rate, layout="6 channels")
         for i in range(10):
             frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="bgr24")
             frame.pts = i
             c.mux(video.encode(frame))
-        t = np.arange(48000 * 10 // 25) / 48000
+        t = np.arange(rate * 10 // 25) / rate
         levels = np.sin(2 * np.pi * 60 * t)[:, None] * (np.arange(6) + 1) / 8 * 32767
         sound = av.AudioFrame.from_ndarray(levels.astype(np.int16).reshape(1, -1), format="s16", layout="6 channels")
-        sound.sample_rate, sound.pts = 48000, 0
+        sound.sample_rate, sound.pts = rate, 0
         c.mux(audio.encode(sound))
         c.mux(video.encode())
         c.mux(audio.encode())
@@ -814,3 +814,14 @@ def test_surround_audio_keeps_its_channels_when_re_encoded(tmp_path, stylizer, s
     rms = np.sqrt((samples[:, 4800:-4800].astype(float) ** 2).mean(axis=1))
     expected = (np.arange(6) + 1) / 8 / np.sqrt(2)
     assert np.allclose(rms, expected, rtol=0.1)  # each channel where it was
+
+
+def test_a_studio_rate_is_re_encoded_at_the_highest_rate_aac_has(tmp_path, stylizer):
+    """192 kHz PCM used to fail the whole video at the end (AAC has no such rate): it becomes 96 kHz AAC."""
+    result = stylize_video(stylizer, _six_channel_clip(tmp_path / "studio.mkv", rate=192000), tmp_path / "out.mp4")
+    assert result.audio_tracks == 1
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        stream = c.streams.audio[0]
+        assert (stream.codec_context.sample_rate, stream.codec_context.channels) == (96000, 6)
+        seconds = sum(f.samples for f in c.decode(audio=0)) / 96000
+    assert abs(seconds - 0.4) < 0.05
