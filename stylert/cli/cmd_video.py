@@ -147,8 +147,8 @@ def run(args: argparse.Namespace) -> int:
                     failed += 1
                     tqdm.write(f"stylert: failed: {item.source}: {exc}", file=sys.stderr)
                     continue
-            audio = ("audio kept" if result.has_audio else "no audio") + (", transparency kept" if result.alpha_kept
-                                                                          else "")
+            audio = "audio kept" if result.has_audio else "no audio"
+            audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
             print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}"
                   f"{subtitles}", file=sys.stderr)

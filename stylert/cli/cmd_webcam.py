@@ -31,8 +31,8 @@ def register(sub) -> None:
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
     p.add_argument("-o", "--output", type=Path,
-                   help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; never the --source); "
-                        "Ctrl-C or the source ending finishes it with every frame so far")
+                   help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; never the "
+                        "--source); Ctrl-C or the source ending finishes it with every frame so far")
     p.add_argument("--virtual-cam", nargs="?", const="", default=None, metavar="DEVICE",
                    help="also send the stylised view to a virtual camera for video calls and streams (Zoom, Meet, "
                         "Teams, OBS): v4l2loopback on Linux (DEVICE e.g. /dev/video10; default: the first loopback "

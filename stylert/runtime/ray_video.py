@@ -176,7 +176,8 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
-            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{chunk_suffix(item.target)}"),
+            suffix = chunk_suffix(item.target)
+            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{suffix}"),
                      "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
                     for c in chunks]
             summary.chunks = len(chunks)

@@ -783,8 +783,8 @@ def test_webm_is_vp9_with_opus_audio_webvtt_subtitles_and_chapters(tmp_path, sty
 
 
 def _six_channel_clip(path, rate=48000):
-    """A clip whose PCM audio (at ``rate``) has six channels that name no speakers (as PCM in Matroska often does), channel k a
-    60 Hz tone of amplitude (k + 1) / 8, low enough for a 5.1 LFE channel to carry."""
+    """A clip whose PCM audio (at ``rate``) has six channels that name no speakers (as PCM in Matroska often
+    does), channel k a 60 Hz tone of amplitude (k + 1) / 8, low enough for a 5.1 LFE channel to carry."""
     with av.open(str(path), "w") as c:
         video = c.add_stream("libx264", rate=25)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
