@@ -235,17 +235,18 @@ def build_unet_generator(state: dict[str, Any]) -> Any:
                                              in_channels=int(first.shape[1]), out_channels=int(last.shape[1])))
 
 
-def _is_4x4(w: Any) -> bool:
-    return w is not None and getattr(w, "ndim", 0) == 4 and tuple(w.shape[2:]) == (4, 4)
+def _kernel(state: dict[str, Any], key: str) -> tuple[int, ...] | None:
+    """The kernel size of the convolution weight ``key`` (out, in, kh, kw); None where there is none."""
+    w = state.get(key)
+    return tuple(w.shape[2:]) if getattr(w, "ndim", 0) == 4 else None
 
 
 def detect_architecture(state: dict[str, Any]) -> str:
     if "conv1.conv2d.weight" in state and "deconv3.conv2d.weight" in state:
         return TRANSFORMER_NET
-    w = state.get("model.1.weight")
-    if w is not None and getattr(w, "ndim", 0) == 4 and tuple(w.shape[2:]) == (7, 7):
+    if _kernel(state, "model.1.weight") == (7, 7):
         return CYCLEGAN_RESNET
-    if _is_4x4(state.get("model.model.0.weight")) and _is_4x4(state.get("model.model.3.weight")):
+    if _kernel(state, "model.model.0.weight") == _kernel(state, "model.model.3.weight") == (4, 4):
         return PIX2PIX_UNET
     sample = ", ".join(sorted(state)[:4]) or "no keys"
     raise UnknownCheckpoint(

@@ -22,10 +22,10 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
 
-# Audio codecs MP4 (and MOV, Matroska) carries as they are; anything else is re-encoded to AAC. WebM takes Opus
-# and Vorbis only; anything else is re-encoded to Opus, at 48 kHz (the rate Opus is made for).
+# Audio codecs each output container carries as they are (MP4's set for MOV and Matroska too); anything else is
+# re-encoded (``_audio_encoder``): to AAC, or into WebM, which takes Opus and Vorbis only, to Opus.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
-WEBM_AUDIO_COPY = {"opus", "vorbis"}
+AUDIO_COPY = {".webm": {"opus", "vorbis"}}
 # Subtitle codecs each output container carries as they are (copied packet for packet).
 SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"}, ".webm": {"webvtt"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
@@ -76,7 +76,7 @@ class VideoInfo:
 
 def codec_name(stream) -> str:
     """The stream's codec by FFmpeg's codec name ("subrip", "dvd_subtitle"), not its decoder's ("srt", "dvdsub"),
-    which is what SUBTITLE_COPY and MP4_AUDIO_COPY list."""
+    which is what SUBTITLE_COPY, MP4_AUDIO_COPY and AUDIO_COPY list."""
     codec = stream.codec_context.codec
     return codec.canonical_name if codec is not None else stream.codec_context.name
 
@@ -152,10 +152,15 @@ def _first_frame(container, stream) -> tuple[int, bool, bool]:
     return 0, False, False
 
 
+def _has_alpha_plane(frame) -> bool:
+    """The frame's pixel format has an alpha plane (ProRes 4444, PNG or QuickTime Animation, FFV1's BGRA)."""
+    return any(component.is_alpha for component in frame.format.components)
+
+
 def _stores_alpha(frame, stream) -> bool:
-    """The frame's pixel format has an alpha plane (ProRes 4444, PNG or QuickTime Animation, FFV1's BGRA).
-    FFmpeg decodes every GIF as BGRA, so a GIF counts only where its first frame has clear pixels."""
-    if not any(component.is_alpha for component in frame.format.components):
+    """The stream's first frame has an alpha plane. FFmpeg decodes every GIF as BGRA, so a GIF counts only where
+    that frame has clear pixels."""
+    if not _has_alpha_plane(frame):
         return False
     return stream.codec_context.name != "gif" or bool((frame.to_ndarray(format="bgra")[..., 3] < 255).any())
 
@@ -255,7 +260,7 @@ def _frame_array(frame, yuv: YuvColour | None, alpha: bool) -> np.ndarray:
     transfer = HDR_TRANSFERS.get(frame.color_trc)
     if transfer is not None:
         return hdr_to_sdr(frame.to_ndarray(format="rgb48le", threads=CONVERT_THREADS), transfer)
-    if any(component.is_alpha for component in frame.format.components):
+    if _has_alpha_plane(frame):
         bgra = frame.to_ndarray(format="bgra", threads=CONVERT_THREADS)
         return bgra if alpha else laid_over(bgra[..., :3], bgra[..., 3], 0)
     if yuv is not None:
@@ -311,16 +316,16 @@ class _SourceTrack:
     are copied; text subtitles it does not are converted to ``subtitles_as`` (its text codec); other audio is
     re-encoded (AAC; Opus into WebM)."""
 
-    def __init__(self, av, output, src, stream, start: float, duration: float | None,
-                 subtitles_as: str | None = None, webm: bool = False) -> None:
-        """``src``: an open input container holding ``stream`` (owned from here on); ``webm``: the output is
-        WebM."""
+    def __init__(self, av, output, src, stream, start: float, duration: float | None, target_suffix: str,
+                 subtitles_as: str | None = None) -> None:
+        """``src``: an open input container holding ``stream`` (owned from here on); ``target_suffix``: the
+        output's."""
         self._av, self._out, self._src, self._in = av, output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
         own = codec_name(stream)
         self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
         self.copy = (stream.type == "subtitle" and not self.convert) or \
-            own in (WEBM_AUDIO_COPY if webm else MP4_AUDIO_COPY)
+            own in AUDIO_COPY.get(target_suffix.lower(), MP4_AUDIO_COPY)
         self._offset = int(start / stream.time_base)
         if self.copy:
             self.stream = output.add_stream_from_template(stream)
@@ -330,9 +335,9 @@ class _SourceTrack:
             header = stream.codec_context.extradata if own in ("ass", "ssa") else None  # ASS keeps its styles there
             self.stream.codec_context.subtitle_header = header or DEFAULT_ASS_HEADER
         else:
+            codec, rate = _audio_encoder(target_suffix, stream.codec_context.sample_rate)
             layout = _speaker_layout(stream.codec_context.layout)  # 5.1 stays 5.1, not a stereo downmix
-            self.stream = output.add_stream("libopus", rate=48000, layout=layout) if webm else \
-                output.add_stream("aac", rate=_aac_rate(stream.codec_context.sample_rate), layout=layout)
+            self.stream = output.add_stream(codec, rate=rate, layout=layout)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
@@ -415,10 +420,13 @@ class _SourceTrack:
 AAC_RATES = (7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 
 
-def _aac_rate(rate: int) -> int:
-    """The AAC rate a ``rate`` track is re-encoded at: its own where AAC has it, else the next above (96 kHz
-    at most), so nothing of its band is cut that AAC could keep."""
-    return next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1])
+def _audio_encoder(target_suffix: str, rate: int) -> tuple[str, int]:
+    """(encoder, sample rate) a ``rate`` track the ``target_suffix`` container cannot carry is re-encoded with:
+    Opus at 48 kHz (the rate it is made for) into WebM; else AAC at its own rate where AAC has it, or the next
+    above (96 kHz at most), so nothing of its band is cut that AAC could keep."""
+    if target_suffix.lower() == ".webm":
+        return "libopus", 48000
+    return "aac", next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1])
 
 
 # The speakers FFmpeg assumes for a count of channels that names none (PCM in Matroska: "6 channels").
@@ -475,7 +483,7 @@ class SourceTracks:
                 if (kind == "audio" and audio) or written_as is not None:
                     src = av.open(str(source))
                     self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration,
-                                                    subtitles_as=written_as, webm=target_suffix.lower() == ".webm"))
+                                                    target_suffix, subtitles_as=written_as))
         except BaseException:
             self.close()
             raise
@@ -555,7 +563,7 @@ def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
     ``choose_h264_encoder``'s (libx264 without ``hardware``: Ray's chunks, each encoded by its own machine)."""
     if suffix.lower() == ".webm":
         return "libvpx-vp9", "libvpx-vp9 on all CPU threads (WebM holds VP9, not H.264)"
-    return choose_h264_encoder() if hardware else ("libx264", "libx264")
+    return choose_h264_encoder() if hardware else ("libx264", "libx264 on all CPU threads")
 
 
 # The muxer FFmpeg writes each output suffix stylert offers with.
