@@ -100,7 +100,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     torch = require("torch", "stylert train")
     from stylert.train.config import TrainConfig
-    from stylert.train.trainer import Trainer
+    from stylert.train.trainer import Trainer, TrainingDiverged
 
     _check_output(args.output, args.resume, args.overwrite)
     if args.threads:
@@ -129,6 +129,10 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"\n{stop_signals.how()} at step {trainer.step}; saved {args.output} (continue with --resume)",
                   file=sys.stderr)
             return stop_signals.exit_code()
+        except TrainingDiverged as exc:
+            kept = ("nothing was saved" if trainer.saved_at is None
+                    else f"{args.output} is kept as it was at step {trainer.saved_at}")
+            raise StylertError(f"{exc}; {kept}") from None
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
     return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed

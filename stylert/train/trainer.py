@@ -23,6 +23,10 @@ from stylert.train.features import DEFAULT_LAYERS, feature_network
 CHECKPOINT_FORMAT = 1
 
 
+class TrainingDiverged(StylertError):
+    """A loss or gradient became NaN or infinite; no step was taken with it."""
+
+
 class Trainer:
     def __init__(self, config: TrainConfig) -> None:
         if not config.style_image and not config.paired_targets:
@@ -54,6 +58,7 @@ class Trainer:
             self.discriminator = PatchDiscriminator(in_channels=6 if self.pairs else 3).to(self.device)
             self.d_opt = torch.optim.Adam(self.discriminator.parameters(), lr=config.learning_rate, betas=betas)
         self.step = 0
+        self.saved_at: int | None = None  # the step the checkpoint at config.output holds, once known
         self.last_losses: dict[str, float] = {}
 
     @property
@@ -113,6 +118,7 @@ class Trainer:
         g_loss = sum(v for k, v in terms.items() if k != "d")
         self.g_opt.zero_grad(set_to_none=True)
         g_loss.backward()
+        self._check_finite("generator", g_loss, self.generator)
         self.g_opt.step()
         self.step += 1
         self.last_losses = {k: float(v.detach()) for k, v in terms.items()} | {"total": float(g_loss.detach())}
@@ -126,11 +132,23 @@ class Trainer:
                       + losses.adversarial(self.discriminator(fake_in), False))
         self.d_opt.zero_grad(set_to_none=True)
         loss.backward()
+        self._check_finite("discriminator", loss, self.discriminator)
         self.d_opt.step()
         return loss.detach()
 
+    def _check_finite(self, network: str, loss: torch.Tensor, module: torch.nn.Module) -> None:
+        """TrainingDiverged before an optimiser step that a non-finite loss or gradient would make: Adam turns
+        one inf gradient into NaN weights, which every later step and checkpoint would carry."""
+        grads = [p.grad for p in module.parameters() if p.grad is not None]
+        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+        if not (torch.isfinite(loss) and torch.isfinite(norm)):
+            what = f"loss {float(loss):.3g}" if not torch.isfinite(loss) else f"gradient norm {float(norm):.3g}"
+            raise TrainingDiverged(f"training diverged at step {self.step + 1}: the {network}'s {what}; lower --lr "
+                                   f"(it is {self.config.learning_rate:g}) or the loss weights")
+
     def run(self, on_step: Callable[[int, dict[str, float]], None] = lambda s, l: None) -> None:
-        """Train to ``config.steps``; write samples and checkpoints; on Ctrl-C save, then re-raise."""
+        """Train to ``config.steps``; write samples and checkpoints; on Ctrl-C save, then re-raise. A step that
+        diverges (TrainingDiverged) saves nothing, so the last checkpoint written stays the last good one."""
         cfg = self.config
         self.generator.train()
         try:
@@ -175,15 +193,21 @@ class Trainer:
         path = Path(path or self.config.output)
         with atomic_output(path) as tmp:
             torch.save(self.state(), tmp)
+        if path == Path(self.config.output):
+            self.saved_at = self.step
         return path
 
     def resume(self, path: str | Path) -> None:
-        """Continue exactly where a checkpoint of this trainer stopped (weights, optimisers, RNGs, step)."""
+        """Continue exactly where a checkpoint of this trainer stopped (weights, optimisers, RNGs, step), at this
+        run's learning rate and beta1 (the same ones for an exact resume)."""
         from stylert.models.checkpoint import _read
 
         ckpt = _read(Path(path))
         if not isinstance(ckpt, dict) or ckpt.get("stylert") != CHECKPOINT_FORMAT or "optimizer" not in ckpt:
             raise StylertError(f"{path} is not a stylert training checkpoint (it has no optimiser state)")
+        trained = (ckpt.get("config") or {}).get("model")
+        if trained in ("lite", "standard") and trained != self.config.model:
+            raise StylertError(f"{path} trains a {trained} generator; resume it with --model {trained}")
         try:
             self.generator.load_state_dict(ckpt["state_dict"])
             self.g_opt.load_state_dict(ckpt["optimizer"])
@@ -192,10 +216,15 @@ class Trainer:
                     raise StylertError(f"{path} has no discriminator; resume without --adversarial")
                 self.discriminator.load_state_dict(ckpt["discriminator"])
                 self.d_opt.load_state_dict(ckpt["d_optimizer"])
+            for opt in (self.g_opt, self.d_opt):  # this run's --lr and --beta1, not the ones the checkpoint saved
+                for group in opt.param_groups if opt is not None else ():
+                    group["lr"], group["betas"] = self.config.learning_rate, (self.config.adam_beta1, 0.999)
         except (RuntimeError, ValueError) as exc:
             raise StylertError(f"{path} does not match this training setup (model size?): "
                                f"{' '.join(str(exc).split())[:200]}") from None
         self.step = int(ckpt["step"])
+        if Path(self.config.output).exists() and Path(path).samefile(self.config.output):
+            self.saved_at = self.step
         torch.set_rng_state(ckpt["torch_rng"])
         self.rng.bit_generator.state = _rng_state(ckpt["numpy_rng"])
 

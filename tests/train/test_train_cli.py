@@ -35,6 +35,20 @@ def test_bad_training_inputs(tiny_data):
     assert not (tiny_data / "o.pth").exists()
 
 
+def test_a_diverging_run_says_so_and_keeps_the_last_checkpoint(tiny_data):
+    run = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
+           str(tiny_data / "s.pth"), "--image-size", "32", "--batch-size", "1", "--sample-every", "0"]
+    assert _cli(*run, "--steps", "2").returncode == 0
+    earlier = (tiny_data / "s.pth").read_bytes()
+    line = _one_error_line(_cli(*run, "--steps", "40", "--resume", str(tiny_data / "s.pth"), "--lr", "1e12",
+                                "--checkpoint-every", "0"))
+    assert "training diverged at step" in line and "lower --lr (it is 1e+12)" in line
+    assert line.endswith("s.pth is kept as it was at step 2")
+    assert (tiny_data / "s.pth").read_bytes() == earlier
+    line = _one_error_line(_cli(*run, "--steps", "40", "--lr", "1e12", "-o", str(tiny_data / "new.pth")))
+    assert line.endswith("nothing was saved") and not (tiny_data / "new.pth").exists()
+
+
 def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
     r = _cli("--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"),
              "-o", str(tiny_data / "s.pth"), "--steps", "3", "--image-size", "32", "--batch-size", "1")

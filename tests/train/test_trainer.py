@@ -4,7 +4,7 @@ import torch
 
 from stylert.errors import StylertError
 from stylert.train.config import TrainConfig
-from stylert.train.trainer import Trainer
+from stylert.train.trainer import Trainer, TrainingDiverged
 
 
 def _config(data, **kw):
@@ -32,6 +32,27 @@ def test_resume_continues_with_the_same_state(tiny_data):
     resumed.run()
     for a, b in zip(straight.generator.state_dict().values(), resumed.generator.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_a_resumed_run_takes_its_own_learning_rate(tiny_data):
+    Trainer(_config(tiny_data, steps=2)).run()
+    resumed = Trainer(_config(tiny_data, steps=4, lr=1e-5, beta1=0.8, output=str(tiny_data / "finer.pth")))
+    resumed.resume(tiny_data / "out.pth")
+    assert resumed.g_opt.param_groups[0]["lr"] == 1e-5 and resumed.g_opt.param_groups[0]["betas"] == (0.8, 0.999)
+    with pytest.raises(StylertError, match="trains a lite generator; resume it with --model lite"):
+        Trainer(_config(tiny_data, steps=4, model="standard")).resume(tiny_data / "out.pth")
+
+
+@pytest.mark.parametrize("adversarial", [False, True])
+def test_a_diverging_run_stops_before_a_step_poisons_the_weights(tiny_data, adversarial):
+    trainer = Trainer(_config(tiny_data, lr=1e9, adversarial=adversarial))
+    with pytest.raises(TrainingDiverged, match=r"training diverged at step \d+: the (generator|discriminator)'s "
+                                               r"(loss|gradient norm) .*lower --lr \(it is 1e\+09\)"):
+        trainer.run()
+    assert 1 <= trainer.step < 8 and trainer.saved_at is None
+    assert not (tiny_data / "out.pth").exists()
+    for p in [*trainer.generator.parameters(), *(trainer.discriminator.parameters() if adversarial else ())]:
+        assert torch.isfinite(p).all()
 
 
 def test_one_adversarial_step_updates_generator_and_discriminator(tiny_data):
