@@ -57,12 +57,15 @@ def plan_chunks(times: list[float], keyframes: list[int], lo: int, hi: int, piec
     return chunks
 
 
-def chunk_suffix(target: Path) -> str:
+def chunk_suffix(target: Path, codec: str) -> str:
     """The container a video's chunks are written in: the output's (WebM for VP9, MOV for ProRes), except that a
-    Matroska output's chunks are MP4, since Matroska keeps no decode times and the join needs them to keep
-    H.264's B-frames."""
+    Matroska output's H.264 or HEVC chunks are MP4, since Matroska keeps no decode times and the join needs them
+    to keep those codecs' B-frames. The codecs that keep an alpha plane reorder no frames, so their chunks stay
+    Matroska and keep it."""
+    from stylert.runtime.video_io import ALPHA_PIX_FMTS
+
     suffix = target.suffix.lower()
-    return ".mp4" if suffix == ".mkv" else suffix
+    return ".mp4" if suffix == ".mkv" and codec not in ALPHA_PIX_FMTS else suffix
 
 
 def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -> int:
@@ -156,7 +159,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                                           subtitles_not_carried)
 
     plan = plan_video_outputs(inputs, output, options.codec)
-    check_video_codec(options.codec, chunk_suffix(plan[0].target))  # the chunks of a single video
+    check_video_codec(options.codec, chunk_suffix(plan[0].target, options.codec))  # the chunks of a single video
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
     summary, started = RaySummary(items=len(plan)), time.perf_counter()
@@ -176,7 +179,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
-            suffix = chunk_suffix(item.target)
+            suffix = chunk_suffix(item.target, options.codec)
             rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{suffix}"),
                      "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
                     for c in chunks]

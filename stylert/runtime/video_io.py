@@ -788,6 +788,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
     with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w")) as out, \
             contextlib.closing(av.open(str(chunks[0]))) as first:
         video = out.add_stream_from_template(first.streams.video[0])
+        if _vp9_alpha(first.streams.video[0]):  # the alpha beside each packet is copied; the muxer marks the
+            video.codec_context.pix_fmt = "yuva420p"  # track as having one (AlphaMode) by this format only
         if rotation:
             video.set_display_rotation(rotation)
         tracks = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,

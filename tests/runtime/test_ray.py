@@ -239,3 +239,26 @@ def test_smooth_on_ray_equals_the_single_machine_run(cluster, photos, tmp_path):
         stylize_files(stylizer, plan_image_outputs([animation], f"{tmp_path / 'plain'}/"))
     smoothed = (tmp_path / "one" / "p4.webp").read_bytes()
     assert (tmp_path / "ray" / "p4.webp").read_bytes() == smoothed != (tmp_path / "plain" / "p4.webp").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".webm", ".mkv"])
+def test_a_transparent_clip_in_chunks_keeps_its_alpha_in_vp9(cluster, tmp_path, suffix):
+    """VP9 keeps its alpha in WebM and Matroska alike: a Matroska output's chunks were MP4 (for H.264's decode
+    times), which dropped it."""
+    pytest.importorskip("av", reason="PyAV is not installed")
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from stylert.runtime.video_io import decode_frames, probe_video
+    from tests.media import make_transparent_video
+
+    src = make_transparent_video(tmp_path / "overlay.mov", codec="prores_ks", pix_fmt="yuva444p10le", frames=24)
+    out = tmp_path / f"out{suffix}"
+    summary = run_videos_on_ray([str(src)], str(out), VideoOptions(codec="libvpx-vp9"), style="mosaic",
+                                backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                address="auto", workers=2)
+    assert summary.chunks >= 2 and not summary.failed and summary.frames == 24
+    assert probe_video(out).alpha
+    source = list(decode_frames(src, decoder="cpu", alpha=True))
+    joined = list(decode_frames(out, decoder="cpu", alpha=True))
+    assert len(joined) == 24
+    assert max(np.abs(a[..., 3].astype(int) - b[..., 3]).mean() for a, b in zip(joined, source)) < 3
