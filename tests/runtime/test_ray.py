@@ -241,10 +241,10 @@ def test_smooth_on_ray_equals_the_single_machine_run(cluster, photos, tmp_path):
     assert (tmp_path / "ray" / "p4.webp").read_bytes() == smoothed != (tmp_path / "plain" / "p4.webp").read_bytes()
 
 
-@pytest.mark.parametrize("suffix", [".webm", ".mkv"])
-def test_a_transparent_clip_in_chunks_keeps_its_alpha_in_vp9(cluster, tmp_path, suffix):
-    """VP9 keeps its alpha in WebM and Matroska alike: a Matroska output's chunks were MP4 (for H.264's decode
-    times), which dropped it."""
+@pytest.mark.parametrize("codec, suffix", [("libvpx-vp9", ".webm"), ("libvpx-vp9", ".mkv"), ("ffv1", ".mkv")])
+def test_a_transparent_clip_in_chunks_keeps_its_alpha(cluster, tmp_path, codec, suffix):
+    """VP9 keeps its alpha in WebM and Matroska alike, and FFV1 in Matroska: a Matroska output's chunks were MP4
+    (for H.264's decode times), which holds neither, and the joined VP9 lost its AlphaMode."""
     pytest.importorskip("av", reason="PyAV is not installed")
     from stylert.runtime.ray_video import run_videos_on_ray
     from stylert.runtime.video import VideoOptions
@@ -253,7 +253,7 @@ def test_a_transparent_clip_in_chunks_keeps_its_alpha_in_vp9(cluster, tmp_path, 
 
     src = make_transparent_video(tmp_path / "overlay.mov", codec="prores_ks", pix_fmt="yuva444p10le", frames=24)
     out = tmp_path / f"out{suffix}"
-    summary = run_videos_on_ray([str(src)], str(out), VideoOptions(codec="libvpx-vp9"), style="mosaic",
+    summary = run_videos_on_ray([str(src)], str(out), VideoOptions(codec=codec), style="mosaic",
                                 backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
                                 address="auto", workers=2)
     assert summary.chunks >= 2 and not summary.failed and summary.frames == 24
