@@ -10,6 +10,7 @@ from pathlib import Path
 
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BackendUnavailable, StyleNotFound
+from stylert.frames.images import IMAGE_SUFFIXES
 from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 from stylert.runtime.backends import backend_class
 from stylert.styles import STYLES_DIR, builtin_styles
@@ -28,6 +29,14 @@ def resolve_style(style: str) -> Path:
             hint = f" (the built-in style is --style {path.stem})" if path.stem in builtins else ""
             raise StyleNotFound(f"model file not found: {path}{hint}")
         return path
+    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+        raise StyleNotFound(f"--style {style} is a picture, not a style network; learn its style with stylert "
+                            f"train --style-image {style} --content PHOTOS/ -o {path.stem}.pth, then --style "
+                            f"{path.stem}.pth")
+    if path.is_dir():
+        models = sorted(p.name for p in path.iterdir() if p.suffix.lower() in MODEL_SUFFIXES)
+        inside = f" ({', '.join(models[:4])}{' ...' if len(models) > 4 else ''})" if models else ""
+        raise StyleNotFound(f"--style {style} is a folder; name one model file in it{inside}")
     import difflib
 
     close = difflib.get_close_matches(style.lower(), builtins, n=1)

@@ -51,6 +51,17 @@ def test_style_names_are_forgiving_and_a_near_miss_is_named(tmp_path, monkeypatc
     (tmp_path / "Mosaic").write_bytes(b"")  # a file of that name is the user's, not the built-in
     with pytest.raises(StyleNotFound, match="unknown style 'Mosaic'"):
         resolve_style("Mosaic")
+    (tmp_path / "starry.JPG").write_bytes(b"")  # a picture where a trained style belongs: say how to train one
+    with pytest.raises(StyleNotFound, match=r"--style starry.JPG is a picture, not a style network; learn its style "
+                                            r"with stylert train --style-image starry.JPG .* -o starry.pth"):
+        resolve_style("starry.JPG")
+    (tmp_path / "models").mkdir()
+    with pytest.raises(StyleNotFound, match=r"--style models is a folder; name one model file in it$"):
+        resolve_style("models")
+    for name in ("b.onnx", "a.pth", "notes.txt"):
+        (tmp_path / "models" / name).write_bytes(b"")
+    with pytest.raises(StyleNotFound, match=r"is a folder; name one model file in it \(a.pth, b.onnx\)$"):
+        resolve_style("models")
 
 
 def test_bad_styles(tmp_path, lite_onnx):
