@@ -10,7 +10,8 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
-                    "TIFF, BMP; HEIC\nwith stylert[heic]). Each output keeps its photo's EXIF, ICC profile and XMP "
+                    "TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic]; read only: PSD, ICO, PGM, PBM, PCX, SGI, "
+                    "DDS, whose folder\noutputs are NAME.psd.png and so on). Each output keeps its photo's EXIF, ICC profile and XMP "
                     "(JPEG, PNG, WebP,\nTIFF, HEIC), its transparency, every frame of an animation (GIF, WebP, PNG, AVIF) "
                     "and every page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
@@ -21,7 +22,8 @@ def register(sub) -> None:
     add_inputs_and_output(p, "image files, folders or quoted glob patterns", "its extension sets the format",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
-    p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's)")
+    p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's; PNG added "
+                   "to the name of a format only read, x.psd -> x.psd.png)")
     p.add_argument("--max-size", type=positive_int, default=None,
                    help="downscale so the longer side is at most this many pixels before stylising")
     p.add_argument("--tile", type=_tile, default="auto",

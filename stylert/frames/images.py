@@ -19,10 +19,15 @@ from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encod
 from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
+from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
+                                           decode_with_pillow, encode_with_pillow)
 from stylert.frames.tiff_metadata import is_tiff, tiff_as_stored
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)
-ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES)  # formats that hold transparency
+# The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_suffix).
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
+                  *PILLOW_WRITTEN)
+INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, *PILLOW_ALPHA)  # transparency
 
 
 @dataclass(frozen=True)
@@ -62,22 +67,29 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
     for item in inputs:
         path = Path(item).expanduser()
         if path.is_dir():
-            for p in files_in(path, IMAGE_SUFFIXES, recursive=recursive, leave_out=leave_out):
+            for p in files_in(path, INPUT_SUFFIXES, recursive=recursive, leave_out=leave_out):
                 found.setdefault(p.resolve(), InputImage(p, p.relative_to(path)))
         elif path.is_file():
             found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
         elif glob.has_magic(item):
             for match in sorted(glob.glob(item, recursive=recursive)):
                 p = Path(match)
-                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not _inside(p, leave_out):
+                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not _inside(p, leave_out):
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
         elif path.exists():
             raise NoInputs(f"{item} is neither a file nor a folder")
         else:
             raise NoInputs(f"input not found: {item}")
     if not found:
-        raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(IMAGE_SUFFIXES)})")
+        raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)})")
     return list(found.values())
+
+
+def output_name(relative: Path) -> Path:
+    """Where a folder output writes an input found at ``relative``: the same path, or for a format only read
+    (PSD, ICO, ...) that path with .png added (x.psd -> x.psd.png, beside the x.png a designer exports with it),
+    as PNG keeps every pixel and the transparency."""
+    return relative if relative.suffix.lower() in IMAGE_SUFFIXES else relative.with_name(relative.name + ".png")
 
 
 def _inside(path: Path, folder: Path | None) -> bool:
@@ -103,11 +115,15 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP, PNG or AVIF with its duration and
-    the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF or HEIC; a
-    JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP. ``name`` is the file, for errors."""
+    the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF, HEIC, TGA,
+    QOI, PSD or ICO; a JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile. ``name``
+    is the file, for errors, and for its suffix: a PILLOW_SUFFIXES file is read by Pillow."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
+    if _by_pillow(name):
+        frame, alpha, icc = decode_with_pillow(raw, name)
+        return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
     if is_heif(head):
         frame, alpha, metadata = _decode_heif(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=metadata)
@@ -131,7 +147,14 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     file, for the error."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
+    if _by_pillow(name):
+        return decode_with_pillow(raw, name)[0]
     return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _colour(buffer, raw, name)
+
+
+def _by_pillow(name: str | Path) -> bool:
+    """A file of a format OpenCV does not read (TGA has no signature to know it by, so the suffix decides)."""
+    return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES
 
 
 def _colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:
@@ -250,8 +273,8 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
-    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC; a JPEG or BMP is the picture laid
-    over white); every frame, with its duration and the number of plays, as an animated GIF, WebP or PNG; every
+    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC, TGA, QOI; a JPEG, BMP or PPM is the
+    picture laid over white); every frame, with its duration and the number of plays, as an animated GIF, WebP or PNG; every
     page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP, with the
     pixel size they state set to the first frame's. UnwritableImage says what cannot be written; the caller
     names the file."""
@@ -275,6 +298,8 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
         encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
     elif suffix in HEIF_SUFFIXES:
         return encode_heif(frames[0], metadata, quality)
+    elif suffix in PILLOW_WRITTEN:
+        return encode_with_pillow(suffix, frames[0][..., :3], frames[0][..., 3] if frames[0].shape[2] == 4 else None)
     else:
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if suffix in (".jpg", ".jpeg") else []
         encoded = _opencv_encoded(cv2.imencode(suffix, frames[0], params), suffix)

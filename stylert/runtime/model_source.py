@@ -10,7 +10,7 @@ from pathlib import Path
 
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BackendUnavailable, StyleNotFound
-from stylert.frames.images import IMAGE_SUFFIXES
+from stylert.frames.images import INPUT_SUFFIXES
 from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 from stylert.runtime.backends import backend_class
 from stylert.styles import STYLES_DIR, builtin_styles
@@ -29,7 +29,7 @@ def resolve_style(style: str) -> Path:
             hint = f" (the built-in style is --style {path.stem})" if path.stem in builtins else ""
             raise StyleNotFound(f"model file not found: {path}{hint}")
         return path
-    if path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES:
+    if path.is_file() and path.suffix.lower() in INPUT_SUFFIXES:
         raise StyleNotFound(f"--style {style} is a picture, not a style network; learn its style with stylert "
                             f"train --style-image {style} --content PHOTOS/ -o {path.stem}.pth, then --style "
                             f"{path.stem}.pth")

@@ -60,7 +60,7 @@ def plan_url_outputs(inputs: list[str], output: str, ext: str | None) -> list[tu
     import pyarrow.fs as pafs
 
     from stylert.errors import NoInputs
-    from stylert.frames.images import IMAGE_SUFFIXES
+    from stylert.frames.images import INPUT_SUFFIXES, output_name
 
     suffix = f".{ext.lower().lstrip('.')}" if ext else None
     pairs = []
@@ -71,9 +71,9 @@ def plan_url_outputs(inputs: list[str], output: str, ext: str | None) -> list[tu
         files = [info] if info.type == pafs.FileType.File else \
             fs.get_file_info(pafs.FileSelector(root, recursive=True))
         for f in files:
-            if f.type == pafs.FileType.File and Path(f.path).suffix.lower() in IMAGE_SUFFIXES:
+            if f.type == pafs.FileType.File and Path(f.path).suffix.lower() in INPUT_SUFFIXES:
                 rel = Path(f.path).name if info.type == pafs.FileType.File else os.path.relpath(f.path, root)
-                rel = str(Path(rel).with_suffix(suffix)) if suffix else rel
+                rel = str(Path(rel).with_suffix(suffix) if suffix else output_name(Path(rel)))
                 pairs.append((scheme + f.path, output.rstrip("/") + "/" + rel))
     if not pairs:
         raise NoInputs(f"no image files in {', '.join(inputs)}")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, collect_images, read_picture, write_picture
+from stylert.frames.images import IMAGE_SUFFIXES, collect_images, output_name, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
@@ -30,7 +30,8 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
             raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
     images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
-    return plan_outputs([(img.path, img.relative) for img in images], output, suffixes=IMAGE_SUFFIXES,
+    sources = [(img.path, output_name(img.relative)) for img in images]
+    return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)
 
 

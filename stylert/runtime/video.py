@@ -17,7 +17,7 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnreadableVideo
 from stylert.folders import files_in
-from stylert.frames.images import IMAGE_SUFFIXES, fit_max_size
+from stylert.frames.images import INPUT_SUFFIXES, fit_max_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
@@ -84,7 +84,7 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             sources += files_in(path, VIDEO_SUFFIXES)
-        elif path.suffix.lower() in IMAGE_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
+        elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
         else:
             sources.append(path)

@@ -39,6 +39,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     (w / "corrupt.jpg").write_bytes(b"this is not a jpeg")
     (w / "zero.jpg").write_bytes(b"")
     (w / "notes.txt").write_text("hello")
+    write_image(w / "art" / "sprite.tga", img)  # formats OpenCV does not read
+    (w / "art" / "cut.tga").write_bytes((w / "art" / "sprite.tga").read_bytes()[:400])
     shutil.copy(lite_onnx, w / "lite.onnx")
     shutil.copy(lite_onnx, w / "solo.onnx")  # no checkpoint beside it
     shutil.copy(lite_pth, w / "lite.pth")
@@ -121,6 +123,8 @@ CASES = [
     ("stylize folder onto itself", ["stylize", "{w}/A", "-o", "{w}/A", *S], 2, "error"),
     ("stylize two inputs, one file output", ["stylize", "{w}/a.jpg", "{w}/b.png", "-o", "{w}/out11.jpg", *S], 2,
      "error"),
+    ("stylize a folder with a cut-off TGA", ["stylize", "{w}/art", "-o", "{w}/out112/", *S], 1, "failed"),
+    ("stylize a TGA into a PSD", ["stylize", "{w}/art/sprite.tga", "-o", "{w}/out113.psd", *S], 2, "error"),
     ("stylize unknown style", ["stylize", "{w}/a.jpg", "-o", "{w}/out12.jpg", "-s", "no-such-style"], 2, "error"),
     ("stylize a picture as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out110.jpg", "-s", "{w}/b.png"], 2,
      "error"),

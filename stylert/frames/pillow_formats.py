@@ -1,0 +1,58 @@
+"""Image formats OpenCV does not read, through Pillow: Truevision TGA, QOI, Netpbm, Photoshop's PSD (its
+flattened composite, as Photoshop saves it beside the layers), Windows ICO (its largest picture), PCX, SGI and
+DirectDraw DDS textures. TGA, QOI and PPM are written back in their own format; the others are read only."""
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+
+from stylert.errors import UnreadableImage, first_line
+
+PILLOW_WRITTEN = {".tga": "TGA", ".qoi": "QOI", ".ppm": "PPM", ".pnm": "PPM"}
+PILLOW_READ_ONLY = (".psd", ".ico", ".pgm", ".pbm", ".pcx", ".sgi", ".dds")
+PILLOW_SUFFIXES = (*PILLOW_WRITTEN, *PILLOW_READ_ONLY)
+PILLOW_ALPHA = (".tga", ".qoi")  # the written ones that hold transparency
+_ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def decode_with_pillow(data: bytes, name: object) -> tuple[np.ndarray, np.ndarray | None, bytes | None]:
+    """(uint8 BGR HxWx3, its alpha plane where the file is transparent, its ICC profile) of an image file that
+    Pillow reads; 16-bit samples are scaled to 8 bits. ``name`` is the file, for the error."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # OpenCV's formats allow as many
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                return (*_planes(image), image.info.get("icc_profile"))
+    except Image.DecompressionBombError:
+        raise UnreadableImage(f"{name} has more pixels than Pillow decodes ({Image.MAX_IMAGE_PIXELS * 2:,} at "
+                              "most)") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's errors for a damaged file
+        why = "corrupt or cut off" if "cannot identify" in str(exc) or "truncated" in str(exc) else first_line(exc)
+        raise UnreadableImage(f"{name} is not a readable image ({why})") from None
+
+
+def _planes(image) -> tuple[np.ndarray, np.ndarray | None]:
+    if image.mode.startswith("I"):  # 16-bit grey (I;16 and its byte orders; I for a 16-bit PGM)
+        grey = (np.clip(np.asarray(image), 0, 65535).astype(np.uint16) >> 8).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=2)), None
+    transparent = image.mode in _ALPHA_MODES or "transparency" in image.info
+    rgba = np.asarray(image.convert("RGBA" if transparent else "RGB"))
+    bgr = np.ascontiguousarray(rgba[..., 2::-1])
+    return bgr, np.ascontiguousarray(rgba[..., 3]) if transparent else None
+
+
+def encode_with_pillow(suffix: str, frame: np.ndarray, alpha: np.ndarray | None) -> bytes:
+    """uint8 BGR ``frame`` (with its ``alpha`` plane, for TGA and QOI) as a ``suffix`` file of PILLOW_WRITTEN."""
+    from PIL import Image
+
+    rgb = frame[..., ::-1]
+    pixels = np.dstack([rgb, alpha]) if alpha is not None else rgb
+    out = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if alpha is not None else "RGB").save(
+        out, format=PILLOW_WRITTEN[suffix])
+    return out.getvalue()
