@@ -37,11 +37,16 @@ class AtomicFile:
 
 @contextlib.contextmanager
 def atomic_output(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary path with the target's suffix; rename it to ``target`` on success."""
+    """Yield a temporary path with the target's suffix; rename it to ``target`` on success. An OSError in writing
+    it (a full disk) names ``target``, not the temporary file."""
     file = AtomicFile(target)
     try:
         yield file.tmp
         file.commit()
+    except OSError as exc:
+        if exc.filename not in (None, str(file.tmp)):
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(file.target)) from None
     finally:
         file.discard()
 

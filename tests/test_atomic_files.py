@@ -23,6 +23,23 @@ def test_a_folder_that_cannot_be_made_names_the_output_not_the_temporary(tmp_pat
     assert err.value.filename == str(target) and err.value.strerror
 
 
+def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path):
+    """A writer's ENOSPC carries no file name (a plain write) or the temporary's (FFmpeg's open); either way the
+    one error line names the file the user asked for. An error about another file is left as it is."""
+    import errno
+
+    for filename in (None, "TMP"):
+        target = tmp_path / f"out_{filename}.onnx"
+        with pytest.raises(OSError) as err, atomic_output(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", *([str(tmp)] if filename else []))
+        assert (err.value.errno, err.value.filename) == (errno.ENOSPC, str(target))
+    with pytest.raises(FileNotFoundError) as err, atomic_output(tmp_path / "x.png"):
+        open(tmp_path / "missing-input.png", "rb")
+    assert err.value.filename == str(tmp_path / "missing-input.png")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
     from stylert.atomic_files import check_writable
 

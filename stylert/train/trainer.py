@@ -3,6 +3,7 @@ of a TransformerNet generator, with samples, checkpoints and exact resume."""
 from __future__ import annotations
 
 import dataclasses
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -191,8 +192,10 @@ class Trainer:
 
     def save(self, path: str | Path | None = None) -> Path:
         path = Path(path or self.config.output)
+        data = io.BytesIO()  # torch.save on a full disk fails with an internal RuntimeError; a plain write says why
+        torch.save(self.state(), data)
         with atomic_output(path) as tmp:
-            torch.save(self.state(), tmp)
+            tmp.write_bytes(data.getbuffer())
         if path == Path(self.config.output):
             self.saved_at = self.step
         return path

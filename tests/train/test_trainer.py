@@ -55,6 +55,24 @@ def test_a_diverging_run_stops_before_a_step_poisons_the_weights(tiny_data, adve
         assert torch.isfinite(p).all()
 
 
+def test_a_checkpoint_that_meets_a_full_disk_says_so(tiny_data, monkeypatch):
+    """torch.save straight to a full disk raised an internal RuntimeError; the checkpoint is now written as plain
+    bytes, so the error is the disk's own, naming the checkpoint."""
+    import errno
+    from pathlib import Path
+
+    trainer = Trainer(_config(tiny_data, steps=1))
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError) as err:
+        trainer.save()
+    assert (err.value.errno, err.value.filename) == (errno.ENOSPC, str(tiny_data / "out.pth"))
+    assert not (tiny_data / "out.pth").exists() and trainer.saved_at is None
+
+
 def test_one_adversarial_step_updates_generator_and_discriminator(tiny_data):
     trainer = Trainer(_config(tiny_data, adversarial=True))
     assert trainer.config.learning_rate == 2e-4 and trainer.config.adam_beta1 == 0.5
