@@ -27,6 +27,17 @@ class AtomicFile:
         os.umask(umask)
         self.tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the output a normal file's permissions
 
+    @contextlib.contextmanager
+    def naming_target(self) -> Iterator[None]:
+        """An OSError in writing ``tmp`` (a full disk) as one that names ``target``, the file the user asked for:
+        a plain write's carries no name, FFmpeg's the temporary's. An error about another file is left alone."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.filename not in (None, str(self.tmp)):
+                raise
+            raise OSError(exc.errno, exc.strerror or str(exc), str(self.target)) from None
+
     def commit(self) -> Path:
         os.replace(self.tmp, self.target)
         return self.target
@@ -38,15 +49,12 @@ class AtomicFile:
 @contextlib.contextmanager
 def atomic_output(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path with the target's suffix; rename it to ``target`` on success. An OSError in writing
-    it (a full disk) names ``target``, not the temporary file."""
+    it names ``target`` (AtomicFile.naming_target)."""
     file = AtomicFile(target)
     try:
-        yield file.tmp
-        file.commit()
-    except OSError as exc:
-        if exc.filename not in (None, str(file.tmp)):
-            raise
-        raise OSError(exc.errno, exc.strerror or str(exc), str(file.target)) from None
+        with file.naming_target():
+            yield file.tmp
+            file.commit()
     finally:
         file.discard()
 

@@ -39,21 +39,24 @@ class Recording:
     def __init__(self, path: Path, fps: float) -> None:
         self.path, self.frames = Path(path), 0
         self._file = AtomicFile(self.path)
-        self.encoder = VideoEncoder(self._file.tmp, Fraction(fps).limit_denominator(1001))
+        with self._file.naming_target():
+            self.encoder = VideoEncoder(self._file.tmp, Fraction(fps).limit_denominator(1001))
 
     def write(self, view: np.ndarray) -> None:
         size = self.encoder.frame_size
         if size is not None and (view.shape[1], view.shape[0]) != size:  # side-by-side toggled mid-take
             view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
-        self.encoder.write(view)
+        with self._file.naming_target():
+            self.encoder.write(view)
         self.frames += 1
 
     def finish(self) -> int:
         """Close the file under its name; an empty recording leaves nothing behind. Returns frames written."""
         try:
-            if self.frames:
-                self.encoder.finish()
-            self.encoder.close()
+            with self._file.naming_target():
+                if self.frames:
+                    self.encoder.finish()
+                self.encoder.close()
             if self.frames:
                 self._file.commit()
         finally:
