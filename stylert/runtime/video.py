@@ -27,7 +27,10 @@ from stylert.runtime.video_io import (
     expected_frames, probe_video, writes_alpha,
 )
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
+# What a folder of videos is searched for: phones' and the web's, camcorders' AVCHD (.mts, .m2ts), broadcast
+# and DVB recordings (.ts), professional cameras' MXF, DVDs' VOB, DV tapes, old phones' 3GP.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv", ".mts", ".m2ts",
+                  ".ts", ".mxf", ".vob", ".dv", ".3gp", ".3g2", ".ogv", ".f4v", ".asf", ".y4m")
 WRITABLE_VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".m4v", ".webm")  # WebM: VP9 and Opus
 _END = object()
 

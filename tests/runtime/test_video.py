@@ -825,3 +825,19 @@ def test_a_studio_rate_is_re_encoded_at_the_highest_rate_aac_has(tmp_path, styli
         assert (stream.codec_context.sample_rate, stream.codec_context.channels) == (96000, 6)
         seconds = sum(f.samples for f in c.decode(audio=0)) / 96000
     assert abs(seconds - 0.4) < 0.05
+
+
+def test_a_folder_of_camcorder_broadcast_and_camera_files_is_found(tmp_path, stylizer):
+    """AVCHD (.MTS), broadcast recordings (.ts), MXF and 3GP were not looked for in a folder ("no video files");
+    each is planned as an .mp4, and a camcorder's MPEG-TS file stylises like any other."""
+    from stylert.runtime.video import plan_video_outputs
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    make_video(folder / "00001.MTS", frames=6, audio="mp2")  # an AVCHD camcorder's MPEG-TS, with its audio
+    for name in ("recording.ts", "camera_A001.mxf", "phone.3gp", "notes.txt"):
+        (folder / name).write_bytes(b"")
+    plan = plan_video_outputs([str(folder)], str(tmp_path / "out") + "/")
+    assert sorted(p.target.name for p in plan) == ["00001.mp4", "camera_A001.mp4", "phone.mp4", "recording.mp4"]
+    result = stylize_video(stylizer, folder / "00001.MTS", tmp_path / "out" / "00001.mp4")
+    assert result.frames == 6 and _streams(tmp_path / "out" / "00001.mp4")[0] == 6
