@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -65,13 +66,14 @@ def end_to_end_fps(stylizer, frames: list[np.ndarray], batch: int, passes: int =
     return statistics.median(runs)
 
 
-def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) -> tuple[list[dict], list[dict]]:
+def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple, rows: list[dict],
+                missing: list[dict], measured: Callable[[], None]) -> None:
+    """Each engine's rows appended to ``rows`` (or its reason to ``missing``), ``measured`` called after each."""
     from stylert import Stylizer
 
     rng = np.random.default_rng(0)
     frames = {label: [rng.integers(0, 256, (h, w, 3), dtype=np.uint8) for _ in range(frames_per_size)]
               for label, (h, w) in sizes.items()}
-    rows, missing = [], []
     for label, backend, precision, options in ENGINES:
         try:
             stylizer = Stylizer(str(model), backend, device="cuda", precision=precision, batch_size=max(batches),
@@ -79,6 +81,7 @@ def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) 
         except StylertError as exc:
             missing.append({"engine": label, "reason": str(exc)})
             log(f"{label}: not measured: {exc}")
+            measured()
             continue
         with stylizer:
             for size, (h, w) in sizes.items():
@@ -91,7 +94,7 @@ def engine_rows(model: Path, frames_per_size: int, sizes: dict, batches: tuple) 
                                  "end_to_end_fps": fps, "end_to_end_share": fps / (batch * 1000 / ms)})
                     log(f"{label} {size} b{batch}: device {ms:.2f} ms/batch ({batch * 1000 / ms:.0f} fps), "
                         f"end to end {fps:.1f} fps")
-    return rows, missing
+                    measured()
 
 
 def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: int = 3) -> dict:
@@ -161,6 +164,8 @@ def markdown(report: dict) -> list[str]:
     lines = [f"Measured {report['date']} on {facts['summary']}.", "",
              f"Model: {report['model']}. End to end = host uint8 frames in and out through `Stylizer.stylize_stream`; "
              "device = the engine alone on device buffers (CUDA events).", "",
+             *(["**Partial run**: these rows are what was measured before the run stopped.", ""]
+               if report.get("partial") else []),
              "| engine | size | batch | device ms/batch | device fps | end-to-end fps | end to end / device |",
              "|---|---|---|---|---|---|---|"]
     for r in report["engines"]:
@@ -194,31 +199,44 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--frames", type=int, default=32, help="frames per size for the end-to-end passes")
     ap.add_argument("--quick", action="store_true", help="720p batch 1 only, no video or webcam (a smoke run)")
-    ap.add_argument("--engines", default=None, help="only engines whose label contains this text")
+    ap.add_argument("--engines", default=None,
+                    help="only engines whose label contains one of these comma-separated texts, e.g. 'compiled,fused'")
     args = ap.parse_args()
     ok, why = gpu_available()
     if not ok:
         print(f"gpu_bench: no GPU here ({why}); nothing measured, nothing written", file=sys.stderr)
         return 2
     if args.engines:
-        ENGINES[:] = [e for e in ENGINES if args.engines.lower() in e[0].lower()]
+        wanted = [text.strip().lower() for text in args.engines.split(",")]
+        ENGINES[:] = [e for e in ENGINES if any(text in e[0].lower() for text in wanted)]
     from stylert.bench.models import random_architecture
 
     model = random_architecture("standard")
     sizes = {"720p": SIZES["720p"]} if args.quick else SIZES
-    rows, missing = engine_rows(model, 8 if args.quick else args.frames, sizes, (1,) if args.quick else BATCHES)
+    rows: list[dict] = []
+    missing: list[dict] = []
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_facts(),
-              "model": "TransformerNet standard, random weights", "engines": rows, "not_measured": missing}
+              "model": "TransformerNet standard, random weights", "engines": rows, "not_measured": missing,
+              "partial": True}
+
+    def measured() -> None:  # what is measured so far, written (not for --quick, which writes nothing)
+        if not args.quick:
+            save("gpu_bench", report, markdown(report), show=False)
+
+    engine_rows(model, 8 if args.quick else args.frames, sizes, (1,) if args.quick else BATCHES, rows, missing,
+                measured)
     if not args.quick and rows:
         best = max((r for r in rows if r["size"] == "1080p" and r["batch"] == 4), key=lambda r: r["end_to_end_fps"])
         label, backend, precision, engine_options = next(e for e in ENGINES if e[0] == best["engine"])
         options = dict(engine_options, precision=precision)
         try:
             report["video"] = video_rows(model, backend, options, frames=240) | {"engine_fps": best["end_to_end_fps"]}
+            measured()
             report["webcam_engine"] = label
             report["webcam"] = webcam_latency(model, backend, options, frames=90)
         except StylertError as exc:
             log(f"video/webcam not measured: {exc}")
+    report["partial"] = False
     lines = markdown(report)
     if args.quick:
         print("\n".join(lines))

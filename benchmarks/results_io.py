@@ -7,12 +7,15 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def save(name: str, report: dict, markdown_lines: list[str]) -> None:
+def save(name: str, report: dict, markdown_lines: list[str], *, show: bool = True) -> None:
+    """results/NAME.json and results/NAME.md; ``show`` also prints the markdown (not for a partial save, which a
+    long benchmark makes after each row so that a run cut off at its time limit keeps what it measured)."""
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
     text = "\n".join(markdown_lines) + "\n"
     (RESULTS / f"{name}.md").write_text(text)
-    print(text)
+    if show:
+        print(text)
 
 
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:
