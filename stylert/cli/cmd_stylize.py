@@ -18,8 +18,12 @@ def register(sub) -> None:
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
                     "  stylert stylize dancing.gif logo.png -o styled/        # every frame; the logo stays "
-                    "transparent", aliases=("stylise",))
-    add_inputs_and_output(p, "image files, folders or quoted glob patterns", "its extension sets the format",
+                    "transparent\n"
+                    "  cat photo.jpg | stylert stylize - -o - > styled.jpg    # a filter: standard input to "
+                    "standard output", aliases=("stylise",))
+    add_inputs_and_output(p, "image files, folders or quoted glob patterns; - reads one picture from standard "
+                          "input", "its extension sets the format; - writes to standard output, in --ext's format "
+                          "or the input's",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
     p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's; PNG added "
@@ -72,6 +76,10 @@ def run_on_ray(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stylert.cli.stylize_pipe import run_piped, uses_pipes
+
+    if uses_pipes(args):
+        return run_piped(args)
     if args.ray:
         return run_on_ray(args)
     from tqdm import tqdm

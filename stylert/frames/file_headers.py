@@ -1,11 +1,31 @@
-"""What an image file's headers say about it before it is decoded: whether it is animated, whether it holds
-several pages, whether it may be transparent."""
+"""What an image file's headers say about it before it is decoded: its format, whether it is animated, whether it
+holds several pages, whether it may be transparent."""
 from __future__ import annotations
 
+import re
+
+from stylert.frames.heif import is_heif
 from stylert.frames.photo_metadata import PNG_SIGNATURE
 from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 
 HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
+
+
+# Each format's signature at the start of its file, and the suffix stylert gives it (TGA has none: named only).
+_SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG_SIGNATURE)), ".png"),
+               (re.compile(rb"GIF8[79]a"), ".gif"), (re.compile(rb"RIFF....WEBP", re.S), ".webp"),
+               (re.compile(rb"II\*\0|MM\0\*"), ".tif"), (re.compile(rb"BM"), ".bmp"), (re.compile(rb"8BPS"), ".psd"),
+               (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"))
+
+
+def image_suffix(head: bytes) -> str | None:
+    """The suffix of the image format a file's first bytes name (.jpg, .png, ... .avif, .heic), or None: for a
+    picture that comes without a name (piped in)."""
+    if _avif_brand(head) is not None:
+        return ".avif"
+    if is_heif(head):
+        return ".heic"
+    return next((suffix for signature, suffix in _SIGNATURES if signature.match(head)), None)
 
 
 def is_animation(head: bytes) -> bool:

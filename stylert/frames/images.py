@@ -16,7 +16,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.file_headers import HEAD_BYTES, has_pages, is_animation, may_have_alpha
+from stylert.frames.file_headers import HEAD_BYTES, has_pages, image_suffix, is_animation, may_have_alpha
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
@@ -121,7 +121,7 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
-    if _by_pillow(name):
+    if _by_pillow(name, head):
         frame, alpha, icc = decode_with_pillow(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
     if is_heif(head):
@@ -147,14 +147,15 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     file, for the error."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
-    if _by_pillow(name):
+    if _by_pillow(name, raw[:HEAD_BYTES]):
         return decode_with_pillow(raw, name)[0]
     return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _colour(buffer, raw, name)
 
 
-def _by_pillow(name: str | Path) -> bool:
-    """A file of a format OpenCV does not read (TGA has no signature to know it by, so the suffix decides)."""
-    return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES
+def _by_pillow(name: str | Path, head: bytes) -> bool:
+    """A file of a format OpenCV does not read, by its suffix (TGA has no signature to know it by) or, for a
+    picture without one (piped in), its signature."""
+    return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES or image_suffix(head) in PILLOW_SUFFIXES
 
 
 def _colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:

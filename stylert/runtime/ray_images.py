@@ -13,7 +13,6 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -94,7 +93,7 @@ class StylizeActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from stylert.frames.images import decode_picture, encode_picture
-        from stylert.runtime.flicker import smooth_sequence
+        from stylert.runtime.stylize_files import stylize_pictures
 
         out, errors, seconds, pixels = [], [], [], []
         for i, data in enumerate(batch["data"]):
@@ -103,10 +102,7 @@ class StylizeActor:
             if not error:
                 try:
                     picture = decode_picture(data, batch["source"][i])
-                    frames = self.stylizer.stylize_frames(picture.frames)
-                    if self.smooth > 0 and picture.durations:
-                        frames = smooth_sequence(picture.frames, frames, self.smooth)
-                    stylised = replace(picture, frames=frames)
+                    stylised = stylize_pictures(self.stylizer, [picture], self.smooth)[0]
                     area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
                     encoded = encode_picture(str(batch["target"][i]), stylised)
                 except UnwritableImage as exc:

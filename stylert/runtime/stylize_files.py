@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, collect_images, output_name, read_picture, write_picture
+from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
@@ -40,6 +40,21 @@ def _chunks(plan: list[Planned], size: int) -> Iterator[list[Planned]]:
         yield plan[start:start + size]
 
 
+def stylize_pictures(stylizer: Stylizer, pictures: list[Picture], smooth: float = 0.0,
+                     on_tile: Callable[[int, int], None] = lambda done, total: None) -> list[Picture]:
+    """Each picture with its frames stylised (every frame of all of them batched together); ``smooth``: an
+    animation's frames through FlowSmoother at that weight, against flicker."""
+    inputs = [frame for picture in pictures for frame in picture.frames]
+    outputs = iter(stylizer.stylize_frames(inputs, on_tile) if inputs else [])
+    stylised = []
+    for picture in pictures:
+        frames = [next(outputs) for _ in picture.frames]
+        if smooth > 0 and picture.durations:
+            frames = smooth_sequence(picture.frames, frames, smooth)
+        stylised.append(replace(picture, frames=frames))
+    return stylised
+
+
 def stylize_files(
     stylizer: Stylizer,
     plan: list[Planned],
@@ -65,13 +80,7 @@ def stylize_files(
                 ready.append((item, read_picture(item.source).fit(max_size)))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
-        inputs = [frame for _, picture in ready for frame in picture.frames]  # an animation's frames are batched
-        outputs = iter(stylizer.stylize_frames(inputs, on_tile) if inputs else [])
-        for item, picture in ready:
-            frames = [next(outputs) for _ in picture.frames]
-            if smooth > 0 and picture.durations:
-                frames = smooth_sequence(picture.frames, frames, smooth)
-            stylised = replace(picture, frames=frames)
+        for (item, _), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
             try:
                 write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target))

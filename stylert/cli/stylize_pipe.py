@@ -1,0 +1,82 @@
+"""``stylert stylize`` with ``-`` for standard input (a picture piped in) or ``-o -`` (the result written to
+standard output), one picture at a time, as Unix filters and web back-ends call a tool:
+
+    curl -s https://example.org/cat.jpg | stylert stylize - -o - --style mosaic > cat_mosaic.jpg
+
+The picture keeps what a file run keeps (metadata, transparency, every frame); a piped-in picture is known by
+its signature, and standard output gets the format of ``--ext``, else the input's."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from stylert.errors import StylertError
+
+STDIO = "-"
+
+
+def uses_pipes(args: argparse.Namespace) -> bool:
+    return STDIO in args.inputs or args.output == STDIO
+
+
+def run_piped(args: argparse.Namespace) -> int:
+    from stylert.atomic_files import check_writable
+    from stylert.cli.common import say, stylizer_from_args
+    from stylert.frames.file_headers import HEAD_BYTES, image_suffix
+    from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
+    from stylert.runtime.output_plan import check_file_output, is_folder_output
+    from stylert.runtime.stylize_files import stylize_pictures
+
+    if args.ray:
+        raise StylertError("--ray takes files, folders and URLs, not '-' (standard input or output)")
+    if len(args.inputs) != 1:
+        raise StylertError("'-' (standard input or output) takes one picture: give one input")
+    source, to_stdout = args.inputs[0], args.output == STDIO
+    if source == STDIO:
+        if sys.stdin.isatty():
+            raise StylertError("nothing is piped in: '-' reads a picture from standard input, e.g. cat photo.jpg | "
+                               "stylert stylize - -o out.jpg")
+        data, name = sys.stdin.buffer.read(), "standard input"
+        suffix = image_suffix(data[:HEAD_BYTES])
+    else:
+        if Path(source).is_dir():
+            raise StylertError(f"-o - writes one picture, and {source} is a folder; give -o a folder instead")
+        try:
+            data, name, suffix = Path(source).read_bytes(), source, Path(source).suffix.lower()
+        except OSError as exc:
+            raise StylertError(f"input not found: {source}" if not Path(source).exists()
+                               else f"cannot read {source}: {exc.strerror}") from None
+    if to_stdout:
+        if sys.stdout.isatty():
+            raise StylertError("-o - writes the picture to standard output, which is a terminal here; redirect it "
+                               "(> out.jpg) or pipe it to another program")
+        target = Path(f"out.{args.ext.lower().lstrip('.')}") if args.ext else output_name(Path(f"out{suffix or '.png'}"))
+        if target.suffix not in IMAGE_SUFFIXES:
+            raise StylertError(f"--ext {args.ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
+    else:
+        if is_folder_output(args.output, 1):
+            raise StylertError(f"a picture from standard input has no name to keep in -o {args.output}; name the "
+                               "output file, e.g. -o styled.jpg")
+        target = Path(args.output)
+        check_file_output(target, IMAGE_SUFFIXES, "image")
+        check_writable(target)
+    picture = decode_picture(data, name).fit(args.max_size)
+    with stylizer_from_args(args) as stylizer:
+        say(f"style {stylizer.info.style} on {stylizer.backend.description}")
+        stylised = stylize_pictures(stylizer, [picture], args.smooth)[0]
+    if not to_stdout:
+        write_picture(target, stylised)
+        print(f"1 written to {target}, 0 failed", file=sys.stderr)
+        return 0
+    encoded = encode_picture(target, stylised)
+    try:
+        sys.stdout.buffer.write(encoded)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
+        raise StylertError("standard output was closed before the picture was written (the program reading it "
+                           "stopped)") from None
+    print(f"1 written to standard output ({target.suffix[1:].upper()}), 0 failed", file=sys.stderr)
+    return 0
