@@ -26,7 +26,7 @@ def register(sub) -> None:
                           "or the input's",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
-    p.add_argument("--ext", default=None, help="output format for folder outputs, e.g. png (default: the input's; PNG added "
+    p.add_argument("--ext", default=None, help="output format for folder outputs and -o -, e.g. png (default: the input's; PNG added "
                    "to the name of a format only read, x.psd -> x.psd.png)")
     p.add_argument("--max-size", type=positive_int, default=None,
                    help="downscale so the longer side is at most this many pixels before stylising")
