@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from stylert.cli.common import add_command, positive_int
+from stylert.cli.common import add_command, positive_int, thread_count
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -33,7 +33,7 @@ def register(sub) -> None:
                    help="comma-separated HxW (or one number for squares) (default: 256,512,720x1280)")
     p.add_argument("--repeats", type=positive_int, default=5, help="timed runs per cell (after one warm-up)")
     p.add_argument("--batch", type=positive_int, default=4, help="batch size for the throughput column")
-    p.add_argument("--threads", type=positive_int, default=os.cpu_count(), help="CPU threads for every candidate")
+    p.add_argument("--threads", type=thread_count, default=os.cpu_count(), help="CPU threads for every candidate")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes)")
     p.add_argument("-o", "--output", type=Path, default=Path("benchmarks/results"), help="folder for the reports")

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import add_command, non_negative_float, non_negative_int, positive_float, positive_int
+from stylert.cli.common import (add_command, non_negative_float, non_negative_int, positive_float, positive_int,
+                                thread_count)
 from stylert.errors import StylertError
 
 
@@ -89,7 +90,7 @@ def register(sub) -> None:
                           "the command says how to continue it with --resume)")
     run.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
-    run.add_argument("--threads", type=positive_int, help="CPU threads for torch")
+    run.add_argument("--threads", type=thread_count, help="CPU threads for torch")
     p.set_defaults(run=run_train)
 
 

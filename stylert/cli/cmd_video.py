@@ -127,9 +127,12 @@ def run(args: argparse.Namespace) -> int:
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in plan:
             with tqdm(unit="frame", desc=item.source.name, file=sys.stderr) as bar:
-                def started(info, total, bar=bar, item=item) -> None:
+                def started(info, total, batch, bar=bar, item=item) -> None:
                     bar.total = total
                     bar.refresh()
+                    if batch < stylizer.batch_size:
+                        bar.write(f"stylert: {info.path.name}: {batch} frame(s) at a time, not --batch "
+                                  f"{stylizer.batch_size}: no more fit in the memory free here", file=sys.stderr)
                     if info.interlaced:
                         bar.write(f"stylert: {info.path.name} is interlaced; its frames are deinterlaced (bwdif)",
                                   file=sys.stderr)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from stylert.runtime.backends import BACKEND_NAMES
@@ -38,6 +39,16 @@ def positive_int(text: str) -> int:
     value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+    return value
+
+
+def thread_count(text: str) -> int:
+    """--threads: a whole number from 1 to 4 x this machine's CPU threads (a runaway value made ONNX Runtime start
+    that many threads, which took all the memory and would not stop)."""
+    value, most = positive_int(text), 4 * (os.cpu_count() or 1)
+    if value > most:
+        raise argparse.ArgumentTypeError(f"must be at most {most} (4 x this machine's {most // 4} CPU threads), "
+                                         f"got {text}")
     return value
 
 
@@ -137,7 +148,7 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
                             "Runtime on the CPU; torch needs a .pth (the built-in styles have one)")
     group.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="where the backend runs")
-    group.add_argument("--threads", type=positive_int, default=None,
+    group.add_argument("--threads", type=thread_count, default=None,
                        help="CPU threads for inference (default: all cores)")
     if batch:
         group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")

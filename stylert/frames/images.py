@@ -346,8 +346,15 @@ def write_image(path: str | Path, image: np.ndarray, *, quality: int = 95,
 def fit_max_size(image: np.ndarray, max_size: int | None) -> np.ndarray:
     """Downscale so the long side is at most ``max_size`` (area interpolation); never upscale."""
     h, w = image.shape[:2]
-    if not max_size or max(h, w) <= max_size:
+    size = fitted_size(h, w, max_size)
+    if size == (h, w):
         return image
-    scale = max_size / max(h, w)
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
+
+
+def fitted_size(height: int, width: int, max_size: int | None) -> tuple[int, int]:
+    """(height, width) that fit_max_size gives a frame of this size."""
+    if not max_size or max(height, width) <= max_size:
+        return height, width
+    scale = max_size / max(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))

@@ -73,7 +73,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     the last ``count`` to ``target``, each at its source time less the first one's (the join puts the chunk
     at that time: a variable frame rate keeps its timing); returns frames written."""
     from stylert.runtime.flicker import FlowSmoother
-    from stylert.runtime.video import decoded_colour, keeps_alpha, resize_for_video, same_size_batches, split_alpha
+    from stylert.runtime.video import (batch_that_fits, decoded_colour, keeps_alpha, resize_for_video,
+                                       same_size_batches, split_alpha)
     from stylert.runtime.video_io import DecodeStatus, VideoEncoder, auto_video_codec, decode_frames, probe_video
 
     info = probe_video(source)
@@ -95,7 +96,7 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
     seen, first = 0, None
     try:
         i420 = smoother is None and encoder.takes_i420  # planes from the engine, as in stylize_video
-        batches = same_size_batches(frames, stylizer.batch_size)
+        batches = same_size_batches(frames, batch_that_fits(stylizer, info, options))
         for inputs, outputs in stylizer.stylize_stream(batches, i420=i420, yuv=yuv):
             for frame_in, out in zip(inputs, outputs):
                 t, plane = times.popleft(), alphas.popleft() if alpha else None

@@ -126,14 +126,37 @@ class Stylizer:
         """0 when the frame fits in memory in one piece, else the tile core size to use (``tile`` rules)."""
         if self.tile == "off" or frame.ndim != 3:
             return 0
-        from stylert.runtime.tiling import MEMORY_SHARE, available_host_memory, plan_tiling
+        from stylert.runtime.tiling import plan_tiling
 
         onnx = self._tiling_model
         if onnx is None:
             return 0
+        return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, self._memory_budget(),
+                           self.info.size_multiple).core
+
+    def _memory_budget(self) -> int:
+        """Bytes a batch may take: the usual share of the GPU's free memory, or of the host's for a CPU engine."""
+        from stylert.runtime.tiling import MEMORY_SHARE, available_host_memory
+
         free = self.backend.free_device_memory() if self.backend.on_gpu else None
-        budget = int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
-        return plan_tiling(onnx, frame.shape[0], frame.shape[1], self.tile, budget, self.info.size_multiple).core
+        return int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
+
+    def memory_fit(self, height: int, width: int, budget: int | None = None) -> tuple[int, int] | None:
+        """(how many height x width frames fit in ``budget`` bytes at once, the long side one frame may have to
+        fit), by the network's estimated working set (``tiling.peak_bytes_per_pixel``, float32 activations);
+        ``budget`` defaults to the share of free memory that tiling uses. None where there is no estimate (a
+        bare .engine)."""
+        onnx = self._tiling_model
+        if onnx is None:
+            return None
+        from stylert.frames.prepost import model_size
+        from stylert.runtime.tiling import peak_bytes_per_pixel
+
+        budget = self._memory_budget() if budget is None else budget
+        m = self.info.size_multiple
+        frame = peak_bytes_per_pixel(onnx) * model_size(height, m) * model_size(width, m)
+        side = int(max(height, width) * min(1.0, (budget / frame) ** 0.5)) // 16 * 16
+        return int(budget // frame), side
 
     @functools.cached_property
     def _tiling_model(self) -> Path | None:
@@ -213,17 +236,13 @@ class Stylizer:
         """Advice after the GPU ran out of memory on ``frames``: fewer frames at once, and the frame size that
         the network's estimated working set (``tiling.peak_bytes_per_pixel``, float32 activations) lets one
         frame have within the usual share of the GPU's memory."""
-        advice = ["try --batch 1"] if len(frames) > 1 else []
-        onnx = self._tiling_model
-        if frames and onnx is not None and total:
-            from stylert.runtime.tiling import MEMORY_SHARE, peak_bytes_per_pixel
+        from stylert.runtime.tiling import MEMORY_SHARE
 
-            h, w = frame_size(frames[0])
-            fits = MEMORY_SHARE * total / peak_bytes_per_pixel(onnx)
-            side = int(max(h, w) * min(1.0, (fits / (h * w)) ** 0.5)) // 16 * 16
-            if side >= 16:
-                advice.append(f"on this GPU frames up to about {side} px on the long side fit one at a time "
-                              f"(--max-size {side})")
+        advice = ["try --batch 1"] if len(frames) > 1 else []
+        fit = self.memory_fit(*frame_size(frames[0]), int(MEMORY_SHARE * total)) if frames and total else None
+        if fit is not None and fit[1] >= 16:
+            advice.append(f"on this GPU frames up to about {fit[1]} px on the long side fit one at a time "
+                          f"(--max-size {fit[1]})")
         return "; ".join(advice) or "use smaller frames"
 
     def switch_style(self, style: str) -> bool:

@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs, UnreadableVideo
+from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in
-from stylert.frames.images import INPUT_SUFFIXES, fit_max_size
+from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
@@ -150,11 +150,45 @@ def resize_for_video(frame: np.ndarray, options: VideoOptions) -> np.ndarray:
     if frame.ndim == 2:
         return frame
     if options.scale and options.scale != 1.0:
-        h, w = frame.shape[:2]
-        size = (max(1, round(w * options.scale)), max(1, round(h * options.scale)))
+        h, w = _scaled(*frame.shape[:2], options.scale)
         interp = cv2.INTER_AREA if options.scale < 1 else cv2.INTER_LINEAR
-        frame = cv2.resize(frame, size, interpolation=interp)
+        frame = cv2.resize(frame, (w, h), interpolation=interp)
     return fit_max_size(frame, options.max_size)
+
+
+def _scaled(height: int, width: int, scale: float) -> tuple[int, int]:
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def video_frame_size(info: VideoInfo, options: VideoOptions) -> tuple[int, int]:
+    """(height, width) of the frames stylised and encoded: the source's after --scale, then --max-size."""
+    h, w = info.height, info.width
+    if options.scale and options.scale != 1.0:
+        h, w = _scaled(h, w, options.scale)
+    return fitted_size(h, w, options.max_size)
+
+
+MAX_ENCODED_SIDE = 16384  # the longest frame side libx264 opens with (x265's and libvpx-vp9's are no longer)
+
+
+def batch_that_fits(stylizer: Stylizer, info: VideoInfo, options: VideoOptions) -> int:
+    """How many of a video's frames go to the engine at once: the stylizer's batch, or as many as fit in the
+    memory free here by the network's estimated working set. Frames that no encoder takes, or of which not one
+    fits, are a StylertError before any work (the process would be killed for memory, or the encoder fail
+    after every frame was stylised)."""
+    h, w = video_frame_size(info, options)
+    if max(h, w) > MAX_ENCODED_SIDE:
+        raise StylertError(f"frames of {w}x{h} are larger than video encoders take ({MAX_ENCODED_SIDE} pixels a "
+                           "side); use a smaller --scale, or --max-size")
+    fit = stylizer.memory_fit(h, w)
+    if fit is None:
+        return stylizer.batch_size
+    frames, side = fit
+    if frames == 0:
+        fits = f"frames up to about {side} px on the long side fit (--max-size {side})" if side >= 16 else \
+            "free some memory"
+        raise StylertError(f"one {w}x{h} frame needs more memory than is free here for this network; {fits}")
+    return min(stylizer.batch_size, frames)
 
 
 class _Worker(threading.Thread):
@@ -206,21 +240,21 @@ def stylize_video(
     target: str | Path,
     options: VideoOptions = VideoOptions(),
     on_frames: Callable[[int], None] = lambda n: None,
-    on_start: Callable[[VideoInfo, int | None], None] = lambda info, total: None,
+    on_start: Callable[[VideoInfo, int | None, int], None] = lambda info, total, batch: None,
     info: VideoInfo | None = None,
 ) -> VideoResult:
-    """Stylise ``source`` into ``target`` (written only when complete). ``on_start`` gets the probed input and
-    the number of frames expected in the requested range (None when the container does not say); ``info``:
-    the source's probe when the caller already has it."""
+    """Stylise ``source`` into ``target`` (written only when complete). ``on_start`` gets the probed input, the
+    number of frames expected in the requested range (None when the container does not say) and the batch the
+    frames go through (``batch_that_fits``); ``info``: the source's probe when the caller already has it."""
     source, target = Path(source), Path(target)
     info = info if info is not None else probe_video(source)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     expected = expected_frames(info, options.start, options.duration)
-    on_start(info, expected)
+    batch = batch_that_fits(stylizer, info, options)
+    on_start(info, expected, batch)
     times: collections.deque = collections.deque()  # each decoded frame's time, for the encoder
     status = DecodeStatus(times=times)
-    batch = stylizer.batch_size
     q_in: queue.Queue = queue.Queue(maxsize=2 * batch)
     q_out: queue.Queue = queue.Queue(maxsize=2 * batch)
     stop = threading.Event()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from stylert import Stylizer
-from stylert.errors import UnreadableVideo
+from stylert.errors import StylertError, UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
 from stylert.runtime.video_io import DecodeStatus, VideoEncoder, choose_video_decoder, decode_frames, probe_video
 from tests.media import make_video
@@ -841,3 +841,29 @@ def test_a_folder_of_camcorder_broadcast_and_camera_files_is_found(tmp_path, sty
     assert sorted(p.target.name for p in plan) == ["00001.mp4", "camera_A001.mp4", "phone.mp4", "recording.mp4"]
     result = stylize_video(stylizer, folder / "00001.MTS", tmp_path / "out" / "00001.mp4")
     assert result.frames == 6 and _streams(tmp_path / "out" / "00001.mp4")[0] == 6
+
+
+def test_frames_go_as_many_at_a_time_as_fit_in_memory(tmp_path, stylizer, monkeypatch):
+    """A 4K clip at --batch 4 on a machine with less memory free than four frames need was killed for memory
+    (leaving its hidden .part file); now the batch shrinks to what fits, or, where not one frame fits, the
+    command says which --max-size does, before any work. Frames larger than encoders take are refused first."""
+    from stylert.runtime import tiling
+    from stylert.runtime.video import MAX_ENCODED_SIDE, batch_that_fits
+
+    src = make_video(tmp_path / "clip.mp4", frames=5, size=(48, 64), audio=None)
+    info = probe_video(src)
+    frames_fit, _ = stylizer.memory_fit(48, 64, budget=10**12)
+    one = 10**12 / frames_fit  # bytes one 64x48 frame needs by the estimate
+    monkeypatch.setattr(tiling, "available_host_memory", lambda: int(2.5 * one / tiling.MEMORY_SHARE))
+    assert stylizer.batch_size == 3 and batch_that_fits(stylizer, info, VideoOptions()) == 2
+    seen = []
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4", on_start=lambda i, n, batch: seen.append(batch))
+    assert seen == [2] and result.frames == 5 and _streams(tmp_path / "out.mp4")[0] == 5
+    monkeypatch.setattr(tiling, "available_host_memory", lambda: int(0.5 * one / tiling.MEMORY_SHARE))
+    with pytest.raises(StylertError, match=r"one 64x48 frame needs more memory than is free here for this network; "
+                                           r"frames up to about \d+ px on the long side fit \(--max-size \d+\)"):
+        stylize_video(stylizer, src, tmp_path / "none.mp4")
+    big = VideoOptions(scale=MAX_ENCODED_SIDE / 48)
+    with pytest.raises(StylertError, match=r"frames of 21845x16384 are larger than video encoders take"):
+        stylize_video(stylizer, src, tmp_path / "huge.mp4", big)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
