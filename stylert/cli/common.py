@@ -151,7 +151,9 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
     group.add_argument("--threads", type=thread_count, default=None,
                        help="CPU threads for inference (default: all cores)")
     if batch:
-        group.add_argument("--batch", type=positive_int, default=4, help="frames per inference call")
+        group.add_argument("--batch", type=positive_int, default=None,
+                           help="same-size frames per inference call, fewer where fewer fit in memory (default: 1 "
+                                "on the CPU, where batching was measured slower; 4 on a GPU)")
     group.add_argument("--precision", choices=("fp32", "fp16", "int8", "auto"), default=None,
                        help="fp16/int8 graph made from the fp32 ONNX once and cached (TensorRT: the engine's "
                             "precision; ONNX Runtime: int8 uses the CPU's int8 kernels; torch: fp16 on CUDA); "

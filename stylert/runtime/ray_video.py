@@ -120,7 +120,7 @@ class VideoActor:
         from stylert.runtime.stylizer import Stylizer
         from stylert.runtime.video import VideoOptions
 
-        self.stylizer = Stylizer(style, backend, batch_size=4, strength=strength, preserve_color=preserve_color,
+        self.stylizer = Stylizer(style, backend, strength=strength, preserve_color=preserve_color,
                                  static_shapes=True, **options)
         self.options = VideoOptions(**video_options)
         self.actor = f"{socket.gethostname()}:{os.getpid()}"

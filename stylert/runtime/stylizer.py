@@ -27,6 +27,14 @@ from stylert.runtime.model_source import choose_backend, model_for_backend, onnx
 from stylert.styles import DEFAULT_STYLE, builtin_styles
 
 
+# The batch when none is asked for. On the CPU, batching ONNX Runtime gained little or nothing (2 cores, lite
+# network: 19.6 against 22.2 frames/s at 256x256, 6.2 against 6.4 at 512x512, 0.77 against 0.77 at 1080p, one
+# against four at a time) and cost memory and time on large frames: four 12-megapixel photos took 53 s and 9 GB
+# one at a time, 78 s and 20 GB with --batch 4; a 24-frame 1080p video 36 s and 2.0 GB against 38 s and 6.4 GB
+# (benchmarks/results/cpu_batch.md).
+AUTO_BATCH = {"cpu": 1, "cuda": 4}
+
+
 def default_style() -> str:
     names = list(builtin_styles())
     if not names:
@@ -47,7 +55,7 @@ def resolve_precision(precision: str | None, device: str) -> str:
 class Stylizer:
     """Load a style once, then stylise frames (uint8 BGR HxWx3, any size >= 1x1).
 
-    ``batch_size`` caps how many same-size frames go to the backend at once; ``strength`` blends with the
+    ``batch_size`` caps how many same-size frames go to the backend at once (None: ``AUTO_BATCH``); ``strength`` blends with the
     original and ``preserve_color`` keeps its colours; every other keyword is a ``BackendOptions`` field
     (device, threads, precision, cuda_graph, compile, plugins, refit, ...; see ``resolve_precision`` for
     precision None and 'auto'). ``static_shapes`` says every frame will have one size (video, webcam), which
@@ -55,7 +63,7 @@ class Stylizer:
     which backend ``auto`` picked and why; ``log`` receives the backend's messages (builds, compiles).
     """
 
-    def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int = 4,
+    def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int | None = None,
                  strength: float = 1.0, preserve_color: bool = False, static_shapes: bool = False,
                  tile: str | int = "auto", log: Log = lambda s: None, **options: Any) -> None:
         source = resolve_style(style or default_style())
@@ -81,7 +89,7 @@ class Stylizer:
         self.source, self.tile = source, tile
 
     @classmethod
-    def from_backend(cls, backend: Backend, *, batch_size: int = 4, strength: float = 1.0,
+    def from_backend(cls, backend: Backend, *, batch_size: int | None = None, strength: float = 1.0,
                      preserve_color: bool = False) -> Stylizer:
         """A Stylizer around a backend made elsewhere (opened here if it is not yet)."""
         self = cls.__new__(cls)
@@ -90,7 +98,9 @@ class Stylizer:
         self.source, self.tile = backend.model_path, "off"
         return self
 
-    def _setup(self, backend: Backend, batch_size: int, post: PostOptions) -> None:
+    def _setup(self, backend: Backend, batch_size: int | None, post: PostOptions) -> None:
+        if batch_size is None:
+            batch_size = AUTO_BATCH["cuda" if backend.on_gpu else "cpu"]
         if not 0.0 <= post.strength <= 1.0:
             backend.close()
             raise StylertError(f"strength must be between 0 and 1, got {post.strength}")
@@ -141,6 +151,12 @@ class Stylizer:
         free = self.backend.free_device_memory() if self.backend.on_gpu else None
         return int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
 
+    def frames_at_once(self, height: int, width: int) -> int:
+        """The batch for frames of this size: ``batch_size``, or as many as fit in memory (``memory_fit``) where
+        that is fewer (four 12-megapixel photos at once took 22 GB on the CPU), at least one."""
+        fit = self.memory_fit(height, width)
+        return self.batch_size if fit is None else max(1, min(self.batch_size, fit[0]))
+
     def memory_fit(self, height: int, width: int, budget: int | None = None) -> tuple[int, int] | None:
         """(how many height x width frames fit in ``budget`` bytes at once, the long side one frame may have to
         fit), by the network's estimated working set (``tiling.peak_bytes_per_pixel``, float32 activations);
@@ -183,8 +199,8 @@ class Stylizer:
 
     def stylize_frames(self, frames: list[np.ndarray],
                        on_tile: Callable[[int, int], None] = lambda done, total: None) -> list[np.ndarray]:
-        """Any number of frames of any sizes; same-size frames are batched, order is kept. Frames too large
-        for memory go through ``stylize_tiled`` (``on_tile`` hears its progress)."""
+        """Any number of frames of any sizes; same-size frames are batched (``frames_at_once``), order is kept.
+        Frames too large for memory go through ``stylize_tiled`` (``on_tile`` hears its progress)."""
         out: list[np.ndarray | None] = [None] * len(frames)
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, frame in enumerate(frames):
@@ -193,8 +209,10 @@ class Stylizer:
                 out[i] = self.stylize_tiled(frame, core, on_tile)
                 continue
             groups.setdefault(frame.shape, []).append(i)
-        chunks = [indices[start:start + self.batch_size] for indices in groups.values()
-                  for start in range(0, len(indices), self.batch_size)]
+        chunks = []
+        for indices in groups.values():
+            at_once = self.frames_at_once(*frames[indices[0]].shape[:2])
+            chunks += [indices[start:start + at_once] for start in range(0, len(indices), at_once)]
         stream = self.stylize_stream([frames[i] for i in chunk] for chunk in chunks)
         for chunk, (_, results) in zip(chunks, stream):
             for i, result in zip(chunk, results):

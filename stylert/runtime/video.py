@@ -181,14 +181,11 @@ def batch_that_fits(stylizer: Stylizer, info: VideoInfo, options: VideoOptions) 
         raise StylertError(f"frames of {w}x{h} are larger than video encoders take ({MAX_ENCODED_SIDE} pixels a "
                            "side); use a smaller --scale, or --max-size")
     fit = stylizer.memory_fit(h, w)
-    if fit is None:
-        return stylizer.batch_size
-    frames, side = fit
-    if frames == 0:
-        fits = f"frames up to about {side} px on the long side fit (--max-size {side})" if side >= 16 else \
+    if fit is not None and fit[0] == 0:
+        fits = f"frames up to about {fit[1]} px on the long side fit (--max-size {fit[1]})" if fit[1] >= 16 else \
             "free some memory"
         raise StylertError(f"one {w}x{h} frame needs more memory than is free here for this network; {fits}")
-    return min(stylizer.batch_size, frames)
+    return stylizer.frames_at_once(h, w)
 
 
 class _Worker(threading.Thread):

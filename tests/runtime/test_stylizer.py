@@ -89,3 +89,32 @@ def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
         with pytest.raises(StylertError, match=r"got Image \(from Pillow: np.asarray"):
             stylize(Image.new("RGB", (8, 8)))
         assert stylize(f for f in [np.zeros((8, 8, 3), np.uint8)])[0].shape == (8, 8, 3)  # any iterable of frames
+
+
+def test_the_batch_is_one_on_the_cpu_and_never_more_than_memory_holds(lite_onnx, rng, monkeypatch):
+    """Batching gained nothing on ONNX Runtime's CPU engine and cost speed and memory on large frames (four
+    12-megapixel photos at once took 22 GB), so the CPU batch is 1 unless asked; an asked-for batch shrinks to what
+    the memory free holds."""
+    from stylert.runtime import tiling
+    from stylert.runtime.stylizer import AUTO_BATCH
+
+    with Stylizer(str(lite_onnx), threads=1) as auto:
+        assert auto.batch_size == AUTO_BATCH["cpu"] == 1
+    frames = [rng.integers(0, 256, (40, 48, 3), dtype=np.uint8) for _ in range(5)]
+    with Stylizer(str(lite_onnx), threads=1, batch_size=4) as stylizer:
+        one = 10**12 / stylizer.memory_fit(40, 48, budget=10**12)[0]  # bytes one 48x40 frame needs by the estimate
+        alone = [stylizer.stylize_batch([f])[0] for f in frames]
+        monkeypatch.setattr(tiling, "available_host_memory", lambda: int(2.5 * one / tiling.MEMORY_SHARE))
+        assert stylizer.frames_at_once(40, 48) == 2
+        sizes, stream = [], stylizer.stylize_stream
+
+        def counted(batches):
+            for batch in batches:
+                sizes.append(len(batch))
+                yield batch
+
+        monkeypatch.setattr(stylizer, "stylize_stream", lambda batches: stream(counted(batches)))
+        out = stylizer.stylize_frames(frames)
+    assert sizes == [2, 2, 1]
+    for a, b in zip(out, alone):
+        np.testing.assert_array_equal(a, b)
