@@ -140,8 +140,8 @@ class Trainer:
     def _check_finite(self, network: str, loss: torch.Tensor, module: torch.nn.Module) -> None:
         """TrainingDiverged before an optimiser step that a non-finite loss or gradient would make: Adam turns
         one inf gradient into NaN weights, which every later step and checkpoint would carry."""
-        grads = [p.grad for p in module.parameters() if p.grad is not None]
-        norm = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+        grads = [torch.linalg.vector_norm(p.grad) for p in module.parameters() if p.grad is not None]
+        norm = torch.linalg.vector_norm(torch.stack(grads)) if grads else torch.zeros(())
         if not (torch.isfinite(loss) and torch.isfinite(norm)):
             what = f"loss {float(loss):.3g}" if not torch.isfinite(loss) else f"gradient norm {float(norm):.3g}"
             raise TrainingDiverged(f"training diverged at step {self.step + 1}: the {network}'s {what}; lower --lr "
@@ -219,9 +219,9 @@ class Trainer:
                     raise StylertError(f"{path} has no discriminator; resume without --adversarial")
                 self.discriminator.load_state_dict(ckpt["discriminator"])
                 self.d_opt.load_state_dict(ckpt["d_optimizer"])
-            for opt in (self.g_opt, self.d_opt):  # this run's --lr and --beta1, not the ones the checkpoint saved
-                for group in opt.param_groups if opt is not None else ():
-                    group["lr"], group["betas"] = self.config.learning_rate, (self.config.adam_beta1, 0.999)
+            optimisers = [opt for opt in (self.g_opt, self.d_opt) if opt is not None]
+            for group in (group for opt in optimisers for group in opt.param_groups):  # this run's --lr, --beta1
+                group["lr"], group["betas"] = self.config.learning_rate, (self.config.adam_beta1, 0.999)
         except (RuntimeError, ValueError) as exc:
             raise StylertError(f"{path} does not match this training setup (model size?): "
                                f"{' '.join(str(exc).split())[:200]}") from None
