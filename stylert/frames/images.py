@@ -23,7 +23,7 @@ from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLO
                                            decode_with_pillow, encode_with_pillow)
 from stylert.frames.tiff_metadata import is_tiff, tiff_as_stored
 
-# The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_suffix).
+# The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
                   *PILLOW_WRITTEN)
 INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
