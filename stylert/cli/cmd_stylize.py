@@ -26,6 +26,10 @@ def register(sub) -> None:
                           "or the input's",
                           "the inputs' folder structure is kept")
     p.add_argument("-r", "--recursive", action="store_true", help="descend into sub-folders of folder inputs")
+    p.add_argument("--redo", action="store_true",
+                   help="make every output again: by default a folder output's .stylert-manifest.json (what each "
+                        "output was made from: the input's size and time, the model's hash, the options that shape "
+                        "the pixels) lets a re-run skip what is done, e.g. after an interrupted run")
     p.add_argument("--ext", default=None, help="output format for folder outputs and -o -, e.g. png (default: the input's; PNG added "
                    "to the name of a format only read, x.psd -> x.psd.png)")
     p.add_argument("--max-size", type=positive_int, default=None,
@@ -66,7 +70,8 @@ def run_on_ray(args: argparse.Namespace) -> int:
         summary = run_images_on_ray(args.inputs, args.output, recursive=args.recursive, ext=args.ext,
                                     style=args.style, backend=args.backend, options=backend_options(args),
                                     strength=args.strength, preserve_color=args.preserve_color, address=args.ray,
-                                    workers=args.workers, smooth=args.smooth, on_result=report, log=say)
+                                    workers=args.workers, smooth=args.smooth, on_result=report, log=say,
+                                    redo=args.redo)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
     failed = len(summary.failed)
@@ -87,19 +92,30 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import say
 
     from stylert.atomic_files import check_writable
-    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
+    from stylert.runtime.stylize_files import outputs_to_make, plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per image
+    shaping = {"strength": args.strength, "preserve_color": args.preserve_color, "precision": args.precision,
+               "backend": args.backend, "smooth": args.smooth, "max_size": args.max_size, "tile": args.tile}
+    todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
+    if len(todo) < len(plan):
+        say(f"{len(plan) - len(todo)} of {len(plan)} outputs are already done (manifest {manifest.path}); skipping "
+            "them (--redo makes them again)")
+    if not todo:
+        print(f"0 written to {args.output}, 0 failed, {len(plan)} already done", file=sys.stderr)
+        return 0
     with stylizer_from_args(args) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
-        with tqdm(total=len(plan), unit="img", desc="stylize", file=sys.stderr) as bar:
+        with tqdm(total=len(todo), unit="img", desc="stylize", file=sys.stderr) as bar:
             tiles = None
 
             def report(result) -> None:
                 nonlocal tiles
                 if result.error:
                     tqdm.write(f"stylert: failed: {result.source}: {result.error}", file=sys.stderr)
+                elif manifest is not None:
+                    manifest.add(result.source, result.target)
                 if tiles is not None:
                     tiles.close()
                     tiles = None
@@ -111,8 +127,13 @@ def run(args: argparse.Namespace) -> int:
                     tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
                 tiles.update(done - tiles.n)
 
-            results = stylize_files(stylizer, plan, max_size=args.max_size, smooth=args.smooth, on_done=report,
-                                    on_tile=tile_progress)
+            try:
+                results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth,
+                                        on_done=report, on_tile=tile_progress)
+            finally:  # an interrupted run keeps the record of what it made
+                if manifest is not None:
+                    manifest.save_if_changed()
     failed = sum(1 for r in results if r.error)
-    print(f"{len(results) - failed} written to {args.output}, {failed} failed", file=sys.stderr)
+    done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
+    print(f"{len(results) - failed} written to {args.output}, {failed} failed{done}", file=sys.stderr)
     return exit_code(len(results), failed)

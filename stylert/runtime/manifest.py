@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from stylert.atomic_files import atomic_output
 from stylert.cache import file_sha256
 
 MANIFEST_NAME = ".stylert-manifest.json"
+SAVE_EVERY_S = 5.0  # ``add`` saves at most this often: a whole-file rewrite per photo of a large folder adds up
 
 
 def _fingerprint(source: Path) -> dict:
@@ -31,6 +33,15 @@ class Manifest:
             self.entries: dict[str, dict] = json.loads(self.path.read_text())["outputs"]
         except (OSError, ValueError, KeyError):
             self.entries = {}
+        self._saved_at = time.monotonic()
+        self._unsaved = False
+
+    @classmethod
+    def for_output(cls, output: str, count: int, model: Path, options: dict) -> Manifest:
+        """The manifest of ``-o output`` for ``count`` inputs: in the output folder, or beside one output file."""
+        from stylert.runtime.output_plan import is_folder_output
+
+        return cls(Path(output) if is_folder_output(output, count) else Path(output).resolve().parent, model, options)
 
     def _key(self, target: Path) -> str:
         return os.path.relpath(target, self.path.parent)
@@ -48,5 +59,21 @@ class Manifest:
         """Add (source, target) pairs that were just written, and save atomically."""
         for source, target in done:
             self.entries[self._key(target)] = self._entry(source)
+        self.save()
+
+    def add(self, source: Path, target: Path) -> None:
+        """One output just written; saved when SAVE_EVERY_S have passed since the last save (``save`` at the
+        end, and on the way out of an interrupted run, writes the rest)."""
+        self.entries[self._key(target)] = self._entry(source)
+        self._unsaved = True
+        if time.monotonic() - self._saved_at >= SAVE_EVERY_S:
+            self.save()
+
+    def save(self) -> None:
         with atomic_output(self.path) as tmp:
             tmp.write_text(json.dumps({"stylert_manifest": 1, "outputs": self.entries}, indent=1) + "\n")
+        self._saved_at, self._unsaved = time.monotonic(), False
+
+    def save_if_changed(self) -> None:
+        if self._unsaved:
+            self.save()

@@ -174,12 +174,12 @@ def local_pairs(plan: list[Planned]) -> list[tuple[str, str]]:
 def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: str | None, style: str | None,
                       backend: str, options: dict, strength: float, preserve_color: bool, address: str,
                       workers: int | None, smooth: float = 0.0, on_result: Callable[[dict], None] = lambda row: None,
-                      log: Callable[[str], None] = lambda s: None, actor_class: type = StylizeActor,
+                      log: Callable[[str], None] = lambda s: None, redo: bool = False, actor_class: type = StylizeActor,
                       actor_kwargs: dict | None = None) -> RaySummary:
-    """Plan (checked as locally), skip what the manifest says is done, run the pipeline, record what was made."""
+    """Plan (checked as locally), skip what the manifest says is done (unless ``redo``), run the pipeline, record
+    what was made."""
     from stylert.runtime.manifest import Manifest
     from stylert.runtime.model_source import resolve_style
-    from stylert.runtime.output_plan import is_folder_output
     from stylert.runtime.stylize_files import plan_image_outputs
     from stylert.runtime.stylizer import default_style
 
@@ -188,12 +188,10 @@ def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: s
         pairs, manifest = plan_url_outputs(inputs, output, ext), None
     else:
         plan = plan_image_outputs(inputs, output, recursive=recursive, ext=ext)
-        folder = os.path.commonpath([str(p.target.parent.resolve()) for p in plan]) \
-            if is_folder_output(output, len(plan)) else None
         pixel_options = {"model": model.name, "strength": strength, "preserve_color": preserve_color,
                          "precision": options.get("precision"), "backend": backend, "smooth": smooth}
-        manifest = Manifest(Path(folder or Path(output).resolve().parent), model, pixel_options)
-        todo = [p for p in plan if not manifest.done(p.source, p.target)]
+        manifest = Manifest.for_output(output, len(plan), model, pixel_options)
+        todo = [p for p in plan if redo or not manifest.done(p.source, p.target)]
         if len(todo) < len(plan):
             log(f"{len(plan) - len(todo)} of {len(plan)} outputs are already done (manifest {manifest.path}); "
                 "skipping them")

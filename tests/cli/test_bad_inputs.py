@@ -15,6 +15,7 @@ import pytest
 
 from stylert.cli import main
 from stylert.frames.images import write_image
+from stylert.runtime.manifest import MANIFEST_NAME
 
 W = "{w}"  # the workspace folder, substituted into each argv
 APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        "  # the start of a Mac's ._ resource fork
@@ -305,7 +306,8 @@ def test_bad_input(workspace, capsys, name, argv, code, line):
     assert leftovers == []
     for count in [int(m.group(1)) for m in re.finditer(r"^(\d+) written to ", err, re.MULTILINE)]:
         out = next(a for i, a in enumerate(args) if args[i - 1] == "-o")
-        written = [p for p in Path(out).rglob("*") if p.is_file()] if Path(out).is_dir() else \
+        written = [p for p in Path(out).rglob("*") if p.is_file() and p.name != MANIFEST_NAME] \
+            if Path(out).is_dir() else \
             [Path(out)] if Path(out).exists() else []
         assert len(written) == count
 

@@ -22,7 +22,7 @@ def test_folder_with_one_corrupt_file(tmp_path, photo, lite_onnx, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "broken.png" in err and "2 written" in err and "1 failed" in err
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one.png", "two.jpg"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [".stylert-manifest.json", "one.png", "two.jpg"]
     assert read_image(tmp_path / "out" / "one.png").shape == (40, 52, 3)
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs untouched
 
@@ -35,7 +35,7 @@ def test_a_rerun_into_an_output_folder_inside_the_input_folder_does_not_take_its
     assert main(run) == 0
     write_image(src / "day2" / "hills.jpg", photo[:44, :52])  # the holiday goes on; the folder is run again
     assert main(run) == 0, capsys.readouterr().err
-    assert "2 written" in capsys.readouterr().err
+    assert "1 written to " + str(src / "styled") + "/, 0 failed, 1 already done" in capsys.readouterr().err
     assert sorted(str(p.relative_to(src)) for p in src.rglob("*.jpg")) == [
         "day1/beach.jpg", "day2/hills.jpg", "styled/day1/beach.jpg", "styled/day2/hills.jpg"]
     assert main(["stylize", str(src / "**" / "*.jpg"), "-r", "-o", str(src / "styled") + "/", "-s",
@@ -147,3 +147,42 @@ def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
         ratios[bool(smooth)] = meter.report().ratio
     assert ratios[True] < 0.9 * ratios[False], ratios
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
+
+
+def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_record(tmp_path, photo, lite_onnx,
+                                                                                     capsys, monkeypatch):
+    """A folder output's manifest says what each output was made from: a re-run skips what is done (an
+    interrupted run's outputs included), and redoes an output whose input, model or pixel options changed, or
+    everything with --redo."""
+    import stylert.runtime.stylize_files as stylize_files
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    for i in range(3):
+        write_image(src / f"p{i}.png", photo[i * 10:i * 10 + 40, :52])
+    run = ["stylize", str(src), "-o", f"{out}/", "-s", str(lite_onnx)]
+    written, real_write = [], stylize_files.write_picture
+
+    def write_then_stop(path, picture):  # Ctrl-C while the second photo is written
+        if written:
+            raise KeyboardInterrupt
+        real_write(path, picture)
+        written.append(path)
+
+    monkeypatch.setattr(stylize_files, "write_picture", write_then_stop)
+    assert main(run) == 130
+    monkeypatch.setattr(stylize_files, "write_picture", real_write)
+    capsys.readouterr()
+
+    def outcome(*extra):
+        assert main([*run, *extra]) == 0
+        return [line for line in capsys.readouterr().err.splitlines() if " written to " in line][0]
+
+    assert outcome().endswith("2 written to " + f"{out}/, 0 failed, 1 already done")
+    made = {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    assert outcome() == f"0 written to {out}/, 0 failed, 3 already done"
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")} == made  # nothing rewritten
+    write_image(src / "p1.png", photo[:40, 5:57])  # an input edited
+    assert outcome() == f"1 written to {out}/, 0 failed, 2 already done"
+    assert outcome("--strength", "0.5") == f"3 written to {out}/, 0 failed"  # an option that shapes the pixels
+    assert outcome("--strength", "0.5", "--redo") == f"3 written to {out}/, 0 failed"
+
