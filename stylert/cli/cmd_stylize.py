@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import say
 
     from stylert.atomic_files import check_writable
-    from stylert.runtime.stylize_files import outputs_to_make, plan_image_outputs, stylize_files
+    from stylert.runtime.manifest import outputs_to_make
+    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per image
@@ -105,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     if not todo:
         print(f"0 written to {args.output}, 0 failed, {len(plan)} already done", file=sys.stderr)
         return 0
-    with stylizer_from_args(args) as stylizer:
+    with stylizer_from_args(args) as stylizer, manifest or contextlib.nullcontext():
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         with tqdm(total=len(todo), unit="img", desc="stylize", file=sys.stderr) as bar:
             tiles = None
@@ -127,12 +129,8 @@ def run(args: argparse.Namespace) -> int:
                     tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
                 tiles.update(done - tiles.n)
 
-            try:
-                results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth,
-                                        on_done=report, on_tile=tile_progress)
-            finally:  # an interrupted run keeps the record of what it made
-                if manifest is not None:
-                    manifest.save_if_changed()
+            results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth, on_done=report,
+                                    on_tile=tile_progress)
     failed = sum(1 for r in results if r.error)
     done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
     print(f"{len(results) - failed} written to {args.output}, {failed} failed{done}", file=sys.stderr)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import sys
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
@@ -49,6 +51,10 @@ def register(sub) -> None:
                           "the matching step of its cpu-used speeds")
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
+    enc.add_argument("--redo", action="store_true",
+                     help="make every output again: by default a folder output's .stylert-manifest.json (what each "
+                          "video was made from: its size and time, the model's hash, the options that shape the "
+                          "output) lets a re-run skip the videos already done, e.g. after an interrupted run")
     tmp = p.add_argument_group("temporal stability")
     add_smooth_arg(tmp, "the video")
     tmp.add_argument("--report", action="store_true",
@@ -108,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
+    from stylert.runtime.manifest import outputs_to_make
     from stylert.runtime.video import plan_video_outputs, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
 
@@ -119,13 +126,23 @@ def run(args: argparse.Namespace) -> int:
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per video
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
+    shaping = {"strength": args.strength, "preserve_color": args.preserve_color, "precision": args.precision,
+               "backend": args.backend} | {k: v for k, v in dataclasses.asdict(options).items()
+                                           if k not in ("decoder", "report")}
+    todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
+    if len(todo) < len(plan):
+        say(f"{len(plan) - len(todo)} of {len(plan)} videos are already done (manifest {manifest.path}); skipping "
+            "them (--redo makes them again)")
+    if not todo:
+        print(f"0 videos written, 0 failed, {len(plan)} already done", file=sys.stderr)
+        return 0
     failed = truncated = 0
-    with stylizer_from_args(args, static_shapes=True) as stylizer:
+    with stylizer_from_args(args, static_shapes=True) as stylizer, manifest or contextlib.nullcontext():
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         say(f"decoder: {choose_video_decoder()[1] if args.decoder == 'auto' else 'the CPU (--decoder cpu)'}")
         if args.codec == "auto":
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
-        for item in plan:
+        for item in todo:
             with tqdm(unit="frame", desc=item.source.name, file=sys.stderr) as bar:
                 def started(info, total, batch, bar=bar, item=item) -> None:
                     bar.total = total
@@ -151,6 +168,8 @@ def run(args: argparse.Namespace) -> int:
                     failed += 1
                     tqdm.write(f"stylert: failed: {item.source}: {exc}", file=sys.stderr)
                     continue
+            if manifest is not None:
+                manifest.add(item.source, item.target)
             audio = "audio kept" if result.has_audio else "no audio"
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
@@ -166,9 +185,11 @@ def run(args: argparse.Namespace) -> int:
                 f = result.flicker
                 print(f"flicker: output change {f.output_change:.2f} / input change {f.input_change:.2f} "
                       f"= {f.ratio:.2f} (1 adds no flicker; lower is steadier)")
-    if len(plan) > 1 or failed or truncated:
-        print(f"{len(plan) - failed} videos written ({truncated} of them cut short), {failed} failed", file=sys.stderr)
-    return exit_code(len(plan), failed) or (1 if truncated else 0)  # a cut-off input still gave a partial output
+    if len(todo) > 1 or failed or truncated or len(todo) < len(plan):
+        done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
+        print(f"{len(todo) - failed} videos written ({truncated} of them cut short), {failed} failed{done}",
+              file=sys.stderr)
+    return exit_code(len(todo), failed) or (1 if truncated else 0)  # a cut-off input still gave a partial output
 
 
 def _alpha_fate(info, options, suffix: str) -> str:

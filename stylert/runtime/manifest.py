@@ -14,6 +14,7 @@ from pathlib import Path
 
 from stylert.atomic_files import atomic_output
 from stylert.cache import file_sha256
+from stylert.runtime.output_plan import is_folder_output
 
 MANIFEST_NAME = ".stylert-manifest.json"
 SAVE_EVERY_S = 5.0  # ``add`` saves at most this often: a whole-file rewrite per photo of a large folder adds up
@@ -39,8 +40,6 @@ class Manifest:
     @classmethod
     def for_output(cls, output: str, count: int, model: Path, options: dict) -> Manifest:
         """The manifest of ``-o output`` for ``count`` inputs: in the output folder, or beside one output file."""
-        from stylert.runtime.output_plan import is_folder_output
-
         return cls(Path(output) if is_folder_output(output, count) else Path(output).resolve().parent, model, options)
 
     def _key(self, target: Path) -> str:
@@ -74,6 +73,25 @@ class Manifest:
             tmp.write_text(json.dumps({"stylert_manifest": 1, "outputs": self.entries}, indent=1) + "\n")
         self._saved_at, self._unsaved = time.monotonic(), False
 
-    def save_if_changed(self) -> None:
+    def __enter__(self) -> Manifest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """What was added is saved however a run ends: an interrupted one keeps its record."""
         if self._unsaved:
             self.save()
+
+
+def outputs_to_make(plan: list, output: str, *, style: str | None, options: dict, redo: bool = False
+                    ) -> tuple[list, Manifest | None]:
+    """A folder output's plan (``Planned`` items) less the outputs its manifest says were made from the same input,
+    model and ``options`` (what shapes the pixels), unless ``redo``; and the manifest, to ``add`` each output
+    written to. One output file is always made (and has no manifest)."""
+    from stylert.runtime.model_source import resolve_style
+    from stylert.runtime.stylizer import default_style
+
+    if not is_folder_output(output, len(plan)):
+        return plan, None
+    model = resolve_style(style or default_style()).resolve()
+    manifest = Manifest.for_output(output, len(plan), model, {"model": model.name, **options})
+    return [p for p in plan if redo or not manifest.done(p.source, p.target)], manifest

@@ -8,8 +8,7 @@ from pathlib import Path
 from stylert.errors import NoInputs, StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
-from stylert.runtime.manifest import Manifest
-from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs
+from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
 
@@ -34,21 +33,6 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
     sources = [(img.path, output_name(img.relative)) for img in images]
     return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)
-
-
-def outputs_to_make(plan: list[Planned], output: str, *, style: str | None, options: dict, redo: bool = False
-                    ) -> tuple[list[Planned], Manifest | None]:
-    """A folder output's plan less the outputs its manifest (``runtime.manifest``) says were made from the same
-    input, model and ``options`` (what shapes the pixels), unless ``redo``; and the manifest, to ``add`` each
-    output written to. One output file is always made (and has no manifest)."""
-    from stylert.runtime.model_source import resolve_style
-    from stylert.runtime.stylizer import default_style
-
-    if not is_folder_output(output, len(plan)):
-        return plan, None
-    model = resolve_style(style or default_style()).resolve()
-    manifest = Manifest.for_output(output, len(plan), model, {"model": model.name, **options})
-    return [p for p in plan if redo or not manifest.done(p.source, p.target)], manifest
 
 
 def _chunks(plan: list[Planned], size: int) -> Iterator[list[Planned]]:
