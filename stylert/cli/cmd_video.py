@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import sys
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
@@ -95,14 +94,15 @@ def run_on_ray(args: argparse.Namespace) -> int:
         summary = run_videos_on_ray(args.inputs, args.output, _options(args), style=args.style, backend=args.backend,
                                     engine=backend_options(args), strength=args.strength,
                                     preserve_color=args.preserve_color, address=args.ray, workers=args.workers,
-                                    on_frames=bar.update, log=say)
+                                    on_frames=bar.update, log=say, redo=args.redo)
     for source, error in summary.failed:
         print(f"stylert: failed: {source}: {error}", file=sys.stderr)
     for source, target, codecs in summary.dropped_subtitles:
         _say_subtitles_dropped(source, target, codecs)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
-    print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed; {summary.frames} "
+    done = f", {summary.skipped} already done" if summary.skipped else ""
+    print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed{done}; {summary.frames} "
           f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
     return exit_code(summary.items, len(summary.failed))
 
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import exit_code, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.manifest import outputs_to_make
-    from stylert.runtime.video import plan_video_outputs, stylize_video
+    from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
 
     require("av", "stylert video")
@@ -126,9 +126,8 @@ def run(args: argparse.Namespace) -> int:
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per video
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
-    shaping = {"strength": args.strength, "preserve_color": args.preserve_color, "precision": args.precision,
-               "backend": args.backend} | {k: v for k, v in dataclasses.asdict(options).items()
-                                           if k not in ("decoder", "report")}
+    shaping = shaping_options(options, strength=args.strength, preserve_color=args.preserve_color,
+                              precision=args.precision, backend=args.backend)
     todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
     if len(todo) < len(plan):
         say(f"{len(plan) - len(todo)} of {len(plan)} videos are already done (manifest {manifest.path}); skipping "

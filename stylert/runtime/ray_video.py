@@ -152,18 +152,29 @@ class VideoActor:
 def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | None, backend: str, engine: dict,
                       strength: float, preserve_color: bool, address: str, workers: int | None,
                       on_frames: Callable[[int], None] = lambda n: None,
-                      log: Callable[[str], None] = lambda s: None) -> RaySummary:
+                      log: Callable[[str], None] = lambda s: None, redo: bool = False) -> RaySummary:
+    """Several videos spread over the actors, or one cut into chunks at keyframes and joined; a folder output's
+    manifest skips the videos already made (unless ``redo``) and records those made."""
+    from stylert.runtime.manifest import outputs_to_make
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
-    from stylert.runtime.video import plan_video_outputs
+    from stylert.runtime.video import plan_video_outputs, shaping_options
     from stylert.runtime.video_io import (check_video_codec, expected_frames, index_frames, join_chunks, probe_video,
                                           subtitles_not_carried)
 
-    plan = plan_video_outputs(inputs, output, options.codec)
-    check_video_codec(options.codec, chunk_suffix(plan[0].target, options.codec))  # the chunks of a single video
+    planned = plan_video_outputs(inputs, output, options.codec)
+    check_video_codec(options.codec, chunk_suffix(planned[0].target, options.codec))  # the chunks of a single video
+    shaping = shaping_options(options, strength=strength, preserve_color=preserve_color,
+                              precision=engine.get("precision"), backend=backend)
+    plan, manifest = outputs_to_make(planned, output, style=style, options=shaping, redo=redo)
+    summary = RaySummary(items=len(plan), skipped=len(planned) - len(plan))
+    if summary.skipped:
+        log(f"{summary.skipped} of {len(planned)} videos are already done (manifest {manifest.path}); skipping them")
+    if not plan:
+        return summary
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
-    summary, started = RaySummary(items=len(plan)), time.perf_counter()
+    started = time.perf_counter()
     work_dir = None
     try:
         log(cluster.describe())
@@ -225,6 +236,8 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 leftover.unlink()
             work_dir.rmdir()
     failed = {source for source, _ in summary.failed}
+    if manifest is not None:
+        manifest.record((item.source, item.target) for item in plan if str(item.source) not in failed)
     for item in plan:
         if str(item.source) not in failed:
             dropped = subtitles_not_carried(probe_video(item.source).subtitles, item.target.suffix)

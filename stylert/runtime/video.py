@@ -122,6 +122,14 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
     return dataclasses.replace(info.colour, layout="nv12") if nvdec else info.colour
 
 
+def shaping_options(options: VideoOptions, *, strength: float, preserve_color: bool, precision: str | None,
+                    backend: str) -> dict:
+    """What shapes a video's output, for a folder's manifest (``runtime.manifest``): every option but where it is
+    decoded and the flicker report."""
+    return {"strength": strength, "preserve_color": preserve_color, "precision": precision, "backend": backend} | {
+        k: v for k, v in dataclasses.asdict(options).items() if k not in ("decoder", "report")}
+
+
 def output_codec(options: VideoOptions, suffix: str) -> str:
     """The encoder a ``suffix`` output is written with: --codec, or what auto means for it."""
     return auto_video_codec(suffix)[0] if options.codec == "auto" else options.codec

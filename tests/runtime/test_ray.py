@@ -262,3 +262,26 @@ def test_a_transparent_clip_in_chunks_keeps_its_alpha(cluster, tmp_path, codec, 
     joined = list(decode_frames(out, decoder="cpu", alpha=True))
     assert len(joined) == 24
     assert max(np.abs(a[..., 3].astype(int) - b[..., 3]).mean() for a, b in zip(joined, source)) < 3
+
+
+def test_a_folder_of_videos_rerun_on_ray_skips_those_already_made(cluster, tmp_path):
+    pytest.importorskip("av", reason="PyAV is not installed")
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.media import make_video
+
+    (tmp_path / "clips").mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        make_video(tmp_path / "clips" / name, frames=6, size=(32, 48), audio=None)
+
+    def run(**kw):
+        return run_videos_on_ray([str(tmp_path / "clips")], f"{tmp_path / 'out'}/", VideoOptions(), style="mosaic",
+                                 backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                 address="auto", workers=2, **kw)
+
+    first = run()
+    assert (first.items, first.skipped, first.failed, first.frames) == (2, 0, [], 12)
+    again = run()
+    assert (again.items, again.skipped, again.frames) == (0, 2, 0)
+    redo = run(redo=True)
+    assert (redo.items, redo.skipped, redo.frames) == (2, 0, 12)
