@@ -61,8 +61,8 @@ class Manifest:
         self.save()
 
     def add(self, source: Path, target: Path) -> None:
-        """One output just written; saved when SAVE_EVERY_S have passed since the last save (``save`` at the
-        end, and on the way out of an interrupted run, writes the rest)."""
+        """One output just written; saved when SAVE_EVERY_S have passed since the last save (leaving the
+        manifest's ``with`` block, an interrupted run's included, writes the rest)."""
         self.entries[self._key(target)] = self._entry(source)
         self._unsaved = True
         if time.monotonic() - self._saved_at >= SAVE_EVERY_S:
