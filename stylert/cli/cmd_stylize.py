@@ -71,8 +71,8 @@ def run_on_ray(args: argparse.Namespace) -> int:
         summary = run_images_on_ray(args.inputs, args.output, recursive=args.recursive, ext=args.ext,
                                     style=args.style, backend=args.backend, options=backend_options(args),
                                     strength=args.strength, preserve_color=args.preserve_color, address=args.ray,
-                                    workers=args.workers, smooth=args.smooth, on_result=report, log=say,
-                                    redo=args.redo)
+                                    workers=args.workers, smooth=args.smooth, max_size=args.max_size,
+                                    tile=args.tile, on_result=report, log=say, redo=args.redo)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
     failed = len(summary.failed)
@@ -94,12 +94,13 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert.atomic_files import check_writable
     from stylert.runtime.manifest import outputs_to_make
-    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
+    from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per image
-    shaping = {"strength": args.strength, "preserve_color": args.preserve_color, "precision": args.precision,
-               "backend": args.backend, "smooth": args.smooth, "max_size": args.max_size, "tile": args.tile}
+    shaping = image_shaping_options(strength=args.strength, preserve_color=args.preserve_color,
+                                    precision=args.precision, backend=args.backend, smooth=args.smooth,
+                                    max_size=args.max_size, tile=args.tile)
     todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
     if len(todo) < len(plan):
         say(f"{len(plan) - len(todo)} of {len(plan)} outputs are already done (manifest {manifest.path}); skipping "

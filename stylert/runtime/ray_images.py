@@ -83,12 +83,13 @@ class StylizeActor:
     """One per Ray actor: a Stylizer made once, then batches of encoded images in, encoded images out."""
 
     def __init__(self, style: str, backend: str, options: dict, strength: float, preserve_color: bool,
-                 smooth: float = 0.0) -> None:
+                 smooth: float = 0.0, max_size: int | None = None, tile: str | int = "auto") -> None:
         from stylert.runtime.stylizer import Stylizer
 
         self.stylizer = Stylizer(style, backend, batch_size=1, strength=strength, preserve_color=preserve_color,
-                                 **options)
+                                 tile=tile, **options)
         self.smooth = smooth  # an animation's frames through FlowSmoother, as stylize_files does
+        self.max_size = max_size
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -101,7 +102,7 @@ class StylizeActor:
             encoded, error, area = b"", str(batch["error"][i] or ""), 0
             if not error:
                 try:
-                    picture = decode_picture(data, batch["source"][i])
+                    picture = decode_picture(data, batch["source"][i]).fit(self.max_size)
                     stylised = stylize_pictures(self.stylizer, [picture], self.smooth)[0]
                     area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
                     encoded = encode_picture(str(batch["target"][i]), stylised)
@@ -137,7 +138,7 @@ def _write(row: dict) -> dict:
 
 def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, style: str, backend: str,
                           options: dict, strength: float = 1.0, preserve_color: bool = False, smooth: float = 0.0,
-                          on_result: Callable[[dict], None] = lambda row: None,
+                          max_size: int | None = None, tile: str | int = "auto", on_result: Callable[[dict], None] = lambda row: None,
                           actor_class: type = StylizeActor, actor_kwargs: dict | None = None) -> RaySummary:
     """Run the pipeline over (source, target) pairs; ``on_result`` hears every file as it finishes. An actor
     that dies is restarted and its batch retried."""
@@ -152,7 +153,8 @@ def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, 
                .map_batches(actor_class, batch_size=1, concurrency=(1, cluster.workers),
                             fn_constructor_kwargs=dict(style=style, backend=backend, options=options,
                                                        strength=strength, preserve_color=preserve_color,
-                                                       smooth=smooth, **(actor_kwargs or {})),
+                                                       smooth=smooth, max_size=max_size, tile=tile,
+                                                       **(actor_kwargs or {})),
                             **actors)
                .map(_write, num_cpus=cluster.task_cpus))
     for row in cluster.stream(dataset, what="stylize"):
@@ -173,14 +175,15 @@ def local_pairs(plan: list[Planned]) -> list[tuple[str, str]]:
 
 def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: str | None, style: str | None,
                       backend: str, options: dict, strength: float, preserve_color: bool, address: str,
-                      workers: int | None, smooth: float = 0.0, on_result: Callable[[dict], None] = lambda row: None,
+                      workers: int | None, smooth: float = 0.0, max_size: int | None = None, tile: str | int = "auto",
+                      on_result: Callable[[dict], None] = lambda row: None,
                       log: Callable[[str], None] = lambda s: None, redo: bool = False, actor_class: type = StylizeActor,
                       actor_kwargs: dict | None = None) -> RaySummary:
     """Plan (checked as locally), skip what the manifest says is done (unless ``redo``), run the pipeline, record
     what was made."""
-    from stylert.runtime.manifest import Manifest
+    from stylert.runtime.manifest import outputs_to_make
     from stylert.runtime.model_source import resolve_style
-    from stylert.runtime.stylize_files import plan_image_outputs
+    from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs
     from stylert.runtime.stylizer import default_style
 
     model = resolve_style(style or default_style()).resolve()
@@ -188,11 +191,11 @@ def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: s
         pairs, manifest = plan_url_outputs(inputs, output, ext), None
     else:
         plan = plan_image_outputs(inputs, output, recursive=recursive, ext=ext)
-        pixel_options = {"model": model.name, "strength": strength, "preserve_color": preserve_color,
-                         "precision": options.get("precision"), "backend": backend, "smooth": smooth}
-        manifest = Manifest.for_output(output, len(plan), model, pixel_options)
-        todo = [p for p in plan if redo or not manifest.done(p.source, p.target)]
-        if len(todo) < len(plan):
+        shaping = image_shaping_options(strength=strength, preserve_color=preserve_color,
+                                        precision=options.get("precision"), backend=backend, smooth=smooth,
+                                        max_size=max_size, tile=tile)
+        todo, manifest = outputs_to_make(plan, output, style=style, options=shaping, redo=redo)
+        if manifest is not None and len(todo) < len(plan):
             log(f"{len(plan) - len(todo)} of {len(plan)} outputs are already done (manifest {manifest.path}); "
                 "skipping them")
         pairs = local_pairs(todo)
@@ -202,7 +205,7 @@ def run_images_on_ray(inputs: list[str], output: str, *, recursive: bool, ext: s
         engine = dict(options, threads=options.get("threads") or cluster.actor_threads())
         summary = stylize_images_on_ray(cluster, pairs, style=str(model), backend=backend, options=engine,
                                         strength=strength, preserve_color=preserve_color, smooth=smooth,
-                                        on_result=on_result,
+                                        max_size=max_size, tile=tile, on_result=on_result,
                                         actor_class=actor_class, actor_kwargs=actor_kwargs)
     finally:
         cluster.close()

@@ -35,6 +35,13 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
                         what="image", new_suffix=suffix)
 
 
+def image_shaping_options(*, strength: float, preserve_color: bool, precision: str | None, backend: str,
+                          smooth: float, max_size: int | None, tile: str | int) -> dict:
+    """What shapes a stylised image, for a folder's manifest (``runtime.manifest``); the same on Ray."""
+    return {"strength": strength, "preserve_color": preserve_color, "precision": precision, "backend": backend,
+            "smooth": smooth, "max_size": max_size, "tile": tile}
+
+
 def _chunks(plan: list[Planned], size: int) -> Iterator[list[Planned]]:
     for start in range(0, len(plan), size):
         yield plan[start:start + size]

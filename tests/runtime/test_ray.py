@@ -86,6 +86,24 @@ def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluste
     assert _run(photos, tmp_path / "ray").skipped == 4
 
 
+def test_max_size_and_tile_reach_the_actors(cluster, photos, tmp_path):
+    """--max-size and --tile were not passed to the Ray actors, so a Ray run silently made full-size outputs."""
+    from stylert import Stylizer
+    from stylert.frames.images import read_picture
+    from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
+
+    summary = _run(photos, tmp_path / "ray", max_size=24, tile=64)
+    assert summary.items == 6 and len(summary.failed) == 1
+    with Stylizer("mosaic", "onnxruntime", device="cpu", tile=64) as stylizer:
+        stylize_files(stylizer, plan_image_outputs([str(photos)], f"{tmp_path / 'one'}/", recursive=True),
+                      max_size=24)
+    singles = [p for p in (tmp_path / "one").rglob("*.*")]
+    assert len(singles) == 5
+    for single in singles:
+        assert max(read_picture(single).frames[0].shape[:2]) == 24
+        assert (tmp_path / "ray" / single.relative_to(tmp_path / "one")).read_bytes() == single.read_bytes()
+
+
 def test_a_killed_actor_s_file_is_retried(cluster, photos, tmp_path):
     import ray.cloudpickle
 
