@@ -86,7 +86,7 @@ def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluste
     assert _run(photos, tmp_path / "ray").skipped == 4
 
 
-def test_max_size_and_tile_reach_the_actors(cluster, photos, tmp_path):
+def test_max_size_and_tile_reach_the_actors(cluster, photos, tmp_path, capsys):
     """--max-size and --tile were not passed to the Ray actors, so a Ray run silently made full-size outputs."""
     from stylert import Stylizer
     from stylert.frames.images import read_picture
@@ -102,6 +102,12 @@ def test_max_size_and_tile_reach_the_actors(cluster, photos, tmp_path):
     for single in singles:
         assert max(read_picture(single).frames[0].shape[:2]) == 24
         assert (tmp_path / "ray" / single.relative_to(tmp_path / "one")).read_bytes() == single.read_bytes()
+    from stylert.cli import main  # the same run on one machine finds Ray's outputs done (one manifest for both)
+
+    assert main(["stylize", str(photos), "-r", "-o", f"{tmp_path / 'ray'}/", "-s", "mosaic", "--backend",
+                 "onnxruntime", "--device", "cpu", "--max-size", "24", "--tile", "64"]) == 2  # the broken file
+    assert capsys.readouterr().err.splitlines()[-1].endswith("0 written to " + f"{tmp_path / 'ray'}/, 1 failed, "
+                                                             "5 already done")
 
 
 def test_a_killed_actor_s_file_is_retried(cluster, photos, tmp_path):
