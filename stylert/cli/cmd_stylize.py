@@ -90,10 +90,9 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     from tqdm import tqdm
 
-    from stylert.cli.common import say
+    from stylert.cli.common import outputs_to_make, say
 
     from stylert.atomic_files import check_writable
-    from stylert.runtime.manifest import outputs_to_make
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
@@ -101,10 +100,7 @@ def run(args: argparse.Namespace) -> int:
     shaping = image_shaping_options(strength=args.strength, preserve_color=args.preserve_color,
                                     precision=args.precision, backend=args.backend, smooth=args.smooth,
                                     max_size=args.max_size, tile=args.tile)
-    todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
-    if len(todo) < len(plan):
-        say(f"{len(plan) - len(todo)} of {len(plan)} outputs are already done (manifest {manifest.path}); skipping "
-            "them (--redo makes them again)")
+    todo, manifest = outputs_to_make(plan, args, shaping, "outputs")
     if not todo:
         print(f"0 written to {args.output}, 0 failed, {len(plan)} already done", file=sys.stderr)
         return 0

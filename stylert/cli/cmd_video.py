@@ -112,9 +112,8 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert._lazy import require
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import exit_code, say, stylizer_from_args
+    from stylert.cli.common import exit_code, outputs_to_make, say, stylizer_from_args
     from stylert.errors import StylertError
-    from stylert.runtime.manifest import outputs_to_make
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
 
@@ -128,10 +127,7 @@ def run(args: argparse.Namespace) -> int:
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
     shaping = shaping_options(options, strength=args.strength, preserve_color=args.preserve_color,
                               precision=args.precision, backend=args.backend)
-    todo, manifest = outputs_to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
-    if len(todo) < len(plan):
-        say(f"{len(plan) - len(todo)} of {len(plan)} videos are already done (manifest {manifest.path}); skipping "
-            "them (--redo makes them again)")
+    todo, manifest = outputs_to_make(plan, args, shaping, "videos")
     if not todo:
         print(f"0 videos written, 0 failed, {len(plan)} already done", file=sys.stderr)
         return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from stylert.runtime.backends import BACKEND_NAMES
 
@@ -198,6 +199,18 @@ def exit_code(done: int, failed: int) -> int:
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)
+
+
+def outputs_to_make(plan: list, args: argparse.Namespace, shaping: dict, noun: str) -> tuple[list, Any]:
+    """``runtime.manifest.outputs_to_make`` for a command's -o, --style and --redo, with the line that says what a
+    re-run skips (``noun``: what the outputs are)."""
+    from stylert.runtime.manifest import outputs_to_make as to_make
+
+    todo, manifest = to_make(plan, args.output, style=args.style, options=shaping, redo=args.redo)
+    if manifest is not None and len(todo) < len(plan):
+        say(f"{len(plan) - len(todo)} of {len(plan)} {noun} are already done (manifest {manifest.path}); skipping "
+            "them (--redo makes them again)")
+    return todo, manifest
 
 
 def stylizer_from_args(args: argparse.Namespace, *, static_shapes: bool = False):
