@@ -50,10 +50,10 @@ def register(sub) -> None:
                           "the matching step of its cpu-used speeds")
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
-    enc.add_argument("--redo", action="store_true",
-                     help="make every output again: by default a folder output's .stylert-manifest.json (what each "
-                          "video was made from: its size and time, the model's hash, the options that shape the "
-                          "output) lets a re-run skip the videos already done, e.g. after an interrupted run")
+    p.add_argument("--redo", action="store_true",
+                   help="make every output again: by default a folder output's .stylert-manifest.json (what each "
+                        "video was made from: its size and time, the model's hash, the options that shape the "
+                        "output) lets a re-run skip the videos already done, e.g. after an interrupted run")
     tmp = p.add_argument_group("temporal stability")
     add_smooth_arg(tmp, "the video")
     tmp.add_argument("--report", action="store_true",
