@@ -12,9 +12,9 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
                     "TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic]; read only: PSD, ICO, PGM, PBM, PCX, SGI, "
-                    "DDS, whose folder\noutputs are NAME.psd.png and so on). Each output keeps its photo's EXIF, ICC profile and XMP "
-                    "(JPEG, PNG, WebP,\nTIFF, HEIC), its transparency, every frame of an animation (GIF, WebP, PNG, AVIF) "
-                    "and every page of a TIFF.",
+                    "DDS, whose folder\noutputs are NAME.psd.png and so on). Each output keeps its photo's EXIF, "
+                    "ICC profile and XMP (JPEG, PNG, WebP,\nTIFF, HEIC), its transparency, every frame of an "
+                    "animation (GIF, WebP, PNG, AVIF) and every page of a TIFF.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
@@ -31,8 +31,9 @@ def register(sub) -> None:
                    help="make every output again: by default a folder output's .stylert-manifest.json (what each "
                         "output was made from: the input's size and time, the model's hash, the options that shape "
                         "the pixels) lets a re-run skip what is done, e.g. after an interrupted run")
-    p.add_argument("--ext", default=None, help="output format for folder outputs and -o -, e.g. png (default: the input's; PNG added "
-                   "to the name of a format only read, x.psd -> x.psd.png)")
+    p.add_argument("--ext", default=None,
+                   help="output format for folder outputs and -o -, e.g. png (default: the input's; PNG added to the "
+                        "name of a format only read, x.psd -> x.psd.png)")
     p.add_argument("--max-size", type=positive_int, default=None,
                    help="downscale so the longer side is at most this many pixels before stylising")
     p.add_argument("--tile", type=_tile, default="auto",

@@ -21,8 +21,8 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")
     add_inputs_and_output(p, "video files or folders of videos (MP4, MOV, MKV, WebM, AVI, MPEG, camcorders' "
-                          "AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...)", ".mp4, .mov, .mkv, .m4v or .webm",
-                          "one .mp4 per input")
+                          "AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...)",
+                          ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
                     bar.total = total
                     bar.refresh()
                     if batch < stylizer.batch_size:
-                        bar.write(f"stylert: {info.path.name}: {batch} frame(s) at a time, not --batch "
+                        bar.write(f"stylert: {info.path.name}: {batch} frame(s) at a time, not "
                                   f"{stylizer.batch_size}: no more fit in the memory free here", file=sys.stderr)
                     if info.interlaced:
                         bar.write(f"stylert: {info.path.name} is interlaced; its frames are deinterlaced (bwdif)",

@@ -52,7 +52,8 @@ def run_piped(args: argparse.Namespace) -> int:
         if sys.stdout.isatty():
             raise StylertError("-o - writes the picture to standard output, which is a terminal here; redirect it "
                                "(> out.jpg) or pipe it to another program")
-        target = Path(f"out.{args.ext.lower().lstrip('.')}") if args.ext else output_name(Path(f"out{suffix or '.png'}"))
+        named = Path(f"out.{args.ext.lower().lstrip('.')}") if args.ext else None
+        target = named or output_name(Path(f"out{suffix or '.png'}"))
         if target.suffix not in IMAGE_SUFFIXES:
             raise StylertError(f"--ext {args.ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
     else:

@@ -275,8 +275,8 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
     alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC, TGA, QOI; a JPEG, BMP or PPM is the
-    picture laid over white); every frame, with its duration and the number of plays, as an animated GIF, WebP or PNG; every
-    page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP, with the
+    picture laid over white); every frame, with its duration and the number of plays, as an animated GIF, WebP
+    or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP, with the
     pixel size they state set to the first frame's. UnwritableImage says what cannot be written; the caller
     names the file."""
     suffix = Path(str(path)).suffix.lower()

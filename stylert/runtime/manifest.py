@@ -37,10 +37,6 @@ class Manifest:
         self._saved_at = time.monotonic()
         self._unsaved = False
 
-    @classmethod
-    def for_output(cls, output: str, count: int, model: Path, options: dict) -> Manifest:
-        """The manifest of ``-o output`` for ``count`` inputs: in the output folder, or beside one output file."""
-        return cls(Path(output) if is_folder_output(output, count) else Path(output).resolve().parent, model, options)
 
     def _key(self, target: Path) -> str:
         return os.path.relpath(target, self.path.parent)
@@ -93,5 +89,5 @@ def outputs_to_make(plan: list, output: str, *, style: str | None, options: dict
     if not is_folder_output(output, len(plan)):
         return plan, None
     model = resolve_style(style or default_style()).resolve()
-    manifest = Manifest.for_output(output, len(plan), model, {"model": model.name, **options})
+    manifest = Manifest(Path(output), model, {"model": model.name, **options})
     return [p for p in plan if redo or not manifest.done(p.source, p.target)], manifest

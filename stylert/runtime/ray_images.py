@@ -138,7 +138,8 @@ def _write(row: dict) -> dict:
 
 def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, style: str, backend: str,
                           options: dict, strength: float = 1.0, preserve_color: bool = False, smooth: float = 0.0,
-                          max_size: int | None = None, tile: str | int = "auto", on_result: Callable[[dict], None] = lambda row: None,
+                          max_size: int | None = None, tile: str | int = "auto",
+                          on_result: Callable[[dict], None] = lambda row: None,
                           actor_class: type = StylizeActor, actor_kwargs: dict | None = None) -> RaySummary:
     """Run the pipeline over (source, target) pairs; ``on_result`` hears every file as it finishes. An actor
     that dies is restarted and its batch retried."""

@@ -192,7 +192,8 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
             suffix = chunk_suffix(item.target, options.codec)
-            rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{suffix}"),
+            rows = [{"key": f"chunk{c.index}", "source": str(item.source),
+                     "target": str(work_dir / f"{c.index}{suffix}"),
                      "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
                     for c in chunks]
             summary.chunks = len(chunks)

@@ -55,8 +55,9 @@ def resolve_precision(precision: str | None, device: str) -> str:
 class Stylizer:
     """Load a style once, then stylise frames (uint8 BGR HxWx3, any size >= 1x1).
 
-    ``batch_size`` caps how many same-size frames go to the backend at once (None: ``AUTO_BATCH``); ``strength`` blends with the
-    original and ``preserve_color`` keeps its colours; every other keyword is a ``BackendOptions`` field
+    ``batch_size`` caps how many same-size frames go to the backend at once (None: ``AUTO_BATCH``; fewer where
+    fewer fit in memory, ``frames_at_once``); ``strength`` blends with the original and ``preserve_color`` keeps
+    its colours; every other keyword is a ``BackendOptions`` field
     (device, threads, precision, cuda_graph, compile, plugins, refit, ...; see ``resolve_precision`` for
     precision None and 'auto'). ``static_shapes`` says every frame will have one size (video, webcam), which
     lets ``auto`` pick an engine's fixed-shape settings (``backend_choice.tuned_options``). ``choice`` says
