@@ -49,7 +49,9 @@ def register(sub) -> None:
         "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000\n"
         "  stylert train ... -o s.pth --overwrite                      # start again over an earlier s.pth")
     p.add_argument("--content", required=True, help="folder (searched recursively) or file of content photos")
-    p.add_argument("-o", "--output", required=True, help="checkpoint to write (.pth); samples go to OUTPUT_samples/")
+    p.add_argument("-o", "--output", required=True,
+                   help="checkpoint to write (.pth); samples go to OUTPUT_samples/, each step's losses to "
+                        "OUTPUT_losses.csv and their chart to OUTPUT_losses.png (at every checkpoint)")
     data = p.add_argument_group("what to learn")
     data.add_argument("--style-image", help="style image, or a folder of them (their Gram matrices are averaged; "
                                             "in --adversarial mode they are the 'real' set)")
@@ -116,6 +118,7 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
           f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
           file=sys.stderr)
+    print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)
     said = _say_unreadable(trainer.unreadable, 0)
     with tqdm(total=trainer.config.steps, initial=trainer.step, unit="step", file=sys.stderr) as bar:
         def show(step: int, terms: dict[str, float]) -> None:
@@ -131,12 +134,21 @@ def run_train(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return stop_signals.exit_code()
         except TrainingDiverged as exc:
-            kept = ("nothing was saved" if trainer.saved_at is None
+            kept = ("no weights were saved" if trainer.saved_at is None
                     else f"{args.output} is kept as it was at step {trainer.saved_at}")
-            raise StylertError(f"{exc}; {kept}") from None
+            raise StylertError(f"{exc}; {kept}; the losses up to it: {_report_names(args.output)}") from None
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
     return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed
+
+
+def _report_names(output: str) -> str:
+    """Where the loss report goes, and why there is no chart where matplotlib is missing."""
+    from stylert.train.loss_history import can_chart, report_paths
+
+    table, chart = report_paths(output)
+    return f"{table} and {chart}" if can_chart() else \
+        f"{table} (no chart: it needs matplotlib; pip install 'stylert[train]')"
 
 
 def _check_output(output: str, resume: str | None, overwrite: bool) -> None:

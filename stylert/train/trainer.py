@@ -1,5 +1,5 @@
 """The trainer: perceptual (Johnson et al. 2016) and adversarial (PatchGAN + BCE + MSE) training
-of a TransformerNet generator, with samples, checkpoints and exact resume."""
+of a TransformerNet generator, with samples, checkpoints, loss curves and exact resume."""
 from __future__ import annotations
 
 import dataclasses
@@ -20,6 +20,7 @@ from stylert.train.config import TrainConfig
 from stylert.train.data import ImageBank, PairBank, image_files
 from stylert.train.discriminator import PatchDiscriminator
 from stylert.train.features import DEFAULT_LAYERS, feature_network
+from stylert.train.loss_history import LossHistory, write_report
 
 CHECKPOINT_FORMAT = 1
 
@@ -61,6 +62,7 @@ class Trainer:
         self.step = 0
         self.saved_at: int | None = None  # the step the checkpoint at config.output holds, once known
         self.last_losses: dict[str, float] = {}
+        self.history = LossHistory()
 
     @property
     def unreadable(self) -> list[tuple[Path, str]]:
@@ -123,6 +125,7 @@ class Trainer:
         self.g_opt.step()
         self.step += 1
         self.last_losses = {k: float(v.detach()) for k, v in terms.items()} | {"total": float(g_loss.detach())}
+        self.history.add(self.step, self.last_losses)
         return self.last_losses
 
     def _discriminator_step(self, x, fake, target) -> torch.Tensor:
@@ -143,13 +146,14 @@ class Trainer:
         grads = [torch.linalg.vector_norm(p.grad) for p in module.parameters() if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack(grads)) if grads else torch.zeros(())
         if not (torch.isfinite(loss) and torch.isfinite(norm)):
-            what = f"loss {float(loss):.3g}" if not torch.isfinite(loss) else f"gradient norm {float(norm):.3g}"
+            what = f"loss {float(loss.detach()):.3g}" if not torch.isfinite(loss) else f"gradient norm {float(norm):.3g}"
             raise TrainingDiverged(f"training diverged at step {self.step + 1}: the {network}'s {what}; lower --lr "
                                    f"(it is {self.config.learning_rate:g}) or the loss weights")
 
     def run(self, on_step: Callable[[int, dict[str, float]], None] = lambda s, l: None) -> None:
-        """Train to ``config.steps``; write samples and checkpoints; on Ctrl-C save, then re-raise. A step that
-        diverges (TrainingDiverged) saves nothing, so the last checkpoint written stays the last good one."""
+        """Train to ``config.steps``; write samples and checkpoints (each with the loss report); on Ctrl-C save,
+        then re-raise. A step that diverges (TrainingDiverged) saves no weights, so the last checkpoint written
+        stays the last good one; the loss report is written up to the step before, to show how it went."""
         cfg = self.config
         self.generator.train()
         try:
@@ -162,6 +166,9 @@ class Trainer:
                     self.save()
         except KeyboardInterrupt:
             self.save()
+            raise
+        except TrainingDiverged:
+            self.write_losses()
             raise
         self.save()
 
@@ -180,24 +187,32 @@ class Trainer:
         write_image(path, img)
         return path
 
+    def write_losses(self) -> list[Path]:
+        """The loss history as CSV and chart beside the checkpoint (``loss_history.write_report``)."""
+        cfg = self.config
+        title = (f"{self.style_name}: {cfg.model} generator, {cfg.features} features, "
+                 f"{'adversarial' if cfg.adversarial else 'perceptual'}, step {self.step}")
+        return write_report(self.history, cfg.output, title)
+
     def state(self) -> dict:
         return {
             "stylert": CHECKPOINT_FORMAT, "style": self.style_name, "step": self.step,
             "state_dict": self.generator.state_dict(), "optimizer": self.g_opt.state_dict(),
             "discriminator": self.discriminator.state_dict() if self.discriminator else None,
             "d_optimizer": self.d_opt.state_dict() if self.d_opt else None,
-            "config": dataclasses.asdict(self.config), "losses": self.last_losses,
+            "config": dataclasses.asdict(self.config), "losses": self.last_losses, "history": self.history.state(),
             "torch_rng": torch.get_rng_state(), "numpy_rng": _rng_tensor(self.rng),
         }
 
-    def save(self, path: str | Path | None = None) -> Path:
-        path = Path(path or self.config.output)
+    def save(self) -> Path:
+        """The checkpoint at ``config.output``, then its loss report."""
+        path = Path(self.config.output)
         data = io.BytesIO()  # torch.save on a full disk fails with an internal RuntimeError; a plain write says why
         torch.save(self.state(), data)
         with atomic_output(path) as tmp:
             tmp.write_bytes(data.getbuffer())
-        if path == Path(self.config.output):
-            self.saved_at = self.step
+        self.saved_at = self.step
+        self.write_losses()
         return path
 
     def resume(self, path: str | Path) -> None:
@@ -226,6 +241,7 @@ class Trainer:
             raise StylertError(f"{path} does not match this training setup (model size?): "
                                f"{' '.join(str(exc).split())[:200]}") from None
         self.step = int(ckpt["step"])
+        self.history = LossHistory.from_state(ckpt.get("history"), self.step)
         if Path(self.config.output).exists() and Path(path).samefile(self.config.output):
             self.saved_at = self.step
         torch.set_rng_state(ckpt["torch_rng"])

@@ -43,10 +43,11 @@ def test_a_diverging_run_says_so_and_keeps_the_last_checkpoint(tiny_data):
     line = _one_error_line(_cli(*run, "--steps", "40", "--resume", str(tiny_data / "s.pth"), "--lr", "1e12",
                                 "--checkpoint-every", "0"))
     assert "training diverged at step" in line and "lower --lr (it is 1e+12)" in line
-    assert line.endswith("s.pth is kept as it was at step 2")
+    assert f"s.pth is kept as it was at step 2; the losses up to it: {tiny_data / 's_losses.csv'} and " in line
     assert (tiny_data / "s.pth").read_bytes() == earlier
     line = _one_error_line(_cli(*run, "--steps", "40", "--lr", "1e12", "-o", str(tiny_data / "new.pth")))
-    assert line.endswith("nothing was saved") and not (tiny_data / "new.pth").exists()
+    assert "no weights were saved" in line and not (tiny_data / "new.pth").exists()
+    assert (tiny_data / "new_losses.csv").exists()  # how the losses rose to it, for choosing the next --lr
 
 
 def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
@@ -56,6 +57,10 @@ def test_train_cli_writes_a_checkpoint_with_losses(tiny_data):
     assert "saved" in r.stderr and "style" in r.stderr
     ckpt = torch.load(tiny_data / "s.pth", weights_only=True)
     assert ckpt["step"] == 3 and set(ckpt["losses"]) >= {"content", "style", "tv", "total"}
+    table = (tiny_data / "s_losses.csv").read_text().splitlines()
+    assert table[0].split(",")[0] == "step" and [row.split(",")[0] for row in table[1:]] == ["1", "2", "3"]
+    assert (tiny_data / "s_losses.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"losses: {tiny_data / 's_losses.csv'} and {tiny_data / 's_losses.png'}" in r.stderr
 
 
 def test_an_earlier_runs_checkpoint_is_kept_unless_resumed_or_overwritten(tiny_data):

@@ -29,9 +29,13 @@ def test_resume_continues_with_the_same_state(tiny_data):
     resumed.resume(tiny_data / "half.pth")
     assert resumed.step == 3
     assert resumed.g_opt.state_dict()["state"][0]["step"] == first.g_opt.state_dict()["state"][0]["step"]
+    assert resumed.history.steps == [1, 2, 3]
     resumed.run()
     for a, b in zip(straight.generator.state_dict().values(), resumed.generator.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    assert resumed.history.steps == list(range(1, 7))  # the curves go on from the resumed step
+    np.testing.assert_allclose(resumed.history.values(), straight.history.values(), rtol=1e-4)
+    assert (tiny_data / "resumed_losses.csv").read_text() == resumed.history.csv_text()
 
 
 def test_a_resumed_run_takes_its_own_learning_rate(tiny_data):
@@ -51,6 +55,8 @@ def test_a_diverging_run_stops_before_a_step_poisons_the_weights(tiny_data, adve
         trainer.run()
     assert 1 <= trainer.step < 8 and trainer.saved_at is None
     assert not (tiny_data / "out.pth").exists()
+    assert trainer.history.steps == list(range(1, trainer.step + 1))  # the steps before, for the chart
+    assert np.isfinite(trainer.history.values()).all()
     for p in [*trainer.generator.parameters(), *(trainer.discriminator.parameters() if adversarial else ())]:
         assert torch.isfinite(p).all()
 
