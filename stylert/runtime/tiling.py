@@ -37,7 +37,9 @@ from stylert.runtime.backends.base import PostOptions
 HALO = 128                      # pixels of context around every core (a multiple of 4)
 MAX_CORE = 2048                 # largest core side, so progress moves and memory stays modest
 MIN_CORE = 256
-ARENA_FACTOR = 1.5              # ONNX Runtime's arena and workspaces on top of the live tensors
+# ONNX Runtime's arena, workspaces and the frame's own buffers on top of the largest node's tensors: measured peaks
+# were 2.1 to 2.7 times those tensors (lite, standard and CycleGAN networks; benchmarks/results/cpu_memory.md).
+ARENA_FACTOR = 2.7
 MEMORY_SHARE = 0.7              # of what the OS says is available
 
 

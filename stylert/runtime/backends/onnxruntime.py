@@ -48,6 +48,12 @@ class OnnxRuntimeBackend(Backend):
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
+        if providers == ["CPUExecutionProvider"]:
+            # ONNX Runtime's memory pattern keeps a planned block per input shape on top of its arena. Without it,
+            # 12-megapixel photos (landscape and portrait in turn) peaked at 5.3 GB, not 8.9, and took 7.5 s, not
+            # 11.7; 1080p frames peaked at 0.87 GB, not 1.50, at 1.31 s against 1.30 (lite network, 2 cores;
+            # benchmarks/results/cpu_memory.md).
+            opts.enable_mem_pattern = False
         if threads:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
