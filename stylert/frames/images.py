@@ -28,19 +28,23 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".g
                   *PILLOW_WRITTEN)
 INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, *PILLOW_ALPHA)  # transparency
+DEEP_SUFFIXES = (".png", ".tif", ".tiff")  # the written formats that hold 16 bits a sample
 
 
 @dataclass(frozen=True)
 class Picture:
     """An image file as its stylised copy needs it: uint8 BGR frames (one for a still image, all of an
     animation's, each page of a multi-page TIFF), each frame's alpha plane where the file is transparent, an
-    animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), and
-    the photo's metadata (``photo_metadata``)."""
+    animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), the
+    photo's metadata (``photo_metadata``), and the file's bits per sample: 16 for a 16-bit PNG or TIFF,
+    whose alpha planes are then uint16 as stored (a PNG's; a TIFF's are read at 8 bits) and whose copy is written
+    at 16 bits where the format holds them (DEEP_SUFFIXES); the colour is the network's, at 8 bits."""
     frames: list[np.ndarray]
     alpha: list[np.ndarray] | None = None
     durations: tuple[int, ...] = ()
     plays: int = 0
     metadata: PhotoMetadata = PhotoMetadata()
+    depth: int = 8
 
     def fit(self, max_size: int | None) -> Picture:
         """Every frame and alpha plane through fit_max_size."""
@@ -134,11 +138,18 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
         with _decoding(name):
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:
-            return Picture([_to_uint8(page) for page in pages], metadata=metadata)
+            return Picture([_to_uint8(page) for page in pages], metadata=metadata, depth=_depth(*pages))
     transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(raw) else None
     if transparent is not None:
-        return Picture([transparent[..., :3].copy()], [transparent[..., 3].copy()], metadata=metadata)
-    return Picture([_colour(buffer, raw, name)], metadata=metadata)
+        return Picture([_to_uint8(transparent[..., :3])], [transparent[..., 3].copy()], metadata=metadata,
+                       depth=_depth(transparent))
+    stored = _stored_colour(buffer, raw, name)
+    return Picture([_to_uint8(stored)], metadata=metadata, depth=_depth(stored))
+
+
+def _depth(*planes: np.ndarray) -> int:
+    """16 where the file's samples were 16-bit, else 8 (float samples are read as 8 bits)."""
+    return 16 if any(plane.dtype == np.uint16 for plane in planes) else 8
 
 
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
@@ -149,7 +160,7 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     raw = buffer.tobytes()
     if _by_pillow(name, raw[:HEAD_BYTES]):
         return decode_with_pillow(raw, name)[0]
-    return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _colour(buffer, raw, name)
+    return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _to_uint8(_stored_colour(buffer, raw, name))
 
 
 def _by_pillow(name: str | Path, head: bytes) -> bool:
@@ -158,15 +169,15 @@ def _by_pillow(name: str | Path, head: bytes) -> bool:
     return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES or image_suffix(head) in PILLOW_SUFFIXES
 
 
-def _colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:
-    """decode_image of a file that is not HEIF; ``raw``: its bytes."""
+def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:
+    """The BGR HxWx3 colour of a file that is not HEIF, upright, with its samples as stored (uint8, uint16 or
+    float); ``raw``: its bytes."""
     # OpenCV turns a JPEG upright by its EXIF orientation on every version, a WebP only from 5.0: PNG and WebP
     # are turned here, the same way on each.
     ours = bool(_ORIENTED_HERE.match(raw[:12]))
     flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
-    image = None if image is None else _to_uint8(image)
     if image is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
     return _oriented(image, exif_orientation(raw)) if ours else image
@@ -207,8 +218,9 @@ def _decoding(name: str | Path) -> Iterator[None]:
 
 
 def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
-    """A still PNG, WebP or TIFF with alpha as uint8 BGRA, turned upright by its EXIF ``orientation`` (which
-    OpenCV does not apply when it keeps the alpha); None where the file has no alpha after all."""
+    """A still PNG, WebP or TIFF with alpha as BGRA with its samples as stored (uint8, or uint16 for a 16-bit PNG),
+    turned upright by its EXIF ``orientation`` (which OpenCV does not apply when it keeps the alpha); None where
+    the file has no alpha after all."""
     if is_tiff(buffer[:4].tobytes()):
         full = _tiff_bgra(buffer)
     else:
@@ -216,7 +228,9 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
             full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if full is None or full.ndim != 3 or full.shape[2] != 4:
         return None
-    return _oriented(_to_uint8(full), orientation)
+    if full.dtype.kind == "f":
+        full = _to_uint8(full)
+    return _oriented(full, orientation)
 
 
 def _tiff_bgra(buffer: np.ndarray) -> np.ndarray | None:
@@ -272,6 +286,11 @@ def _to_uint8(image: np.ndarray) -> np.ndarray:
     return image
 
 
+def _to_uint16(plane: np.ndarray) -> np.ndarray:
+    """8-bit samples spread over 0..65535 (x 257, so 255 is 65535); 16-bit ones as they are."""
+    return plane if plane.dtype == np.uint16 else plane.astype(np.uint16) * 257
+
+
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
     alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC, TGA, QOI; a JPEG, BMP or PPM is the
@@ -282,12 +301,15 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
-    frames = picture.frames
+    frames, alpha = picture.frames, picture.alpha
     metadata = sized(picture.metadata, frames[0].shape[1], frames[0].shape[0])
-    if picture.alpha is not None and suffix in ALPHA_SUFFIXES:
-        frames = [np.dstack([frame, alpha]) for frame, alpha in zip(frames, picture.alpha)]
-    elif picture.alpha is not None:  # as it shows on a white page, not with the colour under the clear parts
-        frames = [laid_over(frame, alpha, 255) for frame, alpha in zip(frames, picture.alpha)]
+    if picture.depth == 16 and suffix in DEEP_SUFFIXES:
+        frames = [_to_uint16(frame) for frame in frames]
+        alpha = None if alpha is None else [_to_uint16(a) for a in alpha]
+    if alpha is not None and suffix in ALPHA_SUFFIXES:
+        frames = [np.dstack([frame, _to_uint8(a) if frame.dtype == np.uint8 else a]) for frame, a in zip(frames, alpha)]
+    elif alpha is not None:  # as it shows on a white page, not with the colour under the clear parts
+        frames = [laid_over(frame, a, 255) for frame, a in zip(frames, alpha)]
     if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages
         if suffix not in (".tif", ".tiff"):
             raise UnwritableImage(f"the input has {len(frames)} pages and {suffix} holds one; write it as .tif")
@@ -308,9 +330,9 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
 
 
 def laid_over(frame: np.ndarray, alpha: np.ndarray, background: int) -> np.ndarray:
-    """uint8 BGR ``frame`` laid by its ``alpha`` plane over a grey level (255: a white page; 0: the black an
-    editor shows under a transparent clip)."""
-    weight = alpha[..., None].astype(np.float32) / 255
+    """uint8 BGR ``frame`` laid by its ``alpha`` plane (uint8, or uint16 from a 16-bit file) over a grey level
+    (255: a white page; 0: the black an editor shows under a transparent clip)."""
+    weight = alpha[..., None].astype(np.float32) / np.iinfo(alpha.dtype).max
     return np.rint(frame * weight + background * (1 - weight)).astype(np.uint8)
 
 

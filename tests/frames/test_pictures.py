@@ -181,3 +181,66 @@ def test_avif_stills_and_sequences_keep_alpha_and_timing(tmp_path):
     assert clip.durations == (50, 70) and clip.plays == 0
     for got, want in zip(clip.frames, frames, strict=True):
         assert np.abs(got.astype(int) - want).mean() < 3
+
+
+def _rgba16(rng, h=20, w=36):
+    """A 16-bit BGRA image whose alpha has levels that 8 bits cannot hold (a mask drawn at 16 bits)."""
+    image = rng.integers(0, 65536, (h, w, 4), dtype=np.uint16)
+    image[..., 3] = np.linspace(0, 65535, h * w, dtype=np.uint16).reshape(h, w)
+    return image
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_16_bit_file_stays_16_bit_and_keeps_its_alpha_exactly(tmp_path, rng, suffix):
+    import cv2
+
+    bgra = _rgba16(rng)
+    source = bgra if suffix == ".png" else bgra[..., :3]  # a 16-bit TIFF's alpha is read at 8 bits (Pillow)
+    assert cv2.imwrite(str(tmp_path / f"in{suffix}"), source)
+    picture = read_picture(tmp_path / f"in{suffix}")
+    assert picture.depth == 16 and picture.frames[0].dtype == np.uint8  # the network takes 8-bit colour
+    np.testing.assert_array_equal(picture.frames[0], (bgra[..., :3] >> 8).astype(np.uint8))
+    if suffix == ".png":
+        assert picture.alpha is not None and picture.alpha[0].dtype == np.uint16
+        np.testing.assert_array_equal(picture.alpha[0], bgra[..., 3])
+    for out in (".png", ".tiff"):
+        write_picture(tmp_path / f"out{out}", picture)
+        back = cv2.imread(str(tmp_path / f"out{out}"), cv2.IMREAD_UNCHANGED)
+        assert back.dtype == np.uint16
+        np.testing.assert_array_equal(back[..., :3], picture.frames[0].astype(np.uint16) * 257)  # 0..255 -> 0..65535
+        if suffix == ".png":
+            np.testing.assert_array_equal(back[..., 3], bgra[..., 3])
+
+
+def test_a_16_bit_alpha_is_scaled_for_an_8_bit_format_and_weighs_right_on_a_white_page(tmp_path, rng):
+    import cv2
+
+    bgra = _rgba16(rng)
+    assert cv2.imwrite(str(tmp_path / "in.png"), bgra)
+    picture = read_picture(tmp_path / "in.png")
+    write_picture(tmp_path / "out.webp", picture)
+    back = np.array(Image.open(tmp_path / "out.webp"))
+    np.testing.assert_array_equal(back[..., 3], (bgra[..., 3] >> 8).astype(np.uint8))
+    write_picture(tmp_path / "out.bmp", picture)
+    flat = cv2.imread(str(tmp_path / "out.bmp"))
+    weight = bgra[..., 3:] / 65535
+    np.testing.assert_allclose(flat, np.rint(picture.frames[0] * weight + 255 * (1 - weight)), atol=0.5)
+
+
+def test_fit_keeps_a_16_bit_alpha(rng):
+    picture = Picture([rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)], [_rgba16(rng, 40, 60)[..., 3]], depth=16)
+    small = picture.fit(30)
+    assert small.alpha[0].dtype == np.uint16 and small.alpha[0].shape == (20, 30)
+
+
+def test_a_16_bit_multi_page_tiff_stays_16_bit(tmp_path, rng):
+    import cv2
+
+    pages = [rng.integers(0, 65536, (20, 30, 3), dtype=np.uint16), rng.integers(0, 65536, (8, 12, 3), dtype=np.uint16)]
+    assert cv2.imwritemulti(str(tmp_path / "scan.tif"), pages)
+    picture = read_picture(tmp_path / "scan.tif")
+    assert picture.depth == 16 and len(picture.frames) == 2
+    write_picture(tmp_path / "out.tif", picture)
+    ok, back = cv2.imreadmulti(str(tmp_path / "out.tif"), flags=cv2.IMREAD_UNCHANGED)
+    assert ok and [b.dtype for b in back] == [np.uint16, np.uint16]
+    np.testing.assert_array_equal(back[1], (pages[1] >> 8).astype(np.uint16) * 257)
