@@ -6,7 +6,8 @@ import contextlib
 import sys
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
-                                add_style_args, int_between, positive_float, positive_int, positive_seconds, seconds)
+                                add_style_args, counted, int_between, positive_float, positive_int, positive_seconds,
+                                seconds)
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         if args.codec == "auto":
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in todo:
-            with tqdm(unit="frame", desc=item.source.name, file=sys.stderr) as bar:
+            with tqdm(unit="frame", desc=item.source.name, file=sys.stderr, delay=0.5) as bar:  # total: on_start
                 def started(info, total, batch, bar=bar, item=item) -> None:
                     bar.total = total
                     bar.refresh()
@@ -168,13 +169,13 @@ def run(args: argparse.Namespace) -> int:
             audio = "audio kept" if result.has_audio else "no audio"
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
-            print(f"wrote {item.target}: {result.frames} frames at {float(result.info.fps):.3f} fps, {audio}"
+            print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps, {audio}"
                   f"{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
             if result.truncated:
                 truncated += 1
-                print(f"stylert: failed: {item.source}: {result.truncated}; the {result.frames} frames read were "
+                print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} read were "
                       f"written to {item.target}", file=sys.stderr)
             if result.flicker:
                 f = result.flicker

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import add_backend_args, add_command, backend_options, positive_int, say
+from stylert.cli.common import add_backend_args, add_command, backend_options, counted, positive_int, say
 
 
 def register(sub) -> None:
@@ -106,13 +106,13 @@ def run(args: argparse.Namespace) -> int:
         finally:
             written = sink.finish()
     for path, frames in session.recordings:
-        say(f"recorded {frames} frames to {path}")
+        say(f"recorded {counted(frames, 'frame')} to {path}")
     if not stats.get("frames"):
         raise StylertError(f"no frames came from {args.source}; nothing was written")
-    say(f"{stats['frames']} frames, {stats['fps']:.1f} fps; capture-to-display latency p50 {stats['p50_ms']:.0f} ms, "
+    say(f"{counted(stats['frames'], 'frame')}, {stats['fps']:.1f} fps; capture-to-display latency p50 {stats['p50_ms']:.0f} ms, "
         f"p90 {stats['p90_ms']:.0f} ms, max {stats['max_ms']:.0f} ms")
     if args.no_window:
-        say(f"wrote {written} frames to {args.output}")
+        say(f"wrote {counted(written, 'frame')} to {args.output}")
     for snap in session.snapshots:
         say(f"snapshot {snap}")
     if stats.get("interrupted"):

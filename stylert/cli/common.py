@@ -196,6 +196,11 @@ def exit_code(done: int, failed: int) -> int:
     return 2 if failed == done else 1
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 frame', '2 frames'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)
