@@ -139,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
         if args.codec == "auto":
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in todo:
-            with tqdm(unit="frame", desc=item.source.name, file=sys.stderr, delay=0.5) as bar:  # total: on_start
+            # shown from half a second on, by when `started` has given it the total (none before the probe)
+            with tqdm(unit="frame", desc=item.source.name, file=sys.stderr, delay=0.5) as bar:
                 def started(info, total, batch, bar=bar, item=item) -> None:
                     bar.total = total
                     bar.refresh()
@@ -169,14 +170,14 @@ def run(args: argparse.Namespace) -> int:
             audio = "audio kept" if result.has_audio else "no audio"
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
-            print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps, {audio}"
-                  f"{subtitles}", file=sys.stderr)
+            print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps, "
+                  f"{audio}{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
             if result.truncated:
                 truncated += 1
-                print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} read were "
-                      f"written to {item.target}", file=sys.stderr)
+                print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} "
+                      f"read were written to {item.target}", file=sys.stderr)
             if result.flicker:
                 f = result.flicker
                 print(f"flicker: output change {f.output_change:.2f} / input change {f.input_change:.2f} "

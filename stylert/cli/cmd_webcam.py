@@ -109,7 +109,8 @@ def run(args: argparse.Namespace) -> int:
         say(f"recorded {counted(frames, 'frame')} to {path}")
     if not stats.get("frames"):
         raise StylertError(f"no frames came from {args.source}; nothing was written")
-    say(f"{counted(stats['frames'], 'frame')}, {stats['fps']:.1f} fps; capture-to-display latency p50 {stats['p50_ms']:.0f} ms, "
+    say(f"{counted(stats['frames'], 'frame')}, {stats['fps']:.1f} fps; capture-to-display latency "
+        f"p50 {stats['p50_ms']:.0f} ms, "
         f"p90 {stats['p90_ms']:.0f} ms, max {stats['max_ms']:.0f} ms")
     if args.no_window:
         say(f"wrote {counted(written, 'frame')} to {args.output}")

@@ -141,8 +141,8 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
             return Picture([_to_uint8(page) for page in pages], metadata=metadata, depth=_depth(*pages))
     transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(raw) else None
     if transparent is not None:
-        return Picture([_to_uint8(transparent[..., :3])], [transparent[..., 3].copy()], metadata=metadata,
-                       depth=_depth(transparent))
+        return Picture([np.ascontiguousarray(_to_uint8(transparent[..., :3]))], [transparent[..., 3].copy()],
+                       metadata=metadata, depth=_depth(transparent))
     stored = _stored_colour(buffer, raw, name)
     return Picture([_to_uint8(stored)], metadata=metadata, depth=_depth(stored))
 
@@ -228,8 +228,6 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
             full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
     if full is None or full.ndim != 3 or full.shape[2] != 4:
         return None
-    if full.dtype.kind == "f":
-        full = _to_uint8(full)
     return _oriented(full, orientation)
 
 
@@ -303,11 +301,12 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
     frames, alpha = picture.frames, picture.alpha
     metadata = sized(picture.metadata, frames[0].shape[1], frames[0].shape[0])
-    if picture.depth == 16 and suffix in DEEP_SUFFIXES:
+    deep = picture.depth == 16 and suffix in DEEP_SUFFIXES  # (each of them holds alpha too)
+    if deep:
         frames = [_to_uint16(frame) for frame in frames]
-        alpha = None if alpha is None else [_to_uint16(a) for a in alpha]
     if alpha is not None and suffix in ALPHA_SUFFIXES:
-        frames = [np.dstack([frame, _to_uint8(a) if frame.dtype == np.uint8 else a]) for frame, a in zip(frames, alpha)]
+        depth_of = _to_uint16 if deep else _to_uint8
+        frames = [np.dstack([frame, depth_of(a)]) for frame, a in zip(frames, alpha)]
     elif alpha is not None:  # as it shows on a white page, not with the colour under the clear parts
         frames = [laid_over(frame, a, 255) for frame, a in zip(frames, alpha)]
     if len(frames) > 1 and not picture.durations:  # a multi-page TIFF's pages

@@ -91,15 +91,17 @@ def write_report(history: LossHistory, checkpoint: str | Path, title: str) -> li
 
 
 def smoothed(values: np.ndarray) -> np.ndarray:
-    """A centred running mean over about a fiftieth of the run (at least 1 step), ignoring NaN: the trend that
-    per-step noise (one batch at a time) hides; NaN where the window holds no value."""
-    window = max(1, len(values) // 50)
+    """A centred running mean over about a fiftieth of the run (at least 1 step), ignoring NaN and infinities: the
+    trend that per-step noise (one batch at a time) hides; NaN where the window holds no value. Running sums keep
+    it linear in the run's length (a chart is drawn at every checkpoint)."""
+    n, window = len(values), max(1, len(values) // 50)
     finite = np.isfinite(values)
-    kernel = np.ones(window)
-    total = np.convolve(np.where(finite, values, 0.0), kernel, mode="same")
-    count = np.convolve(finite.astype(float), kernel, mode="same")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    sums = np.concatenate([[0.0], np.cumsum(np.where(finite, values, 0.0))])
+    counts = np.concatenate([[0], np.cumsum(finite)])
+    first = np.arange(n) - window // 2  # the window np.convolve(mode="same") centres on each step
+    start, end = np.clip(first, 0, n), np.clip(first + window, 0, n)
+    count = counts[end] - counts[start]
+    return np.where(count > 0, (sums[end] - sums[start]) / np.maximum(count, 1), np.nan)
 
 
 def _draw(history: LossHistory, path: Path, title: str) -> None:

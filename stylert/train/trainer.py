@@ -146,7 +146,8 @@ class Trainer:
         grads = [torch.linalg.vector_norm(p.grad) for p in module.parameters() if p.grad is not None]
         norm = torch.linalg.vector_norm(torch.stack(grads)) if grads else torch.zeros(())
         if not (torch.isfinite(loss) and torch.isfinite(norm)):
-            what = f"loss {float(loss.detach()):.3g}" if not torch.isfinite(loss) else f"gradient norm {float(norm):.3g}"
+            what = f"loss {float(loss.detach()):.3g}" if not torch.isfinite(loss) else \
+                f"gradient norm {float(norm):.3g}"
             raise TrainingDiverged(f"training diverged at step {self.step + 1}: the {network}'s {what}; lower --lr "
                                    f"(it is {self.config.learning_rate:g}) or the loss weights")
 

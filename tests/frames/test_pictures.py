@@ -207,7 +207,8 @@ def test_a_16_bit_file_stays_16_bit_and_keeps_its_alpha_exactly(tmp_path, rng, s
         write_picture(tmp_path / f"out{out}", picture)
         back = cv2.imread(str(tmp_path / f"out{out}"), cv2.IMREAD_UNCHANGED)
         assert back.dtype == np.uint16
-        np.testing.assert_array_equal(back[..., :3], picture.frames[0].astype(np.uint16) * 257)  # 0..255 -> 0..65535
+        spread = picture.frames[0].astype(np.uint16) * 257  # 0..255 over 0..65535
+        np.testing.assert_array_equal(back[..., :3], spread)
         if suffix == ".png":
             np.testing.assert_array_equal(back[..., 3], bgra[..., 3])
 
@@ -228,7 +229,8 @@ def test_a_16_bit_alpha_is_scaled_for_an_8_bit_format_and_weighs_right_on_a_whit
 
 
 def test_fit_keeps_a_16_bit_alpha(rng):
-    picture = Picture([rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)], [_rgba16(rng, 40, 60)[..., 3]], depth=16)
+    frame = rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    picture = Picture([frame], [_rgba16(rng, 40, 60)[..., 3]], depth=16)
     small = picture.fit(30)
     assert small.alpha[0].dtype == np.uint16 and small.alpha[0].shape == (20, 30)
 
@@ -236,7 +238,7 @@ def test_fit_keeps_a_16_bit_alpha(rng):
 def test_a_16_bit_multi_page_tiff_stays_16_bit(tmp_path, rng):
     import cv2
 
-    pages = [rng.integers(0, 65536, (20, 30, 3), dtype=np.uint16), rng.integers(0, 65536, (8, 12, 3), dtype=np.uint16)]
+    pages = [rng.integers(0, 65536, size, dtype=np.uint16) for size in ((20, 30, 3), (8, 12, 3))]
     assert cv2.imwritemulti(str(tmp_path / "scan.tif"), pages)
     picture = read_picture(tmp_path / "scan.tif")
     assert picture.depth == 16 and len(picture.frames) == 2

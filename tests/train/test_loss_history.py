@@ -44,6 +44,8 @@ def test_the_trend_is_a_running_mean_that_skips_missing_values():
     holes[100:110] = np.nan
     assert np.isnan(smoothed(holes)[103:107]).all() and np.isfinite(smoothed(holes)[:100]).all()
     np.testing.assert_array_equal(smoothed(np.array([5.0, np.nan])), [5.0, np.nan])  # a window of one
+    ramp = np.arange(150.0)  # windows of 3: at the ends they hold only the steps that exist
+    np.testing.assert_allclose(smoothed(ramp)[[0, 1, 75, 149]], [0.5, 1.0, 75.0, 148.5])
 
 
 def test_the_report_is_written_beside_the_checkpoint(tmp_path):
