@@ -186,7 +186,7 @@ class Stylizer:
     def stylize_tiled(self, frame: np.ndarray, core: int,
                       on_tile: Callable[[int, int], None] = lambda done, total: None) -> np.ndarray:
         """One frame too large for memory, in tiles whose InstanceNorm statistics are the whole frame's."""
-        from stylert.runtime.tiling import TiledRunner
+        from stylert.runtime.tiling import TiledRunner, reuse_fits
 
         if self._tiler is None:
             onnx = self._tiling_model
@@ -196,7 +196,9 @@ class Stylizer:
             on_cuda = self.backend.on_gpu and self.backend.name == "onnxruntime"
             providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if on_cuda else None
             self._tiler = TiledRunner(onnx, multiple=self.info.size_multiple, providers=providers)
-        return self._tiler.stylize(frame, core, self.post, on_tile)
+        on_cpu = self._tiler.providers == ["CPUExecutionProvider"]  # (on CUDA the tiles' tensors are the GPU's)
+        reuse = on_cpu and reuse_fits(self._tiler.onnx_path, core, self._memory_budget())
+        return self._tiler.stylize(frame, core, self.post, on_tile, reuse_heap=reuse)
 
     def stylize_frames(self, frames: list[np.ndarray],
                        on_tile: Callable[[int, int], None] = lambda done, total: None) -> list[np.ndarray]:

@@ -20,6 +20,7 @@ available, whether a frame needs tiles and how large they can be.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from stylert.errors import StylertError
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size, padded_size, reflect_indices
 from stylert.model_info import INPUT_NAME, OUTPUT_NAME
 from stylert.runtime.backends.base import PostOptions
+from stylert.runtime.heap_reuse import heap_reuse
 
 HALO = 128                      # pixels of context around every core (a multiple of 4)
 MAX_CORE = 2048                 # largest core side, so progress moves and memory stays modest
@@ -41,6 +43,12 @@ MIN_CORE = 256
 # were 2.1 to 2.7 times those tensors (lite, standard and CycleGAN networks; benchmarks/results/cpu_memory.md).
 ARENA_FACTOR = 2.7
 MEMORY_SHARE = 0.7              # of what the OS says is available
+# Tiles' measured peaks against the estimate for their window (lite network, 2048-pixel cores, 2026-12-06): with
+# glibc's malloc 1.33 (5000x5000, benchmarks/results/tiled_photo.md) and 1.35 (8000x8000); with freed memory kept
+# for reuse (heap_reuse), 1.5x faster but fragmenting the heap, 1.42 and under 2.2 (8000x8000: 8.3 GB for the whole
+# `stylert stylize` command, photo and runtime included, by hand). Reuse is used only where its larger peak fits.
+TILE_FACTOR = 1.4
+HEAP_REUSE_FACTOR = 2.2
 
 
 @functools.cache
@@ -104,12 +112,22 @@ def plan_tiling(onnx_path: Path, height: int, width: int, tile: str | int, budge
     if estimate <= budget_bytes:
         return TilePlan(0, estimate, budget_bytes)
     core = MAX_CORE
-    while core > MIN_CORE and bpp * (core + 2 * HALO) ** 2 > budget_bytes:
+    while core > MIN_CORE and tile_bytes(bpp, core) > budget_bytes:
         core //= 2
-    if bpp * (core + 2 * HALO) ** 2 > budget_bytes:
-        raise StylertError(f"even {core}-pixel tiles need {bpp * (core + 2 * HALO) ** 2 / 2**30:.1f} GiB, more than "
+    if tile_bytes(bpp, core) > budget_bytes:
+        raise StylertError(f"even {core}-pixel tiles need {tile_bytes(bpp, core) / 2**30:.1f} GiB, more than "
                            f"the {budget_bytes / 2**30:.1f} GiB available; free some memory")
     return TilePlan(core, estimate, budget_bytes)
+
+
+def tile_bytes(bytes_per_pixel: float, core: int, *, heap_reuse: bool = False) -> float:
+    """The peak of tiles with ``core``-pixel cores (their windows are HALO wider each side)."""
+    return bytes_per_pixel * (core + 2 * HALO) ** 2 * (HEAP_REUSE_FACTOR if heap_reuse else TILE_FACTOR)
+
+
+def reuse_fits(onnx_path: Path, core: int, budget_bytes: int) -> bool:
+    """Whether ``budget_bytes`` holds these tiles' peak with freed memory kept for reuse (``heap_reuse``)."""
+    return tile_bytes(peak_bytes_per_pixel(onnx_path), core, heap_reuse=True) <= budget_bytes
 
 
 @dataclass(frozen=True)
@@ -136,10 +154,14 @@ class _Moments:
         self.n, self.mean, self.m2 = 0, None, None
 
     def add(self, values: np.ndarray) -> None:  # values: C x pixels
-        values = values.astype(np.float64)
+        """One channel at a time in float64: a 2048-pixel core's 32 channels as float64 would be 1 GB, twice."""
         n = values.shape[1]
-        mean = values.mean(axis=1)
-        m2 = ((values - mean[:, None]) ** 2).sum(axis=1)
+        mean = values.mean(axis=1, dtype=np.float64)
+        m2 = np.empty_like(mean)
+        for c, plane in enumerate(values):
+            centred = plane.astype(np.float64)
+            centred -= mean[c]
+            m2[c] = centred @ centred
         if self.mean is None:
             self.n, self.mean, self.m2 = n, mean, m2
             return
@@ -162,14 +184,14 @@ class TiledRunner:
 
         from stylert.export.frozen_stats import frozen_stats_onnx, norm_names
 
-        self.multiple = multiple
+        self.onnx_path, self.multiple = onnx_path, multiple
         frozen, self.norms = frozen_stats_onnx(onnx_path)
         providers = providers or ["CPUExecutionProvider"]
         model = onnx.load(str(frozen))
         self.eps = [next((a.f for a in n.attribute if a.name == "epsilon"), 1e-5)
                     for n in onnx.load(str(onnx_path)).graph.node if n.op_type == "InstanceNormalization"]
         self._names = [norm_names(i) for i in range(self.norms)]
-        self._providers = providers
+        self.providers = providers
         self._full = frozen.read_bytes()
         self._prefix = []
         for k in range(self.norms):  # the model cut just before norm k: only what its input needs
@@ -178,14 +200,14 @@ class TiledRunner:
                                 .SerializeToString())
 
     def _session(self, model: bytes):
-        """One session alive at a time and no CPU memory arena: an 8000x8000 photo then peaks at 6 GB instead of
-        15 GB (measured, lite TransformerNet), for about 1.6x the time."""
+        """One session alive at a time and no CPU memory arena (an 8000x8000 photo peaked at 10 GB with it, 5.6 GB
+        without, lite TransformerNet); ``stylize`` keeps freed blocks for reuse instead (``heap_reuse``)."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
         opts.enable_cpu_mem_arena = False
         opts.log_severity_level = 3
-        return ort.InferenceSession(model, opts, providers=self._providers)
+        return ort.InferenceSession(model, opts, providers=self.providers)
 
     def _feeds(self, batch: np.ndarray, stats: list[tuple[np.ndarray, np.ndarray]], session) -> dict:
         wanted = {i.name for i in session.get_inputs()}
@@ -196,7 +218,14 @@ class TiledRunner:
         return feeds
 
     def stylize(self, frame: np.ndarray, core: int, post: PostOptions = PostOptions(),
-                on_tile: Callable[[int, int], None] = lambda done, total: None) -> np.ndarray:
+                on_tile: Callable[[int, int], None] = lambda done, total: None, *,
+                reuse_heap: bool = False) -> np.ndarray:
+        """``reuse_heap``: keep freed memory for reuse (``heap_reuse``; faster, more memory: ``reuse_fits``)."""
+        with heap_reuse() if reuse_heap else contextlib.nullcontext():
+            return self._stylize(frame, core, post, on_tile)
+
+    def _stylize(self, frame: np.ndarray, core: int, post: PostOptions,
+                 on_tile: Callable[[int, int], None]) -> np.ndarray:
         h, w = frame.shape[:2]
         ph, pw = model_size(h, self.multiple), model_size(w, self.multiple)
         padded = frame[reflect_indices(h, ph)][:, reflect_indices(w, pw)]  # as the untiled run pads it
@@ -212,15 +241,21 @@ class TiledRunner:
                 s = (t.ty1 - t.ty0) // x.shape[1]  # this norm's stride: 1, 2 or 4
                 core_region = x[:, (t.y0 - t.ty0) // s:(t.y1 - t.ty0) // s, (t.x0 - t.tx0) // s:(t.x1 - t.tx0) // s]
                 moments.add(core_region.reshape(x.shape[0], -1))
+                del x, core_region  # not held while the next tile runs
                 done += 1
                 on_tile(done, total)
             stats.append(moments.frozen(self.eps[k]))
             del session
-        out = np.empty((1, 3, ph, pw), np.float32)
+        out = np.empty_like(frame)  # each core post-processed on its own (the steps are per pixel): no float frame
         session = self._session(self._full)
         for t in tiles:
-            y = session.run([OUTPUT_NAME], self._feeds(crop(t), stats, session))[0][0]
-            out[0, :, t.y0:t.y1, t.x0:t.x1] = y[:, t.y0 - t.ty0:t.y1 - t.ty0, t.x0 - t.tx0:t.x1 - t.tx0]
+            y = session.run([OUTPUT_NAME], self._feeds(crop(t), stats, session))[0]
+            rows, cols = slice(t.y0, min(t.y1, h)), slice(t.x0, min(t.x1, w))  # the part inside the photo
+            if rows.start < rows.stop and cols.start < cols.stop:
+                core_out = y[:, :, t.y0 - t.ty0:rows.stop - t.ty0, t.x0 - t.tx0:cols.stop - t.tx0]
+                out[rows, cols] = batch_to_frames(core_out, [frame[rows, cols]], strength=post.strength,
+                                                  preserve_color=post.preserve_color)[0]
+            del y
             done += 1
             on_tile(done, total)
-        return batch_to_frames(out, [frame], strength=post.strength, preserve_color=post.preserve_color)[0]
+        return out

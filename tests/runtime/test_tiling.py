@@ -1,9 +1,12 @@
 """Tiled stylisation with the whole frame's InstanceNorm statistics matches the untiled result."""
+import contextlib
+
 import numpy as np
 import pytest
 
 from stylert import Stylizer
 from stylert.runtime import tiling
+from stylert.runtime.backends.base import PostOptions
 
 
 def _psnr(a, b):
@@ -38,6 +41,41 @@ def test_the_stylizer_tiles_on_request_and_reports_progress(lite_onnx, frame):
         got = tiled.stylize_frames([frame], on_tile=lambda done, total: seen.append((done, total)))[0]
         expected = whole(frame)
     assert seen and seen[-1][0] == seen[-1][1] and _psnr(got, expected) >= 55
+
+
+@pytest.mark.parametrize("post", [PostOptions(strength=0.4), PostOptions(preserve_color=True)], ids=str)
+def test_each_core_is_blended_with_its_own_part_of_the_photo(lite_onnx, frame, post):
+    with Stylizer(str(lite_onnx), "onnxruntime", device="cpu", tile="off", strength=post.strength,
+                  preserve_color=post.preserve_color) as s:
+        whole = s(frame)
+    tiled = tiling.TiledRunner(lite_onnx).stylize(frame, 64, post)
+    assert _psnr(tiled, whole) >= 55
+
+
+def test_cores_in_the_padding_alone_are_left_out(lite_onnx):
+    """A 10x10 photo is padded to 16x16; 4-pixel cores from 12 on hold only padding."""
+    tiny = np.random.default_rng(3).integers(0, 256, (10, 10, 3), dtype=np.uint8)
+    with Stylizer(str(lite_onnx), "onnxruntime", device="cpu", tile="off") as s:
+        whole = s(tiny)
+    tiled = tiling.TiledRunner(lite_onnx).stylize(tiny, 4)
+    assert tiled.shape == tiny.shape and _psnr(tiled, whole) >= 55
+
+
+@pytest.mark.parametrize("reuse", [True, False])
+def test_freed_memory_is_kept_for_reuse_only_where_its_larger_peak_fits(lite_onnx, frame, monkeypatch, reuse):
+    used = []
+
+    @contextlib.contextmanager
+    def recorded():
+        used.append(True)
+        yield True
+
+    monkeypatch.setattr(tiling, "heap_reuse", recorded)
+    budget = tiling.tile_bytes(tiling.peak_bytes_per_pixel(lite_onnx), 64, heap_reuse=reuse)
+    monkeypatch.setattr(tiling, "available_host_memory", lambda: int(budget / tiling.MEMORY_SHARE) + 2)
+    with Stylizer(str(lite_onnx), "onnxruntime", device="cpu", tile=64) as s:
+        s.stylize_frames([frame])
+    assert used == ([True] if reuse else [])
 
 
 def test_plan_tiles_only_beyond_the_budget(lite_onnx):
