@@ -3,7 +3,8 @@ process of its own: with freed memory kept for reuse (runtime/heap_reuse.py; use
 larger peak) against glibc's default malloc, where every large tensor is a fresh mmap whose pages the kernel zeroes
 again. Wall time, peak resident memory above what the process held before against the estimate the tile plan
 starts from (tiling.TILE_FACTOR and HEAP_REUSE_FACTOR come from here), page faults, and whether the two outputs
-are identical. Writes results/tiled_photo.{json,md}. Run: python benchmarks/tiled_photo.py [--side 5000] [--core 2048]"""
+are identical. Writes results/tiled_photo.{json,md}.
+Run: python benchmarks/tiled_photo.py [--side 5000] [--core 2048]"""
 from __future__ import annotations
 
 import argparse
@@ -37,7 +38,8 @@ def child(side: int, core: int, reuse: bool) -> dict:
     base, faults = _reset_peak(), resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     started = time.perf_counter()
     out = runner.stylize(photo, core, reuse_heap=reuse)
-    return {"seconds": time.perf_counter() - started, "peak_gb": _peak_above(base) / 1e9, "tile_estimate_gb": estimate / 1e9,
+    return {"seconds": time.perf_counter() - started, "peak_gb": _peak_above(base) / 1e9,
+            "tile_estimate_gb": estimate / 1e9,
             "page_faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults,
             "sha256": hashlib.sha256(out.tobytes()).hexdigest()}
 
