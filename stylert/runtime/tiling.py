@@ -201,7 +201,7 @@ class TiledRunner:
 
     def _session(self, model: bytes):
         """One session alive at a time and no CPU memory arena (an 8000x8000 photo peaked at 10 GB with it, 5.6 GB
-        without, lite TransformerNet); ``stylize`` keeps freed blocks for reuse instead (``heap_reuse``)."""
+        without, lite TransformerNet); ``stylize`` keeps freed blocks for reuse instead where the budget holds that."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -252,10 +252,11 @@ class TiledRunner:
             y = session.run([OUTPUT_NAME], self._feeds(crop(t), stats, session))[0]
             rows, cols = slice(t.y0, min(t.y1, h)), slice(t.x0, min(t.x1, w))  # the part inside the photo
             if rows.start < rows.stop and cols.start < cols.stop:
-                core_out = y[:, :, t.y0 - t.ty0:rows.stop - t.ty0, t.x0 - t.tx0:cols.stop - t.tx0]
-                out[rows, cols] = batch_to_frames(core_out, [frame[rows, cols]], strength=post.strength,
+                inside = y[:, :, t.y0 - t.ty0:rows.stop - t.ty0, t.x0 - t.tx0:cols.stop - t.tx0]
+                out[rows, cols] = batch_to_frames(inside, [frame[rows, cols]], strength=post.strength,
                                                   preserve_color=post.preserve_color)[0]
-            del y
+                del inside
+            del y  # not held while the next tile runs
             done += 1
             on_tile(done, total)
         return out
