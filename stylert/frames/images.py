@@ -135,6 +135,10 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
     if has_pages(raw):
+        clear = _tiff_bgra(buffer, pages=0) if may_have_alpha(raw) else None  # a transparent page (layers)
+        if clear is not None and len(clear) > 1:
+            return Picture([np.ascontiguousarray(page[..., :3]) for page in clear],
+                           [page[..., 3].copy() for page in clear], metadata=metadata)
         with _decoding(name):
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:
@@ -222,7 +226,7 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
     turned upright by its EXIF ``orientation`` (which OpenCV does not apply when it keeps the alpha); None where
     the file has no alpha after all."""
     if is_tiff(buffer[:4].tobytes()):
-        full = _tiff_bgra(buffer)
+        full = (_tiff_bgra(buffer) or [None])[0]
     else:
         with _decoding(name):
             full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
@@ -231,18 +235,22 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
     return _oriented(full, orientation)
 
 
-def _tiff_bgra(buffer: np.ndarray) -> np.ndarray | None:
-    """A TIFF's first page as uint8 BGRA by Pillow, as stored (not turned), with its colour as the alpha does not
-    weigh it (OpenCV's reader multiplies the colour by an unassociated alpha, and Pillow undoes an associated
-    one); None where Pillow does not decode it (the colour is then OpenCV's, without the alpha)."""
-    from PIL import Image
+def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
+    """A TIFF's first ``pages`` pages (0: all) as uint8 BGRA by Pillow, as stored (not turned), with their colour as
+    the alpha does not weigh it (OpenCV's reader multiplies the colour by an unassociated alpha, and Pillow undoes
+    an associated one); None where Pillow does not decode it (the colour is then OpenCV's, without the alpha)."""
+    from PIL import Image, ImageSequence
 
     try:
         with Image.open(io.BytesIO(tiff_as_stored(buffer.tobytes()))) as image:
-            rgba = np.asarray(image.convert("RGBA"))
+            found = []
+            for page in ImageSequence.Iterator(image):
+                found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
+                if len(found) == pages:
+                    break
     except (OSError, ValueError, SyntaxError):  # Pillow's errors for a file it cannot decode
         return None
-    return np.ascontiguousarray(rgba[..., [2, 1, 0, 3]])
+    return found
 
 
 def _oriented(plane: np.ndarray, orientation: int) -> np.ndarray:

@@ -213,6 +213,23 @@ def test_a_16_bit_file_stays_16_bit_and_keeps_its_alpha_exactly(tmp_path, rng, s
             np.testing.assert_array_equal(back[..., 3], bgra[..., 3])
 
 
+def test_every_page_of_a_transparent_multi_page_tiff_keeps_its_alpha(tmp_path, rng):
+    """Layers saved as pages (Pillow, unassociated alpha): each page's colour and alpha, read and written back."""
+    colours = [rng.integers(0, 256, (24, 16, 3), dtype=np.uint8), rng.integers(0, 256, (10, 14, 3), dtype=np.uint8)]
+    alphas = [rng.integers(0, 256, c.shape[:2], dtype=np.uint8) for c in colours]
+    pages = [Image.fromarray(np.dstack([c[..., ::-1], a]), "RGBA") for c, a in zip(colours, alphas)]
+    pages[0].save(tmp_path / "layers.tif", save_all=True, append_images=pages[1:])
+    picture = read_picture(tmp_path / "layers.tif")
+    assert len(picture.frames) == 2 and picture.alpha is not None
+    for got, want in zip([*picture.frames, *picture.alpha], [*colours, *alphas], strict=True):
+        np.testing.assert_array_equal(got, want)
+    write_picture(tmp_path / "out.tif", picture)
+    back = read_picture(tmp_path / "out.tif")
+    assert back.alpha is not None
+    for got, want in zip([*back.frames, *back.alpha], [*colours, *alphas], strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 def test_a_16_bit_alpha_is_scaled_for_an_8_bit_format_and_weighs_right_on_a_white_page(tmp_path, rng):
     import cv2
 
