@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--side", type=int, default=5000, help="the square photo's side in pixels")
     parser.add_argument("--core", type=int, default=2048, help="tile core side (2048: what --tile auto picks for "
-                        "photos this large when 3.5 GB fit)")
+                        "photos this large where 5.3 GB fit, tiling.TILE_FACTOR x the window's estimate)")
     args = parser.parse_args()
     rows = []
     for reuse in (True, False):

@@ -2,8 +2,9 @@
 
 Without the arena every tensor is a malloc, and glibc serves the large ones with a fresh mmap each time: the
 kernel then zeroes every page again on first touch. A 2400x1800 photo in 1024-pixel tiles (lite network, 2 cores)
-spent 45 % of its time there: 9 million page faults, 38 s; with freed blocks kept in the heap it took 20-22 s and
-peaked at 1.6-1.8 GB instead of 1.1 GB (ONNX Runtime's own arena: 24 s, 2.2 GB; one run each, by hand, 2026-12-06).
+took 38 s with 9 million page faults at 1.1 GB; with freed blocks kept in the heap, 20-25 s with 0.3-0.6 million
+at 1.6-1.8 GB (ONNX Runtime's own arena: 24 s, 2.2 GB; runs by hand, 2026-12-06; benchmarks/tiled_photo.py measures
+a larger photo).
 """
 from __future__ import annotations
 
