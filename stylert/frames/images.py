@@ -21,7 +21,7 @@ from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
                                            decode_with_pillow, encode_with_pillow)
-from stylert.frames.tiff_metadata import is_tiff, tiff_as_stored
+from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
 
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
@@ -37,8 +37,8 @@ class Picture:
     animation's, each page of a multi-page TIFF), each frame's alpha plane where the file is transparent, an
     animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), the
     photo's metadata (``photo_metadata``), and the file's bits per sample: 16 for a 16-bit PNG or TIFF,
-    whose alpha planes are then uint16 as stored (a PNG's; a TIFF's are read at 8 bits) and whose copy is written
-    at 16 bits where the format holds them (DEEP_SUFFIXES); the colour is the network's, at 8 bits."""
+    whose alpha planes are then uint16 as stored and whose copy is written at 16 bits where the format holds them
+    (DEEP_SUFFIXES); the colour is the network's, at 8 bits."""
     frames: list[np.ndarray]
     alpha: list[np.ndarray] | None = None
     durations: tuple[int, ...] = ()
@@ -137,8 +137,8 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if has_pages(raw):
         clear = _tiff_bgra(buffer, pages=0) if may_have_alpha(raw) else None  # a transparent page (layers)
         if clear is not None and len(clear) > 1:
-            return Picture([np.ascontiguousarray(page[..., :3]) for page in clear],
-                           [page[..., 3].copy() for page in clear], metadata=metadata)
+            return Picture([np.ascontiguousarray(_to_uint8(page[..., :3])) for page in clear],
+                           [page[..., 3].copy() for page in clear], metadata=metadata, depth=_depth(*clear))
         with _decoding(name):
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:
@@ -222,9 +222,9 @@ def _decoding(name: str | Path) -> Iterator[None]:
 
 
 def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
-    """A still PNG, WebP or TIFF with alpha as BGRA with its samples as stored (uint8, or uint16 for a 16-bit PNG),
-    turned upright by its EXIF ``orientation`` (which OpenCV does not apply when it keeps the alpha); None where
-    the file has no alpha after all."""
+    """A still PNG, WebP or TIFF with alpha as BGRA with its samples as stored (uint8, or uint16 for a 16-bit PNG or
+    TIFF), turned upright by its EXIF ``orientation`` (which OpenCV does not apply when it keeps the alpha); None
+    where the file has no alpha after all."""
     if is_tiff(buffer[:4].tobytes()):
         full = (_tiff_bgra(buffer) or [None])[0]
     else:
@@ -236,13 +236,18 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
 
 
 def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
-    """A TIFF's first ``pages`` pages (0: all) as uint8 BGRA by Pillow, as stored (not turned), with their colour as
-    the alpha does not weigh it (OpenCV's reader multiplies the colour by an unassociated alpha, and Pillow undoes
-    an associated one); None where Pillow does not decode it (the colour is then OpenCV's, without the alpha)."""
+    """A TIFF's first ``pages`` pages (0: all) as BGRA, as stored (not turned), with their colour as the alpha does
+    not weigh it: a 16-bit TIFF's as uint16 (by OpenCV, which hands its 16-bit samples over unweighted), any
+    other's as uint8 by Pillow (OpenCV's 8-bit reader multiplies the colour by an unassociated alpha, and Pillow
+    undoes an associated one); None where neither decodes it (the colour is then OpenCV's, without the alpha)."""
     from PIL import Image, ImageSequence
 
+    raw = buffer.tobytes()
+    deep = _tiff_bgra16(buffer, pages, associated_alpha(raw)) if sample_bits(raw) == 16 else None
+    if deep is not None:
+        return deep
     try:
-        with Image.open(io.BytesIO(tiff_as_stored(buffer.tobytes()))) as image:
+        with Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
             found = []
             for page in ImageSequence.Iterator(image):
                 found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
@@ -251,6 +256,40 @@ def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
     except (OSError, ValueError, SyntaxError):  # Pillow's errors for a file it cannot decode
         return None
     return found
+
+
+def _tiff_bgra16(buffer: np.ndarray, pages: int, associated: bool) -> list[np.ndarray] | None:
+    """A 16-bit TIFF's first ``pages`` pages (0: all) as uint16 BGRA (an opaque page's alpha 65535; an
+    ``associated`` alpha's colour divided by it); None where OpenCV does not read the first page as 16-bit colour
+    with alpha and every other as 16-bit colour (grey with alpha, or pages of other depths, are left to Pillow)."""
+    try:
+        if pages == 1:
+            found = [cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)]
+        else:
+            ok, found = cv2.imdecodemulti(buffer, cv2.IMREAD_UNCHANGED)
+            found = list(found)[:pages or None] if ok else []
+    except cv2.error:
+        return None
+    if not found or any(p is None or p.dtype != np.uint16 or p.ndim != 3 or p.shape[2] not in (3, 4) for p in found) \
+            or found[0].shape[2] != 4:
+        return None
+    bgra = []
+    for page in found:
+        if page.shape[2] == 3:
+            page = np.dstack([page, np.full(page.shape[:2], 65535, np.uint16)])
+        elif associated:
+            page = _unassociated(page)
+        bgra.append(page)
+    return bgra
+
+
+def _unassociated(page: np.ndarray) -> np.ndarray:
+    """A uint16 BGRA page whose colour is stored multiplied by its alpha, with the colour divided by it (0 where
+    the alpha is 0)."""
+    alpha = page[..., 3:].astype(np.float32)
+    colour = page[..., :3] * np.float32(65535) / np.maximum(alpha, 1)
+    colour = np.where(alpha > 0, np.rint(np.minimum(colour, 65535)), 0).astype(np.uint16)
+    return np.dstack([colour, page[..., 3]])
 
 
 def _oriented(plane: np.ndarray, orientation: int) -> np.ndarray:

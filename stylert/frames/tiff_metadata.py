@@ -14,7 +14,8 @@ from typing import Literal
 
 TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
-_PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 262, 274, 277, 338  # samples: per pixel; extra: past RGB
+_BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338  # samples: per pixel; extra:
+# past RGB
 # First-directory tags that EXIF and TIFF share and that describe the photo, not the layout of its pixels:
 # description, make, model, orientation, resolution (x, y, unit), software, date, artist, copyright.
 _PHOTO_TAGS = (270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 33432)
@@ -89,6 +90,18 @@ def tiff_as_stored(data: bytes) -> bytes:
 def has_alpha_sample(data: bytes) -> bool:
     """Whether a TIFF file's first page has an alpha sample (ExtraSamples 1, associated, or 2, unassociated)."""
     return _first_short(data, _EXTRA_SAMPLES) in (1, 2)
+
+
+def associated_alpha(data: bytes) -> bool:
+    """Whether a TIFF file's first page has an associated alpha sample (ExtraSamples 1: the colour is stored
+    multiplied by it)."""
+    return _first_short(data, _EXTRA_SAMPLES) == 1
+
+
+def sample_bits(data: bytes) -> int | None:
+    """The bits of a TIFF file's first sample in its first page (8, 16, 32); None where the directory does not
+    say."""
+    return _first_short(data, _BITS)
 
 
 def _first_short(data: bytes, tag: int) -> int | None:

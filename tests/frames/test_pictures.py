@@ -1,5 +1,6 @@
 """Transparency and animation carried from an image file to its stylised copy, checked with Pillow as an
 independent writer and reader."""
+import struct
 from dataclasses import replace
 
 import numpy as np
@@ -190,27 +191,69 @@ def _rgba16(rng, h=20, w=36):
     return image
 
 
+def _tiff16(bgra: np.ndarray, extra_samples: int) -> bytes:
+    """An uncompressed 16-bit RGBA TIFF whose fourth sample is declared ExtraSamples ``extra_samples`` (1:
+    associated alpha, 2: unassociated), laid out here by the TIFF 6.0 tags, as a program other than OpenCV
+    writes one (OpenCV leaves the fourth sample undeclared)."""
+    h, w, _ = bgra.shape
+    pixels = bgra[..., [2, 1, 0, 3]].astype("<u2").tobytes()
+    short, long = 3, 4
+    entries = [(256, long, w), (257, long, h), (258, short, None), (259, short, 1), (262, short, 2),
+               (273, long, None), (277, short, 4), (278, long, h), (279, long, len(pixels)), (284, short, 1),
+               (338, short, extra_samples)]
+    bits_at = 8 + 2 + 12 * len(entries) + 4  # the four BitsPerSample values follow the directory
+    out = bytearray(b"II*\0" + struct.pack("<IH", 8, len(entries)))
+    for tag, kind, value in entries:
+        if tag == 258:
+            out += struct.pack("<HHII", tag, kind, 4, bits_at)
+        elif tag == 273:
+            out += struct.pack("<HHII", tag, kind, 1, bits_at + 8)
+        else:
+            out += struct.pack("<HHI", tag, kind, 1) + (struct.pack("<HH", value, 0) if kind == short else
+                                                        struct.pack("<I", value))
+    return bytes(out + struct.pack("<I4H", 0, 16, 16, 16, 16) + pixels)
+
+
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
 def test_a_16_bit_file_stays_16_bit_and_keeps_its_alpha_exactly(tmp_path, rng, suffix):
     import cv2
 
     bgra = _rgba16(rng)
-    source = bgra if suffix == ".png" else bgra[..., :3]  # a 16-bit TIFF's alpha is read at 8 bits (Pillow)
-    assert cv2.imwrite(str(tmp_path / f"in{suffix}"), source)
+    if suffix == ".png":
+        assert cv2.imwrite(str(tmp_path / "in.png"), bgra)
+    else:
+        (tmp_path / "in.tif").write_bytes(_tiff16(bgra, extra_samples=2))
     picture = read_picture(tmp_path / f"in{suffix}")
     assert picture.depth == 16 and picture.frames[0].dtype == np.uint8  # the network takes 8-bit colour
     np.testing.assert_array_equal(picture.frames[0], (bgra[..., :3] >> 8).astype(np.uint8))
-    if suffix == ".png":
-        assert picture.alpha is not None and picture.alpha[0].dtype == np.uint16
-        np.testing.assert_array_equal(picture.alpha[0], bgra[..., 3])
+    assert picture.alpha is not None and picture.alpha[0].dtype == np.uint16
+    np.testing.assert_array_equal(picture.alpha[0], bgra[..., 3])
     for out in (".png", ".tiff"):
         write_picture(tmp_path / f"out{out}", picture)
         back = cv2.imread(str(tmp_path / f"out{out}"), cv2.IMREAD_UNCHANGED)
         assert back.dtype == np.uint16
         spread = picture.frames[0].astype(np.uint16) * 257  # 0..255 over 0..65535
         np.testing.assert_array_equal(back[..., :3], spread)
-        if suffix == ".png":
-            np.testing.assert_array_equal(back[..., 3], bgra[..., 3])
+        np.testing.assert_array_equal(back[..., 3], bgra[..., 3])
+        again = read_picture(tmp_path / f"out{out}")  # stylert's own 16-bit copy reads back as it was written
+        assert again.depth == 16
+        np.testing.assert_array_equal(again.alpha[0], bgra[..., 3])
+        np.testing.assert_array_equal(again.frames[0], picture.frames[0])
+
+
+def test_a_16_bit_tiff_with_associated_alpha_has_its_colour_divided_by_it(tmp_path, rng):
+    """ExtraSamples 1: the file stores colour x alpha; the picture's colour is the colour before that."""
+    bgra = _rgba16(rng)
+    bgra[..., 3] = rng.integers(4096, 65536, bgra.shape[:2])  # enough alpha for the division to recover 8 bits
+    stored = bgra.copy()
+    stored[..., :3] = np.rint(bgra[..., :3] * (bgra[..., 3:] / 65535))
+    stored[0, 0, 3], stored[0, 0, :3] = 0, 0  # a fully clear pixel holds no colour
+    (tmp_path / "in.tif").write_bytes(_tiff16(stored, extra_samples=1))
+    picture = read_picture(tmp_path / "in.tif")
+    assert picture.depth == 16
+    np.testing.assert_array_equal(picture.alpha[0], stored[..., 3])
+    got, want = picture.frames[0].astype(int), (bgra[..., :3] >> 8).astype(int)
+    assert np.abs(got - want)[1:].max() <= 1 and (got[0, 0] == 0).all()
 
 
 def test_every_page_of_a_transparent_multi_page_tiff_keeps_its_alpha(tmp_path, rng):
@@ -263,3 +306,13 @@ def test_a_16_bit_multi_page_tiff_stays_16_bit(tmp_path, rng):
     ok, back = cv2.imreadmulti(str(tmp_path / "out.tif"), flags=cv2.IMREAD_UNCHANGED)
     assert ok and [b.dtype for b in back] == [np.uint16, np.uint16]
     np.testing.assert_array_equal(back[1], (pages[1] >> 8).astype(np.uint16) * 257)
+
+
+def test_a_16_bit_transparent_multi_page_tiff_keeps_every_alpha_at_16_bits(tmp_path, rng):
+    pages = [_rgba16(rng, 20, 30), _rgba16(rng, 8, 12)]
+    picture = Picture([(p[..., :3] >> 8).astype(np.uint8) for p in pages], [p[..., 3] for p in pages], depth=16)
+    write_picture(tmp_path / "layers.tif", picture)
+    back = read_picture(tmp_path / "layers.tif")
+    assert back.depth == 16 and len(back.frames) == 2 and back.alpha is not None
+    for got, want in zip([*back.frames, *back.alpha], [*picture.frames, *picture.alpha], strict=True):
+        np.testing.assert_array_equal(got, want)
