@@ -3,7 +3,7 @@ process of its own: with freed memory kept for reuse (runtime/heap_reuse.py; use
 larger peak) against glibc's default malloc, where every large tensor is a fresh mmap whose pages the kernel zeroes
 again. Wall time, peak resident memory above what the process held before against the estimate the tile plan
 starts from (tiling.TILE_FACTOR and HEAP_REUSE_FACTOR come from here), page faults, and whether the two outputs
-are identical. Writes results/tiled_photo.{json,md}.
+are identical. Writes results/tiled_photo_SIDE.{json,md}.
 Run: python benchmarks/tiled_photo.py [--side 5000] [--core 2048]"""
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def child(side: int, core: int, reuse: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--side", type=int, default=5000, help="the square photo's side in pixels")
     parser.add_argument("--core", type=int, default=2048, help="tile core side (2048: what --tile auto picks for "
                         "photos this large where 5.3 GB fit, tiling.TILE_FACTOR x the window's estimate)")
@@ -66,7 +66,7 @@ def main() -> None:
                      for r in rows]), "",
              f"Speed-up: {rows[1]['seconds'] / rows[0]['seconds']:.2f}x; outputs "
              + ("identical." if report["identical"] else "DIFFER.")]
-    save("tiled_photo", report, lines)
+    save(f"tiled_photo_{args.side}", report, lines)
 
 
 if __name__ == "__main__":
