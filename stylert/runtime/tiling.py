@@ -44,7 +44,7 @@ MIN_CORE = 256
 ARENA_FACTOR = 2.7
 MEMORY_SHARE = 0.7              # of what the OS says is available
 # Tiles' measured peaks against the estimate for their window (lite network, 2048-pixel cores, 2026-12-06): with
-# glibc's malloc 1.33 (5000x5000, benchmarks/results/tiled_photo.md) and 1.35 (8000x8000); with freed memory kept
+# glibc's malloc 1.33 (5000x5000, benchmarks/results/tiled_photo_5000.md) and 1.35 (8000x8000); with freed memory kept
 # for reuse (heap_reuse), 1.5x faster but fragmenting the heap, 1.42 and under 2.2 (8000x8000: 8.3 GB for the whole
 # `stylert stylize` command, photo and runtime included, by hand). Reuse is used only where its larger peak fits.
 TILE_FACTOR = 1.4
