@@ -156,6 +156,11 @@ class Stylizer:
         """The batch for frames of this size: ``batch_size``, or as many as fit in memory (``memory_fit``) where
         that is fewer (four 12-megapixel photos at once took 22 GB on the CPU), at least one."""
         fit = self.memory_fit(height, width) if self.batch_size > 1 else None  # one needs no estimate (webcam)
+        return self.batch_within(fit)
+
+    def batch_within(self, fit: tuple[int, int] | None) -> int:
+        """The batch a ``memory_fit`` answer allows (None: no estimate): ``batch_size``, or fewer where fewer frames
+        fit, at least one."""
         return self.batch_size if fit is None else max(1, min(self.batch_size, fit[0]))
 
     def memory_fit(self, height: int, width: int, budget: int | None = None) -> tuple[int, int] | None:

@@ -193,7 +193,7 @@ def batch_that_fits(stylizer: Stylizer, info: VideoInfo, options: VideoOptions) 
         fits = f"frames up to about {fit[1]} px on the long side fit (--max-size {fit[1]})" if fit[1] >= 16 else \
             "free some memory"
         raise StylertError(f"one {w}x{h} frame needs more memory than is free here for this network; {fits}")
-    return stylizer.frames_at_once(h, w)
+    return stylizer.batch_within(fit)  # the memory free read once
 
 
 class _Worker(threading.Thread):
