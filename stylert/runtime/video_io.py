@@ -335,9 +335,10 @@ class _SourceTrack:
             header = stream.codec_context.extradata if own in ("ass", "ssa") else None  # ASS keeps its styles there
             self.stream.codec_context.subtitle_header = header or DEFAULT_ASS_HEADER
         else:
-            codec, rate = _audio_encoder(target_suffix, stream.codec_context.sample_rate)
-            layout = _speaker_layout(stream.codec_context.layout)  # 5.1 stays 5.1, not a stereo downmix
-            self.stream = output.add_stream(codec, rate=rate, layout=layout)
+            context = stream.codec_context
+            codec, rate, options = _audio_encoder(target_suffix, context.sample_rate, context.channels)
+            layout = _speaker_layout(context.layout)  # 5.1 stays 5.1, and 16 channels 16, not a stereo downmix
+            self.stream = output.add_stream(codec, rate=rate, layout=layout, options=options)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
@@ -420,25 +421,40 @@ class _SourceTrack:
 AAC_RATES = (7350, 8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 64000, 88200, 96000)
 
 
-def _audio_encoder(target_suffix: str, rate: int) -> tuple[str, int]:
-    """(encoder, sample rate) a ``rate`` track the ``target_suffix`` container cannot carry is re-encoded with:
-    Opus at 48 kHz (the rate it is made for) into WebM; else AAC at its own rate where AAC has it, or the next
-    above (96 kHz at most), so nothing of its band is cut that AAC could keep."""
-    if target_suffix.lower() == ".webm":
-        return "libopus", 48000
-    return "aac", next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1])
+def _audio_encoder(target_suffix: str, rate: int, channels: int) -> tuple[str, int, dict[str, str]]:
+    """(encoder, sample rate, its options) a ``rate`` track of ``channels`` that the ``target_suffix`` container
+    cannot carry as it is is re-encoded with: Opus at 48 kHz (the rate it is made for) into WebM; else AAC at its
+    own rate where AAC has it, or the next above (96 kHz at most), so nothing of its band is cut that AAC could
+    keep. Past AAC's eight channels (a recorder's or a broadcast's 16 tracks), every channel is kept: as 32-bit
+    float PCM at its own rate in Matroska and MOV (lossless for 16- and 24-bit sources), as Opus with a channel
+    each (mapping family 255) in MP4 and WebM; an M4V file, which takes neither, is a StylertError."""
+    suffix = target_suffix.lower()
+    if channels > AAC_MOST_CHANNELS:
+        if suffix in (".mkv", ".mov"):
+            return "pcm_f32le", rate, {}
+        if suffix == ".m4v":
+            raise StylertError(f"the source has a {channels}-channel audio track and .m4v holds at most "
+                               f"{AAC_MOST_CHANNELS} (AAC): write .mp4, .mkv or .mov, or leave the audio out "
+                               "(--no-audio)")
+        return "libopus", 48000, {"mapping_family": "255"}
+    if suffix == ".webm":
+        return "libopus", 48000, {}
+    return "aac", next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1]), {}
 
 
+# FFmpeg's AAC encoder stops at 7.1.
+AAC_MOST_CHANNELS = 8
 # The speakers FFmpeg assumes for a count of channels that names none (PCM in Matroska: "6 channels").
 DEFAULT_LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "4.0", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 
 
 def _speaker_layout(layout) -> str:
     """The layout an audio track is re-encoded in: its own where it names its speakers, else FFmpeg's default
-    for its number of channels (encoders refuse channels without speakers), stereo past eight channels."""
+    for its number of channels (AAC refuses channels without speakers); past eight channels its own count (PCM
+    and Opus's family 255 take channels without speakers)."""
     if not layout.name.endswith("channels"):
         return layout.name
-    return DEFAULT_LAYOUTS.get(len(layout.channels), "stereo")
+    return DEFAULT_LAYOUTS.get(len(layout.channels), layout.name)
 
 
 def _chapters_within(chapters: list[dict], start: float, duration: float | None) -> list[dict]:

@@ -782,20 +782,27 @@ def test_webm_is_vp9_with_opus_audio_webvtt_subtitles_and_chapters(tmp_path, sty
     assert writes_alpha("libvpx-vp9", ".webm") and not writes_alpha("libvpx-vp9", ".mp4")
 
 
-def _six_channel_clip(path, rate=48000):
-    """A clip whose PCM audio (at ``rate``) has six channels that name no speakers (as PCM in Matroska often
-    does), channel k a 60 Hz tone of amplitude (k + 1) / 8, low enough for a 5.1 LFE channel to carry."""
+def _channel_levels(channels):
+    """The amplitude of each channel's tone in ``_six_channel_clip``: (k + 1) / (channels + 2)."""
+    return (np.arange(channels) + 1) / (channels + 2)
+
+
+def _six_channel_clip(path, rate=48000, channels=6):
+    """A clip whose PCM audio (at ``rate``) has six (or ``channels``) channels that name no speakers (as PCM in
+    Matroska often does), channel k a 60 Hz tone of amplitude ``_channel_levels``, low enough for a 5.1 LFE
+    channel to carry."""
+    layout = f"{channels} channels"
     with av.open(str(path), "w") as c:
         video = c.add_stream("libx264", rate=25)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        audio = c.add_stream("pcm_s16le", rate=rate, layout="6 channels")
+        audio = c.add_stream("pcm_s16le", rate=rate, layout=layout)
         for i in range(10):
             frame = av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="bgr24")
             frame.pts = i
             c.mux(video.encode(frame))
         t = np.arange(rate * 10 // 25) / rate
-        levels = np.sin(2 * np.pi * 60 * t)[:, None] * (np.arange(6) + 1) / 8 * 32767
-        sound = av.AudioFrame.from_ndarray(levels.astype(np.int16).reshape(1, -1), format="s16", layout="6 channels")
+        levels = np.sin(2 * np.pi * 60 * t)[:, None] * _channel_levels(channels) * 32767
+        sound = av.AudioFrame.from_ndarray(levels.astype(np.int16).reshape(1, -1), format="s16", layout=layout)
         sound.sample_rate, sound.pts = rate, 0
         c.mux(audio.encode(sound))
         c.mux(video.encode())
@@ -812,8 +819,39 @@ def test_surround_audio_keeps_its_channels_when_re_encoded(tmp_path, stylizer, s
         assert (stream.codec_context.name, stream.codec_context.layout.name) == (codec, "5.1")
         samples = np.concatenate([f.to_ndarray() for f in c.decode(audio=0)], axis=1)
     rms = np.sqrt((samples[:, 4800:-4800].astype(float) ** 2).mean(axis=1))
-    expected = (np.arange(6) + 1) / 8 / np.sqrt(2)
-    assert np.allclose(rms, expected, rtol=0.1)  # each channel where it was
+    assert np.allclose(rms, _channel_levels(6) / np.sqrt(2), rtol=0.1)  # each channel where it was
+
+
+@pytest.mark.parametrize("suffix, codec", [(".mp4", "opus"), (".webm", "opus"), (".mkv", "pcm_f32le"),
+                                           (".mov", "pcm_f32le")])
+def test_audio_past_eight_channels_keeps_every_channel(tmp_path, stylizer, suffix, codec):
+    """A 12-channel recording was mixed down to stereo (AAC stops at 7.1): now each channel stays where it was,
+    as Opus where the container takes no PCM, as PCM (exact for 16-bit samples) where it does."""
+    stylize_video(stylizer, _six_channel_clip(tmp_path / "recorder.mkv", channels=12), tmp_path / f"out{suffix}")
+    with av.open(str(tmp_path / f"out{suffix}")) as c:
+        stream = c.streams.audio[0]
+        assert (stream.codec_context.name, stream.codec_context.channels) == (codec, 12)
+        samples = _packed_samples(c, 12)
+    if codec.startswith("pcm"):
+        with av.open(str(tmp_path / "recorder.mkv")) as c:
+            np.testing.assert_array_equal(samples, _packed_samples(c, 12))
+    rms = np.sqrt((samples[:, 4800:-4800] ** 2).mean(axis=1))
+    assert np.allclose(rms, _channel_levels(12) / np.sqrt(2), rtol=0.1)
+
+
+def _packed_samples(container, channels):
+    """The first audio track's samples as float channels x samples, through one packed plane (PyAV reads only
+    eight planes of a planar frame)."""
+    packed = av.AudioResampler(format="flt")
+    frames = [out for f in container.decode(audio=0) for out in packed.resample(f)]
+    return np.concatenate([f.to_ndarray().reshape(-1, channels).T for f in frames], axis=1).astype(float)
+
+
+def test_audio_past_eight_channels_into_m4v_is_one_clear_error(tmp_path, stylizer):
+    with pytest.raises(StylertError, match=r"a 12-channel audio track and \.m4v holds at most 8 \(AAC\): write "
+                                           r"\.mp4, \.mkv or \.mov, or leave the audio out \(--no-audio\)"):
+        stylize_video(stylizer, _six_channel_clip(tmp_path / "recorder.mkv", channels=12), tmp_path / "out.m4v")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["recorder.mkv"]
 
 
 def test_a_studio_rate_is_re_encoded_at_the_highest_rate_aac_has(tmp_path, stylizer):
