@@ -24,7 +24,7 @@ def uses_pipes(args: argparse.Namespace) -> bool:
 def run_piped(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.cli.common import say, stylizer_from_args
-    from stylert.frames.file_headers import HEAD_BYTES, image_suffix
+    from stylert.frames.file_headers import image_suffix
     from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.stylize_files import stylize_pictures
@@ -39,7 +39,7 @@ def run_piped(args: argparse.Namespace) -> int:
             raise StylertError("nothing is piped in: '-' reads a picture from standard input, e.g. cat photo.jpg | "
                                "stylert stylize - -o out.jpg")
         data, name = sys.stdin.buffer.read(), "standard input"
-        suffix = image_suffix(data[:HEAD_BYTES])
+        suffix = image_suffix(data)
     else:
         if Path(source).is_dir():
             raise StylertError(f"-o - writes one picture, and {source} is a folder; give -o a folder instead")

@@ -11,16 +11,24 @@ from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
 
 
-# Each format's signature at the start of its file, and the suffix stylert gives it (TGA has none: named only).
+# Each format's signature at the start of its file, and the suffix stylert gives it (TGA has none there).
 _SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG_SIGNATURE)), ".png"),
                (re.compile(rb"GIF8[79]a"), ".gif"), (re.compile(rb"RIFF....WEBP", re.S), ".webp"),
                (re.compile(rb"II\*\0|MM\0\*"), ".tif"), (re.compile(rb"BM"), ".bmp"), (re.compile(rb"8BPS"), ".psd"),
                (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"))
 
 
-def image_suffix(head: bytes) -> str | None:
-    """The suffix of the image format a file's first bytes name (.jpg, .png, ... .avif, .heic), or None: for a
-    picture that comes without a name (piped in)."""
+# The last bytes of a TGA 2.0 file (Pillow, GIMP and Photoshop write it); an older TGA is known by its name only.
+TGA_FOOTER = b"TRUEVISION-XFILE.\0"
+
+
+def image_suffix(data: bytes) -> str | None:
+    """The suffix of the image format a file's first bytes name (.jpg, .png, ... .avif, .heic), or its last bytes
+    (.tga), or None: for a picture that comes without a name (piped in). ``data``: the file (its first HEAD_BYTES
+    serve but for a TGA)."""
+    head = data[:HEAD_BYTES]
+    if data.endswith(TGA_FOOTER):
+        return ".tga"
     if _avif_brand(head) is not None:
         return ".avif"
     if is_heif(head):

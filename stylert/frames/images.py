@@ -125,7 +125,7 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
-    if _by_pillow(name, head):
+    if _by_pillow(name, raw):
         frame, alpha, icc = decode_with_pillow(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
     if is_heif(head):
@@ -162,15 +162,15 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     file, for the error."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
-    if _by_pillow(name, raw[:HEAD_BYTES]):
+    if _by_pillow(name, raw):
         return decode_with_pillow(raw, name)[0]
     return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _to_uint8(_stored_colour(buffer, raw, name))
 
 
-def _by_pillow(name: str | Path, head: bytes) -> bool:
-    """A file of a format OpenCV does not read, by its suffix (TGA has no signature to know it by) or, for a
-    picture without one (piped in), its signature."""
-    return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES or image_suffix(head) in PILLOW_SUFFIXES
+def _by_pillow(name: str | Path, raw: bytes) -> bool:
+    """A file of a format OpenCV does not read, by its suffix (an old TGA has no signature to know it by) or, for
+    a picture without one (piped in), its signature (``raw``: the file)."""
+    return Path(str(name)).suffix.lower() in PILLOW_SUFFIXES or image_suffix(raw) in PILLOW_SUFFIXES
 
 
 def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarray:

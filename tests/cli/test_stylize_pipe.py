@@ -44,6 +44,10 @@ def test_formats_and_transparency_go_through_the_pipe(tmp_path, rng, lite_onnx):
     r = _stylize("-", "-o", "-", *style, stdin=(tmp_path / "sprite.qoi").read_bytes())  # known by its signature
     (tmp_path / "out.qoi").write_bytes(r.stdout)
     assert r.returncode == 0 and Image.open(tmp_path / "out.qoi").format == "QOI"
+    r = _stylize("-", "-o", "-", *style, stdin=(tmp_path / "sprite.tga").read_bytes())  # known by its TGA 2.0 footer
+    (tmp_path / "piped.tga").write_bytes(r.stdout)
+    assert r.returncode == 0 and Image.open(tmp_path / "piped.tga").format == "TGA"
+    np.testing.assert_array_equal(read_picture(tmp_path / "piped.tga").alpha[0], rgba[..., 3])
     frames = [rng.integers(0, 256, (16, 16, 3), dtype=np.uint8) for _ in range(3)]
     write_picture(tmp_path / "anim.gif", Picture(frames, durations=(50, 60, 70)))
     r = _stylize("-", "-o", "-", *style, stdin=(tmp_path / "anim.gif").read_bytes())
