@@ -70,6 +70,18 @@ def may_have_alpha(data: bytes) -> bool:
     return _webp_vp8x_flags(head) & 0x10 != 0
 
 
+def avif_samples(head: bytes) -> tuple[int, int | None] | None:
+    """(the bits per sample of an AVIF's first AV1 image by its av1C box: 8, 10 or 12; the transfer its nclx colour
+    box names, FFmpeg's and AV1's code: 16 PQ, 18 HLG, None without one), or None for a file that is not AVIF."""
+    if _avif_brand(head) is None:
+        return None
+    at = head.find(b"av1C")
+    flags = head[at + 6] if 0 <= at < len(head) - 6 else 0  # seq_tier_0, high_bitdepth, twelve_bit, ... (1 bit each)
+    bits = (12 if flags & 0x20 else 10) if flags & 0x40 else 8
+    at = head.find(b"colrnclx")  # colour primaries, transfer characteristics, matrix: 16 bits each
+    return bits, int.from_bytes(head[at + 10:at + 12], "big") if 0 <= at < len(head) - 12 else None
+
+
 def _png_header_chunks(head: bytes) -> bytes:
     """A PNG's bytes before its first image data (empty for other files)."""
     if not head.startswith(PNG_SIGNATURE):

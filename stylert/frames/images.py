@@ -16,7 +16,9 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.file_headers import HEAD_BYTES, has_pages, image_suffix, is_animation, may_have_alpha
+from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
+                                         may_have_alpha)
+from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
@@ -184,7 +186,25 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
     if image is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
+    image = _avif_16_bits(image, raw[:HEAD_BYTES])
     return _oriented(image, exif_orientation(raw)) if ours else image
+
+
+def _avif_16_bits(image: np.ndarray, head: bytes) -> np.ndarray:
+    """An AVIF's decoded BGR or BGRA samples as a 16-bit file's: OpenCV hands 10- and 12-bit samples over as they
+    are (0..1023, 0..4095), which are spread over 0..65535 here, and an HDR one's colour (PQ or HLG, by its nclx
+    colour box) is tone-mapped to SDR (``hdr_to_sdr``, which takes BT.2100's primaries) and spread back. Any other
+    file's samples as they are."""
+    samples = avif_samples(head)
+    if samples is None or samples[0] == 8 or image.dtype != np.uint16:
+        return image
+    bits, transfer = samples
+    top = (1 << bits) - 1
+    wide = ((image.astype(np.uint32) * 65535 + top // 2) // top).astype(np.uint16)
+    hdr = HDR_TRANSFERS.get(transfer)
+    if hdr is not None:
+        wide[..., :3] = hdr_to_sdr(np.ascontiguousarray(wide[..., 2::-1]), hdr).astype(np.uint16) * 257
+    return wide
 
 
 _ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)
@@ -230,6 +250,7 @@ def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.n
     else:
         with _decoding(name):
             full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
+        full = full if full is None else _avif_16_bits(full, buffer[:HEAD_BYTES].tobytes())
     if full is None or full.ndim != 3 or full.shape[2] != 4:
         return None
     return _oriented(full, orientation)
@@ -310,8 +331,9 @@ def _decode_animation(buffer: np.ndarray, name: str | Path, metadata: PhotoMetad
     if animation is None:
         raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported animation)")
     frames, alpha = [], []
+    head = buffer[:HEAD_BYTES].tobytes()
     for frame in animation.frames:
-        frame = _to_uint8(frame)
+        frame = _to_uint8(_avif_16_bits(frame, head))
         if frame.ndim == 2:
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         if frame.shape[2] == 4:

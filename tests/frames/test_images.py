@@ -86,3 +86,48 @@ def test_fit_max_size_downscales_long_side_only():
     img = np.zeros((100, 300, 3), np.uint8)
     assert fit_max_size(img, 150).shape == (50, 150, 3)
     assert fit_max_size(img, 1000) is img
+
+
+def _avif(image, depth):
+    ok, encoded = cv2.imencode(".avif", image, [cv2.IMWRITE_AVIF_DEPTH, depth, cv2.IMWRITE_AVIF_QUALITY, 100])
+    assert ok
+    return encoded.tobytes()
+
+
+def _with_transfer(avif: bytes, code: int) -> bytes:
+    """The AVIF with its nclx colour box naming transfer ``code`` (its pixels untouched)."""
+    at = avif.index(b"colrnclx") + 10
+    return avif[:at] + code.to_bytes(2, "big") + avif[at + 2:]
+
+
+@pytest.mark.parametrize("depth", [10, 12])
+def test_a_10_and_12_bit_avif_is_read_at_its_levels_not_dark(depth, rng):
+    """OpenCV hands a 10-bit AVIF over as 0..1023; taken for 16-bit samples it came out black. Checked against
+    Pillow's reader (libavif's own conversion to 8 bits)."""
+    import io
+
+    from PIL import Image
+
+    ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))
+    grey = np.repeat((ramp[..., None].astype(np.uint32) * ((1 << depth) - 1) // 255).astype(np.uint16), 3, axis=2)
+    assert np.abs(decode_image(_avif(grey, depth), "grey.avif").astype(int) - ramp[..., None]).max() <= 2
+    colour = np.repeat(np.repeat(rng.integers(0, 1 << depth, (6, 8, 3), dtype=np.uint16), 8, 0), 8, 1)
+    avif = _avif(colour, depth)
+    by_pillow = np.asarray(Image.open(io.BytesIO(avif)).convert("RGB"))[..., ::-1]
+    assert np.abs(decode_image(avif, "colour.avif").astype(int) - by_pillow).max() <= 1
+
+
+@pytest.mark.parametrize("code, transfer", [(16, "PQ"), (18, "HLG")])
+def test_an_hdr_avif_photo_is_tone_mapped_as_an_hdr_video_frame_is(code, transfer, rng):
+    from stylert.frames.hdr import hdr_to_sdr
+    from stylert.frames.images import decode_picture
+
+    signal = rng.integers(0, 1024, (6, 8, 3), dtype=np.uint16)
+    avif = _avif(np.repeat(np.repeat(signal, 8, 0), 8, 1), 10)
+    stored = decode_picture(avif, "sdr.avif")  # transfer unspecified: the samples, spread to 16 bits
+    assert stored.depth == 16
+    samples = cv2.imdecode(np.frombuffer(avif, np.uint8), cv2.IMREAD_UNCHANGED)
+    wide = ((samples.astype(np.uint32) * 65535 + 511) // 1023).astype(np.uint16)
+    np.testing.assert_array_equal(stored.frames[0], (wide >> 8).astype(np.uint8))
+    hdr = decode_picture(_with_transfer(avif, code), "hdr.avif")
+    np.testing.assert_array_equal(hdr.frames[0], hdr_to_sdr(np.ascontiguousarray(wide[..., ::-1]), transfer))
