@@ -131,3 +131,16 @@ def test_an_hdr_avif_photo_is_tone_mapped_as_an_hdr_video_frame_is(code, transfe
     np.testing.assert_array_equal(stored.frames[0], (wide >> 8).astype(np.uint8))
     hdr = decode_picture(_with_transfer(avif, code), "hdr.avif")
     np.testing.assert_array_equal(hdr.frames[0], hdr_to_sdr(np.ascontiguousarray(wide[..., ::-1]), transfer))
+
+
+def test_a_10_bit_avif_sequence_is_read_at_its_levels():
+    from stylert.frames.images import decode_picture
+
+    animation = cv2.Animation()
+    animation.frames, animation.durations = [np.full((32, 32, 3), level, np.uint16) for level in (600, 300)], [50, 60]
+    ok, encoded = cv2.imencodeanimation(".avif", animation, [cv2.IMWRITE_AVIF_DEPTH, 10])
+    assert ok
+    picture = decode_picture(encoded.tobytes(), "clip.avif")
+    assert picture.durations == (50, 60)
+    for frame, level in zip(picture.frames, (600, 300), strict=True):
+        assert np.abs(frame.astype(int) - level * 255 / 1023).max() <= 1
