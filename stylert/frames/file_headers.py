@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from stylert.frames.heif import is_heif
+from stylert.frames.heif import avif_brand, is_heif
 from stylert.frames.photo_metadata import PNG_SIGNATURE
 from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 
@@ -29,7 +29,7 @@ def image_suffix(data: bytes) -> str | None:
     head = data[:HEAD_BYTES]
     if data.endswith(TGA_FOOTER):
         return ".tga"
-    if _avif_brand(head) is not None:
+    if avif_brand(head) is not None:
         return ".avif"
     if is_heif(head):
         return ".heic"
@@ -39,7 +39,7 @@ def image_suffix(data: bytes) -> str | None:
 def is_animation(head: bytes) -> bool:
     """A GIF (still or not: OpenCV's animation reader is the one that keeps its transparency), an APNG (an
     acTL chunk before the image data), an animated WebP (VP8X's animation flag) or an AVIF image sequence."""
-    if head.startswith(b"GIF8") or _avif_brand(head) == b"avis":
+    if head.startswith(b"GIF8") or avif_brand(head) == b"avis":
         return True
     return b"acTL" in _png_header_chunks(head) or _webp_vp8x_flags(head) & 0x02 != 0
 
@@ -59,7 +59,7 @@ def may_have_alpha(data: bytes) -> bool:
     the header does not flag). ``data``: the file, or (but for a TIFF, whose directory may follow its image data)
     its first HEAD_BYTES."""
     head = data[:HEAD_BYTES]
-    if _avif_brand(head) == b"avif":
+    if avif_brand(head) == b"avif":
         return True
     if is_tiff(data):
         return has_alpha_sample(data)
@@ -73,7 +73,7 @@ def may_have_alpha(data: bytes) -> bool:
 def avif_samples(head: bytes) -> tuple[int, int | None] | None:
     """(the bits per sample of an AVIF's first AV1 image by its av1C box: 8, 10 or 12; the transfer its nclx colour
     box names, FFmpeg's and AV1's code: 16 PQ, 18 HLG, None without one), or None for a file that is not AVIF."""
-    if _avif_brand(head) is None:
+    if avif_brand(head) is None:
         return None
     at = head.find(b"av1C")
     flags = head[at + 6] if 0 <= at < len(head) - 6 else 0  # seq_tier_0, high_bitdepth, twelve_bit, ... (1 bit each)
@@ -88,10 +88,6 @@ def _png_header_chunks(head: bytes) -> bytes:
         return b""
     idat = head.find(b"IDAT")
     return head[:idat if idat >= 0 else len(head)]
-
-
-def _avif_brand(head: bytes) -> bytes | None:
-    return head[8:12] if head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"avis") else None
 
 
 def _webp_vp8x_flags(head: bytes) -> int:

@@ -11,11 +11,34 @@ from stylert.frames.photo_metadata import EXIF_ID, PhotoMetadata, photo_metadata
 
 HEIF_SUFFIXES = (".heic", ".heif")
 _BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}  # HEVC-coded HEIF files
+_GENERIC = {b"mif1", b"msf1", b"miaf"}  # any HEIF image (or sequence): the compatible brands say which codec
+
+
+def iso_brands(head: bytes) -> tuple[bytes, set[bytes]] | None:
+    """(the major brand, the compatible brands) of an ISO base media file's ftyp box; None for other files."""
+    if head[4:8] != b"ftyp":
+        return None
+    end = min(int.from_bytes(head[:4], "big"), len(head))
+    return head[8:12], {head[at:at + 4] for at in range(16, end - 3, 4)}
+
+
+def avif_brand(head: bytes) -> bytes | None:
+    """b"avif" (a still) or b"avis" (a sequence) for an AVIF file, by its major brand or, where that is a generic
+    HEIF brand (mif1, msf1: some encoders write one), by its compatible brands; None for any other file."""
+    brands = iso_brands(head)
+    if brands is None:
+        return None
+    major, compatible = brands
+    if major in (b"avif", b"avis"):
+        return major
+    wanted = (b"avis", b"avif") if major == b"msf1" else (b"avif", b"avis")
+    return next((brand for brand in wanted if brand in compatible), None) if major in _GENERIC else None
 
 
 def is_heif(head: bytes) -> bool:
-    """An ISO base media file whose brand says HEIF (read from its ftyp box)."""
-    return head[4:8] == b"ftyp" and head[8:12] in _BRANDS
+    """An ISO base media file whose brand says HEIF with HEVC (read from its ftyp box), not an AVIF."""
+    brands = iso_brands(head)
+    return brands is not None and brands[0] in _BRANDS and avif_brand(head) is None
 
 
 def _image_module():

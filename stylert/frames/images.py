@@ -166,7 +166,7 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     raw = buffer.tobytes()
     if _by_pillow(name, raw):
         return decode_with_pillow(raw, name)[0]
-    return _decode_heif(raw, name)[0] if is_heif(raw[:12]) else _to_uint8(_stored_colour(buffer, raw, name))
+    return _decode_heif(raw, name)[0] if is_heif(raw[:HEAD_BYTES]) else _to_uint8(_stored_colour(buffer, raw, name))
 
 
 def _by_pillow(name: str | Path, raw: bytes) -> bool:
@@ -215,7 +215,8 @@ def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray 
         return decode_heif(data)
     except MissingDependency as exc:  # unreadable here, like any other file a batch or training sets aside
         raise UnreadableImage(f"{name} is a HEIF/HEIC photo: {exc}") from None
-    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's and libheif's errors for a damaged file
+    except (OSError, ValueError, SyntaxError, RuntimeError) as exc:  # Pillow's and libheif's errors for a damaged
+        # file, or one coded with what this libheif lacks (RuntimeError)
         why = "corrupt or cut off" if "cannot identify image file" in str(exc) else first_line(exc)
         raise UnreadableImage(f"{name} is not a readable image (HEIF: {why})") from None
 

@@ -144,3 +144,30 @@ def test_a_10_bit_avif_sequence_is_read_at_its_levels():
     assert picture.durations == (50, 60)
     for frame, level in zip(picture.frames, (600, 300), strict=True):
         assert np.abs(frame.astype(int) - level * 255 / 1023).max() <= 1
+
+
+def test_an_avif_whose_major_brand_is_generic_heif_is_read_as_avif(tmp_path):
+    """Some encoders write ftyp 'mif1' with 'avif' among the compatible brands; it went to the HEIC reader,
+    which lacks AV1, and stopped the whole command with an internal error."""
+    from stylert.frames.file_headers import image_suffix
+
+    image = np.full((32, 48, 3), 90, np.uint8)
+    image[:, 24:] = 200
+    avif = _avif(image, 8)
+    generic = avif[:8] + b"mif1" + avif[12:]
+    assert b"avif" in generic[16:int.from_bytes(generic[:4], "big")] and image_suffix(generic) == ".avif"
+    (tmp_path / "generic.avif").write_bytes(generic)
+    np.testing.assert_array_equal(read_image(tmp_path / "generic.avif"), decode_image(avif, "plain.avif"))
+
+
+def test_a_heif_coded_with_what_libheif_lacks_is_one_unreadable_image(tmp_path, monkeypatch):
+    from stylert.frames import images
+
+    def lacking(data):
+        raise RuntimeError("Error while loading plugin: Support for this compression format has not been built in")
+
+    monkeypatch.setattr(images, "decode_heif", lacking)
+    (tmp_path / "photo.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
+    with pytest.raises(UnreadableImage, match=r"photo.heic is not a readable image \(HEIF: Error while loading "
+                                              r"plugin: Support for this compression format has not been built in"):
+        read_image(tmp_path / "photo.heic")
