@@ -1,4 +1,10 @@
 """Exceptions raised by the library; only the CLI turns them into one stderr line."""
+import struct
+
+# What Pillow raises for a damaged or unusual file: its plugins' own checks (OSError, SyntaxError, TypeError for
+# a TIFF page without dimensions) and the errors of a header cut short (EOFError, struct.error, KeyError,
+# IndexError); a decoder turns them into one UnreadableImage line.
+PILLOW_ERRORS = (OSError, ValueError, SyntaxError, TypeError, EOFError, KeyError, IndexError, struct.error)
 
 
 def first_line(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import glob
 import io
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -13,7 +14,7 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
+from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
@@ -22,7 +23,7 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
-                                           decode_with_pillow, encode_with_pillow)
+                                           decode_with_pillow, encode_with_pillow, too_many_pixels)
 from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
 
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
@@ -211,12 +212,17 @@ _ORIENTED_HERE = re.compile(rb"\x89PNG\r\n\x1a\n|RIFF....WEBP", re.S)
 
 
 def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None, PhotoMetadata]:
+    from PIL import Image
+
     try:
-        return decode_heif(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # OpenCV's formats allow as many
+            return decode_heif(data)
+    except Image.DecompressionBombError:
+        raise too_many_pixels(name) from None
     except MissingDependency as exc:  # unreadable here, like any other file a batch or training sets aside
         raise UnreadableImage(f"{name} is a HEIF/HEIC photo: {exc}") from None
-    except (OSError, ValueError, SyntaxError, RuntimeError) as exc:  # Pillow's and libheif's errors for a damaged
-        # file, or one coded with what this libheif lacks (RuntimeError)
+    except (*PILLOW_ERRORS, RuntimeError) as exc:  # RuntimeError: libheif's, for a codec it was built without
         why = "corrupt or cut off" if "cannot identify image file" in str(exc) else first_line(exc)
         raise UnreadableImage(f"{name} is not a readable image (HEIF: {why})") from None
 
@@ -275,7 +281,7 @@ def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
                 found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
                 if len(found) == pages:
                     break
-    except (OSError, ValueError, SyntaxError):  # Pillow's errors for a file it cannot decode
+    except PILLOW_ERRORS:
         return None
     return found
 

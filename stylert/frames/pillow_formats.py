@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from stylert.errors import UnreadableImage, first_line
+from stylert.errors import PILLOW_ERRORS, UnreadableImage, first_line
 
 PILLOW_WRITTEN = {".tga": "TGA", ".qoi": "QOI", ".ppm": "PPM", ".pnm": "PPM"}
 PILLOW_READ_ONLY = (".psd", ".ico", ".pgm", ".pbm", ".pcx", ".sgi", ".dds")
@@ -29,11 +29,17 @@ def decode_with_pillow(data: bytes, name: object) -> tuple[np.ndarray, np.ndarra
                 image.load()
                 return (*_planes(image), image.info.get("icc_profile"))
     except Image.DecompressionBombError:
-        raise UnreadableImage(f"{name} has more pixels than Pillow decodes ({Image.MAX_IMAGE_PIXELS * 2:,} at "
-                              "most)") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's errors for a damaged file
+        raise too_many_pixels(name) from None
+    except PILLOW_ERRORS as exc:
         why = "corrupt or cut off" if "cannot identify" in str(exc) or "truncated" in str(exc) else first_line(exc)
         raise UnreadableImage(f"{name} is not a readable image ({why})") from None
+
+
+def too_many_pixels(name: object) -> UnreadableImage:
+    """The error for a file with more pixels than Pillow decodes (its DecompressionBombError)."""
+    from PIL import Image
+
+    return UnreadableImage(f"{name} has more pixels than Pillow decodes ({Image.MAX_IMAGE_PIXELS * 2:,} at most)")
 
 
 def _planes(image) -> tuple[np.ndarray, np.ndarray | None]:

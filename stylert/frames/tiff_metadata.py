@@ -8,9 +8,10 @@ and the header points to it."""
 from __future__ import annotations
 
 import io
-import struct
 import warnings
 from typing import Literal
+
+from stylert.errors import PILLOW_ERRORS
 
 TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
@@ -37,7 +38,7 @@ def read_tiff_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes |
                 tags = getattr(image, "tag_v2", {})
                 icc, xmp = tags.get(_ICC), tags.get(_XMP)
                 exif = _photo_directory(image.getexif(), b"II*\0\x08\0\0\0")
-        except (OSError, ValueError, SyntaxError, struct.error, KeyError):  # Pillow's errors for a damaged header
+        except PILLOW_ERRORS:  # a damaged header: no metadata
             return None, None, None
     return exif, bytes(icc) if icc else None, bytes(xmp) if xmp else None
 

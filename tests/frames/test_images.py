@@ -171,3 +171,17 @@ def test_a_heif_coded_with_what_libheif_lacks_is_one_unreadable_image(tmp_path, 
     with pytest.raises(UnreadableImage, match=r"photo.heic is not a readable image \(HEIF: Error while loading "
                                               r"plugin: Support for this compression format has not been built in"):
         read_image(tmp_path / "photo.heic")
+
+
+def test_a_heif_with_more_pixels_than_pillow_decodes_is_one_unreadable_image(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from stylert.frames import images
+
+    def bomb(data):
+        raise Image.DecompressionBombError("Image size (446694144 pixels) exceeds limit")
+
+    monkeypatch.setattr(images, "decode_heif", bomb)
+    (tmp_path / "huge.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
+    with pytest.raises(UnreadableImage, match=r"huge.heic has more pixels than Pillow decodes \([\d,]+ at most\)"):
+        read_image(tmp_path / "huge.heic")

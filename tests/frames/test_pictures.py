@@ -316,3 +316,20 @@ def test_a_16_bit_transparent_multi_page_tiff_keeps_every_alpha_at_16_bits(tmp_p
     assert back.depth == 16 and len(back.frames) == 2 and back.alpha is not None
     for got, want in zip([*back.frames, *back.alpha], [*picture.frames, *picture.alpha], strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_transparent_multi_page_tiff_with_a_damaged_page_gives_what_can_be_read(rng):
+    """Pillow raises TypeError for a page without its width; that stopped the command with an internal error."""
+    import io
+
+    pages = [Image.fromarray(rng.integers(0, 256, (10, 12, 4), dtype=np.uint8), "RGBA") for _ in range(2)]
+    out = io.BytesIO()
+    pages[0].save(out, "TIFF", save_all=True, append_images=pages[1:])
+    data = bytearray(out.getvalue())
+    first = struct.unpack_from("<I", data, 4)[0]
+    second = struct.unpack_from("<I", data, first + 2 + 12 * struct.unpack_from("<H", data, first)[0])[0]
+    for at in range(second + 2, second + 2 + 12 * struct.unpack_from("<H", data, second)[0], 12):
+        if struct.unpack_from("<H", data, at)[0] == 256:  # ImageWidth, renamed to a tag no reader needs
+            struct.pack_into("<H", data, at, 255)
+    picture = decode_picture(bytes(data), "layers.tif")
+    np.testing.assert_array_equal(picture.frames[0], np.asarray(pages[0])[..., 2::-1])
