@@ -274,13 +274,15 @@ def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
     deep = _tiff_bgra16(buffer, pages, associated_alpha(raw)) if sample_bits(raw) == 16 else None
     if deep is not None:
         return deep
+    found = []
     try:
-        with Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
-            found = []
-            for page in ImageSequence.Iterator(image):
-                found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
-                if len(found) == pages:
-                    break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's for a damaged directory: what it could read is used
+            with Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
+                for page in ImageSequence.Iterator(image):
+                    found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
+                    if len(found) == pages:
+                        break
     except PILLOW_ERRORS:
         return None
     return found
