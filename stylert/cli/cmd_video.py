@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if not todo:
         print(f"0 videos written, 0 failed, {len(plan)} already done", file=sys.stderr)
         return 0
-    failed = truncated = 0
+    failed = truncated = damaged = 0
     with stylizer_from_args(args, static_shapes=True) as stylizer, manifest or contextlib.nullcontext():
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         say(f"decoder: {choose_video_decoder()[1] if args.decoder == 'auto' else 'the CPU (--decoder cpu)'}")
@@ -174,6 +174,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{audio}{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
+            for damage in result.track_damage:
+                print(f"stylert: {item.source.name}: {damage}", file=sys.stderr)
+            damaged += bool(result.track_damage)
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} "
@@ -182,11 +185,13 @@ def run(args: argparse.Namespace) -> int:
                 f = result.flicker
                 print(f"flicker: output change {f.output_change:.2f} / input change {f.input_change:.2f} "
                       f"= {f.ratio:.2f} (1 adds no flicker; lower is steadier)")
-    if len(todo) > 1 or failed or truncated or len(todo) < len(plan):
+    if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):
         done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
-        print(f"{len(todo) - failed} videos written ({truncated} of them cut short), {failed} failed{done}",
+        left_out = f", {damaged} with damaged tracks left out" if damaged else ""
+        print(f"{len(todo) - failed} videos written ({truncated} of them cut short{left_out}), {failed} failed{done}",
               file=sys.stderr)
-    return exit_code(len(todo), failed) or (1 if truncated else 0)  # a cut-off input still gave a partial output
+    # a cut-off or damaged input still gave an output, without what could not be read
+    return exit_code(len(todo), failed) or (1 if truncated or damaged else 0)
 
 
 def _alpha_fate(info, options, suffix: str) -> str:

@@ -63,6 +63,7 @@ class VideoResult:
     subtitle_tracks: int = 0
     dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
     alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
+    track_damage: tuple[str, ...] = ()  # what of a damaged file's tracks was left out, one line each
 
     @property
     def has_audio(self) -> bool:
@@ -322,7 +323,8 @@ def stylize_video(
     return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
-                       dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha)
+                       dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
+                       track_damage=tuple(tracks.damage()) if tracks else ())
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

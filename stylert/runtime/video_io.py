@@ -106,6 +106,9 @@ def _open(path: Path, hwaccel=None):
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
+    if _video_stream(container).codec_context is None:  # a codec FFmpeg does not know (or a damaged header)
+        container.close()
+        raise UnreadableVideo(f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     return container
 
 
@@ -120,7 +123,9 @@ def probe_video(path: str | Path) -> VideoInfo:
     with contextlib.closing(_open(path)) as c:
         v = _video_stream(c)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
-        duration = float(v.duration * v.time_base) if v.duration else _tagged_duration(v) or (c.duration or 0) / 1e6
+        # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
+        # which a longer audio track extends (a clip whose audio ran 80 ms past its frames was reported cut off).
+        duration = _tagged_duration(v) or (float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6)
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
@@ -322,6 +327,7 @@ class _SourceTrack:
         output's."""
         self._av, self._out, self._src, self._in = av, output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
+        self.source_index, self.damaged = stream.index, 0  # packets FFmpeg refused (a damaged file), left out
         own = codec_name(stream)
         self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
         self.copy = (stream.type == "subtitle" and not self.convert) or \
@@ -363,7 +369,10 @@ class _SourceTrack:
             if self.end is not None and t >= self.end - 1e-6:
                 self._finish()
                 return
-            self._mux(packet)
+            try:
+                self._mux(packet)
+            except self._av.error.FFmpegError:  # a damaged packet: the rest of the track and the video go on
+                self.damaged += 1
             if until is not None and t - self.start >= until:
                 return
 
@@ -374,12 +383,9 @@ class _SourceTrack:
             packet.stream = self.stream
             self._out.mux(packet)
             return
-        if self.convert:
-            try:
-                subtitle = self._in.codec_context.decode2(self._utf8(packet)) if packet.size else None
-                converted = self.stream.codec_context.encode_subtitle(subtitle) if subtitle else None
-            except self._av.error.FFmpegError:
-                return  # one malformed line is left out; the rest of the track and the video go on
+        if self.convert:  # (a malformed line is a damaged packet)
+            subtitle = self._in.codec_context.decode2(self._utf8(packet)) if packet.size else None
+            converted = self.stream.codec_context.encode_subtitle(subtitle) if subtitle else None
             if converted is not None:
                 converted.pts = converted.dts = packet.pts - self._offset
                 converted.duration, converted.time_base = packet.duration, self._in.time_base
@@ -475,13 +481,18 @@ class SourceTracks:
     """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks),
     every subtitle stream the output's container carries as it is or (text) converted, each a _SourceTrack
     reading its own handle on the file, pumped together; and the source's chapters and tags (title, creation
-    time, place). ``dropped``: the subtitle codecs the container can neither carry nor convert."""
+    time, place). ``dropped``: the subtitle codecs the container can neither carry nor convert; ``notes``: what
+    of the tracks could not be kept (a damaged track, damaged packets left out), one line each."""
 
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
         """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
         with contextlib.closing(av.open(str(source))) as probe:
-            kinds = [(s.type, s.index, codec_name(s)) for s in probe.streams if s.type in ("audio", "subtitle")]
+            wanted = [s for s in probe.streams if s.type in ("audio", "subtitle")]
+            kinds = [(s.type, s.index, codec_name(s)) for s in wanted if s.codec_context is not None]
+            # a track whose codec FFmpeg does not know (or whose header is damaged) can be neither copied nor read
+            self.notes = [f"{s.type} track {s.index} not kept: its codec is unknown or its header damaged"
+                          for s in wanted if s.codec_context is None and (audio or s.type == "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
             tags = {key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS}
         output.metadata.update(tags)
@@ -506,6 +517,11 @@ class SourceTracks:
 
     def count(self, kind: str) -> int:
         return sum(1 for track in self.tracks if track.stream.type == kind)
+
+    def damage(self) -> list[str]:
+        """``notes``, and for each track with damaged packets how many were left out; once every track is done."""
+        return self.notes + [f"{track.stream.type} track {track.source_index}: {track.damaged} damaged packet(s) "
+                             "left out" for track in self.tracks if track.damaged]
 
     def pump(self, until: float | None) -> None:
         for track in self.tracks:

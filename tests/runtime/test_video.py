@@ -908,3 +908,64 @@ def test_frames_go_as_many_at_a_time_as_fit_in_memory(tmp_path, stylizer, monkey
     with pytest.raises(StylertError, match=r"frames of 21845x16384 are larger than video encoders take"):
         stylize_video(stylizer, src, tmp_path / "huge.mp4", big)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out.mp4"]
+
+
+def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx, capsys):
+    """A damaged header (here a Matroska CodecID no decoder has) stopped the command with an internal error: now
+    the video is written without that track, the command names it, and exits 1 as for a cut-off file."""
+    from stylert.cli import main
+
+    src = make_video(tmp_path / "take.mkv", frames=6, size=(32, 48))
+    damaged = tmp_path / "damaged.mkv"
+    damaged.write_bytes(src.read_bytes().replace(b"A_AAC", b"A_ZZZ"))
+    assert main(["video", str(damaged), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert "stylert: damaged.mkv: audio track 1 not kept: its codec is unknown or its header damaged" in err
+    assert "1 videos written (0 of them cut short, 1 with damaged tracks left out), 0 failed" in err
+    frames, *_, audio = _streams(tmp_path / "out.mp4")
+    assert (frames, audio) == (6, [])
+
+
+def test_damaged_audio_packets_are_left_out_counted_and_the_rest_kept(tmp_path):
+    """A packet the muxer refuses (a damaged timestamp, say) used to stop the whole video; it is left out."""
+    from stylert.runtime.video_io import SourceTracks
+
+    src = make_video(tmp_path / "take.mkv", frames=12, size=(32, 48))  # AAC, copied packet for packet
+
+    class Refusing:
+        """An output that refuses the ``refused``-th packet it is given."""
+
+        def __init__(self, out, refused):
+            self._out, self._refused, self._given = out, refused, 0
+
+        def __getattr__(self, name):
+            return getattr(self._out, name)
+
+        def mux(self, packet):
+            self._given += 1
+            if self._given == self._refused:
+                raise av.error.InvalidDataError(-1094995529, "Invalid data found when processing input")
+            self._out.mux(packet)
+
+    def copied(refused):
+        with av.open(str(tmp_path / "audio.mkv"), "w") as out:
+            tracks = SourceTracks(av, Refusing(out, refused), src, ".mkv", 0.0, None)
+            tracks.pump(None)
+        with av.open(str(tmp_path / "audio.mkv")) as c:
+            return tracks.damage(), [bytes(p) for p in c.demux(audio=0) if p.dts is not None]
+
+    whole = copied(refused=0)
+    assert whole[0] == [] and len(whole[1]) > 3
+    damage, packets = copied(refused=3)
+    assert damage == ["audio track 1: 1 damaged packet(s) left out"]
+    assert packets == whole[1][:2] + whole[1][3:]
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4", ".webm"])
+def test_a_clip_whose_audio_runs_past_its_frames_is_not_called_cut_off(tmp_path, stylizer, suffix):
+    """FFmpeg gives a Matroska video stream the whole segment's duration: a clip whose audio ran on for half a
+    second was reported cut off (and the command exited 1)."""
+    extra = {".webm": {"codec": "libvpx-vp9", "audio": "libopus"}}.get(suffix, {})
+    src = make_video(tmp_path / f"take{suffix}", frames=6, size=(32, 48), audio_extra=0.5, **extra)
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert (result.frames, result.expected, result.truncated) == (6, 6, None)
