@@ -174,9 +174,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{audio}{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
-            for damage in result.track_damage:
+            for damage in result.damage:
                 print(f"stylert: {item.source.name}: {damage}", file=sys.stderr)
-            damaged += bool(result.track_damage)
+            damaged += bool(result.damage)
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} "
@@ -187,7 +187,7 @@ def run(args: argparse.Namespace) -> int:
                       f"= {f.ratio:.2f} (1 adds no flicker; lower is steadier)")
     if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):
         done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
-        left_out = f", {damaged} with damaged tracks left out" if damaged else ""
+        left_out = f", {damaged} damaged" if damaged else ""
         print(f"{len(todo) - failed} videos written ({truncated} of them cut short{left_out}), {failed} failed{done}",
               file=sys.stderr)
     # a cut-off or damaged input still gave an output, without what could not be read

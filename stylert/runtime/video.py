@@ -63,7 +63,7 @@ class VideoResult:
     subtitle_tracks: int = 0
     dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
     alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
-    track_damage: tuple[str, ...] = ()  # what of a damaged file's tracks was left out, one line each
+    damage: tuple[str, ...] = ()  # what of a damaged file was left out or timed anew, one line each
 
     @property
     def has_audio(self) -> bool:
@@ -318,13 +318,17 @@ def stylize_video(
             if frames == 0:
                 raise UnreadableVideo(f"{source} has no decodable video frames in the requested range")
             tracks = encoder.source_tracks
+            damage = tracks.damage() if tracks else []
+            if encoder.mended:
+                damage.append(f"{encoder.mended} frame(s) timed anew at the frame rate (a jump of more than an hour "
+                              "from the frame before: a damaged timestamp)")
         finally:
             encoder.close()
     return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
                        dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
-                       track_damage=tuple(tracks.damage()) if tracks else ())
+                       damage=tuple(damage))
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

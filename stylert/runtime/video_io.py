@@ -45,6 +45,9 @@ DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayRe
 BT601_MATRIX, LIMITED_RANGE, BT709_PRIMARIES, BT709_TRANSFER = 6, 1, 1, 1
 # The encoder's clock: fine enough for any source frame's time, and within MPEG-4 Part 2's limit (65535).
 TIME_UNIT = Fraction(1, 60000)
+# A frame this far in time from the one before it has a damaged timestamp (no recording pauses for an hour
+# between two frames; a jump of ten hours overflows the MP4 muxer): it is timed one frame period on instead.
+MAX_FRAME_GAP = 3600.0
 # Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
@@ -129,7 +132,7 @@ def probe_video(path: str | Path) -> VideoInfo:
         cc = v.codec_context
         colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
         aspect = v.sample_aspect_ratio
-        subtitles = tuple(codec_name(s) for s in c.streams.subtitles)
+        subtitles = tuple(codec_name(s) for s in c.streams.subtitles if _keepable(s))
         rotation, interlaced, alpha = _first_frame(c, v)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
@@ -346,6 +349,7 @@ class _SourceTrack:
             layout = _speaker_layout(context.layout)  # 5.1 stays 5.1, and 16 channels 16, not a stereo downmix
             self.stream = output.add_stream(codec, rate=rate, layout=layout, options=options)
             self._resampler = av.AudioResampler(format="fltp", layout=self.stream.layout, rate=self.stream.rate)
+            self._samples = 0  # written so far: the next frame's time, in samples from the output's start
         # which language, and what the track is (a commentary, a recording's microphone); MP4 reads a title as "name"
         tags = {"language": stream.metadata.get("language"),
                 "title": stream.metadata.get("title") or stream.metadata.get("name")}
@@ -394,8 +398,15 @@ class _SourceTrack:
             return
         for frame in packet.decode():
             frame.pts = None
-            for out_frame in self._resampler.resample(frame):
-                self._out.mux(self.stream.encode(out_frame))
+            self._encode(self._resampler.resample(frame))
+
+    def _encode(self, frames) -> None:
+        """Re-encoded audio, each frame timed by the samples before it (an encoder left to make its times up
+        gives packets FFmpeg deprecates, and a damaged source's got refused by the muxer)."""
+        for frame in frames:
+            frame.pts, frame.time_base = self._samples, Fraction(1, self.stream.rate)
+            self._samples += frame.samples
+            self._out.mux(self.stream.encode(frame))
 
     def _utf8(self, packet):
         """A text subtitle packet in UTF-8, which FFmpeg's decoders require: an old SubRip file's Windows-1252
@@ -413,6 +424,7 @@ class _SourceTrack:
     def _finish(self) -> None:
         self._done = True
         if not self.copy and not self.convert:
+            self._encode(self._resampler.resample(None))  # what the resampler still holds
             self._out.mux(self.stream.encode(None))
         self._src.close()
 
@@ -489,10 +501,9 @@ class SourceTracks:
         """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
         with contextlib.closing(av.open(str(source))) as probe:
             wanted = [s for s in probe.streams if s.type in ("audio", "subtitle")]
-            kinds = [(s.type, s.index, codec_name(s)) for s in wanted if s.codec_context is not None]
-            # a track whose codec FFmpeg does not know (or whose header is damaged) can be neither copied nor read
+            kinds = [(s.type, s.index, codec_name(s)) for s in wanted if _keepable(s)]
             self.notes = [f"{s.type} track {s.index} not kept: its codec is unknown or its header damaged"
-                          for s in wanted if s.codec_context is None and (audio or s.type == "subtitle")]
+                          for s in wanted if not _keepable(s) and (audio or s.type == "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
             tags = {key: value for key, value in probe.metadata.items() if key not in MUXER_TAGS}
         output.metadata.update(tags)
@@ -530,6 +541,13 @@ class SourceTracks:
     def close(self) -> None:
         for track in self.tracks:
             track.close()
+
+
+def _keepable(stream) -> bool:
+    """Whether an audio or subtitle stream can be copied or read: its codec known and, for audio, its rate and
+    channels set (a damaged header leaves them unset, and a muxer then refuses the whole output)."""
+    context = stream.codec_context
+    return context is not None and (stream.type != "audio" or (context.sample_rate > 0 and context.channels > 0))
 
 
 def _probe_clip() -> io.BytesIO:
@@ -693,6 +711,7 @@ class VideoEncoder:
         self.stream.pix_fmt = pix_fmt = ALPHA_PIX_FMTS[self.codec] if self.keeps_alpha else encoder_pix_fmt(self.codec)
         self.stream.codec_context.time_base = TIME_UNIT
         self._last_pts = -1
+        self.mended = 0  # frames whose time jumped by more than MAX_FRAME_GAP (a damaged timestamp): timed anew
         if rotation:
             self.stream.set_display_rotation(rotation)
         if pixel_aspect:
@@ -748,8 +767,11 @@ class VideoEncoder:
             if self._even:  # nv12 and the like: swscale converts the padded BGR frame
                 frame = pad_to_even(frame)
             vf = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
-        seconds = at if at is not None else self._index / float(self.fps)
-        vf.pts = self._last_pts = max(self._last_pts + 1, round(seconds / TIME_UNIT))
+        pts = round((at if at is not None else self._index / float(self.fps)) / TIME_UNIT)
+        if self._index and abs(pts - self._last_pts) > MAX_FRAME_GAP / TIME_UNIT:  # one frame period on
+            pts, self.mended = self._last_pts + round(1 / (self.fps * TIME_UNIT)), self.mended + 1
+        vf.pts = self._last_pts = max(self._last_pts + 1, pts)
+        seconds = float(vf.pts * TIME_UNIT)
         vf.time_base = TIME_UNIT
         self._index += 1
         try:

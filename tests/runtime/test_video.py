@@ -921,7 +921,7 @@ def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx
     assert main(["video", str(damaged), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 1
     err = capsys.readouterr().err.splitlines()
     assert "stylert: damaged.mkv: audio track 1 not kept: its codec is unknown or its header damaged" in err
-    assert "1 videos written (0 of them cut short, 1 with damaged tracks left out), 0 failed" in err
+    assert "1 videos written (0 of them cut short, 1 damaged), 0 failed" in err
     frames, *_, audio = _streams(tmp_path / "out.mp4")
     assert (frames, audio) == (6, [])
 
@@ -969,3 +969,16 @@ def test_a_clip_whose_audio_runs_past_its_frames_is_not_called_cut_off(tmp_path,
     src = make_video(tmp_path / f"take{suffix}", frames=6, size=(32, 48), audio_extra=0.5, **extra)
     result = stylize_video(stylizer, src, tmp_path / "out.mp4")
     assert (result.frames, result.expected, result.truncated) == (6, 6, None)
+
+
+def test_a_frame_time_that_jumps_by_hours_is_timed_anew_at_the_frame_rate(tmp_path):
+    """A damaged transport stream's frame times jumped by a day; the MP4 muxer refused the output ("pts/dts pair
+    unsupported") and the command stopped with an internal error. Such a frame is timed one frame period on."""
+    encoder = VideoEncoder(tmp_path / "out.mp4", Fraction(25))
+    for at in (0.0, 0.04, 92974.0, 92974.04, 0.16, 0.2):
+        encoder.write(np.full((32, 48, 3), 90, np.uint8), at=at)
+    assert encoder.finish() == 6 and encoder.mended == 2
+    encoder.close()
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        times = [round(float(f.time), 3) for f in c.decode(video=0)]
+    assert times == [0.0, 0.04, 0.08, 0.12, 0.16, 0.2]
