@@ -86,6 +86,8 @@ def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) ->
 
 
 def run_on_ray(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from tqdm import tqdm
 
     from stylert.cli.common import backend_options, exit_code, say
@@ -100,12 +102,14 @@ def run_on_ray(args: argparse.Namespace) -> int:
         print(f"stylert: failed: {source}: {error}", file=sys.stderr)
     for source, target, codecs in summary.dropped_subtitles:
         _say_subtitles_dropped(source, target, codecs)
+    for source, line in summary.damage:
+        print(f"stylert: {Path(source).name}: {line}", file=sys.stderr)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
     done = f", {summary.skipped} already done" if summary.skipped else ""
     print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed{done}; {summary.frames} "
           f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
-    return exit_code(summary.items, len(summary.failed))
+    return exit_code(summary.items, len(summary.failed)) or (1 if summary.damage else 0)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -225,9 +225,11 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
                 info = probe_video(item.source)
                 starts = [max(0.0, index.times[c.first] - options.start) for c in chunks]
+                source = str(item.source)
                 joined = join_chunks(parts, item.target, info.fps, starts=starts, start=options.start,
                                      duration=options.duration, tracks_from=item.source,
-                                     keep_audio=options.keep_audio, rotation=info.rotation)
+                                     keep_audio=options.keep_audio, rotation=info.rotation,
+                                     on_damage=lambda line, source=source: summary.damage.append((source, line)))
                 if joined != summary.frames:
                     summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
     finally:

@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -825,10 +825,12 @@ def index_frames(path: str | Path) -> FrameIndex:
 
 def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequence[float] | None = None,
                 tracks_from: Path | None = None, keep_audio: bool = True, start: float = 0.0,
-                duration: float | None = None, rotation: int = 0) -> int:
+                duration: float | None = None, rotation: int = 0,
+                on_damage: Callable[[str], None] = lambda line: None) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
     ``tracks_from``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
-    no frame is decoded or re-encoded. Returns the number of frames. ``starts``: each chunk's first frame's time
+    no frame is decoded or re-encoded. Returns the number of frames; ``on_damage`` hears what of a damaged
+    source's tracks was left out (``SourceTracks.damage``), one line each. ``starts``: each chunk's first frame's time
     in the output, seconds (a variable frame rate's chunks, each timed from its own first frame); None: every
     chunk follows the frames before it on the 1/``fps`` grid.
     Chunks made by one encoder setting each start with a decoder delay (their first packets' decode times lie
@@ -878,6 +880,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
                     tracks.pump(until=ends)
             if tracks is not None:
                 tracks.pump(until=None)
+                for line in tracks.damage():
+                    on_damage(line)
         finally:
             if tracks is not None:
                 tracks.close()

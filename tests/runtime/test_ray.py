@@ -229,6 +229,24 @@ def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
         assert [s.codec_context.name for s in k.streams.subtitles] == ["ssa", "dvdsub"]
 
 
+def test_a_damaged_track_left_out_of_the_join_is_reported(cluster, tmp_path):
+    """As on one machine: a track whose codec is unknown (a damaged header) is left out and named."""
+    pytest.importorskip("av", reason="PyAV is not installed")
+
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.media import make_video
+
+    take = make_video(tmp_path / "take.mkv", frames=24, fps=Fraction(24))
+    damaged = tmp_path / "damaged.mkv"
+    damaged.write_bytes(take.read_bytes().replace(b"A_AAC", b"A_ZZZ"))
+    summary = run_videos_on_ray([str(damaged)], str(tmp_path / "out.mp4"), VideoOptions(), style="mosaic",
+                                backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                address="auto", workers=2)
+    assert not summary.failed and summary.frames == 24
+    assert summary.damage == [(str(damaged), "audio track 1 not kept: its codec is unknown or its header damaged")]
+
+
 def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):
     """A WebM's chunks are VP9 in WebM (it holds no H.264), joined with the source's audio as Opus."""
     pytest.importorskip("av", reason="PyAV is not installed")

@@ -914,6 +914,7 @@ def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx
     """A damaged header (here a Matroska CodecID no decoder has) stopped the command with an internal error: now
     the video is written without that track, the command names it, and exits 1 as for a cut-off file."""
     from stylert.cli import main
+    from stylert.runtime.video_io import join_chunks
 
     src = make_video(tmp_path / "take.mkv", frames=6, size=(32, 48))
     damaged = tmp_path / "damaged.mkv"
@@ -924,6 +925,10 @@ def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx
     assert "1 videos written (0 of them cut short, 1 damaged), 0 failed" in err
     frames, *_, audio = _streams(tmp_path / "out.mp4")
     assert (frames, audio) == (6, [])
+    heard = []  # Ray's join says the same
+    chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 3 * k, 3) for k in range(2)]
+    assert join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), tracks_from=damaged, on_damage=heard.append) == 6
+    assert heard == ["audio track 1 not kept: its codec is unknown or its header damaged"]
 
 
 def test_damaged_audio_packets_are_left_out_counted_and_the_rest_kept(tmp_path):
