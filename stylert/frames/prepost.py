@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from stylert.errors import BadModelFile
+
 # ITU-R BT.601 luma weights for R, G, B.
 LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
@@ -67,9 +69,14 @@ def batch_to_frames(
     strength: float = 1.0,
     preserve_color: bool = False,
 ) -> list[np.ndarray]:
-    """float RGB NCHW (0..255, possibly padded) -> uint8 BGR frames the size of ``originals``."""
+    """float RGB NCHW (0..255, possibly padded) -> uint8 BGR frames the size of ``originals``. An output that is
+    not a number in places (NaN: damaged weights, or a reduced-precision model's overflow) is a BadModelFile,
+    not a picture of noise; infinities are clipped as any other value."""
     h, w = originals[0].shape[:2]
     styl = batch[:, :, :h, :w].transpose(0, 2, 3, 1).astype(np.float32, copy=False)  # N,H,W,RGB
+    if np.isnan(styl.sum()):  # one pass: a sum is NaN where any value is (or where +inf meets -inf)
+        raise BadModelFile("the network's output is not a number (NaN) in places: its weights are damaged, or a "
+                           "reduced-precision model overflowed (try the fp32 model)")
     if preserve_color or strength != 1.0:
         orig = np.stack(originals)[..., ::-1].astype(np.float32)
         if preserve_color:

@@ -70,3 +70,16 @@ def test_tiny_frames_survive(shape, rng):
     batch = frames_to_batch([frame], 4)
     assert batch.shape[2] % 4 == 0 and batch.shape[3] % 4 == 0
     assert np.array_equal(batch_to_frames(batch, [frame])[0], frame)
+
+
+def test_an_output_that_is_not_a_number_is_a_bad_model_not_a_picture_of_noise():
+    """A damaged model's NaN became 0 in the cast (with a NumPy warning on the terminal) and was written."""
+    from stylert.errors import BadModelFile
+
+    frame = np.zeros((4, 6, 3), np.uint8)
+    batch = np.full((1, 3, 4, 6), 100.0, np.float32)
+    batch[0, 1, 2, 3] = np.inf  # saturation is clipped, as any value past 255
+    assert batch_to_frames(batch, [frame])[0][2, 3, 1] == 255
+    batch[0, 2, 0, 0] = np.nan
+    with pytest.raises(BadModelFile, match=r"the network's output is not a number \(NaN\) in places"):
+        batch_to_frames(batch, [frame])
