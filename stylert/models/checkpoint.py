@@ -14,6 +14,7 @@ Supported layouts:
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,7 @@ def _read(path: Path) -> Any:
     if _is_torchscript(path):  # torch.jit.save of a traced or scripted network: TorchScript reads it, no pickle
         return _torchscript_state(torch, path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return pickled_weights(torch, path)
     except Exception as exc:  # torch raises many types for a bad file; its advice to unpickle anyway is unsafe
         pickled = _UNSAFE_GLOBAL.search(str(exc))
         if pickled:
@@ -100,6 +101,14 @@ def _read(path: Path) -> Any:
                                "torch.save(model.state_dict(), path)") from None
         raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
+
+
+def pickled_weights(torch: Any, path: Path) -> Any:
+    """``torch.load(weights_only=True)`` of a file, without the warnings it gives for a damaged one (the caller
+    reports the file in one line)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _safetensors_state(path: Path) -> dict[str, Any]:

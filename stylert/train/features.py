@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from stylert.errors import BadModelFile, StyleNotFound
+from stylert.models.checkpoint import pickled_weights
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -73,7 +74,7 @@ class VGGFeatures(nn.Module):
         if not path.is_file():
             raise StyleNotFound(f"VGG weights file not found: {path}")
         try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            state = pickled_weights(torch, path)
         except Exception as exc:
             raise BadModelFile(f"{path} is not a readable PyTorch weights file: {str(exc).splitlines()[0]}") from None
         state = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}

@@ -84,6 +84,22 @@ def test_truncated_and_missing_files(tmp_path):
         load_checkpoint(run)
 
 
+def test_a_damaged_pickle_header_gives_no_torch_warning_on_the_terminal(tmp_path):
+    """A changed protocol byte made torch warn (two lines of its source on the terminal); the weights still load."""
+    import warnings
+
+    legacy = tmp_path / "legacy.pth"
+    torch.save(transformer_state(LITE), legacy, _use_new_zipfile_serialization=False)
+    data = bytearray(legacy.read_bytes())
+    assert data[:2] == b"\x80\x02"  # a pickle, protocol 2
+    data[1] = 0xF2
+    legacy.write_bytes(bytes(data))
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        loaded = load_checkpoint(legacy)
+    assert not heard and loaded.architecture == TRANSFORMER_NET
+
+
 def test_a_pickled_whole_model_is_not_unpickled_and_the_fix_is_named(tmp_path):
     from stylert.models.transformer_net import TransformerNet
 
