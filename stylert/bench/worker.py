@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from stylert.model_info import ONNX_IR_VERSION
+from stylert.ort_session import ort_session
 
 
 def _torch_runner(spec):
@@ -41,9 +42,8 @@ def _ort_runner(spec):
 
         backend = OnnxRuntimeBackend(Path(spec["model"]), BackendOptions(device="cpu", threads=spec["threads"])).open()
         return backend.run
-    import onnxruntime as ort
 
-    session = ort.InferenceSession(spec["model"], providers=["CPUExecutionProvider"])
+    session = ort_session(spec["model"])
     name = session.get_inputs()[0].name
 
     def run(x: np.ndarray) -> None:
@@ -69,8 +69,7 @@ def _gemm(spec) -> dict:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = spec["threads"]
         model = helper.make_model(graph, ir_version=ONNX_IR_VERSION, opset_imports=[helper.make_opsetid("", 18)])
-        session = ort.InferenceSession(model.SerializeToString(), opts,
-                                       providers=["CPUExecutionProvider"])
+        session = ort_session(model.SerializeToString(), opts)
         candidates["onnxruntime"] = lambda: session.run(None, {"a": a})
     except ImportError:
         pass
@@ -102,7 +101,7 @@ def _op_profile(spec, x: np.ndarray) -> dict[str, float]:
     opts = ort.SessionOptions()
     opts.enable_profiling = True
     opts.intra_op_num_threads = spec["threads"]
-    session = ort.InferenceSession(spec["model"], opts, providers=["CPUExecutionProvider"])
+    session = ort_session(spec["model"], opts)
     runs = 3
     for _ in range(runs):
         session.run(None, {session.get_inputs()[0].name: x})

@@ -17,6 +17,7 @@ from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BadModelFile, first_line
 from stylert.model_info import INPUT_NAME, IO_CONVENTION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
+from stylert.ort_session import ort_session
 
 FREE_AXES = {0: "batch", 2: "height", 3: "width"}
 
@@ -68,7 +69,7 @@ def _declarations(path: Path) -> tuple[tuple[str, str] | None, tuple[list, list]
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3
     try:
-        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        session = ort_session(str(path), options)
     except Exception as exc:
         first = first_line(exc)
         raise BadModelFile(f"{path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None

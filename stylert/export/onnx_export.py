@@ -17,6 +17,7 @@ from stylert.atomic_files import atomic_output
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.models.checkpoint import LoadedModel
 from stylert.models.convention import convention_module
+from stylert.ort_session import ort_session
 
 OPSET = 18
 
@@ -88,9 +89,8 @@ def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.n
 def parity_against_torch(model: LoadedModel, onnx_path: str | Path, batches: list[np.ndarray]):
     """Yield (shape, max abs diff) of ONNX Runtime vs PyTorch for each NCHW batch."""
     torch = require("torch", "export")
-    import onnxruntime as ort
 
-    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    session = ort_session(str(onnx_path))
     module = convention_module(model)
     for batch in batches:
         with torch.inference_mode():

@@ -22,6 +22,7 @@ from stylert.errors import NoInputs
 from stylert.frames.images import InputImage, collect_images, read_image
 from stylert.frames.prepost import frames_to_batch
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
+from stylert.ort_session import ort_session
 
 CALIBRATION_SIZE = 256
 RECIPE = "conv-s8s8-ends-fp32"  # names cached int8 files, so a change of recipe makes new ones
@@ -94,9 +95,8 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
 
 def int8_accuracy(fp32_onnx: str | Path, int8_onnx: str | Path, batches: list[np.ndarray]) -> tuple[float, float]:
     """(PSNR in dB, max abs diff) of the int8 model's rounded uint8 output against fp32's, over ``batches``."""
-    import onnxruntime as ort
 
-    sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32_onnx, int8_onnx)]
+    sessions = [ort_session(str(p)) for p in (fp32_onnx, int8_onnx)]
     sq_err, count, max_diff = 0.0, 0, 0.0
     for batch in batches:
         ref, got = (np.clip(np.rint(s.run(None, {INPUT_NAME: batch})[0]), 0, 255) for s in sessions)

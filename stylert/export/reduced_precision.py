@@ -11,13 +11,13 @@ import numpy as np
 from stylert.export.onnx_export import export_onnx
 from stylert.model_info import INPUT_NAME
 from stylert.models.checkpoint import LoadedModel
+from stylert.ort_session import ort_session
 from stylert.samples import SAMPLES_DIR
 
 
 def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray],
                 progress: Callable[[str], None] = lambda s: None) -> float:
     """Write the fp16 graph; returns its max abs difference from fp32 (ONNX Runtime, 0..255 scale)."""
-    import onnxruntime as ort
 
     from stylert.export.fp16 import save_fp16
 
@@ -26,7 +26,7 @@ def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray],
         progress("converting to mixed precision (fp16)")
         save_fp16(fp32, out)
         progress(f"comparing fp16 with fp32 on {len(batches)} inputs")
-        sessions = [ort.InferenceSession(str(p), providers=["CPUExecutionProvider"]) for p in (fp32, out)]
+        sessions = [ort_session(str(p)) for p in (fp32, out)]
         return max(float(np.abs(sessions[0].run(None, {INPUT_NAME: b})[0] - sessions[1].run(None, {INPUT_NAME: b})[0])
                              .max()) for b in batches)
 

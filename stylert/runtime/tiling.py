@@ -33,6 +33,7 @@ from stylert._lazy import require
 from stylert.errors import StylertError
 from stylert.frames.prepost import batch_to_frames, frames_to_batch, model_size, padded_size, reflect_indices
 from stylert.model_info import INPUT_NAME, OUTPUT_NAME
+from stylert.ort_session import ort_session
 from stylert.runtime.backends.base import PostOptions
 from stylert.runtime.heap_reuse import heap_reuse
 
@@ -207,7 +208,7 @@ class TiledRunner:
         opts = ort.SessionOptions()
         opts.enable_cpu_mem_arena = False
         opts.log_severity_level = 3
-        return ort.InferenceSession(model, opts, providers=self.providers)
+        return ort_session(model, opts, self.providers)
 
     def _feeds(self, batch: np.ndarray, stats: list[tuple[np.ndarray, np.ndarray]], session) -> dict:
         wanted = {i.name for i in session.get_inputs()}

@@ -55,6 +55,16 @@ def test_formats_and_transparency_go_through_the_pipe(tmp_path, rng, lite_onnx):
     assert r.returncode == 0 and len(read_picture(tmp_path / "out.gif").frames) == 3
 
 
+def test_a_model_that_fails_to_load_writes_nothing_to_standard_output(tmp_path, photo):
+    """ONNX Runtime's "EP Error" banner went to standard output, in front of where the picture goes."""
+    from tests.test_ort_session import garbled_model
+
+    write_image(tmp_path / "a.jpg", photo[:40, :40])
+    (tmp_path / "damaged.onnx").write_bytes(garbled_model())
+    assert "damaged.onnx is not a loadable ONNX model" in _error(
+        _stylize(str(tmp_path / "a.jpg"), "-o", "-", "-s", str(tmp_path / "damaged.onnx")))
+
+
 def test_each_misuse_of_a_pipe_is_one_line(tmp_path, photo, lite_onnx):
     write_image(tmp_path / "a.jpg", photo[:40, :40])
     style = ["-s", str(lite_onnx)]

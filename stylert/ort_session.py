@@ -1,0 +1,18 @@
+"""ONNX Runtime sessions made without its Python wrapper's notices on standard output: where a provider fails to
+start (or a damaged model fails to load) it prints an "EP Error" banner there before it retries on the CPU, which
+put text in front of the picture `stylert stylize -o -` writes to standard output, and in front of a bench
+worker's results. stylert says what failed in its own one line."""
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Sequence
+from typing import Any
+
+
+def ort_session(model: str | bytes, options: Any = None, providers: Sequence[str] = ("CPUExecutionProvider",)) -> Any:
+    """``onnxruntime.InferenceSession(model, options, providers)``, its printed notices dropped."""
+    import onnxruntime as ort
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        return ort.InferenceSession(model, options, providers=list(providers))
