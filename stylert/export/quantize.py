@@ -18,7 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs
+from stylert.errors import BadModelFile, NoInputs
 from stylert.frames.images import InputImage, collect_images, read_image
 from stylert.frames.prepost import frames_to_batch
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
@@ -74,6 +74,12 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
             return None if batch is None else {INPUT_NAME: batch}
 
     model = onnx.load(str(fp32_onnx))
+    weights = ((t.name, onnx.numpy_helper.to_array(t)) for t in model.graph.initializer)
+    damaged = next((name for name, w in weights if np.issubdtype(w.dtype, np.floating) and not np.isfinite(w).all()),
+                   None)
+    if damaged is not None:  # the calibration would fail on it with an assertion of ONNX Runtime's
+        raise BadModelFile(f"{fp32_onnx}: its weights are not all numbers (NaN or infinity in {damaged}): the file is "
+                           "damaged")
     convs = [n.name for n in model.graph.node if n.op_type == "Conv"]
     exclude = [convs[0], convs[-1]] if exclude_ends and convs else []
     with tempfile.TemporaryDirectory() as tmp:

@@ -281,10 +281,16 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
         detail = " ".join(str(exc).split())[:300]
         raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
     module.eval()
+    damaged = next((name for name, value in module.state_dict().items()
+                    if value.is_floating_point() and not value.isfinite().all()), None)
+    if damaged is not None:  # every output would be NaN (or the int8 calibration fail on it)
+        raise BadModelFile(f"{source}: its weights are not all numbers (NaN or infinity in {damaged}): the file is "
+                           "damaged")
     loaded = LoadedModel(module, arch, module.config.variant, style, module.size_multiple, source)
     if not set(loaded.channels) <= {1, 3}:
-        raise UnknownCheckpoint(f"{source}: a network of {loaded.channels[0]} input and {loaded.channels[1]} output "
-                                "channels; stylert's frames are RGB (3 channels) or, for a grey network, their luma (1)")
+        raise UnknownCheckpoint(f"{source}: a network of {loaded.channels[0]} input and {loaded.channels[1]} "
+                                "output channels; stylert's frames are RGB (3 channels) or, for a grey network, their "
+                                "luma (1)")
     return loaded
 
 

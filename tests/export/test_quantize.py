@@ -47,3 +47,23 @@ def test_fp16_export_keeps_float32_io_and_instance_norm(tmp_path, lite_pth, caps
     for norm in (n for n in model.graph.node if n.op_type == "InstanceNormalization"):
         cast = producer[norm.input[0]]
         assert cast.op_type == "Cast" and cast.attribute[0].i == float32
+
+
+def test_int8_from_a_model_whose_weights_are_not_numbers_is_one_error(tmp_path, lite_onnx):
+    """ONNX Runtime's calibration stopped on an assertion ("scale issue") after NumPy's All-NaN warnings."""
+    import numpy as np
+    import pytest
+
+    from stylert.errors import BadModelFile
+    from stylert.export.quantize import quantize_int8
+
+    model = onnx.load(lite_onnx)
+    weight = next(t for t in model.graph.initializer if len(t.dims) == 4)
+    values = onnx.numpy_helper.to_array(weight).copy()
+    values.flat[0] = np.nan
+    weight.CopyFrom(onnx.numpy_helper.from_array(values, weight.name))
+    onnx.save(model, tmp_path / "damaged.onnx")
+    with pytest.raises(BadModelFile, match=rf"damaged.onnx: its weights are not all numbers \(NaN or infinity in "
+                                           rf"{weight.name}\): the file is damaged"):
+        quantize_int8(tmp_path / "damaged.onnx", tmp_path / "q.onnx", [np.zeros((1, 3, 32, 32), np.float32)])
+    assert not (tmp_path / "q.onnx").exists()

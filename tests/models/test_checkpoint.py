@@ -233,3 +233,12 @@ def test_a_pix2pix_unet_loads_and_gives_what_its_test_script_gives(tmp_path, lev
         theirs = torch.cat([published(x[i:i + 1].clone()) for i in range(2)])
     assert ours.shape == (2, 3, side, 2 * side)
     assert torch.allclose(ours, theirs, atol=2e-5), (ours - theirs).abs().max()
+
+
+def test_weights_that_are_not_numbers_are_a_damaged_file(tmp_path):
+    """A NaN weight made every output NaN, and the int8 calibration fail with an internal error."""
+    state = transformer_state(LITE)
+    state["res2.conv1.conv2d.weight"][0, 0, 0, 0] = float("nan")
+    with pytest.raises(BadModelFile, match=r"bad.pth: its weights are not all numbers \(NaN or infinity in "
+                                           r"res2.conv1.conv2d.weight\): the file is damaged"):
+        load_checkpoint(save(state, tmp_path / "bad.pth"))
