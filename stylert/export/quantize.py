@@ -101,7 +101,6 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
 
 def int8_accuracy(fp32_onnx: str | Path, int8_onnx: str | Path, batches: list[np.ndarray]) -> tuple[float, float]:
     """(PSNR in dB, max abs diff) of the int8 model's rounded uint8 output against fp32's, over ``batches``."""
-
     sessions = [ort_session(str(p)) for p in (fp32_onnx, int8_onnx)]
     sq_err, count, max_diff = 0.0, 0, 0.0
     for batch in batches:

@@ -18,7 +18,6 @@ from stylert.samples import SAMPLES_DIR
 def export_fp16(model: LoadedModel, out: Path, batches: list[np.ndarray],
                 progress: Callable[[str], None] = lambda s: None) -> float:
     """Write the fp16 graph; returns its max abs difference from fp32 (ONNX Runtime, 0..255 scale)."""
-
     from stylert.export.fp16 import save_fp16
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -15,8 +15,8 @@ from stylert.errors import PILLOW_ERRORS
 
 TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
-_BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338  # samples: per pixel; extra:
-# past RGB
+# Bits per sample, photometric interpretation, orientation, samples per pixel, extra samples (those past RGB).
+_BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338
 # First-directory tags that EXIF and TIFF share and that describe the photo, not the layout of its pixels:
 # description, make, model, orientation, resolution (x, y, unit), software, date, artist, copyright.
 _PHOTO_TAGS = (270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 33432)
