@@ -68,10 +68,12 @@ def chunk_suffix(target: Path, codec: str) -> str:
     return ".mp4" if suffix == ".mkv" and codec not in ALPHA_PIX_FMTS else suffix
 
 
-def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -> int:
+def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options,
+                  on_damage: Callable[[str], None] = lambda line: None) -> int:
     """Decode ``warmup + count`` frames from ``chunk.start``, stylise (smoothing through the warm-up), encode
     the last ``count`` to ``target``, each at its source time less the first one's (the join puts the chunk
-    at that time: a variable frame rate keeps its timing); returns frames written."""
+    at that time: a variable frame rate keeps its timing); returns frames written. ``on_damage`` hears what of a
+    damaged source was mended (``VideoEncoder.damage``), one line each."""
     from stylert.runtime.flicker import FlowSmoother
     from stylert.runtime.video import (batch_that_fits, decoded_colour, keeps_alpha, resize_for_video,
                                        same_size_batches, split_alpha)
@@ -107,6 +109,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options) -
                     encoder.write(out, at=None if t is None or first is None else t - first, alpha=plane)
                 seen += 1
         written = encoder.finish()
+        for line in encoder.damage():
+            on_damage(line)
     finally:
         encoder.close()
     return written
@@ -128,24 +132,26 @@ class VideoActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from stylert.runtime.video import stylize_video
 
-        out: dict[str, list] = {"key": [], "target": [], "frames": [], "error": [], "actor": [], "seconds": []}
+        out: dict[str, list] = {"key": [], "target": [], "frames": [], "error": [], "actor": [], "seconds": [],
+                                "damage": []}
         for i in range(len(batch["key"])):
-            started, frames, error = time.perf_counter(), 0, ""
+            started, frames, error, damage = time.perf_counter(), 0, "", []
             source, target = Path(str(batch["source"][i])), Path(str(batch["target"][i]))
             try:
                 if int(batch["chunk"][i]) < 0:
                     result = stylize_video(self.stylizer, source, target, self.options)
-                    frames, error = result.frames, result.truncated or ""
+                    frames, error, damage = result.frames, result.truncated or "", list(result.damage)
                 else:
                     chunk = Chunk(int(batch["chunk"][i]), int(batch["first"][i]), int(batch["count"][i]),
                                   int(batch["warmup"][i]), float(batch["start"][i]))
-                    frames = stylize_chunk(self.stylizer, source, target, chunk, self.options)
+                    frames = stylize_chunk(self.stylizer, source, target, chunk, self.options, damage.append)
             except StylertError as exc:
                 error = str(exc)
             for key, value in (("key", batch["key"][i]), ("target", str(target)), ("frames", frames),
-                               ("error", error), ("actor", self.actor), ("seconds", time.perf_counter() - started)):
+                               ("error", error), ("actor", self.actor), ("seconds", time.perf_counter() - started),
+                               ("damage", "\n".join(damage))):
                 out[key].append(value)
-        return {k: np.array(v, dtype=object if k in ("key", "target", "error", "actor") else None)
+        return {k: np.array(v, dtype=object if k in ("key", "target", "error", "actor", "damage") else None)
                 for k, v in out.items()}
 
 
@@ -215,6 +221,8 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 summary.failed.append((row["key"], row["error"]))
             summary.tally(row["actor"], int(row["frames"]), float(row["seconds"]))
             summary.frames += int(row["frames"])
+            source = str(plan[0].source) if summary.chunks else row["key"]  # a chunk's key is its number
+            summary.damage += [(source, line) for line in row["damage"].splitlines()]
             on_frames(int(row["frames"]))
         if summary.chunks:
             item = plan[0]

@@ -317,11 +317,7 @@ def stylize_video(
             frames = encoder.finish()
             if frames == 0:
                 raise UnreadableVideo(f"{source} has no decodable video frames in the requested range")
-            tracks = encoder.source_tracks
-            damage = tracks.damage() if tracks else []
-            if encoder.mended:
-                damage.append(f"{encoder.mended} frame(s) timed anew at the frame rate (a jump of more than an hour "
-                              "from the frame before: a damaged timestamp)")
+            tracks, damage = encoder.source_tracks, encoder.damage()
         finally:
             encoder.close()
     return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,

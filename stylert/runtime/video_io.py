@@ -792,6 +792,15 @@ class VideoEncoder:
             self.source_tracks.pump(until=None)
         return self._index
 
+    def damage(self) -> list[str]:
+        """What of a damaged source was left out or timed anew, one line each: its tracks' (``SourceTracks.damage``)
+        and the frames whose time jumped (``mended``); once ``finish`` has run."""
+        lines = self.source_tracks.damage() if self.source_tracks is not None else []
+        if self.mended:
+            lines.append(f"{self.mended} frame(s) timed anew at the frame rate (a jump of more than an hour from the "
+                         "frame before: a damaged timestamp)")
+        return lines
+
     def close(self) -> None:
         if self.source_tracks is not None:
             self.source_tracks.close()

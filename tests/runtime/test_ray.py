@@ -229,8 +229,9 @@ def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
         assert [s.codec_context.name for s in k.streams.subtitles] == ["ssa", "dvdsub"]
 
 
-def test_a_damaged_track_left_out_of_the_join_is_reported(cluster, tmp_path):
-    """As on one machine: a track whose codec is unknown (a damaged header) is left out and named."""
+def test_a_damaged_track_is_reported_from_a_chunked_video_and_from_whole_ones(cluster, tmp_path):
+    """As on one machine: a track whose codec is unknown (a damaged header) is left out and named, by the join of
+    a chunked video and by the actor that made a whole one."""
     pytest.importorskip("av", reason="PyAV is not installed")
 
     from stylert.runtime.ray_video import run_videos_on_ray
@@ -245,6 +246,16 @@ def test_a_damaged_track_left_out_of_the_join_is_reported(cluster, tmp_path):
                                 address="auto", workers=2)
     assert not summary.failed and summary.frames == 24
     assert summary.damage == [(str(damaged), "audio track 1 not kept: its codec is unknown or its header damaged")]
+    folder = tmp_path / "card"  # whole videos, one per actor: stylize_video's own report comes back
+    folder.mkdir()
+    (folder / "damaged.mkv").write_bytes(damaged.read_bytes())
+    take.rename(folder / "take.mkv")
+    summary = run_videos_on_ray([str(folder)], str(tmp_path / "out") + "/", VideoOptions(), style="mosaic",
+                                backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                                address="auto", workers=2)
+    assert not summary.failed and summary.frames == 48
+    assert summary.damage == [(str(folder / "damaged.mkv"),
+                               "audio track 1 not kept: its codec is unknown or its header damaged")]
 
 
 def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):

@@ -987,3 +987,18 @@ def test_a_frame_time_that_jumps_by_hours_is_timed_anew_at_the_frame_rate(tmp_pa
     with av.open(str(tmp_path / "out.mp4")) as c:
         times = [round(float(f.time), 3) for f in c.decode(video=0)]
     assert times == [0.0, 0.04, 0.08, 0.12, 0.16, 0.2]
+
+
+def test_a_clip_whose_frame_times_jump_by_hours_says_so_on_one_machine_and_in_a_chunk(tmp_path, stylizer):
+    from stylert.runtime.ray_video import Chunk, stylize_chunk
+
+    times = [0, 0.04, 0.08, 0.12, 5000, 5000.04, 5000.08, 5000.12]  # a damaged (or spliced) stream's clock
+    src = make_video(tmp_path / "jump.mkv", frames=8, size=(32, 48), audio=None, times=times)
+    mended = "4 frame(s) timed anew at the frame rate (a jump of more than an hour from the frame before: a damaged " \
+             "timestamp)"
+    result = stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert result.frames == 8 and result.damage == (mended,)
+    heard = []
+    assert stylize_chunk(stylizer, src, tmp_path / "chunk.mp4", Chunk(0, 0, 8, 0, 0.0), VideoOptions(),
+                         heard.append) == 8
+    assert heard == [mended]
