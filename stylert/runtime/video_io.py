@@ -75,6 +75,7 @@ class VideoInfo:
     subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
     interlaced: bool = False  # its first frame is (a camcorder's or broadcast 1080i): frames are deinterlaced
     alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
+    audio_channels: tuple[int, ...] = ()  # of each audio track that can be kept
 
 
 def codec_name(stream) -> str:
@@ -136,7 +137,8 @@ def probe_video(path: str | Path) -> VideoInfo:
         rotation, interlaced, alpha = _first_frame(c, v)
         return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
-                         subtitles, interlaced, alpha or _vp9_alpha(v))
+                         subtitles, interlaced, alpha or _vp9_alpha(v),
+                         tuple(s.codec_context.channels for s in c.streams.audio if _keepable(s)))
 
 
 def _tagged_duration(stream) -> float | None:
@@ -450,14 +452,20 @@ def _audio_encoder(target_suffix: str, rate: int, channels: int) -> tuple[str, i
     if channels > AAC_MOST_CHANNELS:
         if suffix in (".mkv", ".mov"):
             return "pcm_f32le", rate, {}
-        if suffix == ".m4v":
-            raise StylertError(f"the source has a {channels}-channel audio track and .m4v holds at most "
-                               f"{AAC_MOST_CHANNELS} (AAC): write .mp4, .mkv or .mov, or leave the audio out "
-                               "(--no-audio)")
+        check_audio_fits([channels], suffix)
         return "libopus", 48000, {"mapping_family": "255"}
     if suffix == ".webm":
         return "libopus", 48000, {}
     return "aac", next((r for r in AAC_RATES if r >= rate), AAC_RATES[-1]), {}
+
+
+def check_audio_fits(channels: Sequence[int], target_suffix: str) -> None:
+    """A StylertError where a ``target_suffix`` file cannot hold audio tracks of these many ``channels``: M4V takes
+    AAC only, which stops at eight."""
+    wide = max(channels, default=0)
+    if target_suffix.lower() == ".m4v" and wide > AAC_MOST_CHANNELS:
+        raise StylertError(f"the source has a {wide}-channel audio track and .m4v holds at most {AAC_MOST_CHANNELS} "
+                           "(AAC): write .mp4, .mkv or .mov, or leave the audio out (--no-audio)")
 
 
 # FFmpeg's AAC encoder stops at 7.1.

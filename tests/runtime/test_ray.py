@@ -258,6 +258,22 @@ def test_a_damaged_track_is_reported_from_a_chunked_video_and_from_whole_ones(cl
                                "audio track 1 not kept: its codec is unknown or its header damaged")]
 
 
+def test_audio_an_m4v_cannot_hold_is_refused_before_the_chunks_are_made(cluster, tmp_path):
+    pytest.importorskip("av", reason="PyAV is not installed")
+
+    from stylert.errors import StylertError
+    from stylert.runtime.ray_video import run_videos_on_ray
+    from stylert.runtime.video import VideoOptions
+    from tests.runtime.test_video import _six_channel_clip
+
+    src, stylised = _six_channel_clip(tmp_path / "recorder.mkv", channels=12), []
+    with pytest.raises(StylertError, match=r"a 12-channel audio track and \.m4v holds at most 8"):
+        run_videos_on_ray([str(src)], str(tmp_path / "out.m4v"), VideoOptions(), style="mosaic",
+                          backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
+                          address="auto", workers=2, on_frames=stylised.append)
+    assert stylised == [] and sorted(p.name for p in tmp_path.iterdir()) == ["recorder.mkv"]
+
+
 def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):
     """A WebM's chunks are VP9 in WebM (it holds no H.264), joined with the source's audio as Opus."""
     pytest.importorskip("av", reason="PyAV is not installed")

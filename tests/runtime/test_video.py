@@ -847,11 +847,15 @@ def _packed_samples(container, channels):
     return np.concatenate([f.to_ndarray().reshape(-1, channels).T for f in frames], axis=1).astype(float)
 
 
-def test_audio_past_eight_channels_into_m4v_is_one_clear_error(tmp_path, stylizer):
+def test_audio_past_eight_channels_into_m4v_is_one_clear_error_before_any_work(tmp_path, stylizer):
+    started = []
+    src = _six_channel_clip(tmp_path / "recorder.mkv", channels=12)
     with pytest.raises(StylertError, match=r"a 12-channel audio track and \.m4v holds at most 8 \(AAC\): write "
                                            r"\.mp4, \.mkv or \.mov, or leave the audio out \(--no-audio\)"):
-        stylize_video(stylizer, _six_channel_clip(tmp_path / "recorder.mkv", channels=12), tmp_path / "out.m4v")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["recorder.mkv"]
+        stylize_video(stylizer, src, tmp_path / "out.m4v", on_start=lambda *a: started.append(a))
+    assert started == [] and sorted(p.name for p in tmp_path.iterdir()) == ["recorder.mkv"]
+    result = stylize_video(stylizer, src, tmp_path / "quiet.m4v", VideoOptions(keep_audio=False))
+    assert result.frames == 10 and result.audio_tracks == 0
 
 
 def test_a_studio_rate_is_re_encoded_at_the_highest_rate_aac_has(tmp_path, stylizer):
