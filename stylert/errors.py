@@ -2,9 +2,10 @@
 import struct
 
 # What Pillow raises for a damaged or unusual file: its plugins' own checks (OSError, SyntaxError, TypeError for
-# a TIFF page without dimensions) and the errors of a header cut short (EOFError, struct.error, KeyError,
-# IndexError); a decoder turns them into one UnreadableImage line.
-PILLOW_ERRORS = (OSError, ValueError, SyntaxError, TypeError, EOFError, KeyError, IndexError, struct.error)
+# a TIFF page without dimensions, NotImplementedError for a DDS pixel format it lacks) and the errors of a header
+# cut short (EOFError, struct.error, KeyError, IndexError); a decoder turns them into one UnreadableImage line.
+PILLOW_ERRORS = (OSError, ValueError, SyntaxError, TypeError, NotImplementedError, EOFError, KeyError, IndexError,
+                 struct.error)
 
 
 def first_line(exc: BaseException) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import glob
 import io
 import re
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,7 +22,8 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata, sized, with_metadata
 from stylert.frames.pillow_formats import (PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_SUFFIXES, PILLOW_WRITTEN,
-                                           decode_with_pillow, encode_with_pillow, too_many_pixels)
+                                           decode_with_pillow, encode_with_pillow, pillow_quietly,
+                                           too_many_pixels)
 from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
 
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
@@ -215,8 +215,7 @@ def _decode_heif(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray 
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # OpenCV's formats allow as many
+        with pillow_quietly():
             return decode_heif(data)
     except Image.DecompressionBombError:
         raise too_many_pixels(name) from None
@@ -276,13 +275,11 @@ def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
         return deep
     found = []
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's for a damaged directory: what it could read is used
-            with Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
-                for page in ImageSequence.Iterator(image):
-                    found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
-                    if len(found) == pages:
-                        break
+        with pillow_quietly(), Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
+            for page in ImageSequence.Iterator(image):
+                found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
+                if len(found) == pages:
+                    break
     except PILLOW_ERRORS:
         return None
     return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -23,16 +25,24 @@ def decode_with_pillow(data: bytes, name: object) -> tuple[np.ndarray, np.ndarra
     from PIL import Image
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # OpenCV's formats allow as many
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-                return (*_planes(image), image.info.get("icc_profile"))
+        with pillow_quietly(), Image.open(io.BytesIO(data)) as image:
+            image.load()
+            return (*_planes(image), image.info.get("icc_profile"))
     except Image.DecompressionBombError:
         raise too_many_pixels(name) from None
     except PILLOW_ERRORS as exc:
         why = "corrupt or cut off" if "cannot identify" in str(exc) or "truncated" in str(exc) else first_line(exc)
         raise UnreadableImage(f"{name} is not a readable image ({why})") from None
+
+
+@contextmanager
+def pillow_quietly() -> Iterator[None]:
+    """Pillow's warnings silenced: for a picture over half its pixel limit (OpenCV's formats allow as many) and for
+    a damaged file (an ICO entry of another size, a TIFF directory past the file's end: what it could read is
+    used). The caller says what failed, in one line."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def too_many_pixels(name: object) -> UnreadableImage:

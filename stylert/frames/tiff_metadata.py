@@ -8,10 +8,10 @@ and the header points to it."""
 from __future__ import annotations
 
 import io
-import warnings
 from typing import Literal
 
 from stylert.errors import PILLOW_ERRORS
+from stylert.frames.pillow_formats import pillow_quietly
 
 TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
@@ -31,15 +31,13 @@ def read_tiff_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes |
     read."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow's warning for a damaged directory: what it could read is used
-        try:
-            with Image.open(io.BytesIO(data)) as image:
-                tags = getattr(image, "tag_v2", {})
-                icc, xmp = tags.get(_ICC), tags.get(_XMP)
-                exif = _photo_directory(image.getexif(), b"II*\0\x08\0\0\0")
-        except PILLOW_ERRORS:  # a damaged header: no metadata
-            return None, None, None
+    try:
+        with pillow_quietly(), Image.open(io.BytesIO(data)) as image:
+            tags = getattr(image, "tag_v2", {})
+            icc, xmp = tags.get(_ICC), tags.get(_XMP)
+            exif = _photo_directory(image.getexif(), b"II*\0\x08\0\0\0")
+    except PILLOW_ERRORS:  # a damaged header: no metadata
+        return None, None, None
     return exif, bytes(icc) if icc else None, bytes(xmp) if xmp else None
 
 

@@ -1,8 +1,11 @@
-"""Every format stylert reads, damaged in many ways (cut short, bytes changed in the header and anywhere): each
-read gives a picture or one UnreadableImage, never another error (which the command reports as an internal
-error and stops on). Seeded, so a failure repeats."""
+"""Every format stylert reads but PSD (which nothing here writes), damaged in many ways (cut short, bytes changed in
+the header and anywhere): each read gives a picture or one UnreadableImage, never another error (which the command
+reports as an internal error and stops on). Seeded, so a failure repeats."""
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
 from stylert.errors import UnreadableImage
 from stylert.frames.images import Picture, decode_picture, encode_picture
@@ -22,7 +25,15 @@ def _sources(rng):
     files["pages.tif"] = encode_picture("a.tif", Picture(two, [alpha, alpha]))
     files["deep.png"] = encode_picture("a.png", Picture([image], [alpha.astype(np.uint16) * 257], depth=16))
     files["deep.tif"] = encode_picture("a.tif", Picture([image], [alpha.astype(np.uint16) * 257], depth=16))
+    for suffix, form, mode in (("ico", "ICO", "RGBA"), ("pcx", "PCX", "RGB"), ("sgi", "SGI", "RGB"),
+                               ("dds", "DDS", "RGBA"), ("pgm", "PPM", "L"), ("pbm", "PPM", "1")):  # read only
+        out = io.BytesIO()
+        Image.fromarray(np.dstack([image[..., ::-1], alpha])).convert(mode).save(out, form)
+        files[f"a.{suffix}"] = out.getvalue()
     return files
+
+
+SOURCES = _sources(np.random.default_rng(0))
 
 
 def _damaged(data: bytes, rng, k: int) -> bytes:
@@ -35,15 +46,31 @@ def _damaged(data: bytes, rng, k: int) -> bytes:
     return bytes(out)
 
 
-@pytest.mark.parametrize("name", list(_sources(np.random.default_rng(0))))
+@pytest.mark.parametrize("name", list(SOURCES))
 def test_a_damaged_file_is_a_picture_or_one_unreadable_image(name):
     rng = np.random.default_rng(1)
-    data = _sources(np.random.default_rng(0))[name]
     for k in range(60):
-        damaged = _damaged(data, rng, k)
+        damaged = _damaged(SOURCES[name], rng, k)
         try:
             decode_picture(damaged, name)
         except UnreadableImage:
             pass
         except Exception as exc:  # seeded: the same damage repeats
             raise AssertionError(f"{name}, damage {k}: {type(exc).__name__}: {exc}") from exc
+
+
+def test_a_dds_of_a_pixel_format_pillow_lacks_and_an_ico_entry_of_another_size_say_so_quietly():
+    """Pillow's NotImplementedError for the DDS stopped the command; its warning for the ICO reached the terminal."""
+    import warnings
+
+    dds = bytearray(SOURCES["a.dds"])
+    dds[80:84] = (8).to_bytes(4, "little")  # the pixel format's flags (DDS_PIXELFORMAT.dwFlags)
+    with pytest.raises(UnreadableImage, match=r"a.dds is not a readable image \(Unknown pixel format flags 8\)"):
+        decode_picture(bytes(dds), "a.dds")
+    ico = bytearray(SOURCES["a.ico"])
+    for entry in range(int.from_bytes(ico[4:6], "little")):
+        ico[6 + 16 * entry] -= 1  # each directory entry's width, one less than its picture's
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        decode_picture(bytes(ico), "a.ico")
+    assert not heard
