@@ -1,4 +1,6 @@
 """Exceptions raised by the library; only the CLI turns them into one stderr line."""
+from __future__ import annotations
+
 import struct
 
 # What Pillow raises for a damaged or unusual file: its plugins' own checks (OSError, SyntaxError, TypeError for
@@ -27,6 +29,11 @@ class UnknownCheckpoint(StylertError):
 
 class BadModelFile(StylertError):
     """A model file that is truncated, corrupt or of the wrong kind."""
+
+    @classmethod
+    def not_numbers(cls, source: object, weight: str) -> BadModelFile:
+        """A file whose ``weight`` holds NaN or infinity: damaged (every output would be NaN)."""
+        return cls(f"{source}: its weights are not all numbers (NaN or infinity in {weight}): the file is damaged")
 
 
 class UnreadableImage(StylertError):

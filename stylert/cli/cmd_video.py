@@ -85,9 +85,14 @@ def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) ->
           f"cannot carry them as they are{fix}", file=sys.stderr)
 
 
-def run_on_ray(args: argparse.Namespace) -> int:
+def _say_damage(source: str, line: str) -> None:
+    """What of a damaged ``source`` was left out or timed anew (``VideoResult.damage``), as one line."""
     from pathlib import Path
 
+    print(f"stylert: {Path(source).name}: {line}", file=sys.stderr)
+
+
+def run_on_ray(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from stylert.cli.common import backend_options, exit_code, say
@@ -103,7 +108,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
     for source, target, codecs in summary.dropped_subtitles:
         _say_subtitles_dropped(source, target, codecs)
     for source, line in summary.damage:
-        print(f"stylert: {Path(source).name}: {line}", file=sys.stderr)
+        _say_damage(source, line)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
     done = f", {summary.skipped} already done" if summary.skipped else ""
@@ -178,8 +183,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{audio}{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
-            for damage in result.damage:
-                print(f"stylert: {item.source.name}: {damage}", file=sys.stderr)
+            for line in result.damage:
+                _say_damage(str(item.source), line)
             damaged += bool(result.damage)
             if result.truncated:
                 truncated += 1

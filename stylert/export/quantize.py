@@ -78,8 +78,7 @@ def quantize_int8(fp32_onnx: str | Path, out: str | Path, batches: list[np.ndarr
     damaged = next((name for name, w in weights if np.issubdtype(w.dtype, np.floating) and not np.isfinite(w).all()),
                    None)
     if damaged is not None:  # the calibration would fail on it with an assertion of ONNX Runtime's
-        raise BadModelFile(f"{fp32_onnx}: its weights are not all numbers (NaN or infinity in {damaged}): the file is "
-                           "damaged")
+        raise BadModelFile.not_numbers(fp32_onnx, damaged)
     convs = [n.name for n in model.graph.node if n.op_type == "Conv"]
     exclude = [convs[0], convs[-1]] if exclude_ends and convs else []
     with tempfile.TemporaryDirectory() as tmp:

@@ -284,8 +284,7 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
     damaged = next((name for name, value in module.state_dict().items()
                     if value.is_floating_point() and not value.isfinite().all()), None)
     if damaged is not None:  # every output would be NaN (or the int8 calibration fail on it)
-        raise BadModelFile(f"{source}: its weights are not all numbers (NaN or infinity in {damaged}): the file is "
-                           "damaged")
+        raise BadModelFile.not_numbers(source, damaged)
     loaded = LoadedModel(module, arch, module.config.variant, style, module.size_multiple, source)
     if not set(loaded.channels) <= {1, 3}:
         raise UnknownCheckpoint(f"{source}: a network of {loaded.channels[0]} input and {loaded.channels[1]} "
