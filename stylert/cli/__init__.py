@@ -3,7 +3,9 @@
 Each sub-command is a module with ``register(subparsers)``. One exit-code rule for every command:
 
     0    everything asked for was done
-    1    some inputs failed (each reported on a ``stylert: failed:`` line); the others were written
+    1    some inputs failed (each reported on a ``stylert: failed:`` line); the others were written. Also where
+         every output was written but a source was damaged: a line names what of a video was left out or mended,
+         or what an image's decoder read past (its copy shows what it could decode)
     2    nothing was done: a bad request, a bad or missing input, a missing dependency (one
          ``stylert: error:`` line; argument errors included)
     130  interrupted (Ctrl-C); what was finished is kept; 143 for SIGTERM and 129 for SIGHUP, which stop a run

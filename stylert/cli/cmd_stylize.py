@@ -60,13 +60,15 @@ def _tile(text: str) -> str | int:
 def run_on_ray(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stylert.cli.common import backend_options, say
+    from stylert.cli.common import backend_options, of_damaged, read_despite_damage, say
     from stylert.runtime.ray_images import run_images_on_ray
 
     with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr) as bar:
         def report(row: dict) -> None:
             if row["error"]:
                 tqdm.write(f"stylert: failed: {row['source']}: {row['error']}", file=sys.stderr)
+            elif row["damage"]:
+                tqdm.write(read_despite_damage(row["source"], row["target"], [row["damage"]]), file=sys.stderr)
             bar.update(1)
 
         summary = run_images_on_ray(args.inputs, args.output, recursive=args.recursive, ext=args.ext,
@@ -76,10 +78,10 @@ def run_on_ray(args: argparse.Namespace) -> int:
                                     tile=args.tile, on_result=report, log=say, redo=args.redo)
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} images, {frames / busy if busy else 0:.2f} images/s while busy")
-    failed = len(summary.failed)
-    print(f"{summary.items - failed} written to {args.output}, {failed} failed, {summary.skipped} already done; "
-          f"{summary.frames_per_second:.2f} images/s overall", file=sys.stderr)
-    return exit_code(summary.items, failed)
+    failed, damaged = len(summary.failed), len(summary.damage)
+    print(f"{summary.items - failed} written to {args.output}{of_damaged(damaged)}, {failed} failed, "
+          f"{summary.skipped} already done; {summary.frames_per_second:.2f} images/s overall", file=sys.stderr)
+    return exit_code(summary.items, failed) or (1 if damaged else 0)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     from tqdm import tqdm
 
-    from stylert.cli.common import outputs_to_make, say
+    from stylert.cli.common import of_damaged, outputs_to_make, read_despite_damage, say
 
     from stylert.atomic_files import check_writable
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
@@ -116,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
                     tqdm.write(f"stylert: failed: {result.source}: {result.error}", file=sys.stderr)
                 elif manifest is not None:
                     manifest.add(result.source, result.target)
+                if result.damage:
+                    tqdm.write(read_despite_damage(result.source, result.target, result.damage), file=sys.stderr)
                 if tiles is not None:
                     tiles.close()
                     tiles = None
@@ -130,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
             results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth, on_done=report,
                                     on_tile=tile_progress)
     failed = sum(1 for r in results if r.error)
+    damaged = sum(1 for r in results if r.damage)
     done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
-    print(f"{len(results) - failed} written to {args.output}, {failed} failed{done}", file=sys.stderr)
-    return exit_code(len(results), failed)
+    print(f"{len(results) - failed} written to {args.output}{of_damaged(damaged)}, {failed} failed{done}",
+          file=sys.stderr)
+    return exit_code(len(results), failed) or (1 if damaged else 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from stylert.runtime.backends import BACKEND_NAMES
@@ -194,6 +195,18 @@ def exit_code(done: int, failed: int) -> int:
     if not failed:
         return 0
     return 2 if failed == done else 1
+
+
+def read_despite_damage(source: object, target: object, notices: Sequence[str]) -> str:
+    """The line for an image written from a ``source`` its decoder read despite damage (``Picture.damage``)."""
+    from stylert.frames.decoder_notices import in_one_line
+
+    return f"stylert: {source}: read despite damage ({in_one_line(notices)}); {target} shows what could be decoded"
+
+
+def of_damaged(n: int) -> str:
+    """What a command's last line adds for ``n`` images read despite damage."""
+    return f" ({n} from damaged sources)" if n else ""
 
 
 def counted(n: int, noun: str) -> str:

@@ -23,7 +23,7 @@ def uses_pipes(args: argparse.Namespace) -> bool:
 
 def run_piped(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import say, stylizer_from_args
+    from stylert.cli.common import read_despite_damage, say, stylizer_from_args
     from stylert.frames.file_headers import image_suffix
     from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
@@ -67,10 +67,13 @@ def run_piped(args: argparse.Namespace) -> int:
     with stylizer_from_args(args) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         stylised = stylize_pictures(stylizer, [picture], args.smooth)[0]
+    damaged = 1 if picture.damage else 0
     if not to_stdout:
         write_picture(target, stylised)
+        if damaged:
+            print(read_despite_damage(name, target, picture.damage), file=sys.stderr)
         print(f"1 written to {target}, 0 failed", file=sys.stderr)
-        return 0
+        return damaged
     encoded = encode_picture(target, stylised)
     try:
         sys.stdout.buffer.write(encoded)
@@ -79,5 +82,7 @@ def run_piped(args: argparse.Namespace) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python exits
         raise StylertError("standard output was closed before the picture was written (the program reading it "
                            "stopped)") from None
+    if damaged:
+        print(read_despite_damage(name, "standard output", picture.damage), file=sys.stderr)
     print(f"1 written to standard output ({target.suffix[1:].upper()}), 0 failed", file=sys.stderr)
-    return 0
+    return damaged

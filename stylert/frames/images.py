@@ -4,10 +4,11 @@ from __future__ import annotations
 import glob
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
+from stylert.frames.decoder_notices import decoder_notices
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
                                          may_have_alpha)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -32,6 +34,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".g
 INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, *PILLOW_ALPHA)  # transparency
 DEEP_SUFFIXES = (".png", ".tif", ".tiff")  # the written formats that hold 16 bits a sample
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,13 +44,16 @@ class Picture:
     animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), the
     photo's metadata (``photo_metadata``), and the file's bits per sample: 16 for a 16-bit PNG or TIFF,
     whose alpha planes are then uint16 as stored and whose copy is written at 16 bits where the format holds them
-    (DEEP_SUFFIXES); the colour is the network's, at 8 bits."""
+    (DEEP_SUFFIXES); the colour is the network's, at 8 bits. ``damage``: what the decoder said of a file it read
+    despite damage (``decoder_notices``; a JPEG's "Corrupt JPEG data: ..."), whose frames show what it could
+    decode."""
     frames: list[np.ndarray]
     alpha: list[np.ndarray] | None = None
     durations: tuple[int, ...] = ()
     plays: int = 0
     metadata: PhotoMetadata = PhotoMetadata()
     depth: int = 8
+    damage: tuple[str, ...] = ()
 
     def fit(self, max_size: int | None) -> Picture:
         """Every frame and alpha plane through fit_max_size."""
@@ -123,8 +129,42 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP, PNG or AVIF with its duration and
     the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF, HEIC, TGA,
-    QOI, PSD or ICO; a JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile. ``name``
-    is the file, for errors, and for its suffix: a PILLOW_SUFFIXES file is read by Pillow."""
+    QOI, PSD or ICO; a JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile; what the
+    decoder said of damage it read past (``Picture.damage``). ``name`` is the file, for errors, and for its suffix:
+    a PILLOW_SUFFIXES file is read by Pillow."""
+    picture, damage = _heeded(_decode_picture, data, name)
+    return replace(picture, damage=damage) if damage else picture
+
+
+def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
+    """An image file's bytes -> uint8 BGR HxWx3 (an animation's first frame): grey and alpha are converted,
+    16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
+    file, for the error. Damage the decoder read past is not reported (training and calibration images)."""
+    return _heeded(_decode_image, data, name)[0]
+
+
+_UNKNOWN_REASON = "(corrupt or unsupported"  # how an OpenCV read that failed without a reason is said
+
+
+def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes | np.ndarray, name: str | Path
+            ) -> tuple[T, tuple[str, ...]]:
+    """``decode(data, name)`` and what its C libraries wrote on standard error meanwhile (``decoder_notices``):
+    where it fails for a reason stylert cannot tell, the last notice is the reason; where it succeeds, the notices
+    are the damage it read past."""
+    failed = None
+    with decoder_notices() as notices:
+        try:
+            decoded = decode(data, name)
+        except UnreadableImage as exc:
+            failed = exc
+    if failed is not None:
+        if notices and _UNKNOWN_REASON in str(failed):
+            raise UnreadableImage(f"{name} is not a readable image ({notices[-1]})") from None
+        raise failed
+    return decoded, tuple(notices)
+
+
+def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
@@ -159,10 +199,7 @@ def _depth(*planes: np.ndarray) -> int:
     return 16 if any(plane.dtype == np.uint16 for plane in planes) else 8
 
 
-def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
-    """An image file's bytes -> uint8 BGR HxWx3 (an animation's first frame): grey and alpha are converted,
-    16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
-    file, for the error."""
+def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     if _by_pillow(name, raw):
@@ -186,7 +223,7 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
     if image is None:
-        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported format)")
+        raise UnreadableImage(f"{name} is not a readable image {_UNKNOWN_REASON} format)")
     image = _avif_16_bits(image, raw[:HEAD_BYTES])
     return _oriented(image, exif_orientation(raw)) if ours else image
 
@@ -242,9 +279,22 @@ def _decoding(name: str | Path) -> Iterator[None]:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
             raise UnreadableImage(f"{name} has more pixels than OpenCV decodes (2^30 by default; set "
                                   f"OPENCV_IO_MAX_IMAGE_PIXELS to allow more)") from None
-        raise UnreadableImage(f"{name} is not a readable image ({str(exc).strip().splitlines()[-1]})") from None
+        if "CV_IO_MAX_IMAGE_WIDTH" in str(exc) or "CV_IO_MAX_IMAGE_HEIGHT" in str(exc):
+            raise UnreadableImage(f"{name} is not a readable image (its header gives a side of more than 2^20 "
+                                  f"pixels: corrupt)") from None
+        raise UnreadableImage(f"{name} is not a readable image ({_opencv_reason(exc)})") from None
     except MemoryError:
         raise UnreadableImage(f"{name} is too large to decode in this machine's memory") from None
+
+
+_OPENCV_ERROR = re.compile(r"error: \(-?\d+:([^)]*)\) (.*?)(?: in function '[^']*')?$")
+
+
+def _opencv_reason(exc: cv2.error) -> str:
+    """An OpenCV error's last line without the source file, line and function it names."""
+    last = str(exc).strip().splitlines()[-1]
+    found = _OPENCV_ERROR.search(last)
+    return f"OpenCV: {found[1].lower()}: {found[2]}" if found else last
 
 
 def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
@@ -335,7 +385,7 @@ def _decode_animation(buffer: np.ndarray, name: str | Path, metadata: PhotoMetad
     with _decoding(name):
         animation = decode_animation(buffer)
     if animation is None:
-        raise UnreadableImage(f"{name} is not a readable image (corrupt or unsupported animation)")
+        raise UnreadableImage(f"{name} is not a readable image {_UNKNOWN_REASON} animation)")
     frames, alpha = [], []
     head = buffer[:HEAD_BYTES].tobytes()
     for frame in animation.frames:

@@ -36,7 +36,7 @@ class RaySummary:
     per_actor: dict[str, tuple[int, float]] = field(default_factory=dict)
     # videos whose subtitle tracks the output cannot carry: (source, target, the tracks' codecs)
     dropped_subtitles: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)
-    # what of a damaged source was left out or timed anew: (source, one line each)
+    # what of a damaged source was left out or timed anew, or what an image's decoder read past: (source, a line)
     damage: list[tuple[str, str]] = field(default_factory=list)
 
     @property

@@ -93,16 +93,18 @@ class StylizeActor:
         self.actor = f"{socket.gethostname()}:{os.getpid()}"
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        from stylert.frames.decoder_notices import in_one_line
         from stylert.frames.images import decode_picture, encode_picture
         from stylert.runtime.stylize_files import stylize_pictures
 
-        out, errors, seconds, pixels = [], [], [], []
+        out, errors, damage, seconds, pixels = [], [], [], [], []
         for i, data in enumerate(batch["data"]):
             started = time.perf_counter()
-            encoded, error, area = b"", str(batch["error"][i] or ""), 0
+            encoded, error, area, notices = b"", str(batch["error"][i] or ""), 0, ""
             if not error:
                 try:
                     picture = decode_picture(data, batch["source"][i]).fit(self.max_size)
+                    notices = in_one_line(picture.damage) if picture.damage else ""
                     stylised = stylize_pictures(self.stylizer, [picture], self.smooth)[0]
                     area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
                     encoded = encode_picture(str(batch["target"][i]), stylised)
@@ -112,10 +114,12 @@ class StylizeActor:
                     error = str(exc)
             out.append(encoded)
             errors.append(error)
+            damage.append(notices)
             seconds.append(time.perf_counter() - started)
             pixels.append(area)
         return {"source": batch["source"], "target": batch["target"], "data": np.array(out, dtype=object),
-                "error": np.array(errors, dtype=object), "actor": np.array([self.actor] * len(out), dtype=object),
+                "error": np.array(errors, dtype=object), "damage": np.array(damage, dtype=object),
+                "actor": np.array([self.actor] * len(out), dtype=object),
                 "seconds": np.array(seconds), "pixels": np.array(pixels)}
 
 
@@ -133,7 +137,7 @@ def _write(row: dict) -> dict:
             write_bytes(row["target"], row["data"])
         except OSError as exc:
             error = f"cannot write {row['target']}: {exc.strerror or exc}"
-    return {k: row[k] for k in ("source", "target", "actor", "seconds", "pixels")} | {"error": error}
+    return {k: row[k] for k in ("source", "target", "damage", "actor", "seconds", "pixels")} | {"error": error}
 
 
 def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, style: str, backend: str,
@@ -165,6 +169,8 @@ def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, 
         else:
             summary.frames += 1
             summary.tally(row["actor"], 1, float(row["seconds"]))
+            if row["damage"]:
+                summary.damage.append((row["source"], row["damage"]))
         on_result(row)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -15,9 +15,12 @@ from stylert.runtime.video import VIDEO_SUFFIXES
 
 @dataclass(frozen=True)
 class FileResult:
+    """One planned file: written (``error`` None), maybe from a source read despite damage (``damage``: the
+    decoder's notices, ``Picture.damage``), or not, and why."""
     source: Path
     target: Path
     error: str | None = None
+    damage: tuple[str, ...] = ()
 
 
 def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = False,
@@ -90,7 +93,7 @@ def stylize_files(
         for (item, _), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
             try:
                 write_picture(item.target, stylised)
-                finish(FileResult(item.source, item.target))
+                finish(FileResult(item.source, item.target, damage=stylised.damage))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
             except OSError as exc:

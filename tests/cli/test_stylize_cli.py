@@ -186,3 +186,21 @@ def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_re
     assert outcome("--strength", "0.5") == f"3 written to {out}/, 0 failed"  # an option that shapes the pixels
     assert outcome("--strength", "0.5", "--redo") == f"3 written to {out}/, 0 failed"
 
+
+
+def test_a_photo_read_despite_damage_is_written_said_once_and_exits_1(tmp_path, photo, lite_onnx, capfd):
+    import cv2
+
+    src = tmp_path / "in"
+    write_image(src / "good.png", photo[:40, :52])
+    data = cv2.imencode(".jpg", photo[:48, :64])[1].tobytes()
+    (src / "damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    code = main(["stylize", str(src), "-o", str(tmp_path / "out"), "--style", str(lite_onnx)])
+    err = capfd.readouterr().err
+    assert code == 1
+    said = [line for line in err.replace("\r", "\n").splitlines() if "Corrupt JPEG" in line]
+    assert len(said) == 1  # stylert's line, not libjpeg's own as well
+    assert said[0].startswith(f"stylert: {src / 'damaged.jpg'}: read despite damage (Corrupt JPEG data: ")
+    assert said[0].endswith(f"); {tmp_path / 'out' / 'damaged.jpg'} shows what could be decoded")
+    assert f"2 written to {tmp_path / 'out'} (1 from damaged sources), 0 failed" in err
+    assert read_image(tmp_path / "out" / "damaged.jpg").shape == (48, 64, 3)

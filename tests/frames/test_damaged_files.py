@@ -1,6 +1,7 @@
 """Every format stylert reads but PSD (which nothing here writes), damaged in many ways (cut short, bytes changed in
 the header and anywhere): each read gives a picture or one UnreadableImage, never another error (which the command
-reports as an internal error and stops on). Seeded, so a failure repeats."""
+reports as an internal error and stops on), and the decoders write nothing on the terminal. Seeded, so a failure
+repeats."""
 import io
 
 import numpy as np
@@ -47,7 +48,7 @@ def _damaged(data: bytes, rng, k: int) -> bytes:
 
 
 @pytest.mark.parametrize("name", list(SOURCES))
-def test_a_damaged_file_is_a_picture_or_one_unreadable_image(name):
+def test_a_damaged_file_is_a_picture_or_one_unreadable_image_and_nothing_on_the_terminal(name, capfd):
     rng = np.random.default_rng(1)
     for k in range(60):
         damaged = _damaged(SOURCES[name], rng, k)
@@ -57,6 +58,7 @@ def test_a_damaged_file_is_a_picture_or_one_unreadable_image(name):
             pass
         except Exception as exc:  # seeded: the same damage repeats
             raise AssertionError(f"{name}, damage {k}: {type(exc).__name__}: {exc}") from exc
+        assert capfd.readouterr().err == "", f"{name}, damage {k}"  # libpng's, libjpeg's, libtiff's lines
 
 
 def test_a_dds_of_a_pixel_format_pillow_lacks_and_an_ico_entry_of_another_size_say_so_quietly():

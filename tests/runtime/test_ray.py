@@ -354,3 +354,15 @@ def test_a_folder_of_videos_rerun_on_ray_skips_those_already_made(cluster, tmp_p
     assert (again.items, again.skipped, again.frames) == (0, 2, 0)
     redo = run(redo=True)
     assert (redo.items, redo.skipped, redo.frames) == (2, 0, 12)
+
+
+def test_a_photo_read_despite_damage_is_written_and_reported(cluster, photo_module, tmp_path):
+    import cv2
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = cv2.imencode(".jpg", np.ascontiguousarray(photo_module[:40, :56]))[1].tobytes()
+    (folder / "damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    summary = _run(folder, tmp_path / "out")
+    assert summary.items == 1 and not summary.failed and (tmp_path / "out" / "damaged.jpg").is_file()
+    assert [(Path(s).name, line.split(":")[0]) for s, line in summary.damage] == [("damaged.jpg", "Corrupt JPEG data")]

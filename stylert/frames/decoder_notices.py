@@ -1,0 +1,57 @@
+"""What the image decoders' C libraries write straight to the process's standard error while they read a damaged
+file ("libpng error: IDAT: CRC error", "Corrupt JPEG data: bad Huffman code", libtiff's "Using code not yet in
+table"), kept as text instead: the reader then says in one line of its own that the file is unreadable and why,
+or that it was read despite damage, and none of the libraries' lines lands in the middle of a progress bar."""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator, Sequence
+
+# One redirection of the process's standard error at a time (reentrant: a decoder inside a decoder nests).
+_HELD = threading.RLock()
+MOST_BYTES = 1 << 16  # of notices kept: a damaged TIFF can repeat its line thousands of times
+_PILLOW_LIBTIFF = re.compile(r"^tempfile\.tif: ")  # the name Pillow gives libtiff for the file it decodes
+# OpenCV's own log lines, which the command turns off (OPENCV_LOG_LEVEL) and the library leaves out the same way
+_OPENCV_LOG = re.compile(r"^\[\s*(?:FATAL|ERROR|WARN|INFO|DEBUG|VERBOSE)\s*:")
+
+
+@contextlib.contextmanager
+def decoder_notices() -> Iterator[list[str]]:
+    """Yields a list that, once the block has ended (also by an exception), holds the distinct lines written to
+    file descriptor 2 while it ran, in order, tidied (``tidy``); where there is no descriptor 2 to redirect, the
+    block runs as it is and the list stays empty."""
+    notices: list[str] = []
+    with _HELD, tempfile.TemporaryFile() as held:
+        if sys.stderr is not None:
+            sys.stderr.flush()  # what Python wrote before the block goes where it was meant to
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield notices
+            return
+        os.dup2(held.fileno(), 2)
+        try:
+            yield notices
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+
+
+def tidy(text: str) -> list[str]:
+    """The distinct non-empty lines of ``text``, in order, but OpenCV's log lines, each without its closing full
+    stop and without the temporary file name Pillow's libtiff reader puts in front."""
+    lines = (_PILLOW_LIBTIFF.sub("", line.strip()).rstrip(".").strip() for line in text.splitlines())
+    return list(dict.fromkeys(line for line in lines if line and not _OPENCV_LOG.match(line)))
+
+
+def in_one_line(notices: Sequence[str]) -> str:
+    """A decoder's notices as one line: the first, and how many more there were."""
+    more = len(notices) - 1
+    return notices[0] + (f" (and {more} more notice{'s' if more > 1 else ''})" if more > 0 else "")

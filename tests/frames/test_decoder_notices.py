@@ -1,0 +1,71 @@
+"""What the image decoders' C libraries write on standard error is kept as text: a damaged file read anyway says
+so in the picture, an unreadable one says why in its error, and nothing reaches the terminal."""
+import os
+import re
+
+import cv2
+import numpy as np
+import pytest
+
+from stylert.errors import UnreadableImage
+from stylert.frames.decoder_notices import decoder_notices, in_one_line, tidy
+from stylert.frames.images import decode_image, decode_picture
+
+
+def test_what_is_written_to_descriptor_2_in_the_block_is_kept_and_what_follows_is_not(capfd):
+    with decoder_notices() as notices:
+        os.write(2, b"libpng warning: iCCP: known incorrect sRGB profile\n")
+        assert notices == []  # filled when the block ends
+    os.write(2, b"after\n")
+    assert notices == ["libpng warning: iCCP: known incorrect sRGB profile"]
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_descriptor_2_comes_back_when_the_block_raises(capfd):
+    with pytest.raises(KeyError), decoder_notices() as notices:
+        os.write(2, b"Corrupt JPEG data: bad Huffman code\n")
+        raise KeyError("x")
+    os.write(2, b"after\n")
+    assert notices == ["Corrupt JPEG data: bad Huffman code"]
+    assert capfd.readouterr().err == "after\n"
+
+
+def test_tidy_keeps_each_line_once_without_opencvs_log_or_pillows_temporary_name():
+    text = ("tempfile.tif: Using code not yet in table.\n\n tempfile.tif: Using code not yet in table.\n"
+            "[ WARN:0@1.5] global grfmt_gif.cpp:112 found Unknown Application Extension\n"
+            "[ERROR:0@1.6] global loadsave.cpp:90 imdecode_ can't read data\n"
+            "LZWDecode: Not enough data at scanline 3 (short 40 bytes).\n")
+    assert tidy(text) == ["Using code not yet in table", "LZWDecode: Not enough data at scanline 3 (short 40 bytes)"]
+
+
+def test_in_one_line_counts_what_it_leaves_out():
+    assert in_one_line(["a"]) == "a"
+    assert in_one_line(["a", "b"]) == "a (and 1 more notice)"
+    assert in_one_line(["a", "b", "c"]) == "a (and 2 more notices)"
+
+
+def _jpeg_with_bytes_before_its_end(image: np.ndarray, extra: int) -> bytes:
+    data = cv2.imencode(".jpg", image)[1].tobytes()
+    assert data.endswith(b"\xff\xd9")
+    return data[:-2] + b"\x00" * extra + b"\xff\xd9"
+
+
+def test_a_jpeg_read_past_damage_says_what_the_decoder_said_and_keeps_the_terminal_clean(capfd):
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)
+    damaged = _jpeg_with_bytes_before_its_end(image, 10)
+    picture = decode_picture(damaged, "a.jpg")
+    assert len(picture.damage) == 1  # some of the bytes may pass for the scan's last bits
+    assert re.fullmatch(r"Corrupt JPEG data: \d+ extraneous bytes before marker 0xd9", picture.damage[0])
+    assert np.array_equal(picture.frames[0], decode_picture(cv2.imencode(".jpg", image)[1], "b.jpg").frames[0])
+    assert decode_picture(cv2.imencode(".jpg", image)[1], "b.jpg").damage == ()
+    assert decode_image(damaged, "a.jpg").shape == (24, 40, 3)
+    assert capfd.readouterr().err == ""
+
+
+def test_an_unreadable_png_says_libpngs_reason_in_its_one_error(capfd):
+    data = bytearray(cv2.imencode(".png", np.zeros((8, 8, 3), np.uint8))[1].tobytes())
+    data[29] ^= 0xFF  # the IHDR chunk's CRC
+    with pytest.raises(UnreadableImage, match=r"^a.png is not a readable image \(libpng error: IHDR: CRC error\)$"):
+        decode_picture(bytes(data), "a.png")
+    assert capfd.readouterr().err == ""
