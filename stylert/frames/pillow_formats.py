@@ -31,8 +31,18 @@ def decode_with_pillow(data: bytes, name: object) -> tuple[np.ndarray, np.ndarra
     except Image.DecompressionBombError:
         raise too_many_pixels(name) from None
     except PILLOW_ERRORS as exc:
-        why = "corrupt or cut off" if "cannot identify" in str(exc) or "truncated" in str(exc) else first_line(exc)
-        raise UnreadableImage(f"{name} is not a readable image ({why})") from None
+        raise UnreadableImage(f"{name} is not a readable image ({_why(exc)})") from None
+
+
+def _why(exc: BaseException) -> str:
+    """Pillow's reason a file is unreadable, in words: not Python's own about a number it could not parse, nor
+    the file's raw bytes (a damaged Netpbm header gives both)."""
+    said = first_line(exc)
+    if "cannot identify" in said or "truncated" in said:
+        return "corrupt or cut off"
+    if said.startswith(("invalid literal for int()", "b'", 'b"')):
+        return "a damaged header"
+    return said
 
 
 @contextmanager

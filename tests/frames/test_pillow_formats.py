@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from stylert.errors import UnreadableImage
-from stylert.frames.images import (Picture, collect_images, output_name, read_image, read_picture,
+from stylert.frames.images import (Picture, collect_images, decode_picture, output_name, read_image, read_picture,
                                    write_picture)
 from stylert.runtime.stylize_files import plan_image_outputs
 
@@ -90,6 +90,9 @@ def test_a_damaged_file_is_one_clear_error(tmp_path, rng):
         read_picture(tmp_path / "cut.tga")
     with pytest.raises(UnreadableImage, match=r"text.psd is not a readable image \(corrupt or cut off\)"):
         read_image(tmp_path / "text.psd")
+    for header in (b"P5\n3 4a\n255\n", b"P5\n3 4\n2\xff5\n"):  # Python's "invalid literal", the raw bytes
+        with pytest.raises(UnreadableImage, match=r"^a.pgm is not a readable image \(a damaged header\)$"):
+            decode_picture(header + bytes(12), "a.pgm")
 
 
 def test_a_folder_output_writes_formats_only_read_as_png_beside_their_siblings(tmp_path, rng):
