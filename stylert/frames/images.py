@@ -178,7 +178,7 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
     if has_pages(raw):
-        clear = _tiff_bgra(buffer, pages=0) if may_have_alpha(raw) else None  # a transparent page (layers)
+        clear = _tiff_bgra(buffer, raw, pages=0) if may_have_alpha(raw) else None  # a transparent page (layers)
         if clear is not None and len(clear) > 1:
             return Picture([np.ascontiguousarray(_to_uint8(page[..., :3])) for page in clear],
                            [page[..., 3].copy() for page in clear], metadata=metadata, depth=_depth(*clear))
@@ -186,7 +186,7 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
             ok, pages = cv2.imdecodemulti(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
         if ok and len(pages) > 1:
             return Picture([_to_uint8(page) for page in pages], metadata=metadata, depth=_depth(*pages))
-    transparent = _transparent(buffer, name, exif_orientation(raw)) if may_have_alpha(raw) else None
+    transparent = _transparent(buffer, raw, name, exif_orientation(raw)) if may_have_alpha(raw) else None
     if transparent is not None:
         return Picture([np.ascontiguousarray(_to_uint8(transparent[..., :3]))], [transparent[..., 3].copy()],
                        metadata=metadata, depth=_depth(transparent))
@@ -297,29 +297,29 @@ def _opencv_reason(exc: cv2.error) -> str:
     return f"OpenCV: {found[1].lower()}: {found[2]}" if found else last
 
 
-def _transparent(buffer: np.ndarray, name: str | Path, orientation: int) -> np.ndarray | None:
-    """A still PNG, WebP or TIFF with alpha as BGRA with its samples as stored (uint8, or uint16 for a 16-bit PNG or
-    TIFF), turned upright by its EXIF ``orientation`` (which OpenCV does not apply when it keeps the alpha); None
-    where the file has no alpha after all."""
-    if is_tiff(buffer[:4].tobytes()):
-        full = (_tiff_bgra(buffer) or [None])[0]
+def _transparent(buffer: np.ndarray, raw: bytes, name: str | Path, orientation: int) -> np.ndarray | None:
+    """A still PNG, WebP or TIFF with alpha (``buffer``, and ``raw``: its bytes) as BGRA with its samples as stored
+    (uint8, or uint16 for a 16-bit PNG or TIFF), turned upright by its EXIF ``orientation`` (which OpenCV does not
+    apply when it keeps the alpha); None where the file has no alpha after all."""
+    if is_tiff(raw[:4]):
+        full = (_tiff_bgra(buffer, raw) or [None])[0]
     else:
         with _decoding(name):
             full = cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED)
-        full = full if full is None else _avif_16_bits(full, buffer[:HEAD_BYTES].tobytes())
+        full = full if full is None else _avif_16_bits(full, raw[:HEAD_BYTES])
     if full is None or full.ndim != 3 or full.shape[2] != 4:
         return None
     return _oriented(full, orientation)
 
 
-def _tiff_bgra(buffer: np.ndarray, pages: int = 1) -> list[np.ndarray] | None:
-    """A TIFF's first ``pages`` pages (0: all) as BGRA, as stored (not turned), with their colour as the alpha does
-    not weigh it: a 16-bit TIFF's as uint16 (by OpenCV, which hands its 16-bit samples over unweighted), any
-    other's as uint8 by Pillow (OpenCV's 8-bit reader multiplies the colour by an unassociated alpha, and Pillow
-    undoes an associated one); None where neither decodes it (the colour is then OpenCV's, without the alpha)."""
+def _tiff_bgra(buffer: np.ndarray, raw: bytes, pages: int = 1) -> list[np.ndarray] | None:
+    """A TIFF's (``buffer``, and ``raw``: its bytes) first ``pages`` pages (0: all) as BGRA, as stored (not turned),
+    with their colour as the alpha does not weigh it: a 16-bit TIFF's as uint16 (by OpenCV, which hands its 16-bit
+    samples over unweighted), any other's as uint8 by Pillow (OpenCV's 8-bit reader multiplies the colour by an
+    unassociated alpha, and Pillow undoes an associated one); None where neither decodes it (the colour is then
+    OpenCV's, without the alpha)."""
     from PIL import Image, ImageSequence
 
-    raw = buffer.tobytes()
     deep = _tiff_bgra16(buffer, pages, associated_alpha(raw)) if sample_bits(raw) == 16 else None
     if deep is not None:
         return deep
