@@ -7,6 +7,7 @@ import io
 import numpy as np
 
 from stylert.errors import MissingDependency
+from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.photo_metadata import EXIF_ID, PhotoMetadata, photo_metadata
 
 HEIF_SUFFIXES = (".heic", ".heif")
@@ -54,14 +55,32 @@ def _image_module():
 
 def decode_heif(data: bytes) -> tuple[np.ndarray, np.ndarray | None, PhotoMetadata]:
     """uint8 BGR, the alpha plane where it has one, and its EXIF, ICC profile and XMP. libheif turns the picture
-    upright itself. Raises OSError or ValueError (Pillow's) for a damaged file."""
+    upright itself. An HDR photo (10 or 12 bits, PQ or HLG by its nclx colour profile) is tone-mapped to SDR
+    (``hdr_to_sdr``, which takes BT.2100's primaries), as an HDR AVIF or video is; libheif's own conversion to
+    8 bits would keep its signal, dim and grey. Raises OSError or ValueError (Pillow's) for a damaged file."""
     image = _image_module().open(io.BytesIO(data))
+    metadata = photo_metadata(image.info.get("exif"), image.info.get("icc_profile"), image.info.get("xmp"))
+    transfer = HDR_TRANSFERS.get((image.info.get("nclx_profile") or {}).get("transfer_characteristics"))
+    bits = image.info.get("bit_depth", 8)
+    if transfer is not None and bits > 8:
+        return (*_tone_mapped(data, bits, transfer), metadata)
     image.load()
     alpha = "A" in image.getbands()
     pixels = np.asarray(image.convert("RGBA" if alpha else "RGB"))
-    metadata = photo_metadata(image.info.get("exif"), image.info.get("icc_profile"), image.info.get("xmp"))
     bgr = np.ascontiguousarray(pixels[..., 2::-1])
     return bgr, (np.ascontiguousarray(pixels[..., 3]) if alpha else None), metadata
+
+
+def _tone_mapped(data: bytes, bits: int, transfer: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """An HDR HEIF's uint8 BGR for SDR and its alpha: its ``bits``-bit samples (which libheif hands over at the
+    top of 16 bits) spread over 0..65535, then ``hdr_to_sdr``."""
+    from pillow_heif import open_heif
+
+    samples = np.asarray(open_heif(io.BytesIO(data), convert_hdr_to_8bit=False))
+    top = ((1 << bits) - 1) << (16 - bits)
+    wide = ((samples.astype(np.uint32) * 65535 + top // 2) // top).astype(np.uint16)
+    alpha = (wide[..., 3] >> 8).astype(np.uint8) if samples.shape[2] == 4 else None
+    return hdr_to_sdr(np.ascontiguousarray(wide[..., :3]), transfer), alpha
 
 
 def encode_heif(frame: np.ndarray, metadata: PhotoMetadata, quality: int) -> bytes:

@@ -75,3 +75,34 @@ def test_without_pillow_heif_a_heic_is_an_unreadable_file_that_says_what_to_inst
         read_picture(tmp_path / "a.heic")
     with pytest.raises(MissingDependency, match=r"pip install 'stylert\[heic\]'"):
         write_picture(tmp_path / "out.heic", Picture([_smooth(8, 8)]))
+
+
+def _ten_bit_heic(rgb16: np.ndarray, transfer: int) -> bytes:
+    """A lossless 10-bit HEIC of ``rgb16`` (10-bit samples at the top of 16 bits) in BT.2020 with ``transfer``."""
+    import io
+
+    h, w = rgb16.shape[:2]
+    heif = pillow_heif.from_bytes(mode="RGB;16", size=(w, h), data=np.ascontiguousarray(rgb16).tobytes())
+    out = io.BytesIO()
+    heif.save(out, quality=-1, color_primaries=9, transfer_characteristics=transfer, matrix_coefficients=9,
+              full_range_flag=1)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("code, transfer", [(16, "PQ"), (18, "HLG")])
+def test_an_hdr_heic_is_tone_mapped_as_an_hdr_avif_or_video_frame_is(code, transfer, rng):
+    """libheif's own 8 bits kept a PQ photo's signal: dim and grey."""
+    import io
+
+    from stylert.frames.hdr import hdr_to_sdr
+    from stylert.frames.images import decode_picture
+
+    signal = np.repeat(np.repeat(rng.integers(0, 1024, (4, 6, 3), dtype=np.uint16), 8, 0), 8, 1) << 6
+    sdr = _ten_bit_heic(signal, 1)  # BT.709's transfer: libheif's conversion to 8 bits, as before
+    assert np.array_equal(decode_picture(sdr, "sdr.heic").frames[0],
+                          np.asarray(Image.open(io.BytesIO(sdr)).convert("RGB"))[..., ::-1])
+    hdr = _ten_bit_heic(signal, code)
+    samples = np.asarray(pillow_heif.open_heif(io.BytesIO(hdr), convert_hdr_to_8bit=False)).astype(np.uint32)
+    assert samples.max() <= 1023 << 6  # the samples as libheif hands them over, at the top of 16 bits
+    wide = ((samples * 65535 + (1023 << 5)) // (1023 << 6)).astype(np.uint16)
+    assert np.array_equal(decode_picture(hdr, "hdr.heic").frames[0], hdr_to_sdr(wide, transfer))
