@@ -119,13 +119,13 @@ def run_train(args: argparse.Namespace) -> int:
           f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
           file=sys.stderr)
     print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)
-    said = _say_unreadable(trainer.unreadable, 0)
+    said = _say_bad_images(trainer, (0, 0))
     with tqdm(total=trainer.config.steps, initial=trainer.step, unit="step", file=sys.stderr) as bar:
         def show(step: int, terms: dict[str, float]) -> None:
             nonlocal said
             bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items()}, refresh=False)
             bar.update(1)
-            said = _say_unreadable(trainer.unreadable, said, bar.write)
+            said = _say_bad_images(trainer, said, bar.write)
 
         try:
             trainer.run(show)
@@ -139,7 +139,7 @@ def run_train(args: argparse.Namespace) -> int:
             raise StylertError(f"{exc}; {kept}; the losses up to it: {_report_names(args.output)}") from None
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
-    return 1 if trainer.unreadable else 0  # the CLI's rule: some inputs failed
+    return 1 if trainer.unreadable or trainer.damaged else 0  # the CLI's rule: some inputs failed or were damaged
 
 
 def _report_names(output: str) -> str:
@@ -170,9 +170,12 @@ def _check_output(output: str, resume: str | None, overwrite: bool) -> None:
     check_writable(path)
 
 
-def _say_unreadable(unreadable: list, said: int, write: Callable[..., None] = print) -> int:
-    """One line for each image set aside since ``said`` were reported (training goes on without it); returns
-    how many have been reported."""
-    for _, reason in unreadable[said:]:
+def _say_bad_images(trainer, said: tuple[int, int], write: Callable[..., None] = print) -> tuple[int, int]:
+    """One line for each image set aside (training goes on without it) and each read despite damage (training
+    uses what could be decoded) since ``said`` of each were reported; returns how many of each have been."""
+    for _, reason in trainer.unreadable[said[0]:]:
         write(f"stylert: failed: {reason} (skipped; training goes on)", file=sys.stderr)
-    return len(unreadable)
+    for path, notices in trainer.damaged[said[1]:]:
+        write(f"stylert: {path}: read despite damage ({notices}); training uses what could be decoded",
+              file=sys.stderr)
+    return len(trainer.unreadable), len(trainer.damaged)

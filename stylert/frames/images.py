@@ -114,6 +114,11 @@ def read_image(path: str | Path) -> np.ndarray:
     return decode_image(_file_bytes(path), path)
 
 
+def read_image_noting_damage(path: str | Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``read_image``, and what the decoder said of damage it read past (as ``Picture.damage``)."""
+    return _heeded(_decode_image, _file_bytes(path), path)
+
+
 def read_picture(path: str | Path) -> Picture:
     """An image file's frames, transparency, timing and metadata (see decode_picture)."""
     return decode_picture(_file_bytes(path), path)

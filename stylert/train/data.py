@@ -9,12 +9,14 @@ import numpy as np
 import torch
 
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.images import collect_images, read_image
+from stylert.frames.decoder_notices import in_one_line
+from stylert.frames.images import collect_images, read_image_noting_damage
 
 
 @functools.lru_cache(maxsize=512)
-def _decoded(path: Path) -> np.ndarray:
-    return read_image(path)[..., ::-1].copy()  # RGB
+def _read(path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    bgr, damage = read_image_noting_damage(path)
+    return bgr[..., ::-1].copy(), damage  # RGB
 
 
 def image_files(location: str | Path, what: str) -> list[Path]:
@@ -48,10 +50,19 @@ def _to_tensor(patches: list[np.ndarray]) -> torch.Tensor:
 class _Skipping:
     """Images that do not decode are set aside (``unreadable``: path and reason) and another is drawn, so one
     bad file found hours into a run does not end it; a set with no readable image left is an error naming
-    ``what`` and the first reason."""
+    ``what`` and the first reason. Images read despite damage are used as decoded and noted once (``damaged``:
+    path and what the decoder said, in one line)."""
 
     what: str
     unreadable: list[tuple[Path, str]]
+    damaged: list[tuple[Path, str]]
+
+    def _decoded(self, path: Path) -> np.ndarray:
+        """``path`` decoded, RGB, its damage noted the first time. Raises UnreadableImage."""
+        rgb, damage = _read(path)
+        if damage and path not in (noted for noted, _ in self.damaged):
+            self.damaged.append((path, in_one_line(damage)))
+        return rgb
 
     def _none_left(self) -> NoInputs:
         first = f": {self.unreadable[0][1]}" if self.unreadable else ""
@@ -63,7 +74,7 @@ class ImageBank(_Skipping):
 
     def __init__(self, files: list[Path], what: str, *, check_all: bool = False) -> None:
         """``check_all`` decodes every file now (a few style images), else only until one reads (content)."""
-        self.files, self.what, self.unreadable = list(files), what, []
+        self.files, self.what, self.unreadable, self.damaged = list(files), what, [], []
         i = 0
         while i < len(self.files) and (check_all or i == 0):
             i += self._decoded_or_set_aside(i) is not None  # a file set aside: the next one takes its index
@@ -73,7 +84,7 @@ class ImageBank(_Skipping):
     def _decoded_or_set_aside(self, i: int) -> np.ndarray | None:
         """File ``i`` decoded, RGB; or None, with the file moved to ``unreadable``."""
         try:
-            return _decoded(self.files[i])
+            return self._decoded(self.files[i])
         except UnreadableImage as exc:
             self.unreadable.append((self.files.pop(i), str(exc)))
             return None
@@ -103,7 +114,7 @@ class PairBank(_Skipping):
     def __init__(self, content: list[Path], targets: list[Path]) -> None:
         by_stem = {t.stem: t for t in targets}
         self.pairs = [(c, by_stem[c.stem]) for c in content if c.stem in by_stem]
-        self.what, self.unreadable = "paired mode", []
+        self.what, self.unreadable, self.damaged = "paired mode", [], []
         if not self.pairs:
             raise NoInputs("paired mode: no content image has a target with the same file name")
 
@@ -114,7 +125,7 @@ class PairBank(_Skipping):
         while self.pairs:
             i = int(rng.integers(len(self.pairs)))
             try:
-                return _decoded(self.pairs[i][0]), _decoded(self.pairs[i][1])
+                return self._decoded(self.pairs[i][0]), self._decoded(self.pairs[i][1])
             except UnreadableImage as exc:
                 self.unreadable.append((self.pairs.pop(i)[0], str(exc)))
         raise self._none_left()

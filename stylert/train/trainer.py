@@ -68,8 +68,16 @@ class Trainer:
     def unreadable(self) -> list[tuple[Path, str]]:
         """Images set aside because they do not decode (path, reason), so far: style images at the start,
         content and paired images as training draws them."""
-        banks = (self.styles, self.content, self.pairs)
-        return [entry for bank in banks if bank is not None for entry in bank.unreadable]
+        return [entry for bank in self._banks for entry in bank.unreadable]
+
+    @property
+    def damaged(self) -> list[tuple[Path, str]]:
+        """Images read despite damage and used as decoded (path, what the decoder said), so far."""
+        return [entry for bank in self._banks for entry in bank.damaged]
+
+    @property
+    def _banks(self) -> list[ImageBank | PairBank]:
+        return [bank for bank in (self.styles, self.content, self.pairs) if bank is not None]
 
     @property
     def style_name(self) -> str:

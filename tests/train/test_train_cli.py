@@ -112,3 +112,17 @@ def test_unreadable_content_images_are_skipped_and_named(tiny_data):
     failed = [line for line in r.stderr.splitlines() if line.startswith("stylert: failed:")]
     assert len(failed) == 1 and "broken.png is not a readable image" in failed[0] and "Traceback" not in r.stderr
     assert torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 12
+
+
+def test_a_style_image_read_despite_damage_is_used_and_said_once(tiny_data):
+    import cv2
+
+    data = cv2.imencode(".jpg", cv2.imread(str(tiny_data / "style.png")))[1].tobytes()
+    (tiny_data / "style.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    r = _cli("--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.jpg"),
+             "-o", str(tiny_data / "s.pth"), "--steps", "4", "--image-size", "32", "--batch-size", "1")
+    assert r.returncode == 1, r.stderr
+    said = [line for line in r.stderr.replace("\r", "\n").splitlines() if "Corrupt JPEG" in line]
+    assert len(said) == 1 and said[0].startswith(f"stylert: {tiny_data / 'style.jpg'}: read despite damage (")
+    assert said[0].endswith("; training uses what could be decoded")
+    assert torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 4

@@ -159,3 +159,18 @@ def test_image_banks_set_unreadable_files_aside(tiny_data, rng):
         x, y = pairs.sample(1, 16, rng)
         assert x.shape == y.shape == (1, 3, 16, 16)
     assert [p for p, _ in pairs.unreadable] == [bad]
+
+
+def test_an_image_read_despite_damage_is_used_and_noted_once(tiny_data, rng):
+    import cv2
+
+    from stylert.train.data import ImageBank
+
+    data = cv2.imencode(".jpg", cv2.imread(str(tiny_data / "content" / "c0.png")))[1].tobytes()
+    damaged = tiny_data / "damaged.jpg"
+    damaged.write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    bank = ImageBank([damaged], "content")
+    for _ in range(5):
+        assert bank.sample(1, 16, rng).shape == (1, 3, 16, 16)
+    assert [(p, notice.split(":")[0]) for p, notice in bank.damaged] == [(damaged, "Corrupt JPEG data")]
+    assert bank.files == [damaged] and not bank.unreadable
