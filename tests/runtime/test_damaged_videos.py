@@ -1,6 +1,7 @@
 """Video files damaged in many ways (cut short, bytes changed in the header and anywhere), in each container
 stylert reads: each gives an output with what could be read, or one StylertError line, never another error
-(which the command reports as an internal error and stops on). Seeded, so a failure repeats."""
+(which the command reports as an internal error and stops on), and nothing of FFmpeg's own on the terminal.
+Seeded, so a failure repeats."""
 import numpy as np
 import pytest
 
@@ -23,7 +24,7 @@ def stylizer(lite_onnx):
 
 
 @pytest.mark.parametrize("suffix", list(CLIPS))
-def test_a_damaged_video_gives_what_can_be_read_or_one_error(tmp_path, stylizer, suffix):
+def test_a_damaged_video_gives_what_can_be_read_or_one_error(tmp_path, stylizer, suffix, capfd):
     data = make_video(tmp_path / f"clip{suffix}", frames=8, size=(32, 48), **CLIPS[suffix]).read_bytes()
     rng = np.random.default_rng(7)
     for k in range(15):
@@ -41,4 +42,5 @@ def test_a_damaged_video_gives_what_can_be_read_or_one_error(tmp_path, stylizer,
             assert not (tmp_path / f"out{k}.mp4").exists()  # nothing half-written is left
         except Exception as exc:
             raise AssertionError(f"{suffix}, damage {k}: {type(exc).__name__}: {exc}") from exc
+        assert capfd.readouterr().err == "", f"{suffix}, damage {k}"  # FFmpeg's own lines
     assert not [p.name for p in tmp_path.iterdir() if ".part" in p.name]  # no temporary left behind
