@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
+from typing import BinaryIO
 
 # One redirection of the process's standard error at a time (reentrant: a decoder inside a decoder nests).
 _HELD = threading.RLock()
@@ -23,15 +24,15 @@ _OPENCV_LOG = re.compile(r"^\[\s*(?:FATAL|ERROR|WARN|INFO|DEBUG|VERBOSE)\s*:")
 @contextlib.contextmanager
 def decoder_notices() -> Iterator[list[str]]:
     """Yields a list that, once the block has ended (also by an exception), holds the distinct lines written to
-    file descriptor 2 while it ran, in order, tidied (``tidy``); where there is no descriptor 2 to redirect, the
-    block runs as it is and the list stays empty."""
+    file descriptor 2 while it ran, in order, tidied (``tidy``); where there is no descriptor 2 to redirect, or
+    nowhere to keep what is written to it, the block runs as it is and the list stays empty."""
     notices: list[str] = []
-    with _HELD, tempfile.TemporaryFile() as held:
-        if sys.stderr is not None:
-            sys.stderr.flush()  # what Python wrote before the block goes where it was meant to
-        try:
-            saved = os.dup(2)
-        except OSError:
+    with _HELD, contextlib.ExitStack() as stack:
+        held = _scratch()
+        if held is not None:
+            stack.callback(held.close)
+        saved = _saved_stderr() if held is not None else None
+        if saved is None:
             yield notices
             return
         os.dup2(held.fileno(), 2)
@@ -42,6 +43,29 @@ def decoder_notices() -> Iterator[list[str]]:
             os.close(saved)
             held.seek(0)
             notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+
+
+def _scratch() -> BinaryIO | None:
+    """A file in memory (Linux), else a temporary one, for what is written on descriptor 2; None where neither can
+    be had (a temporary folder that cannot be written)."""
+    try:
+        return os.fdopen(os.memfd_create("stylert-decoder-notices"), "w+b")
+    except (AttributeError, OSError):  # memfd_create: Linux only
+        pass
+    try:
+        return tempfile.TemporaryFile()
+    except OSError:
+        return None
+
+
+def _saved_stderr() -> int | None:
+    """A copy of descriptor 2, what Python wrote before flushed to it; None where there is no descriptor 2."""
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    try:
+        return os.dup(2)
+    except OSError:
+        return None
 
 
 def tidy(text: str) -> list[str]:

@@ -69,3 +69,17 @@ def test_an_unreadable_png_says_libpngs_reason_in_its_one_error(capfd):
     with pytest.raises(UnreadableImage, match=r"^a.png is not a readable image \(libpng error: IHDR: CRC error\)$"):
         decode_picture(bytes(data), "a.png")
     assert capfd.readouterr().err == ""
+
+
+def test_with_nowhere_to_keep_notices_a_decode_still_reads(monkeypatch):
+    """No memfd (not Linux) and a temporary folder that cannot be written: the decode runs without them."""
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise OSError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "memfd_create", refused, raising=False)
+    monkeypatch.setattr(tempfile, "TemporaryFile", refused)
+    image = np.random.default_rng(4).integers(0, 256, (24, 40, 3), dtype=np.uint8)
+    picture = decode_picture(_jpeg_with_bytes_before_its_end(image, 10), "a.jpg")
+    assert picture.frames[0].shape == (24, 40, 3) and picture.damage == ()
