@@ -9,13 +9,15 @@ it runs, and the runtime names the file and the size it declared (``ModelInfo.ad
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BadModelFile, first_line
+from stylert.frames.file_headers import picture_instead
 from stylert.model_info import INPUT_NAME, IO_CONVENTION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.ort_session import ort_session
 
@@ -53,6 +55,16 @@ def _adoption(path: Path, mtime_ns: int, size: int) -> tuple[Path, str]:
     return target, " and ".join(why)
 
 
+def model_session(path: Path, options: Any, providers: Sequence[str] = ("CPUExecutionProvider",)) -> Any:
+    """An ONNX Runtime session of the model at ``path`` (``ort_session``); a file it cannot load is one
+    BadModelFile line (a picture given for a model is named as one)."""
+    try:
+        return ort_session(str(path), options, providers)
+    except Exception as exc:
+        raise BadModelFile(picture_instead(path, "an ONNX model") or
+                           f"{path} is not a loadable ONNX model (truncated or corrupt?): {first_line(exc)}") from None
+
+
 def may_be_image(shape: list | None) -> bool:
     """Whether a declared input or output shape could be N x 3 x H x W (an unknown rank or channel count could)."""
     if not shape:
@@ -68,11 +80,7 @@ def _declarations(path: Path) -> tuple[tuple[str, str] | None, tuple[list, list]
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3
-    try:
-        session = ort_session(str(path), options)
-    except Exception as exc:
-        first = first_line(exc)
-        raise BadModelFile(f"{path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
+    session = model_session(path, options)
     stylert_made = "stylert.io" in session.get_modelmeta().custom_metadata_map
     inputs, outputs = session.get_inputs(), session.get_outputs()
     if len(inputs) != 1 or len(outputs) != 1:

@@ -3,6 +3,7 @@ holds several pages, whether it may be transparent."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from stylert.frames.heif import avif_brand, is_heif
 from stylert.frames.photo_metadata import PNG_SIGNATURE
@@ -34,6 +35,17 @@ def image_suffix(data: bytes) -> str | None:
     if is_heif(head):
         return ".heic"
     return next((suffix for signature, suffix in _SIGNATURES if signature.match(head)), None)
+
+
+def picture_instead(path: str | Path, wanted: str) -> str | None:
+    """"PATH is a JPG picture, not WANTED" where the first bytes of the file at ``path`` name an image format (a
+    picture renamed, or given where a model was asked for); else None (also where it cannot be read)."""
+    try:
+        with open(path, "rb") as file:
+            suffix = image_suffix(file.read(HEAD_BYTES))
+    except OSError:
+        return None
+    return f"{path} is a {suffix[1:].upper()} picture, not {wanted}" if suffix else None
 
 
 def is_animation(head: bytes) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 from stylert._lazy import require
 from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line
+from stylert.frames.file_headers import picture_instead
 
 TRANSFORMER_NET = "transformer_net"
 CYCLEGAN_RESNET = "cyclegan_resnet"
@@ -99,7 +100,8 @@ def _read(path: Path) -> Any:
             raise BadModelFile(f"{path} holds pickled Python objects ({pickled[1]}), which stylert does not unpickle "
                                "(that could run code from the file); save the weights alone with "
                                "torch.save(model.state_dict(), path)") from None
-        raise BadModelFile(f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
+        raise BadModelFile(picture_instead(path, "a PyTorch checkpoint") or
+                           f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
 
 

@@ -77,6 +77,16 @@ def test_bad_styles(tmp_path, lite_onnx):
         Stylizer(str(lite_onnx), "torch")
 
 
+def test_a_picture_renamed_to_a_model_is_named_as_a_picture(tmp_path, photo):
+    from stylert.frames.images import write_image
+
+    write_image(tmp_path / "photo.jpg", photo[:32, :32])
+    for name, kind in (("style.onnx", "an ONNX model"), ("style.pth", "a PyTorch checkpoint")):
+        (tmp_path / name).write_bytes((tmp_path / "photo.jpg").read_bytes())
+        with pytest.raises(BadModelFile, match=rf"^{tmp_path / name} is a JPG picture, not {kind}$"):
+            Stylizer(str(tmp_path / name))
+
+
 def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
     from PIL import Image
 

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 from stylert.errors import BackendUnavailable, BadModelFile, first_line
-from stylert.export.adopt import may_be_image
+from stylert.export.adopt import may_be_image, model_session
 from stylert.gpu.cuda_layer import CudaLayer, is_out_of_memory, open_cuda_layer
 from stylert.model_info import ModelInfo
-from stylert.ort_session import ort_session
 from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
 from stylert.runtime.device_frames import DeviceFramePipeline
@@ -58,11 +57,7 @@ class OnnxRuntimeBackend(Backend):
         if threads:
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
-        try:
-            return ort_session(str(self.model_path), opts, providers)
-        except Exception as exc:
-            first = first_line(exc)
-            raise BadModelFile(f"{self.model_path} is not a loadable ONNX model (truncated or corrupt?): {first}") from None
+        return model_session(self.model_path, opts, providers)
 
     def _open_impl(self) -> None:
         import onnxruntime as ort
