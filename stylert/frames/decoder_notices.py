@@ -75,6 +75,24 @@ def tidy(text: str) -> list[str]:
     return list(dict.fromkeys(line for line in lines if line and not _OPENCV_LOG.match(line)))
 
 
+# Notices about a file's metadata, not its pixels: the picture is whole (what libpng says of a colour profile or
+# text chunk it leaves out, often of a web PNG's "known incorrect sRGB profile"; libjpeg of a header it does not
+# know, or a scan order it does not expect; libtiff of a tag it cannot use).
+_METADATA = re.compile(
+    r"libpng warning: (?:iCCP|cHRM|gAMA|sRGB|sBIT|tEXt|zTXt|iTXt|pHYs|tIME|bKGD|hIST|sPLT|eXIf|oFFs|pCAL|sCAL|cICP"
+    r"|cLLI|mDCV)\b"
+    r"|Warning: unknown JFIF revision number|Invalid SOS parameters for sequential JPEG"
+    r"|Inconsistent progression sequence|Unknown Adobe color transform code|Corrupt JPEG data: bad ICC marker"
+    r"|TIFF\w*: (?:Warning, )?(?:Unknown field with tag|Incompatible type for|Incorrect count for|ASCII value for tag"
+    r"|Invalid TIFF directory; tags are not sorted|Sum of Photometric type-related)")
+
+
+def damage_in(notices: Sequence[str]) -> tuple[str, ...]:
+    """The notices of a file read despite them that say its pixels are damaged: all but those about its metadata
+    (an ICC profile, a text chunk, a tag), which leave the picture whole."""
+    return tuple(notice for notice in notices if not _METADATA.match(notice))
+
+
 def in_one_line(notices: Sequence[str]) -> str:
     """A decoder's notices as one line: the first, and how many more there were."""
     more = len(notices) - 1

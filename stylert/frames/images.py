@@ -17,7 +17,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.decoder_notices import decoder_notices
+from stylert.frames.decoder_notices import damage_in, decoder_notices
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
                                          may_have_alpha)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -154,8 +154,8 @@ _UNKNOWN_REASON = "(corrupt or unsupported"  # how an OpenCV read that failed wi
 def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes | np.ndarray, name: str | Path
             ) -> tuple[T, tuple[str, ...]]:
     """``decode(data, name)`` and what its C libraries wrote on standard error meanwhile (``decoder_notices``):
-    where it fails for a reason stylert cannot tell, the last notice is the reason; where it succeeds, the notices
-    are the damage it read past."""
+    where it fails for a reason stylert cannot tell, the last notice is the reason (of those that say its pixels
+    are damaged, ``damage_in``, where there are any); where it succeeds, those are the damage it read past."""
     failed = None
     with decoder_notices() as notices:
         try:
@@ -164,9 +164,10 @@ def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes |
             failed = exc
     if failed is not None:
         if notices and _UNKNOWN_REASON in str(failed):
-            raise UnreadableImage(f"{name} is not a readable image ({notices[-1]})") from None
+            reason = (damage_in(notices) or notices)[-1]
+            raise UnreadableImage(f"{name} is not a readable image ({reason})") from None
         raise failed
-    return decoded, tuple(notices)
+    return decoded, damage_in(notices)
 
 
 def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:

@@ -2,13 +2,15 @@
 so in the picture, an unreadable one says why in its error, and nothing reaches the terminal."""
 import os
 import re
+import struct
+import zlib
 
 import cv2
 import numpy as np
 import pytest
 
 from stylert.errors import UnreadableImage
-from stylert.frames.decoder_notices import decoder_notices, in_one_line, tidy
+from stylert.frames.decoder_notices import damage_in, decoder_notices, in_one_line, tidy
 from stylert.frames.images import decode_image, decode_picture
 
 
@@ -36,6 +38,26 @@ def test_tidy_keeps_each_line_once_without_opencvs_log_or_pillows_temporary_name
             "[ERROR:0@1.6] global loadsave.cpp:90 imdecode_ can't read data\n"
             "LZWDecode: Not enough data at scanline 3 (short 40 bytes).\n")
     assert tidy(text) == ["Using code not yet in table", "LZWDecode: Not enough data at scanline 3 (short 40 bytes)"]
+
+
+def test_notices_about_metadata_are_not_damage():
+    notices = ["libpng warning: iCCP: known incorrect sRGB profile", "libpng warning: tEXt: CRC error",
+               "Invalid SOS parameters for sequential JPEG", "Warning: unknown JFIF revision number 1.03",
+               "TIFFReadDirectory: Warning, Unknown field with tag 50341 (0xc4a5) encountered",
+               "Corrupt JPEG data: bad Huffman code", "libpng warning: fcTL: CRC error",
+               "libpng warning: IDAT: IDAT: ADLER32 checksum mismatch", "Using code not yet in table"]
+    assert damage_in(notices) == tuple(notices[5:])  # pixels, or an animation's frame control, lost
+
+
+def test_a_png_whose_colour_profile_libpng_leaves_out_is_read_whole(capfd):
+    """Web PNGs often carry a colour profile libpng warns of (and leaves out): not damage, no exit 1."""
+    image = np.random.default_rng(5).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    png = cv2.imencode(".png", image)[1].tobytes()
+    body = b"iCCP" + b"bogus\x00\x00" + zlib.compress(bytes(200))  # a profile too short to be one
+    iccp = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    picture = decode_picture(png[:33] + iccp + png[33:], "web.png")  # after the IHDR chunk
+    assert picture.damage == () and np.array_equal(picture.frames[0], image)
+    assert capfd.readouterr().err == ""
 
 
 def test_in_one_line_counts_what_it_leaves_out():
