@@ -144,7 +144,7 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
 def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     """An image file's bytes -> uint8 BGR HxWx3 (an animation's first frame): grey and alpha are converted,
     16-bit samples scaled to 8 bits, and float samples (32-bit TIFF) read as 0..1 and clipped. ``name`` is the
-    file, for the error. Damage the decoder read past is not reported (training and calibration images)."""
+    file, for the error. Damage the decoder read past is not reported (``read_image_noting_damage`` says it)."""
     return _heeded(_decode_image, data, name)[0]
 
 
