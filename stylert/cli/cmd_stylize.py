@@ -81,7 +81,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
     failed, damaged = len(summary.failed), len(summary.damage)
     print(f"{summary.items - failed} written to {args.output}{of_damaged(damaged)}, {failed} failed, "
           f"{summary.skipped} already done; {summary.frames_per_second:.2f} images/s overall", file=sys.stderr)
-    return exit_code(summary.items, failed) or (1 if damaged else 0)
+    return exit_code(summary.items, failed, damaged)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,4 +138,4 @@ def run(args: argparse.Namespace) -> int:
     done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
     print(f"{len(results) - failed} written to {args.output}{of_damaged(damaged)}, {failed} failed{done}",
           file=sys.stderr)
-    return exit_code(len(results), failed) or (1 if damaged else 0)
+    return exit_code(len(results), failed, damaged)

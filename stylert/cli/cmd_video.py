@@ -114,7 +114,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
     done = f", {summary.skipped} already done" if summary.skipped else ""
     print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed{done}; {summary.frames} "
           f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
-    return exit_code(summary.items, len(summary.failed)) or (1 if summary.damage else 0)
+    return exit_code(summary.items, len(summary.failed), len(summary.damage))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(todo) - failed} videos written ({truncated} of them cut short{left_out}), {failed} failed{done}",
               file=sys.stderr)
     # a cut-off or damaged input still gave an output, without what could not be read
-    return exit_code(len(todo), failed) or (1 if truncated or damaged else 0)
+    return exit_code(len(todo), failed, truncated + damaged)
 
 
 def _alpha_fate(info, options, suffix: str) -> str:

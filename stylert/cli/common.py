@@ -190,11 +190,12 @@ def backend_options(args: argparse.Namespace, **extra) -> dict:
     return dict(device=args.device, threads=args.threads, precision=args.precision, plugins=args.plugins, **given)
 
 
-def exit_code(done: int, failed: int) -> int:
-    """The exit-code rule (see stylert.cli): 0 all done, 1 some inputs failed, 2 every input failed."""
-    if not failed:
-        return 0
-    return 2 if failed == done else 1
+def exit_code(done: int, failed: int, damaged: int = 0) -> int:
+    """The exit-code rule (see stylert.cli): 0 all done, 1 some inputs failed or were ``damaged`` (written from
+    what could be read), 2 every input failed."""
+    if failed and failed == done:
+        return 2
+    return 1 if failed or damaged else 0
 
 
 def read_despite_damage(source: object, target: object, notices: Sequence[str]) -> str:

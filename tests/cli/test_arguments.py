@@ -2,7 +2,7 @@ import argparse
 
 import pytest
 
-from stylert.cli.common import positive_seconds, seconds
+from stylert.cli.common import exit_code, positive_seconds, seconds
 
 
 @pytest.mark.parametrize("text,value", [("90", 90.0), ("1.5", 1.5), ("1:30", 90.0), ("00:01:30.5", 90.5),
@@ -57,3 +57,10 @@ def test_stylise_is_stylize_as_the_docs_spell_it(tmp_path, photo, lite_onnx):
     write_image(tmp_path / "a.png", photo[:16, :16])
     assert main(["stylise", str(tmp_path / "a.png"), "-o", str(tmp_path / "b.png"), "-s", str(lite_onnx)]) == 0
     assert (tmp_path / "b.png").is_file()
+
+
+@pytest.mark.parametrize("done, failed, damaged, code", [(3, 0, 0, 0), (3, 1, 0, 1), (3, 0, 2, 1), (3, 3, 0, 2),
+                                                         (3, 3, 1, 2), (0, 0, 0, 0)])
+def test_the_exit_code_rule(done, failed, damaged, code):
+    """0 all done; 1 some failed, or written from damaged sources; 2 every one failed."""
+    assert exit_code(done, failed, damaged) == code
