@@ -40,7 +40,8 @@ def register(sub) -> None:
                    help="auto: stylise in tiles only when a photo would not fit in memory (the estimate comes from "
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
-    add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG, AVIF)")
+    add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG, AVIF) and across a numbered image sequence's "
+                      "files (frame_0001.png, frame_0002.png, ... in a folder, in name order; on one machine)")
     add_ray_args(p, "Inputs and -o may then also be URLs (s3://...); a manifest in the output folder makes a "
                     "re-run skip what is done")
     add_style_args(p)
@@ -63,6 +64,9 @@ def run_on_ray(args: argparse.Namespace) -> int:
     from stylert.cli.common import backend_options, of_damaged, read_despite_damage, say
     from stylert.runtime.ray_images import run_images_on_ray
 
+    if args.smooth:
+        say("on Ray, --smooth steadies each animation; a numbered image sequence is steadied across its files on "
+            "one machine (without --ray)")
     with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr) as bar:
         def report(row: dict) -> None:
             if row["error"]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from stylert.errors import NoInputs, StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
+from stylert.runtime.image_sequences import SequenceSmoothing
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
@@ -75,9 +76,10 @@ def stylize_files(
     on_tile: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[FileResult]:
     """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
-    through ``on_done`` and the rest go on. ``smooth``: an animation's frames through FlowSmoother at that
-    weight, against flicker."""
+    through ``on_done`` and the rest go on. ``smooth``: an animation's frames, and the frames of a numbered image
+    sequence (``image_sequences``) in name order, through FlowSmoother at that weight, against flicker."""
     results: list[FileResult] = []
+    steady = SequenceSmoothing(smooth) if smooth > 0 else None
 
     def finish(result: FileResult) -> None:
         results.append(result)
@@ -90,7 +92,9 @@ def stylize_files(
                 ready.append((item, read_picture(item.source).fit(max_size)))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
-        for (item, _), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
+        for (item, picture), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
+            if steady is not None:
+                stylised = steady(item.source, picture, stylised)
             try:
                 write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target, damage=stylised.damage))

@@ -149,6 +149,33 @@ def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
 
 
+def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, photo, lite_onnx):
+    """A render's or a scan's frames come as frame_0001.png, frame_0002.png, ...: --smooth steadies them as it
+    steadies an animation, in name order, across batches; a picture without a number is untouched."""
+    from stylert.frames.images import read_image
+    from stylert.runtime.flicker import FlickerMeter, smooth_sequence
+
+    frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(8)]  # a slow pan
+    for k, frame in enumerate(frames):
+        write_image(tmp_path / "in" / f"frame_{k + 1:04d}.png", frame)
+    write_image(tmp_path / "in" / "still.png", frames[0])
+    outputs = {}
+    for smooth in ([], ["--smooth", "0.6"]):
+        out = tmp_path / ("smooth" if smooth else "plain")
+        assert main(["stylize", str(tmp_path / "in"), "-o", f"{out}/", "-s", str(lite_onnx), "--batch", "3",
+                     *smooth]) == 0
+        outputs[bool(smooth)] = [read_image(out / f"frame_{k + 1:04d}.png") for k in range(8)]
+    assert all(np.array_equal(a, b) for a, b in zip(outputs[True], smooth_sequence(frames, outputs[False], 0.6)))
+    ratios = {}
+    for smoothed, stylised in outputs.items():
+        meter = FlickerMeter()
+        for frame_in, frame_out in zip(frames, stylised):
+            meter.add(frame_in, frame_out)
+        ratios[smoothed] = meter.report().ratio
+    assert ratios[True] < 0.9 * ratios[False], ratios
+    assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
+
+
 def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_record(tmp_path, photo, lite_onnx,
                                                                                      capsys, monkeypatch):
     """A folder output's manifest says what each output was made from: a re-run skips what is done (an

@@ -1,0 +1,51 @@
+"""Which files of a batch are frames of one numbered sequence, and how they are steadied together."""
+from pathlib import Path
+
+import numpy as np
+
+from stylert.frames.images import Picture
+from stylert.runtime.flicker import FlowSmoother
+from stylert.runtime.image_sequences import MOST_AT_ONCE, SequenceSmoothing, sequence_key
+
+
+def test_frames_of_one_sequence_share_a_key_and_other_names_do_not():
+    key = sequence_key
+    assert key(Path("shot/frame_0001.png")) == key(Path("shot/frame_0002.PNG")) == ("shot", "frame_", 4, ".png")
+    assert key(Path("shot/frame_0001.png")) != key(Path("other/frame_0001.png"))  # another folder
+    assert key(Path("shot/frame_9.png")) != key(Path("shot/frame_10.png"))  # name order is not number order
+    assert key(Path("shot/frame_0001_matte.png")) == ("shot", "frame_", 4, "_matte.png")  # its own sequence
+    assert key(Path("shot/still.png")) is None
+
+
+def _picture(rng, shape=(24, 32, 3)):
+    return Picture([rng.integers(0, 256, shape, dtype=np.uint8)])
+
+
+def test_each_sequence_has_its_own_smoother_and_an_animation_or_unnumbered_still_is_left_alone():
+    rng = np.random.default_rng(0)
+    steady = SequenceSmoothing(0.6)
+    beauty, matte = FlowSmoother(0.6), FlowSmoother(0.6)
+    for k in range(3):  # two interleaved sequences, each steadied as if alone
+        for name, alone in (("frame", beauty), ("frame_matte", matte)):
+            source, stylised = _picture(rng), _picture(rng)
+            got = steady(Path(f"shot/{name.replace('frame', f'frame_{k:04d}')}.png"), source, stylised)
+            assert np.array_equal(got.frames[0], alone(source.frames[0], stylised.frames[0]))
+    animation = Picture([_picture(rng).frames[0]] * 2, durations=(40, 40))
+    assert steady(Path("shot/frame_0009.png"), animation, animation) is animation
+    still = _picture(rng)
+    assert steady(Path("shot/still.png"), still, still) is still
+
+
+def test_it_follows_a_few_sequences_at_once_not_every_one_it_has_seen():
+    """A sequence left for MOST_AT_ONCE others starts again (its next frame passes as it is); one left for
+    fewer goes on (its next frame is blended with the last)."""
+    rng = np.random.default_rng(1)
+    for others, starts_again in ((MOST_AT_ONCE - 1, False), (MOST_AT_ONCE, True)):
+        steady = SequenceSmoothing(0.6)
+        first = _picture(rng)
+        steady(Path("shot/a_0001.png"), first, first)
+        for k in range(others):
+            steady(Path(f"shot/take{k}_0001.png"), _picture(rng), _picture(rng))
+        stylised = Picture([np.clip(first.frames[0].astype(int) + 40, 0, 255).astype(np.uint8)])
+        got = steady(Path("shot/a_0002.png"), first, stylised)
+        assert np.array_equal(got.frames[0], stylised.frames[0]) == starts_again
