@@ -135,8 +135,9 @@ def run(args: argparse.Namespace) -> int:
                     tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
                 tiles.update(done - tiles.n)
 
+            waiting = set(todo)
             results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth, on_done=report,
-                                    on_tile=tile_progress)
+                                    on_tile=tile_progress, made=[item for item in plan if item not in waiting])
     failed = sum(1 for r in results if r.error)
     damaged = sum(1 for r in results if r.damage)
     done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""

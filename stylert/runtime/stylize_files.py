@@ -1,14 +1,14 @@
 """Stylise image files in batches: one bad file is reported and the rest go on."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
 from stylert.runtime.flicker import smooth_sequence
-from stylert.runtime.image_sequences import SequenceSmoothing
+from stylert.runtime.image_sequences import SequenceSmoothing, sequence_key
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
@@ -66,6 +66,29 @@ def stylize_pictures(stylizer: Stylizer, pictures: list[Picture], smooth: float 
     return stylised
 
 
+def _take_up(steady: SequenceSmoothing, plan: Sequence[Planned], made: Sequence[Planned],
+             max_size: int | None) -> None:
+    """Each sequence whose frames ``plan`` goes on with after some in ``made`` warms its smoother on the last made
+    before them: that file's input and output, where both still read and match in size (else it starts afresh)."""
+    first = {}
+    for item in plan:
+        key = sequence_key(item.source)
+        if key is not None:
+            first.setdefault(key, item.source)
+    last_made = {}
+    for item in made:
+        key = sequence_key(item.source)
+        if key in first and item.source < first[key]:
+            last_made[key] = item
+    for item in last_made.values():
+        try:
+            original, stylised = read_picture(item.source).fit(max_size), read_picture(item.target)
+        except StylertError:
+            continue
+        if [f.shape for f in original.frames] == [f.shape for f in stylised.frames]:
+            steady(item.source, original, stylised)
+
+
 def stylize_files(
     stylizer: Stylizer,
     plan: list[Planned],
@@ -74,12 +97,17 @@ def stylize_files(
     smooth: float = 0.0,
     on_done: Callable[[FileResult], None] = lambda r: None,
     on_tile: Callable[[int, int], None] = lambda done, total: None,
+    made: Sequence[Planned] = (),
 ) -> list[FileResult]:
     """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
     through ``on_done`` and the rest go on. ``smooth``: an animation's frames, and the frames of a numbered image
-    sequence (``image_sequences``) in name order, through FlowSmoother at that weight, against flicker."""
+    sequence (``image_sequences``) in name order, through FlowSmoother at that weight, against flicker; a
+    sequence a re-run goes on with takes its smoothing up from the last of its files in ``made`` (planned files
+    an earlier run made)."""
     results: list[FileResult] = []
     steady = SequenceSmoothing(smooth) if smooth > 0 else None
+    if steady is not None:
+        _take_up(steady, plan, made, max_size)
 
     def finish(result: FileResult) -> None:
         results.append(result)

@@ -174,6 +174,12 @@ def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, ph
         ratios[smoothed] = meter.report().ratio
     assert ratios[True] < 0.9 * ratios[False], ratios
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
+    made = {k: (tmp_path / "smooth" / f"frame_{k:04d}.png").read_bytes() for k in range(1, 9)}
+    for k in range(5, 9):  # a render stopped after frame 4: the re-run takes the smoothing up from frame 4
+        (tmp_path / "smooth" / f"frame_{k:04d}.png").unlink()
+    assert main(["stylize", str(tmp_path / "in"), "-o", f"{tmp_path / 'smooth'}/", "-s", str(lite_onnx),
+                 "--smooth", "0.6"]) == 0
+    assert {k: (tmp_path / "smooth" / f"frame_{k:04d}.png").read_bytes() for k in range(1, 9)} == made
 
 
 def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_record(tmp_path, photo, lite_onnx,
