@@ -24,8 +24,10 @@ def _onnx_precision(path: Path) -> str:
     return onnx_metadata(path).get("stylert.precision", "fp32")
 
 
-def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None) -> Path:
-    """The ONNX a strongly typed build of ``precision`` needs (made once, cached by content)."""
+def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None,
+                   log: Callable[[str], None] = lambda s: None) -> Path:
+    """The ONNX a strongly typed build of ``precision`` needs (made once, cached by content); ``log`` hears each
+    calibration photo left out."""
     if precision == "fp32" or _onnx_precision(onnx_path) == precision:
         return onnx_path
     digest = file_sha256(onnx_path)[:16]
@@ -40,7 +42,7 @@ def precision_onnx(onnx_path: Path, precision: str, calib: Path | None = None) -
     else:
         from stylert.export.quantize import calibration_batches, quantize_int8
 
-        quantize_int8(onnx_path, target, calibration_batches(calib or SAMPLES_DIR))
+        quantize_int8(onnx_path, target, calibration_batches(calib or SAMPLES_DIR, on_skip=log))
     return target
 
 
@@ -63,7 +65,7 @@ def build_engine_file(onnx_path: Path, out: Path, spec: EngineSpec, facts: GpuFa
                       calib: Path | None = None, log: Callable[[str], None] = lambda s: None) -> EngineSidecar:
     from stylert.export.trt_build import build_serialized_engine
 
-    source = precision_onnx(onnx_path, spec.precision, calib)
+    source = precision_onnx(onnx_path, spec.precision, calib, log)
     if spec.plugins:
         source = plugin_onnx(source)
     started = time.perf_counter()

@@ -10,7 +10,7 @@ activations, so the per-image statistics are never rounded to 8 bits.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -18,8 +18,9 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
-from stylert.errors import BadModelFile, NoInputs
-from stylert.frames.images import InputImage, collect_images, read_image
+from stylert.errors import BadModelFile, NoInputs, UnreadableImage
+from stylert.frames.decoder_notices import in_one_line
+from stylert.frames.images import InputImage, collect_images, read_image_noting_damage
 from stylert.frames.prepost import frames_to_batch
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
 from stylert.ort_session import ort_session
@@ -28,25 +29,39 @@ CALIBRATION_SIZE = 256
 RECIPE = "conv-s8s8-ends-fp32"  # names cached int8 files, so a change of recipe makes new ones
 
 
-def calibration_images(folder: str | Path, *, limit: int = 32) -> list[InputImage]:
-    """The first ``limit`` images under ``folder`` (or the one image it names); NoInputs where there are none."""
+def calibration_images(folder: str | Path) -> list[InputImage]:
+    """The images under ``folder`` (or the one image it names), in name order; NoInputs where there are none."""
     if not Path(folder).exists():
         raise NoInputs(f"--calib {folder}: not found")
     try:
-        return collect_images([str(folder)], recursive=True)[:limit]
+        return collect_images([str(folder)], recursive=True)
     except NoInputs:
         raise NoInputs(f"--calib {folder}: no calibration images found") from None
 
 
-def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32) -> list[np.ndarray]:
-    """Centre-cropped, resized photos from ``folder`` as 1x3xSxS float RGB 0..255 batches."""
-    batches = []
-    for img in calibration_images(folder, limit=limit):
-        frame = read_image(img.path)
+def calibration_batches(folder: str | Path, *, size: int = CALIBRATION_SIZE, limit: int = 32,
+                        on_skip: Callable[[str], None] = lambda line: None) -> list[np.ndarray]:
+    """The first ``limit`` photos under ``folder`` that read whole, centre-cropped and resized, as 1x3xSxS float
+    RGB 0..255 batches. One that does not read, or reads only despite damage (whose pixels would skew the
+    activation ranges), is left out and the next taken; ``on_skip`` hears each, in a line. None left: NoInputs."""
+    batches: list[np.ndarray] = []
+    for img in calibration_images(folder):
+        if len(batches) == limit:
+            break
+        try:
+            frame, damage = read_image_noting_damage(img.path)
+        except UnreadableImage as exc:
+            on_skip(f"{exc}; left out of the calibration")
+            continue
+        if damage:
+            on_skip(f"{img.path} was read despite damage ({in_one_line(damage)}); left out of the calibration")
+            continue
         h, w = frame.shape[:2]
         side = min(h, w)
         crop = frame[(h - side) // 2:(h - side) // 2 + side, (w - side) // 2:(w - side) // 2 + side]
         batches.append(frames_to_batch([cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA)], 4))
+    if not batches:
+        raise NoInputs(f"--calib {folder}: no calibration image reads whole")
     return batches
 
 

@@ -38,6 +38,6 @@ def export_int8(model: LoadedModel, out: Path, batches: list[np.ndarray], calib:
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = export_onnx(model, Path(tmp) / "fp32.onnx", progress=progress).path
         progress(f"calibrating int8 on {calib or 'the bundled sample photos'}")
-        quantize_int8(fp32, out, calibration_batches(calib or SAMPLES_DIR))
+        quantize_int8(fp32, out, calibration_batches(calib or SAMPLES_DIR, on_skip=progress))
         progress(f"comparing int8 with fp32 on {len(batches)} inputs")
         return int8_accuracy(fp32, out, batches)

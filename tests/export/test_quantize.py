@@ -33,6 +33,36 @@ def test_int8_with_empty_calibration_folder_is_one_error(tmp_path, lite_pth, cap
     assert "no calibration images" in capsys.readouterr().err
 
 
+def test_calibration_leaves_out_a_photo_that_does_not_read_whole_and_takes_the_next(tmp_path, photo, lite_pth,
+                                                                                     capsys):
+    """One broken photo in a calibration folder ended the export; a damaged one skewed the ranges unsaid."""
+    import cv2
+    import pytest
+
+    from stylert.errors import NoInputs
+    from stylert.export.quantize import calibration_batches
+
+    calib = tmp_path / "calib"
+    calib.mkdir()
+    data = cv2.imencode(".jpg", photo[:64, :80])[1].tobytes()
+    (calib / "a_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
+    (calib / "b_damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    for name in ("c_good.jpg", "d_good.jpg"):
+        (calib / name).write_bytes(data)
+    heard: list[str] = []
+    batches = calibration_batches(calib, size=32, limit=1, on_skip=heard.append)
+    assert len(batches) == 1 and batches[0].shape == (1, 3, 32, 32)
+    assert [line.split(" ")[0].split("/")[-1] for line in heard] == ["a_broken.png", "b_damaged.jpg"]
+    assert all(line.endswith("left out of the calibration") for line in heard)
+    assert len(calibration_batches(calib, size=32)) == 2  # the limit counts photos taken
+    for name in ("c_good.jpg", "d_good.jpg"):
+        (calib / name).unlink()
+    with pytest.raises(NoInputs, match="no calibration image reads whole"):
+        calibration_batches(calib, size=32)
+    assert main(["export", str(lite_pth), "-o", str(tmp_path / "q.onnx"), "--int8", "--calib", str(calib)]) == 2
+    assert "no calibration image reads whole" in capsys.readouterr().err
+
+
 def test_fp16_export_keeps_float32_io_and_instance_norm(tmp_path, lite_pth, capsys):
     out = tmp_path / "h.onnx"
     assert main(["export", str(lite_pth), "-o", str(out), "--precision", "fp16"]) == 0
