@@ -136,6 +136,16 @@ def png_header(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
+def cut_jpeg(image: np.ndarray) -> bytes:
+    """A JPEG of ``image`` cut off two thirds into its data and closed with an end marker, as a broken download
+    mended by a tool: libjpeg reads it despite damage ("Corrupt JPEG data: premature end of data segment"), the
+    rest of the picture grey."""
+    import cv2
+
+    data = cv2.imencode(".jpg", image)[1].tobytes()
+    return data[:len(data) * 2 // 3] + b"\xff\xd9"
+
+
 def transparent_frames(frames: int, size: tuple[int, int]) -> list[np.ndarray]:
     """BGRA frames of an overlay: a moving bright square over an alpha that rises left to right from clear to
     opaque, with a saturated red left under the clear part (what a renderer leaves there; it must not show)."""

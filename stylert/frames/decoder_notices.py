@@ -75,12 +75,15 @@ def tidy(text: str) -> list[str]:
     return list(dict.fromkeys(line for line in lines if line and not _OPENCV_LOG.match(line)))
 
 
-# Notices about a file's metadata, not its pixels: the picture is whole (what libpng says of a colour profile or
-# text chunk it leaves out, often of a web PNG's "known incorrect sRGB profile"; libjpeg of a header it does not
-# know, or a scan order it does not expect; libtiff of a tag it cannot use).
+# Notices that leave the picture whole, about its metadata or what lies around its pixels: what libpng says of a
+# colour profile or text chunk it leaves out (often a web PNG's "known incorrect sRGB profile"); libjpeg of a
+# header it does not know, a scan order it does not expect, or a few bytes between the last scan and the end
+# marker (some tools leave one or two; a decoder thrown off by damaged data leaves hundreds, which are damage);
+# libtiff of a tag it cannot use.
 _METADATA = re.compile(
     r"libpng warning: (?:iCCP|cHRM|gAMA|sRGB|sBIT|tEXt|zTXt|iTXt|pHYs|tIME|bKGD|hIST|sPLT|eXIf|oFFs|pCAL|sCAL|cICP"
     r"|cLLI|mDCV)\b"
+    r"|Corrupt JPEG data: (?:[1-9]|1[0-5]) extraneous bytes before marker 0xd9"
     r"|Warning: unknown JFIF revision number|Invalid SOS parameters for sequential JPEG"
     r"|Inconsistent progression sequence|Unknown Adobe color transform code|Corrupt JPEG data: bad ICC marker"
     r"|TIFF\w*: (?:Warning, )?(?:Unknown field with tag|Incompatible type for|Incorrect count for|ASCII value for tag"

@@ -222,12 +222,11 @@ def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_re
 
 
 def test_a_photo_read_despite_damage_is_written_said_once_and_exits_1(tmp_path, photo, lite_onnx, capfd):
-    import cv2
+    from tests.media import cut_jpeg
 
     src = tmp_path / "in"
     write_image(src / "good.png", photo[:40, :52])
-    data = cv2.imencode(".jpg", photo[:48, :64])[1].tobytes()
-    (src / "damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    (src / "damaged.jpg").write_bytes(cut_jpeg(photo[:48, :64]))
     code = main(["stylize", str(src), "-o", str(tmp_path / "out"), "--style", str(lite_onnx)])
     err = capfd.readouterr().err
     assert code == 1

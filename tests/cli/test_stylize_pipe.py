@@ -93,11 +93,9 @@ def test_a_reader_that_stops_early_is_one_line(tmp_path, photo, lite_onnx):
 
 
 def test_a_picture_piped_in_despite_damage_comes_out_with_one_line_and_exit_1(photo, lite_onnx):
-    import cv2
+    from tests.media import cut_jpeg
 
-    data = cv2.imencode(".jpg", photo[:48, :64])[1].tobytes()
-    r = _stylize("-", "-o", "-", "-s", str(lite_onnx), "--threads", "1",
-                 stdin=data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    r = _stylize("-", "-o", "-", "-s", str(lite_onnx), "--threads", "1", stdin=cut_jpeg(photo[:48, :64]))
     err = r.stderr.decode().splitlines()
     assert r.returncode == 1 and r.stdout.startswith(b"\xff\xd8")
     assert [line.split(" (")[0] for line in err if "Corrupt JPEG" in line] == [

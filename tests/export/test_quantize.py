@@ -41,12 +41,13 @@ def test_calibration_leaves_out_a_photo_that_does_not_read_whole_and_takes_the_n
 
     from stylert.errors import NoInputs
     from stylert.export.quantize import calibration_batches
+    from tests.media import cut_jpeg
 
     calib = tmp_path / "calib"
     calib.mkdir()
     data = cv2.imencode(".jpg", photo[:64, :80])[1].tobytes()
     (calib / "a_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
-    (calib / "b_damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    (calib / "b_damaged.jpg").write_bytes(cut_jpeg(photo[:64, :80]))
     for name in ("c_good.jpg", "d_good.jpg"):
         (calib / name).write_bytes(data)
     heard: list[str] = []

@@ -357,12 +357,11 @@ def test_a_folder_of_videos_rerun_on_ray_skips_those_already_made(cluster, tmp_p
 
 
 def test_a_photo_read_despite_damage_is_written_and_reported(cluster, photo_module, tmp_path):
-    import cv2
+    from tests.media import cut_jpeg
 
     folder = tmp_path / "in"
     folder.mkdir()
-    data = cv2.imencode(".jpg", np.ascontiguousarray(photo_module[:40, :56]))[1].tobytes()
-    (folder / "damaged.jpg").write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    (folder / "damaged.jpg").write_bytes(cut_jpeg(np.ascontiguousarray(photo_module[:40, :56])))
     summary = _run(folder, tmp_path / "out")
     assert summary.items == 1 and not summary.failed and (tmp_path / "out" / "damaged.jpg").is_file()
     assert [(Path(s).name, line.split(":")[0]) for s, line in summary.damage] == [("damaged.jpg", "Corrupt JPEG data")]

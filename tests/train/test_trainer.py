@@ -165,10 +165,10 @@ def test_an_image_read_despite_damage_is_used_and_noted_once(tiny_data, rng):
     import cv2
 
     from stylert.train.data import ImageBank
+    from tests.media import cut_jpeg
 
-    data = cv2.imencode(".jpg", cv2.imread(str(tiny_data / "content" / "c0.png")))[1].tobytes()
     damaged = tiny_data / "damaged.jpg"
-    damaged.write_bytes(data[:-2] + b"\x00" * 12 + b"\xff\xd9")  # bytes before its end marker
+    damaged.write_bytes(cut_jpeg(cv2.imread(str(tiny_data / "content" / "c0.png"))))
     bank = ImageBank([damaged], "content")
     for _ in range(5):
         assert bank.sample(1, 16, rng).shape == (1, 3, 16, 16)
