@@ -20,6 +20,8 @@ def register(sub) -> None:
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"
                     "  stylert stylize dancing.gif logo.png -o styled/        # every frame; the logo stays "
                     "transparent\n"
+                    "  stylert stylize render/ -o styled/ --smooth --report   # frame_0001.png, ...: steadied "
+                    "across files\n"
                     "  cat photo.jpg | stylert stylize - -o - > styled.jpg    # a filter: standard input to "
                     "standard output", aliases=("stylise",))
     add_inputs_and_output(p, "image files, folders or quoted glob patterns; - reads one picture from standard "
@@ -42,6 +44,9 @@ def register(sub) -> None:
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
     add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG, AVIF) and across a numbered image sequence's "
                       "files (frame_0001.png, frame_0002.png, ... in a folder, in name order; on one machine)")
+    p.add_argument("--report", action="store_true",
+                   help="print the flicker metric of each animation and numbered image sequence (on one machine): "
+                        "output frame-to-frame change / input frame-to-frame change, to choose --smooth by")
     add_ray_args(p, "Inputs and -o may then also be URLs (s3://...); a manifest in the output folder makes a "
                     "re-run skip what is done")
     add_style_args(p)
@@ -67,6 +72,8 @@ def run_on_ray(args: argparse.Namespace) -> int:
     if args.smooth:
         say("on Ray, --smooth steadies each animation; a numbered image sequence is steadied across its files on "
             "one machine (without --ray)")
+    if args.report:
+        say("--report measures flicker on one machine (without --ray); this run has no report")
     with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr) as bar:
         def report(row: dict) -> None:
             if row["error"]:
@@ -97,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     from tqdm import tqdm
 
-    from stylert.cli.common import of_damaged, outputs_to_make, read_despite_damage, say
+    from stylert.cli.common import flicker_line, of_damaged, outputs_to_make, read_despite_damage, say
 
     from stylert.atomic_files import check_writable
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
@@ -135,9 +142,17 @@ def run(args: argparse.Namespace) -> int:
                     tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
                 tiles.update(done - tiles.n)
 
+            flicker: list[str] = []
+
+            def measured(name: str, found) -> None:  # said after the progress bar
+                flicker.append(flicker_line(found, name))
+
             waiting = set(todo)
             results = stylize_files(stylizer, todo, max_size=args.max_size, smooth=args.smooth, on_done=report,
-                                    on_tile=tile_progress, made=[item for item in plan if item not in waiting])
+                                    on_tile=tile_progress, made=[item for item in plan if item not in waiting],
+                                    on_flicker=measured if args.report else None)
+    for line in flicker:
+        print(line)
     failed = sum(1 for r in results if r.error)
     damaged = sum(1 for r in results if r.damage)
     done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""

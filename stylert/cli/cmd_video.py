@@ -122,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert._lazy import require
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import exit_code, outputs_to_make, say, stylizer_from_args
+    from stylert.cli.common import exit_code, flicker_line, outputs_to_make, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
@@ -191,9 +191,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} "
                       f"read were written to {item.target}", file=sys.stderr)
             if result.flicker:
-                f = result.flicker
-                print(f"flicker: output change {f.output_change:.2f} / input change {f.input_change:.2f} "
-                      f"= {f.ratio:.2f} (1 adds no flicker; lower is steadier)")
+                print(flicker_line(result.flicker, str(item.source)))
     if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):
         done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
         left_out = f", {damaged} damaged" if damaged else ""

@@ -210,6 +210,13 @@ def of_damaged(n: int) -> str:
     return f" ({n} from damaged sources)" if n else ""
 
 
+def flicker_line(report: Any, name: str) -> str:
+    """A ``flicker.FlickerReport`` of ``name`` (a video, an animation, an image sequence) as the line --report
+    prints."""
+    return (f"flicker: {name}: output change {report.output_change:.2f} / input change {report.input_change:.2f} "
+            f"= {report.ratio:.2f} over {report.frames} frames (1 adds no flicker; lower is steadier)")
+
+
 def counted(n: int, noun: str) -> str:
     """'1 frame', '2 frames'."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -1,5 +1,6 @@
 """Numbered image sequences (a render's or a scan's frame_0001.png, frame_0002.png, ...): which files of a batch
-are frames of one, so that --smooth steadies them across files as it steadies an animation's frames."""
+are frames of one, so that --smooth steadies them across files as it steadies an animation's frames, and --report
+measures their flicker as a video's is measured."""
 from __future__ import annotations
 
 import re
@@ -7,15 +8,16 @@ from dataclasses import replace
 from pathlib import Path
 
 from stylert.frames.images import Picture
-from stylert.runtime.flicker import FlowSmoother
+from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
-# Sequences followed at once: a batch visits its files in name order, so a sequence's frames come one after
+# Sequences smoothed at once: a batch visits its files in name order, so a sequence's frames come one after
 # another, or interleaved with a few others (frame_0001.png beside frame_0001_matte.png).
 MOST_AT_ONCE = 4
+SequenceKey = tuple[str, str, int, str]
 
 
-def sequence_key(path: Path) -> tuple[str, str, int, str] | None:
+def sequence_key(path: Path) -> SequenceKey | None:
     """(folder, the name before its last number, that number's digits, the name after it) for a file whose name
     holds a number: files with the same key are frames of one sequence, in name order (numbers of one width sort
     as numbers); None for a name without a number."""
@@ -23,20 +25,43 @@ def sequence_key(path: Path) -> tuple[str, str, int, str] | None:
     return None if found is None else (str(path.parent), found[1], len(found[2]), found[3].lower())
 
 
-class SequenceSmoothing:
-    """Each still picture that is a frame of a numbered sequence, stylised, through its sequence's FlowSmoother at
-    ``weight``, in the order given; other pictures (an animation is steadied on its own) as they are."""
+def sequence_name(key: SequenceKey) -> str:
+    """A sequence as its files are named, the frame number as #s: shot/frame_####.png."""
+    folder, before, digits, after = key
+    return str(Path(folder) / f"{before}{'#' * digits}{after}")
 
-    def __init__(self, weight: float) -> None:
-        self.weight = weight
-        self._smoothers: dict[tuple[str, str, int, str], FlowSmoother] = {}
+
+class SequenceFlow:
+    """Stylised pictures in the order given, each frame of a numbered sequence through its sequence's FlowSmoother
+    at ``smooth`` (0: none; an animation is steadied on its own) and, with ``measure``, its flicker metered: each
+    sequence's across its files, each animation's across its frames (``reports``)."""
+
+    def __init__(self, smooth: float = 0.0, measure: bool = False) -> None:
+        self.smooth, self.measure = smooth, measure
+        self._smoothers: dict[SequenceKey, FlowSmoother] = {}
+        self._meters: dict[str, FlickerMeter] = {}
 
     def __call__(self, source: Path, original: Picture, stylised: Picture) -> Picture:
         key = sequence_key(source)
-        if key is None or len(original.frames) != 1:
-            return stylised
-        smoother = self._smoothers.pop(key, None) or FlowSmoother(self.weight)
-        self._smoothers[key] = smoother  # the most recent last
-        if len(self._smoothers) > MOST_AT_ONCE:
-            del self._smoothers[next(iter(self._smoothers))]
-        return replace(stylised, frames=[smoother(original.frames[0], stylised.frames[0])])
+        if len(original.frames) > 1:
+            self._meter(str(source), original, stylised)
+        elif key is not None:
+            if self.smooth > 0:
+                smoother = self._smoothers.pop(key, None) or FlowSmoother(self.smooth)
+                self._smoothers[key] = smoother  # the most recent last
+                if len(self._smoothers) > MOST_AT_ONCE:
+                    del self._smoothers[next(iter(self._smoothers))]
+                stylised = replace(stylised, frames=[smoother(original.frames[0], stylised.frames[0])])
+            self._meter(sequence_name(key), original, stylised)
+        return stylised
+
+    def _meter(self, name: str, original: Picture, stylised: Picture) -> None:
+        if self.measure:
+            meter = self._meters.setdefault(name, FlickerMeter())
+            for frame_in, frame_out in zip(original.frames, stylised.frames):
+                meter.add(frame_in, frame_out)
+
+    def reports(self) -> dict[str, FlickerReport]:
+        """Each animation's (by its file) and each sequence's (``sequence_name``) flicker, of two frames or more."""
+        found = {name: meter.report() for name, meter in self._meters.items()}
+        return {name: report for name, report in found.items() if report.frames > 1}

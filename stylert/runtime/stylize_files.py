@@ -7,8 +7,8 @@ from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
 from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
-from stylert.runtime.flicker import smooth_sequence
-from stylert.runtime.image_sequences import SequenceSmoothing, sequence_key
+from stylert.runtime.flicker import FlickerReport, smooth_sequence
+from stylert.runtime.image_sequences import SequenceFlow, sequence_key
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
@@ -66,7 +66,7 @@ def stylize_pictures(stylizer: Stylizer, pictures: list[Picture], smooth: float 
     return stylised
 
 
-def _take_up(steady: SequenceSmoothing, plan: Sequence[Planned], made: Sequence[Planned],
+def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Planned],
              max_size: int | None) -> None:
     """Each sequence whose frames ``plan`` goes on with after some in ``made`` warms its smoother on the last made
     before them: that file's input and output, where both still read and match in size (else it starts afresh)."""
@@ -98,15 +98,17 @@ def stylize_files(
     on_done: Callable[[FileResult], None] = lambda r: None,
     on_tile: Callable[[int, int], None] = lambda done, total: None,
     made: Sequence[Planned] = (),
+    on_flicker: Callable[[str, FlickerReport], None] | None = None,
 ) -> list[FileResult]:
     """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
     through ``on_done`` and the rest go on. ``smooth``: an animation's frames, and the frames of a numbered image
     sequence (``image_sequences``) in name order, through FlowSmoother at that weight, against flicker; a
     sequence a re-run goes on with takes its smoothing up from the last of its files in ``made`` (planned files
-    an earlier run made)."""
+    an earlier run made). ``on_flicker`` hears, at the end, each animation's and each sequence's flicker
+    (``SequenceFlow.reports``)."""
     results: list[FileResult] = []
-    steady = SequenceSmoothing(smooth) if smooth > 0 else None
-    if steady is not None:
+    steady = SequenceFlow(smooth, on_flicker is not None) if smooth > 0 or on_flicker is not None else None
+    if steady is not None and smooth > 0:
         _take_up(steady, plan, made, max_size)
 
     def finish(result: FileResult) -> None:
@@ -130,4 +132,7 @@ def stylize_files(
                 finish(FileResult(item.source, item.target, str(exc)))
             except OSError as exc:
                 finish(FileResult(item.source, item.target, f"cannot write {item.target}: {exc.strerror or exc}"))
+    if steady is not None and on_flicker is not None:
+        for name, report in steady.reports().items():
+            on_flicker(name, report)
     return results

@@ -149,9 +149,10 @@ def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
 
 
-def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, photo, lite_onnx):
+def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, photo, lite_onnx, capsys):
     """A render's or a scan's frames come as frame_0001.png, frame_0002.png, ...: --smooth steadies them as it
     steadies an animation, in name order, across batches; a picture without a number is untouched."""
+    from stylert.cli.common import flicker_line
     from stylert.frames.images import read_image
     from stylert.runtime.flicker import FlickerMeter, smooth_sequence
 
@@ -159,12 +160,13 @@ def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, ph
     for k, frame in enumerate(frames):
         write_image(tmp_path / "in" / f"frame_{k + 1:04d}.png", frame)
     write_image(tmp_path / "in" / "still.png", frames[0])
-    outputs = {}
+    outputs, said = {}, {}
     for smooth in ([], ["--smooth", "0.6"]):
         out = tmp_path / ("smooth" if smooth else "plain")
         assert main(["stylize", str(tmp_path / "in"), "-o", f"{out}/", "-s", str(lite_onnx), "--batch", "3",
-                     *smooth]) == 0
+                     "--report", *smooth]) == 0
         outputs[bool(smooth)] = [read_image(out / f"frame_{k + 1:04d}.png") for k in range(8)]
+        said[bool(smooth)] = capsys.readouterr().out.splitlines()
     assert all(np.array_equal(a, b) for a, b in zip(outputs[True], smooth_sequence(frames, outputs[False], 0.6)))
     ratios = {}
     for smoothed, stylised in outputs.items():
@@ -172,6 +174,7 @@ def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, ph
         for frame_in, frame_out in zip(frames, stylised):
             meter.add(frame_in, frame_out)
         ratios[smoothed] = meter.report().ratio
+        assert said[smoothed] == [flicker_line(meter.report(), str(tmp_path / "in" / "frame_####.png"))]
     assert ratios[True] < 0.9 * ratios[False], ratios
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
     made = {k: (tmp_path / "smooth" / f"frame_{k:04d}.png").read_bytes() for k in range(1, 9)}

@@ -5,7 +5,7 @@ import numpy as np
 
 from stylert.frames.images import Picture
 from stylert.runtime.flicker import FlowSmoother
-from stylert.runtime.image_sequences import MOST_AT_ONCE, SequenceSmoothing, sequence_key
+from stylert.runtime.image_sequences import MOST_AT_ONCE, SequenceFlow, sequence_key, sequence_name
 
 
 def test_frames_of_one_sequence_share_a_key_and_other_names_do_not():
@@ -17,13 +17,17 @@ def test_frames_of_one_sequence_share_a_key_and_other_names_do_not():
     assert key(Path("shot/still.png")) is None
 
 
+def test_a_sequence_is_named_as_its_files_are_with_the_frame_number_as_hashes():
+    assert sequence_name(sequence_key(Path("shot/frame_0001.png"))) == str(Path("shot") / "frame_####.png")
+
+
 def _picture(rng, shape=(24, 32, 3)):
     return Picture([rng.integers(0, 256, shape, dtype=np.uint8)])
 
 
 def test_each_sequence_has_its_own_smoother_and_an_animation_or_unnumbered_still_is_left_alone():
     rng = np.random.default_rng(0)
-    steady = SequenceSmoothing(0.6)
+    steady = SequenceFlow(0.6)
     beauty, matte = FlowSmoother(0.6), FlowSmoother(0.6)
     for k in range(3):  # two interleaved sequences, each steadied as if alone
         for name, alone in (("frame", beauty), ("frame_matte", matte)):
@@ -41,7 +45,7 @@ def test_it_follows_a_few_sequences_at_once_not_every_one_it_has_seen():
     fewer goes on (its next frame is blended with the last)."""
     rng = np.random.default_rng(1)
     for others, starts_again in ((MOST_AT_ONCE - 1, False), (MOST_AT_ONCE, True)):
-        steady = SequenceSmoothing(0.6)
+        steady = SequenceFlow(0.6)
         first = _picture(rng)
         steady(Path("shot/a_0001.png"), first, first)
         for k in range(others):
@@ -49,3 +53,23 @@ def test_it_follows_a_few_sequences_at_once_not_every_one_it_has_seen():
         stylised = Picture([np.clip(first.frames[0].astype(int) + 40, 0, 255).astype(np.uint8)])
         got = steady(Path("shot/a_0002.png"), first, stylised)
         assert np.array_equal(got.frames[0], stylised.frames[0]) == starts_again
+
+
+def test_flicker_is_metered_per_sequence_across_its_files_and_per_animation_across_its_frames():
+    from stylert.runtime.flicker import FlickerMeter
+
+    rng = np.random.default_rng(2)
+    flow = SequenceFlow(measure=True)  # no smoothing: measured as stylised
+    pairs = [(_picture(rng), _picture(rng)) for _ in range(3)]
+    alone = FlickerMeter()
+    for k, (source, stylised) in enumerate(pairs):
+        assert flow(Path(f"shot/frame_{k:04d}.png"), source, stylised) is stylised
+        alone.add(source.frames[0], stylised.frames[0])
+    frames = [_picture(rng).frames[0] for _ in range(3)]
+    animation = Picture(frames, durations=(40,) * 3)
+    flow(Path("shot/pan.webp"), animation, animation)
+    flow(Path("shot/still.png"), pairs[0][0], pairs[0][1])  # one frame: nothing to meter
+    reports = flow.reports()
+    assert sorted(reports) == sorted([str(Path("shot") / "frame_####.png"), str(Path("shot/pan.webp"))])
+    assert reports[str(Path("shot") / "frame_####.png")] == alone.report()
+    assert reports[str(Path("shot/pan.webp"))].ratio == 1.0  # output == input
