@@ -43,8 +43,9 @@ class SequenceFlow:
 
     def __call__(self, source: Path, original: Picture, stylised: Picture) -> Picture:
         key = sequence_key(source)
-        if len(original.frames) > 1:
-            self._meter(str(source), original, stylised)
+        if len(original.frames) > 1:  # an animation, or a TIFF's pages (which are not frames in time)
+            if original.durations:
+                self._meter(str(source), original, stylised)
         elif key is not None:
             if self.smooth > 0:
                 smoother = self._smoothers.pop(key, None) or FlowSmoother(self.smooth)

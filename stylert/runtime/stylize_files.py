@@ -85,7 +85,7 @@ def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Plann
             original, stylised = read_picture(item.source).fit(max_size), read_picture(item.target)
         except StylertError:
             continue
-        if [f.shape for f in original.frames] == [f.shape for f in stylised.frames]:
+        if len(original.frames) == 1 and [f.shape for f in original.frames] == [f.shape for f in stylised.frames]:
             steady(item.source, original, stylised)
 
 

@@ -69,6 +69,8 @@ def test_flicker_is_metered_per_sequence_across_its_files_and_per_animation_acro
     animation = Picture(frames, durations=(40,) * 3)
     flow(Path("shot/pan.webp"), animation, animation)
     flow(Path("shot/still.png"), pairs[0][0], pairs[0][1])  # one frame: nothing to meter
+    pages = Picture(frames)  # a TIFF's pages are not frames in time
+    flow(Path("shot/scan.tif"), pages, pages)
     reports = flow.reports()
     assert sorted(reports) == sorted([str(Path("shot") / "frame_####.png"), str(Path("shot/pan.webp"))])
     assert reports[str(Path("shot") / "frame_####.png")] == alone.report()
