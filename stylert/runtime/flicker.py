@@ -34,19 +34,22 @@ class FlickerMeter:
     def __init__(self) -> None:
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
         self._sum_in = self._sum_out = 0.0
-        self._pairs = 0
+        self.pairs = self._frames = 0  # pairs: consecutive frames of one size, compared
 
     def add(self, frame_in: np.ndarray, frame_out: np.ndarray) -> None:
+        """The next frame and its output; one of another size than the last (a numbered photo turned the other
+        way) starts a new run of frames rather than a pair."""
         cur = (_small_grey(frame_in), _small_grey(frame_out))
-        if self._prev is not None:
+        if self._prev is not None and self._prev[0].shape == cur[0].shape:
             self._sum_in += float(np.abs(cur[0] - self._prev[0]).mean())
             self._sum_out += float(np.abs(cur[1] - self._prev[1]).mean())
-            self._pairs += 1
+            self.pairs += 1
         self._prev = cur
+        self._frames += 1
 
     def report(self) -> FlickerReport:
-        n = max(self._pairs, 1)
-        return FlickerReport(self._sum_in / n, self._sum_out / n, self._pairs + (self._prev is not None))
+        n = max(self.pairs, 1)
+        return FlickerReport(self._sum_in / n, self._sum_out / n, self._frames)
 
 
 def smooth_sequence(inputs: list[np.ndarray], outputs: list[np.ndarray], weight: float) -> list[np.ndarray]:

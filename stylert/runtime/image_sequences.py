@@ -63,6 +63,6 @@ class SequenceFlow:
                 meter.add(frame_in, frame_out)
 
     def reports(self) -> dict[str, FlickerReport]:
-        """Each animation's (by its file) and each sequence's (``sequence_name``) flicker, of two frames or more."""
-        found = {name: meter.report() for name, meter in self._meters.items()}
-        return {name: report for name, report in found.items() if report.frames > 1}
+        """Each animation's (by its file) and each sequence's (``sequence_name``) flicker, where two of its frames
+        in a row had one size."""
+        return {name: meter.report() for name, meter in self._meters.items() if meter.pairs}

@@ -75,3 +75,13 @@ def test_flicker_is_metered_per_sequence_across_its_files_and_per_animation_acro
     assert sorted(reports) == sorted([str(Path("shot") / "frame_####.png"), str(Path("shot/pan.webp"))])
     assert reports[str(Path("shot") / "frame_####.png")] == alone.report()
     assert reports[str(Path("shot/pan.webp"))].ratio == 1.0  # output == input
+
+
+def test_frames_of_other_sizes_in_one_sequence_are_steadied_and_metered_without_error():
+    """Numbered photos turned either way (IMG_0001.jpg landscape, IMG_0002.jpg portrait) are one 'sequence'."""
+    rng = np.random.default_rng(3)
+    flow = SequenceFlow(0.6, measure=True)
+    for k, shape in enumerate([(24, 32, 3), (32, 24, 3), (32, 24, 3)]):
+        source, stylised = _picture(rng, shape), _picture(rng, shape)
+        assert flow(Path(f"dcim/IMG_{k:04d}.jpg"), source, stylised).frames[0].shape == shape
+    assert flow.reports()[str(Path("dcim") / "IMG_####.jpg")].frames == 3
