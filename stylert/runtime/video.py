@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import queue
+import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -88,13 +89,23 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             sources += files_in(path, VIDEO_SUFFIXES)
+        elif path.suffix.lower() in INPUT_SUFFIXES and _FRAME_NUMBER.search(path.name):
+            raise NoInputs(f"{path} names an image sequence; {_SEQUENCE_HINT.format(path.parent)}")
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
         else:
             sources.append(path)
     if not sources:
+        folders = [Path(item) for item in inputs if Path(item).is_dir()]
+        if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
+            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_SEQUENCE_HINT.format(folders[0])}")
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)})")
     return sources
+
+
+_FRAME_NUMBER = re.compile(r"%0?\d*d")  # a printf pattern for a numbered file, as FFmpeg names a sequence
+_SEQUENCE_HINT = ("a numbered image sequence (frame_0001.png, ...) is stylised frame by frame, steadied across its "
+                  "files, with: stylert stylize {} -o styled/ --smooth")
 
 
 def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:

@@ -1006,3 +1006,23 @@ def test_a_clip_whose_frame_times_jump_by_hours_says_so_on_one_machine_and_in_a_
     assert stylize_chunk(stylizer, src, tmp_path / "chunk.mp4", Chunk(0, 0, 8, 0, 0.0), VideoOptions(),
                          heard.append) == 8
     assert heard == [mended]
+
+
+def test_an_image_sequence_given_to_video_points_to_stylize_smooth(tmp_path, photo):
+    """A render's frames given as FFmpeg names them, or as their folder, said 'is an image' or 'no video files'."""
+    from stylert.errors import NoInputs
+    from stylert.frames.images import write_image
+    from stylert.runtime.video import collect_videos
+
+    for k in range(3):
+        write_image(tmp_path / "render" / f"frame_{k:04d}.png", photo[:16, :16])
+    hint = rf"stylert stylize {tmp_path / 'render'} -o styled/ --smooth$"
+    with pytest.raises(NoInputs, match=r"frame_%04d.png names an image sequence; .*" + hint):
+        collect_videos([str(tmp_path / "render" / "frame_%04d.png")])
+    with pytest.raises(NoInputs, match=r"render holds images, not videos; .*" + hint):
+        collect_videos([str(tmp_path / "render")])
+    with pytest.raises(NoInputs, match=r"frame_0001.png is an image; stylise images with: stylert stylize "):
+        collect_videos([str(tmp_path / "render" / "frame_0001.png")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoInputs, match=r"no video files in .*empty \(looked for \.mp4 "):
+        collect_videos([str(tmp_path / "empty")])
