@@ -17,6 +17,7 @@ from typing import BinaryIO
 _HELD = threading.RLock()
 MOST_BYTES = 1 << 16  # of notices kept: a damaged TIFF can repeat its line thousands of times
 _PILLOW_LIBTIFF = re.compile(r"^tempfile\.tif: ")  # the name Pillow gives libtiff for the file it decodes
+_TWICE = re.compile(r"\b(\w+: )\1")
 # OpenCV's own log lines, which the command turns off (OPENCV_LOG_LEVEL) and the library leaves out the same way
 _OPENCV_LOG = re.compile(r"^\[\s*(?:FATAL|ERROR|WARN|INFO|DEBUG|VERBOSE)\s*:")
 
@@ -70,8 +71,9 @@ def _saved_stderr() -> int | None:
 
 def tidy(text: str) -> list[str]:
     """The distinct non-empty lines of ``text``, in order, but OpenCV's log lines, each without its closing full
-    stop and without the temporary file name Pillow's libtiff reader puts in front."""
-    lines = (_PILLOW_LIBTIFF.sub("", line.strip()).rstrip(".").strip() for line in text.splitlines())
+    stop, without the temporary file name Pillow's libtiff reader puts in front, and with a chunk name libpng
+    says twice ("IDAT: IDAT: ADLER32 checksum mismatch") said once."""
+    lines = (_TWICE.sub(r"\1", _PILLOW_LIBTIFF.sub("", line.strip())).rstrip(".").strip() for line in text.splitlines())
     return list(dict.fromkeys(line for line in lines if line and not _OPENCV_LOG.match(line)))
 
 

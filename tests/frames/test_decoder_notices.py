@@ -36,8 +36,10 @@ def test_tidy_keeps_each_line_once_without_opencvs_log_or_pillows_temporary_name
     text = ("tempfile.tif: Using code not yet in table.\n\n tempfile.tif: Using code not yet in table.\n"
             "[ WARN:0@1.5] global grfmt_gif.cpp:112 found Unknown Application Extension\n"
             "[ERROR:0@1.6] global loadsave.cpp:90 imdecode_ can't read data\n"
-            "LZWDecode: Not enough data at scanline 3 (short 40 bytes).\n")
-    assert tidy(text) == ["Using code not yet in table", "LZWDecode: Not enough data at scanline 3 (short 40 bytes)"]
+            "LZWDecode: Not enough data at scanline 3 (short 40 bytes).\n"
+            "libpng warning: IDAT: IDAT: ADLER32 checksum mismatch\n")
+    assert tidy(text) == ["Using code not yet in table", "LZWDecode: Not enough data at scanline 3 (short 40 bytes)",
+                          "libpng warning: IDAT: ADLER32 checksum mismatch"]
 
 
 def test_notices_about_metadata_are_not_damage():
