@@ -23,10 +23,11 @@ def uses_pipes(args: argparse.Namespace) -> bool:
 
 def run_piped(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import read_despite_damage, say, stylizer_from_args
+    from stylert.cli.common import flicker_line, read_despite_damage, say, stylizer_from_args
     from stylert.frames.file_headers import image_suffix
     from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
+    from stylert.runtime.image_sequences import SequenceFlow
     from stylert.runtime.stylize_files import stylize_pictures
 
     if args.ray:
@@ -67,6 +68,11 @@ def run_piped(args: argparse.Namespace) -> int:
     with stylizer_from_args(args) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         stylised = stylize_pictures(stylizer, [picture], args.smooth)[0]
+    if args.report:  # an animation's flicker; on standard error where standard output is the picture
+        flow = SequenceFlow(measure=True)
+        flow(Path(str(name)), picture, stylised)
+        for measured, found in flow.reports().items():
+            print(flicker_line(found, measured), file=sys.stderr if to_stdout else sys.stdout)
     damaged = 1 if picture.damage else 0
     if not to_stdout:
         write_picture(target, stylised)

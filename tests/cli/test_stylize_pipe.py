@@ -50,9 +50,10 @@ def test_formats_and_transparency_go_through_the_pipe(tmp_path, rng, lite_onnx):
     np.testing.assert_array_equal(read_picture(tmp_path / "piped.tga").alpha[0], rgba[..., 3])
     frames = [rng.integers(0, 256, (16, 16, 3), dtype=np.uint8) for _ in range(3)]
     write_picture(tmp_path / "anim.gif", Picture(frames, durations=(50, 60, 70)))
-    r = _stylize("-", "-o", "-", *style, stdin=(tmp_path / "anim.gif").read_bytes())
+    r = _stylize("-", "-o", "-", *style, "--report", stdin=(tmp_path / "anim.gif").read_bytes())
     (tmp_path / "out.gif").write_bytes(r.stdout)
     assert r.returncode == 0 and len(read_picture(tmp_path / "out.gif").frames) == 3
+    assert "flicker: standard input: output change " in r.stderr.decode()  # not in the picture's stream
 
 
 def test_a_model_that_fails_to_load_writes_nothing_to_standard_output(tmp_path, photo):
