@@ -69,6 +69,13 @@ def _saved_stderr() -> int | None:
         return None
 
 
+def pass_on(notices: Sequence[str]) -> None:
+    """``notices`` kept by an inner ``decoder_notices`` (a try whose result is used) written back on descriptor 2,
+    where the enclosing one keeps them."""
+    if notices:
+        os.write(2, "".join(f"{notice}\n" for notice in notices).encode())
+
+
 def tidy(text: str) -> list[str]:
     """The distinct non-empty lines of ``text``, in order, but OpenCV's log lines, each without its closing full
     stop, without the temporary file name Pillow's libtiff reader puts in front, and with a chunk name libpng

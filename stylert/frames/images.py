@@ -17,7 +17,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
-from stylert.frames.decoder_notices import damage_in, decoder_notices
+from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
                                          may_have_alpha)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -330,14 +330,18 @@ def _tiff_bgra(buffer: np.ndarray, raw: bytes, pages: int = 1) -> list[np.ndarra
     if deep is not None:
         return deep
     found = []
-    try:
-        with pillow_quietly(), Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
-            for page in ImageSequence.Iterator(image):
-                found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
-                if len(found) == pages:
-                    break
-    except PILLOW_ERRORS:
+    with decoder_notices() as said:  # Pillow's libtiff lines count only where its read is the one kept
+        try:
+            with pillow_quietly(), Image.open(io.BytesIO(tiff_as_stored(raw))) as image:
+                for page in ImageSequence.Iterator(image):
+                    found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
+                    if len(found) == pages:
+                        break
+        except PILLOW_ERRORS:
+            found = []
+    if not found:
         return None
+    pass_on(said)
     return found
 
 

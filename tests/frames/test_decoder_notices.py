@@ -114,3 +114,30 @@ def test_with_nowhere_to_keep_notices_a_decode_still_reads(monkeypatch):
     image = np.random.default_rng(4).integers(0, 256, (24, 40, 3), dtype=np.uint8)
     picture = decode_picture(cut_jpeg(image), "a.jpg")
     assert picture.frames[0].shape == (24, 40, 3) and picture.damage == ()
+
+
+def test_only_the_read_that_is_kept_speaks_for_a_transparent_tiff(monkeypatch):
+    """A transparent TIFF is tried with Pillow first: what its libtiff says counts only where that read is kept,
+    not where it fails and OpenCV reads the file instead."""
+    from stylert.frames.images import Picture, encode_picture
+
+    rng = np.random.default_rng(7)
+    tiff = encode_picture("a.tif", Picture([rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)],
+                                           [np.full((8, 8), 128, np.uint8)]))
+    from stylert.frames import images
+
+    real = images.tiff_as_stored
+
+    def failing(raw):  # as Pillow's libtiff says something, then fails
+        os.write(2, b"tempfile.tif: Using code not yet in table.\n")
+        return b"II*\x00 not a readable TIFF"
+
+    def speaking(raw):
+        os.write(2, b"tempfile.tif: Using code not yet in table.\n")
+        return real(raw)
+
+    monkeypatch.setattr(images, "tiff_as_stored", failing)
+    assert decode_picture(tiff, "a.tif").damage == ()  # OpenCV's read, without the alpha
+    monkeypatch.setattr(images, "tiff_as_stored", speaking)
+    kept = decode_picture(tiff, "a.tif")
+    assert kept.alpha is not None and kept.damage == ("Using code not yet in table",)
