@@ -99,12 +99,17 @@ def subtitles_not_carried(codecs: Sequence[str], target_suffix: str) -> list[str
     return [codec for codec in codecs if subtitle_output(codec, target_suffix) is None]
 
 
+# Tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1 title) is read, and written to the
+# output, byte for byte; strict decoding made such a file unreadable as a whole.
+TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
+
+
 def _open(path: Path, hwaccel=None):
     av = require("av", "video processing")
     if not path.is_file():
         raise UnreadableVideo(f"video not found: {path}")
     try:
-        container = av.open(str(path), hwaccel=hwaccel)
+        container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {exc}") from None
     if not container.streams.video:
@@ -507,7 +512,7 @@ class SourceTracks:
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
         """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
-        with contextlib.closing(av.open(str(source))) as probe:
+        with contextlib.closing(av.open(str(source), **TAGS_AS_STORED)) as probe:
             wanted = [s for s in probe.streams if s.type in ("audio", "subtitle")]
             kinds = [(s.type, s.index, codec_name(s)) for s in wanted if _keepable(s)]
             self.notes = [f"{s.type} track {s.index} not kept: its codec is unknown or its header damaged"
@@ -527,7 +532,7 @@ class SourceTracks:
             for kind, index, codec in kinds:
                 written_as = subtitle_output(codec, target_suffix) if kind == "subtitle" else None
                 if (kind == "audio" and audio) or written_as is not None:
-                    src = av.open(str(source))
+                    src = av.open(str(source), **TAGS_AS_STORED)
                     self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration,
                                                     target_suffix, subtitles_as=written_as))
         except BaseException:
@@ -709,7 +714,7 @@ class VideoEncoder:
         self._av = av
         self.path, self.fps = path, fps
         self.codec = auto_video_codec(path.suffix)[0] if codec == "auto" else codec
-        self.container = av.open(str(path), "w")
+        self.container = av.open(str(path), "w", **TAGS_AS_STORED)
         try:
             self.stream = self.container.add_stream(self.codec, rate=fps)
         except (av.error.FFmpegError, ValueError) as exc:
@@ -858,8 +863,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
     from stylert.atomic_files import atomic_output
 
     frames, last_dts = 0, None
-    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w")) as out, \
-            contextlib.closing(av.open(str(chunks[0]))) as first:
+    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w", **TAGS_AS_STORED)) as out, \
+            contextlib.closing(av.open(str(chunks[0]), **TAGS_AS_STORED)) as first:
         video = out.add_stream_from_template(first.streams.video[0])
         if _vp9_alpha(first.streams.video[0]):  # the alpha beside each packet is copied; the muxer marks the
             video.codec_context.pix_fmt = "yuva420p"  # track as having one (AlphaMode) by this format only
@@ -869,7 +874,7 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
                                                                audio=keep_audio)
         try:
             for k, chunk in enumerate(chunks):
-                with contextlib.closing(av.open(str(chunk))) as c:
+                with contextlib.closing(av.open(str(chunk), **TAGS_AS_STORED)) as c:
                     stream = c.streams.video[0]
                     if _stream_setup(stream) != _stream_setup(first.streams.video[0]):
                         raise UnreadableVideo(f"{chunk} was encoded with other settings than {chunks[0]} (codec, size "

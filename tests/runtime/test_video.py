@@ -39,6 +39,22 @@ def test_same_frames_fps_with_h264_and_audio(tmp_path, stylizer):
     assert abs(probe_video(tmp_path / "out.mp4").duration - probe_video(src).duration) < 0.1
 
 
+def test_a_title_that_is_not_utf8_is_kept_byte_for_byte_not_a_reason_to_refuse_the_file(tmp_path, stylizer):
+    """An older tool's Latin-1 tags made a playable clip 'not a readable video' ('utf-8' codec can't decode)."""
+    with av.open(str(tmp_path / "in.mp4"), "w", metadata_encoding="latin-1") as out:
+        out.metadata["title"] = "Café déjà vu"
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 48, 32, "yuv420p"
+        for k in range(4):
+            for packet in video.encode(av.VideoFrame.from_ndarray(np.full((32, 48, 3), 60 * k, np.uint8),
+                                                                  format="bgr24")):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    assert stylize_video(stylizer, tmp_path / "in.mp4", tmp_path / "out.mp4").frames == 4
+    assert "Café déjà vu".encode("latin-1") in (tmp_path / "out.mp4").read_bytes()
+
+
 def test_odd_size_content_is_stylised_and_not_shifted(tmp_path, stylizer):
     """Each output frame matches stylising the decoded input frame directly (49x65, lossless input)."""
     src = make_video(tmp_path / "odd.mkv", frames=6, size=(49, 65), audio=None, codec="ffv1", pix_fmt="yuv444p")
