@@ -99,6 +99,13 @@ def subtitles_not_carried(codecs: Sequence[str], target_suffix: str) -> list[str
     return [codec for codec in codecs if subtitle_output(codec, target_suffix) is None]
 
 
+def ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's words for what failed ("Invalid data found when processing input"), without PyAV's error number
+    and the file or function it names; another error's first line."""
+    said = getattr(exc, "strerror", None)
+    return said if isinstance(said, str) and said else first_line(exc)
+
+
 # Tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1 title) is read, and written to the
 # output, byte for byte; strict decoding made such a file unreadable as a whole.
 TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
@@ -111,7 +118,8 @@ def _open(path: Path, hwaccel=None):
     try:
         container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {exc}") from None
+        raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {ffmpeg_reason(exc)}") \
+            from None
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
@@ -321,8 +329,8 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
                 yield _frame_array(frame, yuv, alpha)
         except av.error.FFmpegError as exc:
             if status.frames == 0:
-                raise UnreadableVideo(f"{path}: decoding failed: {exc}") from None
-            status.error = f"decoding stopped after {status.frames} frames: {exc}"
+                raise UnreadableVideo(f"{path}: decoding failed: {ffmpeg_reason(exc)}") from None
+            status.error = f"decoding stopped after {status.frames} frames: {ffmpeg_reason(exc)}"
 
 
 class _SourceTrack:

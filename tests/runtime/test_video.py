@@ -148,8 +148,9 @@ def test_missing_empty_corrupt_videos(tmp_path, stylizer, content):
     src = tmp_path / "bad.mp4"
     if content is not None:
         src.write_bytes(content)
-    with pytest.raises(UnreadableVideo):
+    with pytest.raises(UnreadableVideo) as said:
         stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert "Errno" not in str(said.value) and str(said.value).count("bad.mp4") == 1  # FFmpeg's words, once named
     assert not (tmp_path / "out.mp4").exists()
     assert [p.name for p in tmp_path.iterdir()] == ([] if content is None else ["bad.mp4"])
 
