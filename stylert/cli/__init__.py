@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import io
 import os
 import re
 import sys
@@ -80,9 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _names_as_stored(stream) -> None:
+    """A file name that is not text in the locale's encoding (a Latin-1 name on a UTF-8 system) printed as its
+    bytes, as ls prints it, not a UnicodeEncodeError after the work is done (standard error already escapes it)."""
+    if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+        stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # stylert reports failures itself, in one line
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # and FFmpeg's inside OpenCV (AV_LOG_QUIET) too
+    _names_as_stored(sys.stdout)
     args = build_parser().parse_args(argv)
     stop_signals.install()
     try:

@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -239,3 +240,21 @@ def test_a_photo_read_despite_damage_is_written_said_once_and_exits_1(tmp_path, 
     assert said[0].endswith(f"); {tmp_path / 'out' / 'damaged.jpg'} shows what could be decoded")
     assert f"2 written to {tmp_path / 'out'} (1 from damaged sources), 0 failed" in err
     assert read_image(tmp_path / "out" / "damaged.jpg").shape == (48, 64, 3)
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes_not_an_internal_error(tmp_path, photo, lite_onnx):
+    """A Latin-1 name (caf\xe9_1.png) on a system whose standard output is strict UTF-8: --report's line
+    naming its sequence ended the run with a UnicodeEncodeError after every picture was written."""
+    import os
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(3):
+        write_image(Path(os.fsdecode(os.fsencode(folder) + b"/caf\xe9_" + str(k).encode() + b".png")),
+                    np.ascontiguousarray(photo[:32, 2 * k:2 * k + 40]))
+    r = subprocess.run([sys.executable, "-m", "stylert", "stylize", str(folder), "-o", f"{tmp_path / 'out'}/",
+                        "-s", str(lite_onnx), "--report"], capture_output=True, timeout=120,
+                       env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    assert r.stdout.startswith(b"flicker: " + os.fsencode(folder) + b"/caf\xe9_#.png: ")
+    assert len(list((tmp_path / "out").glob("caf*_*.png"))) == 3
