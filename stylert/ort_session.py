@@ -11,8 +11,20 @@ from typing import Any
 
 
 def ort_session(model: str | bytes, options: Any = None, providers: Sequence[str] = ("CPUExecutionProvider",)) -> Any:
-    """``onnxruntime.InferenceSession(model, options, providers)``, its printed notices dropped."""
+    """``onnxruntime.InferenceSession(model, options, providers)``, its printed notices dropped. A model whose path
+    ONNX Runtime cannot take (a name that is not UTF-8, such as a Latin-1 one) is given as the file's bytes."""
     import onnxruntime as ort
 
+    if isinstance(model, str) and not _utf8(model):
+        with open(model, "rb") as file:
+            model = file.read()
     with contextlib.redirect_stdout(io.StringIO()):
         return ort.InferenceSession(model, options, providers=list(providers))
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -26,3 +26,22 @@ def test_a_model_that_fails_to_load_leaves_standard_output_clean(capsys):
     with pytest.raises(UnicodeDecodeError):
         ort_session(garbled_model())
     assert capsys.readouterr().out == ""
+
+
+def test_a_model_whose_file_name_is_not_utf8_loads(tmp_path):
+    """ONNX Runtime takes no path that is not UTF-8 ('incompatible constructor arguments'), which stylert said
+    was a truncated or corrupt model."""
+    import os
+
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    path = os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9.onnx")
+    with open(path, "wb") as file:
+        file.write(model.SerializeToString())
+    session = ort_session(path)
+    assert session.run(None, {"x": np.array([2.5], np.float32)})[0].tolist() == [2.5]
