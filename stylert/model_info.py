@@ -74,12 +74,18 @@ def onnx_metadata(path: str | Path) -> dict[str, str]:
     return {p.key: p.value for p in model.metadata_props}
 
 
+def name_as_text(name: str) -> str:
+    """A name taken from a file's as text: where the file name is not UTF-8 (a Latin-1 caf\xe9.pth), Python keeps
+    its bytes as surrogates, which no UTF-8 writer (ONNX metadata, a chart's title) takes; they become U+FFFD."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def set_onnx_metadata(model: Any, values: Mapping[str, str]) -> None:
-    """Replace the ``metadata_props`` of an onnx.ModelProto with ``values``."""
+    """Replace the ``metadata_props`` of an onnx.ModelProto with ``values`` (as text: ``name_as_text``)."""
     del model.metadata_props[:]
     for key, value in values.items():
         entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
+        entry.key, entry.value = key, name_as_text(value)
 
 
 def with_precision(model: Any, precision: str) -> None:

@@ -14,6 +14,7 @@ import torch
 from stylert.atomic_files import atomic_output
 from stylert.errors import StylertError
 from stylert.frames.images import read_image, write_image
+from stylert.model_info import name_as_text
 from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
 from stylert.train import losses
 from stylert.train.config import TrainConfig
@@ -81,7 +82,7 @@ class Trainer:
 
     @property
     def style_name(self) -> str:
-        return self.config.style_name or Path(self.config.output).stem
+        return self.config.style_name or name_as_text(Path(self.config.output).stem)
 
     def _style_grams(self) -> dict[str, torch.Tensor]:
         """Mean Gram matrices over the style images, each seen whole at the training size's scale."""

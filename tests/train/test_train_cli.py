@@ -127,3 +127,23 @@ def test_a_style_image_read_despite_damage_is_used_and_said_once(tiny_data):
     assert len(said) == 1 and said[0].startswith(f"stylert: {tiny_data / 'style.jpg'}: read despite damage (")
     assert said[0].endswith("; training uses what could be decoded")
     assert torch.load(tiny_data / "s.pth", weights_only=True)["step"] == 4
+
+
+def test_a_checkpoint_name_that_is_not_utf8_trains_charts_and_exports(tiny_data):
+    """-o caf\xe9.pth (a Latin-1 name): the loss chart's title, then the ONNX metadata, took no such name and the
+    run ended as an internal error."""
+    import os
+
+    import onnx
+
+    from stylert.cli import main
+
+    out = os.fsdecode(os.fsencode(tiny_data) + b"/caf\xe9.pth")
+    r = _cli("--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o", out,
+             "--steps", "2", "--image-size", "32", "--batch-size", "1")
+    assert r.returncode == 0, r.stderr
+    assert any(p.name.endswith("_losses.png") for p in tiny_data.glob("caf*"))  # the chart, titled
+    onnx_out = os.fsdecode(os.fsencode(tiny_data) + b"/caf\xe9.onnx")
+    assert main(["export", out, "-o", onnx_out]) == 0
+    meta = {p.key: p.value for p in onnx.load(onnx_out).metadata_props}
+    assert meta["stylert.style"] == "caf\ufffd"
