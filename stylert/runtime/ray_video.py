@@ -165,7 +165,8 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs, shaping_options
-    from stylert.runtime.video_io import (check_audio_fits, check_video_codec, expected_frames, index_frames,
+    from stylert.runtime.video_io import (check_audio_fits, check_start, check_video_codec, expected_frames,
+                                          index_frames,
                                           join_chunks, probe_video, subtitles_not_carried)
 
     planned = plan_video_outputs(inputs, output, options.codec)
@@ -190,6 +191,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
             info = probe_video(item.source)
             if options.keep_audio:  # before the chunks are made, not at their join
                 check_audio_fits(info.audio_channels, item.target.suffix)
+            check_start(info, options.start)
             index = index_frames(item.source)
             lo = next((i for i, t in enumerate(index.times) if t >= options.start - 1e-6), len(index.times))
             hi = lo + (expected_frames(info, options.start, options.duration) or len(index.times) - lo)

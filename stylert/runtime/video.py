@@ -24,8 +24,8 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_io import (
-    DecodeStatus, VideoEncoder, VideoInfo, auto_video_codec, check_audio_fits, check_video_codec, choose_video_decoder,
-    decode_frames, expected_frames, probe_video, writes_alpha,
+    DecodeStatus, VideoEncoder, VideoInfo, auto_video_codec, check_audio_fits, check_start, check_video_codec,
+    choose_video_decoder, decode_frames, expected_frames, probe_video, writes_alpha,
 )
 
 # What a folder of videos is searched for: phones' and the web's, camcorders' AVCHD (.mts, .m2ts), broadcast
@@ -269,6 +269,7 @@ def stylize_video(
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     if options.keep_audio:  # before any work, not at the first frame written
         check_audio_fits(info.audio_channels, target.suffix)
+    check_start(info, options.start)
     expected = expected_frames(info, options.start, options.duration)
     batch = batch_that_fits(stylizer, info, options)
     on_start(info, expected, batch)

@@ -265,6 +265,14 @@ class DecodeStatus:
     times: collections.deque | None = None
 
 
+def check_start(info: VideoInfo, start: float) -> None:
+    """A ``start`` (--start) at or past the end of a video whose length the container gives is refused, naming
+    that length (a mistyped time said 'no decodable video frames in the requested range')."""
+    if start > 0 and info.duration and start >= info.duration:
+        raise UnreadableVideo(f"--start {start:g} s is at or past the end of {info.path}, which lasts "
+                              f"{info.duration:.2f} s")
+
+
 def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None = None) -> int | None:
     """Frames the container says lie in [start, start + duration), or None when it does not say."""
     total = info.frames or (round(info.duration * float(info.fps)) if info.duration else 0)

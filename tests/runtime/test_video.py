@@ -155,6 +155,15 @@ def test_missing_empty_corrupt_videos(tmp_path, stylizer, content):
     assert [p.name for p in tmp_path.iterdir()] == ([] if content is None else ["bad.mp4"])
 
 
+def test_a_start_past_the_end_names_the_video_s_length(tmp_path, stylizer):
+    """A mistyped --start said 'no decodable video frames in the requested range'."""
+    src = make_video(tmp_path / "in.mp4", frames=8)
+    with pytest.raises(UnreadableVideo, match=r"^--start 5 s is at or past the end of .*in\.mp4, which lasts "
+                                              r"0\.3\d s$"):
+        stylize_video(stylizer, src, tmp_path / "out.mp4", VideoOptions(start=5))
+    assert not (tmp_path / "out.mp4").exists()
+
+
 def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     src = make_video(tmp_path / "in.mp4", frames=5)
     (tmp_path / "broken.mp4").write_bytes(b"garbage" * 10)
