@@ -86,10 +86,9 @@ def tidy(text: str) -> list[str]:
 
 # Notices that leave the picture whole, about its metadata or what lies around its pixels: what libpng says of a
 # colour profile or text chunk it leaves out (often a web PNG's "known incorrect sRGB profile") or of data past
-# the last row; libjpeg of a
-# header it does not know, a scan order it does not expect, or a few bytes between the last scan and the end
-# marker (some tools leave one or two; a decoder thrown off by damaged data leaves hundreds, which are damage);
-# libtiff of a tag it cannot use.
+# the last row; libjpeg of a header it does not know, a scan order it does not expect, or a few bytes between the
+# last scan and the end marker (some tools leave one or two; a decoder thrown off by damaged data leaves
+# hundreds, which are damage); libtiff of a tag it cannot use.
 _METADATA = re.compile(
     r"libpng warning: (?:iCCP|cHRM|gAMA|sRGB|sBIT|tEXt|zTXt|iTXt|pHYs|tIME|bKGD|hIST|sPLT|eXIf|oFFs|pCAL|sCAL|cICP"
     r"|cLLI|mDCV)\b|libpng warning: (?:IDAT: )?(?:Extra compressed data|Too much image data)"

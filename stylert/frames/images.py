@@ -148,7 +148,9 @@ def decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     return _heeded(_decode_image, data, name)[0]
 
 
-_UNKNOWN_REASON = "(corrupt or unsupported"  # how an OpenCV read that failed without a reason is said
+class _NoReason(UnreadableImage):
+    """An OpenCV read that failed without saying why ("corrupt or unsupported ..."): its C library's notice, where
+    there is one, is the reason given instead (``_heeded``)."""
 
 
 def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes | np.ndarray, name: str | Path
@@ -163,7 +165,7 @@ def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes |
         except UnreadableImage as exc:
             failed = exc
     if failed is not None:
-        if notices and _UNKNOWN_REASON in str(failed):
+        if notices and isinstance(failed, _NoReason):
             reason = (damage_in(notices) or notices)[-1]
             raise UnreadableImage(f"{name} is not a readable image ({reason})") from None
         raise failed
@@ -229,7 +231,7 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
     if image is None:
-        raise UnreadableImage(f"{name} is not a readable image {_UNKNOWN_REASON} format)")
+        raise _NoReason(f"{name} is not a readable image (corrupt or unsupported format)")
     image = _avif_16_bits(image, raw[:HEAD_BYTES])
     return _oriented(image, exif_orientation(raw)) if ours else image
 
@@ -395,7 +397,7 @@ def _decode_animation(buffer: np.ndarray, name: str | Path, metadata: PhotoMetad
     with _decoding(name):
         animation = decode_animation(buffer)
     if animation is None:
-        raise UnreadableImage(f"{name} is not a readable image {_UNKNOWN_REASON} animation)")
+        raise _NoReason(f"{name} is not a readable image (corrupt or unsupported animation)")
     frames, alpha = [], []
     head = buffer[:HEAD_BYTES].tobytes()
     for frame in animation.frames:

@@ -166,8 +166,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs, shaping_options
     from stylert.runtime.video_io import (check_audio_fits, check_start, check_video_codec, expected_frames,
-                                          index_frames,
-                                          join_chunks, probe_video, subtitles_not_carried)
+                                          index_frames, join_chunks, probe_video, subtitles_not_carried)
 
     planned = plan_video_outputs(inputs, output, options.codec)
     check_video_codec(options.codec, chunk_suffix(planned[0].target, options.codec))  # the chunks of a single video

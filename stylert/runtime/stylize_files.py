@@ -107,8 +107,8 @@ def stylize_files(
     an earlier run made). ``on_flicker`` hears, at the end, each animation's and each sequence's flicker
     (``SequenceFlow.reports``)."""
     results: list[FileResult] = []
-    steady = SequenceFlow(smooth, on_flicker is not None) if smooth > 0 or on_flicker is not None else None
-    if steady is not None and smooth > 0:
+    steady = SequenceFlow(smooth, on_flicker is not None)  # with neither, it hands each picture back as it is
+    if smooth > 0:
         _take_up(steady, plan, made, max_size)
 
     def finish(result: FileResult) -> None:
@@ -123,8 +123,7 @@ def stylize_files(
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
         for (item, picture), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
-            if steady is not None:
-                stylised = steady(item.source, picture, stylised)
+            stylised = steady(item.source, picture, stylised)
             try:
                 write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target, damage=stylised.damage))
@@ -132,7 +131,7 @@ def stylize_files(
                 finish(FileResult(item.source, item.target, str(exc)))
             except OSError as exc:
                 finish(FileResult(item.source, item.target, f"cannot write {item.target}: {exc.strerror or exc}"))
-    if steady is not None and on_flicker is not None:
+    if on_flicker is not None:
         for name, report in steady.reports().items():
             on_flicker(name, report)
     return results
