@@ -172,7 +172,8 @@ def markdown(report: dict) -> list[str]:
         lines.append(f"| {r['engine']} | {r['size']} | {r['batch']} | {r['device_ms_per_batch']:.2f} | "
                      f"{r['device_fps']:.0f} | {r['end_to_end_fps']:.1f} | {100 * r['end_to_end_share']:.0f} % |")
     for m in report["not_measured"]:
-        lines.append(f"| {m['engine']} | - | - | not measured: {m['reason'][:120]} | | | |")
+        reason = m["reason"].splitlines()[0].replace("|", "\\|")  # whole, where the cell cut "install it with:"
+        lines.append(f"| {m['engine']} | - | - | not measured: {reason} | | | |")
     if report.get("video"):
         v = report["video"]
         slower = min(v["encoder_fps"], v["engine_fps"])

@@ -27,7 +27,7 @@ def register(sub) -> None:
                    help="inference resolution: long side in pixels (the view keeps the source size); default: 320 "
                         "on a CPU (a lite built-in style in int8 runs above 24 fps from a 640x480 camera on 2 CPU "
                         "cores, benchmarks/results/webcam_cpu.md), the source's own size on a GPU (1080p at p50 "
-                        "8 ms on an H100, benchmarks/results/gpu_bench.md)")
+                        "9.6 ms on an H100, benchmarks/results/gpu_bench.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
     p.add_argument("-o", "--output", type=Path,

@@ -615,8 +615,7 @@ def choose_video_decoder() -> tuple[Any, str]:
                 raise RuntimeError("the probe clip did not decode")
         return hwaccel, "NVDEC (the GPU's video decoder)"
     except Exception as exc:  # no CUDA hwaccel in this FFmpeg, no NVIDIA driver, or no decoder on the GPU
-        first = first_line(exc)
-        return None, f"the CPU on all threads (no NVDEC here: {first[:80]})"
+        return None, f"the CPU on all threads (no NVDEC here: {ffmpeg_reason(exc)})"
 
 
 @functools.cache
@@ -633,8 +632,7 @@ def choose_h264_encoder() -> tuple[str, str]:
             stream.encode(None)
         return "h264_nvenc", "NVENC (the GPU's video encoder)"
     except Exception as exc:  # no such encoder in this FFmpeg, no NVIDIA driver, or a GPU without NVENC
-        first = first_line(exc)
-        return "libx264", f"libx264 on all CPU threads (no NVENC here: {first[:80]})"
+        return "libx264", f"libx264 on all CPU threads (no NVENC here: {ffmpeg_reason(exc)})"
 
 
 def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
@@ -681,11 +679,30 @@ def check_video_codec(codec: str, suffix: str) -> None:
     hold it: a dozen small frames are encoded by the VideoEncoder the output will have, into a temporary file."""
     if codec == "auto":
         return
+    unknown = _not_a_video_encoder(codec)
+    if unknown is not None:
+        raise StylertError(f"--codec {codec!r}: {unknown}")
     problem = _codec_problem(codec, suffix)
     if problem is not None:
         others = [other for other in MUXERS if other != suffix and _codec_problem(codec, other) is None]
         where = f"; it goes in {' '.join(others)}" if others else ""
         raise StylertError(f"--codec {codec}: cannot write it into {suffix} here ({problem}){where}")
+
+
+def _not_a_video_encoder(codec: str) -> str | None:
+    """Why FFmpeg cannot encode video by the name ``codec`` (an unknown name, a decoder's, an audio encoder's), or
+    None."""
+    av = require("av", "video processing")
+    lists = "`python -m av --codecs` lists this FFmpeg's encoders"
+    try:
+        kind = av.codec.Codec(codec, "w").type
+    except ValueError:  # UnknownCodecError
+        try:
+            av.codec.Codec(codec, "r")
+        except ValueError:
+            return f"this FFmpeg has no encoder of that name; {lists}"
+        return f"FFmpeg has it only as a decoder, not an encoder; {lists}"
+    return None if kind == "video" else f"it encodes {kind}, not video; {lists}"
 
 
 @functools.lru_cache(maxsize=None)
@@ -700,7 +717,7 @@ def _codec_problem(codec: str, suffix: str) -> str | None:
                 encoder.write(np.zeros((64, 64, 3), np.uint8))
             encoder.finish()
         except Exception as exc:  # FFmpeg's errors for an encoder that does not open, or a muxer refusing it
-            return first_line(exc)
+            return ffmpeg_reason(exc)
         finally:
             encoder.close()
     return None
@@ -809,7 +826,7 @@ class VideoEncoder:
             if self._index > 1:
                 raise
             # the encoder opens with its first frame: a named codec this FFmpeg or this machine cannot run
-            raise UnreadableVideo(f"cannot encode with codec '{self.codec}' here: {first_line(exc)}") from None
+            raise UnreadableVideo(f"cannot encode with codec '{self.codec}' here: {ffmpeg_reason(exc)}") from None
         self.container.mux(packets)
         if self.source_tracks is not None:
             self.source_tracks.pump(until=seconds + 1 / float(self.fps))

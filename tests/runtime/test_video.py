@@ -659,8 +659,7 @@ def test_a_named_codec_this_machine_cannot_open_is_refused_before_any_work(tmp_p
 @pytest.mark.parametrize("codec,suffix,refused,goes_in", [("prores_ks", ".mov", False, None),
                                                           ("prores_ks", ".mp4", True, ".mov .mkv"),
                                                           ("libvpx-vp9", ".mov", True, ".mp4 .mkv"),
-                                                          ("ffv1", ".mkv", False, None),
-                                                          ("no_such_encoder", ".mkv", True, None)])
+                                                          ("ffv1", ".mkv", False, None)])
 def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, suffix, refused, goes_in):
     """A studio's ProRes master goes to a .mov (4:2:2, 10 bits: ProRes takes no 4:2:0); VP9 in MOV was an
     internal error when the file was closed, after every frame had been stylised."""
@@ -689,6 +688,24 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
     assert (f"it goes in {goes_in}" in str(exc.value)) if goes_in else "goes in" not in str(exc.value)
 
 
+@pytest.mark.parametrize("codec, says", [("no_such_encoder", "this FFmpeg has no encoder of that name"),
+                                         ("", "this FFmpeg has no encoder of that name"),
+                                         ("h264_cuvid", "FFmpeg has it only as a decoder, not an encoder"),
+                                         ("aac", "it encodes audio, not video")])
+def test_a_codec_name_that_is_no_video_encoder_says_what_it_is(codec, says):
+    """--codec aac (an audio encoder) was an internal error from PyAV's add_stream; an unknown or a decoder's name
+    (h264_cuvid) was echoed back as its own reason."""
+    from stylert.errors import StylertError
+    from stylert.runtime.video_io import check_video_codec
+
+    if codec == "h264_cuvid":
+        try:
+            av.codec.Codec(codec, "r")
+        except Exception:
+            pytest.skip("this FFmpeg has no h264_cuvid decoder")
+    with pytest.raises(StylertError) as exc:
+        check_video_codec(codec, ".mkv")
+    assert str(exc.value) == f"--codec {codec!r}: {says}; `python -m av --codecs` lists this FFmpeg's encoders"
 
 
 def _bgra(path) -> list[np.ndarray]:
