@@ -17,7 +17,7 @@ from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
 from stylert.errors import BadModelFile, first_line
-from stylert.frames.file_headers import picture_instead
+from stylert.frames.file_headers import instead_of
 from stylert.model_info import INPUT_NAME, IO_CONVENTION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.ort_session import ort_session
 
@@ -61,7 +61,7 @@ def model_session(path: Path, options: Any, providers: Sequence[str] = ("CPUExec
     try:
         return ort_session(str(path), options, providers)
     except Exception as exc:
-        raise BadModelFile(picture_instead(path, "an ONNX model") or
+        raise BadModelFile(instead_of(path, "an ONNX model") or
                            f"{path} is not a loadable ONNX model (truncated or corrupt?): {first_line(exc)}") from None
 
 

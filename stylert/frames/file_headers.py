@@ -37,14 +37,18 @@ def image_suffix(data: bytes) -> str | None:
     return next((suffix for signature, suffix in _SIGNATURES if signature.match(head)), None)
 
 
-def picture_instead(path: str | Path, wanted: str) -> str | None:
-    """"PATH is a JPG picture, not WANTED" where the first bytes of the file at ``path`` name an image format (a
-    picture renamed, or given where a model was asked for); else None (also where it cannot be read)."""
+def instead_of(path: str | Path, wanted: str) -> str | None:
+    """"PATH is an empty file, not WANTED" (a download that never arrived) or "PATH is a JPG picture, not WANTED"
+    where the first bytes of the file at ``path`` name an image format (a picture renamed, or given where a model
+    was asked for); else None (also where it cannot be read)."""
     try:
         with open(path, "rb") as file:
-            suffix = image_suffix(file.read(HEAD_BYTES))
+            head = file.read(HEAD_BYTES)
     except OSError:
         return None
+    if not head:
+        return f"{path} is an empty file, not {wanted}"
+    suffix = image_suffix(head)
     return f"{path} is a {suffix[1:].upper()} picture, not {wanted}" if suffix else None
 
 

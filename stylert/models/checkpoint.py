@@ -22,7 +22,7 @@ from typing import Any
 
 from stylert._lazy import require
 from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line
-from stylert.frames.file_headers import picture_instead
+from stylert.frames.file_headers import instead_of
 
 TRANSFORMER_NET = "transformer_net"
 CYCLEGAN_RESNET = "cyclegan_resnet"
@@ -100,7 +100,7 @@ def _read(path: Path) -> Any:
             raise BadModelFile(f"{path} holds pickled Python objects ({pickled[1]}), which stylert does not unpickle "
                                "(that could run code from the file); save the weights alone with "
                                "torch.save(model.state_dict(), path)") from None
-        raise BadModelFile(picture_instead(path, "a PyTorch checkpoint") or
+        raise BadModelFile(instead_of(path, "a PyTorch checkpoint") or
                            f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
 
@@ -119,7 +119,8 @@ def _safetensors_state(path: Path) -> dict[str, Any]:
     try:
         return dict(safetensors.load_file(str(path), device="cpu"))
     except Exception as exc:  # SafetensorError (a damaged header, a cut-off file), or a header torch cannot map
-        raise BadModelFile(f"{path} is not a readable safetensors file ({first_line(exc)})") from None
+        raise BadModelFile(instead_of(path, "a safetensors file") or
+                           f"{path} is not a readable safetensors file ({first_line(exc)})") from None
 
 
 def _is_torchscript(path: Path) -> bool:

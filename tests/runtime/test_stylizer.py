@@ -87,6 +87,16 @@ def test_a_picture_renamed_to_a_model_is_named_as_a_picture(tmp_path, photo):
             Stylizer(str(tmp_path / name))
 
 
+def test_an_empty_model_file_is_named_as_empty(tmp_path):
+    """A download that never arrived: the ONNX error was "No graph was found in the protobuf", the checkpoint's
+    an EOFError."""
+    for name, kind in (("style.onnx", "an ONNX model"), ("style.pth", "a PyTorch checkpoint"),
+                       ("style.safetensors", "a safetensors file")):
+        (tmp_path / name).write_bytes(b"")
+        with pytest.raises(BadModelFile, match=rf"^{tmp_path / name} is an empty file, not {kind}$"):
+            Stylizer(str(tmp_path / name), "onnxruntime" if name.endswith(".onnx") else "torch")
+
+
 def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
     from PIL import Image
 
