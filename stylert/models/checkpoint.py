@@ -92,25 +92,26 @@ def _read(path: Path) -> Any:
         return _safetensors_state(path)
     if _is_torchscript(path):  # torch.jit.save of a traced or scripted network: TorchScript reads it, no pickle
         return _torchscript_state(torch, path)
+    return pickled_weights(torch, path, "PyTorch checkpoint")
+
+
+def pickled_weights(torch: Any, path: Path, what: str) -> Any:
+    """``torch.load(weights_only=True)`` of a file, without the warnings it gives for a damaged one; a file it
+    cannot read is a BadModelFile saying in one line why, ``what`` naming what the file should have been
+    ("PyTorch checkpoint")."""
     try:
-        return pickled_weights(torch, path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a bad file; its advice to unpickle anyway is unsafe
         pickled = _UNSAFE_GLOBAL.search(str(exc))
         if pickled:
             raise BadModelFile(f"{path} holds pickled Python objects ({pickled[1]}), which stylert does not unpickle "
                                "(that could run code from the file); save the weights alone with "
                                "torch.save(model.state_dict(), path)") from None
-        raise BadModelFile(instead_of(path, "a PyTorch checkpoint") or
-                           f"{path} is not a readable PyTorch checkpoint (truncated, corrupt or another format; "
+        raise BadModelFile(instead_of(path, f"a {what}") or
+                           f"{path} is not a readable {what} (truncated, corrupt or another format; "
                            f"{type(exc).__name__})") from None
-
-
-def pickled_weights(torch: Any, path: Path) -> Any:
-    """``torch.load(weights_only=True)`` of a file, without the warnings it gives for a damaged one (the caller
-    reports the file in one line)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def _safetensors_state(path: Path) -> dict[str, Any]:

@@ -73,11 +73,12 @@ class VGGFeatures(nn.Module):
     def _load(self, path: Path) -> None:
         if not path.is_file():
             raise StyleNotFound(f"VGG weights file not found: {path}")
-        try:
-            state = pickled_weights(torch, path)
-        except Exception as exc:
-            raise BadModelFile(f"{path} is not a readable PyTorch weights file: {str(exc).splitlines()[0]}") from None
-        state = {k.removeprefix("features."): v for k, v in state.items() if k.startswith("features.")}
+        state = pickled_weights(torch, path, f"torchvision {self.arch} weights file")
+        if not isinstance(state, dict):
+            raise BadModelFile(f"{path} holds a {type(state).__name__}, not a state dict of torchvision "
+                               f"{self.arch} weights")
+        state = {k.removeprefix("features."): v for k, v in state.items()
+                 if isinstance(k, str) and k.startswith("features.")}
         try:
             self.features.load_state_dict(state, strict=True)
         except RuntimeError as exc:

@@ -35,6 +35,21 @@ def test_bad_training_inputs(tiny_data):
     assert not (tiny_data / "o.pth").exists()
 
 
+def test_a_vgg_weights_file_that_is_not_one_is_named_in_one_line(tiny_data):
+    vgg = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
+           str(tiny_data / "o.pth"), "--steps", "1", "--image-size", "32", "--features", "vgg16", "--vgg-weights"]
+    (tiny_data / "empty.pth").write_bytes(b"")
+    (tiny_data / "junk.pth").write_bytes(b"junk\n")
+    torch.save(torch.zeros(3), tiny_data / "tensor.pth")
+    expected = {"empty.pth": "empty.pth is an empty file, not a torchvision vgg16 weights file",
+                "junk.pth": "junk.pth is not a readable torchvision vgg16 weights file (truncated, corrupt",
+                "style.png": "style.png is a PNG picture, not a torchvision vgg16 weights file",
+                "tensor.pth": "tensor.pth holds a Tensor, not a state dict of torchvision vgg16 weights"}
+    for name, message in expected.items():
+        assert message in _one_error_line(_cli(*vgg, str(tiny_data / name)))
+    assert not (tiny_data / "o.pth").exists()
+
+
 def test_a_diverging_run_says_so_and_keeps_the_last_checkpoint(tiny_data):
     run = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
            str(tiny_data / "s.pth"), "--image-size", "32", "--batch-size", "1", "--sample-every", "0"]
