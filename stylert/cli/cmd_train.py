@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import (add_command, non_negative_float, non_negative_int, positive_float, positive_int,
+from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float, positive_int,
                                 thread_count)
 from stylert.errors import StylertError
 
@@ -90,7 +90,8 @@ def register(sub) -> None:
     run.add_argument("--overwrite", action="store_true",
                      help="start again over an existing -o checkpoint (without it, an existing one is kept and "
                           "the command says how to continue it with --resume)")
-    run.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
+    run.add_argument("--seed", type=int_between(0, 2**64 - 1), default=0,  # torch's generators take 64 bits
+                     help="random seed, a whole number from 0; the same seed gives the same run")
     run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
     run.add_argument("--threads", type=thread_count, help="CPU threads for torch")
     p.set_defaults(run=run_train)

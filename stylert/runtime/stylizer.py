@@ -147,10 +147,11 @@ class Stylizer:
 
     def _memory_budget(self) -> int:
         """Bytes a batch may take: the usual share of the GPU's free memory, or of the host's for a CPU engine."""
-        from stylert.runtime.tiling import MEMORY_SHARE, available_host_memory
+        from stylert import host_memory
+        from stylert.runtime.tiling import MEMORY_SHARE
 
         free = self.backend.free_device_memory() if self.backend.on_gpu else None
-        return int(MEMORY_SHARE * (free if free is not None else available_host_memory()))
+        return int(MEMORY_SHARE * (free if free is not None else host_memory.available_host_memory()))
 
     def frames_at_once(self, height: int, width: int) -> int:
         """The batch for frames of this size: ``batch_size``, or as many as fit in memory (``memory_fit``) where

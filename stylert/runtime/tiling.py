@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,18 +71,6 @@ def peak_bytes_per_pixel(onnx_path: Path) -> float:
     peak = max((sum(sizes.get(n, 0) for n in [*node.input, *node.output] if n not in weights)
                 for node in inferred.graph.node), default=0)
     return peak * 4 / (64 * 64) * ARENA_FACTOR
-
-
-def available_host_memory() -> int:
-    """Bytes the OS says a new allocation can use (MemAvailable), or physical memory where it does not say."""
-    try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 @dataclass(frozen=True)

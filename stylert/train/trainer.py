@@ -14,6 +14,7 @@ import torch
 from stylert.atomic_files import atomic_output
 from stylert.errors import StylertError
 from stylert.frames.images import read_image, write_image
+from stylert.host_memory import available_host_memory
 from stylert.model_info import name_as_text
 from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
 from stylert.train import losses
@@ -22,6 +23,7 @@ from stylert.train.data import ImageBank, PairBank, image_files
 from stylert.train.discriminator import PatchDiscriminator
 from stylert.train.features import DEFAULT_LAYERS, feature_network
 from stylert.train.loss_history import LossHistory, write_report
+from stylert.train.memory_fit import check_fits
 
 CHECKPOINT_FORMAT = 1
 
@@ -36,6 +38,7 @@ class Trainer:
             raise StylertError("give --style-image (perceptual or unpaired adversarial) or --paired TARGET_DIR")
         if config.device == "cuda" and not torch.cuda.is_available():
             raise StylertError("--device cuda: torch sees no CUDA GPU here; use --device cpu")
+        check_fits(config, available_host_memory())
         self.device = torch.device(config.device)
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)

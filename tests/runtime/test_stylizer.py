@@ -115,6 +115,7 @@ def test_the_batch_is_one_on_the_cpu_and_never_more_than_memory_holds(lite_onnx,
     """Batching gained nothing on ONNX Runtime's CPU engine and cost speed and memory on large frames (four
     12-megapixel photos at once took 22 GB), so the CPU batch is 1 unless asked; an asked-for batch shrinks to what
     the memory free holds."""
+    from stylert import host_memory
     from stylert.runtime import tiling
     from stylert.runtime.stylizer import AUTO_BATCH
 
@@ -124,7 +125,7 @@ def test_the_batch_is_one_on_the_cpu_and_never_more_than_memory_holds(lite_onnx,
     with Stylizer(str(lite_onnx), threads=1, batch_size=4) as stylizer:
         one = 10**12 / stylizer.memory_fit(40, 48, budget=10**12)[0]  # bytes one 48x40 frame needs by the estimate
         alone = [stylizer.stylize_batch([f])[0] for f in frames]
-        monkeypatch.setattr(tiling, "available_host_memory", lambda: int(2.5 * one / tiling.MEMORY_SHARE))
+        monkeypatch.setattr(host_memory, "available_host_memory", lambda: int(2.5 * one / tiling.MEMORY_SHARE))
         assert stylizer.frames_at_once(40, 48) == 2
         sizes, stream = [], stylizer.stylize_stream
 

@@ -4,7 +4,7 @@ import contextlib
 import numpy as np
 import pytest
 
-from stylert import Stylizer
+from stylert import Stylizer, host_memory
 from stylert.runtime import tiling
 from stylert.runtime.backends.base import PostOptions
 
@@ -72,7 +72,7 @@ def test_freed_memory_is_kept_for_reuse_only_where_its_larger_peak_fits(lite_onn
 
     monkeypatch.setattr(tiling, "heap_reuse", recorded)
     budget = tiling.tile_bytes(tiling.peak_bytes_per_pixel(lite_onnx), 64, heap_reuse=reuse)
-    monkeypatch.setattr(tiling, "available_host_memory", lambda: int(budget / tiling.MEMORY_SHARE) + 2)
+    monkeypatch.setattr(host_memory, "available_host_memory", lambda: int(budget / tiling.MEMORY_SHARE) + 2)
     with Stylizer(str(lite_onnx), "onnxruntime", device="cpu", tile=64) as s:
         s.stylize_frames([frame])
     assert used == ([True] if reuse else [])

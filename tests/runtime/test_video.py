@@ -932,6 +932,7 @@ def test_frames_go_as_many_at_a_time_as_fit_in_memory(tmp_path, stylizer, monkey
     """A 4K clip at --batch 4 on a machine with less memory free than four frames need was killed for memory
     (leaving its hidden .part file); now the batch shrinks to what fits, or, where not one frame fits, the
     command says which --max-size does, before any work. Frames larger than encoders take are refused first."""
+    from stylert import host_memory
     from stylert.runtime import tiling
     from stylert.runtime.video import MAX_ENCODED_SIDE, batch_that_fits
 
@@ -940,14 +941,14 @@ def test_frames_go_as_many_at_a_time_as_fit_in_memory(tmp_path, stylizer, monkey
     frames_fit, _ = stylizer.memory_fit(48, 64, budget=10**12)
     one = 10**12 / frames_fit  # bytes one 64x48 frame needs by the estimate
     reads = []
-    monkeypatch.setattr(tiling, "available_host_memory",
+    monkeypatch.setattr(host_memory, "available_host_memory",
                         lambda: reads.append(1) or int(2.5 * one / tiling.MEMORY_SHARE))
     assert stylizer.batch_size == 3 and batch_that_fits(stylizer, info, VideoOptions()) == 2
     assert len(reads) == 1  # the memory free is read once (read again, it may have moved between the two answers)
     seen = []
     result = stylize_video(stylizer, src, tmp_path / "out.mp4", on_start=lambda i, n, batch: seen.append(batch))
     assert seen == [2] and result.frames == 5 and _streams(tmp_path / "out.mp4")[0] == 5
-    monkeypatch.setattr(tiling, "available_host_memory", lambda: int(0.5 * one / tiling.MEMORY_SHARE))
+    monkeypatch.setattr(host_memory, "available_host_memory", lambda: int(0.5 * one / tiling.MEMORY_SHARE))
     with pytest.raises(StylertError, match=r"one 64x48 frame needs more memory than is free here for this network; "
                                            r"frames up to about \d+ px on the long side fit \(--max-size \d+\)"):
         stylize_video(stylizer, src, tmp_path / "none.mp4")

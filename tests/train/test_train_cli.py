@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -32,6 +33,9 @@ def test_bad_training_inputs(tiny_data):
     assert "never downloads" in _one_error_line(_cli(*base, *style, "--features", "vgg19"))
     assert "right shapes" in _one_error_line(
         _cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "wrong_vgg.pth")))
+    assert re.fullmatch(r"stylert: error: a training step at --image-size 100000 and --batch-size 4 needs about "
+                        r"[\d.]+ GiB of memory, and [\d.]+ GiB is free here; --image-size \d+ fits",
+                        _one_error_line(_cli(*base[:-1], "100000", *style)))
     assert not (tiny_data / "o.pth").exists()
 
 
