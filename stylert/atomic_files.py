@@ -3,6 +3,7 @@ write never leaves a partial file under the final name."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,9 @@ class AtomicFile:
             fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
                                         dir=self.target.parent)
         except OSError as exc:  # name the output the user asked for, not the temporary beside it
+            blocker = _file_in_the_way(self.target.parent)
+            if blocker is not None:  # mkdir says "File exists" (of the folder), which reads as the target's
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(blocker)) from None
             raise OSError(exc.errno, exc.strerror, str(self.target)) from None
         os.close(fd)
         self.tmp = Path(name)
@@ -44,6 +48,12 @@ class AtomicFile:
 
     def discard(self) -> None:
         self.tmp.unlink(missing_ok=True)
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """The outermost part of ``folder`` that exists as a file, where one does (-o photo.jpg/out.png)."""
+    return next((part for part in reversed((folder, *folder.parents))  # os.path's tests never raise (a long name)
+                 if os.path.exists(part) and not os.path.isdir(part)), None)
 
 
 @contextlib.contextmanager

@@ -15,12 +15,21 @@ def test_the_output_appears_only_when_the_write_succeeds(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deep"]
 
 
-def test_a_folder_that_cannot_be_made_names_the_output_not_the_temporary(tmp_path):
+def test_a_folder_that_cannot_be_made_names_the_file_in_its_way(tmp_path):
+    """mkdir's own error would be 'File exists' naming the output, as if the output were what is in the way."""
     (tmp_path / "file").write_text("x")
-    target = tmp_path / "file" / "out.mp4"  # its folder would be a regular file
+    for target in (tmp_path / "file" / "out.mp4", tmp_path / "file" / "deeper" / "out.mp4"):
+        with pytest.raises(NotADirectoryError) as err, atomic_output(target):
+            pass
+        assert (err.value.filename, err.value.strerror) == (str(tmp_path / "file"), "Not a directory")
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_a_folder_that_cannot_be_made_for_another_reason_names_the_output_not_the_temporary(tmp_path):
+    target = tmp_path / ("x" * 300) / "out.mp4"  # a folder name longer than file systems take
     with pytest.raises(OSError) as err, atomic_output(target):
         pass
-    assert err.value.filename == str(target) and err.value.strerror
+    assert err.value.filename == str(target) and err.value.strerror == "File name too long"
 
 
 def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path):
@@ -46,9 +55,9 @@ def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
     check_writable(tmp_path / "runs" / "style.pth")
     assert (tmp_path / "runs").is_dir() and list((tmp_path / "runs").iterdir()) == []
     (tmp_path / "file").write_text("x")
-    with pytest.raises(OSError) as err:
+    with pytest.raises(NotADirectoryError) as err:
         check_writable(tmp_path / "file" / "style.pth")
-    assert err.value.filename == str(tmp_path / "file" / "style.pth")
+    assert err.value.filename == str(tmp_path / "file")
 
 
 def test_an_unused_path_never_names_a_file_made_before(tmp_path):

@@ -12,8 +12,10 @@ from stylert.cli.common import add_command, positive_int, thread_count
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
     out = []
     for item in text.split(","):
-        h, _, w = item.strip().partition("x")
-        out.append((positive_int(h), positive_int(w or h)))
+        sides = item.strip().split("x")
+        if len(sides) > 2 or "" in sides:
+            raise argparse.ArgumentTypeError(f"each size is HxW or one number for a square, got {item.strip()!r}")
+        out.append((positive_int(sides[0]), positive_int(sides[-1])))
     return tuple(out)
 
 
@@ -44,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.bench.models import bench_models
     from stylert.bench.report import markdown, write_report
     from stylert.bench.runner import BenchConfig, Candidate, run_bench
+    from stylert.bench.size_check import check_sizes
     from stylert.atomic_files import check_writable
     from stylert.errors import StylertError
 
@@ -57,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         config = BenchConfig(sizes=args.sizes or BenchConfig.sizes, repeats=args.repeats, batch=args.batch,
                              threads=args.threads)
     models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
+    check_sizes(config, models.fp32)
     candidates = [
         Candidate("PyTorch eager fp32", "torch", models.pth),
         Candidate("ONNX Runtime default fp32", "ort", models.fp32),

@@ -23,3 +23,30 @@ def test_quick_bench_writes_valid_json_markdown_and_png(tmp_path):
     assert "Where the time goes" in md and "| Conv |" in md and "| QLinearConv |" in md
     assert set(report["op_profiles_ms"]) == {"stylert fp32", "stylert int8"}
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sizes_the_network_cannot_take_or_memory_cannot_hold_are_refused_before_measuring(tmp_path, capsys):
+    """bench runs the network on each size as given (no padding), so 10x10 would measure a run whose output is
+    12x12 (the ONNX candidates) or fail inside PyTorch (3x3); 100000x100000 would fail in a worker minutes in."""
+    from stylert.cli import main
+
+    expected = {
+        "10x": "argument --sizes: each size is HxW or one number for a square, got '10x'",
+        "64,x10": "argument --sizes: each size is HxW or one number for a square, got 'x10'",
+        "10": "--sizes 10x10: bench runs the network on the size as given, and this one takes sides that are "
+              "multiples of 4, 16 or more; 16x16 is the nearest",
+        "64x90": "--sizes 64x90: bench runs the network on the size as given, and this one takes sides that are "
+                 "multiples of 4, 16 or more; 64x92 is the nearest",
+        "100000": "--sizes 100000x100000: one run needs about ",
+    }
+    for sizes, message in expected.items():
+        try:
+            code = main(["bench", "--arch", "lite", "--sizes", sizes, "-o", str(tmp_path)])
+        except SystemExit as exc:
+            code = exc.code
+        err = capsys.readouterr().err
+        assert code == 2 and f"stylert: error: {message}" in err, err
+        assert "measuring" not in err
+    assert main(["bench", "--arch", "lite", "--sizes", "64", "--batch", "100000", "-o", str(tmp_path)]) == 2
+    assert "stylert: error: --batch 100000 at 256x256: one run needs about " in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -18,7 +18,8 @@ def test_a_step_that_does_not_fit_is_refused_naming_sizes_that_do(model, feature
     message = str(refused.value)
     assert message.startswith("a training step at --image-size 512 and --batch-size 8 needs about ")
     side, batch = map(int, re.search(r"--image-size (\d+) or --batch-size (\d+) fits$", message).groups())
-    assert side % 16 == 0 and step_bytes(config, image_size=side) <= need // 3 < step_bytes(config, image_size=side + 16)
+    assert side % 16 == 0
+    assert step_bytes(config, image_size=side) <= need // 3 < step_bytes(config, image_size=side + 16)
     assert step_bytes(config, batch_size=batch) <= need // 3 < step_bytes(config, batch_size=batch + 1)
 
 
