@@ -32,7 +32,8 @@ def register(sub) -> None:
                     "  stylert build-engine mosaic.onnx -o mosaic_int8.engine --precision int8 --calib photos/\n"
                     "  stylert build-engine mosaic.onnx -o m.engine --plugins build/kernels/lib/libstylert_trt_plugin.so"
                     " --timing-cache trt.cache --refit")
-    p.add_argument("onnx", type=Path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX)")
+    p.add_argument("onnx", type=Path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a "
+                                           "built-in style's name")
     p.add_argument("-o", "--output", required=True, type=Path, help="engine file to write (sidecar: OUTPUT.json)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
                    help="fp16: mixed-precision ONNX (IO and InstanceNorm stay fp32); int8: Q/DQ ONNX")
@@ -54,7 +55,12 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import say
     from stylert.errors import StyleNotFound, StylertError
     from stylert.export.engine_cache import build_engine_for_onnx
+    from stylert.styles import builtin_file
 
+    if not args.onnx.exists():  # a built-in style's name: its model (stylert build-engine mosaic)
+        args.onnx = builtin_file(str(args.onnx), ".onnx") or args.onnx
+    if args.onnx.is_dir():
+        raise StyleNotFound(f"{args.onnx} is a folder; name the ONNX model in it")
     if not args.onnx.is_file():
         raise StyleNotFound(f"ONNX model not found: {args.onnx}")
     if args.output.suffix != ".engine":

@@ -14,10 +14,11 @@ def register(sub) -> None:
                     "RGB 0..255 in and out) and print its difference from PyTorch.",
                     "  stylert export candy.pth -o candy.onnx\n"
                     "  stylert export checkpoints/horse2zebra/latest_net_G.pth -o horse2zebra.onnx\n"
-                    "  stylert export my.pth -o my.onnx --name watercolour --image photo.jpg")
+                    "  stylert export my.pth -o my.onnx --name watercolour --image photo.jpg\n"
+                    "  stylert export mosaic -o mosaic_int8.onnx --int8")
     p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, a CycleGAN or pix2pix "
-                                                  "latest_net_G.pth (ResnetGenerator or UnetGenerator), or a stylert "
-                                                  "training checkpoint")
+                                                  "latest_net_G.pth (ResnetGenerator or UnetGenerator), a stylert "
+                                                  "training checkpoint, or a built-in style's name")
     p.add_argument("-o", "--output", required=True, type=Path, help="ONNX file to write")
     p.add_argument("--name", default=None, help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=Path, default=None,
@@ -44,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
     from stylert.export.parity import parity_batches
     from stylert.export.reduced_precision import export_fp16, export_int8
     from stylert.models.checkpoint import load_checkpoint
+    from stylert.styles import builtin_file
 
+    if not args.checkpoint.exists():  # a built-in style's name: its checkpoint (stylert export mosaic --int8)
+        args.checkpoint = builtin_file(str(args.checkpoint), ".pth") or args.checkpoint
     if args.output.suffix.lower() != ".onnx":
         raise StylertError(f"-o must end in .onnx, got {args.output}")
     if args.output.resolve() == args.checkpoint.resolve():

@@ -14,6 +14,12 @@ def builtin_styles() -> dict[str, Path]:
     return {p.stem: p for p in sorted(STYLES_DIR.glob("*.onnx"))}
 
 
+def builtin_file(name: str, suffix: str) -> Path | None:
+    """The built-in style ``name``'s (any case) file of ``suffix`` (.onnx, .pth); None where it names none."""
+    path = STYLES_DIR / f"{name.lower()}{suffix}"
+    return path if name.lower() in builtin_styles() and path.is_file() else None
+
+
 def provenance(name: str) -> dict:
     path = STYLES_DIR / f"{name}.json"
     return json.loads(path.read_text()) if path.is_file() else {}

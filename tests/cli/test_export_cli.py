@@ -25,6 +25,26 @@ def test_export_refuses_unknown_checkpoint(tmp_path, capsys):
     assert not (tmp_path / "o.onnx").exists()
 
 
+def test_a_built_in_style_is_exported_by_its_name_and_its_weights(tmp_path, capsys, monkeypatch):
+    """stylert export mosaic (any case) exports the built-in's checkpoint; build-engine mosaic takes its ONNX."""
+    from stylert.styles import STYLES_DIR
+
+    monkeypatch.chdir(tmp_path)  # no file named mosaic here
+    out = tmp_path / "m.onnx"
+    assert main(["export", "Mosaic", "-o", str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out and not list(tmp_path.glob("Mosaic*"))
+    meta = {p.key: p.value for p in onnx.load(out).metadata_props}
+    assert meta["stylert.style"] == "mosaic"
+    shipped = {t.name: t.raw_data for t in onnx.load(STYLES_DIR / "mosaic.onnx").graph.initializer}
+    exported = {t.name: t.raw_data for t in onnx.load(out).graph.initializer}
+    assert exported == shipped and len(shipped) > 10  # the same weights as the shipped model
+    assert main(["export", "mosaik", "-o", str(out)]) == 2
+    assert "checkpoint not found: mosaik" in capsys.readouterr().err
+    (tmp_path / "folder").mkdir()
+    assert main(["build-engine", "folder", "-o", str(tmp_path / "m.engine")]) == 2
+    assert "folder is a folder; name the ONNX model in it" in capsys.readouterr().err
+
+
 def test_a_pix2pix_unet_exports_and_stylises_any_size_but_is_never_tiled(tmp_path, capsys):
     """A UnetGenerator downsamples by 2 ** levels (128 here): the export traces from that size up, frames of
     any size are padded to it and cropped back, ONNX Runtime agrees with PyTorch, and tiles are refused."""
