@@ -86,6 +86,13 @@ class RayCluster:
         return {"num_cpus": min(1.0, self.actor_cpus), "num_gpus": 1.0} if self.on_gpus else \
             {"num_cpus": self.actor_cpus}
 
+    def actor_pool(self, most: int) -> dict[str, Any]:
+        """map_batches' arguments for a pool of 1 to ``most`` actors: ``compute`` from Ray 2.51, which deprecates
+        ``concurrency`` (with a warning printed on every run), and ``concurrency`` before it."""
+        if release(self.ray.__version__) >= (2, 51):
+            return {"compute": self.ray.data.ActorPoolStrategy(min_size=1, max_size=most)}
+        return {"concurrency": (1, most)}
+
     def actor_threads(self) -> int:
         """CPU threads for each actor's engine, so the actors on a node do not oversubscribe it."""
         return max(1, int(self.cpus // self.workers))
@@ -102,6 +109,12 @@ class RayCluster:
     def close(self) -> None:
         if self.started_here and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+def release(version: str) -> tuple[int, int]:
+    """(major, minor) of a version string: 2.60.0 -> (2, 60), 3.0.0.dev0 -> (3, 0)."""
+    major, minor = (version.split(".") + ["0"])[:2]
+    return int(major), int("".join(c for c in minor if c.isdigit()) or 0)
 
 
 def stream_rows(dataset: Any, stall_seconds: float, what: str, where: str) -> Iterator[dict]:

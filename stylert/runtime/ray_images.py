@@ -155,7 +155,7 @@ def stylize_images_on_ray(cluster: RayCluster, pairs: list[tuple[str, str]], *, 
     actors = cluster.actor_resources()
     dataset = (ray.data.from_items(rows, override_num_blocks=min(len(rows), 4 * cluster.workers))
                .map(_read, num_cpus=cluster.task_cpus)
-               .map_batches(actor_class, batch_size=1, concurrency=(1, cluster.workers),
+               .map_batches(actor_class, batch_size=1, **cluster.actor_pool(cluster.workers),
                             fn_constructor_kwargs=dict(style=style, backend=backend, options=options,
                                                        strength=strength, preserve_color=preserve_color,
                                                        smooth=smooth, max_size=max_size, tile=tile,

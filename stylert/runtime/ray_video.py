@@ -213,7 +213,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
         engine = dict(engine, threads=engine.get("threads") or cluster.actor_threads())
         video_options = dataclasses.asdict(options)
         dataset = cluster.ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
-            VideoActor, batch_size=1, concurrency=(1, min(cluster.workers, len(rows))),
+            VideoActor, batch_size=1, **cluster.actor_pool(min(cluster.workers, len(rows))),
             fn_constructor_kwargs=dict(style=model, backend=backend, options=engine, strength=strength,
                                        preserve_color=preserve_color, video_options=video_options),
             **cluster.actor_resources())

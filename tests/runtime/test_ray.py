@@ -166,6 +166,23 @@ def test_missing_ray_says_what_to_install(monkeypatch):
         RayCluster("local")
 
 
+def test_the_actor_pool_is_asked_for_in_the_words_of_the_ray_installed():
+    """Ray 2.51 deprecates map_batches(concurrency=...) for compute=ActorPoolStrategy(...), with a warning each run;
+    before it, concurrency was the word (compute was the deprecated one)."""
+    from types import SimpleNamespace
+
+    from stylert.runtime.ray_cluster import RayCluster, release
+
+    assert [release(v) for v in ("2.40.0", "2.51.1", "2.60.0", "3.0.0.dev0", "2.9")] == \
+        [(2, 40), (2, 51), (2, 60), (3, 0), (2, 9)]
+    cluster = RayCluster.__new__(RayCluster)  # no Ray started: only the version matters here
+    pool = SimpleNamespace(ActorPoolStrategy=lambda **sizes: sizes)
+    cluster.ray = SimpleNamespace(__version__="2.60.0", data=pool)
+    assert cluster.actor_pool(3) == {"compute": {"min_size": 1, "max_size": 3}}
+    cluster.ray = SimpleNamespace(__version__="2.40.0", data=pool)
+    assert cluster.actor_pool(3) == {"concurrency": (1, 3)}
+
+
 def test_a_stalled_pipeline_is_an_error_not_a_hang():
     from stylert.runtime.ray_cluster import stream_rows
 
