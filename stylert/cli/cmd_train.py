@@ -104,7 +104,7 @@ def run_train(args: argparse.Namespace) -> int:
 
     torch = require("torch", "stylert train")
     from stylert.train.config import TrainConfig
-    from stylert.train.trainer import Trainer, TrainingDiverged
+    from stylert.train.trainer import Trainer, TrainingStopped
 
     _check_output(args.output, args.resume, args.overwrite)
     if args.threads:
@@ -134,7 +134,7 @@ def run_train(args: argparse.Namespace) -> int:
             print(f"\n{stop_signals.how()} at step {trainer.step}; saved {args.output} (continue with --resume)",
                   file=sys.stderr)
             return stop_signals.exit_code()
-        except TrainingDiverged as exc:
+        except TrainingStopped as exc:
             kept = ("no weights were saved" if trainer.saved_at is None
                     else f"{args.output} is kept as it was at step {trainer.saved_at}")
             raise StylertError(f"{exc}; {kept}; the losses up to it: {_report_names(args.output)}") from None

@@ -102,7 +102,9 @@ def seconds(text: str) -> float:
         values = [float(p) for p in parts]
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be seconds or [HH:]MM:SS, got '{text}'") from None
-    if any(v < 0 or v != v or v == float("inf") for v in values) or any(v >= 60 for v in values[1:]):
+    if any(v != v or v == float("inf") for v in values):
+        raise argparse.ArgumentTypeError(f"must be a finite time, got '{text}'")
+    if any(v < 0 for v in values) or any(v >= 60 for v in values[1:]):
         raise argparse.ArgumentTypeError(f"must be 0 or more, with minutes and seconds under 60, got '{text}'")
     return sum(v * 60 ** k for k, v in enumerate(reversed(values)))
 

@@ -81,8 +81,8 @@ class VideoResult:
 
 
 def collect_videos(inputs: list[str]) -> list[Path]:
-    """Video files named, or found in named folders (by extension, hidden files left out); a missing file is
-    reported when used."""
+    """Video files named, or found in named folders (by extension, hidden files left out), each once (a file
+    named twice, or named and in a named folder, is one input); a missing file is reported when used."""
 
     sources: list[Path] = []
     for item in inputs:
@@ -100,7 +100,10 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
             raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_SEQUENCE_HINT.format(folders[0])}")
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)})")
-    return sources
+    once: dict[Path, Path] = {}
+    for path in sources:
+        once.setdefault(path.resolve(), path)
+    return list(once.values())
 
 
 _FRAME_NUMBER = re.compile(r"%0?\d*d")  # a printf pattern for a numbered file, as FFmpeg names a sequence

@@ -28,7 +28,11 @@ from stylert.train.memory_fit import check_fits
 CHECKPOINT_FORMAT = 1
 
 
-class TrainingDiverged(StylertError):
+class TrainingStopped(StylertError):
+    """Training cannot go on (the message says why); the last checkpoint written stays the last good one."""
+
+
+class TrainingDiverged(TrainingStopped):
     """A loss or gradient became NaN or infinite; no step was taken with it."""
 
 
@@ -54,7 +58,10 @@ class Trainer:
         if len(weights) != len(style_layers):
             raise StylertError(f"--style-layer-weights needs {len(style_layers)} numbers for {config.features}")
         self.layer_weights = dict(zip(style_layers, weights))
-        self.style_grams = self._style_grams() if self.styles else {}
+        try:
+            self.style_grams = self._style_grams() if self.styles else {}
+        except torch.OutOfMemoryError:
+            raise StylertError(self._out_of_gpu_memory("measuring the style images")) from None
         self.generator = TransformerNet(LITE if config.model == "lite" else STANDARD).to(self.device)
         _start_near_mid_grey(self.generator)
         betas = (config.adam_beta1, 0.999)
@@ -183,7 +190,19 @@ class Trainer:
         except TrainingDiverged:
             self.write_losses()
             raise
+        except torch.OutOfMemoryError:
+            self.write_losses()
+            raise TrainingStopped(self._out_of_gpu_memory(f"at step {self.step + 1}")) from None
         self.save()
+
+    def _out_of_gpu_memory(self, when: str) -> str:
+        """What to say when torch could not allocate on the GPU: the sizes asked for, the GPU's memory, the way out
+        (the host memory check, ``memory_fit``, cannot foresee the GPU's)."""
+        cfg = self.config
+        total = torch.cuda.get_device_properties(self.device).total_memory if self.device.type == "cuda" else 0
+        of = f" ({total / 2**30:.0f} GiB)" if total else ""
+        return (f"out of GPU memory{of} {when}, training at --image-size {cfg.image_size} and --batch-size "
+                f"{cfg.batch_size}; use a smaller --image-size or --batch-size")
 
     def write_sample(self) -> Path:
         """content | stylised strip of a fixed set of crops, as JPEG under <output>_samples/."""

@@ -1070,3 +1070,16 @@ def test_an_image_sequence_given_to_video_points_to_stylize_smooth(tmp_path, pho
     (tmp_path / "empty").mkdir()
     with pytest.raises(NoInputs, match=r"no video files in .*empty \(looked for \.mp4 "):
         collect_videos([str(tmp_path / "empty")])
+
+
+def test_a_video_named_twice_is_one_input(tmp_path):
+    """Named twice, or named and inside a named folder: one input, not two that 'would both be written' to one
+    output and must be 'renamed'."""
+    from stylert.runtime.video import collect_videos
+
+    (tmp_path / "clips").mkdir()
+    for name in ("a.mp4", "b.mkv"):
+        (tmp_path / "clips" / name).write_bytes(b"")
+    a = tmp_path / "clips" / "a.mp4"
+    assert collect_videos([str(a), str(tmp_path / "clips" / ".." / "clips" / "a.mp4"), str(tmp_path / "clips")]) \
+        == [a, tmp_path / "clips" / "b.mkv"]

@@ -61,6 +61,27 @@ def test_a_diverging_run_stops_before_a_step_poisons_the_weights(tiny_data, adve
         assert torch.isfinite(p).all()
 
 
+def test_a_step_that_runs_out_of_gpu_memory_says_so_and_keeps_the_last_checkpoint(tiny_data, monkeypatch):
+    """torch's OutOfMemoryError (the GPU's memory is not foreseen by the host memory check) was an internal error;
+    the last checkpoint stays as it was and the losses up to the step are written."""
+    from stylert.train.trainer import TrainingStopped
+
+    trainer = Trainer(_config(tiny_data, steps=4, checkpoint_every=2))
+    step = trainer.train_step
+
+    def until_the_third(self=trainer):
+        if self.step == 2:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return step()
+
+    monkeypatch.setattr(trainer, "train_step", until_the_third)
+    with pytest.raises(TrainingStopped, match=r"^out of GPU memory at step 3, training at --image-size 32 and "
+                                              r"--batch-size 2; use a smaller --image-size or --batch-size$"):
+        trainer.run()
+    assert trainer.saved_at == 2 and torch.load(tiny_data / "out.pth", weights_only=False)["step"] == 2
+    assert trainer.history.steps == [1, 2]
+
+
 def test_a_checkpoint_that_meets_a_full_disk_says_so(tiny_data, monkeypatch):
     """torch.save straight to a full disk raised an internal RuntimeError; the checkpoint is now written as plain
     bytes, so the error is the disk's own, naming the checkpoint."""
