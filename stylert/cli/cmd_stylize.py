@@ -96,8 +96,10 @@ def run_on_ray(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from stylert.cli.common import check_ray_only
     from stylert.cli.stylize_pipe import run_piped, uses_pipes
 
+    check_ray_only(args)
     if uses_pipes(args):
         return run_piped(args)
     if args.ray:

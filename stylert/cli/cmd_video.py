@@ -122,11 +122,12 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert._lazy import require
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import exit_code, flicker_line, outputs_to_make, say, stylizer_from_args
+    from stylert.cli.common import check_ray_only, exit_code, flicker_line, outputs_to_make, say, stylizer_from_args
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
 
+    check_ray_only(args)
     require("av", "stylert video")
     if args.ray:
         return run_on_ray(args)

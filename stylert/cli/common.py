@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from stylert.errors import StylertError
 from stylert.runtime.backends import BACKEND_NAMES
 
 
@@ -182,6 +183,13 @@ def add_ray_args(parser: argparse.ArgumentParser, how: str) -> None:
                             f"starts one here, or give its address. {how}")
     group.add_argument("--workers", type=positive_int, default=None,
                        help="Ray actors, one Stylizer each (default: one per GPU, else the cluster's CPUs - 1)")
+
+
+def check_ray_only(args: argparse.Namespace) -> None:
+    """--workers counts Ray actors: without --ray it would be ignored, so it is refused instead."""
+    if args.workers is not None and not args.ray:
+        raise StylertError(f"--workers {args.workers} is the number of Ray actors, for --ray; on this machine alone "
+                           "--threads and --batch set how much runs at once")
 
 
 def backend_options(args: argparse.Namespace, **extra) -> dict:

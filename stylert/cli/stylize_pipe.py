@@ -28,7 +28,7 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
-    from stylert.runtime.stylize_files import stylize_pictures
+    from stylert.runtime.stylize_files import ext_suffix, stylize_pictures
 
     if args.ray:
         raise StylertError("--ray takes files, folders and URLs, not '-' (standard input or output)")
@@ -53,16 +53,17 @@ def run_piped(args: argparse.Namespace) -> int:
         if sys.stdout.isatty():
             raise StylertError("-o - writes the picture to standard output, which is a terminal here; redirect it "
                                "(> out.jpg) or pipe it to another program")
-        named = Path(f"out.{args.ext.lower().lstrip('.')}") if args.ext else None
-        target = named or output_name(Path(f"out{suffix or '.png'}"))
-        if target.suffix not in IMAGE_SUFFIXES:
-            raise StylertError(f"--ext {args.ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
+        target = Path(f"out{ext_suffix(args.ext)}") if args.ext is not None else \
+            output_name(Path(f"out{suffix or '.png'}"))
     else:
         if is_folder_output(args.output, 1):
             raise StylertError(f"a picture from standard input has no name to keep in -o {args.output}; name the "
                                "output file, e.g. -o styled.jpg")
         target = Path(args.output)
         check_file_output(target, IMAGE_SUFFIXES, "image")
+        if args.ext is not None and ext_suffix(args.ext) != target.suffix.lower():
+            raise StylertError(f"--ext {args.ext} is for folder outputs and -o -; -o {args.output} names its own "
+                               "format")
         check_writable(target)
     picture = decode_picture(data, name).fit(args.max_size)
     with stylizer_from_args(args) as stylizer:

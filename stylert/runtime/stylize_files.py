@@ -6,10 +6,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
-from stylert.frames.images import IMAGE_SUFFIXES, Picture, collect_images, output_name, read_picture, write_picture
+from stylert.frames.images import (IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, read_picture,
+                                   write_picture)
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
 from stylert.runtime.image_sequences import SequenceFlow, sequence_key
-from stylert.runtime.output_plan import Planned, plan_outputs
+from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
 
@@ -24,16 +25,26 @@ class FileResult:
     damage: tuple[str, ...] = ()
 
 
+def ext_suffix(ext: str) -> str:
+    """The file suffix ``--ext`` names (png, .PNG -> .png): one stylert writes."""
+    suffix = f".{ext.strip().lower().lstrip('.')}"
+    if suffix in IMAGE_SUFFIXES:
+        return suffix
+    why = (f"stylert reads {suffix[1:].upper()} but does not write it" if suffix in INPUT_SUFFIXES else
+           "no format named" if suffix == "." else "unknown image format")
+    raise StylertError(f"--ext {ext!r}: {why} (use one of {' '.join(IMAGE_SUFFIXES)})")
+
+
 def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = False,
                        ext: str | None = None) -> list[Planned]:
     """Inputs (files, folders, globs) and where each stylised image goes (``output_plan`` rules)."""
-    suffix = f".{ext.lower().lstrip('.')}" if ext else None
-    if suffix and suffix not in IMAGE_SUFFIXES:
-        raise StylertError(f"--ext {ext}: unknown image format (use one of {' '.join(IMAGE_SUFFIXES)})")
+    suffix = ext_suffix(ext) if ext is not None else None
     for item in inputs:  # as `video` points an image to `stylize`
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
             raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
     images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
+    if suffix and not is_folder_output(output, len(images)) and Path(output).suffix.lower() != suffix:
+        raise StylertError(f"--ext {ext} is for folder outputs and -o -; -o {output} names its own format")
     sources = [(img.path, output_name(img.relative)) for img in images]
     return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)

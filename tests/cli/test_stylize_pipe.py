@@ -77,8 +77,10 @@ def test_each_misuse_of_a_pipe_is_one_line(tmp_path, photo, lite_onnx):
     assert "takes one picture: give one input" in _error(
         _stylize("-", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o") + "/", *style, stdin=jpeg))
     assert "--ray takes files, folders and URLs" in _error(_stylize("-", "-o", "-", "--ray", *style, stdin=jpeg))
-    assert "--ext xyz: unknown image format" in _error(_stylize(str(tmp_path / "a.jpg"), "-o", "-", "--ext", "xyz",
-                                                                *style))
+    assert "--ext 'xyz': unknown image format" in _error(_stylize(str(tmp_path / "a.jpg"), "-o", "-", "--ext", "xyz",
+                                                                  *style))
+    assert "--ext png is for folder outputs and -o -; -o " in _error(
+        _stylize("-", "-o", str(tmp_path / "x.jpg"), "--ext", "png", *style, stdin=jpeg))
     assert "is a folder" in _error(_stylize(str(tmp_path), "-o", "-", *style))
     assert "input not found: " in _error(_stylize(str(tmp_path / "gone.jpg"), "-o", "-", *style))
     assert not (tmp_path / "x.jpg").exists()

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stylert.errors import StylertError
@@ -52,3 +53,20 @@ def test_a_file_where_a_folder_is_needed(tmp_path):
     with pytest.raises(StylertError, match="is a file"):
         plan_outputs(_src(tmp_path / "a.jpg", tmp_path / "b.jpg"), str(tmp_path / "taken"), suffixes=IMAGES,
                      what="image")
+
+
+def test_ext_names_a_format_stylert_writes_and_only_where_the_output_has_no_format_of_its_own(tmp_path):
+    from stylert.frames.images import write_image
+    from stylert.runtime.stylize_files import ext_suffix, plan_image_outputs
+
+    assert [ext_suffix(e) for e in ("png", ".PNG", " jpg ")] == [".png", ".png", ".jpg"]
+    for ext, why in (("psd", "stylert reads PSD but does not write it"), ("", "no format named"),
+                     ("xyz", "unknown image format")):
+        with pytest.raises(StylertError, match=f"^--ext '{ext}': {why} \\(use one of .jpg "):
+            ext_suffix(ext)
+    write_image(tmp_path / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    src = str(tmp_path / "a.jpg")
+    assert [p.target.name for p in plan_image_outputs([src], f"{tmp_path / 'out'}/", ext="png")] == ["a.png"]
+    assert [p.target.name for p in plan_image_outputs([src], str(tmp_path / "b.png"), ext="PNG")] == ["b.png"]
+    with pytest.raises(StylertError, match=r"^--ext png is for folder outputs and -o -; -o .*b\.webp names its own"):
+        plan_image_outputs([src], str(tmp_path / "b.webp"), ext="png")
