@@ -685,8 +685,12 @@ def check_video_codec(codec: str, suffix: str) -> None:
     problem = _codec_problem(codec, suffix)
     if problem is not None:
         others = [other for other in MUXERS if other != suffix and _codec_problem(codec, other) is None]
-        where = f"; it goes in {' '.join(others)}" if others else ""
-        raise StylertError(f"--codec {codec}: cannot write it into {suffix} here ({problem}){where}")
+        if others:
+            raise StylertError(f"--codec {codec}: cannot write it into {suffix} here ({problem}); it goes in "
+                               f"{' '.join(others)}")
+        hardware = "; NVENC needs an NVIDIA GPU that has a video encoder (an H100 has none), and its driver" \
+            if "nvenc" in codec else ""
+        raise StylertError(f"--codec {codec}: {problem}{hardware}")  # in no container: the encoder does not open
 
 
 def _not_a_video_encoder(codec: str) -> str | None:
