@@ -21,7 +21,7 @@ class AtomicFile:
             fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
                                         dir=self.target.parent)
         except OSError as exc:  # name the output the user asked for, not the temporary beside it
-            blocker = _file_in_the_way(self.target.parent)
+            blocker = file_in_the_way(self.target.parent)
             if blocker is not None:  # mkdir says "File exists" (of the folder), which reads as the target's
                 raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(blocker)) from None
             raise OSError(exc.errno, exc.strerror, str(self.target)) from None
@@ -50,7 +50,7 @@ class AtomicFile:
         self.tmp.unlink(missing_ok=True)
 
 
-def _file_in_the_way(folder: Path) -> Path | None:
+def file_in_the_way(folder: Path) -> Path | None:
     """The outermost part of ``folder`` that exists as a file, where one does (-o photo.jpg/out.png)."""
     return next((part for part in reversed((folder, *folder.parents))  # os.path's tests never raise (a long name)
                  if os.path.exists(part) and not os.path.isdir(part)), None)

@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError("--no-window needs -o FILE.mp4 to write the stylised stream to")
     if args.output and not args.no_window:
         raise StylertError("-o records the stream with --no-window; in a window, press r to record (--record FILE)")
-    check_outputs(args.source, [p for p in (args.output, args.record) if p], args.snapshot_dir)
+    check_outputs(args.source, {flag: path for flag, path in (("-o", args.output), ("--record", args.record)) if path},
+                  args.snapshot_dir)
     styles = webcam_styles(args.styles)
     engine = backend_options(args, refit=args.refit)
     make = lambda name: Stylizer(name, args.backend, batch_size=1, static_shapes=True, log=say,  # noqa: E731

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from stylert.errors import UnreadableVideo
+from stylert.frames.file_headers import instead_of
 
 
 @dataclass(frozen=True)
@@ -22,14 +23,20 @@ class CapturedFrame:
 
 def open_source(source: str) -> cv2.VideoCapture:
     """A camera index ('0'), a stream URL or a video file."""
+    if not source.strip():
+        raise UnreadableVideo("--source is empty: give a camera index (0), a stream URL or a video file")
+    if Path(source).is_dir():
+        raise UnreadableVideo(f"video source {source} is a folder; give a video file in it, a camera index or a "
+                              "stream URL")
     cap = cv2.VideoCapture(int(source)) if source.isdigit() else cv2.VideoCapture(source)
     if not cap.isOpened():
         cap.release()
         if source.isdigit():
             raise UnreadableVideo(f"cannot open camera {source} (no camera, or it is in use); "
                                   "use --source FILE_OR_URL to stylise a video or stream")
-        what = "file not found" if "://" not in source and not Path(source).exists() else "cannot be opened"
-        raise UnreadableVideo(f"video source {source}: {what}")
+        if "://" not in source and not Path(source).exists():
+            raise UnreadableVideo(f"video source {source}: file not found")
+        raise UnreadableVideo(instead_of(source, "a video") or f"video source {source}: cannot be opened")
     return cap
 
 

@@ -27,14 +27,15 @@ def is_folder_output(output: str, count: int) -> bool:
     return output.endswith(("/", os.sep)) or Path(output).is_dir() or count > 1
 
 
-def check_file_output(output: Path, suffixes: Sequence[str], what: str) -> None:
-    """One output file: its extension must be one the command writes."""
+def check_file_output(output: Path, suffixes: Sequence[str], what: str, flag: str = "-o") -> None:
+    """One output file (given with ``flag``): its extension must be one the command writes."""
     suffix = output.suffix.lower()
     if not suffix:
-        raise StylertError(f"-o {output} has no file extension; name {_a(what)} file ({' '.join(suffixes)}) or a "
-                           f"folder ending in /")
+        raise StylertError(f"{flag} {output} has no file extension; name {_a(what)} file ({' '.join(suffixes)})"
+                           + (" or a folder ending in /" if flag == "-o" else ""))
     if suffix not in suffixes:
-        raise StylertError(f"-o {output}: unknown output format '{suffix}' for {_a(what)} (use {' '.join(suffixes)})")
+        raise StylertError(f"{flag} {output}: unknown output format '{suffix}' for {_a(what)} "
+                           f"(use {' '.join(suffixes)})")
 
 
 def _a(noun: str) -> str:

@@ -30,17 +30,24 @@ def webcam_styles(requested: list[str] | None) -> tuple[str, ...]:
     return (first, *(name for name in builtin_styles() if name != first))
 
 
-def check_outputs(source: str, recordings: list[Path], snapshot_dir: Path) -> None:
-    """Before the camera opens: recordings are video files, none is the source or another recording."""
+def check_outputs(source: str, recordings: dict[str, Path], snapshot_dir: Path) -> None:
+    """Before the camera opens: recordings (by flag: -o, --record) are video files that can be written there, none
+    is the source or another recording; snapshots have a folder to go in."""
+    from stylert.atomic_files import check_writable, file_in_the_way
     from stylert.runtime.output_plan import Planned, check_file_output, check_plan
     from stylert.runtime.video import WRITABLE_VIDEO_SUFFIXES
 
-    for path in recordings:
-        check_file_output(path, WRITABLE_VIDEO_SUFFIXES, "video")
+    for flag, path in recordings.items():
+        check_file_output(path, WRITABLE_VIDEO_SUFFIXES, "video", flag)
     source_path = Path(source)
-    check_plan([Planned(source_path, p) for p in recordings], extra_inputs=[source_path] if source_path.exists() else [])
-    if snapshot_dir.exists() and not snapshot_dir.is_dir():
-        raise StylertError(f"--snapshot-dir {snapshot_dir} is a file, not a folder")
+    check_plan([Planned(source_path, p) for p in recordings.values()],
+               extra_inputs=[source_path] if source_path.exists() else [])
+    for path in recordings.values():
+        check_writable(path)  # a take's place found unwritable when r is pressed would lose the take
+    blocker = file_in_the_way(snapshot_dir)
+    if blocker is not None:
+        where = "" if blocker == snapshot_dir else f": {blocker}"
+        raise StylertError(f"--snapshot-dir {snapshot_dir}{where} is a file, not a folder")
 
 
 @dataclass

@@ -42,6 +42,34 @@ def test_missing_camera_and_file():
         LatestFrameCapture("/no/such/clip.mp4")
 
 
+def test_a_source_that_is_no_video_says_what_it_is(tmp_path):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    (tmp_path / "photos").mkdir()
+    for source, says in (("", "--source is empty: give a camera index (0), a stream URL or a video file"),
+                         (str(tmp_path / "photos"), f"video source {tmp_path / 'photos'} is a folder; give a video"),
+                         (str(tmp_path / "empty.mp4"), f"{tmp_path / 'empty.mp4'} is an empty file, not a video")):
+        with pytest.raises(UnreadableVideo) as err:
+            LatestFrameCapture(source)
+        assert str(err.value).startswith(says)
+
+
+def test_outputs_are_named_by_their_flag_and_checked_before_the_camera_opens(tmp_path):
+    from stylert.errors import StylertError
+    from stylert.runtime.webcam import check_outputs
+
+    (tmp_path / "photo.jpg").write_bytes(b"x")
+    cases = [({"--record": tmp_path / "take.txt"}, tmp_path, "--record .*take.txt: unknown output format '.txt'"),
+             ({"--record": tmp_path / "photo.jpg" / "take.mp4"}, tmp_path, "Not a directory"),
+             ({"-o": tmp_path / "live.mp4"}, tmp_path / "photo.jpg" / "snaps",
+              r"--snapshot-dir .*snaps: .*photo.jpg is a file, not a folder$"),
+             ({"-o": tmp_path / "live.mp4"}, tmp_path / "photo.jpg", r"--snapshot-dir .*photo.jpg is a file, not a")]
+    for recordings, snapshots, says in cases:
+        with pytest.raises((StylertError, OSError), match=says):
+            check_outputs("0", recordings, snapshots)
+    check_outputs("0", {"-o": tmp_path / "live.mp4", "--record": tmp_path / "takes" / "t.mp4"}, tmp_path / "s")
+    assert (tmp_path / "takes").is_dir() and not list((tmp_path / "takes").iterdir())  # the place, no file
+
+
 class _FakeStylizer:
     def __init__(self, name):
         self.info = type("Info", (), {"style": name})()
