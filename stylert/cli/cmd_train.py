@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float, positive_int,
-                                thread_count)
+from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float,
+                                positive_int, thread_count)
 from stylert.errors import StylertError
 
 
