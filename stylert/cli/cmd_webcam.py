@@ -117,7 +117,9 @@ def run(args: argparse.Namespace) -> int:
         say(f"wrote {counted(written, 'frame')} to {args.output}")
     for snap in session.snapshots:
         say(f"snapshot {snap}")
+    for failure in session.failures:
+        print(f"stylert: failed: {failure}", file=sys.stderr)
     if stats.get("interrupted"):
         say(f"{stop_signals.how()}; everything recorded so far was kept")
         return stop_signals.exit_code()
-    return 0
+    return 1 if session.failures else 0  # the CLI's rule: some outputs failed

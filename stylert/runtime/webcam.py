@@ -2,6 +2,7 @@
 capture-to-display latency overlaid, style switching, snapshots, side-by-side and recording."""
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from stylert.runtime.capture import LatestFrameCapture
 from stylert.frames.images import fit_max_size, write_image
 from stylert.runtime.stylizer import Stylizer
 
+FAILURE_SHOWN_S = 4.0  # how long a failed snapshot or take is named on the view
 KEYS_HELP = "n/p next/previous style, s snapshot, o side-by-side, r record on/off, q or Esc quit"
 
 
@@ -102,6 +104,8 @@ class WebcamSession:
         self.virtual_camera = None  # webcam_sinks.VirtualCamera, when the view also goes to a video call
         self.stats = LatencyStats()
         self.snapshots: list[Path] = []
+        self.failures: list[str] = []  # snapshots and takes that could not be written; the session goes on
+        self._failure_shown_until = 0.0
 
     @property
     def stylizer(self) -> Stylizer:
@@ -128,7 +132,17 @@ class WebcamSession:
         latency = (time.perf_counter() - captured.captured_at) * 1000
         self.stats.add(latency)
         rec = "  REC" if self.recorder else ""
-        return view, overlay(view, [f"{self.stylizer.info.style}  {fps:4.1f} fps  {latency:5.0f} ms{rec}"])
+        lines = [f"{self.stylizer.info.style}  {fps:4.1f} fps  {latency:5.0f} ms{rec}"]
+        if self.failures and time.perf_counter() < self._failure_shown_until:
+            lines.append(self.failures[-1])
+        return view, overlay(view, lines)
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        """A snapshot or take that could not be written: kept for the summary and shown on the view a while,
+        while the live session goes on."""
+        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        self.failures.append(f"{what}: {reason}")
+        self._failure_shown_until = time.perf_counter() + FAILURE_SHOWN_S
 
     def handle_key(self, key: int, view: np.ndarray, fps: float) -> bool:
         """Apply a key press; False means quit."""
@@ -140,8 +154,11 @@ class WebcamSession:
             self.style_index = (self.style_index + step) % len(self.options.styles)
         elif ch == "s":
             path = unused_path(self.options.snapshot_dir / f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.png")
-            write_image(path, view)
-            self.snapshots.append(path)
+            try:
+                write_image(path, view)
+                self.snapshots.append(path)
+            except (OSError, StylertError) as exc:  # a full disk, a folder taken away: the camera stays live
+                self._failed("snapshot not saved", exc)
         elif ch == "o":
             self.side_by_side = not self.side_by_side
         elif ch == "r":
@@ -156,12 +173,21 @@ class WebcamSession:
             self.recorder = None
             return
         path = self.options.record_path or Path(f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.mp4")
-        self.recorder = Recording(unused_path(path), round(max(fps, 1.0)))  # a second take keeps the first
+        try:
+            self.recorder = Recording(unused_path(path), round(max(fps, 1.0)))  # a second take keeps the first
+        except (OSError, StylertError) as exc:
+            self._failed("recording not started", exc)
 
     def record(self, view: np.ndarray) -> None:
         """The view to the 'r' recording and the virtual camera, when they are on."""
         if self.recorder is not None:
-            self.recorder.write(view)
+            try:
+                self.recorder.write(view)
+            except (OSError, StylertError) as exc:  # a full disk mid-take: keep what the take has, stay live
+                recorder, self.recorder = self.recorder, None
+                self._failed("recording stopped", exc)
+                with contextlib.suppress(OSError, StylertError):
+                    self.recordings.append((recorder.path, recorder.finish()))
         if self.virtual_camera is not None:
             self.virtual_camera.send(view)
 

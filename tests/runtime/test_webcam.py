@@ -5,6 +5,7 @@ import sys
 import time
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -115,6 +116,39 @@ def test_session_keys(tmp_path, monkeypatch):
     assert [p.name for p in session.snapshots] == ["stylert_20261205_090000_2.png", "stylert_20261205_090000_3.png"]
     assert (tmp_path / "stylert_20261205_090000.png").read_bytes() == b"an earlier session's snapshot"
     assert not session.handle_key(ord("q"), view, 10) and not session.handle_key(27, view, 10)
+
+
+def test_a_snapshot_or_take_that_cannot_be_written_leaves_the_session_live(tmp_path, monkeypatch):
+    """The snapshot folder taken away, or the disk filling mid-take, ended the live session with an error; now
+    the failure is named on the view and in the summary, and the camera goes on."""
+    import errno
+
+    from stylert.runtime import webcam_sinks
+
+    session = WebcamSession(WebcamOptions(("a",), snapshot_dir=tmp_path / "snaps", record_path=tmp_path / "r.mp4"),
+                            _FakeStylizer)
+    (tmp_path / "snaps").write_bytes(b"a file where the folder was")
+    view = np.zeros((96, 128, 3), np.uint8)
+    assert session.handle_key(ord("s"), view, 10) and session.snapshots == []
+    assert session.failures[0].startswith("snapshot not saved: ")
+    frame = SimpleNamespace(image=view, captured_at=time.perf_counter())
+    named = session.render(frame, 10.0)[1]
+    session._failure_shown_until = 0.0  # its time on the view is over
+    assert not np.array_equal(named[30:], session.render(frame, 10.0)[1][30:])  # its line, under the status line
+    session.handle_key(ord("r"), view, 10)
+    session.record(view)
+    session.record(view)
+
+    def full(self, frame):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(webcam_sinks.VideoEncoder, "write", full)
+    session.record(view)
+    assert session.recorder is None and session.failures[-1] == "recording stopped: No space left on device: " \
+        f"{tmp_path / 'r.mp4'}"
+    with av.open(str(tmp_path / "r.mp4")) as c:  # the two frames before the disk filled
+        assert sum(1 for _ in c.decode(video=0)) == 2
+    assert session.recordings == [(tmp_path / "r.mp4", 2)]
 
 
 def _webcam(*args, env=None):
