@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stylert.cli import stop_signals
 from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float,
-                                positive_int, thread_count)
+                                positive_int, style_name, thread_count)
 from stylert.errors import StylertError
 
 
@@ -58,7 +58,7 @@ def register(sub) -> None:
     data.add_argument("--paired", dest="paired_targets", metavar="TARGET_DIR",
                       help="pix2pix-like mode: targets named like the content files")
     data.add_argument("--adversarial", action="store_true", help="add the PatchGAN discriminator (founding recipe)")
-    data.add_argument("--name", dest="style_name", help="style name stored in the checkpoint (default: output stem)")
+    data.add_argument("--name", dest="style_name", type=style_name, help="style name stored in the checkpoint (default: output stem)")
     net = p.add_argument_group("networks")
     net.add_argument("--model", choices=("lite", "standard"), default="lite",
                      help="generator: lite (real-time on CPU) or standard fast_neural_style TransformerNet")

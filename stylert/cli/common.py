@@ -117,6 +117,13 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def style_name(text: str) -> str:
+    """A style name to store: some text (an empty one would be shown as nothing in styles lists and the view)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a style name needs some text, got an empty one")
+    return text.strip()
+
+
 def non_negative_int(text: str) -> int:
     value = int(_number(text, int))
     if value < 0:

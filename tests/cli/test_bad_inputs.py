@@ -240,6 +240,9 @@ CASES = [
                                     *S, "--size", "3", "--frames", "2"], 0, None),
     # export
     ("export missing checkpoint", ["export", "{w}/nope.pth", "-o", "{w}/out55.onnx"], 2, "error"),
+    ("export an empty --name", ["export", "{w}/lite.pth", "-o", "{w}/out118.onnx", "--name", " "], 2, "error"),
+    ("train an empty --name", ["train", "--content", "{w}/A", "--style-image", "{w}/a.jpg", "-o", "{w}/out119.pth",
+                               "--name", ""], 2, "error"),
     ("export corrupt checkpoint", ["export", "{w}/corrupt.pth", "-o", "{w}/out56.onnx"], 2, "error"),
     ("export an onnx", ["export", "{w}/lite.onnx", "-o", "{w}/out57.onnx"], 2, "error"),
     ("export unknown architecture", ["export", "{w}/unknown_arch.pth", "-o", "{w}/out58.onnx"], 2, "error"),
