@@ -46,11 +46,13 @@ class Trainer:
         self.device = torch.device(config.device)
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
-        self.content = ImageBank(image_files(config.content, "content"), "content")
+        self.content = ImageBank(image_files(config.content, "content"), "content", config.image_size)
         self.config = dataclasses.replace(config, steps=config.steps_for(len(self.content)))
-        self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets")) \
+        self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets"),
+                              config.image_size) \
             if config.paired_targets else None
-        self.styles = ImageBank(image_files(config.style_image, "style image"), "style image", check_all=True) \
+        self.styles = ImageBank(image_files(config.style_image, "style image"), "style image", config.image_size,
+                                check_all=True) \
             if config.style_image else None
         self.features = feature_network(config.features, config.vgg_weights).to(self.device)
         style_layers, self.content_layer = DEFAULT_LAYERS[self.features.arch]
@@ -110,11 +112,11 @@ class Trainer:
         return {k: torch.cat(v).mean(0, keepdim=True) for k, v in grams.items()}
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor | None]:
-        n, size = self.config.batch_size, self.config.image_size
+        n = self.config.batch_size
         if self.pairs:
-            x, y = self.pairs.sample(n, size, self.rng)
+            x, y = self.pairs.sample(n, self.rng)
             return x.to(self.device), y.to(self.device)
-        return self.content.sample(n, size, self.rng).to(self.device), None
+        return self.content.sample(n, self.rng).to(self.device), None
 
     def train_step(self) -> dict[str, float]:
         cfg = self.config
@@ -148,8 +150,7 @@ class Trainer:
         return self.last_losses
 
     def _discriminator_step(self, x, fake, target) -> torch.Tensor:
-        real = torch.cat([x, target], 1) if self.pairs else self.styles.sample(len(x), self.config.image_size,
-                                                                                self.rng).to(self.device)
+        real = torch.cat([x, target], 1) if self.pairs else self.styles.sample(len(x), self.rng).to(self.device)
         fake_in = torch.cat([x, fake], 1) if self.pairs else fake
         loss = 0.5 * (losses.adversarial(self.discriminator(real), True)
                       + losses.adversarial(self.discriminator(fake_in), False))
@@ -207,7 +208,7 @@ class Trainer:
     def write_sample(self) -> Path:
         """content | stylised strip of a fixed set of crops, as JPEG under <output>_samples/."""
         rng = np.random.default_rng(12345)
-        x = self.content.sample(min(4, len(self.content) * 2), self.config.image_size, rng).to(self.device)
+        x = self.content.sample(min(4, len(self.content) * 2), rng).to(self.device)
         self.generator.eval()
         with torch.no_grad():
             y = self.generator(x).clamp(0, 255)

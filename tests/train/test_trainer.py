@@ -162,24 +162,42 @@ def test_image_banks_set_unreadable_files_aside(tiny_data, rng):
     content = sorted((tiny_data / "content").glob("*.png"))
     bad = tiny_data / "bad.png"
     bad.write_bytes(b"not a png")
-    bank = ImageBank([bad, *content], "content")  # the first readable file is found at once
+    bank = ImageBank([bad, *content], "content", 16)  # the first readable file is found at once
     assert bank.files == content and [p for p, _ in bank.unreadable] == [bad]
-    lazy = ImageBank([content[0], bad, content[1]], "content")
+    lazy = ImageBank([content[0], bad, content[1]], "content", 16)
     assert lazy.files == [content[0], bad, content[1]]  # checked when drawn
     for _ in range(20):
-        assert lazy.sample(2, 16, rng).shape == (2, 3, 16, 16)
+        assert lazy.sample(2, rng).shape == (2, 3, 16, 16)
     assert lazy.files == [content[0], content[1]] and [p for p, _ in lazy.unreadable] == [bad]
-    strict = ImageBank([content[0], bad], "style image", check_all=True)
+    strict = ImageBank([content[0], bad], "style image", 16, check_all=True)
     assert strict.files == [content[0]] and len(strict.unreadable) == 1
     with pytest.raises(NoInputs, match=r"style image: no readable image \(1 unreadable\): .*bad.png is not a "
                                        r"readable image"):
-        ImageBank([bad], "style image", check_all=True)
+        ImageBank([bad], "style image", 16, check_all=True)
     (tiny_data / "targets" / "bad.png").write_bytes(b"not a png")
-    pairs = PairBank([content[0], bad], [tiny_data / "targets" / content[0].name, tiny_data / "targets" / "bad.png"])
+    pairs = PairBank([content[0], bad], [tiny_data / "targets" / content[0].name, tiny_data / "targets" / "bad.png"],
+                     16)
     for _ in range(10):
-        x, y = pairs.sample(1, 16, rng)
+        x, y = pairs.sample(1, rng)
         assert x.shape == y.shape == (1, 3, 16, 16)
     assert [p for p, _ in pairs.unreadable] == [bad]
+
+
+def test_photos_are_kept_only_as_large_as_the_crops_use(tmp_path, rng):
+    """512 decoded 12-megapixel photos were kept whole (18 GB) for crops of 256 px: a content folder of phone
+    photos could exhaust memory hours into a run. Each is now kept with its short side at 1.5 x the crop size,
+    the most a crop zooms out to, so the crops see the same field of view."""
+    import cv2
+
+    from stylert.train.data import ImageBank, _read
+
+    cv2.imwrite(str(tmp_path / "wide.png"), rng.integers(0, 256, (400, 600, 3), dtype=np.uint8))
+    cv2.imwrite(str(tmp_path / "small.png"), rng.integers(0, 256, (20, 30, 3), dtype=np.uint8))
+    assert _read(tmp_path / "wide.png", 16)[0].shape == (24, 36, 3)  # short side 1.5 x 16
+    assert _read(tmp_path / "wide.png", 256)[0].shape == (384, 576, 3)
+    assert _read(tmp_path / "small.png", 16)[0].shape == (20, 30, 3)  # smaller already: as decoded
+    bank = ImageBank([tmp_path / "wide.png", tmp_path / "small.png"], "content", 16)
+    assert bank.sample(6, rng).shape == (6, 3, 16, 16)
 
 
 def test_an_image_read_despite_damage_is_used_and_noted_once(tiny_data, rng):
@@ -190,8 +208,8 @@ def test_an_image_read_despite_damage_is_used_and_noted_once(tiny_data, rng):
 
     damaged = tiny_data / "damaged.jpg"
     damaged.write_bytes(cut_jpeg(cv2.imread(str(tiny_data / "content" / "c0.png"))))
-    bank = ImageBank([damaged], "content")
+    bank = ImageBank([damaged], "content", 16)
     for _ in range(5):
-        assert bank.sample(1, 16, rng).shape == (1, 3, 16, 16)
+        assert bank.sample(1, rng).shape == (1, 3, 16, 16)
     assert [(p, notice.split(":")[0]) for p, notice in bank.damaged] == [(damaged, "Corrupt JPEG data")]
     assert bank.files == [damaged] and not bank.unreadable
