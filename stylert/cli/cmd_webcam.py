@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import add_backend_args, add_command, backend_options, counted, positive_int, say
+from stylert.cli.common import add_backend_args, add_command, backend_options, counted, non_empty, positive_int, say
 
 
 def register(sub) -> None:
@@ -20,7 +20,7 @@ def register(sub) -> None:
                     "  stylert webcam --source rtsp://cam.local/stream --side-by-side\n"
                     "  stylert webcam --source clip.mp4 --no-window -o live.mp4 --frames 300")
     p.add_argument("--source", default="0", help="camera index, stream URL or video file")
-    p.add_argument("-s", "--style", action="append", dest="styles",
+    p.add_argument("-s", "--style", action="append", dest="styles", type=non_empty,
                    help="style to start with; repeat to cycle with n/p (default: the default built-in style "
                         "(mosaic), then the other built-ins)")
     p.add_argument("--size", type=positive_int, default=None,

@@ -117,6 +117,14 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def non_empty(text: str) -> str:
+    """A value that must say something: an empty one (an unset shell variable, -s "$STYLE") is not taken as the
+    flag left out."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty; leave the flag out to use its default")
+    return text
+
+
 def style_name(text: str) -> str:
     """A style name to store: some text (an empty one would be shown as nothing in styles lists and the view)."""
     if not text.strip():
@@ -143,7 +151,7 @@ def int_between(low: int, high: int):
 
 
 def add_style_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-s", "--style", default=None,
+    parser.add_argument("-s", "--style", type=non_empty, default=None,
                         help="built-in style name (see 'stylert styles'), or a model file: .onnx (any "
                              "image-to-image network), a PyTorch checkpoint (.pth, .pt, .model, Lightning .ckpt, "
                              ".safetensors) or a TensorRT .engine (default: mosaic)")
@@ -179,7 +187,7 @@ def add_backend_args(parser: argparse.ArgumentParser, *, batch: bool = True) -> 
                           "Inductor caches it on disk for the next run)")
     gpu.add_argument("--fused-instnorm", action="store_true",
                      help="torch: run InstanceNorm with stylert's fused CUDA kernel instead of PyTorch's")
-    gpu.add_argument("--plugins", default=None,
+    gpu.add_argument("--plugins", type=non_empty, default=None,
                      help="TensorRT: libstylert_trt_plugin.so, to build the engine with the fused InstanceNorm")
 
 
