@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stylert.cli import stop_signals
 from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float,
-                                positive_int, style_name, thread_count)
+                                non_empty, positive_int, style_name, thread_count)
 from stylert.errors import StylertError
 
 
@@ -48,14 +48,14 @@ def register(sub) -> None:
         "--vgg-weights vgg16-397923af.pth --model standard\n"
         "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000\n"
         "  stylert train ... -o s.pth --overwrite                      # start again over an earlier s.pth")
-    p.add_argument("--content", required=True, help="folder (searched recursively) or file of content photos")
+    p.add_argument("--content", required=True, type=non_empty, help="folder (searched recursively) or file of content photos")
     p.add_argument("-o", "--output", required=True,
                    help="checkpoint to write (.pth); samples go to OUTPUT_samples/, each step's losses to "
                         "OUTPUT_losses.csv and their chart to OUTPUT_losses.png (at every checkpoint)")
     data = p.add_argument_group("what to learn")
-    data.add_argument("--style-image", help="style image, or a folder of them (their Gram matrices are averaged; "
+    data.add_argument("--style-image", type=non_empty, help="style image, or a folder of them (their Gram matrices are averaged; "
                                             "in --adversarial mode they are the 'real' set)")
-    data.add_argument("--paired", dest="paired_targets", metavar="TARGET_DIR",
+    data.add_argument("--paired", dest="paired_targets", metavar="TARGET_DIR", type=non_empty,
                       help="pix2pix-like mode: targets named like the content files")
     data.add_argument("--adversarial", action="store_true", help="add the PatchGAN discriminator (founding recipe)")
     data.add_argument("--name", dest="style_name", type=style_name, help="style name stored in the checkpoint (default: output stem)")
@@ -64,7 +64,8 @@ def register(sub) -> None:
                      help="generator: lite (real-time on CPU) or standard fast_neural_style TransformerNet")
     net.add_argument("--features", choices=("random", "vgg16", "vgg19"), default="random",
                      help="feature network for content/style losses")
-    net.add_argument("--vgg-weights", help="local torchvision-format VGG weights file (for --features vgg16/vgg19)")
+    net.add_argument("--vgg-weights", type=non_empty,
+                     help="local torchvision-format VGG weights file (for --features vgg16/vgg19)")
     opt = p.add_argument_group("optimisation")
     length = opt.add_mutually_exclusive_group()
     length.add_argument("--steps", type=positive_int, default=1000, help="total optimisation steps")
@@ -79,14 +80,16 @@ def register(sub) -> None:
     opt.add_argument("--style-layer-weights", type=_layer_weights, default=(),
                      help="comma-separated weight per style layer, shallow to deep (default: all 1)")
     opt.add_argument("--tv-weight", type=non_negative_float, default=1.0, help="total-variation weight (smoothness)")
-    opt.add_argument("--adv-weight", type=non_negative_float, default=0.1, help="adversarial loss weight (--adversarial)")
-    opt.add_argument("--mse-weight", type=non_negative_float, default=1.0, help="pixel MSE weight to targets (--paired)")
+    opt.add_argument("--adv-weight", type=non_negative_float,
+                     help="adversarial loss weight, with --adversarial (default: 0.1)")
+    opt.add_argument("--mse-weight", type=non_negative_float, help="pixel MSE weight to targets, with --paired "
+                                                                   "(default: 1.0)")
     run = p.add_argument_group("run")
     run.add_argument("--sample-every", type=non_negative_int, default=100,
                      help="write a sample strip every N steps (0: never)")
     run.add_argument("--checkpoint-every", type=non_negative_int, default=200,
                      help="save a checkpoint every N steps (0: end only)")
-    run.add_argument("--resume", help="continue from this training checkpoint (weights, optimisers, RNG, step)")
+    run.add_argument("--resume", type=non_empty, help="continue from this training checkpoint (weights, optimisers, RNG, step)")
     run.add_argument("--overwrite", action="store_true",
                      help="start again over an existing -o checkpoint (without it, an existing one is kept and "
                           "the command says how to continue it with --resume)")
@@ -109,7 +112,8 @@ def run_train(args: argparse.Namespace) -> int:
     _check_output(args.output, args.resume, args.overwrite)
     if args.threads:
         torch.set_num_threads(args.threads)
-    fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if hasattr(args, k)}
+    _check_flags(args)
+    fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if getattr(args, k, None) is not None}
     trainer = Trainer(TrainConfig(**fields))
     if args.resume:
         trainer.resume(args.resume)
@@ -141,6 +145,17 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"saved {args.output} at step {trainer.step}; losses "
           + ", ".join(f"{k} {v:.4g}" for k, v in trainer.last_losses.items()), file=sys.stderr)
     return 1 if trainer.unreadable or trainer.damaged else 0  # the CLI's rule: some inputs failed or were damaged
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """A flag for a mode this run is not in would be ignored without a word; it is refused instead."""
+    if args.vgg_weights and args.features == "random":
+        raise StylertError("--vgg-weights is for --features vgg16 or vgg19; the default, --features random, loads "
+                           "no weights")
+    if args.adv_weight is not None and not args.adversarial:
+        raise StylertError("--adv-weight weighs the discriminator's loss, with --adversarial")
+    if args.mse_weight is not None and not args.paired_targets:
+        raise StylertError("--mse-weight weighs the pixel difference to --paired targets; give --paired TARGET_DIR")
 
 
 def _report_names(output: str) -> str:

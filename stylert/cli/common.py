@@ -90,7 +90,7 @@ def non_negative_float(text: str) -> float:
     value = _number(text, float)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
+    return value + 0.0  # -0 as 0 (a loss weight of -0 printed its term as -0)
 
 
 def seconds(text: str) -> float:
