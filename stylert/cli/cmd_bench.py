@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from stylert.cli.common import add_command, positive_int, thread_count
+from stylert.cli.common import add_command, non_empty, positive_int, thread_count
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -27,17 +27,18 @@ def register(sub) -> None:
                     "  stylert bench                                  # standard TransformerNet, random weights\n"
                     "  stylert bench --quick -o /tmp/bench\n"
                     "  stylert bench --style mosaic --sizes 256,480x640 --repeats 9")
-    p.add_argument("--style", help="benchmark this style (built-in, .pth, or .onnx with a .pth beside it) "
+    p.add_argument("--style", type=non_empty, help="benchmark this style (built-in, .pth, or .onnx with a .pth beside it) "
                                    "instead of a random-weight architecture")
     p.add_argument("--arch", choices=("standard", "lite"), default="standard",
                    help="architecture to benchmark with random weights when no --style is given")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="comma-separated HxW (or one number for squares) (default: 256,512,720x1280)")
-    p.add_argument("--repeats", type=positive_int, default=5, help="timed runs per cell (after one warm-up)")
-    p.add_argument("--batch", type=positive_int, default=4, help="batch size for the throughput column")
+    p.add_argument("--repeats", type=positive_int, help="timed runs per cell (after one warm-up) (default: 5)")
+    p.add_argument("--batch", type=positive_int, help="batch size for the throughput column (default: 4)")
     p.add_argument("--threads", type=thread_count, default=os.cpu_count(), help="CPU threads for every candidate")
     p.add_argument("--quick", action="store_true",
-                   help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes)")
+                   help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes, --repeats or "
+                        "--batch)")
     p.add_argument("-o", "--output", type=Path, default=Path("benchmarks/results"), help="folder for the reports")
     p.set_defaults(run=run)
 
@@ -50,15 +51,18 @@ def run(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.errors import StylertError
 
-    if args.quick and args.sizes:
-        raise StylertError("--quick measures its own tiny sizes; leave out --sizes or --quick")
+    given = [flag for flag, value in (("--sizes", args.sizes), ("--repeats", args.repeats), ("--batch", args.batch))
+             if value is not None]
+    if args.quick and given:
+        raise StylertError(f"--quick measures its own tiny sizes, 2 repeats at batch 2; leave out {', '.join(given)} "
+                           "or --quick")
     check_writable(Path(args.output) / "bench.json")  # before minutes of measuring, not after
     if args.quick:
         config = BenchConfig(sizes=((64, 64), (96, 128)), repeats=2, batch=2, throughput_size=(64, 64),
                              threads=args.threads)
     else:
-        config = BenchConfig(sizes=args.sizes or BenchConfig.sizes, repeats=args.repeats, batch=args.batch,
-                             threads=args.threads)
+        config = BenchConfig(sizes=args.sizes or BenchConfig.sizes, repeats=args.repeats or BenchConfig.repeats,
+                             batch=args.batch or BenchConfig.batch, threads=args.threads)
     models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
     check_sizes(config, models.fp32)
     candidates = [

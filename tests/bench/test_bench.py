@@ -47,6 +47,9 @@ def test_sizes_the_network_cannot_take_or_memory_cannot_hold_are_refused_before_
         err = capsys.readouterr().err
         assert code == 2 and f"stylert: error: {message}" in err, err
         assert "measuring" not in err
+    assert main(["bench", "--quick", "--repeats", "9", "--batch", "8", "-o", str(tmp_path)]) == 2
+    assert "--quick measures its own tiny sizes, 2 repeats at batch 2; leave out --repeats, --batch or --quick" in \
+        capsys.readouterr().err
     assert main(["bench", "--arch", "lite", "--sizes", "64", "--batch", "100000", "-o", str(tmp_path)]) == 2
     assert "stylert: error: --batch 100000 at 256x256: one run needs about " in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []

@@ -291,6 +291,9 @@ CASES = [
     ("bench size 0", ["bench", "--sizes", "0", "-o", "{w}/out70"], 2, "error"),
     ("bench quick with sizes", ["bench", "--quick", "--sizes", "64", "-o", "{w}/out71"], 2, "error"),
     ("bench repeats 0", ["bench", "--repeats", "0", "-o", "{w}/out72"], 2, "error"),
+    ("bench quick with repeats and batch", ["bench", "--quick", "--repeats", "9", "--batch", "8", "-o", "{w}/out122"],
+     2, "error"),
+    ("bench an empty --style", ["bench", "--quick", "--style", "", "-o", "{w}/out123"], 2, "error"),
     ("bench a lone onnx", ["bench", "--quick", "--style", "{w}/solo.onnx", "-o", "{w}/out82"], 2, "error"),
     ("styles unknown flag", ["styles", "--bogus"], 2, "error"),
 ]
