@@ -67,7 +67,18 @@ def run(args: argparse.Namespace) -> int:
         raise StylertError(f"-o should end in .engine, got {args.output}")
     if args.plugins and not args.plugins.is_file():
         raise StylertError(f"plugin library not found: {args.plugins} (build it with: make kernels)")
+    if args.calib is not None:
+        if args.precision != "int8":
+            raise StylertError("--calib is for --precision int8 (the photos int8 calibrates its activation ranges on)")
+        from stylert.export.quantize import calibration_images
+
+        calibration_images(args.calib)  # a missing or empty folder is said now, not after TensorRT's parse
     check_writable(args.output)  # before minutes of building, not after
+    if args.timing_cache is not None:
+        if args.timing_cache.is_dir():
+            raise StylertError(f"--timing-cache {args.timing_cache} is a folder; name the cache file, e.g. "
+                               f"{args.timing_cache / 'trt.cache'}")
+        check_writable(args.timing_cache)  # it is written after the build
     sidecar, facts = build_engine_for_onnx(
         args.onnx, args.output, precision=args.precision, batch=args.batch, height=args.height, width=args.width,
         workspace_mb=args.workspace, plugins=str(args.plugins) if args.plugins else None, refit=args.refit,

@@ -267,6 +267,10 @@ CASES = [
     ("build-engine corrupt onnx", ["build-engine", "{w}/corrupt.onnx", "-o", "{w}/out62.engine"], 2, "error"),
     ("build-engine wrong suffix", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out63.trt"], 2, "error"),
     ("build-engine without TensorRT", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out64.engine"], 2, "error"),
+    ("build-engine --calib without int8", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out124.engine", "--calib",
+                                          "{w}/A"], 2, "error"),
+    ("build-engine timing cache a folder", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out125.engine",
+                                            "--timing-cache", "{w}/A"], 2, "error"),
     ("build-engine decreasing batch", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out65.engine", "--batch",
                                        "4,2,1"], 2, "error"),
     # train

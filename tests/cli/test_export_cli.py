@@ -45,6 +45,19 @@ def test_a_built_in_style_is_exported_by_its_name_and_its_weights(tmp_path, caps
     assert "folder is a folder; name the ONNX model in it" in capsys.readouterr().err
 
 
+def test_build_engine_flags_are_checked_before_tensorrt_is_needed(tmp_path, capsys, monkeypatch):
+    """On a machine with TensorRT a timing cache that is a folder failed after the build; --calib without int8 was
+    ignored. Both are said first, here as on a GPU machine (ahead of 'build-engine needs TensorRT')."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "photos").mkdir()
+    for flags, says in ((["--calib", "photos"], "--calib is for --precision int8"),
+                        (["--precision", "int8", "--calib", "nope"], "--calib nope: not found"),
+                        (["--timing-cache", "photos"], "--timing-cache photos is a folder; name the cache file")):
+        assert main(["build-engine", "mosaic", "-o", "m.engine", *flags]) == 2
+        assert f"stylert: error: {says}" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == [tmp_path / "photos"]
+
+
 def test_a_pix2pix_unet_exports_and_stylises_any_size_but_is_never_tiled(tmp_path, capsys):
     """A UnetGenerator downsamples by 2 ** levels (128 here): the export traces from that size up, frames of
     any size are padded to it and cropped back, ONNX Runtime agrees with PyTorch, and tiles are refused."""
