@@ -43,12 +43,12 @@ def register(sub) -> None:
                           "which containers take it. A transparent source (ProRes 4444, PNG in MOV, VP9 WebM with "
                           "alpha, a transparent GIF) keeps its alpha in a .webm, or with prores_ks (4444), png or "
                           "qtrle (.mov) and ffv1 (.mkv); other codecs get it laid over black")
-    enc.add_argument("--crf", type=int_between(0, 51), default=18,
+    enc.add_argument("--crf", type=int_between(0, 51),
                      help="x264/x265/VP9 (and NVENC cq) quality, 0-51: lower is better and larger (VP9's scale "
-                          "runs to 63, so the same number is a little better and larger there)")
-    enc.add_argument("--preset", default="veryfast", choices=X264_PRESETS,
+                          "runs to 63, so the same number is a little better and larger there) (default: 18)")
+    enc.add_argument("--preset", choices=X264_PRESETS,
                      help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files); VP9 takes "
-                          "the matching step of its cpu-used speeds")
+                          "the matching step of its cpu-used speeds (default: veryfast)")
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
     p.add_argument("--redo", action="store_true",
@@ -68,10 +68,13 @@ def register(sub) -> None:
 
 def _options(args: argparse.Namespace):
     from stylert.runtime.video import VideoOptions
+    from stylert.runtime.video_io import check_encoder_flags
 
+    check_encoder_flags(args.codec, args.crf, args.preset)
+    encoding = {name: value for name, value in (("crf", args.crf), ("preset", args.preset)) if value is not None}
     return VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
-                        codec=args.codec, decoder=args.decoder, crf=args.crf, preset=args.preset,
-                        smooth=args.smooth or 0.0, report=args.report, keep_audio=not args.no_audio)
+                        codec=args.codec, decoder=args.decoder, smooth=args.smooth or 0.0, report=args.report,
+                        keep_audio=not args.no_audio, **encoding)
 
 
 def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) -> None:

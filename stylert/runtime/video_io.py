@@ -645,6 +645,9 @@ def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
 
 # The muxer FFmpeg writes each output suffix stylert offers with.
 MUXERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".m4v": "ipod", ".webm": "webm"}
+# The encoders --crf sets the quality of (NVENC's cq), and those --preset sets the speed of; others take neither.
+QUALITY_CODECS = ("libx264", "libx265", "h264_nvenc", "libvpx-vp9")
+PRESET_CODECS = ("libx264", "libx265", "libvpx-vp9")
 # libvpx-vp9's speed (cpu-used, with deadline "good") for each x264 --preset: the same steps from fast to slow.
 VP9_SPEED = {"ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3, "medium": 2, "slow": 1,
              "slower": 1, "veryslow": 0, "placebo": 0}
@@ -691,6 +694,16 @@ def check_video_codec(codec: str, suffix: str) -> None:
         hardware = "; NVENC needs an NVIDIA GPU that has a video encoder (an H100 has none), and its driver" \
             if "nvenc" in codec else ""
         raise StylertError(f"--codec {codec}: {problem}{hardware}")  # in no container: the encoder does not open
+
+
+def check_encoder_flags(codec: str, crf: int | None, preset: str | None) -> None:
+    """--crf and --preset given for a named ``codec`` that takes no such setting (ProRes, FFV1) would be ignored
+    without a word; they are refused instead."""
+    if codec == "auto":
+        return
+    for flag, value, takes in (("--crf", crf, QUALITY_CODECS), ("--preset", preset, PRESET_CODECS)):
+        if value is not None and codec not in takes:
+            raise StylertError(f"{flag} {value} is for {', '.join(takes)}; --codec {codec} takes no such setting")
 
 
 def _not_a_video_encoder(codec: str) -> str | None:

@@ -691,6 +691,21 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
     assert (f"it goes in {goes_in}" in str(exc.value)) if goes_in else "goes in" not in str(exc.value)
 
 
+def test_crf_and_preset_for_a_codec_that_takes_neither_are_refused_not_ignored():
+    from stylert.errors import StylertError
+    from stylert.runtime.video_io import check_encoder_flags
+
+    for codec in ("auto", "libx264", "libx265", "libvpx-vp9"):
+        check_encoder_flags(codec, 20, "slow")
+    check_encoder_flags("h264_nvenc", 20, None)  # NVENC's cq
+    check_encoder_flags("prores_ks", None, None)
+    with pytest.raises(StylertError, match=r"^--crf 20 is for libx264, libx265, h264_nvenc, libvpx-vp9; --codec "
+                                           r"prores_ks takes no such setting$"):
+        check_encoder_flags("prores_ks", 20, None)
+    with pytest.raises(StylertError, match=r"^--preset slow is for libx264, libx265, libvpx-vp9; --codec h264_nvenc"):
+        check_encoder_flags("h264_nvenc", None, "slow")
+
+
 @pytest.mark.parametrize("codec, says", [("no_such_encoder", "this FFmpeg has no encoder of that name"),
                                          ("", "this FFmpeg has no encoder of that name"),
                                          ("h264_cuvid", "FFmpeg has it only as a decoder, not an encoder"),
