@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.util
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -127,6 +128,9 @@ class Stylizer:
     def __call__(self, frames):
         if isinstance(frames, np.ndarray) and frames.ndim <= 3:  # one frame (a grey HxW one is refused as such)
             return self.stylize_batch([frames])[0]
+        if isinstance(frames, (str, bytes, os.PathLike)):
+            raise StylertError(f"expected a uint8 HxWx3 BGR frame or frames, got the path {str(frames)!r}; read it "
+                               "first (stylert.frames.images.read_image or cv2.imread)")
         if not isinstance(frames, Iterable):
             pillow = " (from Pillow: np.asarray(image.convert('RGB'))[..., ::-1])" if \
                 type(frames).__module__.startswith("PIL") else ""
@@ -210,6 +214,9 @@ class Stylizer:
                        on_tile: Callable[[int, int], None] = lambda done, total: None) -> list[np.ndarray]:
         """Any number of frames of any sizes; same-size frames are batched (``frames_at_once``), order is kept.
         Frames too large for memory go through ``stylize_tiled`` (``on_tile`` hears its progress)."""
+        strays = [type(frame).__name__ for frame in frames if not isinstance(frame, np.ndarray)]
+        if strays:
+            raise StylertError(f"frames must be uint8 HxWx3 BGR arrays, got a {strays[0]} among them")
         out: list[np.ndarray | None] = [None] * len(frames)
         groups: dict[tuple[int, ...], list[int]] = {}
         for i, frame in enumerate(frames):

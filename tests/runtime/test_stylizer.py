@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -108,6 +110,11 @@ def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
                 stylize(frame)
         with pytest.raises(StylertError, match=r"got Image \(from Pillow: np.asarray"):
             stylize(Image.new("RGB", (8, 8)))
+        for path in ("photo.jpg", Path("photo.jpg")):  # a str was taken as frames, one per letter: AttributeError
+            with pytest.raises(StylertError, match=r"got the path 'photo.jpg'; read it first"):
+                stylize(path)
+        with pytest.raises(StylertError, match=r"^frames must be uint8 HxWx3 BGR arrays, got a NoneType among them"):
+            stylize([np.zeros((8, 8, 3), np.uint8), None])  # cv2.imread's answer for a file it cannot read
         assert stylize(f for f in [np.zeros((8, 8, 3), np.uint8)])[0].shape == (8, 8, 3)  # any iterable of frames
 
 
