@@ -57,9 +57,11 @@ def register(sub) -> None:
 def _tile(text: str) -> str | int:
     if text in ("auto", "off"):
         return text
+    from stylert.runtime.tiling import MIN_TILE
+
     size = positive_int(text)
-    if size < 64:
-        raise argparse.ArgumentTypeError(f"tiles of fewer than 64 pixels would be mostly margin, got {text}")
+    if size < MIN_TILE:
+        raise argparse.ArgumentTypeError(f"tiles of fewer than {MIN_TILE} pixels would be mostly margin, got {text}")
     return size
 
 

@@ -23,7 +23,7 @@ from stylert.frames.yuv import YuvColour, frame_size, is_yuv_planes
 from stylert.model_info import ModelInfo
 from stylert.runtime.backend_choice import BackendChoice, tuned_options
 from stylert.runtime.backends import Backend, backend_class
-from stylert.runtime.backends.base import CAPABILITY_FLAGS, BackendOptions, Log, PostOptions
+from stylert.runtime.backends.base import CAPABILITY_FLAGS, BackendOptions, Log, PostOptions, check_device
 from stylert.runtime.model_source import choose_backend, model_for_backend, onnx_for_precision, resolve_style
 from stylert.styles import DEFAULT_STYLE, builtin_styles
 
@@ -53,6 +53,23 @@ def resolve_precision(precision: str | None, device: str) -> str:
     return "int8" if precision == "auto" and importlib.util.find_spec("onnx") else "fp32"
 
 
+def _check_arguments(style: str | None, backend: str, tile: str | int, options: dict[str, Any]) -> None:
+    """The constructor's arguments that would otherwise fail late or be ignored (a device 'auto' picks over)."""
+    from stylert.runtime.backends import BACKEND_NAMES
+    from stylert.runtime.tiling import MIN_TILE
+
+    if style is not None and not str(style).strip():
+        raise StylertError("style is empty; pass None for the default style")
+    if backend not in BACKEND_NAMES:
+        raise StylertError(f"unknown backend {backend!r}; use one of {', '.join(BACKEND_NAMES)}")
+    check_device(options.get("device", "auto"))  # before 'auto' puts its own choice in its place
+    threads = options.get("threads")
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise StylertError(f"threads must be a whole number of at least 1 (or None for all cores), got {threads!r}")
+    if tile not in ("auto", "off") and not (isinstance(tile, int) and tile >= MIN_TILE):
+        raise StylertError(f"tile must be 'auto', 'off' or a core size of at least {MIN_TILE} pixels, got {tile!r}")
+
+
 class Stylizer:
     """Load a style once, then stylise frames (uint8 BGR HxWx3, any size >= 1x1).
 
@@ -68,6 +85,7 @@ class Stylizer:
     def __init__(self, style: str | None = None, backend: str = "auto", *, batch_size: int | None = None,
                  strength: float = 1.0, preserve_color: bool = False, static_shapes: bool = False,
                  tile: str | int = "auto", log: Log = lambda s: None, **options: Any) -> None:
+        _check_arguments(style, backend, tile, options)
         source = resolve_style(style or default_style())
         precision = options.get("precision")
         self.choice = choose_backend(source, backend, options.get("device", "auto"), precision=precision or "fp32")

@@ -39,6 +39,7 @@ from stylert.runtime.heap_reuse import heap_reuse
 HALO = 128                      # pixels of context around every core (a multiple of 4)
 MAX_CORE = 2048                 # largest core side, so progress moves and memory stays modest
 MIN_CORE = 256
+MIN_TILE = 64                   # the smallest core one may ask for; below it a tile is mostly HALO margin
 # ONNX Runtime's arena, workspaces and the frame's own buffers on top of the largest node's tensors: measured peaks
 # were 2.1 to 2.7 times those tensors (lite, standard and CycleGAN networks; benchmarks/results/cpu_memory.md).
 ARENA_FACTOR = 2.7

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,20 @@ def test_frames_the_api_cannot_take_are_named_with_their_real_shape(lite_onnx):
         with pytest.raises(StylertError, match=r"^frames must be uint8 HxWx3 BGR arrays, got a NoneType among them"):
             stylize([np.zeros((8, 8, 3), np.uint8), None])  # cv2.imread's answer for a file it cannot read
         assert stylize(f for f in [np.zeros((8, 8, 3), np.uint8)])[0].shape == (8, 8, 3)  # any iterable of frames
+
+
+@pytest.mark.parametrize("keywords,says", [({"backend": "nope"}, "unknown backend 'nope'; use one of auto, "),
+                                           ({"device": "tpu"}, "device must be auto, cpu or cuda, got 'tpu'"),
+                                           ({"threads": 0}, "threads must be a whole number of at least 1"),
+                                           ({"tile": 8}, "tile must be 'auto', 'off' or a core size of at least 64"),
+                                           ({"tile": "x"}, "tile must be 'auto', 'off' or a core size"),
+                                           ({"style": " "}, "style is empty; pass None for the default style")])
+def test_constructor_arguments_that_would_fail_late_or_be_ignored_are_refused(lite_onnx, keywords, says):
+    """backend='nope' was a KeyError, device='tpu' was replaced by auto's choice, tile='x' a ValueError at the
+    first frame, threads=0 was passed on to ONNX Runtime."""
+    style = keywords.pop("style", str(lite_onnx))
+    with pytest.raises(StylertError, match="^" + re.escape(says)):
+        Stylizer(style, **keywords)
 
 
 def test_the_batch_is_one_on_the_cpu_and_never_more_than_memory_holds(lite_onnx, rng, monkeypatch):

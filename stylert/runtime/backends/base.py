@@ -52,10 +52,14 @@ class BackendOptions:
     def __post_init__(self) -> None:
         if self.precision not in PRECISIONS:
             raise StylertError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise StylertError(f"device must be auto, cpu or cuda, got {self.device}")
+        check_device(self.device)
         if self.in_flight < 1:
             raise StylertError(f"in_flight must be at least 1, got {self.in_flight}")
+
+
+def check_device(device: str) -> None:
+    if device not in ("auto", "cpu", "cuda"):
+        raise StylertError(f"device must be auto, cpu or cuda, got {device!r}")
 
 
 # Options that are capabilities: the flag the user typed for each, for the one-line refusal.
