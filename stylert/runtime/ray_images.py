@@ -60,8 +60,9 @@ def plan_url_outputs(inputs: list[str], output: str, ext: str | None) -> list[tu
 
     from stylert.errors import NoInputs
     from stylert.frames.images import INPUT_SUFFIXES, output_name
+    from stylert.runtime.stylize_files import ext_suffix
 
-    suffix = f".{ext.lower().lstrip('.')}" if ext else None
+    suffix = ext_suffix(ext) if ext is not None else None
     pairs = []
     for item in inputs:
         fs, root = pafs.FileSystem.from_uri(item) if is_url(item) else (pafs.LocalFileSystem(), os.path.abspath(item))

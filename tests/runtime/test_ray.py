@@ -158,6 +158,24 @@ def test_one_video_in_chunks_equals_the_single_machine_run(cluster, tmp_path):
         assert change(ray_frames, i) <= change(one_frames, i) * 1.5 + 1.0
 
 
+def test_url_inputs_are_planned_with_their_folders_kept_and_ext_checked(photos, tmp_path):
+    """A folder given as a URL (file:// here; s3:// and gs:// go through the same pyarrow file system) keeps its
+    sub-folders under -o, takes --ext as local files do, and refuses a format stylert cannot write."""
+    from stylert.errors import NoInputs
+    from stylert.runtime.ray_images import plan_url_outputs
+
+    url = f"file://{photos}"
+    pairs = dict(plan_url_outputs([url], "file:///out/", "png"))
+    assert pairs[f"file://{photos / 'sub' / 'p4.webp'}"] == "file:///out/sub/p4.png"
+    assert pairs[f"file://{photos / 'p0.jpg'}"] == "file:///out/p0.png" and len(pairs) == 6  # broken.jpg too
+    assert dict(plan_url_outputs([url], "file:///out", None))[f"file://{photos / 'p0.jpg'}"] == "file:///out/p0.jpg"
+    with pytest.raises(StylertError, match="--ext 'psd': stylert reads PSD but does not write it"):
+        plan_url_outputs([url], "file:///out/", "psd")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoInputs, match="no image files in file://"):
+        plan_url_outputs([f"file://{tmp_path / 'empty'}"], "file:///out/", None)
+
+
 def test_missing_ray_says_what_to_install(monkeypatch):
     from stylert.runtime.ray_cluster import RayCluster
 
