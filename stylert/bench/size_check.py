@@ -13,20 +13,22 @@ from stylert.model_info import ModelInfo, onnx_metadata
 _GIB = 2**30
 
 
-def check_sizes(config: BenchConfig, onnx: Path) -> None:
-    """A StylertError naming the nearest size the network takes, or a run too large for the memory free here."""
+def check_sizes(config: BenchConfig, onnx: Path, *, sizes_given: bool = True) -> None:
+    """A StylertError naming the nearest size the network takes, or a run too large for the memory free here;
+    ``sizes_given``: the sizes are --sizes, not the defaults (a pix2pix U-Net takes none of 720x1280's sides)."""
     multiple = ModelInfo.from_metadata(onnx_metadata(onnx), fallback_style="").size_multiple
+    named = (lambda h, w: f"--sizes {h}x{w}") if sizes_given else (lambda h, w: f"the default size {h}x{w}")
     for h, w in config.sizes:
         nearest = model_size(h, multiple), model_size(w, multiple)
         if (h, w) != nearest:
-            raise StylertError(f"--sizes {h}x{w}: bench runs the network on the size as given, and this one takes "
+            raise StylertError(f"{named(h, w)}: bench runs the network on the size as given, and this one takes "
                                f"sides that are multiples of {multiple}, {model_size(1, multiple)} or more; "
-                               f"{nearest[0]}x{nearest[1]} is the nearest")
+                               f"{nearest[0]}x{nearest[1]} is the nearest" + ("" if sizes_given else "; give --sizes"))
     from stylert.runtime.tiling import peak_bytes_per_pixel
 
     per_pixel, free = peak_bytes_per_pixel(onnx), available_host_memory()
     th, tw = config.throughput_size
-    runs = [(f"--sizes {h}x{w}", h * w) for h, w in config.sizes] + \
+    runs = [(named(h, w), h * w) for h, w in config.sizes] + \
         [(f"--batch {config.batch} at {th}x{tw}", config.batch * th * tw)]
     flag, pixels = max(runs, key=lambda run: run[1])
     if pixels * per_pixel > free:

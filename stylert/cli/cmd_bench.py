@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         config = BenchConfig(sizes=args.sizes or BenchConfig.sizes, repeats=args.repeats or BenchConfig.repeats,
                              batch=args.batch or BenchConfig.batch, threads=args.threads)
     models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
-    check_sizes(config, models.fp32)
+    check_sizes(config, models.fp32, sizes_given=args.sizes is not None)
     candidates = [
         Candidate("PyTorch eager fp32", "torch", models.pth),
         Candidate("ONNX Runtime default fp32", "ort", models.fp32),

@@ -53,3 +53,16 @@ def test_sizes_the_network_cannot_take_or_memory_cannot_hold_are_refused_before_
     assert main(["bench", "--arch", "lite", "--sizes", "64", "--batch", "100000", "-o", str(tmp_path)]) == 2
     assert "stylert: error: --batch 100000 at 256x256: one run needs about " in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_default_sizes_a_network_cannot_take_are_named_as_the_defaults(lite_onnx):
+    """A pix2pix U-Net (a multiple of 256) takes none of 720x1280's sides; the user gave no --sizes to fix."""
+    import pytest
+
+    from stylert.bench.runner import BenchConfig
+    from stylert.bench.size_check import check_sizes
+    from stylert.errors import StylertError
+
+    with pytest.raises(StylertError, match=r"^the default size 10x10: .* 16x16 is the nearest; give --sizes$"):
+        check_sizes(BenchConfig(sizes=((10, 10),)), lite_onnx, sizes_given=False)
+    check_sizes(BenchConfig(sizes=((16, 16),), batch=1), lite_onnx, sizes_given=False)
