@@ -76,7 +76,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
             "one machine (without --ray)")
     if args.report:
         say("--report measures flicker on one machine (without --ray); this run has no report")
-    with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr) as bar:
+    with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr, delay=0.5) as bar:  # not before a result
         def report(row: dict) -> None:
             if row["error"]:
                 tqdm.write(f"stylert: failed: {row['source']}: {row['error']}", file=sys.stderr)

@@ -101,7 +101,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
     from stylert.cli.common import backend_options, exit_code, say
     from stylert.runtime.ray_video import run_videos_on_ray
 
-    with tqdm(unit="frame", desc="video (Ray)", file=sys.stderr) as bar:
+    with tqdm(unit="frame", desc="video (Ray)", file=sys.stderr, delay=0.5) as bar:  # not before a result
         summary = run_videos_on_ray(args.inputs, args.output, _options(args), style=args.style, backend=args.backend,
                                     engine=backend_options(args), strength=args.strength,
                                     preserve_color=args.preserve_color, address=args.ray, workers=args.workers,
