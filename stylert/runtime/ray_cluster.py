@@ -66,8 +66,8 @@ class RayCluster:
                     ray.init(address=address, log_to_driver=False, configure_logging=False)
             except (ConnectionError, RuntimeError, ValueError) as exc:
                 hint = " (start one with: ray start --head, or use --ray local)" if address == "auto" else ""
-                raise StylertError(f"cannot join the Ray cluster at '{address}'{hint}: "
-                                   f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+                reason = first_line(exc).split(". ")[0]  # Ray's advice after it names its own --address flag
+                raise StylertError(f"cannot join the Ray cluster at '{address}'{hint}: {reason}") from None
         resources = ray.cluster_resources()
         self.cpus, self.gpus = float(resources.get("CPU", 0)), float(resources.get("GPU", 0))
         self.on_gpus = use_gpus and self.gpus >= 1

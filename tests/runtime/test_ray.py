@@ -176,6 +176,20 @@ def test_url_inputs_are_planned_with_their_folders_kept_and_ext_checked(photos, 
         plan_url_outputs([f"file://{tmp_path / 'empty'}"], "file:///out/", None)
 
 
+def test_a_cluster_that_cannot_be_joined_is_one_line_without_ray_s_own_flags(monkeypatch):
+    from stylert.runtime.ray_cluster import RayCluster
+
+    def refused(**kwargs):
+        raise ConnectionError("Could not find any running Ray instance. Please specify the one to connect to by "
+                              "setting `--address` flag or `RAY_ADDRESS` environment variable.")
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", refused)
+    with pytest.raises(StylertError, match=r"^cannot join the Ray cluster at 'auto' \(start one with: ray start "
+                                           r"--head, or use --ray local\): Could not find any running Ray instance$"):
+        RayCluster("auto")
+
+
 def test_missing_ray_says_what_to_install(monkeypatch):
     from stylert.runtime.ray_cluster import RayCluster
 
