@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stylert.cli.common import add_command, positive_int
+from stylert.cli.common import add_command, output_path, positive_int
 
 
 def _triplet(what: str):
@@ -34,7 +34,7 @@ def register(sub) -> None:
                     " --timing-cache trt.cache --refit")
     p.add_argument("onnx", type=Path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a "
                                            "built-in style's name")
-    p.add_argument("-o", "--output", required=True, type=Path, help="engine file to write (sidecar: OUTPUT.json)")
+    p.add_argument("-o", "--output", required=True, type=output_path, help="engine file to write (sidecar: OUTPUT.json)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
                    help="fp16: mixed-precision ONNX (IO and InstanceNorm stay fp32); int8: Q/DQ ONNX")
     p.add_argument("--calib", type=Path, help="calibration photos for --precision int8 (default: bundled samples)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stylert.cli.common import add_command, style_name
+from stylert.cli.common import add_command, output_path, style_name
 
 PARITY_SIZES = ((256, 256), (250, 333))  # the second is padded to the model multiple, as the runtime does
 
@@ -19,7 +19,7 @@ def register(sub) -> None:
     p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, a CycleGAN or pix2pix "
                                                   "latest_net_G.pth (ResnetGenerator or UnetGenerator), a stylert "
                                                   "training checkpoint, or a built-in style's name")
-    p.add_argument("-o", "--output", required=True, type=Path, help="ONNX file to write")
+    p.add_argument("-o", "--output", required=True, type=output_path, help="ONNX file to write")
     p.add_argument("--name", type=style_name, default=None, help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=Path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")

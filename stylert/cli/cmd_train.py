@@ -49,7 +49,7 @@ def register(sub) -> None:
         "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000\n"
         "  stylert train ... -o s.pth --overwrite                      # start again over an earlier s.pth")
     p.add_argument("--content", required=True, type=non_empty, help="folder (searched recursively) or file of content photos")
-    p.add_argument("-o", "--output", required=True,
+    p.add_argument("-o", "--output", required=True, type=non_empty,
                    help="checkpoint to write (.pth); samples go to OUTPUT_samples/, each step's losses to "
                         "OUTPUT_losses.csv and their chart to OUTPUT_losses.png (at every checkpoint)")
     data = p.add_argument_group("what to learn")

@@ -6,7 +6,8 @@ import sys
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import add_backend_args, add_command, backend_options, counted, non_empty, positive_int, say
+from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, non_empty, output_path,
+                                positive_int, say)
 
 
 def register(sub) -> None:
@@ -30,7 +31,7 @@ def register(sub) -> None:
                         "9.6 ms on an H100, benchmarks/results/gpu_bench.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
-    p.add_argument("-o", "--output", type=Path,
+    p.add_argument("-o", "--output", type=output_path,
                    help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; never the "
                         "--source); Ctrl-C or the source ending finishes it with every frame so far")
     p.add_argument("--virtual-cam", nargs="?", const="", default=None, metavar="DEVICE",

@@ -5,6 +5,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from stylert.errors import StylertError
@@ -33,7 +34,7 @@ def add_inputs_and_output(parser: argparse.ArgumentParser, what: str, as_file: s
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help=f"{what}; a folder's hidden files and folders (a dot first, like a Mac's ._ files) "
                              "are left out, as a shell's * does")
-    parser.add_argument("-o", "--output", required=True,
+    parser.add_argument("-o", "--output", required=True, type=non_empty,
                         help=f"output file (one input; {as_file}) or folder (ends in /, exists, or there are several "
                              f"inputs; {as_folder}); never an input")
 
@@ -121,8 +122,13 @@ def non_empty(text: str) -> str:
     """A value that must say something: an empty one (an unset shell variable, -s "$STYLE") is not taken as the
     flag left out."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("is empty; leave the flag out to use its default")
+        raise argparse.ArgumentTypeError("is empty (an unset shell variable?)")
     return text
+
+
+def output_path(text: str) -> Path:
+    """-o as a path: an empty one would be '.', the current folder (where bench wrote its reports unasked)."""
+    return Path(non_empty(text))
 
 
 def style_name(text: str) -> str:
