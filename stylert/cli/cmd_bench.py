@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from stylert.cli.common import add_command, non_empty, output_path, positive_int, thread_count
+from stylert.cli.common import add_command, non_empty, given_path, positive_int, thread_count
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -39,7 +39,7 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes, --repeats or "
                         "--batch)")
-    p.add_argument("-o", "--output", type=output_path, default=Path("benchmarks/results"), help="folder for the reports")
+    p.add_argument("-o", "--output", type=given_path, default=Path("benchmarks/results"), help="folder for the reports")
     p.set_defaults(run=run)
 
 

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from stylert.cli.common import add_command, output_path, positive_int
+from stylert.cli.common import add_command, given_path, positive_int
 
 
 def _triplet(what: str):
@@ -32,19 +31,19 @@ def register(sub) -> None:
                     "  stylert build-engine mosaic.onnx -o mosaic_int8.engine --precision int8 --calib photos/\n"
                     "  stylert build-engine mosaic.onnx -o m.engine --plugins build/kernels/lib/libstylert_trt_plugin.so"
                     " --timing-cache trt.cache --refit")
-    p.add_argument("onnx", type=Path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a "
+    p.add_argument("onnx", type=given_path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a "
                                            "built-in style's name")
-    p.add_argument("-o", "--output", required=True, type=output_path, help="engine file to write (sidecar: OUTPUT.json)")
+    p.add_argument("-o", "--output", required=True, type=given_path, help="engine file to write (sidecar: OUTPUT.json)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
                    help="fp16: mixed-precision ONNX (IO and InstanceNorm stay fp32); int8: Q/DQ ONNX")
-    p.add_argument("--calib", type=Path, help="calibration photos for --precision int8 (default: bundled samples)")
+    p.add_argument("--calib", type=given_path, help="calibration photos for --precision int8 (default: bundled samples)")
     shapes = p.add_argument_group("dynamic shape profile (MIN,OPT,MAX; H and W rounded up to the model multiple)")
     shapes.add_argument("--batch", type=_triplet("batch"), default="1,1,4", help="batch sizes")
     shapes.add_argument("--height", type=_triplet("height"), default="64,720,1088", help="input heights in pixels")
     shapes.add_argument("--width", type=_triplet("width"), default="64,1280,1920", help="input widths in pixels")
     p.add_argument("--workspace", type=positive_int, default=1024, help="builder workspace limit in MiB")
-    p.add_argument("--timing-cache", type=Path, help="timing cache file to read and update (faster rebuilds)")
-    p.add_argument("--plugins", type=Path, help="libstylert_trt_plugin.so: fuse InstanceNorm+ReLU/residual")
+    p.add_argument("--timing-cache", type=given_path, help="timing cache file to read and update (faster rebuilds)")
+    p.add_argument("--plugins", type=given_path, help="libstylert_trt_plugin.so: fuse InstanceNorm+ReLU/residual")
     p.add_argument("--refit", action="store_true", help="build refittable, so styles of one topology swap weights "
                                                         "in place (stylert webcam --backend tensorrt)")
     p.set_defaults(run=run)

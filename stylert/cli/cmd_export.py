@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from stylert.cli.common import add_command, output_path, style_name
+from stylert.cli.common import add_command, given_path, style_name
 
 PARITY_SIZES = ((256, 256), (250, 333))  # the second is padded to the model multiple, as the runtime does
 
@@ -16,12 +15,12 @@ def register(sub) -> None:
                     "  stylert export checkpoints/horse2zebra/latest_net_G.pth -o horse2zebra.onnx\n"
                     "  stylert export my.pth -o my.onnx --name watercolour --image photo.jpg\n"
                     "  stylert export mosaic -o mosaic_int8.onnx --int8")
-    p.add_argument("checkpoint", type=Path, help="fast_neural_style TransformerNet, a CycleGAN or pix2pix "
+    p.add_argument("checkpoint", type=given_path, help="fast_neural_style TransformerNet, a CycleGAN or pix2pix "
                                                   "latest_net_G.pth (ResnetGenerator or UnetGenerator), a stylert "
                                                   "training checkpoint, or a built-in style's name")
-    p.add_argument("-o", "--output", required=True, type=output_path, help="ONNX file to write")
+    p.add_argument("-o", "--output", required=True, type=given_path, help="ONNX file to write")
     p.add_argument("--name", type=style_name, default=None, help="style name stored in the model (default: from the checkpoint)")
-    p.add_argument("--image", type=Path, default=None,
+    p.add_argument("--image", type=given_path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")
     precision = p.add_mutually_exclusive_group()
     precision.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
@@ -30,7 +29,7 @@ def register(sub) -> None:
     precision.add_argument("--int8", action="store_true",
                    help="write an int8 Q/DQ model (static quantisation; InstanceNorm stays float32) for ONNX "
                         "Runtime int8 on the CPU and TensorRT int8; prints PSNR against fp32")
-    p.add_argument("--calib", type=Path, default=None,
+    p.add_argument("--calib", type=given_path, default=None,
                    help="folder of calibration photos for --int8 (default: the bundled sample photos)")
     p.set_defaults(run=run)
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, non_empty, output_path,
+from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, non_empty, given_path,
                                 positive_int, say)
 
 
@@ -31,7 +31,7 @@ def register(sub) -> None:
                         "9.6 ms on an H100, benchmarks/results/gpu_bench.md)")
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
-    p.add_argument("-o", "--output", type=output_path,
+    p.add_argument("-o", "--output", type=given_path,
                    help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; never the "
                         "--source); Ctrl-C or the source ending finishes it with every frame so far")
     p.add_argument("--virtual-cam", nargs="?", const="", default=None, metavar="DEVICE",
@@ -42,7 +42,7 @@ def register(sub) -> None:
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--snapshot-dir", type=Path, default=Path("."),
                    help="where 's' saves snapshots (stylert_<time>.png; never over an earlier file)")
-    p.add_argument("--record", type=Path, help="file that 'r' records to (default: stylert_<time>.mp4); a take "
+    p.add_argument("--record", type=given_path, help="file that 'r' records to (default: stylert_<time>.mp4); a take "
                                                "never replaces an earlier file: the next is FILE_2, FILE_3, ...")
     p.add_argument("--refit", action="store_true",
                    help="TensorRT: build one refittable engine and swap style weights in place on n/p (styles of "

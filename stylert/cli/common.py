@@ -31,7 +31,7 @@ def add_command(sub, name: str, help_text: str, examples: str, aliases: tuple[st
 
 def add_inputs_and_output(parser: argparse.ArgumentParser, what: str, as_file: str, as_folder: str) -> None:
     """INPUT... and -o for the commands that stylise many files, with the one output rule they share."""
-    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", type=non_empty,
                         help=f"{what}; a folder's hidden files and folders (a dot first, like a Mac's ._ files) "
                              "are left out, as a shell's * does")
     parser.add_argument("-o", "--output", required=True, type=non_empty,
@@ -126,8 +126,9 @@ def non_empty(text: str) -> str:
     return text
 
 
-def output_path(text: str) -> Path:
-    """-o as a path: an empty one would be '.', the current folder (where bench wrote its reports unasked)."""
+def given_path(text: str) -> Path:
+    """A path argument that must say something: an empty one would be '.', the current folder (where bench wrote
+    its reports, and which stylize took as its input, unasked)."""
     return Path(non_empty(text))
 
 

@@ -146,6 +146,8 @@ CASES = [
      "error"),
     ("stylize an empty --style (an unset variable)", ["stylize", "{w}/a.jpg", "-o", "{w}/out120.png", "-s", ""], 2,
      "error"),
+    ("stylize an empty input (it was the current folder, all of it)", ["stylize", "", "-o", "{w}/out126/", *S], 2,
+     "error"),
     ("stylize an empty -o (it was the current folder)", ["stylize", "{w}/a.jpg", "-o", "", *S], 2, "error"),
     ("stylize --workers without --ray", ["stylize", "{w}/a.jpg", "-o", "{w}/out116.png", *S, "--workers", "2"], 2,
      "error"),
