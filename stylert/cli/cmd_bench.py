@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from stylert.cli.common import add_command, non_empty, given_path, positive_int, thread_count
+from stylert.cli.common import add_command, given_path, non_empty, positive_int, thread_count
 
 
 def _sizes(text: str) -> tuple[tuple[int, int], ...]:
@@ -27,8 +27,9 @@ def register(sub) -> None:
                     "  stylert bench                                  # standard TransformerNet, random weights\n"
                     "  stylert bench --quick -o /tmp/bench\n"
                     "  stylert bench --style mosaic --sizes 256,480x640 --repeats 9")
-    p.add_argument("--style", type=non_empty, help="benchmark this style (built-in, .pth, or .onnx with a .pth beside it) "
-                                   "instead of a random-weight architecture")
+    p.add_argument("--style", type=non_empty,
+                   help="benchmark this style (built-in, .pth, or .onnx with a .pth beside it) instead of a "
+                        "random-weight architecture")
     p.add_argument("--arch", choices=("standard", "lite"), default="standard",
                    help="architecture to benchmark with random weights when no --style is given")
     p.add_argument("--sizes", type=_sizes, default=None,
@@ -39,7 +40,8 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes, --repeats or "
                         "--batch)")
-    p.add_argument("-o", "--output", type=given_path, default=Path("benchmarks/results"), help="folder for the reports")
+    p.add_argument("-o", "--output", type=given_path, default=Path("benchmarks/results"),
+                   help="folder for the reports")
     p.set_defaults(run=run)
 
 

@@ -31,12 +31,13 @@ def register(sub) -> None:
                     "  stylert build-engine mosaic.onnx -o mosaic_int8.engine --precision int8 --calib photos/\n"
                     "  stylert build-engine mosaic.onnx -o m.engine --plugins build/kernels/lib/libstylert_trt_plugin.so"
                     " --timing-cache trt.cache --refit")
-    p.add_argument("onnx", type=given_path, help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a "
-                                           "built-in style's name")
+    p.add_argument("onnx", type=given_path,
+                   help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a built-in style's name")
     p.add_argument("-o", "--output", required=True, type=given_path, help="engine file to write (sidecar: OUTPUT.json)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
                    help="fp16: mixed-precision ONNX (IO and InstanceNorm stay fp32); int8: Q/DQ ONNX")
-    p.add_argument("--calib", type=given_path, help="calibration photos for --precision int8 (default: bundled samples)")
+    p.add_argument("--calib", type=given_path,
+                   help="calibration photos for --precision int8 (default: bundled samples)")
     shapes = p.add_argument_group("dynamic shape profile (MIN,OPT,MAX; H and W rounded up to the model multiple)")
     shapes.add_argument("--batch", type=_triplet("batch"), default="1,1,4", help="batch sizes")
     shapes.add_argument("--height", type=_triplet("height"), default="64,720,1088", help="input heights in pixels")

@@ -19,7 +19,8 @@ def register(sub) -> None:
                                                   "latest_net_G.pth (ResnetGenerator or UnetGenerator), a stylert "
                                                   "training checkpoint, or a built-in style's name")
     p.add_argument("-o", "--output", required=True, type=given_path, help="ONNX file to write")
-    p.add_argument("--name", type=style_name, default=None, help="style name stored in the model (default: from the checkpoint)")
+    p.add_argument("--name", type=style_name, default=None,
+                   help="style name stored in the model (default: from the checkpoint)")
     p.add_argument("--image", type=given_path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")
     precision = p.add_mutually_exclusive_group()

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import (add_command, int_between, non_negative_float, non_negative_int, positive_float,
-                                non_empty, positive_int, style_name, thread_count)
+from stylert.cli.common import (add_command, int_between, non_empty, non_negative_float, non_negative_int,
+                                positive_float, positive_int, style_name, thread_count)
 from stylert.errors import StylertError
 
 
@@ -48,17 +48,20 @@ def register(sub) -> None:
         "--vgg-weights vgg16-397923af.pth --model standard\n"
         "  stylert train ... -o s.pth --resume s.pth --steps 4000     # continue to step 4000\n"
         "  stylert train ... -o s.pth --overwrite                      # start again over an earlier s.pth")
-    p.add_argument("--content", required=True, type=non_empty, help="folder (searched recursively) or file of content photos")
+    p.add_argument("--content", required=True, type=non_empty,
+                   help="folder (searched recursively) or file of content photos")
     p.add_argument("-o", "--output", required=True, type=non_empty,
                    help="checkpoint to write (.pth); samples go to OUTPUT_samples/, each step's losses to "
                         "OUTPUT_losses.csv and their chart to OUTPUT_losses.png (at every checkpoint)")
     data = p.add_argument_group("what to learn")
-    data.add_argument("--style-image", type=non_empty, help="style image, or a folder of them (their Gram matrices are averaged; "
-                                            "in --adversarial mode they are the 'real' set)")
+    data.add_argument("--style-image", type=non_empty,
+                      help="style image, or a folder of them (their Gram matrices are averaged; in --adversarial "
+                           "mode they are the 'real' set)")
     data.add_argument("--paired", dest="paired_targets", metavar="TARGET_DIR", type=non_empty,
                       help="pix2pix-like mode: targets named like the content files")
     data.add_argument("--adversarial", action="store_true", help="add the PatchGAN discriminator (founding recipe)")
-    data.add_argument("--name", dest="style_name", type=style_name, help="style name stored in the checkpoint (default: output stem)")
+    data.add_argument("--name", dest="style_name", type=style_name,
+                      help="style name stored in the checkpoint (default: output stem)")
     net = p.add_argument_group("networks")
     net.add_argument("--model", choices=("lite", "standard"), default="lite",
                      help="generator: lite (real-time on CPU) or standard fast_neural_style TransformerNet")
@@ -89,7 +92,8 @@ def register(sub) -> None:
                      help="write a sample strip every N steps (0: never)")
     run.add_argument("--checkpoint-every", type=non_negative_int, default=200,
                      help="save a checkpoint every N steps (0: end only)")
-    run.add_argument("--resume", type=non_empty, help="continue from this training checkpoint (weights, optimisers, RNG, step)")
+    run.add_argument("--resume", type=non_empty,
+                     help="continue from this training checkpoint (weights, optimisers, RNG, step)")
     run.add_argument("--overwrite", action="store_true",
                      help="start again over an existing -o checkpoint (without it, an existing one is kept and "
                           "the command says how to continue it with --resume)")
