@@ -58,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     if args.quick and given:
         raise StylertError(f"--quick measures its own tiny sizes, 2 repeats at batch 2; leave out {', '.join(given)} "
                            "or --quick")
-    check_writable(Path(args.output) / "bench.json")  # before minutes of measuring, not after
     if args.quick:
         config = BenchConfig(sizes=((64, 64), (96, 128)), repeats=2, batch=2, throughput_size=(64, 64),
                              threads=args.threads)
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
                              batch=args.batch or BenchConfig.batch, threads=args.threads)
     models = bench_models(args.style, "lite" if args.quick and not args.style else args.arch)
     check_sizes(config, models.fp32, sizes_given=args.sizes is not None)
+    check_writable(Path(args.output) / "bench.json")  # before minutes of measuring, not after
     candidates = [
         Candidate("PyTorch eager fp32", "torch", models.pth),
         Candidate("ONNX Runtime default fp32", "ort", models.fp32),

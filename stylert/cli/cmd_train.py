@@ -113,10 +113,10 @@ def run_train(args: argparse.Namespace) -> int:
     from stylert.train.config import TrainConfig
     from stylert.train.trainer import Trainer, TrainingStopped
 
-    _check_output(args.output, args.resume, args.overwrite)
+    _check_flags(args)
+    _check_output(args.output, args.resume, args.overwrite)  # makes -o's folder: after the checks that need none
     if args.threads:
         torch.set_num_threads(args.threads)
-    _check_flags(args)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if getattr(args, k, None) is not None}
     trainer = Trainer(TrainConfig(**fields))
     if args.resume:

@@ -41,14 +41,14 @@ def test_bad_training_inputs(tiny_data):
 
 def test_a_flag_for_a_mode_the_run_is_not_in_is_refused_not_ignored(tiny_data):
     base = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
-            str(tiny_data / "o.pth"), "--steps", "1", "--image-size", "32"]
+            str(tiny_data / "runs" / "o.pth"), "--steps", "1", "--image-size", "32"]
     for flags, says in ((["--vgg-weights", "vgg16.pth"], "--vgg-weights is for --features vgg16 or vgg19"),
                         (["--adv-weight", "0.5"], "--adv-weight weighs the discriminator's loss, with --adversarial"),
                         (["--mse-weight", "2"], "--mse-weight weighs the pixel difference to --paired targets"),
                         (["--resume", ""], "argument --resume: is empty"),
                         (["--paired", " "], "argument --paired: is empty")):
         assert says in _one_error_line(_cli(*base, *flags))
-    assert not (tiny_data / "o.pth").exists()
+    assert not (tiny_data / "runs").exists()  # refused before -o's folder is made
 
 
 def test_a_vgg_weights_file_that_is_not_one_is_named_in_one_line(tiny_data):
