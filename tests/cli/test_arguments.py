@@ -67,3 +67,12 @@ def test_stylise_is_stylize_as_the_docs_spell_it(tmp_path, photo, lite_onnx):
 def test_the_exit_code_rule(done, failed, damaged, code):
     """0 all done; 1 some failed, or written from damaged sources; 2 every one failed."""
     assert exit_code(done, failed, damaged) == code
+
+
+def test_a_weight_of_minus_zero_is_zero():
+    """'-0' is 0 or more, but kept as -0.0 it printed a loss term as '-0'."""
+    import math
+
+    from stylert.cli.common import non_negative_float
+
+    assert math.copysign(1.0, non_negative_float("-0")) == 1.0 and non_negative_float("0.5") == 0.5
