@@ -10,6 +10,11 @@ PILLOW_ERRORS = (OSError, ValueError, SyntaxError, TypeError, NotImplementedErro
                  struct.error)
 
 
+def os_error_line(exc: OSError) -> str:
+    """An OSError in one line: its words and the file they are about ("No space left on device: out.mp4")."""
+    return f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}"
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of a third-party error's message (its type when it has none), for a one-line report."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -24,7 +24,7 @@ from typing import NoReturn
 
 from stylert import __version__
 from stylert.cli import stop_signals
-from stylert.errors import StylertError
+from stylert.errors import StylertError, os_error_line
 
 COMMANDS = ("stylize", "video", "webcam", "export", "build-engine", "train", "styles", "bench")
 
@@ -106,8 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print("stylert: error: out of memory; use --max-size, a smaller --batch or --tile", file=sys.stderr)
         return EXIT_NOTHING_DONE
     except OSError as exc:  # disk full, permission denied, ... on a path the checks could not foresee
-        where = f": {exc.filename}" if exc.filename else ""
-        print(f"stylert: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        print(f"stylert: error: {os_error_line(exc)}", file=sys.stderr)
         return EXIT_NOTHING_DONE
     except Exception as exc:  # a bug: still one line, with the way to get the traceback
         if os.environ.get("STYLERT_DEBUG"):

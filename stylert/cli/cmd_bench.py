@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from stylert.bench.runner import BenchConfig
 from stylert.cli.common import add_command, given_path, non_empty, positive_int, thread_count
 
 
@@ -34,8 +35,10 @@ def register(sub) -> None:
                    help="architecture to benchmark with random weights when no --style is given")
     p.add_argument("--sizes", type=_sizes, default=None,
                    help="comma-separated HxW (or one number for squares) (default: 256,512,720x1280)")
-    p.add_argument("--repeats", type=positive_int, help="timed runs per cell (after one warm-up) (default: 5)")
-    p.add_argument("--batch", type=positive_int, help="batch size for the throughput column (default: 4)")
+    p.add_argument("--repeats", type=positive_int,
+                   help=f"timed runs per cell (after one warm-up) (default: {BenchConfig.repeats})")
+    p.add_argument("--batch", type=positive_int,
+                   help=f"batch size for the throughput column (default: {BenchConfig.batch})")
     p.add_argument("--threads", type=thread_count, default=os.cpu_count(), help="CPU threads for every candidate")
     p.add_argument("--quick", action="store_true",
                    help="tiny sizes, 2 repeats, batch 2: a smoke run in seconds (not with --sizes, --repeats or "
@@ -48,7 +51,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from stylert.bench.models import bench_models
     from stylert.bench.report import markdown, write_report
-    from stylert.bench.runner import BenchConfig, Candidate, run_bench
+    from stylert.bench.runner import Candidate, run_bench
     from stylert.bench.size_check import check_sizes
     from stylert.atomic_files import check_writable
     from stylert.errors import StylertError

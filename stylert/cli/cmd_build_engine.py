@@ -55,10 +55,9 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import say
     from stylert.errors import StyleNotFound, StylertError
     from stylert.export.engine_cache import build_engine_for_onnx
-    from stylert.styles import builtin_file
+    from stylert.styles import file_or_builtin
 
-    if not args.onnx.exists():  # a built-in style's name: its model (stylert build-engine mosaic)
-        args.onnx = builtin_file(str(args.onnx), ".onnx") or args.onnx
+    args.onnx = file_or_builtin(args.onnx, ".onnx")
     if args.onnx.is_dir():
         raise StyleNotFound(f"{args.onnx} is a folder; name the ONNX model in it")
     if not args.onnx.is_file():

@@ -45,10 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from stylert.export.parity import parity_batches
     from stylert.export.reduced_precision import export_fp16, export_int8
     from stylert.models.checkpoint import load_checkpoint
-    from stylert.styles import builtin_file
+    from stylert.styles import file_or_builtin
 
-    if not args.checkpoint.exists():  # a built-in style's name: its checkpoint (stylert export mosaic --int8)
-        args.checkpoint = builtin_file(str(args.checkpoint), ".pth") or args.checkpoint
+    args.checkpoint = file_or_builtin(args.checkpoint, ".pth")
     if args.output.suffix.lower() != ".onnx":
         raise StylertError(f"-o must end in .onnx, got {args.output}")
     if args.output.resolve() == args.checkpoint.resolve():

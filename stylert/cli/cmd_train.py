@@ -11,6 +11,7 @@ from stylert.cli import stop_signals
 from stylert.cli.common import (add_command, int_between, non_empty, non_negative_float, non_negative_int,
                                 positive_float, positive_int, style_name, thread_count)
 from stylert.errors import StylertError
+from stylert.train.config import TrainConfig  # a plain dataclass: its defaults are the help's
 
 
 def _beta(text: str) -> float:
@@ -84,9 +85,9 @@ def register(sub) -> None:
                      help="comma-separated weight per style layer, shallow to deep (default: all 1)")
     opt.add_argument("--tv-weight", type=non_negative_float, default=1.0, help="total-variation weight (smoothness)")
     opt.add_argument("--adv-weight", type=non_negative_float,
-                     help="adversarial loss weight, with --adversarial (default: 0.1)")
-    opt.add_argument("--mse-weight", type=non_negative_float, help="pixel MSE weight to targets, with --paired "
-                                                                   "(default: 1.0)")
+                     help=f"adversarial loss weight, with --adversarial (default: {TrainConfig.adv_weight})")
+    opt.add_argument("--mse-weight", type=non_negative_float,
+                     help=f"pixel MSE weight to targets, with --paired (default: {TrainConfig.mse_weight})")
     run = p.add_argument_group("run")
     run.add_argument("--sample-every", type=non_negative_int, default=100,
                      help="write a sample strip every N steps (0: never)")
@@ -110,7 +111,6 @@ def run_train(args: argparse.Namespace) -> int:
     from stylert._lazy import require
 
     torch = require("torch", "stylert train")
-    from stylert.train.config import TrainConfig
     from stylert.train.trainer import Trainer, TrainingStopped
 
     _check_flags(args)

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from stylert.cli import stop_signals
-from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, non_empty, given_path,
+from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, given_path, non_empty,
                                 positive_int, say)
 
 

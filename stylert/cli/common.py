@@ -133,10 +133,8 @@ def given_path(text: str) -> Path:
 
 
 def style_name(text: str) -> str:
-    """A style name to store: some text (an empty one would be shown as nothing in styles lists and the view)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a style name needs some text, got an empty one")
-    return text.strip()
+    """A style name to store, without the spaces around it (an empty one would show as nothing in the view)."""
+    return non_empty(text).strip()
 
 
 def non_negative_int(text: str) -> int:

@@ -28,7 +28,7 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
-    from stylert.runtime.stylize_files import ext_suffix, stylize_pictures
+    from stylert.runtime.stylize_files import check_ext_for_file, ext_suffix, stylize_pictures
 
     if args.ray:
         raise StylertError("--ray takes files, folders and URLs, not '-' (standard input or output)")
@@ -61,9 +61,7 @@ def run_piped(args: argparse.Namespace) -> int:
                                "output file, e.g. -o styled.jpg")
         target = Path(args.output)
         check_file_output(target, IMAGE_SUFFIXES, "image")
-        if args.ext is not None and ext_suffix(args.ext) != target.suffix.lower():
-            raise StylertError(f"--ext {args.ext} is for folder outputs and -o -; -o {args.output} names its own "
-                               "format")
+        check_ext_for_file(args.ext, args.output)
         check_writable(target)
     picture = decode_picture(data, name).fit(args.max_size)
     with stylizer_from_args(args) as stylizer:

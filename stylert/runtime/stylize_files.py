@@ -35,6 +35,12 @@ def ext_suffix(ext: str) -> str:
     raise StylertError(f"--ext {ext!r}: {why} (use one of {' '.join(IMAGE_SUFFIXES)})")
 
 
+def check_ext_for_file(ext: str | None, output: str | Path) -> None:
+    """--ext sets the format of folder outputs and of -o -; a named output file has its own, which must agree."""
+    if ext is not None and ext_suffix(ext) != Path(output).suffix.lower():
+        raise StylertError(f"--ext {ext} is for folder outputs and -o -; -o {output} names its own format")
+
+
 def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = False,
                        ext: str | None = None) -> list[Planned]:
     """Inputs (files, folders, globs) and where each stylised image goes (``output_plan`` rules)."""
@@ -43,8 +49,8 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
             raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
     images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
-    if suffix and not is_folder_output(output, len(images)) and Path(output).suffix.lower() != suffix:
-        raise StylertError(f"--ext {ext} is for folder outputs and -o -; -o {output} names its own format")
+    if not is_folder_output(output, len(images)):
+        check_ext_for_file(ext, output)
     sources = [(img.path, output_name(img.relative)) for img in images]
     return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES,
                         what="image", new_suffix=suffix)

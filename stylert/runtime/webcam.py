@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import unused_path
-from stylert.errors import StylertError
+from stylert.errors import StylertError, os_error_line
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.frames.images import fit_max_size, write_image
 from stylert.runtime.stylizer import Stylizer
@@ -140,8 +140,7 @@ class WebcamSession:
     def _failed(self, what: str, exc: Exception) -> None:
         """A snapshot or take that could not be written: kept for the summary and shown on the view a while,
         while the live session goes on."""
-        reason = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) and exc.strerror else str(exc)
-        self.failures.append(f"{what}: {reason}")
+        self.failures.append(f"{what}: {os_error_line(exc) if isinstance(exc, OSError) else exc}")
         self._failure_shown_until = time.perf_counter() + FAILURE_SHOWN_S
 
     def handle_key(self, key: int, view: np.ndarray, fps: float) -> bool:

@@ -14,10 +14,12 @@ def builtin_styles() -> dict[str, Path]:
     return {p.stem: p for p in sorted(STYLES_DIR.glob("*.onnx"))}
 
 
-def builtin_file(name: str, suffix: str) -> Path | None:
-    """The built-in style ``name``'s (any case) file of ``suffix`` (.onnx, .pth); None where it names none."""
-    path = STYLES_DIR / f"{name.lower()}{suffix}"
-    return path if name.lower() in builtin_styles() and path.is_file() else None
+def file_or_builtin(path: Path, suffix: str) -> Path:
+    """``path``, or where no file is there but it is a built-in style's name (any case: Mosaic), that style's
+    file of ``suffix`` (.onnx, .pth): stylert export mosaic, stylert build-engine mosaic."""
+    name = str(path).lower()
+    shipped = STYLES_DIR / f"{name}{suffix}"
+    return shipped if not path.exists() and name in builtin_styles() and shipped.is_file() else path
 
 
 def provenance(name: str) -> dict:

@@ -2,11 +2,13 @@
 error but the OS killing the process (SIGKILL, no message) a minute in.
 
 A step's peak resident memory grows with the pixels of a batch (batch size x image size squared) at a rate
-set by the networks. The rates are peak RSS over two CPU steps at 128 and 256 px crops (batch 2 and 4,
-torch 2.13), rounded up: lite generator 3.5 KiB per pixel, standard 5.6; VGG16 features add 1.7,
-VGG19 2.9, the PatchGAN discriminator 0.8. What does not grow with the crop (the interpreter, torch, the
-networks) was 0.35-0.5 GiB. Larger crops use a little less per pixel (lite: 3.0 KiB at 256-512 px, 2.8 at
-512-1024), so near the limit the estimate errs by up to a quarter on the side of refusing."""
+set by the networks. Measured as the growth of peak RSS over two CPU steps from 128 to 256 px crops at batch 2
+(torch 2.13, this project's 2-core machine): lite generator 3.5 KiB per pixel, standard 5.6; VGG16 features
+added 1.5-1.7; the PatchGAN discriminator 0.75 (lite); standard + VGG19 + discriminator came to 8.3 (9.0
+growing the batch from 2 to 4 at 256 px), so VGG19 adds about 2-2.6. The rates below round these up. What does
+not grow with the crop (the interpreter, torch, the networks) was 0.35-0.5 GiB. Larger crops use a little less
+per pixel (lite: 3.0 KiB from 256 to 512 px, 2.8 from 512 to 1024), so near the limit the estimate errs by up
+to a quarter on the side of refusing."""
 from __future__ import annotations
 
 from stylert.errors import StylertError

@@ -76,3 +76,20 @@ def test_a_weight_of_minus_zero_is_zero():
     from stylert.cli.common import non_negative_float
 
     assert math.copysign(1.0, non_negative_float("-0")) == 1.0 and non_negative_float("0.5") == 0.5
+
+
+@pytest.mark.parametrize("argv,flag", [(["stylize", "", "-o", "out/"], "INPUT"),
+                                       (["stylize", "a.jpg", "-o", ""], "-o/--output"),
+                                       (["export", " ", "-o", "x.onnx"], "checkpoint"),
+                                       (["train", "--content", "c", "--style-image", "s.png", "-o", "s.pth",
+                                         "--name", ""], "--name")])
+def test_an_empty_argument_is_refused_as_empty(argv, flag, capsys, tmp_path, monkeypatch):
+    """'' was '.': stylize '' took every image in the current folder as its input."""
+    from stylert.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert f"argument {flag}: is empty (an unset shell variable?)" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
