@@ -92,7 +92,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")  # stylert reports failures itself, in one line
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # and FFmpeg's inside OpenCV (AV_LOG_QUIET) too
     _names_as_stored(sys.stdout)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    if not (sys.argv[1:] if argv is None else argv):  # a bare 'stylert' asks what it can do: the overview
+        parser.print_help()
+        return EXIT_NOTHING_DONE
+    args = parser.parse_args(argv)
     stop_signals.install()
     try:
         return int(args.run(args) or 0)

@@ -43,7 +43,8 @@ def test_a_near_miss_names_the_choice_it_was_near(capsys, argv, suggested):
 @pytest.mark.parametrize("argv, hint", [(["styles", "extra"], "stylert styles --help"),
                                         (["bench", "--backends", "x"], "stylert bench --help"),
                                         (["stylize", "a.jpg", "-o", "b.jpg", "--frob"], "stylert stylize --help"),
-                                        (["stylize", "a.jpg"], "stylert stylize --help"), ([], "stylert --help")])
+                                        (["stylize", "a.jpg"], "stylert stylize --help"),
+                                        (["--bogus"], "stylert --help")])
 def test_an_argument_error_points_to_its_commands_help(capsys, argv, hint):
     """A flag no command knows is found by the top parser; the help to read is still the command's."""
     from stylert.cli import main
@@ -51,6 +52,14 @@ def test_an_argument_error_points_to_its_commands_help(capsys, argv, hint):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2 and capsys.readouterr().err.endswith(f" (see '{hint}')\n")
+
+
+def test_a_bare_stylert_shows_its_commands_and_does_nothing(capsys):
+    from stylert.cli import COMMANDS, main
+
+    assert main([]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("usage: stylert") and all(name in out for name in COMMANDS)
 
 
 def test_stylise_is_stylize_as_the_docs_spell_it(tmp_path, photo, lite_onnx):
