@@ -70,9 +70,15 @@ def atomic_output(target: str | Path) -> Iterator[Path]:
 
 
 def check_writable(target: str | Path) -> None:
-    """Make the folder ``target`` goes in and try a temporary file there, so a long run (training, a
-    benchmark) that could not write its result fails at its start, not at its end; OSError names ``target``."""
+    """Try a temporary file where ``target`` goes, so a long run (training, a benchmark) that could not write its
+    result fails at its start, not at its end; OSError names ``target``. The folders made for the try are removed
+    again: a run refused after this check leaves no empty folder behind (the writer makes them when it writes)."""
+    folder = Path(target).parent
+    made = [part for part in (folder, *folder.parents) if not os.path.lexists(part)]
     AtomicFile(target).discard()
+    for part in made:  # innermost first; one that another process has filled since is left as it is
+        with contextlib.suppress(OSError):
+            part.rmdir()
 
 
 def unused_path(path: str | Path) -> Path:

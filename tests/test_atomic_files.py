@@ -49,11 +49,14 @@ def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_check_writable_makes_the_folder_and_leaves_nothing_else(tmp_path):
+def test_check_writable_leaves_nothing_behind_not_even_the_folders_it_tried(tmp_path):
     from stylert.atomic_files import check_writable
 
-    check_writable(tmp_path / "runs" / "style.pth")
-    assert (tmp_path / "runs").is_dir() and list((tmp_path / "runs").iterdir()) == []
+    check_writable(tmp_path / "runs" / "a" / "style.pth")
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "kept").mkdir()
+    check_writable(tmp_path / "kept" / "new" / "style.pth")
+    assert list(tmp_path.iterdir()) == [tmp_path / "kept"] and list((tmp_path / "kept").iterdir()) == []
     (tmp_path / "file").write_text("x")
     with pytest.raises(NotADirectoryError) as err:
         check_writable(tmp_path / "file" / "style.pth")

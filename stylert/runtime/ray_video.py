@@ -199,6 +199,7 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
                 raise StylertError(f"{item.source} has no frames in the requested range")
             warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
             chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
+            item.target.parent.mkdir(parents=True, exist_ok=True)  # the chunks are written beside the output
             work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
             suffix = chunk_suffix(item.target, options.codec)
             rows = [{"key": f"chunk{c.index}", "source": str(item.source),

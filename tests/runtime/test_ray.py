@@ -324,7 +324,8 @@ def test_audio_an_m4v_cannot_hold_is_refused_before_the_chunks_are_made(cluster,
 
 
 def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):
-    """A WebM's chunks are VP9 in WebM (it holds no H.264), joined with the source's audio as Opus."""
+    """A WebM's chunks are VP9 in WebM (it holds no H.264), joined with the source's audio as Opus; its folder is
+    made for it (the chunks are written beside it)."""
     pytest.importorskip("av", reason="PyAV is not installed")
     import av
 
@@ -333,11 +334,11 @@ def test_one_video_in_chunks_into_a_webm_is_vp9_with_opus(cluster, tmp_path):
     from tests.media import make_video
 
     clip = make_video(tmp_path / "clip.mp4", frames=24, size=(48, 64), fps=Fraction(24))
-    summary = run_videos_on_ray([str(clip)], str(tmp_path / "web.webm"), VideoOptions(), style="mosaic",
+    summary = run_videos_on_ray([str(clip)], str(tmp_path / "new" / "web.webm"), VideoOptions(), style="mosaic",
                                 backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
                                 address="auto", workers=2)
     assert summary.chunks >= 2 and not summary.failed and summary.frames == 24
-    with av.open(str(tmp_path / "web.webm")) as c:
+    with av.open(str(tmp_path / "new" / "web.webm")) as c:
         assert [s.codec_context.name for s in c.streams] == ["vp9", "opus"]
         assert sum(1 for _ in c.decode(video=0)) == 24
 

@@ -18,7 +18,7 @@ def _one_error_line(r):
 
 
 def test_bad_training_inputs(tiny_data):
-    base = ["--content", str(tiny_data / "content"), "-o", str(tiny_data / "o.pth"), "--steps", "1",
+    base = ["--content", str(tiny_data / "content"), "-o", str(tiny_data / "runs" / "o.pth"), "--steps", "1",
             "--image-size", "32"]
     (tiny_data / "empty").mkdir()
     (tiny_data / "bad.png").write_bytes(b"not a png")
@@ -36,7 +36,7 @@ def test_bad_training_inputs(tiny_data):
     assert re.fullmatch(r"stylert: error: a training step at --image-size 100000 and --batch-size 4 needs about "
                         r"[\d.]+ GiB of memory, and [\d.]+ GiB is free here; --image-size \d+ fits",
                         _one_error_line(_cli(*base[:-1], "100000", *style)))
-    assert not (tiny_data / "o.pth").exists()
+    assert not (tiny_data / "o.pth").exists() and not (tiny_data / "runs").exists()  # no empty folder left either
 
 
 def test_a_flag_for_a_mode_the_run_is_not_in_is_refused_not_ignored(tiny_data):
