@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.cli.common import say
     from stylert.errors import StyleNotFound, StylertError
     from stylert.export.engine_cache import build_engine_for_onnx
+    from stylert.gpu.tensorrt_api import plugin_library
     from stylert.styles import file_or_builtin
 
     args.onnx = file_or_builtin(args.onnx, ".onnx")
@@ -64,8 +65,8 @@ def run(args: argparse.Namespace) -> int:
         raise StyleNotFound(f"ONNX model not found: {args.onnx}")
     if args.output.suffix != ".engine":
         raise StylertError(f"-o should end in .engine, got {args.output}")
-    if args.plugins and not args.plugins.is_file():
-        raise StylertError(f"plugin library not found: {args.plugins} (build it with: make kernels)")
+    if args.plugins:
+        plugin_library(args.plugins)  # before minutes of building, not at its start
     if args.calib is not None:
         if args.precision != "int8":
             raise StylertError("--calib is for --precision int8 (the photos int8 calibrates its activation ranges on)")

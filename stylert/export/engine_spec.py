@@ -25,7 +25,9 @@ def parse_triplet(text: str, what: str) -> tuple[int, int, int]:
         raise StylertError(f"--{what} takes MIN,OPT,MAX whole numbers, got '{text}'") from None
     if len(values) == 1:
         values *= 3
-    if len(values) != 3 or not 0 < values[0] <= values[1] <= values[2]:
+    if len(values) != 3:
+        raise StylertError(f"--{what} takes MIN,OPT,MAX (three numbers) or one number for all three, got '{text}'")
+    if not 0 < values[0] <= values[1] <= values[2]:
         raise StylertError(f"--{what} needs 0 < MIN <= OPT <= MAX, got '{text}'")
     return values[0], values[1], values[2]
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from stylert.atomic_files import atomic_output
 from stylert.errors import BadModelFile
 from stylert.export.engine_spec import EngineSpec
-from stylert.gpu.tensorrt_api import import_tensorrt
+from stylert.gpu.tensorrt_api import import_tensorrt, plugin_library
 from stylert.model_info import INPUT_NAME
 
 
@@ -39,7 +39,7 @@ def build_serialized_engine(onnx_path: str | Path, spec: EngineSpec, *, trt: Any
     logger = api.Logger(api.Logger.WARNING)
     builder = api.Builder(logger)
     if spec.plugins:
-        builder.get_plugin_registry().load_library(str(spec.plugins))
+        builder.get_plugin_registry().load_library(plugin_library(spec.plugins))
         log(f"loaded plugin library {spec.plugins}")
     network = builder.create_network(network_flags(api))
     parser = api.OnnxParser(network, logger)

@@ -13,8 +13,9 @@ PROFILE = ProfileShapes.from_triplets((1, 2, 4), (61, 360, 720), (64, 640, 1280)
 
 def test_profile_parsing_rounds_to_the_model_multiple():
     assert parse_triplet("1,2,4", "batch") == (1, 2, 4) and parse_triplet("8", "batch") == (8, 8, 8)
-    for bad in ("4,2,1", "a,b,c", "1,2", "0,1,2"):
-        with pytest.raises(StylertError):
+    for bad, says in (("4,2,1", "needs 0 < MIN <= OPT <= MAX"), ("a,b,c", "whole numbers"), ("0,1,2", "needs 0 <"),
+                      ("1,2", "three numbers"), ("1,2,3,4", "three numbers")):
+        with pytest.raises(StylertError, match=says):
             parse_triplet(bad, "height")
     assert PROFILE.min == (1, 3, 64, 64) and PROFILE.opt == (2, 3, 360, 640) and PROFILE.max == (4, 3, 720, 1280)
     assert PROFILE.contains((3, 3, 100, 200)) and not PROFILE.contains((5, 3, 100, 200))
@@ -24,7 +25,9 @@ def test_build_call_order_and_arguments(tmp_path):
     trt, calls = make_fake_trt("10.13.0")
     onnx = tmp_path / "m.onnx"
     onnx.write_bytes(b"x")
-    spec = EngineSpec(precision="fp16", profile=PROFILE, workspace_mb=256, plugins="/p/libstylert_trt_plugin.so",
+    plugin = tmp_path / "libstylert_trt_plugin.so"
+    plugin.write_bytes(b"\x7fELF\x02\x01\x01")  # a shared library's first bytes
+    spec = EngineSpec(precision="fp16", profile=PROFILE, workspace_mb=256, plugins=str(plugin),
                       refit=True, timing_cache=str(tmp_path / "t.cache"))
     assert build_serialized_engine(onnx, spec, trt=trt) == b"PLAN-REFIT"  # the fake marks refittable plans
     names = [c[0] for c in calls]
@@ -35,8 +38,26 @@ def test_build_call_order_and_arguments(tmp_path):
     assert ("set_memory_pool_limit", trt.MemoryPoolType.WORKSPACE, 256 << 20) in calls
     assert ("set_shape", "input", PROFILE.min, PROFILE.opt, PROFILE.max) in calls
     assert ("set_flag", trt.BuilderFlag.REFIT) in calls  # the only builder flag: precision is in the graph
-    assert ("build_serialized_network", ("/p/libstylert_trt_plugin.so",)) in calls
+    assert ("build_serialized_network", (str(plugin),)) in calls
     assert (tmp_path / "t.cache").read_bytes() == b"+timed"
+
+
+def test_a_plugin_library_that_is_not_one_is_named_before_tensorrt_loads_it(tmp_path):
+    trt, calls = make_fake_trt("10.13.0")
+    (tmp_path / "m.onnx").write_bytes(b"x")
+    (tmp_path / "libs").mkdir()
+    (tmp_path / "photo.so").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    (tmp_path / "notes.so").write_text("not a library")
+    said = {"libs": "plugin library {t}/libs is a folder; name the library in it, e.g. "
+                    "{t}/libs/libstylert_trt_plugin.so",
+            "nope.so": "plugin library not found: {t}/nope.so (build it with: make kernels)",
+            "photo.so": "{t}/photo.so is a PNG picture, not a plugin library",
+            "notes.so": "{t}/notes.so is not a plugin library (a shared library, .so, like libstylert_trt_plugin.so)"}
+    for name, message in said.items():
+        with pytest.raises(StylertError) as err:
+            build_serialized_engine(tmp_path / "m.onnx", EngineSpec(plugins=str(tmp_path / name)), trt=trt)
+        assert str(err.value) == message.format(t=tmp_path)
+    assert "load_library" not in [c[0] for c in calls]
 
 
 def test_tensorrt_11_needs_no_strongly_typed_flag():

@@ -12,7 +12,7 @@ import numpy as np
 from stylert.errors import BackendUnavailable, BadModelFile, StylertError
 from stylert.export.engine_spec import EngineSpec, ProfileShapes
 from stylert.gpu.cuda_layer import CudaLayer, open_cuda_layer
-from stylert.gpu.tensorrt_api import GpuFacts, import_tensorrt
+from stylert.gpu.tensorrt_api import GpuFacts, import_tensorrt, plugin_library
 from stylert.model_info import INPUT_NAME, OUTPUT_NAME, ModelInfo
 from stylert.runtime.backends.base import Backend, BackendOptions, Log
 from stylert.runtime.backends.gpu_common import device_kernels_or_reason
@@ -51,7 +51,7 @@ class TensorRTBackend(Backend):
         self._runtime = api.Runtime(api.Logger(api.Logger.WARNING))
         plugins = self.options.plugins or sidecar.plugin_library
         if plugins:
-            self._runtime.get_plugin_registry().load_library(plugins)
+            self._runtime.get_plugin_registry().load_library(plugin_library(plugins))
         self._engine = self._runtime.deserialize_cuda_engine(engine_path.read_bytes())
         if self._engine is None:
             raise BadModelFile(f"{engine_path} is not a TensorRT engine this TensorRT can load; rebuild it")
