@@ -230,10 +230,21 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
     flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
         image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
+        if image is None:  # OpenCV gives grey or four-channel float TIFFs only as their channels are stored
+            image = _as_colour(cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED))
     if image is None:
         raise _NoReason(f"{name} is not a readable image (corrupt or unsupported format)")
     image = _avif_16_bits(image, raw[:HEAD_BYTES])
     return _oriented(image, exif_orientation(raw)) if ours else image
+
+
+def _as_colour(image: np.ndarray | None) -> np.ndarray | None:
+    """Samples as stored, HxW or HxWxC, as BGR: grey (with or without an alpha) repeated in three channels, a
+    fourth channel left out (an alpha the file marks is read by _transparent; this one it leaves unmarked)."""
+    if image is None or image.ndim == 3 and image.shape[2] == 3:
+        return image
+    grey = image if image.ndim == 2 else image[..., 0] if image.shape[2] <= 2 else None
+    return np.repeat(grey[..., None], 3, axis=2) if grey is not None else np.ascontiguousarray(image[..., :3])
 
 
 def _avif_16_bits(image: np.ndarray, head: bytes) -> np.ndarray:

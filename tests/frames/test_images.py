@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.images import collect_images, decode_image, fit_max_size, read_image, write_image
+from stylert.frames.images import collect_images, decode_image, fit_max_size, read_image, read_picture, write_image
 from tests.media import png_header
 
 
@@ -72,6 +72,18 @@ def test_float_and_16_bit_samples_are_scaled_to_8_bits(tmp_path, rng):
     assert got.dtype == np.uint8 and np.array_equal(got[0, 0], (255, 0, 0))
     assert np.array_equal(got.reshape(-1, 3)[1:], img.reshape(-1, 3)[1:])
     assert np.array_equal(read_image(tmp_path / "w.png"), img)
+
+
+def test_grey_and_four_channel_float_tiffs_are_read(tmp_path, rng):
+    """OpenCV reads these only as their channels are stored (its colour read of them failed: 'not a readable
+    image'); grey is repeated in three channels, an unmarked fourth channel left out."""
+    img = rng.integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    for name, floats in (("grey.tif", img[..., 0]), ("four.tif", img)):
+        assert cv2.imwrite(str(tmp_path / name), floats.astype(np.float32) / 255, [cv2.IMWRITE_TIFF_COMPRESSION, 1])
+    assert np.array_equal(read_image(tmp_path / "grey.tif"), np.repeat(img[..., :1], 3, axis=2))
+    assert np.array_equal(read_image(tmp_path / "four.tif"), img[..., :3])
+    picture = read_picture(tmp_path / "four.tif")
+    assert np.array_equal(picture.frames[0], img[..., :3]) and picture.alpha is None
 
 
 def test_decode_image_takes_bytes_and_names_the_file_in_errors(rng):
