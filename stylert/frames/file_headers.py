@@ -37,6 +37,37 @@ def image_suffix(data: bytes) -> str | None:
     return next((suffix for signature, suffix in _SIGNATURES if signature.match(head)), None)
 
 
+# Files given as images that are something else, by their first bytes: what each is, and what to do instead.
+_NOT_IMAGES = ((re.compile(rb"v/1\x01"), "an OpenEXR image, which stylert does not read; convert it to a 16-bit "
+                                         "TIFF or PNG"),
+               (re.compile(rb"%PDF-"), "a PDF document, not an image"),
+               (re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]", re.S),
+                "an SVG drawing, which stylert does not read; render it to a PNG first"),
+               (re.compile(rb"PK\x03\x04"), "a ZIP archive, not an image"),
+               (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S),
+                "a video, not an image; stylise videos with: stylert video"))
+
+
+def not_an_image(head: bytes) -> str | None:
+    """What a file is that an image decoder could not read, by its first bytes (``head``): "a PDF document, not an
+    image", "text, not an image", with what to do instead where there is something; None where it is not known."""
+    if image_suffix(head) is not None:  # a damaged image (a HEIC is an ISO file, as an MP4 is)
+        return None
+    found = next((kind for signature, kind in _NOT_IMAGES if signature.match(head)), None)
+    return found or ("text, not an image" if _is_text(head[:4096]) else None)
+
+
+def _is_text(data: bytes) -> bool:
+    """UTF-8 (ASCII included) of printable characters, tabs and line ends, perhaps cut inside its last character."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3:
+            return False
+        text = data[:exc.start].decode("utf-8")
+    return bool(text) and all(c.isprintable() or c in "\t\r\n" for c in text)
+
+
 def instead_of(path: str | Path, wanted: str) -> str | None:
     """"PATH is an empty file, not WANTED" (a download that never arrived) or "PATH is a JPG picture, not WANTED"
     where the first bytes of the file at ``path`` name an image format (a picture renamed, or given where a model

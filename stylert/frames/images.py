@@ -18,7 +18,7 @@ from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, Unreadabl
 from stylert.folders import files_in
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
-from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation,
+from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation, not_an_image,
                                          may_have_alpha)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.heif import HEIF_SUFFIXES, decode_heif, encode_heif, is_heif
@@ -233,6 +233,9 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
         if image is None:  # OpenCV gives grey or four-channel float TIFFs only as their channels are stored
             image = _as_colour(cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED))
     if image is None:
+        kind = not_an_image(raw[:HEAD_BYTES])
+        if kind is not None:
+            raise UnreadableImage(f"{name} is {kind}")
         raise _NoReason(f"{name} is not a readable image (corrupt or unsupported format)")
     image = _avif_16_bits(image, raw[:HEAD_BYTES])
     return _oriented(image, exif_orientation(raw)) if ours else image

@@ -72,7 +72,7 @@ def test_each_misuse_of_a_pipe_is_one_line(tmp_path, photo, lite_onnx):
     jpeg = (tmp_path / "a.jpg").read_bytes()
     assert _error(_stylize("-", "-o", "x.jpg", *style)) == \
         "stylert: error: standard input is not a readable image (an empty file)"
-    assert "standard input is not a readable image" in _error(_stylize("-", "-o", "x.jpg", *style, stdin=b"junk"))
+    assert "standard input is text, not an image" in _error(_stylize("-", "-o", "x.jpg", *style, stdin=b"junk"))
     assert "has no name to keep in -o" in _error(_stylize("-", "-o", str(tmp_path / "out") + "/", *style, stdin=jpeg))
     assert "takes one picture: give one input" in _error(
         _stylize("-", str(tmp_path / "a.jpg"), "-o", str(tmp_path / "o") + "/", *style, stdin=jpeg))

@@ -26,7 +26,7 @@ def test_bad_training_inputs(tiny_data):
     style = ["--style-image", str(tiny_data / "style.png")]
     assert "content: no image files" in _one_error_line(
         _cli("--content", str(tiny_data / "empty"), "-o", str(tiny_data / "o.pth"), *style))
-    assert "not a readable image" in _one_error_line(_cli(*base, "--style-image", str(tiny_data / "bad.png")))
+    assert "bad.png is text, not an image" in _one_error_line(_cli(*base, "--style-image", str(tiny_data / "bad.png")))
     assert "style image: input not found: " in _one_error_line(_cli(*base, "--style-image", str(tiny_data / "no.png")))
     assert "VGG weights file not found" in _one_error_line(
         _cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "nope.pth")))

@@ -171,8 +171,8 @@ def test_image_banks_set_unreadable_files_aside(tiny_data, rng):
     assert lazy.files == [content[0], content[1]] and [p for p, _ in lazy.unreadable] == [bad]
     strict = ImageBank([content[0], bad], "style image", 16, check_all=True)
     assert strict.files == [content[0]] and len(strict.unreadable) == 1
-    with pytest.raises(NoInputs, match=r"style image: no readable image \(1 unreadable\): .*bad.png is not a "
-                                       r"readable image"):
+    with pytest.raises(NoInputs, match=r"style image: no readable image \(1 unreadable\): .*bad.png is text, not "
+                                       r"an image"):
         ImageBank([bad], "style image", 16, check_all=True)
     (tiny_data / "targets" / "bad.png").write_bytes(b"not a png")
     pairs = PairBank([content[0], bad], [tiny_data / "targets" / content[0].name, tiny_data / "targets" / "bad.png"],

@@ -1,0 +1,41 @@
+import numpy as np
+import pytest
+
+from stylert.errors import UnreadableImage
+from stylert.frames.file_headers import not_an_image
+from stylert.frames.images import read_image, read_picture
+
+
+@pytest.mark.parametrize("head, says", [
+    (b"v/1\x01\x02\x00\x00\x00channels", "an OpenEXR image, which stylert does not read; convert it to a 16-bit TIFF"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document, not an image"),
+    (b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg width="4">', "an SVG drawing, which stylert does not read"),
+    (b"  <svg>", "an SVG drawing"),
+    (b"PK\x03\x04archive/data.pkl", "a ZIP archive, not an image"),
+    (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "a video, not an image; stylise videos with: stylert video"),
+    (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "a video"),
+    (b"RIFF\x10\x00\x00\x00AVI LIST", "a video"),
+    ("# notes\n\tcafé ☕\r\n".encode(), "text, not an image"),
+    ("ab☕".encode()[:-1], "text, not an image"),  # cut inside its last character
+])
+def test_a_file_that_is_not_an_image_is_named_for_what_it_is(head, says):
+    assert not_an_image(head).startswith(says)
+
+
+@pytest.mark.parametrize("head", [b"", b"\x00\x01\x02\x03binary", b"text then \x00 a NUL", b"\xff\xd8\xff\xe0junk",
+                                  b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", b"\x89PNG\r\n\x1a\n"])
+def test_a_damaged_image_or_unknown_bytes_are_not_named(head):
+    """An image's own signature (a HEIC's ftyp box is an MP4's) means a damaged image, not another kind of file."""
+    assert not_an_image(head) is None
+
+
+def test_reading_a_file_that_is_not_an_image_says_what_it_is(tmp_path):
+    (tmp_path / "report.jpg").write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
+    (tmp_path / "readme.png").write_text("Not a picture.\n")
+    (tmp_path / "noise.png").write_bytes(np.random.default_rng(0).integers(1, 256, 600, dtype=np.uint8).tobytes())
+    with pytest.raises(UnreadableImage, match=r"report.jpg is a PDF document, not an image$"):
+        read_image(tmp_path / "report.jpg")
+    with pytest.raises(UnreadableImage, match=r"readme.png is text, not an image$"):
+        read_picture(tmp_path / "readme.png")
+    with pytest.raises(UnreadableImage, match=r"noise.png is not a readable image \("):
+        read_image(tmp_path / "noise.png")
