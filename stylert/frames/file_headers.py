@@ -37,24 +37,32 @@ def image_suffix(data: bytes) -> str | None:
     return next((suffix for signature, suffix in _SIGNATURES if signature.match(head)), None)
 
 
-# Files given as images that are something else, by their first bytes: what each is, and what to do instead.
-_NOT_IMAGES = ((re.compile(rb"v/1\x01"), "an OpenEXR image, which stylert does not read; convert it to a 16-bit "
-                                         "TIFF or PNG"),
-               (re.compile(rb"%PDF-"), "a PDF document, not an image"),
-               (re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]", re.S),
-                "an SVG drawing, which stylert does not read; render it to a PNG first"),
-               (re.compile(rb"PK\x03\x04"), "a ZIP archive, not an image"),
-               (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S),
-                "a video, not an image; stylise videos with: stylert video"))
+# Other kinds of file, by their first bytes (given where an image, a video or a model was asked for).
+_KINDS = ((re.compile(rb"v/1\x01"), "an OpenEXR image"), (re.compile(rb"%PDF-"), "a PDF document"),
+          (re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]", re.S), "an SVG drawing"),
+          (re.compile(rb"PK\x03\x04"), "a ZIP archive"),
+          (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S), "a video"))
+# What to do with those given as images, where there is something to do.
+_AS_IMAGE = {"an OpenEXR image": "which stylert does not read; convert it to a 16-bit TIFF or PNG",
+             "an SVG drawing": "which stylert does not read; render it to a PNG first",
+             "a video": "not an image; stylise videos with: stylert video"}
+
+
+def file_kind(head: bytes) -> str | None:
+    """What a file is by its first bytes (``head``), where it is not an image format stylert reads: "a PDF
+    document", "an SVG drawing", "a ZIP archive", "a video", "an OpenEXR image", "text"; else None (an image's own
+    signature, whose file is then a damaged image: a HEIC's ftyp box is an MP4's; or bytes not known)."""
+    if image_suffix(head) is not None:
+        return None
+    found = next((kind for signature, kind in _KINDS if signature.match(head)), None)
+    return found or ("text" if _is_text(head[:4096]) else None)
 
 
 def not_an_image(head: bytes) -> str | None:
-    """What a file is that an image decoder could not read, by its first bytes (``head``): "a PDF document, not an
-    image", "text, not an image", with what to do instead where there is something; None where it is not known."""
-    if image_suffix(head) is not None:  # a damaged image (a HEIC is an ISO file, as an MP4 is)
-        return None
-    found = next((kind for signature, kind in _NOT_IMAGES if signature.match(head)), None)
-    return found or ("text, not an image" if _is_text(head[:4096]) else None)
+    """What a file an image decoder could not read is instead (``file_kind``), with what to do where there is
+    something: "a PDF document, not an image", "an SVG drawing, which stylert does not read; render it ..."."""
+    kind = file_kind(head)
+    return None if kind is None else f"{kind}, {_AS_IMAGE.get(kind, 'not an image')}"
 
 
 def _is_text(data: bytes) -> bool:
@@ -69,9 +77,10 @@ def _is_text(data: bytes) -> bool:
 
 
 def instead_of(path: str | Path, wanted: str) -> str | None:
-    """"PATH is an empty file, not WANTED" (a download that never arrived) or "PATH is a JPG picture, not WANTED"
+    """"PATH is an empty file, not WANTED" (a download that never arrived), "PATH is a JPG picture, not WANTED"
     where the first bytes of the file at ``path`` name an image format (a picture renamed, or given where a model
-    was asked for); else None (also where it cannot be read)."""
+    was asked for), or "PATH is text, not WANTED" (or a PDF document, ..., ``file_kind``: not a ZIP archive, which
+    many formats are, a PyTorch checkpoint among them); else None (also where it cannot be read)."""
     try:
         with open(path, "rb") as file:
             head = file.read(HEAD_BYTES)
@@ -80,7 +89,10 @@ def instead_of(path: str | Path, wanted: str) -> str | None:
     if not head:
         return f"{path} is an empty file, not {wanted}"
     suffix = image_suffix(head)
-    return f"{path} is a {suffix[1:].upper()} picture, not {wanted}" if suffix else None
+    if suffix:
+        return f"{path} is a {suffix[1:].upper()} picture, not {wanted}"
+    kind = file_kind(head)
+    return f"{path} is {kind}, not {wanted}" if kind not in (None, wanted, "a ZIP archive") else None
 
 
 def is_animation(head: bytes) -> bool:

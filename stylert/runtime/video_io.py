@@ -18,6 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, first_line
+from stylert.frames.file_headers import instead_of
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even
@@ -118,14 +119,15 @@ def _open(path: Path, hwaccel=None):
     try:
         container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableVideo(f"{path} is not a readable video (corrupt or unsupported): {ffmpeg_reason(exc)}") \
-            from None
+        raise UnreadableVideo(instead_of(path, "a video") or
+                              f"{path} is not a readable video (corrupt or unsupported): {ffmpeg_reason(exc)}") from None
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
     if _video_stream(container).codec_context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
-        raise UnreadableVideo(f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
+        raise UnreadableVideo(instead_of(path, "a video") or
+                              f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     return container
 
 

@@ -48,11 +48,13 @@ def test_a_plugin_library_that_is_not_one_is_named_before_tensorrt_loads_it(tmp_
     (tmp_path / "libs").mkdir()
     (tmp_path / "photo.so").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
     (tmp_path / "notes.so").write_text("not a library")
+    (tmp_path / "data.so").write_bytes(bytes(range(256)))
     said = {"libs": "plugin library {t}/libs is a folder; name the library in it, e.g. "
                     "{t}/libs/libstylert_trt_plugin.so",
             "nope.so": "plugin library not found: {t}/nope.so (build it with: make kernels)",
             "photo.so": "{t}/photo.so is a PNG picture, not a plugin library",
-            "notes.so": "{t}/notes.so is not a plugin library (a shared library, .so, like libstylert_trt_plugin.so)"}
+            "notes.so": "{t}/notes.so is text, not a plugin library",
+            "data.so": "{t}/data.so is not a plugin library (a shared library, .so, like libstylert_trt_plugin.so)"}
     for name, message in said.items():
         with pytest.raises(StylertError) as err:
             build_serialized_engine(tmp_path / "m.onnx", EngineSpec(plugins=str(tmp_path / name)), trt=trt)

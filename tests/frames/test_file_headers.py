@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import UnreadableImage
-from stylert.frames.file_headers import not_an_image
+from stylert.frames.file_headers import instead_of, not_an_image
 from stylert.frames.images import read_image, read_picture
 
 
@@ -39,3 +39,15 @@ def test_reading_a_file_that_is_not_an_image_says_what_it_is(tmp_path):
         read_picture(tmp_path / "readme.png")
     with pytest.raises(UnreadableImage, match=r"noise.png is not a readable image \("):
         read_image(tmp_path / "noise.png")
+
+
+def test_a_file_given_for_a_model_or_video_is_named_for_what_it_is_but_never_as_a_zip(tmp_path):
+    """A PyTorch checkpoint is a ZIP archive (a damaged one says it is not readable); a damaged video is a video."""
+    for name, data in (("notes.onnx", b"Release notes\n"), ("ckpt.pth", b"PK\x03\x04cut"),
+                       ("clip.mp4", b"\x00\x00\x00\x18ftypisom..."), ("doc.pth", b"%PDF-1.5\n")):
+        (tmp_path / name).write_bytes(data)
+    assert instead_of(tmp_path / "notes.onnx", "an ONNX model") == f"{tmp_path / 'notes.onnx'} is text, not an ONNX model"
+    assert instead_of(tmp_path / "ckpt.pth", "a PyTorch checkpoint") is None
+    assert instead_of(tmp_path / "clip.mp4", "a video") is None
+    assert instead_of(tmp_path / "doc.pth", "a PyTorch checkpoint") == \
+        f"{tmp_path / 'doc.pth'} is a PDF document, not a PyTorch checkpoint"

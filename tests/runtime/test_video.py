@@ -143,12 +143,15 @@ def test_smoothing_reduces_measured_flicker(tmp_path, stylizer):
     assert smooth.flicker.output_change < plain.flicker.output_change
 
 
-@pytest.mark.parametrize("content", [None, b"", b"\x00\x00\x00\x18ftypmp42 this is not a video"])
-def test_missing_empty_corrupt_videos(tmp_path, stylizer, content):
+@pytest.mark.parametrize("content, says", [(None, "video not found: "), (b"", "is an empty file, not a video"),
+                                           (b"\x00\x00\x00\x18ftypmp42 this is not a video", "not a readable video"),
+                                           (b"Meeting notes\n", "is text, not a video"),
+                                           (b"%PDF-1.4\n%\xe2\xe3", "is a PDF document, not a video")])
+def test_missing_empty_corrupt_videos(tmp_path, stylizer, content, says):
     src = tmp_path / "bad.mp4"
     if content is not None:
         src.write_bytes(content)
-    with pytest.raises(UnreadableVideo) as said:
+    with pytest.raises(UnreadableVideo, match=says) as said:
         stylize_video(stylizer, src, tmp_path / "out.mp4")
     assert "Errno" not in str(said.value) and str(said.value).count("bad.mp4") == 1  # FFmpeg's words, once named
     assert not (tmp_path / "out.mp4").exists()
@@ -166,7 +169,7 @@ def test_a_start_past_the_end_names_the_video_s_length(tmp_path, stylizer):
 
 def test_cli_video_and_bad_video(tmp_path, lite_onnx):
     src = make_video(tmp_path / "in.mp4", frames=5)
-    (tmp_path / "broken.mp4").write_bytes(b"garbage" * 10)
+    (tmp_path / "broken.mp4").write_bytes(b"\x13\x37garbage" * 10)  # bytes FFmpeg and stylert cannot place
     run = lambda *a: subprocess.run([sys.executable, "-m", "stylert", "video", *a, "-s", str(lite_onnx)],  # noqa: E731
                                     capture_output=True, text=True, timeout=300)
     ok = run(str(src), "-o", str(tmp_path / "out.mp4"), "--report")

@@ -68,7 +68,7 @@ def test_outputs_are_named_by_their_flag_and_checked_before_the_camera_opens(tmp
         with pytest.raises((StylertError, OSError), match=says):
             check_outputs("0", recordings, snapshots)
     check_outputs("0", {"-o": tmp_path / "live.mp4", "--record": tmp_path / "takes" / "t.mp4"}, tmp_path / "s")
-    assert (tmp_path / "takes").is_dir() and not list((tmp_path / "takes").iterdir())  # the place, no file
+    assert not (tmp_path / "takes").exists()  # tried and left as it was: a take makes its folder when it starts
 
 
 class _FakeStylizer:
