@@ -37,10 +37,16 @@ def resolve_style(style: str) -> Path:
         models = sorted(p.name for p in path.iterdir() if p.suffix.lower() in MODEL_SUFFIXES)
         inside = f" ({', '.join(models[:4])}{' ...' if len(models) > 4 else ''})" if models else ""
         raise StyleNotFound(f"--style {style} is a folder; name one model file in it{inside}")
+    names = ", ".join(builtins) or "none installed"
+    if path.is_file():  # a file of another kind (notes.txt, a video)
+        from stylert.frames.file_headers import instead_of
+
+        said = instead_of(path, "a style network") or f"--style {style} is not a model file"
+        raise StyleNotFound(f"{said}; a style is a built-in name ({names}) or a model file "
+                            f"({' '.join(MODEL_SUFFIXES)})")
     import difflib
 
     close = difflib.get_close_matches(style.lower(), builtins, n=1)
-    names = ", ".join(builtins) or "none installed"
     raise StyleNotFound(f"unknown style '{style}': {f'did you mean {close[0]!r}? ' if close else ''}not a built-in "
                         f"style ({names}) nor a model file ({' '.join(MODEL_SUFFIXES)})")
 

@@ -52,8 +52,15 @@ def test_style_names_are_forgiving_and_a_near_miss_is_named(tmp_path, monkeypatc
         resolve_style("stain.onnx")
     monkeypatch.chdir(tmp_path)
     (tmp_path / "Mosaic").write_bytes(b"")  # a file of that name is the user's, not the built-in
-    with pytest.raises(StyleNotFound, match="unknown style 'Mosaic'"):
+    with pytest.raises(StyleNotFound, match="^Mosaic is an empty file, not a style network; a style is a built-in "
+                                            r"name \(cosmos, .*\) or a model file \(.onnx .pth"):
         resolve_style("Mosaic")
+    (tmp_path / "notes.txt").write_text("to do\n")
+    with pytest.raises(StyleNotFound, match="^notes.txt is text, not a style network; "):
+        resolve_style("notes.txt")
+    (tmp_path / "weights.bin").write_bytes(bytes(range(256)))
+    with pytest.raises(StyleNotFound, match="^--style weights.bin is not a model file; "):
+        resolve_style("weights.bin")
     (tmp_path / "starry.JPG").write_bytes(b"")  # a picture where a trained style belongs: say how to train one
     with pytest.raises(StyleNotFound, match=r"--style starry.JPG is a picture, not a style network; learn its style "
                                             r"with stylert train --style-image starry.JPG .* -o starry.pth"):
