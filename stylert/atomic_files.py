@@ -75,10 +75,12 @@ def check_writable(target: str | Path) -> None:
     again: a run refused after this check leaves no empty folder behind (the writer makes them when it writes)."""
     folder = Path(target).parent
     made = [part for part in (folder, *folder.parents) if not os.path.lexists(part)]
-    AtomicFile(target).discard()
-    for part in made:  # innermost first; one that another process has filled since is left as it is
-        with contextlib.suppress(OSError):
-            part.rmdir()
+    try:
+        AtomicFile(target).discard()
+    finally:
+        for part in made:  # innermost first; one that another process has filled since is left as it is
+            with contextlib.suppress(OSError):
+                part.rmdir()
 
 
 def unused_path(path: str | Path) -> Path:

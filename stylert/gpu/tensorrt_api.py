@@ -29,7 +29,8 @@ def plugin_library(path: str | Path) -> str:
     building): a missing file, a folder or another kind of file is one line naming it."""
     path = Path(path)
     if path.is_dir():
-        raise StylertError(f"plugin library {path} is a folder; name the library in it, e.g. {path / LIBRARIES['plugin']}")
+        raise StylertError(f"plugin library {path} is a folder; name the library in it, e.g. "
+                           f"{path / LIBRARIES['plugin']}")
     if not path.is_file():
         raise StylertError(f"plugin library not found: {path} (build it with: make kernels)")
     try:

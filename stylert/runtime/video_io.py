@@ -119,8 +119,9 @@ def _open(path: Path, hwaccel=None):
     try:
         container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableVideo(instead_of(path, "a video") or
-                              f"{path} is not a readable video (corrupt or unsupported): {ffmpeg_reason(exc)}") from None
+        said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
+        raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "
+                                      f"{ffmpeg_reason(exc)}") from None
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")

@@ -47,7 +47,8 @@ def test_a_built_in_style_is_exported_by_its_name_and_its_weights(tmp_path, caps
 
 def test_build_engine_flags_are_checked_before_tensorrt_is_needed(tmp_path, capsys, monkeypatch):
     """On a machine with TensorRT a timing cache that is a folder failed after the build; --calib without int8 was
-    ignored. They, and a plugin library that is not one, are said first, here as on a GPU machine (ahead of 'build-engine needs TensorRT')."""
+    ignored. They, and a plugin library that is not one, are said first, here as on a GPU machine (ahead of
+    'build-engine needs TensorRT')."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "photos").mkdir()
     for flags, says in ((["--calib", "photos"], "--calib is for --precision int8"),

@@ -46,7 +46,8 @@ def test_a_file_given_for_a_model_or_video_is_named_for_what_it_is_but_never_as_
     for name, data in (("notes.onnx", b"Release notes\n"), ("ckpt.pth", b"PK\x03\x04cut"),
                        ("clip.mp4", b"\x00\x00\x00\x18ftypisom..."), ("doc.pth", b"%PDF-1.5\n")):
         (tmp_path / name).write_bytes(data)
-    assert instead_of(tmp_path / "notes.onnx", "an ONNX model") == f"{tmp_path / 'notes.onnx'} is text, not an ONNX model"
+    assert instead_of(tmp_path / "notes.onnx", "an ONNX model") == \
+        f"{tmp_path / 'notes.onnx'} is text, not an ONNX model"
     assert instead_of(tmp_path / "ckpt.pth", "a PyTorch checkpoint") is None
     assert instead_of(tmp_path / "clip.mp4", "a video") is None
     assert instead_of(tmp_path / "doc.pth", "a PyTorch checkpoint") == \
