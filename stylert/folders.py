@@ -4,6 +4,8 @@ folder a phone keeps in DCIM are not taken for photos. A hidden file named on it
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -11,9 +13,32 @@ def files_in(folder: Path, suffixes: tuple[str, ...], *, recursive: bool = False
              leave_out: Path | None = None) -> list[Path]:
     """The visible files under ``folder`` (and its visible subfolders when ``recursive``, but for the subfolder
     ``leave_out``) whose suffix, in any case, is one of ``suffixes``; sorted by path."""
+    return sorted(p for p in _visible(folder, recursive, leave_out) if p.suffix.lower() in suffixes and p.is_file())
+
+
+def none_of(suffixes: tuple[str, ...], what: str, folders: list[Path], *, recursive: bool = False,
+            deeper_hint: str = "") -> str:
+    """What ``folders`` hold instead, for the error where they hold no file of ``suffixes`` (``what``: "image"):
+    "; it holds 24 .exr, 1 .txt" and, where not ``recursive``, "; its subfolders hold 3 images" followed by
+    ``deeper_hint`` (how to take them); "" where they hold nothing visible."""
+    said = ""
+    held = Counter(p.suffix.lower() or "(no suffix)" for folder in folders for p in _visible(folder, recursive)
+                   if p.is_file())
+    if held:
+        listed = ", ".join(f"{n} {suffix}" for suffix, n in held.most_common(4))
+        said += f"; {'it holds' if len(folders) == 1 else 'they hold'} {listed}{' ...' if len(held) > 4 else ''}"
+    deeper = 0 if recursive else sum(len(files_in(folder, suffixes, recursive=True)) - len(files_in(folder, suffixes))
+                                     for folder in folders)
+    if deeper:
+        said += f"; {'its' if len(folders) == 1 else 'their'} subfolders hold {deeper} {what}{'s' * (deeper > 1)}"
+        said += deeper_hint
+    return said
+
+
+def _visible(folder: Path, recursive: bool, leave_out: Path | None = None) -> Iterator[Path]:
+    """Visible names of files under ``folder`` (sockets, links to nothing and such too: the caller stats the few
+    it keeps)."""
     skip = leave_out.resolve() if leave_out is not None else None
-    found = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".") and Path(root, d).resolve() != skip] if recursive else []
-        found += [Path(root, n) for n in names if not n.startswith(".") and Path(n).suffix.lower() in suffixes]
-    return sorted(p for p in found if p.is_file())
+        yield from (Path(root, n) for n in names if not n.startswith("."))

@@ -15,7 +15,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import PILLOW_ERRORS, MissingDependency, NoInputs, UnreadableImage, UnwritableImage, first_line
-from stylert.folders import files_in
+from stylert.folders import files_in, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, decode_animation, encode_animation
 from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation, not_an_image,
@@ -94,7 +94,9 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
         else:
             raise NoInputs(f"input not found: {item}")
     if not found:
-        raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)})")
+        folders = [Path(item).expanduser() for item in inputs if Path(item).expanduser().is_dir()]
+        held = none_of(INPUT_SUFFIXES, "image", folders, recursive=recursive, deeper_hint=" (-r looks in them)")
+        raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)}){held}")
     return list(found.values())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import os
 import queue
 import re
 import threading
@@ -17,7 +18,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
-from stylert.folders import files_in
+from stylert.folders import files_in, none_of
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -99,7 +100,9 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
             raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_SEQUENCE_HINT.format(folders[0])}")
-        raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)})")
+        held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=f" (name them: stylert video "
+                                                                    f"{os.path.join(folders[0], '*', '')} -o OUT/)")
+        raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
     once: dict[Path, Path] = {}
     for path in sources:
         once.setdefault(path.resolve(), path)
