@@ -88,6 +88,9 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     sources: list[Path] = []
     for item in inputs:
         path = Path(item)
+        if item == "-" and not path.exists():
+            raise NoInputs("stylert video reads files, not standard input (-): a video is read with seeks (its frame "
+                           "index, its audio); save the stream to a file and name that")
         if path.is_dir():
             sources += files_in(path, VIDEO_SUFFIXES)
         elif path.suffix.lower() in INPUT_SUFFIXES and _FRAME_NUMBER.search(path.name):
@@ -118,6 +121,9 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
     """Each input video and its output (one .mp4 per input in a folder output); see ``output_plan``. A named
     ``codec`` the outputs cannot be written with is refused here, before any work (``check_video_codec``)."""
     sources = collect_videos(inputs)
+    if output == "-":
+        raise StylertError("stylert video writes files, not standard output (-o -): an MP4 is finished by writing "
+                           "its index; name a file, e.g. -o styled.mp4, or a folder ending in /")
     plan = plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
                         what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):

@@ -2,6 +2,7 @@ import collections
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1091,6 +1092,21 @@ def test_an_image_sequence_given_to_video_points_to_stylize_smooth(tmp_path, pho
     (tmp_path / "empty").mkdir()
     with pytest.raises(NoInputs, match=r"no video files in .*empty \(looked for \.mp4 "):
         collect_videos([str(tmp_path / "empty")])
+
+
+def test_a_pipe_is_refused_for_a_video_saying_why(tmp_path, monkeypatch):
+    """A video is read with seeks and an MP4 finished by writing its index: '-' said 'video not found: -'."""
+    from stylert.errors import NoInputs
+    from stylert.runtime.video import collect_videos, plan_video_outputs
+
+    clip = make_video(tmp_path / "clip.mp4", frames=2)
+    with pytest.raises(NoInputs, match=r"^stylert video reads files, not standard input \(-\): "):
+        collect_videos(["-"])
+    with pytest.raises(StylertError, match=r"^stylert video writes files, not standard output \(-o -\): "):
+        plan_video_outputs([str(clip)], "-")
+    monkeypatch.chdir(tmp_path)
+    clip.rename(tmp_path / "-")  # a file named '-' is that file
+    assert collect_videos(["-"]) == [Path("-")]
 
 
 def test_a_video_named_twice_is_one_input(tmp_path):
