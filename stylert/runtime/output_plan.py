@@ -27,12 +27,14 @@ def is_folder_output(output: str, count: int) -> bool:
     return output.endswith(("/", os.sep)) or Path(output).is_dir() or count > 1
 
 
-def check_file_output(output: Path, suffixes: Sequence[str], what: str, flag: str = "-o") -> None:
-    """One output file (given with ``flag``): its extension must be one the command writes."""
+def check_file_output(output: Path, suffixes: Sequence[str], what: str, flag: str = "-o", *,
+                      folder_too: bool = False) -> None:
+    """One output file (given with ``flag``): its extension must be one the command writes; ``folder_too``: the
+    flag takes a folder as well (stylize's and video's -o; not webcam's recordings or a pipe's picture)."""
     suffix = output.suffix.lower()
     if not suffix:
         raise StylertError(f"{flag} {output} has no file extension; name {_a(what)} file ({' '.join(suffixes)})"
-                           + (" or a folder ending in /" if flag == "-o" else ""))
+                           + (" or a folder ending in /" if folder_too else ""))
     if suffix not in suffixes:
         raise StylertError(f"{flag} {output}: unknown output format '{suffix}' for {_a(what)} "
                            f"(use {' '.join(suffixes)})")
@@ -48,7 +50,7 @@ def plan_outputs(sources: Sequence[tuple[Path, Path]], output: str, *, suffixes:
     each input's suffix in a folder output (``--ext png``; videos always become .mp4)."""
     path = Path(output)
     if not is_folder_output(output, len(sources)):
-        check_file_output(path, suffixes, what)
+        check_file_output(path, suffixes, what, folder_too=True)
         return check_plan([Planned(sources[0][0], path)])
     if path.is_file():
         raise StylertError(f"-o {output} is a file, but a folder is needed here")

@@ -60,6 +60,7 @@ def test_outputs_are_named_by_their_flag_and_checked_before_the_camera_opens(tmp
 
     (tmp_path / "photo.jpg").write_bytes(b"x")
     cases = [({"--record": tmp_path / "take.txt"}, tmp_path, "--record .*take.txt: unknown output format '.txt'"),
+             ({"-o": tmp_path / "live"}, tmp_path, r"-o .*live has no file extension; name a video file \(.*\.webm\)$"),
              ({"--record": tmp_path / "photo.jpg" / "take.mp4"}, tmp_path, "Not a directory"),
              ({"-o": tmp_path / "live.mp4"}, tmp_path / "photo.jpg" / "snaps",
               r"--snapshot-dir .*snaps: .*photo.jpg is a file, not a folder$"),
