@@ -114,7 +114,7 @@ def run_train(args: argparse.Namespace) -> int:
     from stylert.train.trainer import Trainer, TrainingStopped
 
     _check_flags(args)
-    _check_output(args.output, args.resume, args.overwrite)  # makes -o's folder: after the checks that need none
+    _check_output(args.output, args.resume, args.overwrite, args.vgg_weights)
     if args.threads:
         torch.set_num_threads(args.threads)
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if getattr(args, k, None) is not None}
@@ -171,10 +171,11 @@ def _report_names(output: str) -> str:
         f"{table} (no chart: it needs matplotlib; pip install 'stylert[train]')"
 
 
-def _check_output(output: str, resume: str | None, overwrite: bool) -> None:
+def _check_output(output: str, resume: str | None, overwrite: bool, vgg_weights: str | None) -> None:
     """The checkpoint must be a file that --style, export and --resume read, in a folder it can be written to,
-    and not another run's checkpoint (unless that run is the one resumed, or --overwrite): said before training,
-    not when the first checkpoint is saved, or when an earlier run is found lost."""
+    and not another run's checkpoint (unless that run is the one resumed, or --overwrite), nor the --vgg-weights
+    read (even with --overwrite): said before training, not when the first checkpoint is saved, or when an earlier
+    run is found lost."""
     from stylert.atomic_files import check_writable
     from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 
@@ -184,6 +185,8 @@ def _check_output(output: str, resume: str | None, overwrite: bool) -> None:
     if path.suffix.lower() not in CHECKPOINT_SUFFIXES:
         raise StylertError(f"-o {output}: a training checkpoint is a {' or '.join(CHECKPOINT_SUFFIXES)} file "
                            "(export it to ONNX afterwards with stylert export)")
+    if path.exists() and vgg_weights and Path(vgg_weights).exists() and path.samefile(vgg_weights):
+        raise StylertError(f"-o {output} is the --vgg-weights file; name another file for the checkpoint")
     if path.exists() and not overwrite and not (resume and Path(resume).exists() and path.samefile(resume)):
         raise StylertError(f"-o {output} already exists (an earlier run?); continue it with --resume {output}, "
                            "write to another file, or pass --overwrite to start again over it")

@@ -55,15 +55,21 @@ def test_a_vgg_weights_file_that_is_not_one_is_named_in_one_line(tiny_data):
     vgg = ["--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
            str(tiny_data / "o.pth"), "--steps", "1", "--image-size", "32", "--features", "vgg16", "--vgg-weights"]
     (tiny_data / "empty.pth").write_bytes(b"")
-    (tiny_data / "junk.pth").write_bytes(b"junk\n")
+    (tiny_data / "junk.pth").write_bytes(b"\x80\x02junk")  # a pickle cut short
+    (tiny_data / "notes.pth").write_text("weights: see the wiki\n")
     torch.save(torch.zeros(3), tiny_data / "tensor.pth")
     expected = {"empty.pth": "empty.pth is an empty file, not a torchvision vgg16 weights file",
                 "junk.pth": "junk.pth is not a readable torchvision vgg16 weights file (truncated, corrupt",
+                "notes.pth": "notes.pth is text, not a torchvision vgg16 weights file",
                 "style.png": "style.png is a PNG picture, not a torchvision vgg16 weights file",
                 "tensor.pth": "tensor.pth holds a Tensor, not a state dict of torchvision vgg16 weights"}
     for name, message in expected.items():
         assert message in _one_error_line(_cli(*vgg, str(tiny_data / name)))
     assert not (tiny_data / "o.pth").exists()
+    weights = str(tiny_data / "junk.pth")  # -o naming the weights read is refused, --overwrite or not
+    over = [weights if arg == str(tiny_data / "o.pth") else arg for arg in vgg]
+    assert "is the --vgg-weights file; name another file" in _one_error_line(_cli(*over, weights, "--overwrite"))
+    assert (tiny_data / "junk.pth").read_bytes() == b"\x80\x02junk"
 
 
 def test_a_diverging_run_says_so_and_keeps_the_last_checkpoint(tiny_data):
