@@ -1,6 +1,7 @@
 """scripts/device_check.sh, run against stand-ins for the GPU machine's python3, cmake and nvidia-smi: each step
 under the budget's limit, a step cut off at it said so, a step with no time left not started, and only this run's
 results copied to $OUT (a benchmark that did not run leaves no stale file there)."""
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,7 +36,9 @@ def test_each_step_keeps_to_the_budget_and_only_this_runs_results_come_back(tmp_
                        timeout=60)
     summary = (out / "summary.txt").read_text().splitlines()
     assert summary[0] == "Stand-in GPU, 1.0, 1 MiB" and summary[2] == "budget 6 s; gpu_bench engines: fused,compiled"
-    assert summary[3] == "build: exit 0 after 0 s" and summary[4] == "kernels_bench: exit 0 after 0 s"
+    # whole seconds by the clock: a quick step on a busy machine can straddle one
+    assert re.fullmatch(r"build: exit 0 after [01] s", summary[3])
+    assert re.fullmatch(r"kernels_bench: exit 0 after [01] s", summary[4])
     assert summary[5].startswith("pytest_gpu: exit 124 (stopped at its limit) after ")
     assert summary[6].startswith("gpu_bench: not run, ") and summary[7].startswith("total ")
     log = (out / "log.txt").read_text()
