@@ -44,3 +44,13 @@ def test_no_images_and_no_videos_name_what_the_folder_holds_instead(tmp_path):
     with pytest.raises(NoInputs, match=r"no video files in .*clips \(looked for .*\); its subfolders hold 1 video "
                                        r"\(name them: stylert video .*clips/\*/ -o OUT/\)$"):
         collect_videos([str(tmp_path / "clips")])
+
+
+def test_a_pattern_that_finds_no_images_says_how_many_files_it_matched(tmp_path):
+    from stylert.frames.images import collect_images
+
+    _files(tmp_path, "a.exr", "b.exr")
+    with pytest.raises(NoInputs, match=r"; .*\*\.exr matches 2 files$"):
+        collect_images([str(tmp_path / "*.exr")])
+    with pytest.raises(NoInputs, match=r"; .*nope\*\.jpg matches no files$"):
+        collect_images([str(tmp_path / "nope*.jpg")])

@@ -96,6 +96,10 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
     if not found:
         folders = [Path(item).expanduser() for item in inputs if Path(item).expanduser().is_dir()]
         held = none_of(INPUT_SUFFIXES, "image", folders, recursive=recursive, deeper_hint=" (-r looks in them)")
+        for item in inputs:  # a pattern that matched nothing, or only files of other kinds
+            if glob.has_magic(item) and not Path(item).expanduser().is_dir():
+                matches = sum(Path(m).is_file() for m in glob.glob(item, recursive=recursive))
+                held += f"; {item} matches {matches or 'no'} file{'s' * (matches != 1)}"
         raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)}){held}")
     return list(found.values())
 
