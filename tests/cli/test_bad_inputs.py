@@ -98,6 +98,10 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     except ImportError:
         pass
     (w / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage garbage")
+    (w / "renders" / "2024").mkdir(parents=True)  # an OpenEXR render beside a subfolder of PNGs
+    (w / "renders" / "a.exr").write_bytes(b"v/1\x01\x02\x00\x00\x00")
+    write_image(w / "renders" / "2024" / "b.png", img)
+    cv2.imwrite(str(w / "grey_float.tif"), img[..., 0].astype(np.float32) / 255)
     return w
 
 
@@ -304,11 +308,33 @@ CASES = [
     ("bench an empty --style", ["bench", "--quick", "--style", "", "-o", "{w}/out123"], 2, "error"),
     ("bench a lone onnx", ["bench", "--quick", "--style", "{w}/solo.onnx", "-o", "{w}/out82"], 2, "error"),
     ("styles unknown flag", ["styles", "--bogus"], 2, "error"),
+    # what a file is instead, what a folder holds instead, pipes a command does not take (each with its words)
+    ("stylize a text file given as an image", ["stylize", "{w}/notes.txt", "-o", "{w}/out130.png", *S], 2, "failed",
+     "notes.txt is text, not an image"),
+    ("stylize a folder whose images are in a subfolder", ["stylize", "{w}/renders", "-o", "{w}/out131/", *S], 2,
+     "error", "it holds 1 .exr; its subfolders hold 1 image (-r looks in them)"),
+    ("stylize a grey float TIFF", ["stylize", "{w}/grey_float.tif", "-o", "{w}/out132.png", *S], 0, None),
+    ("stylize with a text file as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out133.jpg", "-s",
+                                               "{w}/notes.txt"], 2, "error", "notes.txt is text, not a style network"),
+    ("video a text file", ["video", "{w}/notes.txt", "-o", "{w}/out134.mp4", *S], 2, "error",
+     "notes.txt is text, not a video"),
+    ("video from standard input", ["video", "-", "-o", "{w}/out135.mp4", *S], 2, "error",
+     "stylert video reads files, not standard input"),
+    ("video to standard output", ["video", "{w}/clip.mp4", "-o", "-", *S], 2, "error",
+     "stylert video writes files, not standard output"),
+    ("webcam -o without an extension", ["webcam", "--source", "{w}/clip.mp4", "--no-window", "-o", "{w}/out136",
+                                        *S], 2, "error", "out136 has no file extension; name a video file"),
+    ("build-engine a folder as the plugin library", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out137.engine",
+                                                     "--plugins", "{w}/A"], 2, "error",
+     "A is a folder; name the library in it"),
+    ("export a damaged checkpoint into a new folder", ["export", "{w}/corrupt.pth", "-o", "{w}/out138/new/m.onnx"],
+     2, "error"),
 ]
+CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 
 
-@pytest.mark.parametrize("name,argv,code,line", CASES, ids=[c[0] for c in CASES])
-def test_bad_input(workspace, capsys, name, argv, code, line):
+@pytest.mark.parametrize("name,argv,code,line,says", CASES, ids=[c[0] for c in CASES])
+def test_bad_input(workspace, capsys, name, argv, code, line, says):
     if any("mp4" in a or "mkv" in a for a in argv) and not (workspace / "clip.mp4").exists():
         pytest.skip("PyAV is not installed (the video cases need it to make their inputs)")
     if any(a.lower().endswith(".heic") for a in argv) and not (workspace / "cut.heic").exists():
@@ -325,8 +351,12 @@ def test_bad_input(workspace, capsys, name, argv, code, line):
     assert len(lines) == (0 if line is None else 1), err
     if line is not None:
         assert lines[0].startswith(f"stylert: {line}:"), err
+        assert says is None or says in lines[0], err
     assert "Traceback" not in err and "weights_only" not in err
     assert _snapshot(workspace) == before  # inputs untouched
+    if line == "error":  # nothing done leaves nothing behind, not even an empty folder for the output
+        outputs = {Path(a).relative_to(workspace).parts[0] for a in args if a.startswith(f"{workspace}/out")}
+        assert not [name for name in outputs if (workspace / name).exists()], err
     leftovers = [p for p in workspace.rglob("*") if ".part" in p.name]
     assert leftovers == []
     for count in [int(m.group(1)) for m in re.finditer(r"^(\d+) written to ", err, re.MULTILINE)]:
