@@ -42,6 +42,8 @@ kernels:
 # driver and package versions. Every step runs even when one before it fails (GPU time is scarce); the
 # command fails at the end if any did.
 gpu-check:
+	@$(GPU_PY) -c "import importlib.util as u, sys; sys.exit(None if u.find_spec('torch') else \
+	  'make gpu-check: PyTorch is not installed for $(GPU_PY) (set GPU_PY=.venv/bin/python, or install torch with CUDA)')"
 	@$(GPU_PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'make gpu-check: PyTorch sees no CUDA GPU here')"
 	cmake -S . -B build/kernels -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build build/kernels -j8 >/dev/null
