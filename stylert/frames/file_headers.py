@@ -39,7 +39,8 @@ def image_suffix(data: bytes) -> str | None:
 
 # Other kinds of file, by their first bytes (given where an image, a video or a model was asked for).
 _KINDS = ((re.compile(rb"v/1\x01"), "an OpenEXR image"), (re.compile(rb"%PDF-"), "a PDF document"),
-          (re.compile(rb"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<svg[\s>]", re.S), "an SVG drawing"),
+          (re.compile(rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S),
+           "an SVG drawing"),
           (re.compile(rb"PK\x03\x04"), "a ZIP archive"),
           (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S), "a video"))
 # What to do with those given as images, where there is something to do.

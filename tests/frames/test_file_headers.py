@@ -11,6 +11,8 @@ from stylert.frames.images import read_image, read_picture
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document, not an image"),
     (b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg width="4">', "an SVG drawing, which stylert does not read"),
     (b"  <svg>", "an SVG drawing"),
+    (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd">\n<svg\n',
+     "an SVG drawing"),
     (b"PK\x03\x04archive/data.pkl", "a ZIP archive, not an image"),
     (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "a video, not an image; stylise videos with: stylert video"),
     (b"\x1aE\xdf\xa3\x9fB\x86\x81\x01", "a video"),
