@@ -31,7 +31,11 @@ def decode_with_pillow(data: bytes, name: object) -> tuple[np.ndarray, np.ndarra
     except Image.DecompressionBombError:
         raise too_many_pixels(name) from None
     except PILLOW_ERRORS as exc:
-        raise UnreadableImage(f"{name} is not a readable image ({_why(exc)})") from None
+        from stylert.frames.file_headers import HEAD_BYTES, not_an_image  # (it reads TIFF tags through this module)
+
+        kind = not_an_image(data[:HEAD_BYTES])
+        raise UnreadableImage(f"{name} is {kind}" if kind else f"{name} is not a readable image ({_why(exc)})") \
+            from None
 
 
 def _why(exc: BaseException) -> str:

@@ -86,9 +86,12 @@ def test_a_damaged_file_is_one_clear_error(tmp_path, rng):
     Image.fromarray(_rgba(rng)).save(tmp_path / "whole.tga")
     (tmp_path / "cut.tga").write_bytes((tmp_path / "whole.tga").read_bytes()[:300])
     (tmp_path / "text.psd").write_text("not a photoshop file")
+    (tmp_path / "junk.psd").write_bytes(bytes(range(256)))
     with pytest.raises(UnreadableImage, match=r"cut.tga is not a readable image \(corrupt or cut off\)"):
         read_picture(tmp_path / "cut.tga")
-    with pytest.raises(UnreadableImage, match=r"text.psd is not a readable image \(corrupt or cut off\)"):
+    with pytest.raises(UnreadableImage, match=r"junk.psd is not a readable image \(corrupt or cut off\)"):
+        read_image(tmp_path / "junk.psd")
+    with pytest.raises(UnreadableImage, match=r"text.psd is text, not an image$"):
         read_image(tmp_path / "text.psd")
     for header in (b"P5\n3 4a\n255\n", b"P5\n3 4\n2\xff5\n"):  # Python's "invalid literal", the raw bytes
         with pytest.raises(UnreadableImage, match=r"^a.pgm is not a readable image \(a damaged header\)$"):
