@@ -68,7 +68,7 @@ def _tile(text: str) -> str | int:
 def run_on_ray(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stylert.cli.common import backend_options, of_damaged, read_despite_damage, say
+    from stylert.cli.common import backend_options, of_damaged, progress_bar, read_despite_damage, say
     from stylert.runtime.ray_images import run_images_on_ray
 
     if args.smooth:
@@ -76,7 +76,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
             "one machine (without --ray)")
     if args.report:
         say("--report measures flicker on one machine (without --ray); this run has no report")
-    with tqdm(unit="img", desc="stylize (Ray)", file=sys.stderr, delay=0.5) as bar:  # not before a result
+    with progress_bar(unit="img", desc="stylize (Ray)", delay=0.5) as bar:  # not before a result
         def report(row: dict) -> None:
             if row["error"]:
                 tqdm.write(f"stylert: failed: {row['source']}: {row['error']}", file=sys.stderr)
@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     from tqdm import tqdm
 
-    from stylert.cli.common import flicker_line, of_damaged, outputs_to_make, read_despite_damage, say
+    from stylert.cli.common import (flicker_line, of_damaged, outputs_to_make, progress_bar, read_despite_damage,
+                                    say)
 
     from stylert.atomic_files import check_writable
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
@@ -124,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     with stylizer_from_args(args) as stylizer, manifest or contextlib.nullcontext():
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
-        with tqdm(total=len(todo), unit="img", desc="stylize", file=sys.stderr) as bar:
+        with progress_bar(total=len(todo), unit="img", desc="stylize") as bar:
             tiles = None
 
             def report(result) -> None:
@@ -143,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             def tile_progress(done: int, total: int) -> None:  # a second bar while one large photo is tiled
                 nonlocal tiles
                 if tiles is None:
-                    tiles = tqdm(total=total, unit="tile", desc="  tiles", file=sys.stderr, leave=False)
+                    tiles = progress_bar(total=total, unit="tile", desc="  tiles", leave=False)
                 tiles.update(done - tiles.n)
 
             flicker: list[str] = []

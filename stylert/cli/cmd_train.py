@@ -9,7 +9,7 @@ from pathlib import Path
 
 from stylert.cli import stop_signals
 from stylert.cli.common import (add_command, int_between, non_empty, non_negative_float, non_negative_int,
-                                positive_float, positive_int, style_name, thread_count)
+                                positive_float, positive_int, progress_bar, style_name, thread_count)
 from stylert.errors import StylertError
 from stylert.train.config import TrainConfig  # a plain dataclass: its defaults are the help's
 
@@ -106,8 +106,6 @@ def register(sub) -> None:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from stylert._lazy import require
 
     torch = require("torch", "stylert train")
@@ -129,7 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
           file=sys.stderr)
     print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)
     said = _say_bad_images(trainer, (0, 0))
-    with tqdm(total=trainer.config.steps, initial=trainer.step, unit="step", file=sys.stderr) as bar:
+    with progress_bar(total=trainer.config.steps, initial=trainer.step, unit="step") as bar:
         def show(step: int, terms: dict[str, float]) -> None:
             nonlocal said
             bar.set_postfix({k: f"{v:.3g}" for k, v in terms.items()}, refresh=False)

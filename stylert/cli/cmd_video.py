@@ -96,12 +96,10 @@ def _say_damage(source: str, line: str) -> None:
 
 
 def run_on_ray(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from stylert.cli.common import backend_options, exit_code, say
+    from stylert.cli.common import backend_options, exit_code, progress_bar, say
     from stylert.runtime.ray_video import run_videos_on_ray
 
-    with tqdm(unit="frame", desc="video (Ray)", file=sys.stderr, delay=0.5) as bar:  # not before a result
+    with progress_bar(unit="frame", desc="video (Ray)", delay=0.5) as bar:  # not before a result
         summary = run_videos_on_ray(args.inputs, args.output, _options(args), style=args.style, backend=args.backend,
                                     engine=backend_options(args), strength=args.strength,
                                     preserve_color=args.preserve_color, address=args.ray, workers=args.workers,
@@ -125,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert._lazy import require
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import check_ray_only, exit_code, flicker_line, outputs_to_make, say, stylizer_from_args
+    from stylert.cli.common import (check_ray_only, exit_code, flicker_line, outputs_to_make, progress_bar, say,
+                                    stylizer_from_args)
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
@@ -153,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in todo:
             # shown from half a second on, by when `started` has given it the total (none before the probe)
-            with tqdm(unit="frame", desc=item.source.name, file=sys.stderr, delay=0.5) as bar:
+            with progress_bar(unit="frame", desc=item.source.name, delay=0.5) as bar:
                 def started(info, total, batch, bar=bar, item=item) -> None:
                     bar.total = total
                     bar.refresh()

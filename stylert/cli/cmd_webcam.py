@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stylert.cli import stop_signals
 from stylert.cli.common import (add_backend_args, add_command, backend_options, counted, given_path, non_empty,
-                                positive_int, say)
+                                positive_int, progress_bar, say)
 
 
 def register(sub) -> None:
@@ -64,8 +64,6 @@ def _virtual_camera(capture, args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from stylert.errors import StylertError
     from stylert.runtime.capture import LatestFrameCapture
     from stylert.runtime.stylizer import Stylizer
@@ -98,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         capture.close()
         session.close()
         raise
-    with tqdm(total=args.frames, unit="frame", desc="webcam", file=sys.stderr, disable=not args.no_window) as bar:
+    with progress_bar(total=args.frames, unit="frame", desc="webcam", disable=not args.no_window) as bar:
         def progress(shown: int, fps: float) -> None:
             bar.set_postfix_str(f"{fps:.1f} fps", refresh=False)
             bar.update(1)

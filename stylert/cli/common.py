@@ -252,6 +252,14 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
+def progress_bar(**options: Any) -> Any:
+    """A tqdm bar on standard error. Where that is not a terminal (a log file, a cluster job's output) the bar is
+    redrawn every 30 s rather than ten times a second, so a long run's log holds a line per half minute."""
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stderr, **({} if sys.stderr.isatty() else {"mininterval": 30.0}), **options)
+
+
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)

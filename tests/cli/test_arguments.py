@@ -102,3 +102,21 @@ def test_an_empty_argument_is_refused_as_empty(argv, flag, capsys, tmp_path, mon
     assert stopped.value.code == 2
     assert f"argument {flag}: is empty (an unset shell variable?)" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_progress_bar_in_a_log_file_is_redrawn_every_half_minute(monkeypatch):
+    """Ten redraws a second fill a cluster job's log; on a terminal the bar stays lively."""
+    import io
+    import sys
+
+    from stylert.cli.common import progress_bar
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, interval in ((io.StringIO(), 30.0), (Terminal(), 0.1)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with progress_bar(total=3, unit="img") as bar:
+            bar.update(3)
+        assert bar.mininterval == interval and "3/3" in stream.getvalue()
