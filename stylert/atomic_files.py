@@ -18,7 +18,7 @@ class AtomicFile:
         self.target = Path(target)
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix=f".{self.target.stem}.", suffix=f".part{self.target.suffix}",
+            fd, name = tempfile.mkstemp(prefix=f".{_short(self.target.stem)}.", suffix=f".part{self.target.suffix}",
                                         dir=self.target.parent)
         except OSError as exc:  # name the output the user asked for, not the temporary beside it
             blocker = file_in_the_way(self.target.parent)
@@ -48,6 +48,14 @@ class AtomicFile:
 
     def discard(self) -> None:
         self.tmp.unlink(missing_ok=True)
+
+
+def _short(stem: str, most: int = 200) -> str:
+    """``stem`` cut to at most ``most`` bytes as the file system stores it, so the temporary's name (the stem, a dot
+    first, 8 random characters, .part and the suffix) fits the 255 bytes a name may have wherever the target's does."""
+    while len(os.fsencode(stem)) > most:
+        stem = stem[:-1]
+    return stem
 
 
 def file_in_the_way(folder: Path) -> Path | None:

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from stylert.atomic_files import atomic_output, unused_path
@@ -70,3 +72,14 @@ def test_an_unused_path_never_names_a_file_made_before(tmp_path):
     assert unused_path(take) == tmp_path / "take_2.mp4"
     (tmp_path / "take_2.mp4").write_bytes(b"second")
     assert unused_path(take) == tmp_path / "take_3.mp4"
+
+
+def test_a_name_as_long_as_the_file_system_allows_is_written(tmp_path):
+    """The temporary beside it adds a dot, 8 characters and .part to the name: it is cut to fit, the target is not
+    ('File name too long' refused a 255-byte output)."""
+    for stem in ("a" * 251, "é" * 125):  # 255 bytes with .png, two bytes a character in UTF-8
+        target = tmp_path / f"{stem}.png"
+        with atomic_output(target) as tmp:
+            assert tmp.suffix == ".png" and len(os.fsencode(tmp.name)) <= 255
+            tmp.write_bytes(b"x")
+        assert target.read_bytes() == b"x"
