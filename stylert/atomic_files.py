@@ -85,6 +85,8 @@ def check_writable(target: str | Path) -> None:
     made = [part for part in (folder, *folder.parents) if not os.path.lexists(part)]
     try:
         AtomicFile(target).discard()
+        if len(os.fsencode(Path(target).name)) > os.pathconf(folder, "PC_NAME_MAX"):  # the temporary's is cut short
+            raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))
     finally:
         for part in made:  # innermost first; one that another process has filled since is left as it is
             with contextlib.suppress(OSError):

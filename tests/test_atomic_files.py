@@ -1,8 +1,9 @@
+import errno
 import os
 
 import pytest
 
-from stylert.atomic_files import atomic_output, unused_path
+from stylert.atomic_files import atomic_output, check_writable, unused_path
 
 
 def test_the_output_appears_only_when_the_write_succeeds(tmp_path):
@@ -37,7 +38,6 @@ def test_a_folder_that_cannot_be_made_for_another_reason_names_the_output_not_th
 def test_a_full_disk_names_the_output_and_leaves_nothing(tmp_path):
     """A writer's ENOSPC carries no file name (a plain write) or the temporary's (FFmpeg's open); either way the
     one error line names the file the user asked for. An error about another file is left as it is."""
-    import errno
 
     for filename in (None, "TMP"):
         target = tmp_path / f"out_{filename}.onnx"
@@ -83,3 +83,8 @@ def test_a_name_as_long_as_the_file_system_allows_is_written(tmp_path):
             assert tmp.suffix == ".png" and len(os.fsencode(tmp.name)) <= 255
             tmp.write_bytes(b"x")
         assert target.read_bytes() == b"x"
+    too_long = tmp_path / "new" / f"{'a' * 252}.png"  # refused at the check, before the work it would end
+    with pytest.raises(OSError) as err:
+        check_writable(too_long)
+    assert (err.value.errno, err.value.filename) == (errno.ENAMETOOLONG, str(too_long))
+    assert not (tmp_path / "new").exists()
