@@ -77,15 +77,16 @@ def atomic_output(target: str | Path) -> Iterator[Path]:
         file.discard()
 
 
-def check_writable(target: str | Path) -> None:
+def check_writable(target: str | Path, *, its_name: bool = True) -> None:
     """Try a temporary file where ``target`` goes, so a long run (training, a benchmark) that could not write its
-    result fails at its start, not at its end; OSError names ``target``. The folders made for the try are removed
-    again: a run refused after this check leaves no empty folder behind (the writer makes them when it writes)."""
+    result fails at its start, not at its end; OSError names ``target``. ``its_name``: also that ``target``'s name is
+    not too long (for one output; in a batch that is the one file's failure, not the run's). The folders made for the
+    try are removed again: a run refused after this check leaves no empty folder behind (the writer makes them)."""
     folder = Path(target).parent
     made = [part for part in (folder, *folder.parents) if not os.path.lexists(part)]
     try:
-        AtomicFile(target).discard()
-        if len(os.fsencode(Path(target).name)) > os.pathconf(folder, "PC_NAME_MAX"):  # the temporary's is cut short
+        AtomicFile(target).discard()  # (its temporary's name is cut short to fit, so the target's is checked apart)
+        if its_name and len(os.fsencode(Path(target).name)) > os.pathconf(folder, "PC_NAME_MAX"):
             raise OSError(errno.ENAMETOOLONG, os.strerror(errno.ENAMETOOLONG), str(target))
     finally:
         for part in made:  # innermost first; one that another process has filled since is left as it is

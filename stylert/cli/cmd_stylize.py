@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
-    check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per image
+    check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
     shaping = image_shaping_options(strength=args.strength, preserve_color=args.preserve_color,
                                     precision=args.precision, backend=args.backend, smooth=args.smooth,
                                     max_size=args.max_size, tile=args.tile)

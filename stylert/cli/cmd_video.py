@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output, args.codec)
-    check_writable(plan[0].target)  # an output place that cannot be written is one line, not one per video
+    check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
     shaping = shaping_options(options, strength=args.strength, preserve_color=args.preserve_color,

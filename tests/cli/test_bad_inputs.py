@@ -102,6 +102,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     (w / "renders" / "a.exr").write_bytes(b"v/1\x01\x02\x00\x00\x00")
     write_image(w / "renders" / "2024" / "b.png", img)
     cv2.imwrite(str(w / "grey_float.tif"), img[..., 0].astype(np.float32) / 255)
+    write_image(w / "longnames" / f"0{'b' * 250}.tga", img)  # 255 bytes: as .webp, one too many
+    write_image(w / "longnames" / "a.png", img)
     return w
 
 
@@ -327,6 +329,8 @@ CASES = [
     ("build-engine a folder as the plugin library", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out137.engine",
                                                      "--plugins", "{w}/A"], 2, "error",
      "A is a folder; name the library in it"),
+    ("stylize a batch whose first output name is too long", ["stylize", "{w}/longnames", "-o", "{w}/out139/", "--ext",
+                                                             "webp", *S], 1, "failed", "File name too long"),
     ("export a damaged checkpoint into a new folder", ["export", "{w}/corrupt.pth", "-o", "{w}/out138/new/m.onnx"],
      2, "error"),
 ]
