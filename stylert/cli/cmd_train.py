@@ -176,6 +176,7 @@ def _check_output(output: str, resume: str | None, overwrite: bool, vgg_weights:
     run is found lost."""
     from stylert.atomic_files import check_writable
     from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
+    from stylert.train.loss_history import report_paths
 
     path = Path(output)
     if output.endswith(("/", os.sep)) or path.is_dir():
@@ -188,7 +189,8 @@ def _check_output(output: str, resume: str | None, overwrite: bool, vgg_weights:
     if path.exists() and not overwrite and not (resume and Path(resume).exists() and path.samefile(resume)):
         raise StylertError(f"-o {output} already exists (an earlier run?); continue it with --resume {output}, "
                            "write to another file, or pass --overwrite to start again over it")
-    check_writable(path)
+    for written in (path, *report_paths(path)):  # the loss report's names are the longest (and the samples' folder's)
+        check_writable(written)
 
 
 def _say_bad_images(trainer, said: tuple[int, int], write: Callable[..., None] = print) -> tuple[int, int]:

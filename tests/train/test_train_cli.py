@@ -37,6 +37,9 @@ def test_bad_training_inputs(tiny_data):
                         r"[\d.]+ GiB of memory, and [\d.]+ GiB is free here; --image-size \d+ fits",
                         _one_error_line(_cli(*base[:-1], "100000", *style)))
     assert not (tiny_data / "o.pth").exists() and not (tiny_data / "runs").exists()  # no empty folder left either
+    long = str(tiny_data / f"{'t' * 248}.pth")  # fits; its loss report's name (+ _losses.csv) does not
+    line = _one_error_line(_cli(*base[:3], long, *base[4:], *style))
+    assert line.startswith("stylert: error: File name too long: ") and line.endswith("_losses.csv")
 
 
 def test_a_flag_for_a_mode_the_run_is_not_in_is_refused_not_ignored(tiny_data):
