@@ -35,8 +35,11 @@ EXIT_OK, EXIT_SOME_FAILED, EXIT_NOTHING_DONE = 0, 1, 2
 class OneLineParser(argparse.ArgumentParser):
     """Argument errors as one ``stylert: error:`` line (exit 2), like every other error."""
 
+    given: list[str] = []  # the command line parsed, for the hint about file names that start with -
+
     def parse_args(self, args=None, namespace=None):  # type: ignore[override]
         """As argparse's, but flags no command knows are reported with that command's help to look at."""
+        OneLineParser.given = list(sys.argv[1:] if args is None else args)
         parsed, extras = self.parse_known_args(args, namespace)
         if extras:
             self._fail(f"unrecognized arguments: {' '.join(extras)}", getattr(parsed, "command", None) or "")
@@ -54,6 +57,9 @@ class OneLineParser(argparse.ArgumentParser):
             close = starting if len(starting) == 1 else difflib.get_close_matches(typo[1], choices, n=1)
             if close:
                 message = message.replace(" (choose from", f" (did you mean '{close[0]}'? choose from", 1)
+        dashed = [a for a in OneLineParser.given if a.startswith("-") and a != "-" and os.path.isfile(a)]
+        if dashed:  # read as a flag
+            message += f"; {dashed[0]} is a file: write a name that starts with - as ./{dashed[0]}"
         self.exit(EXIT_NOTHING_DONE, f"stylert: error: {message} (see '{hint}')\n")
 
 

@@ -120,3 +120,17 @@ def test_a_progress_bar_in_a_log_file_is_redrawn_every_half_minute(monkeypatch):
         with progress_bar(total=3, unit="img") as bar:
             bar.update(3)
         assert bar.mininterval == interval and "3/3" in stream.getvalue()
+
+
+def test_a_file_whose_name_starts_with_a_dash_is_named_with_the_way_to_write_it(tmp_path, monkeypatch, capsys):
+    from stylert.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-dash.png").write_bytes(b"x")
+    with pytest.raises(SystemExit):
+        main(["stylize", "-dash.png", "-o", "out.png"])
+    assert capsys.readouterr().err.startswith("stylert: error: the following arguments are required: INPUT; "
+                                              "-dash.png is a file: write a name that starts with - as ./-dash.png")
+    with pytest.raises(SystemExit):
+        main(["stylize", "-nope.png", "-o", "out.png"])  # no such file: argparse's words alone
+    assert "is a file" not in capsys.readouterr().err
