@@ -100,3 +100,11 @@ def test_no_loopback_device_here_is_one_clear_line():
         pytest.skip("a v4l2loopback device exists here")
     with pytest.raises(StylertError, match="modprobe v4l2loopback"):
         VirtualCamera(64, 48, 30)
+
+
+def test_a_file_or_folder_given_as_the_device_is_named_as_one(tmp_path):
+    (tmp_path / "cam.png").write_bytes(b"x")
+    for device, kind in ((tmp_path / "cam.png", "file"), (tmp_path, "folder")):
+        text = explain_virtual_camera_error("'v4l2loopback' backend: Device capabilities could not be queried.",
+                                            str(device), "linux")
+        assert text.startswith(f"--virtual-cam {device} is a {kind}, not a video device; give the v4l2loopback")
