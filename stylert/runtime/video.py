@@ -103,8 +103,8 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
             raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_SEQUENCE_HINT.format(folders[0])}")
-        held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=f" (name them: stylert video "
-                                                                    f"{os.path.join(folders[0], '*', '')} -o OUT/)")
+        them = f" (name them: stylert video {os.path.join(folders[0], '*', '')} -o OUT/)" if folders else ""
+        held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=them)
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
     once: dict[Path, Path] = {}
     for path in sources:
