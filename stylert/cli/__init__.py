@@ -19,6 +19,7 @@ import importlib
 import io
 import os
 import re
+import shlex
 import sys
 from typing import NoReturn
 
@@ -55,12 +56,24 @@ class OneLineParser(argparse.ArgumentParser):
             choices = re.findall(r"'([^']*)'", typo[2])
             starting = [c for c in choices if typo[1] and c.startswith(typo[1])]
             close = starting if len(starting) == 1 else difflib.get_close_matches(typo[1], choices, n=1)
-            if close:
+            if not command and _command_for(typo[1]):  # the command left out: stylert photo.jpg -o out.jpg
+                message += f"; the command comes first: stylert {_command_for(typo[1])} " \
+                           f"{shlex.join(OneLineParser.given)}"
+            elif close:
                 message = message.replace(" (choose from", f" (did you mean '{close[0]}'? choose from", 1)
         dashed = [a for a in OneLineParser.given if a.startswith("-") and a != "-" and os.path.isfile(a)]
         if dashed:  # read as a flag
             message += f"; {dashed[0]} is a file: write a name that starts with - as ./{dashed[0]}"
         self.exit(EXIT_NOTHING_DONE, f"stylert: error: {message} (see '{hint}')\n")
+
+
+def _command_for(name: str) -> str | None:
+    """The command that takes a file named ``name`` (by its suffix): stylize for an image, video for a video."""
+    from stylert.frames.images import INPUT_SUFFIXES
+    from stylert.runtime.video import VIDEO_SUFFIXES
+
+    suffix = os.path.splitext(name)[1].lower()
+    return "stylize" if suffix in INPUT_SUFFIXES else "video" if suffix in VIDEO_SUFFIXES else None
 
 
 def build_parser() -> argparse.ArgumentParser:

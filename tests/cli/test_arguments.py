@@ -134,3 +134,16 @@ def test_a_file_whose_name_starts_with_a_dash_is_named_with_the_way_to_write_it(
     with pytest.raises(SystemExit):
         main(["stylize", "-nope.png", "-o", "out.png"])  # no such file: argparse's words alone
     assert "is a file" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, says", [(["photo.jpg", "-o", "out.jpg"], "stylert stylize photo.jpg -o out.jpg"),
+                                        (["my clip.MOV"], "stylert video 'my clip.MOV'"),
+                                        (["styles.png"], "stylert stylize styles.png")])
+def test_a_command_left_out_is_named_with_the_whole_line(capsys, argv, says):
+    """A photo or video named first (the command forgotten) gets the line to type, not a near-miss command name."""
+    from stylert.cli import main
+
+    with pytest.raises(SystemExit):
+        main(argv)
+    err = capsys.readouterr().err
+    assert f"; the command comes first: {says} (see 'stylert --help')" in err and "did you mean" not in err
