@@ -35,12 +35,11 @@ def test_reading_a_file_that_is_not_an_image_says_what_it_is(tmp_path):
     (tmp_path / "report.jpg").write_bytes(b"%PDF-1.4\n" + bytes(range(256)))
     (tmp_path / "readme.png").write_text("Not a picture.\n")
     (tmp_path / "noise.png").write_bytes(np.random.default_rng(0).integers(1, 256, 600, dtype=np.uint8).tobytes())
-    with pytest.raises(UnreadableImage, match=r"report.jpg is a PDF document, not an image$"):
-        read_image(tmp_path / "report.jpg")
-    with pytest.raises(UnreadableImage, match=r"readme.png is text, not an image$"):
-        read_picture(tmp_path / "readme.png")
-    with pytest.raises(UnreadableImage, match=r"noise.png is not a readable image \("):
-        read_image(tmp_path / "noise.png")
+    for name, read, says in (("report.jpg", read_image, r"report.jpg is a PDF document, not an image$"),
+                             ("readme.png", read_picture, r"readme.png is text, not an image$"),
+                             ("noise.png", read_image, r"noise.png is not a readable image \(")):
+        with pytest.raises(UnreadableImage, match=says):
+            read(tmp_path / name)
 
 
 def test_a_file_given_for_a_model_or_video_is_named_for_what_it_is_but_never_as_a_zip(tmp_path):
