@@ -51,17 +51,19 @@ class OneLineParser(argparse.ArgumentParser):
 
     def _fail(self, message: str, command: str) -> NoReturn:
         hint = f"stylert {command} --help" if command else "stylert --help"
+        given = OneLineParser.given
         typo = re.match(r"argument [\w/-]+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
-        if typo:  # a near miss names the choice it was near
+        if typo and not command and _command_for(typo[1]):  # the command left out: stylert photo.jpg -o out.jpg
+            message += f"; the command comes first: stylert {_command_for(typo[1])} {shlex.join(given)}"
+        elif not command and given and given[0].startswith("-"):  # stylert --backend cpu stylize ...
+            message = f"{given[0]}: options go after the command: stylert COMMAND [options] ({', '.join(COMMANDS)})"
+        elif typo:  # a near miss names the choice it was near
             choices = re.findall(r"'([^']*)'", typo[2])
             starting = [c for c in choices if typo[1] and c.startswith(typo[1])]
             close = starting if len(starting) == 1 else difflib.get_close_matches(typo[1], choices, n=1)
-            if not command and _command_for(typo[1]):  # the command left out: stylert photo.jpg -o out.jpg
-                message += f"; the command comes first: stylert {_command_for(typo[1])} " \
-                           f"{shlex.join(OneLineParser.given)}"
-            elif close:
+            if close:
                 message = message.replace(" (choose from", f" (did you mean '{close[0]}'? choose from", 1)
-        dashed = [a for a in OneLineParser.given if a.startswith("-") and a != "-" and os.path.isfile(a)]
+        dashed = [a for a in given if a.startswith("-") and a != "-" and os.path.isfile(a)]
         if dashed:  # read as a flag
             message += f"; {dashed[0]} is a file: write a name that starts with - as ./{dashed[0]}"
         self.exit(EXIT_NOTHING_DONE, f"stylert: error: {message} (see '{hint}')\n")

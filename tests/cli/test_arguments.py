@@ -147,3 +147,12 @@ def test_a_command_left_out_is_named_with_the_whole_line(capsys, argv, says):
         main(argv)
     err = capsys.readouterr().err
     assert f"; the command comes first: {says} (see 'stylert --help')" in err and "did you mean" not in err
+
+
+def test_an_option_before_the_command_says_options_go_after_it(capsys):
+    from stylert.cli import COMMANDS, main
+
+    with pytest.raises(SystemExit):
+        main(["--bogus", "x"])
+    assert capsys.readouterr().err == (f"stylert: error: --bogus: options go after the command: stylert COMMAND "
+                                       f"[options] ({', '.join(COMMANDS)}) (see 'stylert --help')\n")
