@@ -40,6 +40,8 @@ def run_piped(args: argparse.Namespace) -> int:
             raise StylertError("nothing is piped in: '-' reads a picture from standard input, e.g. cat photo.jpg | "
                                "stylert stylize - -o out.jpg")
         data, name = sys.stdin.buffer.read(), "standard input"
+        if not data:  # the program before it in the pipe wrote nothing (it failed, or its file was empty)
+            raise StylertError("standard input is empty: nothing was piped in")
         suffix = image_suffix(data)
     else:
         if Path(source).is_dir():
