@@ -1,6 +1,7 @@
 """Exceptions raised by the library; only the CLI turns them into one stderr line."""
 from __future__ import annotations
 
+import os
 import struct
 
 # What Pillow raises for a damaged or unusual file: its plugins' own checks (OSError, SyntaxError, TypeError for
@@ -13,6 +14,14 @@ PILLOW_ERRORS = (OSError, ValueError, SyntaxError, TypeError, NotImplementedErro
 def os_error_line(exc: OSError) -> str:
     """An OSError in one line: its words and the file they are about ("No space left on device: out.mp4")."""
     return f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}"
+
+
+def not_found(what: str, path: object) -> str:
+    """"video not found: clip.mp4", or where something that is no file is there (a device, a named pipe:
+    /dev/stdin), that it is none: stylert reads these inputs from files."""
+    if os.path.exists(str(path)) and not os.path.isdir(str(path)):
+        return f"{path} is a device or a pipe, not a file; save what it gives to a file and name that"
+    return f"{what} not found: {path}"
 
 
 def first_line(exc: BaseException) -> str:

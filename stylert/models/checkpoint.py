@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from stylert._lazy import require
-from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line
+from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line, not_found
 from stylert.frames.file_headers import instead_of
 
 TRANSFORMER_NET = "transformer_net"
@@ -84,7 +84,7 @@ def _read(path: Path) -> Any:
         hint = f" (it holds {', '.join(inside[:4])}{' ...' if len(inside) > 4 else ''})" if inside else ""
         raise StyleNotFound(f"{path} is a folder; name the checkpoint file in it{hint}")
     if not path.is_file():
-        raise StyleNotFound(f"checkpoint not found: {path}")
+        raise StyleNotFound(not_found("checkpoint", path))
     if path.suffix.lower() in (".onnx", ".engine"):
         raise BadModelFile(f"{path} is already an exported model, not a PyTorch checkpoint; use it directly "
                            f"with --style {path}")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from stylert.cache import cache_dir, file_sha256
-from stylert.errors import BackendUnavailable, StyleNotFound
+from stylert.errors import BackendUnavailable, StyleNotFound, not_found
 from stylert.frames.images import INPUT_SUFFIXES
 from stylert.models.checkpoint import CHECKPOINT_SUFFIXES
 from stylert.runtime.backends import backend_class
@@ -27,7 +27,7 @@ def resolve_style(style: str) -> Path:
     if path.suffix.lower() in MODEL_SUFFIXES:
         if not path.is_file():
             hint = f" (the built-in style is --style {path.stem})" if path.stem in builtins else ""
-            raise StyleNotFound(f"model file not found: {path}{hint}")
+            raise StyleNotFound(f"{not_found('model file', path)}{hint}")
         return path
     if path.is_file() and path.suffix.lower() in INPUT_SUFFIXES:
         raise StyleNotFound(f"--style {style} is a picture, not a style network; learn its style with stylert "
@@ -38,6 +38,8 @@ def resolve_style(style: str) -> Path:
         inside = f" ({', '.join(models[:4])}{' ...' if len(models) > 4 else ''})" if models else ""
         raise StyleNotFound(f"--style {style} is a folder; name one model file in it{inside}")
     names = ", ".join(builtins) or "none installed"
+    if path.exists() and not path.is_file():  # a device or a pipe (folders were said above)
+        raise StyleNotFound(not_found("model file", path))
     if path.is_file():  # a file of another kind (notes.txt, a video)
         from stylert.frames.file_headers import instead_of
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import StylertError, UnreadableVideo, first_line
+from stylert.errors import StylertError, UnreadableVideo, first_line, not_found
 from stylert.frames.file_headers import instead_of
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
@@ -115,7 +115,7 @@ TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
 def _open(path: Path, hwaccel=None):
     av = require("av", "video processing")
     if not path.is_file():
-        raise UnreadableVideo(f"video not found: {path}")
+        raise UnreadableVideo(not_found("video", path))
     try:
         container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:

@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from stylert.errors import BadModelFile, StyleNotFound
+from stylert.errors import BadModelFile, StyleNotFound, not_found
 from stylert.models.checkpoint import pickled_weights
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -72,7 +72,7 @@ class VGGFeatures(nn.Module):
 
     def _load(self, path: Path) -> None:
         if not path.is_file():
-            raise StyleNotFound(f"VGG weights file not found: {path}")
+            raise StyleNotFound(not_found("VGG weights file", path))
         state = pickled_weights(torch, path, f"torchvision {self.arch} weights file")
         if not isinstance(state, dict):
             raise BadModelFile(f"{path} holds a {type(state).__name__}, not a state dict of torchvision "
