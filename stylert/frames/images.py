@@ -90,7 +90,8 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
                 if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not _inside(p, leave_out):
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
         elif path.exists():
-            raise NoInputs(f"{item} is neither a file nor a folder")
+            raise NoInputs(f"{item} is a device or a pipe, not a file or a folder; save what it gives to a file and "
+                           "name that")
         else:
             raise NoInputs(f"input not found: {item}")
     if not found:
