@@ -2,6 +2,7 @@
 holds several pages, whether it may be transparent."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -81,7 +82,10 @@ def instead_of(path: str | Path, wanted: str) -> str | None:
     """"PATH is an empty file, not WANTED" (a download that never arrived), "PATH is a JPG picture, not WANTED"
     where the first bytes of the file at ``path`` name an image format (a picture renamed, or given where a model
     was asked for), or "PATH is text, not WANTED" (or a PDF document, ..., ``file_kind``: not a ZIP archive, which
-    many formats are, a PyTorch checkpoint among them); else None (also where it cannot be read)."""
+    many formats are, a PyTorch checkpoint among them); else None (also where it cannot be read, and for what is not
+    a regular file: reading a camera device or a pipe could wait for ever)."""
+    if not os.path.isfile(path):
+        return None
     try:
         with open(path, "rb") as file:
             head = file.read(HEAD_BYTES)

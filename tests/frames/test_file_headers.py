@@ -1,3 +1,5 @@
+import os
+
 import numpy as np
 import pytest
 
@@ -51,5 +53,7 @@ def test_a_file_given_for_a_model_or_video_is_named_for_what_it_is_but_never_as_
         f"{tmp_path / 'notes.onnx'} is text, not an ONNX model"
     assert instead_of(tmp_path / "ckpt.pth", "a PyTorch checkpoint") is None
     assert instead_of(tmp_path / "clip.mp4", "a video") is None
+    os.mkfifo(tmp_path / "pipe.mp4")  # not read: with no writer that would wait for ever
+    assert instead_of(tmp_path / "pipe.mp4", "a video") is None
     assert instead_of(tmp_path / "doc.pth", "a PyTorch checkpoint") == \
         f"{tmp_path / 'doc.pth'} is a PDF document, not a PyTorch checkpoint"
