@@ -70,7 +70,8 @@ def test_each_misuse_of_a_pipe_is_one_line(tmp_path, photo, lite_onnx):
     write_image(tmp_path / "a.jpg", photo[:40, :40])
     style = ["-s", str(lite_onnx)]
     jpeg = (tmp_path / "a.jpg").read_bytes()
-    assert _error(_stylize("-", "-o", "x.jpg", *style)) == "stylert: error: standard input is empty: nothing was piped in"
+    assert _error(_stylize("-", "-o", "x.jpg", *style)) == \
+        "stylert: error: standard input is empty: nothing was piped in"
     assert "standard input is text, not an image" in _error(_stylize("-", "-o", "x.jpg", *style, stdin=b"junk"))
     assert "has no name to keep in -o" in _error(_stylize("-", "-o", str(tmp_path / "out") + "/", *style, stdin=jpeg))
     assert "takes one picture: give one input" in _error(
