@@ -22,3 +22,14 @@ def test_a_pipe_or_device_given_as_a_file_is_named_as_one_not_as_missing(tmp_pat
     pytest.importorskip("av", reason="PyAV is not installed")
     with pytest.raises(UnreadableVideo, match="is a device or a pipe, not a file"):
         probe_video(tmp_path / "clip.mp4")
+
+
+def test_build_engine_names_a_pipe_given_for_its_model_or_plugin_as_one(tmp_path):
+    from stylert.errors import StylertError
+    from stylert.gpu.tensorrt_api import plugin_library
+
+    os.mkfifo(tmp_path / "lib.so")
+    with pytest.raises(StylertError, match=r"lib.so is a device or a pipe, not a file; save what it gives .*that$"):
+        plugin_library(tmp_path / "lib.so")
+    with pytest.raises(StylertError, match=r"plugin library not found: .*gone.so \(build it with: make kernels\)$"):
+        plugin_library(tmp_path / "gone.so")

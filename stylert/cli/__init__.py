@@ -53,8 +53,9 @@ class OneLineParser(argparse.ArgumentParser):
         hint = f"stylert {command} --help" if command else "stylert --help"
         given = OneLineParser.given
         typo = re.match(r"argument [\w/-]+: invalid choice: '([^']*)' \(choose from (.*)\)$", message)
-        if typo and not command and _command_for(typo[1]):  # the command left out: stylert photo.jpg -o out.jpg
-            message += f"; the command comes first: stylert {_command_for(typo[1])} {shlex.join(given)}"
+        left_out = _command_for(typo[1]) if typo and not command else None
+        if left_out:  # the command left out: stylert photo.jpg -o out.jpg
+            message += f"; the command comes first: stylert {left_out} {shlex.join(given)}"
         elif not command and given and given[0].startswith("-"):  # stylert --backend cpu stylize ...
             message = f"{given[0]}: options go after the command: stylert COMMAND [options] ({', '.join(COMMANDS)})"
         elif typo:  # a near miss names the choice it was near

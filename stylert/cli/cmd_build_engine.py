@@ -53,7 +53,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.cli.common import say
-    from stylert.errors import StyleNotFound, StylertError
+    from stylert.errors import StyleNotFound, StylertError, not_found
     from stylert.export.engine_cache import build_engine_for_onnx
     from stylert.gpu.tensorrt_api import plugin_library
     from stylert.styles import file_or_builtin
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.onnx.is_dir():
         raise StyleNotFound(f"{args.onnx} is a folder; name the ONNX model in it")
     if not args.onnx.is_file():
-        raise StyleNotFound(f"ONNX model not found: {args.onnx}")
+        raise StyleNotFound(not_found("ONNX model", args.onnx))
     if args.output.suffix != ".engine":
         raise StylertError(f"-o should end in .engine, got {args.output}")
     if args.plugins:

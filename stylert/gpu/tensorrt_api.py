@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from stylert._lazy import require
-from stylert.errors import BackendUnavailable, StylertError
+from stylert.errors import BackendUnavailable, StylertError, not_found
 from stylert.frames.file_headers import instead_of
 from stylert.gpu.cuda_layer import CudaLayer
 from stylert.kernels.libraries import LIBRARIES
@@ -32,7 +32,8 @@ def plugin_library(path: str | Path) -> str:
         raise StylertError(f"plugin library {path} is a folder; name the library in it, e.g. "
                            f"{path / LIBRARIES['plugin']}")
     if not path.is_file():
-        raise StylertError(f"plugin library not found: {path} (build it with: make kernels)")
+        build = "" if path.exists() else " (build it with: make kernels)"  # a pipe is there; a missing one is not
+        raise StylertError(not_found("plugin library", path) + build)
     try:
         with open(path, "rb") as file:
             elf = file.read(4) == b"\x7fELF"

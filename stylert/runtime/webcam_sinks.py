@@ -90,8 +90,9 @@ def virtual_camera_setup(platform: str) -> str:
 def explain_virtual_camera_error(message: str, device: str | None, platform: str) -> str:
     """pyvirtualcam's error text (one line per backend it tried) as one line saying what to do."""
     setup = virtual_camera_setup(platform)
-    if device and (Path(device).is_file() or Path(device).is_dir()):  # a device is neither
-        return f"--virtual-cam {device} is a {'file' if Path(device).is_file() else 'folder'}, not a video device; " \
+    kind = "file" if device and Path(device).is_file() else "folder" if device and Path(device).is_dir() else None
+    if kind:  # a device is neither
+        return f"--virtual-cam {device} is a {kind}, not a video device; " \
                "give the v4l2loopback device, e.g. /dev/video10 (v4l2-ctl --list-devices shows it)"
     if "No v4l2 loopback device found" in message:
         return f"no virtual camera device (v4l2loopback) is loaded; load one with: {setup}"
