@@ -108,7 +108,8 @@ def video_rows(model: Path, backend: str, options: dict, frames: int, repeats: i
     from stylert import Stylizer
     from stylert.runtime.video import VideoOptions, stylize_video
     from benchmarks.video_timing import decoder_fps, encoder_fps
-    from stylert.runtime.video_io import choose_h264_encoder, choose_video_decoder, decode_frames, probe_video
+    from stylert.runtime.video_decode import choose_video_decoder, decode_frames, probe_video
+    from stylert.runtime.video_encode import choose_h264_encoder
     from tests.media import make_video
 
     decoders = ("auto", "cpu") if choose_video_decoder()[0] is not None else ("auto",)

@@ -36,9 +36,8 @@ from stylert.model_info import ModelInfo  # noqa: E402
 from stylert.runtime.backends.base import Backend, PostOptions  # noqa: E402
 from stylert.runtime.stylizer import Stylizer  # noqa: E402
 from stylert.runtime.video import VideoOptions, stylize_video  # noqa: E402
-from stylert.runtime.video_io import (  # noqa: E402
-    choose_h264_encoder, choose_video_decoder, decode_frames, probe_video,
-)
+from stylert.runtime.video_decode import choose_video_decoder, decode_frames, probe_video  # noqa: E402
+from stylert.runtime.video_encode import choose_h264_encoder  # noqa: E402
 from tests.media import make_video  # noqa: E402
 
 

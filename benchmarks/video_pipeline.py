@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.results_io import save  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.runtime.video import VideoOptions, stylize_video  # noqa: E402
-from stylert.runtime.video_io import decode_frames  # noqa: E402
+from stylert.runtime.video_decode import decode_frames  # noqa: E402
 from tests.media import make_video  # noqa: E402
 
 

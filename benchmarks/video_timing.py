@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from stylert.frames.yuv import YuvColour
-from stylert.runtime.video_io import VideoEncoder, decode_frames
+from stylert.runtime.video_decode import decode_frames
+from stylert.runtime.video_encode import VideoEncoder
 
 
 def decoder_fps(clip: Path, decoder: str = "auto") -> float:

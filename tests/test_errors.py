@@ -9,7 +9,7 @@ def test_a_pipe_or_device_given_as_a_file_is_named_as_one_not_as_missing(tmp_pat
     """'video not found: /dev/stdin' was said of a pipe that was there."""
     from stylert.models.checkpoint import load_checkpoint
     from stylert.runtime.model_source import resolve_style
-    from stylert.runtime.video_io import probe_video
+    from stylert.runtime.video_decode import probe_video
 
     os.mkfifo(tmp_path / "clip.mp4")
     os.mkfifo(tmp_path / "style.pth")

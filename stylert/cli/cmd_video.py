@@ -68,7 +68,7 @@ def register(sub) -> None:
 
 def _options(args: argparse.Namespace):
     from stylert.runtime.video import VideoOptions
-    from stylert.runtime.video_io import check_encoder_flags
+    from stylert.runtime.video_encode import check_encoder_flags
 
     check_encoder_flags(args.codec, args.crf, args.preset)
     encoding = {name: value for name, value in (("crf", args.crf), ("preset", args.preset)) if value is not None}
@@ -80,7 +80,7 @@ def _options(args: argparse.Namespace):
 def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) -> None:
     from pathlib import Path
 
-    from stylert.runtime.video_io import subtitle_containers
+    from stylert.runtime.video_tracks import subtitle_containers
 
     where = subtitle_containers(codecs)
     fix = f"; write {' or '.join(where)} to keep them" if where else ""
@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
                                     stylizer_from_args)
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
-    from stylert.runtime.video_io import auto_video_codec, choose_video_decoder, probe_video
+    from stylert.runtime.video_decode import choose_video_decoder, probe_video
+    from stylert.runtime.video_encode import auto_video_codec
 
     check_ray_only(args)
     require("av", "stylert video")

@@ -62,7 +62,7 @@ def chunk_suffix(target: Path, codec: str) -> str:
     Matroska output's H.264 or HEVC chunks are MP4, since Matroska keeps no decode times and the join needs them
     to keep those codecs' B-frames. The codecs that keep an alpha plane reorder no frames, so their chunks stay
     Matroska and keep it."""
-    from stylert.runtime.video_io import ALPHA_PIX_FMTS
+    from stylert.runtime.video_encode import ALPHA_PIX_FMTS
 
     suffix = target.suffix.lower()
     return ".mp4" if suffix == ".mkv" and codec not in ALPHA_PIX_FMTS else suffix
@@ -77,7 +77,8 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options,
     from stylert.runtime.flicker import FlowSmoother
     from stylert.runtime.video import (batch_that_fits, decoded_colour, keeps_alpha, resize_for_video,
                                        same_size_batches, split_alpha)
-    from stylert.runtime.video_io import DecodeStatus, VideoEncoder, auto_video_codec, decode_frames, probe_video
+    from stylert.runtime.video_decode import DecodeStatus, decode_frames, probe_video
+    from stylert.runtime.video_encode import VideoEncoder, auto_video_codec
 
     info = probe_video(source)
     wanted = chunk.warmup + chunk.count
@@ -165,8 +166,9 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs, shaping_options
-    from stylert.runtime.video_io import (check_audio_fits, check_start, check_video_codec, expected_frames,
-                                          index_frames, join_chunks, probe_video, subtitles_not_carried)
+    from stylert.runtime.video_decode import check_start, expected_frames, index_frames, probe_video
+    from stylert.runtime.video_encode import check_video_codec, join_chunks
+    from stylert.runtime.video_tracks import check_audio_fits, subtitles_not_carried
 
     planned = plan_video_outputs(inputs, output, options.codec)
     check_video_codec(options.codec, chunk_suffix(planned[0].target, options.codec))  # the chunks of a single video

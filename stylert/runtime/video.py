@@ -24,10 +24,11 @@ from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
-from stylert.runtime.video_io import (
-    DecodeStatus, VideoEncoder, VideoInfo, auto_video_codec, check_audio_fits, check_start, check_video_codec,
-    choose_video_decoder, decode_frames, expected_frames, probe_video, writes_alpha,
+from stylert.runtime.video_decode import (
+    DecodeStatus, VideoInfo, check_start, choose_video_decoder, decode_frames, expected_frames, probe_video,
 )
+from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
+from stylert.runtime.video_tracks import check_audio_fits
 
 # What a folder of videos is searched for: phones' and the web's, camcorders' AVCHD (.mts, .m2ts), broadcast
 # and DVB recordings (.ts), professional cameras' MXF, DVDs' VOB, DV tapes, old phones' 3GP.

@@ -9,7 +9,7 @@ import numpy as np
 
 from stylert.atomic_files import AtomicFile
 from stylert.errors import StylertError
-from stylert.runtime.video_io import VideoEncoder
+from stylert.runtime.video_encode import VideoEncoder
 
 WINDOW_TITLE = "stylert"
 

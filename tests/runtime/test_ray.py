@@ -367,7 +367,7 @@ def test_a_transparent_clip_in_chunks_keeps_its_alpha(cluster, tmp_path, codec, 
     pytest.importorskip("av", reason="PyAV is not installed")
     from stylert.runtime.ray_video import run_videos_on_ray
     from stylert.runtime.video import VideoOptions
-    from stylert.runtime.video_io import decode_frames, probe_video
+    from stylert.runtime.video_decode import decode_frames, probe_video
     from tests.media import make_transparent_video
 
     src = make_transparent_video(tmp_path / "overlay.mov", codec="prores_ks", pix_fmt="yuva444p10le", frames=24)

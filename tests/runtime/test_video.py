@@ -10,7 +10,8 @@ import pytest
 from stylert import Stylizer
 from stylert.errors import StylertError, UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
-from stylert.runtime.video_io import DecodeStatus, VideoEncoder, choose_video_decoder, decode_frames, probe_video
+from stylert.runtime.video_decode import DecodeStatus, choose_video_decoder, decode_frames, probe_video
+from stylert.runtime.video_encode import VideoEncoder
 from tests.media import make_video
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -309,7 +310,7 @@ def test_a_cut_off_input_keeps_what_was_read_and_says_how_much(tmp_path, stylize
 def test_cli_probes_a_single_video_once(tmp_path, lite_onnx, monkeypatch):
     """The early probe (one clear error line before the model loads) is the one the stylising uses."""
     import stylert.runtime.video as video_module
-    import stylert.runtime.video_io as video_io
+    import stylert.runtime.video_decode as video_decode
     from stylert.cli import main
 
     src = make_video(tmp_path / "in.mp4", frames=3, audio=None)
@@ -319,7 +320,7 @@ def test_cli_probes_a_single_video_once(tmp_path, lite_onnx, monkeypatch):
         probed.append(path)
         return probe_video(path)
 
-    monkeypatch.setattr(video_io, "probe_video", counting)
+    monkeypatch.setattr(video_decode, "probe_video", counting)
     monkeypatch.setattr(video_module, "probe_video", counting)
     assert main(["video", str(src), "-o", str(tmp_path / "out.mp4"), "-s", str(lite_onnx)]) == 0
     assert len(probed) == 1 and (tmp_path / "out.mp4").is_file()
@@ -411,7 +412,7 @@ def _ramp_chunk(path, first, count, codec="libx264", pixel_aspect=None):
 def test_chunks_keep_their_b_frames_when_joined(tmp_path):
     """Ray's chunks are encoded with B-frames (a third smaller at the same quality here); joined, every frame is
     there once and in order."""
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     chunks = [_ramp_chunk(tmp_path / f"c{k}.mp4", 16 * k, 16) for k in range(3)]
     with av.open(str(chunks[0])) as c:
@@ -431,7 +432,7 @@ def _rotation(path) -> int:
 def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer, rotation):
     """A phone records the sensor's landscape frames and a display matrix that turns them; the output keeps the
     frames as coded and the matrix, single-machine and through Ray's chunk join alike."""
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     src = make_video(tmp_path / "phone.mp4", frames=6, size=(32, 48), audio=None, rotation=rotation)
     info = probe_video(src)
@@ -449,7 +450,7 @@ def test_a_phone_video_plays_the_same_way_up_after_stylising(tmp_path, stylizer,
 def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylizer, audio):
     """A film's languages, a screen recording's microphone and desktop tracks: all of them, copied (AAC) or
     re-encoded (PCM, which MP4 cannot carry), single-machine and through Ray's join."""
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     src = make_video(tmp_path / "film.mkv", frames=12, audio=audio, audio_tracks=3)
     stylize_video(stylizer, src, tmp_path / "out.mp4")
@@ -594,7 +595,7 @@ def test_an_iphone_clips_quicktime_keys_are_kept(tmp_path, stylizer, suffix):
 def test_anamorphic_video_keeps_its_pixel_aspect(tmp_path, stylizer):
     """HDV and DV store non-square pixels (1440x1080 shown at 16:9); without the sample aspect ratio the output
     played squeezed."""
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     src = make_video(tmp_path / "hdv.mp4", frames=6, size=(48, 64), audio=None, pixel_aspect=Fraction(4, 3))
     assert probe_video(src).pixel_aspect == Fraction(4, 3)
@@ -628,7 +629,7 @@ def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path,
 
 
 def test_a_chunk_encoded_with_other_settings_is_refused(tmp_path):
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     chunks = [_ramp_chunk(tmp_path / "a.mp4", 0, 16, codec="mpeg4"), _ramp_chunk(tmp_path / "b.mp4", 16, 16)]
     with pytest.raises(UnreadableVideo, match="b.mp4 was encoded with other settings than .*a.mp4"):
@@ -641,7 +642,7 @@ def test_a_named_codec_this_machine_cannot_open_is_refused_before_any_work(tmp_p
     opens the encoder with the first frame and says only avcodec_open2; the command says so before it loads a
     model or decodes a frame, with the codec named, and leaves nothing behind."""
     from stylert.cli import main
-    from stylert.runtime.video_io import VideoEncoder
+    from stylert.runtime.video_encode import VideoEncoder
 
     probe = VideoEncoder(tmp_path / "probe.mp4", Fraction(24), codec="h264_nvenc")
     try:
@@ -671,7 +672,7 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
     """A studio's ProRes master goes to a .mov (4:2:2, 10 bits: ProRes takes no 4:2:0); VP9 in MOV was an
     internal error when the file was closed, after every frame had been stylised."""
     from stylert.errors import StylertError
-    from stylert.runtime.video_io import check_video_codec, encoder_pix_fmt
+    from stylert.runtime.video_encode import check_video_codec, encoder_pix_fmt
 
     if codec in ("prores_ks", "libvpx-vp9", "ffv1"):
         try:
@@ -697,7 +698,7 @@ def test_a_named_codec_is_tried_in_the_outputs_container_first(tmp_path, codec, 
 
 def test_crf_and_preset_for_a_codec_that_takes_neither_are_refused_not_ignored():
     from stylert.errors import StylertError
-    from stylert.runtime.video_io import check_encoder_flags
+    from stylert.runtime.video_encode import check_encoder_flags
 
     for codec in ("auto", "libx264", "libx265", "libvpx-vp9"):
         check_encoder_flags(codec, 20, "slow")
@@ -718,7 +719,7 @@ def test_a_codec_name_that_is_no_video_encoder_says_what_it_is(codec, says):
     """--codec aac (an audio encoder) was an internal error from PyAV's add_stream; an unknown or a decoder's name
     (h264_cuvid) was echoed back as its own reason."""
     from stylert.errors import StylertError
-    from stylert.runtime.video_io import check_video_codec
+    from stylert.runtime.video_encode import check_video_codec
 
     if codec == "h264_cuvid":
         try:
@@ -829,7 +830,7 @@ def test_ray_chunks_of_a_transparent_clip_keep_its_alpha(tmp_path, stylizer):
 def test_webm_is_vp9_with_opus_audio_webvtt_subtitles_and_chapters(tmp_path, stylizer):
     """WebM holds neither H.264, AAC nor SubRip: --codec auto is VP9 there, each audio track is re-encoded to
     Opus (48 kHz) with its language, SubRip becomes WebVTT line for line, and the chapters are kept."""
-    from stylert.runtime.video_io import writes_alpha
+    from stylert.runtime.video_encode import writes_alpha
 
     src = make_video(tmp_path / "film.mkv", frames=24, size=(48, 64), subtitles="subrip", chapters=2, audio_tracks=2)
     result = stylize_video(stylizer, src, tmp_path / "film.webm")
@@ -984,7 +985,7 @@ def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx
     """A damaged header (here a Matroska CodecID no decoder has) stopped the command with an internal error: now
     the video is written without that track, the command names it, and exits 1 as for a cut-off file."""
     from stylert.cli import main
-    from stylert.runtime.video_io import join_chunks
+    from stylert.runtime.video_encode import join_chunks
 
     src = make_video(tmp_path / "take.mkv", frames=6, size=(32, 48))
     damaged = tmp_path / "damaged.mkv"
@@ -1003,7 +1004,7 @@ def test_a_track_whose_codec_is_unknown_is_left_out_and_said(tmp_path, lite_onnx
 
 def test_damaged_audio_packets_are_left_out_counted_and_the_rest_kept(tmp_path):
     """A packet the muxer refuses (a damaged timestamp, say) used to stop the whole video; it is left out."""
-    from stylert.runtime.video_io import SourceTracks
+    from stylert.runtime.video_tracks import SourceTracks
 
     src = make_video(tmp_path / "take.mkv", frames=12, size=(32, 48))  # AAC, copied packet for packet
 

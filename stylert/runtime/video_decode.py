@@ -1,0 +1,362 @@
+"""Reading a video with PyAV: what it holds (``probe_video``), its frames decoded on NVDEC or the CPU
+(``decode_frames``), its packets' times without decoding (``index_frames``)."""
+from __future__ import annotations
+
+import collections
+import contextlib
+import functools
+import io
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from stylert._lazy import require
+from stylert.errors import UnreadableVideo, first_line, not_found
+from stylert.frames.file_headers import instead_of
+from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
+from stylert.frames.images import laid_over
+from stylert.frames.yuv import YuvColour
+
+# swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
+# the encoder wants the rest of the CPU.
+CONVERT_THREADS = min(4, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: Path
+    width: int
+    height: int
+    fps: Fraction
+    frames: int          # from the container; 0 when it does not say
+    duration: float      # seconds
+    colour: YuvColour | None = None  # its 4:2:0 planes' colour, where stylert's own conversion takes them
+    rotation: int = 0    # degrees counter-clockwise players turn the picture (a phone's display matrix)
+    pixel_aspect: Fraction | None = None  # the sample aspect ratio of non-square pixels (anamorphic video)
+    hdr: str | None = None  # "PQ" or "HLG" for an HDR stream's transfer: its frames are tone-mapped to SDR
+    subtitles: tuple[str, ...] = ()  # the codec of each subtitle track
+    interlaced: bool = False  # its first frame is (a camcorder's or broadcast 1080i): frames are deinterlaced
+    alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
+    audio_channels: tuple[int, ...] = ()  # of each audio track that can be kept
+
+
+def codec_name(stream) -> str:
+    """The stream's codec by FFmpeg's codec name ("subrip", "dvd_subtitle"), not its decoder's ("srt", "dvdsub"),
+    which is what SUBTITLE_COPY, MP4_AUDIO_COPY and AUDIO_COPY list."""
+    codec = stream.codec_context.codec
+    return codec.canonical_name if codec is not None else stream.codec_context.name
+
+
+def ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's words for what failed ("Invalid data found when processing input"), without PyAV's error number
+    and the file or function it names; another error's first line."""
+    said = getattr(exc, "strerror", None)
+    return said if isinstance(said, str) and said else first_line(exc)
+
+
+# Tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1 title) is read, and written to the
+# output, byte for byte; strict decoding made such a file unreadable as a whole.
+TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
+
+
+def _open(path: Path, hwaccel=None):
+    av = require("av", "video processing")
+    if not path.is_file():
+        raise UnreadableVideo(not_found("video", path))
+    try:
+        container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
+        raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "
+                                      f"{ffmpeg_reason(exc)}") from None
+    if not container.streams.video:
+        container.close()
+        raise UnreadableVideo(f"{path} has no video stream")
+    if _video_stream(container).codec_context is None:  # a codec FFmpeg does not know (or a damaged header)
+        container.close()
+        raise UnreadableVideo(instead_of(path, "a video") or
+                              f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
+    return container
+
+
+def _video_stream(container):
+    """The file's main video stream, as FFmpeg chooses it (a cover picture stored as a one-frame video stream
+    before it is passed over)."""
+    return container.streams.best("video") or container.streams.video[0]
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    path = Path(path)
+    with contextlib.closing(_open(path)) as c:
+        v = _video_stream(c)
+        fps = v.average_rate or v.guessed_rate or Fraction(25)
+        # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
+        # which a longer audio track extends (a clip whose audio ran 80 ms past its frames was reported cut off).
+        duration = _tagged_duration(v) or (float(v.duration * v.time_base) if v.duration else (c.duration or 0) / 1e6)
+        cc = v.codec_context
+        colour = YuvColour.of(cc.pix_fmt or "", cc.colorspace, cc.color_range, cc.height, cc.width)
+        aspect = v.sample_aspect_ratio
+        subtitles = tuple(codec_name(s) for s in c.streams.subtitles if keepable(s))
+        rotation, interlaced, alpha = _first_frame(c, v)
+        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
+                         Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
+                         subtitles, interlaced, alpha or vp9_alpha(v),
+                         tuple(s.codec_context.channels for s in c.streams.audio if keepable(s)))
+
+
+def _tagged_duration(stream) -> float | None:
+    """A stream's length from its DURATION tag ("HH:MM:SS.nnnnnnnnn"), the only place Matroska and WebM keep
+    it; the container's duration covers every stream, so a longer audio track would promise video frames
+    that do not exist."""
+    match = re.fullmatch(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)", str(stream.metadata.get("DURATION", "")).strip())
+    return int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
+
+
+def _first_frame(container, stream) -> tuple[int, bool, bool]:
+    """The first frame's display rotation (PyAV reads it from the stream's display matrix), whether it is
+    interlaced and whether the stream stores transparency; (0, False, False) when no frame decodes (the decode
+    itself then reports the damage)."""
+    av = require("av", "video processing")
+    try:
+        for frame in container.decode(stream):
+            return round(frame.rotation) % 360, bool(frame.interlaced_frame), _stores_alpha(frame, stream)
+    except av.error.FFmpegError:
+        pass
+    return 0, False, False
+
+
+def _has_alpha_plane(frame) -> bool:
+    """The frame's pixel format has an alpha plane (ProRes 4444, PNG or QuickTime Animation, FFV1's BGRA)."""
+    return any(component.is_alpha for component in frame.format.components)
+
+
+def _stores_alpha(frame, stream) -> bool:
+    """The stream's first frame has an alpha plane. FFmpeg decodes every GIF as BGRA, so a GIF counts only where
+    that frame has clear pixels."""
+    if not _has_alpha_plane(frame):
+        return False
+    return stream.codec_context.name != "gif" or bool((frame.to_ndarray(format="bgra")[..., 3] < 255).any())
+
+
+def vp9_alpha(stream) -> bool:
+    """A WebM VP9 stream with alpha: Matroska carries it beside each frame (``alpha_mode`` 1), and only
+    libvpx's decoder reads it (FFmpeg's own VP9 decoder gives the colour alone)."""
+    av = require("av", "video processing")
+    return (stream.codec_context.name == "vp9" and str(stream.metadata.get("alpha_mode", "")) == "1"
+            and "libvpx-vp9" in av.codecs_available)
+
+
+def _decoded(av, container, stream) -> Iterator:
+    """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
+    fed the demuxed packets, which keep the alpha beside each frame."""
+    if not vp9_alpha(stream):
+        yield from container.decode(stream)
+        return
+    context = av.CodecContext.create("libvpx-vp9", "r")
+    context.extradata = stream.codec_context.extradata
+    context.thread_type = "AUTO"
+    for packet in container.demux(stream):
+        try:
+            yield from context.decode(packet)  # the last packet, empty, flushes the decoder
+        except av.error.EOFError:
+            return
+
+
+def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
+    """Decoded frames with the interlaced ones deinterlaced by FFmpeg's bwdif, one frame for each, shown at its
+    first field's moment (an output flagged progressive would otherwise keep the combing for good), in order
+    and at their own times; progressive frames pass as they are. Which field comes first is the stream's
+    ``field_order`` (AVFieldOrder) where it says, else the frame's own flag. bwdif holds one frame back to look
+    ahead: it is flushed when the frames end."""
+    parity = {2: "tff", 4: "tff", 3: "bff", 5: "bff"}.get(field_order, "auto")  # TT, TB; BB, BT
+    graph: Any = None  # (source, sink, the frames' size and format) once a frame is interlaced
+
+    def pulled() -> Iterator:
+        while True:
+            try:
+                yield graph[1].pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return
+
+    for frame in frames:
+        layout = (frame.width, frame.height, frame.format.name)
+        if graph is None and not frame.interlaced_frame:
+            yield frame
+            continue
+        if graph is not None and graph[2] != layout:  # a broadcast switching size: a new graph for the new size
+            graph[0].push(None)
+            yield from pulled()
+            graph = None
+        if graph is None:
+            filters = av.filter.Graph()
+            source = filters.add_buffer(width=frame.width, height=frame.height, format=frame.format.name,
+                                        time_base=frame.time_base)
+            deinterlace = filters.add("bwdif", f"mode=send_frame:parity={parity}:deint=interlaced")
+            sink = filters.add("buffersink")
+            source.link_to(deinterlace)
+            deinterlace.link_to(sink)
+            filters.configure()
+            graph = (source, sink, layout)
+        graph[0].push(frame)
+        yield from pulled()
+    if graph is not None:
+        graph[0].push(None)
+        yield from pulled()
+
+
+@dataclass
+class DecodeStatus:
+    """How decoding ended: ``error`` is set when the stream broke off after some frames were read. ``times``,
+    when the caller gives one: each yielded frame's own time in seconds (None where it has none), appended as
+    it is yielded, for the consumer of the stylised frames to take in order."""
+
+    frames: int = 0
+    error: str | None = None
+    times: collections.deque | None = None
+
+
+def check_start(info: VideoInfo, start: float) -> None:
+    """A ``start`` (--start) at or past the end of a video whose length the container gives is refused, naming
+    that length (a mistyped time said 'no decodable video frames in the requested range')."""
+    if start > 0 and info.duration and start >= info.duration:
+        raise UnreadableVideo(f"--start {start:g} s is at or past the end of {info.path}, which lasts "
+                              f"{info.duration:.2f} s")
+
+
+def expected_frames(info: VideoInfo, start: float = 0.0, duration: float | None = None) -> int | None:
+    """Frames the container says lie in [start, start + duration), or None when it does not say."""
+    total = info.frames or (round(info.duration * float(info.fps)) if info.duration else 0)
+    if not total:
+        return None
+    length = info.duration or total / float(info.fps)
+    span = max(0.0, min(length, start + duration) - start) if duration is not None else max(0.0, length - start)
+    return min(total, round(span * float(info.fps)))
+
+
+def _frame_array(frame, yuv: YuvColour | None, alpha: bool) -> np.ndarray:
+    """A decoded frame as the packed 4:2:0 planes of colour ``yuv`` where it is one (or a repack away: NVDEC
+    hands out nv12 where the file holds yuv420p), else as uint8 BGR through swscale; an HDR frame (PQ or HLG)
+    tone-mapped to SDR BT.709 (``frames.hdr``). A frame with transparency comes as BGRA with ``alpha``, else
+    laid over black, as an editor shows it (not with the colour left under its clear parts)."""
+    transfer = HDR_TRANSFERS.get(frame.color_trc)
+    if transfer is not None:
+        return hdr_to_sdr(frame.to_ndarray(format="rgb48le", threads=CONVERT_THREADS), transfer)
+    if _has_alpha_plane(frame):
+        bgra = frame.to_ndarray(format="bgra", threads=CONVERT_THREADS)
+        return bgra if alpha else laid_over(bgra[..., :3], bgra[..., 3], 0)
+    if yuv is not None:
+        own = YuvColour.of(frame.format.name, frame.colorspace, frame.color_range, frame.height, frame.width)
+        if own == yuv:
+            return frame.to_ndarray()
+        if own is not None and own.matrix == yuv.matrix and not (own.full_range or yuv.full_range):
+            return frame.to_ndarray(format=yuv.layout)
+    return frame.to_ndarray(format="bgr24", threads=CONVERT_THREADS)
+
+
+def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
+                  status: DecodeStatus | None = None, decoder: str = "auto",
+                  yuv: YuvColour | None = None, alpha: bool = False) -> Iterator[np.ndarray]:
+    """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
+    ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
+    come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
+    rest as BGR; interlaced frames are deinterlaced (``_progressive``), HDR frames tone-mapped to SDR;
+    transparent frames come as BGRA with ``alpha``, else laid over black (``_frame_array``). A stream
+    that breaks off after some frames ends early with ``status.error`` set; one that yields nothing raises
+    UnreadableVideo."""
+    av = require("av", "video processing")
+    path = Path(path)
+    status = status if status is not None else DecodeStatus()
+    end = None if duration is None else start + duration
+    hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
+    with contextlib.closing(_open(path, hwaccel)) as c:
+        stream = _video_stream(c)
+        if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
+            stream.thread_type = "AUTO"  # frame and slice threads
+        if start > 0:
+            c.seek(int(start / stream.time_base), stream=stream, backward=True)
+        try:
+            for frame in _progressive(_decoded(av, c, stream), av, stream.codec_context.field_order):
+                t = float(frame.time) if frame.time is not None else 0.0
+                if t < start - 1e-6:
+                    continue
+                if end is not None and t >= end - 1e-6:
+                    break
+                status.frames += 1
+                if status.times is not None:
+                    status.times.append(None if frame.time is None else t)
+                yield _frame_array(frame, yuv, alpha)
+        except av.error.FFmpegError as exc:
+            if status.frames == 0:
+                raise UnreadableVideo(f"{path}: decoding failed: {ffmpeg_reason(exc)}") from None
+            status.error = f"decoding stopped after {status.frames} frames: {ffmpeg_reason(exc)}"
+
+
+def keepable(stream) -> bool:
+    """Whether an audio or subtitle stream can be copied or read: its codec known and, for audio, its rate and
+    channels set (a damaged header leaves them unset, and a muxer then refuses the whole output)."""
+    context = stream.codec_context
+    return context is not None and (stream.type != "audio" or (context.sample_rate > 0 and context.channels > 0))
+
+
+def _probe_clip() -> io.BytesIO:
+    """A two-frame 256x256 H.264 MP4 in memory, for trying a hardware codec on something real."""
+    av = require("av", "video processing")
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
+        for i in range(2):
+            frame = av.VideoFrame.from_ndarray(np.full((256, 256, 3), 60 * i, np.uint8), format="bgr24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    buffer.seek(0)
+    return buffer
+
+
+@functools.cache
+def choose_video_decoder() -> tuple[Any, str]:
+    """(hwaccel, why): NVIDIA's NVDEC through FFmpeg's CUDA hwaccel when it decodes a probe clip here, frames
+    coming back to host memory and codecs it cannot do falling back to the CPU; else (None, why) and the CPU
+    decodes on all its threads. NVDEC leaves the CPU's cores to the encoder, which is the limit of
+    `stylert video` on a fast GPU. FFmpeg gets a CUDA context of its own: sharing the engines' primary
+    context would make FFmpeg set its scheduling flags (blocking sync) for the whole process, or fail
+    when an engine made the context first."""
+    av = require("av", "video processing")
+    try:
+        from av.codec.hwaccel import HWAccel
+
+        hwaccel = HWAccel("cuda", allow_software_fallback=True)
+        with av.open(_probe_clip(), hwaccel=hwaccel) as probe:
+            if not probe.streams.video[0].codec_context.is_hwaccel:
+                raise RuntimeError("FFmpeg chose its software decoder")
+            if sum(1 for _ in probe.decode(video=0)) != 2:
+                raise RuntimeError("the probe clip did not decode")
+        return hwaccel, "NVDEC (the GPU's video decoder)"
+    except Exception as exc:  # no CUDA hwaccel in this FFmpeg, no NVIDIA driver, or no decoder on the GPU
+        return None, f"the CPU on all threads (no NVDEC here: {ffmpeg_reason(exc)})"
+
+
+@dataclass(frozen=True)
+class FrameIndex:
+    """Presentation-order frame timestamps of a video's first stream and which of them are keyframes,
+    read from its packets without decoding."""
+
+    times: list[float]
+    keyframes: list[int]  # indices into ``times``
+
+
+def index_frames(path: str | Path) -> FrameIndex:
+    path = Path(path)
+    with contextlib.closing(_open(path)) as c:
+        stream = _video_stream(c)
+        packets = [(float(p.pts * stream.time_base), bool(p.is_keyframe)) for p in c.demux(stream)
+                   if p.pts is not None and p.size]
+    packets.sort()
+    return FrameIndex([t for t, _ in packets], [i for i, (_, key) in enumerate(packets) if key])
