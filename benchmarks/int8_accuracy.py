@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save  # noqa: E402
 from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8  # noqa: E402
-from stylert.frames.images import read_image  # noqa: E402
+from stylert.frames.image_decode import read_image  # noqa: E402
 from stylert.frames.prepost import frames_to_batch  # noqa: E402
 from stylert.samples import SAMPLES_DIR, sample_path  # noqa: E402
 from stylert.styles import builtin_styles  # noqa: E402

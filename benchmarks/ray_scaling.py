@@ -23,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save  # noqa: E402
 from stylert import Stylizer  # noqa: E402
-from stylert.frames.images import read_image, write_image  # noqa: E402
+from stylert.frames.image_decode import read_image  # noqa: E402
+from stylert.frames.images import write_image  # noqa: E402
 from stylert.runtime.ray_images import run_images_on_ray  # noqa: E402
 from stylert.runtime.stylize_files import plan_image_outputs, stylize_files  # noqa: E402
 from stylert.samples import SAMPLES_DIR  # noqa: E402

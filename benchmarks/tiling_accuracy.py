@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.results_io import save, table  # noqa: E402
 from stylert import Stylizer  # noqa: E402
-from stylert.frames.images import read_image  # noqa: E402
+from stylert.frames.image_decode import read_image  # noqa: E402
 from stylert.frames.prepost import model_size, reflect_indices  # noqa: E402
 from stylert.runtime import tiling  # noqa: E402
 from stylert.samples import sample_path  # noqa: E402

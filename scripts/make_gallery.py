@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 
 from stylert import Stylizer
-from stylert.frames.images import read_image, write_image
+from stylert.frames.image_decode import read_image
+from stylert.frames.images import write_image
 from stylert.samples import sample_path
 from stylert.styles import builtin_styles
 

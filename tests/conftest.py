@@ -50,7 +50,7 @@ def lite_onnx(tmp_path_factory, lite_pth):
 @pytest.fixture
 def photo():
     """A real photo (the bundled sample), BGR uint8."""
-    from stylert.frames.images import read_image
+    from stylert.frames.image_decode import read_image
     from stylert.samples import sample_path
 
     return read_image(sample_path("chelsea"))

@@ -25,7 +25,8 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.cli.common import flicker_line, read_despite_damage, say, stylizer_from_args
     from stylert.frames.file_headers import image_suffix
-    from stylert.frames.images import IMAGE_SUFFIXES, decode_picture, encode_picture, output_name, write_picture
+    from stylert.frames.image_decode import decode_picture
+    from stylert.frames.images import IMAGE_SUFFIXES, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
     from stylert.runtime.stylize_files import check_ext_for_file, ext_suffix, stylize_pictures

@@ -6,7 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stylert.frames.images import read_image
+from stylert.frames.image_decode import read_image
 from stylert.frames.prepost import frames_to_batch
 from stylert.samples import sample_path
 

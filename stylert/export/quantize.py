@@ -20,7 +20,8 @@ from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.errors import BadModelFile, NoInputs, UnreadableImage
 from stylert.frames.decoder_notices import in_one_line
-from stylert.frames.images import InputImage, collect_images, read_image_noting_damage
+from stylert.frames.image_decode import read_image_noting_damage
+from stylert.frames.images import InputImage, collect_images
 from stylert.frames.prepost import frames_to_batch
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, set_onnx_metadata, with_precision
 from stylert.ort_session import ort_session

@@ -95,7 +95,8 @@ class StylizeActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         from stylert.frames.decoder_notices import in_one_line
-        from stylert.frames.images import decode_picture, encode_picture
+        from stylert.frames.image_decode import decode_picture
+        from stylert.frames.images import encode_picture
         from stylert.runtime.stylize_files import stylize_pictures
 
         out, errors, damage, seconds, pixels = [], [], [], [], []

@@ -6,8 +6,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
-from stylert.frames.images import (IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, read_picture,
-                                   write_picture)
+from stylert.frames.image_decode import read_picture
+from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, write_picture
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
 from stylert.runtime.image_sequences import SequenceFlow, sequence_key
 from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs

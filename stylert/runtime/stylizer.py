@@ -148,7 +148,7 @@ class Stylizer:
             return self.stylize_batch([frames])[0]
         if isinstance(frames, (str, bytes, os.PathLike)):
             raise StylertError(f"expected a uint8 HxWx3 BGR frame or frames, got the path {str(frames)!r}; read it "
-                               "first (stylert.frames.images.read_image or cv2.imread)")
+                               "first (stylert.frames.image_decode.read_image or cv2.imread)")
         if not isinstance(frames, Iterable):
             pillow = " (from Pillow: np.asarray(image.convert('RGB'))[..., ::-1])" if \
                 type(frames).__module__.startswith("PIL") else ""

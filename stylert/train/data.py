@@ -11,7 +11,8 @@ import torch
 
 from stylert.errors import NoInputs, UnreadableImage
 from stylert.frames.decoder_notices import in_one_line
-from stylert.frames.images import collect_images, read_image_noting_damage
+from stylert.frames.image_decode import read_image_noting_damage
+from stylert.frames.images import collect_images
 
 
 @functools.lru_cache(maxsize=512)

@@ -13,7 +13,8 @@ import torch
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import StylertError
-from stylert.frames.images import read_image, write_image
+from stylert.frames.image_decode import read_image
+from stylert.frames.images import write_image
 from stylert.host_memory import available_host_memory
 from stylert.model_info import name_as_text
 from stylert.models.transformer_net import LITE, STANDARD, TransformerNet

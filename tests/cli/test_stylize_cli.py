@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 
 from stylert.cli import main
-from stylert.frames.images import read_image, write_image
+from stylert.frames.image_decode import read_image
+from stylert.frames.images import write_image
 
 
 def _folder(tmp_path, photo):
@@ -53,7 +54,8 @@ def test_single_file_output_format_from_extension_and_max_size(tmp_path, photo, 
 
 def test_an_animation_and_a_transparent_image_in_a_folder_keep_every_frame_and_their_alpha(tmp_path, photo,
                                                                                           lite_onnx):
-    from stylert.frames.images import Picture, read_picture, write_picture
+    from stylert.frames.image_decode import read_picture
+    from stylert.frames.images import Picture, write_picture
     from stylert.runtime.stylizer import Stylizer
 
     frames = [np.ascontiguousarray(np.roll(photo[:40, :48], 7 * k, 1)) for k in range(3)]
@@ -132,7 +134,8 @@ def test_help_lists_commands_with_examples():
 def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
     """A stylised GIF flickers as a stylised video does: each frame is stylised alone. --smooth blends each
     frame with the previous output warped by optical flow, as `video --smooth` does; stills are untouched."""
-    from stylert.frames.images import Picture, read_picture, write_picture
+    from stylert.frames.image_decode import read_picture
+    from stylert.frames.images import Picture, write_picture
     from stylert.runtime.flicker import FlickerMeter
 
     frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(8)]  # a slow pan
@@ -154,7 +157,7 @@ def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, ph
     """A render's or a scan's frames come as frame_0001.png, frame_0002.png, ...: --smooth steadies them as it
     steadies an animation, in name order, across batches; a picture without a number is untouched."""
     from stylert.cli.common import flicker_line
-    from stylert.frames.images import read_image
+    from stylert.frames.image_decode import read_image
     from stylert.runtime.flicker import FlickerMeter, smooth_sequence
 
     frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(8)]  # a slow pan

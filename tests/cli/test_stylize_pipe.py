@@ -6,7 +6,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-from stylert.frames.images import Picture, read_picture, write_image, write_picture
+from stylert.frames.image_decode import read_picture
+from stylert.frames.images import Picture, write_image, write_picture
 
 
 def _stylize(*args, stdin=b""):

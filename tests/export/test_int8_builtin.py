@@ -2,7 +2,7 @@
 Documented (README, benchmarks/results/int8_accuracy.md): >= 38 dB PSNR with the default
 quantisation (first and last convolution kept in fp32)."""
 from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8
-from stylert.frames.images import read_image
+from stylert.frames.image_decode import read_image
 from stylert.frames.prepost import frames_to_batch
 from stylert.samples import SAMPLES_DIR, sample_path
 from stylert.styles import builtin_styles

@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from stylert.errors import UnreadableImage
-from stylert.frames.images import Picture, decode_picture, encode_picture
+from stylert.frames.image_decode import decode_picture
+from stylert.frames.images import Picture, encode_picture
 
 pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
 

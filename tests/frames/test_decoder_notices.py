@@ -10,7 +10,7 @@ import pytest
 
 from stylert.errors import UnreadableImage
 from stylert.frames.decoder_notices import damage_in, decoder_notices, in_one_line, tidy
-from stylert.frames.images import decode_image, decode_picture
+from stylert.frames.image_decode import decode_image, decode_picture
 from tests.media import cut_jpeg
 
 
@@ -124,9 +124,9 @@ def test_only_the_read_that_is_kept_speaks_for_a_transparent_tiff(monkeypatch):
     rng = np.random.default_rng(7)
     tiff = encode_picture("a.tif", Picture([rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)],
                                            [np.full((8, 8), 128, np.uint8)]))
-    from stylert.frames import images
+    from stylert.frames import image_decode
 
-    real = images.tiff_as_stored
+    real = image_decode.tiff_as_stored
 
     def failing(raw):  # as Pillow's libtiff says something, then fails
         os.write(2, b"tempfile.tif: Using code not yet in table.\n")
@@ -136,8 +136,8 @@ def test_only_the_read_that_is_kept_speaks_for_a_transparent_tiff(monkeypatch):
         os.write(2, b"tempfile.tif: Using code not yet in table.\n")
         return real(raw)
 
-    monkeypatch.setattr(images, "tiff_as_stored", failing)
+    monkeypatch.setattr(image_decode, "tiff_as_stored", failing)
     assert decode_picture(tiff, "a.tif").damage == ()  # OpenCV's read, without the alpha
-    monkeypatch.setattr(images, "tiff_as_stored", speaking)
+    monkeypatch.setattr(image_decode, "tiff_as_stored", speaking)
     kept = decode_picture(tiff, "a.tif")
     assert kept.alpha is not None and kept.damage == ("Using code not yet in table",)

@@ -5,7 +5,7 @@ import pytest
 
 from stylert.errors import UnreadableImage
 from stylert.frames.file_headers import instead_of, not_an_image
-from stylert.frames.images import read_image, read_picture
+from stylert.frames.image_decode import read_image, read_picture
 
 
 @pytest.mark.parametrize("head, says", [

@@ -7,7 +7,8 @@ import pytest
 from PIL import Image, ImageCms
 
 from stylert.errors import MissingDependency, UnreadableImage
-from stylert.frames.images import Picture, collect_images, read_image, read_picture, write_picture
+from stylert.frames.image_decode import read_image, read_picture
+from stylert.frames.images import Picture, collect_images, write_picture
 
 pillow_heif = pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
 pillow_heif.register_heif_opener()
@@ -95,7 +96,7 @@ def test_an_hdr_heic_is_tone_mapped_as_an_hdr_avif_or_video_frame_is(code, trans
     import io
 
     from stylert.frames.hdr import hdr_to_sdr
-    from stylert.frames.images import decode_picture
+    from stylert.frames.image_decode import decode_picture
 
     signal = np.repeat(np.repeat(rng.integers(0, 1024, (4, 6, 3), dtype=np.uint16), 8, 0), 8, 1) << 6
     sdr = _ten_bit_heic(signal, 1)  # BT.709's transfer: libheif's conversion to 8 bits, as before

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from stylert.errors import NoInputs, UnreadableImage
-from stylert.frames.images import collect_images, decode_image, fit_max_size, read_image, read_picture, write_image
+from stylert.frames.image_decode import decode_image, read_image, read_picture
+from stylert.frames.images import collect_images, fit_max_size, write_image
 from tests.media import png_header
 
 
@@ -132,7 +133,7 @@ def test_a_10_and_12_bit_avif_is_read_at_its_levels_not_dark(depth, rng):
 @pytest.mark.parametrize("code, transfer", [(16, "PQ"), (18, "HLG")])
 def test_an_hdr_avif_photo_is_tone_mapped_as_an_hdr_video_frame_is(code, transfer, rng):
     from stylert.frames.hdr import hdr_to_sdr
-    from stylert.frames.images import decode_picture
+    from stylert.frames.image_decode import decode_picture
 
     signal = rng.integers(0, 1024, (6, 8, 3), dtype=np.uint16)
     avif = _avif(np.repeat(np.repeat(signal, 8, 0), 8, 1), 10)
@@ -146,7 +147,7 @@ def test_an_hdr_avif_photo_is_tone_mapped_as_an_hdr_video_frame_is(code, transfe
 
 
 def test_a_10_bit_avif_sequence_is_read_at_its_levels():
-    from stylert.frames.images import decode_picture
+    from stylert.frames.image_decode import decode_picture
 
     animation = cv2.Animation()
     animation.frames, animation.durations = [np.full((32, 32, 3), level, np.uint16) for level in (600, 300)], [50, 60]
@@ -173,12 +174,12 @@ def test_an_avif_whose_major_brand_is_generic_heif_is_read_as_avif(tmp_path):
 
 
 def test_a_heif_coded_with_what_libheif_lacks_is_one_unreadable_image(tmp_path, monkeypatch):
-    from stylert.frames import images
+    from stylert.frames import image_decode
 
     def lacking(data):
         raise RuntimeError("Error while loading plugin: Support for this compression format has not been built in")
 
-    monkeypatch.setattr(images, "decode_heif", lacking)
+    monkeypatch.setattr(image_decode, "decode_heif", lacking)
     (tmp_path / "photo.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
     with pytest.raises(UnreadableImage, match=r"photo.heic is not a readable image \(HEIF: Error while loading "
                                               r"plugin: Support for this compression format has not been built in"):
@@ -188,12 +189,12 @@ def test_a_heif_coded_with_what_libheif_lacks_is_one_unreadable_image(tmp_path, 
 def test_a_heif_with_more_pixels_than_pillow_decodes_is_one_unreadable_image(tmp_path, monkeypatch):
     from PIL import Image
 
-    from stylert.frames import images
+    from stylert.frames import image_decode
 
     def bomb(data):
         raise Image.DecompressionBombError("Image size (446694144 pixels) exceeds limit")
 
-    monkeypatch.setattr(images, "decode_heif", bomb)
+    monkeypatch.setattr(image_decode, "decode_heif", bomb)
     (tmp_path / "huge.heic").write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + bytes(64))
     with pytest.raises(UnreadableImage, match=r"huge.heic has more pixels than Pillow decodes \([\d,]+ at most\)"):
         read_image(tmp_path / "huge.heic")

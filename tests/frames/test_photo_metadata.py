@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from stylert.frames.images import read_picture, write_image
+from stylert.frames.image_decode import read_picture
+from stylert.frames.images import write_image
 from stylert.frames.photo_metadata import PhotoMetadata, read_metadata, with_metadata
 
 ORIENTATION, DATETIME, MAKE = 0x0112, 0x0132, 0x010F

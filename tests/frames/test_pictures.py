@@ -8,7 +8,8 @@ import pytest
 from PIL import Image, ImageOps
 
 from stylert.errors import UnwritableImage
-from stylert.frames.images import Picture, decode_picture, encode_picture, read_picture, write_picture
+from stylert.frames.image_decode import decode_picture, read_picture
+from stylert.frames.images import Picture, encode_picture, write_picture
 
 
 def _rgba(rng, h=20, w=36):

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from stylert.errors import UnreadableImage
-from stylert.frames.images import (Picture, collect_images, decode_picture, output_name, read_image, read_picture,
-                                   write_picture)
+from stylert.frames.image_decode import decode_picture, read_image, read_picture
+from stylert.frames.images import Picture, collect_images, output_name, write_picture
 from stylert.runtime.stylize_files import plan_image_outputs
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from stylert.frames.images import read_picture, write_image
+from stylert.frames.image_decode import read_picture
+from stylert.frames.images import write_image
 from stylert.frames.tiff_metadata import read_tiff_metadata, tiff_as_stored, tiff_with_metadata
 
 MAKE, DATETIME, EXIF_IFD, GPS_IFD, INTEROP_IFD = 271, 306, 34665, 34853, 40965

@@ -40,7 +40,7 @@ def photos(tmp_path_factory, photo_module):
 
 @pytest.fixture(scope="module")
 def photo_module():
-    from stylert.frames.images import read_image
+    from stylert.frames.image_decode import read_image
     from stylert.samples import sample_path
 
     return read_image(sample_path("chelsea"))
@@ -89,7 +89,7 @@ def test_images_match_the_single_machine_run_and_reruns_skip_what_is_done(cluste
 def test_max_size_and_tile_reach_the_actors(cluster, photos, tmp_path, capsys):
     """--max-size and --tile were not passed to the Ray actors, so a Ray run silently made full-size outputs."""
     from stylert import Stylizer
-    from stylert.frames.images import read_picture
+    from stylert.frames.image_decode import read_picture
     from stylert.runtime.stylize_files import plan_image_outputs, stylize_files
 
     summary = _run(photos, tmp_path / "ray", max_size=24, tile=64)

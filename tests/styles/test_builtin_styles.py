@@ -31,7 +31,7 @@ def outputs(photo_64):
 def photo_64():
     import cv2
 
-    from stylert.frames.images import read_image
+    from stylert.frames.image_decode import read_image
     from stylert.samples import sample_path
 
     return cv2.resize(read_image(sample_path("astronaut")), (64, 64), interpolation=cv2.INTER_AREA)
