@@ -20,6 +20,11 @@ def _sizes(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _sizes_text(sizes: tuple[tuple[int, int], ...]) -> str:
+    """Sizes as --sizes takes them: one number for a square, else HxW."""
+    return ",".join(str(h) if h == w else f"{h}x{w}" for h, w in sizes)
+
+
 def register(sub) -> None:
     p = add_command(sub, "bench", "Measure, in one run and side by side: PyTorch eager fp32 (the pytorch/examples "
                     "way), ONNX Runtime with default options, stylert's tuned CPU fp32 path and stylert int8. "
@@ -34,7 +39,8 @@ def register(sub) -> None:
     p.add_argument("--arch", choices=("standard", "lite"), default="standard",
                    help="architecture to benchmark with random weights when no --style is given")
     p.add_argument("--sizes", type=_sizes, default=None,
-                   help="comma-separated HxW (or one number for squares) (default: 256,512,720x1280)")
+                   help="comma-separated HxW (or one number for squares) "
+                        f"(default: {_sizes_text(BenchConfig.sizes)})")
     p.add_argument("--repeats", type=positive_int,
                    help=f"timed runs per cell (after one warm-up) (default: {BenchConfig.repeats})")
     p.add_argument("--batch", type=positive_int,

@@ -156,3 +156,25 @@ def test_an_option_before_the_command_says_options_go_after_it(capsys):
         main(["--bogus", "x"])
     assert capsys.readouterr().err == (f"stylert: error: --bogus: options go after the command: stylert COMMAND "
                                        f"[options] ({', '.join(COMMANDS)}) (see 'stylert --help')\n")
+
+
+def test_defaults_written_into_help_are_the_ones_used(capsys):
+    """video's --crf/--preset and bench's --sizes state their defaults in words (the values live in VideoOptions
+    and BenchConfig, which --help does not import); the words must say what a run without the flag does."""
+    import re
+
+    from stylert.bench.runner import BenchConfig
+    from stylert.cli import main
+    from stylert.cli.cmd_bench import _sizes
+    from stylert.runtime.video import VideoOptions
+
+    def help_of(command: str) -> str:
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        return " ".join(capsys.readouterr().out.split())
+
+    video = help_of("video")
+    assert re.search(r"--crf CRF x264.*?\(default: (\d+)\)", video)[1] == str(VideoOptions.crf)
+    assert re.search(r"--preset \{[\w,]+\} x264.*?\(default: (\w+)\)", video)[1] == VideoOptions.preset
+    sizes = re.search(r"--sizes SIZES comma.*?\(default: ([\dx,]+)\)", help_of("bench"))[1]
+    assert _sizes(sizes) == BenchConfig.sizes
