@@ -14,6 +14,9 @@ from stylert.errors import EngineMismatch, StylertError
 from stylert.frames.prepost import padded_size
 
 PRECISIONS = ("fp32", "fp16", "int8")
+# TensorRT's layers index a tensor's elements with 32-bit integers: a profile whose largest input holds this many
+# cannot be built (and its activations, 32 to 128 channels of it, far less).
+TENSOR_ELEMENTS_LIMIT = 2**31
 Shape = tuple[int, int, int, int]
 
 
@@ -43,9 +46,15 @@ class ProfileShapes:
     @classmethod
     def from_triplets(cls, batch: tuple[int, int, int], height: tuple[int, int, int], width: tuple[int, int, int],
                       multiple: int = 4) -> ProfileShapes:
-        """Heights and widths are rounded up to the model's size multiple (the runtime pads to it)."""
+        """Heights and widths are rounded up to the model's size multiple (the runtime pads to it). A MAX shape
+        whose input alone holds TENSOR_ELEMENTS_LIMIT values is a StylertError, before TensorRT is loaded."""
         h = tuple(padded_size(v, multiple) for v in height)
         w = tuple(padded_size(v, multiple) for v in width)
+        largest = batch[2] * 3 * h[2] * w[2]
+        if largest >= TENSOR_ELEMENTS_LIMIT:
+            raise StylertError(f"the profile's largest input, {batch[2]}x3x{h[2]}x{w[2]}, holds {largest:,} values; "
+                               f"TensorRT's tensors hold fewer than {TENSOR_ELEMENTS_LIMIT:,}: lower the MAX of "
+                               "--batch, --height or --width")
         return cls(*((batch[i], 3, h[i], w[i]) for i in range(3)))
 
     def contains(self, shape: tuple[int, ...]) -> bool:

@@ -333,6 +333,9 @@ CASES = [
                                                              "webp", *S], 1, "failed", "File name too long"),
     ("export a damaged checkpoint into a new folder", ["export", "{w}/corrupt.pth", "-o", "{w}/out138/new/m.onnx"],
      2, "error"),
+    ("build-engine a profile no TensorRT tensor holds", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out140.engine",
+                                                         "--height", "64,720,100000000000000000000"], 2, "error",
+     "TensorRT's tensors hold fewer than 2,147,483,648: lower the MAX of --batch, --height or --width"),
 ]
 CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 

@@ -21,6 +21,15 @@ def test_profile_parsing_rounds_to_the_model_multiple():
     assert PROFILE.contains((3, 3, 100, 200)) and not PROFILE.contains((5, 3, 100, 200))
 
 
+def test_a_profile_whose_largest_input_no_tensorrt_tensor_holds_is_refused():
+    """TensorRT indexes a tensor's elements with 32-bit integers: 3 x 16384 x 43688 (2,147,352,576) values are
+    built, 3 x 16384 x 43692 (2,147,549,184) refused before TensorRT is loaded; a batch counts as much."""
+    assert ProfileShapes.from_triplets((1, 1, 1), (64, 64, 16384), (64, 64, 43688)).max == (1, 3, 16384, 43688)
+    for batch, width in (((1, 1, 1), 43692), ((1, 1, 2), 21848), ((1, 1, 1), 10**20)):
+        with pytest.raises(StylertError, match="TensorRT's tensors hold fewer than 2,147,483,648"):
+            ProfileShapes.from_triplets(batch, (64, 64, 16384), (64, 64, width))
+
+
 def test_build_call_order_and_arguments(tmp_path):
     trt, calls = make_fake_trt("10.13.0")
     onnx = tmp_path / "m.onnx"
