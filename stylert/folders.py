@@ -4,6 +4,7 @@ folder a phone keeps in DCIM are not taken for photos. A hidden file named on it
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +13,20 @@ from pathlib import Path
 def files_in(folder: Path, suffixes: tuple[str, ...], *, recursive: bool = False,
              leave_out: Path | None = None) -> list[Path]:
     """The visible files under ``folder`` (and its visible subfolders when ``recursive``, but for the subfolder
-    ``leave_out``) whose suffix, in any case, is one of ``suffixes``; sorted by path."""
-    return sorted(p for p in _visible(folder, recursive, leave_out) if p.suffix.lower() in suffixes and p.is_file())
+    ``leave_out``) whose suffix, in any case, is one of ``suffixes``; in ``name_order``."""
+    return sorted((p for p in _visible(folder, recursive, leave_out) if p.suffix.lower() in suffixes and p.is_file()),
+                  key=name_order)
+
+
+def name_order(path: str | Path) -> tuple:
+    """The key that sorts paths as a file manager lists them: numbers in names by their value, so frame9.png
+    comes before frame10.png (ffmpeg's ``frame%d.png`` writes such names), folder by folder."""
+    return tuple((_numbers_by_value(part), part) for part in Path(path).parts)
+
+
+def _numbers_by_value(name: str) -> list:
+    """``name`` as alternating text and numbers ("frame", 10, ".png"), which compare position by position."""
+    return [int(run) if k % 2 else run for k, run in enumerate(re.split(r"(\d+)", name))]
 
 
 def none_of(suffixes: tuple[str, ...], what: str, folders: list[Path], *, recursive: bool = False,

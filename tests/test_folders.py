@@ -20,6 +20,18 @@ def test_a_folder_s_files_are_what_a_shell_star_finds(tmp_path):
     assert files_in(tmp_path, (".png",), recursive=True, leave_out=tmp_path / "sub") == [tmp_path / "a.png"]
 
 
+def test_names_with_numbers_come_in_the_order_of_their_numbers(tmp_path):
+    """As a file manager lists them: IMG_9 before IMG_10, take2/ before take10/, a padded name beside the same
+    number unpadded in a fixed order."""
+    _files(tmp_path, "IMG_10.jpg", "IMG_9.jpg", "IMG_009.jpg", "IMG_100.jpg", "take10/a.jpg", "take2/b.jpg", "b.jpg")
+    assert [p.relative_to(tmp_path).as_posix() for p in files_in(tmp_path, (".jpg",), recursive=True)] == \
+        ["IMG_009.jpg", "IMG_9.jpg", "IMG_10.jpg", "IMG_100.jpg", "b.jpg", "take2/b.jpg", "take10/a.jpg"]
+    from stylert.frames.images import collect_images
+
+    globbed = collect_images([str(tmp_path / "IMG_*.jpg")])
+    assert [image.path.name for image in globbed] == ["IMG_009.jpg", "IMG_9.jpg", "IMG_10.jpg", "IMG_100.jpg"]
+
+
 def test_a_folder_without_the_files_asked_for_says_what_it_holds(tmp_path):
     _files(tmp_path, "shots/a.exr", "shots/b.exr", "shots/README", "shots/.DS_Store", "shots/day1/c.png",
            "shots/day2/d.jpg")

@@ -43,7 +43,8 @@ def register(sub) -> None:
                         "the network's widths); PIXELS: always, with tiles of this size; off: never. Tiles share "
                         "the whole photo's InstanceNorm statistics, so they match the untiled result")
     add_smooth_arg(p, "an animation's frames (GIF, WebP, PNG, AVIF) and across a numbered image sequence's "
-                      "files (frame_0001.png, frame_0002.png, ... in a folder, in name order; on one machine)")
+                      "files (frame_0001.png, frame_0002.png, ... or frame9.png, frame10.png, ... in a folder, in "
+                      "number order; on one machine)")
     p.add_argument("--report", action="store_true",
                    help="print the flicker metric of each animation and numbered image sequence (on one machine): "
                         "output frame-to-frame change / input frame-to-frame change, to choose --smooth by")

@@ -11,7 +11,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnwritableImage
-from stylert.folders import files_in, none_of
+from stylert.folders import files_in, name_order, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.photo_metadata import PhotoMetadata, sized, with_metadata
@@ -73,7 +73,7 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
         elif path.is_file():
             found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
         elif glob.has_magic(item):
-            for match in sorted(glob.glob(item, recursive=recursive)):
+            for match in sorted(glob.glob(item, recursive=recursive), key=name_order):
                 p = Path(match)
                 if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not _inside(p, leave_out):
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))

@@ -11,24 +11,34 @@ from stylert.frames.images import Picture
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
-# Sequences smoothed at once: a batch visits its files in name order, so a sequence's frames come one after
-# another, or interleaved with a few others (frame_0001.png beside frame_0001_matte.png).
+# Sequences smoothed at once: a batch visits its files in name order (``folders.name_order``), so a sequence's
+# frames come one after another, or interleaved with a few others (frame_0001.png beside frame_0001_matte.png).
 MOST_AT_ONCE = 4
-SequenceKey = tuple[str, str, int, str]
+SequenceKey = tuple[str, str, str]
 
 
 def sequence_key(path: Path) -> SequenceKey | None:
-    """(folder, the name before its last number, that number's digits, the name after it) for a file whose name
-    holds a number: files with the same key are frames of one sequence, in name order (numbers of one width sort
-    as numbers); None for a name without a number."""
+    """(folder, the name before its last number, the name after it) for a file whose name holds a number: files
+    with the same key are frames of one sequence, in the order of that number (``frame_number``; a batch visits
+    them so, ``folders.name_order``), padded (frame_0009.png) or not (ffmpeg's frame9.png, frame10.png); None for
+    a name without a number."""
     found = _NUMBERED.match(path.name)
-    return None if found is None else (str(path.parent), found[1], len(found[2]), found[3].lower())
+    return None if found is None else (str(path.parent), found[1], found[3].lower())
 
 
-def sequence_name(key: SequenceKey) -> str:
-    """A sequence as its files are named, the frame number as #s: shot/frame_####.png."""
-    folder, before, digits, after = key
-    return str(Path(folder) / f"{before}{'#' * digits}{after}")
+def frame_number(path: Path) -> int:
+    """The number of a file ``sequence_key`` places in a sequence."""
+    found = _NUMBERED.match(path.name)
+    assert found is not None, path
+    return int(found[2])
+
+
+def sequence_name(path: Path) -> str:
+    """The sequence of the frame ``path`` as its files are named, the frame number as #s, as many as ``path`` has
+    digits: shot/frame_####.png."""
+    found = _NUMBERED.match(path.name)
+    assert found is not None, path
+    return str(path.parent / f"{found[1]}{'#' * len(found[2])}{found[3]}")
 
 
 class SequenceFlow:
@@ -40,6 +50,7 @@ class SequenceFlow:
         self.smooth, self.measure = smooth, measure
         self._smoothers: dict[SequenceKey, FlowSmoother] = {}
         self._meters: dict[str, FlickerMeter] = {}
+        self._names: dict[SequenceKey, str] = {}  # each sequence's name (``sequence_name``) by its first file
 
     def __call__(self, source: Path, original: Picture, stylised: Picture) -> Picture:
         key = sequence_key(source)
@@ -53,7 +64,7 @@ class SequenceFlow:
                 if len(self._smoothers) > MOST_AT_ONCE:
                     del self._smoothers[next(iter(self._smoothers))]
                 stylised = replace(stylised, frames=[smoother(original.frames[0], stylised.frames[0])])
-            self._meter(sequence_name(key), original, stylised)
+            self._meter(self._names.setdefault(key, sequence_name(source)), original, stylised)
         return stylised
 
     def _meter(self, name: str, original: Picture, stylised: Picture) -> None:

@@ -9,7 +9,7 @@ from stylert.errors import NoInputs, StylertError
 from stylert.frames.image_decode import read_picture
 from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, write_picture
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
-from stylert.runtime.image_sequences import SequenceFlow, sequence_key
+from stylert.runtime.image_sequences import SequenceFlow, SequenceKey, frame_number, sequence_key
 from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
@@ -87,15 +87,16 @@ def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Plann
              max_size: int | None) -> None:
     """Each sequence whose frames ``plan`` goes on with after some in ``made`` warms its smoother on the last made
     before them: that file's input and output, where both still read and match in size (else it starts afresh)."""
-    first = {}
+    first: dict[SequenceKey, int] = {}  # each sequence's lowest frame number in the plan
     for item in plan:
         key = sequence_key(item.source)
         if key is not None:
-            first.setdefault(key, item.source)
-    last_made = {}
+            first[key] = min(first.get(key, frame_number(item.source)), frame_number(item.source))
+    last_made: dict[SequenceKey, Planned] = {}  # the frame made last before it: the highest number below
     for item in made:
         key = sequence_key(item.source)
-        if key in first and item.source < first[key]:
+        if key in first and frame_number(item.source) < first[key] and \
+                (key not in last_made or frame_number(last_made[key].source) < frame_number(item.source)):
             last_made[key] = item
     for item in last_made.values():
         try:
@@ -119,7 +120,7 @@ def stylize_files(
 ) -> list[FileResult]:
     """Read, stylise (same-size images batched) and write each planned file; a file that fails is reported
     through ``on_done`` and the rest go on. ``smooth``: an animation's frames, and the frames of a numbered image
-    sequence (``image_sequences``) in name order, through FlowSmoother at that weight, against flicker; a
+    sequence (``image_sequences``) in number order, through FlowSmoother at that weight, against flicker; a
     sequence a re-run goes on with takes its smoothing up from the last of its files in ``made`` (planned files
     an earlier run made). ``on_flicker`` hears, at the end, each animation's and each sequence's flicker
     (``SequenceFlow.reports``)."""

@@ -3,6 +3,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from stylert.cli import main
 from stylert.frames.image_decode import read_image
@@ -153,23 +154,27 @@ def test_smooth_steadies_an_animations_frames(tmp_path, photo, lite_onnx):
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
 
 
-def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, photo, lite_onnx, capsys):
-    """A render's or a scan's frames come as frame_0001.png, frame_0002.png, ...: --smooth steadies them as it
-    steadies an animation, in name order, across batches; a picture without a number is untouched."""
+@pytest.mark.parametrize("name, count, stop, pattern", [("frame_{:04d}.png", 8, 4, "frame_####.png"),
+                                                      ("frame{}.png", 12, 9, "frame#.png")])
+def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, photo, lite_onnx, capsys, name, count,
+                                                                    stop, pattern):
+    """A render's or a scan's frames come as frame_0001.png, frame_0002.png, ..., ffmpeg's as frame1.png ...
+    frame12.png: --smooth steadies them as it steadies an animation, in number order, across batches (through 9
+    -> 10 unpadded); a picture without a number is untouched; a re-run goes on from the last frame made."""
     from stylert.cli.common import flicker_line
     from stylert.frames.image_decode import read_image
     from stylert.runtime.flicker import FlickerMeter, smooth_sequence
 
-    frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(8)]  # a slow pan
+    frames = [np.ascontiguousarray(photo[20:84, 2 * k:2 * k + 96]) for k in range(count)]  # a slow pan
     for k, frame in enumerate(frames):
-        write_image(tmp_path / "in" / f"frame_{k + 1:04d}.png", frame)
+        write_image(tmp_path / "in" / name.format(k + 1), frame)
     write_image(tmp_path / "in" / "still.png", frames[0])
     outputs, said = {}, {}
     for smooth in ([], ["--smooth", "0.6"]):
         out = tmp_path / ("smooth" if smooth else "plain")
         assert main(["stylize", str(tmp_path / "in"), "-o", f"{out}/", "-s", str(lite_onnx), "--batch", "3",
                      "--report", *smooth]) == 0
-        outputs[bool(smooth)] = [read_image(out / f"frame_{k + 1:04d}.png") for k in range(8)]
+        outputs[bool(smooth)] = [read_image(out / name.format(k + 1)) for k in range(count)]
         said[bool(smooth)] = capsys.readouterr().out.splitlines()
     assert all(np.array_equal(a, b) for a, b in zip(outputs[True], smooth_sequence(frames, outputs[False], 0.6)))
     ratios = {}
@@ -178,15 +183,15 @@ def test_smooth_steadies_a_numbered_image_sequence_across_its_files(tmp_path, ph
         for frame_in, frame_out in zip(frames, stylised):
             meter.add(frame_in, frame_out)
         ratios[smoothed] = meter.report().ratio
-        assert said[smoothed] == [flicker_line(meter.report(), str(tmp_path / "in" / "frame_####.png"))]
+        assert said[smoothed] == [flicker_line(meter.report(), str(tmp_path / "in" / pattern))]
     assert ratios[True] < 0.9 * ratios[False], ratios
     assert (tmp_path / "smooth" / "still.png").read_bytes() == (tmp_path / "plain" / "still.png").read_bytes()
-    made = {k: (tmp_path / "smooth" / f"frame_{k:04d}.png").read_bytes() for k in range(1, 9)}
-    for k in range(5, 9):  # a render stopped after frame 4: the re-run takes the smoothing up from frame 4
-        (tmp_path / "smooth" / f"frame_{k:04d}.png").unlink()
+    made = {k: (tmp_path / "smooth" / name.format(k)).read_bytes() for k in range(1, count + 1)}
+    for k in range(stop + 1, count + 1):  # a render stopped after a frame: the re-run takes the smoothing up there
+        (tmp_path / "smooth" / name.format(k)).unlink()
     assert main(["stylize", str(tmp_path / "in"), "-o", f"{tmp_path / 'smooth'}/", "-s", str(lite_onnx),
                  "--smooth", "0.6"]) == 0
-    assert {k: (tmp_path / "smooth" / f"frame_{k:04d}.png").read_bytes() for k in range(1, 9)} == made
+    assert {k: (tmp_path / "smooth" / name.format(k)).read_bytes() for k in range(1, count + 1)} == made
 
 
 def test_a_rerun_makes_only_what_is_not_done_and_an_interrupted_run_keeps_its_record(tmp_path, photo, lite_onnx,

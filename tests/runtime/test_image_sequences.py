@@ -5,20 +5,42 @@ import numpy as np
 
 from stylert.frames.images import Picture
 from stylert.runtime.flicker import FlowSmoother
-from stylert.runtime.image_sequences import MOST_AT_ONCE, SequenceFlow, sequence_key, sequence_name
+from stylert.runtime.image_sequences import MOST_AT_ONCE, SequenceFlow, frame_number, sequence_key, sequence_name
 
 
 def test_frames_of_one_sequence_share_a_key_and_other_names_do_not():
     key = sequence_key
-    assert key(Path("shot/frame_0001.png")) == key(Path("shot/frame_0002.PNG")) == ("shot", "frame_", 4, ".png")
+    assert key(Path("shot/frame_0001.png")) == key(Path("shot/frame_0002.PNG")) == ("shot", "frame_", ".png")
     assert key(Path("shot/frame_0001.png")) != key(Path("other/frame_0001.png"))  # another folder
-    assert key(Path("shot/frame_9.png")) != key(Path("shot/frame_10.png"))  # name order is not number order
-    assert key(Path("shot/frame_0001_matte.png")) == ("shot", "frame_", 4, "_matte.png")  # its own sequence
+    assert key(Path("shot/frame_9.png")) == key(Path("shot/frame_10.png"))  # ffmpeg's frame%d.png: unpadded
+    assert (frame_number(Path("shot/frame_9.png")), frame_number(Path("shot/frame_0010.png"))) == (9, 10)
+    assert key(Path("shot/frame_0001_matte.png")) == ("shot", "frame_", "_matte.png")  # its own sequence
     assert key(Path("shot/still.png")) is None
 
 
 def test_a_sequence_is_named_as_its_files_are_with_the_frame_number_as_hashes():
-    assert sequence_name(sequence_key(Path("shot/frame_0001.png"))) == str(Path("shot") / "frame_####.png")
+    assert sequence_name(Path("shot/frame_0001.png")) == str(Path("shot") / "frame_####.png")
+    assert sequence_name(Path("shot/frame1.png")) == str(Path("shot") / "frame#.png")
+
+
+def test_an_unpadded_sequence_is_visited_and_steadied_in_number_order_across_9_to_10(tmp_path):
+    """ffmpeg -i clip.mp4 frame%d.png writes frame1.png ... frame12.png: a folder gives them in number order
+    (not frame1, frame10, frame11, frame12, frame2, ...), and one smoother runs through 9 -> 10, so every
+    frame after the first is blended with the one before it."""
+    from stylert.folders import files_in
+
+    rng = np.random.default_rng(4)
+    for k in range(1, 13):
+        (tmp_path / f"frame{k}.png").write_bytes(b"")
+    paths = files_in(tmp_path, (".png",))
+    assert [p.name for p in paths] == [f"frame{k}.png" for k in range(1, 13)]
+    steady, alone = SequenceFlow(0.6, measure=True), FlowSmoother(0.6)
+    for path in paths:
+        source, stylised = _picture(rng), _picture(rng)
+        got = steady(path, source, stylised)
+        assert np.array_equal(got.frames[0], alone(source.frames[0], stylised.frames[0]))
+    assert list(steady.reports()) == [str(tmp_path / "frame#.png")]
+    assert steady.reports()[str(tmp_path / "frame#.png")].frames == 12
 
 
 def _picture(rng, shape=(24, 32, 3)):
