@@ -156,6 +156,64 @@ class VideoActor:
                 for k, v in out.items()}
 
 
+@dataclass
+class _Cut:
+    """One video cut into chunks at keyframes for the actors: the chunks, the video's frame times, the folder
+    beside the output their files are written in, and a row for each."""
+
+    chunks: list[Chunk]
+    times: list[float]
+    work_dir: Path
+    rows: list[dict]
+
+
+def _cut(item, options, workers: int) -> _Cut:
+    """``item``'s frames in the requested range cut into two chunks per worker; a StylertError where its audio
+    does not fit its output, the start lies past its end or the range holds no frames."""
+    from stylert.runtime.video_decode import check_start, expected_frames, index_frames, probe_video
+    from stylert.runtime.video_tracks import check_audio_fits
+
+    info = probe_video(item.source)
+    if options.keep_audio:  # before the chunks are made, not at their join
+        check_audio_fits(info.audio_channels, item.target.suffix)
+    check_start(info, options.start)
+    index = index_frames(item.source)
+    lo = next((i for i, t in enumerate(index.times) if t >= options.start - 1e-6), len(index.times))
+    hi = min(lo + (expected_frames(info, options.start, options.duration) or len(index.times) - lo), len(index.times))
+    if hi <= lo:
+        raise StylertError(f"{item.source} has no frames in the requested range")
+    warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
+    chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * workers, warmup)
+    item.target.parent.mkdir(parents=True, exist_ok=True)  # the chunks are written beside the output
+    work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
+    suffix = chunk_suffix(item.target, options.codec)
+    rows = [{"key": f"chunk{c.index}", "source": str(item.source), "target": str(work_dir / f"{c.index}{suffix}"),
+             "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
+            for c in chunks]
+    return _Cut(chunks, index.times, work_dir, rows)
+
+
+def _join(item, cut: _Cut, done: dict[str, dict], options, summary: RaySummary) -> None:
+    """The chunk files the actors wrote joined into ``item``'s output with the source's tracks; a broken chunk,
+    or a join that lost frames, is ``item``'s failure in ``summary``."""
+    from stylert.runtime.video_decode import probe_video
+    from stylert.runtime.video_encode import join_chunks
+
+    broken = [(k, r["error"]) for k, r in done.items() if r["error"]]
+    if broken:
+        summary.failed.append((str(item.source), f"chunk {broken[0][0]}: {broken[0][1]}"))
+        return
+    parts = [Path(done[f"chunk{c.index}"]["target"]) for c in cut.chunks]
+    info = probe_video(item.source)
+    starts = [max(0.0, cut.times[c.first] - options.start) for c in cut.chunks]
+    source = str(item.source)
+    joined = join_chunks(parts, item.target, info.fps, starts=starts, start=options.start,
+                         duration=options.duration, tracks_from=item.source, keep_audio=options.keep_audio,
+                         rotation=info.rotation, on_damage=lambda line: summary.damage.append((source, line)))
+    if joined != summary.frames:
+        summary.failed.append((source, f"joined {joined} frames of {summary.frames}"))
+
+
 def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | None, backend: str, engine: dict,
                       strength: float, preserve_color: bool, address: str, workers: int | None,
                       on_frames: Callable[[int], None] = lambda n: None,
@@ -166,9 +224,9 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.model_source import resolve_style
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs, shaping_options
-    from stylert.runtime.video_decode import check_start, expected_frames, index_frames, probe_video
-    from stylert.runtime.video_encode import check_video_codec, join_chunks
-    from stylert.runtime.video_tracks import check_audio_fits, subtitles_not_carried
+    from stylert.runtime.video_decode import probe_video
+    from stylert.runtime.video_encode import check_video_codec
+    from stylert.runtime.video_tracks import subtitles_not_carried
 
     planned = plan_video_outputs(inputs, output, options.codec)
     check_video_codec(options.codec, chunk_suffix(planned[0].target, options.codec))  # the chunks of a single video
@@ -183,33 +241,15 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     model = str(resolve_style(style or default_style()).resolve())
     cluster = RayCluster(address, workers)
     started = time.perf_counter()
-    work_dir = None
+    cut = None
     try:
         log(cluster.describe())
-        rows: list[dict] = []
         if len(plan) == 1 and cluster.workers > 1:
-            item = plan[0]
-            info = probe_video(item.source)
-            if options.keep_audio:  # before the chunks are made, not at their join
-                check_audio_fits(info.audio_channels, item.target.suffix)
-            check_start(info, options.start)
-            index = index_frames(item.source)
-            lo = next((i for i, t in enumerate(index.times) if t >= options.start - 1e-6), len(index.times))
-            hi = lo + (expected_frames(info, options.start, options.duration) or len(index.times) - lo)
-            hi = min(hi, len(index.times))
-            if hi <= lo:
-                raise StylertError(f"{item.source} has no frames in the requested range")
-            warmup = SMOOTH_OVERLAP if options.smooth > 0 else 0
-            chunks = plan_chunks(index.times, index.keyframes, lo, hi, 2 * cluster.workers, warmup)
-            item.target.parent.mkdir(parents=True, exist_ok=True)  # the chunks are written beside the output
-            work_dir = Path(tempfile.mkdtemp(prefix=".stylert-chunks-", dir=item.target.parent.resolve()))
-            suffix = chunk_suffix(item.target, options.codec)
-            rows = [{"key": f"chunk{c.index}", "source": str(item.source),
-                     "target": str(work_dir / f"{c.index}{suffix}"),
-                     "chunk": c.index, "first": c.first, "count": c.count, "warmup": c.warmup, "start": c.start}
-                    for c in chunks]
-            summary.chunks = len(chunks)
-            log(f"{item.source.name}: {hi - lo} frames in {len(chunks)} chunks cut at keyframes")
+            cut = _cut(plan[0], options, cluster.workers)
+            rows = cut.rows
+            summary.chunks = len(cut.chunks)
+            log(f"{plan[0].source.name}: {sum(c.count for c in cut.chunks)} frames in {len(cut.chunks)} chunks cut "
+                "at keyframes")
         else:
             rows = [{"key": str(p.source), "source": str(p.source), "target": str(p.target), "chunk": -1, "first": 0,
                      "count": 0, "warmup": 0, "start": 0.0} for p in plan]
@@ -223,35 +263,21 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
         done: dict[str, dict] = {}
         for row in cluster.stream(dataset, what="video"):
             done[row["key"]] = row
-            if row["error"] and summary.chunks == 0:
+            if row["error"] and cut is None:
                 summary.failed.append((row["key"], row["error"]))
             summary.tally(row["actor"], int(row["frames"]), float(row["seconds"]))
             summary.frames += int(row["frames"])
-            source = str(plan[0].source) if summary.chunks else row["key"]  # a chunk's key is its number
+            source = str(plan[0].source) if cut is not None else row["key"]  # a chunk's key is its number
             summary.damage += [(source, line) for line in row["damage"].splitlines()]
             on_frames(int(row["frames"]))
-        if summary.chunks:
-            item = plan[0]
-            broken = [(k, r["error"]) for k, r in done.items() if r["error"]]
-            if broken:
-                summary.failed.append((str(item.source), f"chunk {broken[0][0]}: {broken[0][1]}"))
-            else:
-                parts = [Path(done[f"chunk{i}"]["target"]) for i in range(summary.chunks)]
-                info = probe_video(item.source)
-                starts = [max(0.0, index.times[c.first] - options.start) for c in chunks]
-                source = str(item.source)
-                joined = join_chunks(parts, item.target, info.fps, starts=starts, start=options.start,
-                                     duration=options.duration, tracks_from=item.source,
-                                     keep_audio=options.keep_audio, rotation=info.rotation,
-                                     on_damage=lambda line, source=source: summary.damage.append((source, line)))
-                if joined != summary.frames:
-                    summary.failed.append((str(item.source), f"joined {joined} frames of {summary.frames}"))
+        if cut is not None:
+            _join(plan[0], cut, done, options, summary)
     finally:
         cluster.close()
-        if work_dir is not None:
-            for leftover in work_dir.glob("*"):
+        if cut is not None:
+            for leftover in cut.work_dir.glob("*"):
                 leftover.unlink()
-            work_dir.rmdir()
+            cut.work_dir.rmdir()
     failed = {source for source, _ in summary.failed}
     if manifest is not None:
         manifest.record((item.source, item.target) for item in plan if str(item.source) not in failed)
