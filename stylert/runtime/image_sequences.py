@@ -28,17 +28,21 @@ def sequence_key(path: Path) -> SequenceKey | None:
 
 def frame_number(path: Path) -> int:
     """The number of a file ``sequence_key`` places in a sequence."""
-    found = _NUMBERED.match(path.name)
-    assert found is not None, path
-    return int(found[2])
+    return int(_numbered(path)[2])
 
 
 def sequence_name(path: Path) -> str:
     """The sequence of the frame ``path`` as its files are named, the frame number as #s, as many as ``path`` has
     digits: shot/frame_####.png."""
-    found = _NUMBERED.match(path.name)
-    assert found is not None, path
+    found = _numbered(path)
     return str(path.parent / f"{found[1]}{'#' * len(found[2])}{found[3]}")
+
+
+def _numbered(path: Path) -> re.Match:
+    found = _NUMBERED.match(path.name)
+    if found is None:
+        raise ValueError(f"{path.name} holds no frame number")
+    return found
 
 
 class SequenceFlow:
