@@ -113,8 +113,8 @@ def run_on_ray(args: argparse.Namespace) -> int:
     for actor, (frames, busy) in sorted(summary.per_actor.items()):
         say(f"actor {actor}: {frames} frames, {frames / busy if busy else 0:.1f} frames/s while busy")
     done = f", {summary.skipped} already done" if summary.skipped else ""
-    print(f"{summary.items - len(summary.failed)} videos written, {len(summary.failed)} failed{done}; {summary.frames} "
-          f"frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
+    print(f"{counted(summary.items - len(summary.failed), 'video')} written, {len(summary.failed)} failed{done}; "
+          f"{summary.frames} frames at {summary.frames_per_second:.1f} frames/s overall", file=sys.stderr)
     return exit_code(summary.items, len(summary.failed), len(summary.damage))
 
 
@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
     from stylert._lazy import require
     from stylert.atomic_files import check_writable
-    from stylert.cli.common import (check_ray_only, exit_code, flicker_line, outputs_to_make, progress_bar, say,
+    from stylert.cli.common import (BarWhenStarted, check_ray_only, exit_code, flicker_line, outputs_to_make, say,
                                     stylizer_from_args)
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
@@ -152,11 +152,9 @@ def run(args: argparse.Namespace) -> int:
         if args.codec == "auto":
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in todo:
-            # shown from half a second on, by when `started` has given it the total (none before the probe)
-            with progress_bar(unit="frame", desc=item.source.name, delay=0.5) as bar:
-                def started(info, total, batch, bar=bar, item=item) -> None:
-                    bar.total = total
-                    bar.refresh()
+            with BarWhenStarted(unit="frame", desc=item.source.name) as frames_done:  # shown once probed
+                def started(info, total, batch, frames_done=frames_done, item=item) -> None:
+                    bar = frames_done.start(total)
                     if batch < stylizer.batch_size:
                         bar.write(f"stylert: {info.path.name}: {batch} frame(s) at a time, not "
                                   f"{stylizer.batch_size}: no more fit in the memory free here", file=sys.stderr)
@@ -172,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
                                   file=sys.stderr)
 
                 try:
-                    result = stylize_video(stylizer, item.source, item.target, options, on_frames=bar.update,
+                    result = stylize_video(stylizer, item.source, item.target, options, on_frames=frames_done.update,
                                            on_start=started, info=probed.get(item.source))
                 except StylertError as exc:
                     failed += 1
@@ -199,7 +197,8 @@ def run(args: argparse.Namespace) -> int:
     if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):
         done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
         left_out = f", {damaged} damaged" if damaged else ""
-        print(f"{len(todo) - failed} videos written ({truncated} of them cut short{left_out}), {failed} failed{done}",
+        print(f"{counted(len(todo) - failed, 'video')} written ({truncated} of them cut short{left_out}), {failed} failed"
+              f"{done}",
               file=sys.stderr)
     # a cut-off or damaged input still gave an output, without what could not be read
     return exit_code(len(todo), failed, truncated + damaged)

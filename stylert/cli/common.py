@@ -260,6 +260,29 @@ def progress_bar(**options: Any) -> Any:
     return tqdm(file=sys.stderr, **({} if sys.stderr.isatty() else {"mininterval": 30.0}), **options)
 
 
+class BarWhenStarted:
+    """A progress bar made when the work's total is known (``start``: a video's probe gave its frames), so an input
+    refused before has no empty bar above its error line; closed on leaving, its last count shown even where
+    it was never redrawn (a short run, or a log redrawn every 30 s)."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options, self.bar = options, None
+
+    def start(self, total: int | None) -> Any:
+        self.bar = progress_bar(total=total, **self.options)
+        return self.bar
+
+    def update(self, n: int) -> None:
+        self.bar.update(n)
+
+    def __enter__(self) -> BarWhenStarted:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)
