@@ -266,7 +266,8 @@ class BarWhenStarted:
     it was never redrawn (a short run, or a log redrawn every 30 s)."""
 
     def __init__(self, **options: Any) -> None:
-        self.options, self.bar = options, None
+        self.options = options
+        self.bar: Any = None  # the tqdm bar, once started
 
     def start(self, total: int | None) -> Any:
         self.bar = progress_bar(total=total, **self.options)
