@@ -21,8 +21,8 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report")
-    add_inputs_and_output(p, "video files or folders of videos (MP4, MOV, MKV, WebM, AVI, MPEG, camcorders' "
-                          "AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...)",
+    add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
+                          "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")

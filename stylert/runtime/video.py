@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import glob
 import os
 import queue
 import re
+import shlex
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
-from stylert.folders import files_in, none_of
+from stylert.folders import files_in, name_order, none_of
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -83,7 +85,8 @@ class VideoResult:
 
 
 def collect_videos(inputs: list[str]) -> list[Path]:
-    """Video files named, or found in named folders (by extension, hidden files left out), each once (a file
+    """Video files named, found in named folders (by extension, hidden files left out) or matched by a pattern the
+    shell left as it is ('clips/*.mp4', as stylize takes them), in ``folders.name_order``; each once (a file
     named twice, or named and in a named folder, is one input); a missing file is reported when used."""
 
     sources: list[Path] = []
@@ -94,6 +97,8 @@ def collect_videos(inputs: list[str]) -> list[Path]:
                            "index, its audio); save the stream to a file and name that")
         if path.is_dir():
             sources += files_in(path, VIDEO_SUFFIXES)
+        elif glob.has_magic(item) and not path.exists():
+            sources += _matched_videos(item)
         elif path.suffix.lower() in INPUT_SUFFIXES and _FRAME_NUMBER.search(path.name):
             raise NoInputs(f"{path} names an image sequence; {_SEQUENCE_HINT.format(path.parent)}")
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
@@ -111,6 +116,21 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     for path in sources:
         once.setdefault(path.resolve(), path)
     return list(once.values())
+
+
+def _matched_videos(pattern: str) -> list[Path]:
+    """The video files ``pattern`` matches; NoInputs where it matches none, saying how many files it matched and,
+    where they are images, the stylize command for them."""
+    matched = [Path(m) for m in sorted(glob.glob(pattern), key=name_order) if Path(m).is_file()]
+    videos = [p for p in matched if p.suffix.lower() in VIDEO_SUFFIXES]
+    if not matched:
+        raise NoInputs(f"no files match {pattern}")
+    if not videos:
+        images = any(p.suffix.lower() in INPUT_SUFFIXES for p in matched)
+        hint = f"; stylise images with: stylert stylize {shlex.quote(pattern)} -o OUT/" if images else ""
+        raise NoInputs(f"no video files match {pattern}: it matches {len(matched)} file{'s' * (len(matched) > 1)}, "
+                       f"none with a video suffix ({' '.join(VIDEO_SUFFIXES)}){hint}")
+    return videos
 
 
 _FRAME_NUMBER = re.compile(r"%0?\d*d")  # a printf pattern for a numbered file, as FFmpeg names a sequence

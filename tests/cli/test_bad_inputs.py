@@ -336,6 +336,8 @@ CASES = [
     ("build-engine a profile no TensorRT tensor holds", ["build-engine", "{w}/lite.onnx", "-o", "{w}/out140.engine",
                                                          "--height", "64,720,100000000000000000000"], 2, "error",
      "TensorRT's tensors hold fewer than 2,147,483,648: lower the MAX of --batch, --height or --width"),
+    ("video a quoted pattern that matches only images", ["video", "{w}/a*.jpg", "-o", "{w}/out141/", *S], 2, "error",
+     "none with a video suffix"),
 ]
 CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 

@@ -1110,6 +1110,24 @@ def test_a_pipe_is_refused_for_a_video_saying_why(tmp_path, monkeypatch):
     assert collect_videos(["-"]) == [Path("-")]
 
 
+def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
+    """'clips/*.mp4' quoted (or from a shell that does not expand it) is matched as stylize matches one; a pattern
+    that matches images points to stylize, one that matches nothing says so."""
+    from stylert.errors import NoInputs
+    from stylert.runtime.video import collect_videos
+
+    (tmp_path / "clips").mkdir()
+    for name in ("take10.mp4", "take9.mov", "notes.txt", "still.png"):
+        (tmp_path / "clips" / name).write_bytes(b"")
+    assert collect_videos([str(tmp_path / "clips" / "take*")]) == [tmp_path / "clips" / "take9.mov",
+                                                                    tmp_path / "clips" / "take10.mp4"]
+    with pytest.raises(NoInputs, match=r"no video files match .*clips/s\*: it matches 1 file, none with a video "
+                                       r"suffix \(\.mp4 .*\); stylise images with: stylert stylize '.*s\*' -o OUT/$"):
+        collect_videos([str(tmp_path / "clips" / "s*")])
+    with pytest.raises(NoInputs, match=r"^no files match .*nothing\*\.mp4$"):
+        collect_videos([str(tmp_path / "nothing*.mp4")])
+
+
 def test_a_video_named_twice_is_one_input(tmp_path):
     """Named twice, or named and inside a named folder: one input, not two that 'would both be written' to one
     output and must be 'renamed'."""
