@@ -69,7 +69,8 @@ def _tile(text: str) -> str | int:
 def run_on_ray(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stylert.cli.common import backend_options, of_damaged, progress_bar, read_despite_damage, say
+    from stylert.cli.common import (backend_options, of_damaged, progress_bar, read_despite_damage, say,
+                                    say_videos_left_out)
     from stylert.runtime.ray_images import run_images_on_ray
 
     if args.smooth:
@@ -77,6 +78,7 @@ def run_on_ray(args: argparse.Namespace) -> int:
             "one machine (without --ray)")
     if args.report:
         say("--report measures flicker on one machine (without --ray); this run has no report")
+    say_videos_left_out(args.inputs, args.recursive)
     with progress_bar(unit="img", desc="stylize (Ray)", delay=0.5) as bar:  # not before a result
         def report(row: dict) -> None:
             if row["error"]:
@@ -110,13 +112,14 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from stylert.cli.common import (flicker_line, of_damaged, outputs_to_make, progress_bar, read_despite_damage,
-                                    say)
+                                    say, say_videos_left_out)
 
     from stylert.atomic_files import check_writable
     from stylert.runtime.stylize_files import image_shaping_options, plan_image_outputs, stylize_files
 
     plan = plan_image_outputs(args.inputs, args.output, recursive=args.recursive, ext=args.ext)
     check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
+    say_videos_left_out(args.inputs, args.recursive)
     shaping = image_shaping_options(strength=args.strength, preserve_color=args.preserve_color,
                                     precision=args.precision, backend=args.backend, smooth=args.smooth,
                                     max_size=args.max_size, tile=args.tile)

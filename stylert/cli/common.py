@@ -284,6 +284,17 @@ class BarWhenStarted:
             self.bar.close()
 
 
+def say_videos_left_out(inputs: list[str], recursive: bool) -> None:
+    """A line for each input folder whose videos stylize leaves out, with the command that stylises them."""
+    import shlex
+
+    from stylert.runtime.stylize_files import videos_left_out
+
+    for folder, n in videos_left_out(inputs, recursive=recursive):
+        command = "stylert video" if recursive else f"stylert video {shlex.quote(folder)} -o OUT/"
+        say(f"{folder} holds {counted(n, 'video')} too, left out: {command} stylises {'it' if n == 1 else 'them'}")
+
+
 def say(text: str) -> None:
     """One line of progress or information on stderr (results go to stdout)."""
     print(f"stylert: {text}", file=sys.stderr)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
+from stylert.folders import files_in
 from stylert.frames.image_decode import read_picture
 from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, write_picture
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
@@ -39,6 +40,14 @@ def check_ext_for_file(ext: str | None, output: str | Path) -> None:
     """--ext sets the format of folder outputs and of -o -; a named output file has its own, which must agree."""
     if ext is not None and ext_suffix(ext) != Path(output).suffix.lower():
         raise StylertError(f"--ext {ext} is for folder outputs and -o -; -o {output} names its own format")
+
+
+def videos_left_out(inputs: list[str], *, recursive: bool = False) -> list[tuple[str, int]]:
+    """Each input folder that holds video files too (a phone's camera roll), with how many: stylize takes its
+    images and leaves the videos to ``stylert video``."""
+    counts = [(item, len(files_in(Path(item), VIDEO_SUFFIXES, recursive=recursive))) for item in inputs
+              if Path(item).is_dir()]
+    return [(item, n) for item, n in counts if n]
 
 
 def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = False,

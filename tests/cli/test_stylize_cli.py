@@ -18,6 +18,23 @@ def _folder(tmp_path, photo):
     return src
 
 
+@pytest.mark.parametrize("recursive", [False, True])
+def test_a_folder_s_videos_are_named_as_left_out_with_the_command_for_them(tmp_path, photo, lite_onnx, capsys,
+                                                                            recursive):
+    """A camera roll holds photos and clips: stylize takes the photos and says what it left, and how to take it."""
+    src = tmp_path / "roll"
+    write_image(src / "IMG_0001.jpg", photo[:40, :52])
+    (src / "IMG_0002.MOV").write_bytes(b"")
+    (src / "trip").mkdir()
+    (src / "trip" / "IMG_0003.mp4").write_bytes(b"")
+    assert main(["stylize", str(src), "-o", f"{tmp_path / 'out'}/", "-s", str(lite_onnx), *(["-r"] * recursive)]) == 0
+    said = [line for line in capsys.readouterr().err.splitlines() if "left out" in line]
+    assert said == ([f"stylert: {src} holds 2 videos too, left out: stylert video stylises them"] if recursive else
+                    [f"stylert: {src} holds 1 video too, left out: stylert video {src} -o OUT/ stylises it"])
+    assert [p.name for p in (tmp_path / "out").rglob("*") if p.is_file() and not p.name.startswith(".")] == \
+        ["IMG_0001.jpg"]
+
+
 def test_folder_with_one_corrupt_file(tmp_path, photo, lite_onnx, capsys):
     src = _folder(tmp_path, photo)
     before = {p.name: p.read_bytes() for p in src.iterdir()}
