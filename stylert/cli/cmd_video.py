@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from fractions import Fraction
 
 from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_output, add_ray_args, add_smooth_arg,
                                 add_style_args, counted, int_between, positive_float, positive_int, positive_seconds,
@@ -20,9 +21,11 @@ def register(sub) -> None:
                     "aspect.",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
-                    "  stylert video holiday/ -o styled/ --batch 8 --report")
+                    "  stylert video holiday/ -o styled/ --batch 8 --report\n"
+                    "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames")
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
-                          "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...)",
+                          "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
+                          "or an image sequence named as FFmpeg names one (render/frame_%%04d.png; see --fps)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
@@ -31,6 +34,10 @@ def register(sub) -> None:
                       help="start here: seconds (90, 1.5) or [HH:]MM:SS as a player shows it (1:30, 00:01:30.5)")
     size.add_argument("--duration", type=positive_seconds,
                       help="process this long, written as --start is (default: to the end)")
+    size.add_argument("--fps", type=frame_rate,
+                      help="frame rate of an image-sequence input (render/frame_%%04d.png: its frames, numbered as "
+                           "printf writes them, from whatever number they start at), e.g. 24, 23.976 or 24000/1001 "
+                           "(default: 25, FFmpeg's); a video keeps its own")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
                       help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "
                            "CPU to the encoder, else the CPU; cpu always decodes on the CPU")
@@ -66,6 +73,17 @@ def register(sub) -> None:
     p.set_defaults(run=run)
 
 
+def frame_rate(text: str) -> Fraction:
+    """--fps: a whole, decimal or fractional number of frames a second (24, 23.976, 24000/1001)."""
+    try:
+        rate = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(f"frames a second as 24, 23.976 or 24000/1001, got {text!r}") from None
+    if not 0 < rate <= 1000:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 1000 frames a second, got {text}")
+    return rate.limit_denominator(1001 * 1000)
+
+
 def _options(args: argparse.Namespace):
     from stylert.runtime.video import VideoOptions
     from stylert.runtime.video_encode import check_encoder_flags
@@ -74,7 +92,7 @@ def _options(args: argparse.Namespace):
     encoding = {name: value for name, value in (("crf", args.crf), ("preset", args.preset)) if value is not None}
     return VideoOptions(start=args.start, duration=args.duration, max_size=args.max_size, scale=args.scale,
                         codec=args.codec, decoder=args.decoder, smooth=args.smooth or 0.0, report=args.report,
-                        keep_audio=not args.no_audio, **encoding)
+                        keep_audio=not args.no_audio, fps=args.fps, **encoding)
 
 
 def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) -> None:
@@ -118,6 +136,21 @@ def run_on_ray(args: argparse.Namespace) -> int:
     return exit_code(summary.items, len(summary.failed), len(summary.damage))
 
 
+def _check_sequence_flags(args: argparse.Namespace) -> None:
+    """--fps is for image-sequence inputs, which run on one machine."""
+    from pathlib import Path
+
+    from stylert.errors import StylertError
+    from stylert.frames.frame_sequence import is_frame_pattern
+
+    sequences = [item for item in args.inputs if is_frame_pattern(Path(item))]
+    if args.fps is not None and not sequences:
+        raise StylertError(f"--fps {args.fps} is for an image-sequence input (render/frame_%04d.png); a video keeps "
+                           "its own frame rate")
+    if sequences and args.ray:
+        raise StylertError(f"{sequences[0]} is an image sequence: it is made a video on one machine (without --ray)")
+
+
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -132,13 +165,14 @@ def run(args: argparse.Namespace) -> int:
 
     check_ray_only(args)
     require("av", "stylert video")
+    _check_sequence_flags(args)
     if args.ray:
         return run_on_ray(args)
     options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output, args.codec)
     check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
-    probed = {plan[0].source: probe_video(plan[0].source)} if len(plan) == 1 else {}
+    probed = {plan[0].source: probe_video(plan[0].source, options.fps)} if len(plan) == 1 else {}
     shaping = shaping_options(options, strength=args.strength, preserve_color=args.preserve_color,
                               precision=args.precision, backend=args.backend)
     todo, manifest = outputs_to_make(plan, args, shaping, "videos")

@@ -13,6 +13,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnwritableImage
 from stylert.folders import files_in, name_order, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
+from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.photo_metadata import PhotoMetadata, sized, with_metadata
 from stylert.frames.pillow_formats import PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_WRITTEN, encode_with_pillow
@@ -80,6 +81,10 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
         elif path.exists():
             raise NoInputs(f"{item} is a device or a pipe, not a file or a folder; save what it gives to a file and "
                            "name that")
+        elif is_frame_pattern(path):  # render/frame_%04d.png, as FFmpeg names a sequence
+            raise NoInputs(f"{item} names an image sequence as FFmpeg does: stylize takes its folder ({path.parent}) "
+                           f"or a quoted glob ('{as_glob(path)}'); stylert video {item} -o OUT.mp4 makes a video of "
+                           "it")
         else:
             raise NoInputs(f"input not found: {item}")
     if not found:

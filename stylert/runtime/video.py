@@ -8,11 +8,11 @@ import dataclasses
 import glob
 import os
 import queue
-import re
 import shlex
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -21,6 +21,7 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, name_order, none_of
+from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern, pattern_of, video_name
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -53,6 +54,7 @@ class VideoOptions:
     smooth: float = 0.0      # 0 = off; else the flow-blend weight
     report: bool = False     # measure flicker
     keep_audio: bool = True
+    fps: Fraction | None = None  # an image sequence's frame rate (FFmpeg's 25 when None); a video keeps its own
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,9 @@ def collect_videos(inputs: list[str]) -> list[Path]:
             sources += files_in(path, VIDEO_SUFFIXES)
         elif glob.has_magic(item) and not path.exists():
             sources += _matched_videos(item)
-        elif path.suffix.lower() in INPUT_SUFFIXES and _FRAME_NUMBER.search(path.name):
-            raise NoInputs(f"{path} names an image sequence; {_SEQUENCE_HINT.format(path.parent)}")
+        elif is_frame_pattern(path):  # render/frame_%04d.png: an image sequence, read as a video
+            first_frame_number(path)
+            sources.append(path)
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
         else:
@@ -108,7 +111,7 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     if not sources:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
-            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_SEQUENCE_HINT.format(folders[0])}")
+            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_sequence_hint(folders[0])}")
         them = f" (name them: stylert video {os.path.join(folders[0], '*', '')} -o OUT/)" if folders else ""
         held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=them)
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
@@ -133,9 +136,13 @@ def _matched_videos(pattern: str) -> list[Path]:
     return videos
 
 
-_FRAME_NUMBER = re.compile(r"%0?\d*d")  # a printf pattern for a numbered file, as FFmpeg names a sequence
-_SEQUENCE_HINT = ("a numbered image sequence (frame_0001.png, ...) is stylised frame by frame, steadied across its "
-                  "files, with: stylert stylize {} -o styled/ --smooth")
+def _sequence_hint(folder: Path) -> str:
+    """How the images of ``folder`` (a render's frames) are made a video, or stylised as frames."""
+    images = files_in(folder, INPUT_SUFFIXES)
+    pattern = next((p for p in map(pattern_of, images) if p is not None), folder / "frame_%04d.png")
+    return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4 "
+            f"--fps 24, or stylised frame by frame, steadied across its files, with: stylert stylize "
+            f"{shlex.quote(str(folder))} -o styled/ --smooth")
 
 
 def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:
@@ -145,8 +152,8 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
     if output == "-":
         raise StylertError("stylert video writes files, not standard output (-o -): an MP4 is finished by writing "
                            "its index; name a file, e.g. -o styled.mp4, or a folder ending in /")
-    plan = plan_outputs([(s, Path(s.name)) for s in sources], output, suffixes=WRITABLE_VIDEO_SUFFIXES,
-                        what="video", new_suffix=".mp4")
+    plan = plan_outputs([(s, video_name(s) if is_frame_pattern(s) else Path(s.name)) for s in sources], output,
+                        suffixes=WRITABLE_VIDEO_SUFFIXES, what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):
         check_video_codec(codec, suffix)
     return plan
@@ -172,7 +179,8 @@ def shaping_options(options: VideoOptions, *, strength: float, preserve_color: b
     """What shapes a video's output, for a folder's manifest (``runtime.manifest``): every option but where it is
     decoded and the flicker report."""
     return {"strength": strength, "preserve_color": preserve_color, "precision": precision, "backend": backend} | {
-        k: v for k, v in dataclasses.asdict(options).items() if k not in ("decoder", "report")}
+        k: str(v) if isinstance(v, Fraction) else v for k, v in dataclasses.asdict(options).items()
+        if k not in ("decoder", "report")}
 
 
 def output_codec(options: VideoOptions, suffix: str) -> str:
@@ -297,7 +305,7 @@ def stylize_video(
     number of frames expected in the requested range (None when the container does not say) and the batch the
     frames go through (``batch_that_fits``); ``info``: the source's probe when the caller already has it."""
     source, target = Path(source), Path(target)
-    info = info if info is not None else probe_video(source)
+    info = info if info is not None else probe_video(source, options.fps)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     if options.keep_audio:  # before any work, not at the first frame written
@@ -320,7 +328,7 @@ def stylize_video(
 
     def decode() -> None:
         for frame in decode_frames(source, start=options.start, duration=options.duration, status=status,
-                                   decoder=options.decoder, yuv=yuv, alpha=alpha):
+                                   decoder=options.decoder, yuv=yuv, alpha=alpha, rate=options.fps):
             frame = resize_for_video(frame, options)
             if not _put(q_in, split_alpha(frame, alphas) if alpha else frame, stop):
                 return
@@ -328,7 +336,7 @@ def stylize_video(
 
     with atomic_output(target) as tmp:
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
-                               tracks_from=source, keep_audio=options.keep_audio,
+                               tracks_from=None if is_frame_pattern(source) else source, keep_audio=options.keep_audio,
                                start=options.start, duration=options.duration, rotation=info.rotation,
                                pixel_aspect=info.pixel_aspect, alpha=alpha)
         try:

@@ -19,10 +19,13 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo, first_line, not_found
 from stylert.frames.file_headers import instead_of
+from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour
 
+# FFmpeg's frame rate for an image sequence when none is given (--fps).
+SEQUENCE_RATE = Fraction(25)
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
 # the encoder wants the rest of the CPU.
 CONVERT_THREADS = min(4, os.cpu_count() or 1)
@@ -65,12 +68,17 @@ def ffmpeg_reason(exc: BaseException) -> str:
 TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
 
 
-def _open(path: Path, hwaccel=None):
+def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
+    """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
+    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None)."""
     av = require("av", "video processing")
-    if not path.is_file():
+    options = {}
+    if is_frame_pattern(path):
+        options = {"start_number": str(first_frame_number(path)), "framerate": str(rate or SEQUENCE_RATE)}
+    elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
-        container = av.open(str(path), hwaccel=hwaccel, **TAGS_AS_STORED)
+        container = av.open(str(path), hwaccel=hwaccel, options=options, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
         raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "
@@ -91,9 +99,10 @@ def _video_stream(container):
     return container.streams.best("video") or container.streams.video[0]
 
 
-def probe_video(path: str | Path) -> VideoInfo:
+def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
+    """What ``path`` holds; ``rate``: an image sequence's frame rate (``_open``)."""
     path = Path(path)
-    with contextlib.closing(_open(path)) as c:
+    with contextlib.closing(_open(path, rate=rate)) as c:
         v = _video_stream(c)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
@@ -261,7 +270,8 @@ def _frame_array(frame, yuv: YuvColour | None, alpha: bool) -> np.ndarray:
 
 def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | None = None,
                   status: DecodeStatus | None = None, decoder: str = "auto",
-                  yuv: YuvColour | None = None, alpha: bool = False) -> Iterator[np.ndarray]:
+                  yuv: YuvColour | None = None, alpha: bool = False, rate: Fraction | None = None
+                  ) -> Iterator[np.ndarray]:
     """uint8 BGR frames from ``start`` seconds for ``duration`` seconds (all when None), decoded where
     ``choose_video_decoder`` says (``decoder="cpu"``: always on the CPU). With ``yuv``, frames of that colour
     come as their packed 4:2:0 planes instead (2-D, ``frames.yuv.is_yuv_planes``: no CPU conversion), the
@@ -274,7 +284,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     status = status if status is not None else DecodeStatus()
     end = None if duration is None else start + duration
     hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
-    with contextlib.closing(_open(path, hwaccel)) as c:
+    with contextlib.closing(_open(path, hwaccel, rate)) as c:
         stream = _video_stream(c)
         if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
             stream.thread_type = "AUTO"  # frame and slice threads

@@ -34,6 +34,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     write_image(w / "B" / "x.jpg", img[:32])
     write_image(w / "mixed" / "good.png", img)
     (w / "mixed" / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n cut off")
+    for n in (1, 3):  # an image sequence whose frame 2 is missing
+        write_image(w / "gappy" / f"f{n}.png", img[:16, :16])
     write_image(w / "mac" / "IMG_1.jpg", img)  # a folder copied from a Mac: a resource fork beside each file
     (w / "mac" / "._IMG_1.jpg").write_bytes(APPLE_DOUBLE)
     (w / "empty").mkdir()
@@ -338,6 +340,10 @@ CASES = [
      "TensorRT's tensors hold fewer than 2,147,483,648: lower the MAX of --batch, --height or --width"),
     ("video a quoted pattern that matches only images", ["video", "{w}/a*.jpg", "-o", "{w}/out141/", *S], 2, "error",
      "none with a video suffix"),
+    ("stylize an image sequence named as FFmpeg names it", ["stylize", "{w}/A/frame_%04d.png", "-o", "{w}/out142/",
+                                                             *S], 2, "error", "stylize takes its folder"),
+    ("video an image sequence with a gap", ["video", "{w}/gappy/f%d.png", "-o", "{w}/out143.mp4", *S], 2, "error",
+     "frame 2 is missing (the sequence runs 1 to 3 with a gap)"),
 ]
 CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 

@@ -1,5 +1,8 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
-options (the folder's manifest), and --redo makes them all again."""
+options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from stylert.cli import main
@@ -45,3 +48,45 @@ def test_a_log_shows_each_videos_bar_at_its_end_and_none_for_a_video_refused(tmp
     assert bars and all(line.startswith("a.mp4:") for line in bars) and "3/3" in bars[-1], lines
     assert any(line.startswith(f"wrote {tmp_path / 'out' / 'a.mp4'}: 3 frames") for line in lines), lines
     assert any(line.startswith("stylert: failed:") and "b.mp4" in line for line in lines), lines
+
+
+def _frames(folder: Path, first: int, count: int) -> None:
+    from stylert.frames.images import write_image
+
+    rng = np.random.default_rng(0)
+    for n in range(first, first + count):
+        write_image(folder / f"frame_{n:04d}.png", rng.integers(0, 256, (40, 56, 3), dtype=np.uint8))
+
+
+def test_video_makes_a_sequence_from_1001_a_video_at_its_frame_rate(tmp_path, lite_onnx, capsys):
+    """A render's frames 1001-1012 at --fps 24: twelve frames lasting half a second; a folder output names the
+    video after the sequence and a re-run skips it until a frame changes."""
+    import av
+    _frames(tmp_path / "render", 1001, 12)
+    pattern = str(tmp_path / "render" / "frame_%04d.png")
+    assert main(["video", pattern, "-o", str(tmp_path / "one.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
+    with av.open(str(tmp_path / "one.mp4")) as c:
+        stream = c.streams.video[0]
+        assert stream.average_rate == 24 and sum(1 for _ in c.decode(stream)) == 12
+        assert float(stream.duration * stream.time_base) == pytest.approx(0.5)
+    run = ["video", pattern, "-o", f"{tmp_path / 'out'}/", "--fps", "24000/1001", "-s", str(lite_onnx)]
+    assert main(run) == 0 and (tmp_path / "out" / "frame.mp4").is_file()
+    capsys.readouterr()
+    assert main(run) == 0 and "1 already done" in capsys.readouterr().err
+    _frames(tmp_path / "render", 1001, 1)  # one frame rendered again
+    assert main(run) == 0 and "already done" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["video", "{w}/clip.mp4", "-o", "{w}/o.mp4", "--fps", "24"], "--fps 24 is for an image-sequence input"),
+    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--ray", "auto"], "made a video on one machine"),
+    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "0"], "must be more than 0"),
+])
+def test_sequence_flags_that_cannot_apply_are_refused(tmp_path, capsys, argv, says):
+    make_video(tmp_path / "clip.mp4", frames=2, audio=None)
+    _frames(tmp_path / "render", 1, 2)
+    try:
+        code = main([a.replace("{w}", str(tmp_path)) for a in argv])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 2 and says in capsys.readouterr().err and not (tmp_path / "o.mp4").exists()

@@ -1075,18 +1075,19 @@ def test_a_clip_whose_frame_times_jump_by_hours_says_so_on_one_machine_and_in_a_
     assert heard == [mended]
 
 
-def test_an_image_sequence_given_to_video_points_to_stylize_smooth(tmp_path, photo):
-    """A render's frames given as FFmpeg names them, or as their folder, said 'is an image' or 'no video files'."""
+def test_an_image_sequence_given_to_video_is_taken_by_its_pattern_and_its_folder_says_how(tmp_path, photo):
+    """A render's frames named as FFmpeg names them are one input; their folder given instead says the pattern to
+    type (or stylize --smooth for the frames), a frame named alone is an image."""
     from stylert.errors import NoInputs
     from stylert.frames.images import write_image
     from stylert.runtime.video import collect_videos
 
     for k in range(3):
         write_image(tmp_path / "render" / f"frame_{k:04d}.png", photo[:16, :16])
-    hint = rf"stylert stylize {tmp_path / 'render'} -o styled/ --smooth$"
-    with pytest.raises(NoInputs, match=r"frame_%04d.png names an image sequence; .*" + hint):
-        collect_videos([str(tmp_path / "render" / "frame_%04d.png")])
-    with pytest.raises(NoInputs, match=r"render holds images, not videos; .*" + hint):
+    pattern = tmp_path / "render" / "frame_%04d.png"
+    assert collect_videos([str(pattern)]) == [pattern]
+    hint = rf"made a video with: stylert video {pattern} -o OUT.mp4 --fps 24, .*stylert stylize {tmp_path / 'render'} "
+    with pytest.raises(NoInputs, match=r"render holds images, not videos; a numbered image sequence is " + hint):
         collect_videos([str(tmp_path / "render")])
     with pytest.raises(NoInputs, match=r"frame_0001.png is an image; stylise images with: stylert stylize "):
         collect_videos([str(tmp_path / "render" / "frame_0001.png")])

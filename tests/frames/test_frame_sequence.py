@@ -1,0 +1,46 @@
+"""An image sequence named as FFmpeg names one (render/frame_%04d.png): its files, start, gaps and names."""
+from pathlib import Path
+
+import pytest
+
+from stylert.errors import NoInputs
+from stylert.frames.frame_sequence import (as_glob, first_frame_number, frame_files, is_frame_pattern, pattern_of,
+                                            sequence_fingerprint, video_name)
+
+
+def _touch(folder: Path, *names: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"x")
+
+
+def test_a_pattern_names_the_files_printf_would_write(tmp_path):
+    _touch(tmp_path, "f0001.png", "f12345.png", "f7.png", "f07.png", "f0002.jpg", "g0003.png")
+    assert [p.name for _, p in frame_files(tmp_path / "f%04d.png")] == ["f0001.png", "f12345.png"]
+    assert [p.name for _, p in frame_files(tmp_path / "f%d.png")] == ["f7.png", "f12345.png"]
+    assert [n for n, _ in frame_files(tmp_path / "f%02d.png")] == [7, 12345]
+    assert is_frame_pattern(tmp_path / "f%04d.png") and not is_frame_pattern(tmp_path / "f0001.png")
+    _touch(tmp_path, "odd%d.png")  # a file that really has that name is that file
+    assert not is_frame_pattern(tmp_path / "odd%d.png")
+
+
+def test_a_sequence_starts_where_its_numbers_do_and_a_gap_is_refused(tmp_path):
+    _touch(tmp_path / "shot", *(f"beauty.{n:04d}.exr.png" for n in range(1001, 1005)))
+    assert first_frame_number(tmp_path / "shot" / "beauty.%04d.exr.png") == 1001
+    (tmp_path / "shot" / "beauty.1003.exr.png").unlink()
+    with pytest.raises(NoInputs, match=r"frame 1003 is missing \(the sequence runs 1001 to 1004 with a gap\)"):
+        first_frame_number(tmp_path / "shot" / "beauty.%04d.exr.png")
+    with pytest.raises(NoInputs, match=r"^no files match .*matte_%04d.png \(.*where %04d stands\)$"):
+        first_frame_number(tmp_path / "shot" / "matte_%04d.png")
+
+
+def test_patterns_names_and_fingerprints(tmp_path):
+    assert pattern_of(Path("r/frame_0001.png")) == Path("r/frame_%04d.png")
+    assert pattern_of(Path("r/frame7.png")) == Path("r/frame%d.png") and pattern_of(Path("r/a.png")) is None
+    assert as_glob(Path("r/frame_%04d.png")) == Path("r/frame_*.png")
+    assert video_name(Path("r/frame_%04d.png")) == Path("frame.mp4")
+    assert video_name(tmp_path / "render" / "%04d.png") == Path("render.mp4")
+    _touch(tmp_path, "f1.png", "f2.png")
+    before = sequence_fingerprint(tmp_path / "f%d.png")
+    (tmp_path / "f2.png").write_bytes(b"longer")
+    assert sequence_fingerprint(tmp_path / "f%d.png") != before and before["frames"] == 2
