@@ -36,7 +36,8 @@ def register(sub) -> None:
                       help="process this long, written as --start is (default: to the end)")
     size.add_argument("--fps", type=frame_rate,
                       help="frame rate of an image-sequence input (render/frame_%%04d.png: its frames, numbered as "
-                           "printf writes them, from whatever number they start at), e.g. 24, 23.976 or 24000/1001 "
+                           "printf writes them, from whatever number they start at), 0.01 to 1000, e.g. 24, 23.976 or "
+                           "24000/1001 "
                            "(default: 25, FFmpeg's); a video keeps its own")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
                       help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "
@@ -79,9 +80,10 @@ def frame_rate(text: str) -> Fraction:
         rate = Fraction(text.strip())
     except (ValueError, ZeroDivisionError):
         raise argparse.ArgumentTypeError(f"frames a second as 24, 23.976 or 24000/1001, got {text!r}") from None
-    if not 0 < rate <= 1000:
-        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 1000 frames a second, got {text}")
-    return rate.limit_denominator(1001 * 1000)
+    rate = rate.limit_denominator(1001 * 1000)
+    if not Fraction(1, 100) <= rate <= 1000:  # a frame every 100 s to 1000 a second: what encoders take
+        raise argparse.ArgumentTypeError(f"must be 0.01 to 1000 frames a second, got {text}")
+    return rate
 
 
 def _options(args: argparse.Namespace):

@@ -80,7 +80,9 @@ def test_video_makes_a_sequence_from_1001_a_video_at_its_frame_rate(tmp_path, li
 @pytest.mark.parametrize("argv, says", [
     (["video", "{w}/clip.mp4", "-o", "{w}/o.mp4", "--fps", "24"], "--fps 24 is for an image-sequence input"),
     (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--ray", "auto"], "made a video on one machine"),
-    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "0"], "must be more than 0"),
+    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "0"], "must be 0.01 to 1000 frames a second"),
+    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "1e-9"], "must be 0.01 to 1000 frames"),
+    (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "1/0"], "frames a second as 24, 23.976"),
 ])
 def test_sequence_flags_that_cannot_apply_are_refused(tmp_path, capsys, argv, says):
     make_video(tmp_path / "clip.mp4", frames=2, audio=None)
