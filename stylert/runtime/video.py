@@ -88,8 +88,9 @@ class VideoResult:
 
 def collect_videos(inputs: list[str]) -> list[Path]:
     """Video files named, found in named folders (by extension, hidden files left out) or matched by a pattern the
-    shell left as it is ('clips/*.mp4', as stylize takes them), in ``folders.name_order``; each once (a file
-    named twice, or named and in a named folder, is one input); a missing file is reported when used."""
+    shell left as it is ('clips/*.mp4', as stylize takes them), in ``folders.name_order``, and image sequences
+    named as FFmpeg names them (render/frame_%04d.png, ``frames.frame_sequence``); each once (a file named twice,
+    or named and in a named folder, is one input); a missing file is reported when used."""
 
     sources: list[Path] = []
     for item in inputs:
@@ -102,7 +103,7 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         elif glob.has_magic(item) and not path.exists():
             sources += _matched_videos(item)
         elif is_frame_pattern(path):  # render/frame_%04d.png: an image sequence, read as a video
-            first_frame_number(path)
+            first_frame_number(path)  # no frame, or a gap in their numbers: said now
             sources.append(path)
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
