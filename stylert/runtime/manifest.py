@@ -1,7 +1,8 @@
 """A record of what each output was made from, so a re-run skips what is done and redoes what changed.
 
 One JSON file per output folder (``.stylert-manifest.json``): for each output, the input's size and
-modification time, the model file's sha256 and the options that shape the pixels. An output is done when it
+modification time (an image sequence's: its frames' count, bytes and latest time), the model file's sha256 and
+the options that shape the pixels. An output is done when it
 exists and its entry matches all of them.
 """
 from __future__ import annotations
