@@ -19,8 +19,7 @@ def is_frame_pattern(path: Path) -> bool:
 def frame_files(pattern: Path) -> list[tuple[int, Path]]:
     """(number, file) for each file ``pattern`` names, by number: %04d takes 0001 and 12345, %d takes 7 (not 07),
     as printf writes them."""
-    spec = _NUMBER_SPEC.search(pattern.name)
-    assert spec is not None, pattern
+    spec = _number_spec(pattern)
     before, after = pattern.name[:spec.start()], pattern.name[spec.end():]
     written = f"{spec[1]}{spec[2]}d"  # as printf writes a number: 04d pads 7 to 0007, d writes 7
     named = re.compile(re.escape(before) + r"(\d+)" + re.escape(after) + "$")
@@ -33,13 +32,20 @@ def frame_files(pattern: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def _number_spec(pattern: Path) -> re.Match:
+    found = _NUMBER_SPEC.search(pattern.name)
+    if found is None:
+        raise ValueError(f"{pattern.name} holds no printf number")
+    return found
+
+
 def first_frame_number(pattern: Path) -> int:
     """The number the sequence starts at (a VFX shot's 1001); NoInputs where no file matches ``pattern`` or its
     numbers have a gap, where FFmpeg would stop reading and the video would end early."""
     numbers = [number for number, _ in frame_files(pattern)]
     if not numbers:
         raise NoInputs(f"no files match {pattern} (the frames of an image sequence, its number where "
-                       f"{_NUMBER_SPEC.search(pattern.name)[0]} stands)")  # type: ignore[index]
+                       f"{_number_spec(pattern)[0]} stands)")
     missing = next((n + 1 for n, m in zip(numbers, numbers[1:]) if m != n + 1), None)
     if missing is not None:
         raise NoInputs(f"{pattern}: frame {missing} is missing (the sequence runs {numbers[0]} to {numbers[-1]} "
