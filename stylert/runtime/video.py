@@ -178,10 +178,11 @@ def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *
 def shaping_options(options: VideoOptions, *, strength: float, preserve_color: bool, precision: str | None,
                     backend: str) -> dict:
     """What shapes a video's output, for a folder's manifest (``runtime.manifest``): every option but where it is
-    decoded and the flicker report."""
+    decoded and the flicker report; --fps only where given (an image sequence's), so a manifest written before
+    it existed still matches."""
     return {"strength": strength, "preserve_color": preserve_color, "precision": precision, "backend": backend} | {
         k: str(v) if isinstance(v, Fraction) else v for k, v in dataclasses.asdict(options).items()
-        if k not in ("decoder", "report")}
+        if k not in ("decoder", "report") and not (k == "fps" and v is None)}
 
 
 def output_codec(options: VideoOptions, suffix: str) -> str:

@@ -1140,3 +1140,15 @@ def test_a_video_named_twice_is_one_input(tmp_path):
     a = tmp_path / "clips" / "a.mp4"
     assert collect_videos([str(a), str(tmp_path / "clips" / ".." / "clips" / "a.mp4"), str(tmp_path / "clips")]) \
         == [a, tmp_path / "clips" / "b.mkv"]
+
+
+def test_the_manifest_options_of_a_video_hold_fps_only_for_an_image_sequence():
+    """A folder's manifest written before --fps existed still matches a video's re-run (no "fps" key), and an
+    image sequence's rate is stored as text JSON holds."""
+    from stylert.runtime.video import shaping_options
+
+    shaping = dict(strength=1.0, preserve_color=False, precision=None, backend="auto")
+    assert sorted(shaping_options(VideoOptions(), **shaping)) == sorted(
+        ["strength", "preserve_color", "precision", "backend", "start", "duration", "max_size", "scale", "codec",
+         "crf", "preset", "smooth", "keep_audio"])
+    assert shaping_options(VideoOptions(fps=Fraction(24000, 1001)), **shaping)["fps"] == "24000/1001"
