@@ -12,6 +12,7 @@ import numpy as np
 
 from stylert.errors import UnreadableVideo
 from stylert.frames.file_headers import instead_of
+from stylert.frames.frame_sequence import is_frame_pattern
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ def open_source(source: str) -> cv2.VideoCapture:
         if source.isdigit():
             raise UnreadableVideo(f"cannot open camera {source} (no camera, or it is in use); "
                                   "use --source FILE_OR_URL to stylise a video or stream")
+        if is_frame_pattern(Path(source)):  # render/frame_%04d.png
+            raise UnreadableVideo(f"video source {source}: an image sequence that cannot be opened here; "
+                                  f"make it a video first: stylert video {source} -o clip.mp4 --fps 24")
         if "://" not in source and not Path(source).exists():
             raise UnreadableVideo(f"video source {source}: file not found")
         raise UnreadableVideo(instead_of(source, "a video") or f"video source {source}: cannot be opened")

@@ -41,6 +41,9 @@ def test_missing_camera_and_file():
         LatestFrameCapture("9")
     with pytest.raises(UnreadableVideo, match="file not found"):
         LatestFrameCapture("/no/such/clip.mp4")
+    with pytest.raises(UnreadableVideo, match=r"an image sequence that cannot be opened here; make it a video first: "
+                                              r"stylert video /no/such/frame_%04d.png -o clip.mp4 --fps 24$"):
+        LatestFrameCapture("/no/such/frame_%04d.png")
 
 
 def test_a_source_that_is_no_video_says_what_it_is(tmp_path):
