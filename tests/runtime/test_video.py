@@ -316,9 +316,9 @@ def test_cli_probes_a_single_video_once(tmp_path, lite_onnx, monkeypatch):
     src = make_video(tmp_path / "in.mp4", frames=3, audio=None)
     probed = []
 
-    def counting(path):
+    def counting(path, rate=None):
         probed.append(path)
-        return probe_video(path)
+        return probe_video(path, rate)
 
     monkeypatch.setattr(video_decode, "probe_video", counting)
     monkeypatch.setattr(video_module, "probe_video", counting)
