@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         Candidate("stylert fp32", "ort", models.fp32, tuned=True),
         Candidate("stylert int8", "ort", models.int8, tuned=True, precision="int8"),
     ]
-    report = run_bench(candidates, config, models.fp32, on_progress=lambda name: print(f"measuring {name} ...", file=sys.stderr))
+    report = run_bench(candidates, config, models.fp32,
+                       on_progress=lambda name: print(f"measuring {name} ...", file=sys.stderr))
     report["model"] = models.label
     paths = write_report(report, args.output)
     print(f"model: {models.label}\n")

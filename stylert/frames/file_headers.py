@@ -45,7 +45,8 @@ _KINDS = ((re.compile(rb"v/1\x01"), "an OpenEXR image"), (re.compile(rb"%PDF-"),
           (re.compile(rb"PK\x03\x04"), "a ZIP archive"),
           (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S), "a video"))
 # What to do with those given as images, where there is something to do.
-_AS_IMAGE = {"an OpenEXR image": "which stylert does not read; convert it to a 16-bit TIFF or PNG",
+_AS_IMAGE = {"an OpenEXR image": "which stylize does not read; convert it to a 16-bit TIFF or PNG (stylert video "
+                                  "reads a render's EXR frames as a sequence: render/frame_%04d.exr)",
              "an SVG drawing": "which stylert does not read; render it to a PNG first",
              "a video": "not an image; stylise videos with: stylert video"}
 

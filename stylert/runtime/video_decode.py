@@ -70,7 +70,9 @@ TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
-    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None)."""
+    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames (a render's
+    scene-linear light) are decoded through the sRGB curve, as a compositor shows them, not as linear values that
+    would look dark."""
     av = require("av", "video processing")
     options = {}
     if is_frame_pattern(path):
@@ -90,6 +92,8 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
+    if _video_stream(container).codec_context.name == "exr":  # a render's scene-linear frames, shown as on a screen
+        _video_stream(container).codec_context.options = {"apply_trc": "iec61966_2_1"}
     return container
 
 

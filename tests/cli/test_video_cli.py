@@ -92,3 +92,29 @@ def test_sequence_flags_that_cannot_apply_are_refused(tmp_path, capsys, argv, sa
     except SystemExit as exc:
         code = exc.code
     assert code == 2 and says in capsys.readouterr().err and not (tmp_path / "o.mp4").exists()
+
+
+def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
+    """A render's OpenEXR frames hold scene-linear light: they are decoded as a compositor shows them (sRGB), not as
+    linear values that would look dark, and made a video."""
+    import av
+
+    from stylert.runtime.video_decode import decode_frames
+
+    (tmp_path / "render").mkdir()
+    levels = (13, 51, 204)  # linear 0.05, 0.2, 0.8
+    with av.open(str(tmp_path / "render" / "beauty.%04d.exr"), "w", format="image2") as out:
+        stream = out.add_stream("exr", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "gbrpf32le"
+        for k, level in enumerate(levels):
+            frame = av.VideoFrame.from_ndarray(np.full((24, 32, 3), level, np.uint8), format="rgb24")
+            frame = frame.reformat(format="gbrpf32le")
+            frame.pts = k
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    pattern = tmp_path / "render" / "beauty.%04d.exr"
+    linear = np.array(levels) / 255
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255
+    got = [frame.mean() for frame in decode_frames(pattern, decoder="cpu")]
+    assert np.allclose(got, srgb, atol=1.5), (got, srgb)
+    assert main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
