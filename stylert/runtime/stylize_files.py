@@ -100,7 +100,8 @@ def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Plann
     for item in plan:
         key = sequence_key(item.source)
         if key is not None:
-            first[key] = min(first.get(key, frame_number(item.source)), frame_number(item.source))
+            number = frame_number(item.source)
+            first[key] = min(first.get(key, number), number)
     last_made: dict[SequenceKey, Planned] = {}  # the frame made last before it: the highest number below
     for item in made:
         key = sequence_key(item.source)
