@@ -3,6 +3,7 @@ first) are left out, so the ``._IMG_0001.jpg`` resource forks a Mac leaves on a 
 folder a phone keeps in DCIM are not taken for photos. A hidden file named on its own is still used."""
 from __future__ import annotations
 
+import glob
 import os
 import re
 from collections import Counter
@@ -16,6 +17,12 @@ def files_in(folder: Path, suffixes: tuple[str, ...], *, recursive: bool = False
     ``leave_out``) whose suffix, in any case, is one of ``suffixes``; in ``name_order``."""
     return sorted((p for p in _visible(folder, recursive, leave_out) if p.suffix.lower() in suffixes and p.is_file()),
                   key=name_order)
+
+
+def matching_files(pattern: str, *, recursive: bool = False) -> list[Path]:
+    """The files a glob ``pattern`` the shell left as it is matches (folders left out; ** with ``recursive``), in
+    ``name_order``."""
+    return [Path(m) for m in sorted(glob.glob(pattern, recursive=recursive), key=name_order) if Path(m).is_file()]
 
 
 def name_order(path: str | Path) -> tuple:

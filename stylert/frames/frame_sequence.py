@@ -9,6 +9,7 @@ from pathlib import Path
 from stylert.errors import NoInputs
 
 _NUMBER_SPEC = re.compile(r"%(0?)(\d*)d")  # printf's %d, %4d, %04d: where the frame number goes
+_LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")  # a file name's last run of digits
 
 
 def is_frame_pattern(path: Path) -> bool:
@@ -65,15 +66,22 @@ def as_glob(pattern: Path) -> Path:
     return pattern.with_name(_NUMBER_SPEC.sub("*", pattern.name))
 
 
+def last_number(name: str) -> tuple[str, str, str] | None:
+    """(what comes before, the digits, what comes after) of the last number in a file's ``name`` (frame_0001.png:
+    frame_, 0001, .png), or None for a name without one."""
+    found = _LAST_NUMBER.match(name)
+    return None if found is None else (found[1], found[2], found[3])
+
+
 def pattern_of(path: Path) -> Path | None:
     """The pattern that names ``path`` as a frame of a sequence (frame_0001.png -> frame_%04d.png, frame7.png ->
     frame%d.png), or None for a name without a number."""
-    found = re.match(r"^(.*?)(\d+)(\D*)$", path.name)
-    if found is None:
+    parts = last_number(path.name)
+    if parts is None:
         return None
-    digits = found[2]
+    before, digits, after = parts
     spec = f"%0{len(digits)}d" if digits.startswith("0") and len(digits) > 1 else "%d"
-    return path.with_name(found[1] + spec + found[3])
+    return path.with_name(before + spec + after)
 
 
 def video_name(pattern: Path) -> Path:

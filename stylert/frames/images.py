@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 
 from stylert.atomic_files import atomic_output
-from stylert.errors import NoInputs, UnwritableImage
-from stylert.folders import files_in, name_order, none_of
+from stylert.errors import NoInputs, UnwritableImage, not_found
+from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
@@ -74,25 +74,21 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
         elif path.is_file():
             found.setdefault(path.resolve(), InputImage(path, Path(path.name)))
         elif glob.has_magic(item):
-            for match in sorted(glob.glob(item, recursive=recursive), key=name_order):
-                p = Path(match)
-                if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES and not _inside(p, leave_out):
+            for p in matching_files(item, recursive=recursive):
+                if p.suffix.lower() in INPUT_SUFFIXES and not _inside(p, leave_out):
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
-        elif path.exists():
-            raise NoInputs(f"{item} is a device or a pipe, not a file or a folder; save what it gives to a file and "
-                           "name that")
         elif is_frame_pattern(path):  # render/frame_%04d.png, as FFmpeg names a sequence
             raise NoInputs(f"{item} names an image sequence as FFmpeg does: stylize takes its folder ({path.parent}) "
                            f"or a quoted glob ('{as_glob(path)}'); stylert video {item} -o OUT.mp4 makes a video of "
                            "it")
-        else:
-            raise NoInputs(f"input not found: {item}")
+        else:  # not there, or a device or a pipe
+            raise NoInputs(not_found("input", item))
     if not found:
         folders = [Path(item).expanduser() for item in inputs if Path(item).expanduser().is_dir()]
         held = none_of(INPUT_SUFFIXES, "image", folders, recursive=recursive, deeper_hint=" (-r looks in them)")
         for item in inputs:  # a pattern that matched nothing, or only files of other kinds
             if glob.has_magic(item) and not Path(item).expanduser().is_dir():
-                matches = sum(Path(m).is_file() for m in glob.glob(item, recursive=recursive))
+                matches = len(matching_files(item, recursive=recursive))
                 held += f"; {item} matches {matches or 'no'} file{'s' * (matches != 1)}"
         raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)}){held}")
     return list(found.values())

@@ -3,14 +3,13 @@ are frames of one, so that --smooth steadies them across files as it steadies an
 measures their flicker as a video's is measured."""
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 
+from stylert.frames.frame_sequence import last_number
 from stylert.frames.images import Picture
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 
-_NUMBERED = re.compile(r"^(.*?)(\d+)(\D*)$")
 # Sequences smoothed at once: a batch visits its files in name order (``folders.name_order``), so a sequence's
 # frames come one after another, or interleaved with a few others (frame_0001.png beside frame_0001_matte.png).
 MOST_AT_ONCE = 4
@@ -22,27 +21,27 @@ def sequence_key(path: Path) -> SequenceKey | None:
     with the same key are frames of one sequence, in the order of that number (``frame_number``; a batch visits
     them so, ``folders.name_order``), padded (frame_0009.png) or not (ffmpeg's frame9.png, frame10.png); None for
     a name without a number."""
-    found = _NUMBERED.match(path.name)
-    return None if found is None else (str(path.parent), found[1], found[3].lower())
+    parts = last_number(path.name)
+    return None if parts is None else (str(path.parent), parts[0], parts[2].lower())
 
 
 def frame_number(path: Path) -> int:
     """The number of a file ``sequence_key`` places in a sequence."""
-    return int(_numbered(path)[2])
+    return int(_numbered(path)[1])
 
 
 def sequence_name(path: Path) -> str:
     """The sequence of the frame ``path`` as its files are named, the frame number as #s, as many as ``path`` has
     digits: shot/frame_####.png."""
-    found = _numbered(path)
-    return str(path.parent / f"{found[1]}{'#' * len(found[2])}{found[3]}")
+    before, digits, after = _numbered(path)
+    return str(path.parent / f"{before}{'#' * len(digits)}{after}")
 
 
-def _numbered(path: Path) -> re.Match:
-    found = _NUMBERED.match(path.name)
-    if found is None:
+def _numbered(path: Path) -> tuple[str, str, str]:
+    parts = last_number(path.name)
+    if parts is None:
         raise ValueError(f"{path.name} holds no frame number")
-    return found
+    return parts
 
 
 class SequenceFlow:

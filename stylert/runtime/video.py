@@ -20,7 +20,7 @@ import numpy as np
 
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
-from stylert.folders import files_in, name_order, none_of
+from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern, pattern_of, video_name
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
@@ -125,7 +125,7 @@ def collect_videos(inputs: list[str]) -> list[Path]:
 def _matched_videos(pattern: str) -> list[Path]:
     """The video files ``pattern`` matches; NoInputs where it matches none, saying how many files it matched and,
     where they are images, the stylize command for them."""
-    matched = [Path(m) for m in sorted(glob.glob(pattern), key=name_order) if Path(m).is_file()]
+    matched = matching_files(pattern)
     videos = [p for p in matched if p.suffix.lower() in VIDEO_SUFFIXES]
     if not matched:
         raise NoInputs(f"no files match {pattern}")

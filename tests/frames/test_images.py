@@ -27,7 +27,7 @@ def test_collect_folders_recursive_and_globs(tmp_path, rng):
         collect_images([str(tmp_path / "deep" / "*.jpg")])
     with pytest.raises(NoInputs, match="not found"):
         collect_images([str(tmp_path / "nope.jpg")])
-    with pytest.raises(NoInputs, match="/dev/null is a device or a pipe, not a file or a folder; save what it gives"):
+    with pytest.raises(NoInputs, match="/dev/null is a device or a pipe, not a file; save what it gives"):
         collect_images(["/dev/null"])
 
 
