@@ -88,12 +88,13 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
-    if _video_stream(container).codec_context is None:  # a codec FFmpeg does not know (or a damaged header)
+    context = _video_stream(container).codec_context
+    if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
-    if _video_stream(container).codec_context.name == "exr":  # a render's scene-linear frames, shown as on a screen
-        _video_stream(container).codec_context.options = {"apply_trc": "iec61966_2_1"}
+    if context.name == "exr":  # a render's scene-linear frames, shown as on a screen
+        context.options = {"apply_trc": "iec61966_2_1"}
     return container
 
 
