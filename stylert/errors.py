@@ -29,6 +29,13 @@ def first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def ffmpeg_reason(exc: BaseException) -> str:
+    """FFmpeg's words for what failed ("Invalid data found when processing input"), without PyAV's error number
+    and the file or function it names; another error's first line."""
+    said = getattr(exc, "strerror", None)
+    return said if isinstance(said, str) and said else first_line(exc)
+
+
 class StylertError(Exception):
     """Base class: a problem the user can fix, reported as one line."""
 

@@ -33,11 +33,11 @@ def test_names_with_numbers_come_in_the_order_of_their_numbers(tmp_path):
 
 
 def test_a_folder_without_the_files_asked_for_says_what_it_holds(tmp_path):
-    _files(tmp_path, "shots/a.exr", "shots/b.exr", "shots/README", "shots/.DS_Store", "shots/day1/c.png",
+    _files(tmp_path, "shots/a.dpx", "shots/b.dpx", "shots/README", "shots/.DS_Store", "shots/day1/c.png",
            "shots/day2/d.jpg")
     shots = tmp_path / "shots"
     assert none_of((".png", ".jpg"), "image", [shots], deeper_hint=" (-r looks in them)") == \
-        "; it holds 2 .exr, 1 (no suffix); its subfolders hold 2 images (-r looks in them)"
+        "; it holds 2 .dpx, 1 (no suffix); its subfolders hold 2 images (-r looks in them)"
     assert none_of((".png",), "image", [shots / "day2"]) == "; it holds 1 .jpg"
     assert none_of((".png",), "image", [shots / "day1", shots / "day2"]) == "; they hold 1 .png, 1 .jpg"
     (tmp_path / "empty").mkdir()
@@ -48,8 +48,8 @@ def test_no_images_and_no_videos_name_what_the_folder_holds_instead(tmp_path):
     from stylert.frames.images import collect_images
     from stylert.runtime.video import collect_videos
 
-    _files(tmp_path, "renders/a.exr", "renders/2024/b.png", "clips/2024/c.mp4")
-    with pytest.raises(NoInputs, match=r"no image files in .*renders \(looked for .*\); it holds 1 \.exr; its "
+    _files(tmp_path, "renders/a.dpx", "renders/2024/b.png", "clips/2024/c.mp4")
+    with pytest.raises(NoInputs, match=r"no image files in .*renders \(looked for .*\); it holds 1 \.dpx; its "
                                        r"subfolders hold 1 image \(-r looks in them\)$"):
         collect_images([str(tmp_path / "renders")])
     assert [i.path.name for i in collect_images([str(tmp_path / "renders")], recursive=True)] == ["b.png"]
@@ -61,8 +61,8 @@ def test_no_images_and_no_videos_name_what_the_folder_holds_instead(tmp_path):
 def test_a_pattern_that_finds_no_images_says_how_many_files_it_matched(tmp_path):
     from stylert.frames.images import collect_images
 
-    _files(tmp_path, "a.exr", "b.exr")
-    with pytest.raises(NoInputs, match=r"; .*\*\.exr matches 2 files$"):
-        collect_images([str(tmp_path / "*.exr")])
+    _files(tmp_path, "a.dpx", "b.dpx")
+    with pytest.raises(NoInputs, match=r"; .*\*\.dpx matches 2 files$"):
+        collect_images([str(tmp_path / "*.dpx")])
     with pytest.raises(NoInputs, match=r"; .*nope\*\.jpg matches no files$"):
         collect_images([str(tmp_path / "nope*.jpg")])

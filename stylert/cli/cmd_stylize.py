@@ -11,10 +11,11 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
-                    "TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic]; read only: PSD, ICO, PGM, PBM, PCX, SGI, "
-                    "DDS, whose folder\noutputs are NAME.psd.png and so on). Each output keeps its photo's EXIF, "
-                    "ICC profile and XMP (JPEG, PNG, WebP,\nTIFF, HEIC), its transparency, every frame of an "
-                    "animation (GIF, WebP, PNG, AVIF) and every page of a TIFF.",
+                    "TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic], OpenEXR with stylert[video]; read only: "
+                    "PSD, ICO, PGM, PBM, PCX, SGI,\nDDS, whose folder outputs are NAME.psd.png and so on). Each "
+                    "output keeps its photo's EXIF, ICC profile and XMP\n(JPEG, PNG, WebP, TIFF, HEIC), its "
+                    "transparency, every frame of an animation (GIF, WebP, PNG, AVIF)\nand every page of a TIFF; "
+                    "an OpenEXR's linear light is read through the sRGB curve and written back linear.",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"

@@ -5,6 +5,7 @@ or that it was read despite damage, and none of the libraries' lines lands in th
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import sys
@@ -20,30 +21,46 @@ _PILLOW_LIBTIFF = re.compile(r"^tempfile\.tif: ")  # the name Pillow gives libti
 _TWICE = re.compile(r"\b(\w+: )\1")
 # OpenCV's own log lines, which the command turns off (OPENCV_LOG_LEVEL) and the library leaves out the same way
 _OPENCV_LOG = re.compile(r"^\[\s*(?:FATAL|ERROR|WARN|INFO|DEBUG|VERBOSE)\s*:")
+_NOTED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("stylert_decoder_noted", default=None)
 
 
 @contextlib.contextmanager
 def decoder_notices() -> Iterator[list[str]]:
-    """Yields a list that, once the block has ended (also by an exception), holds the distinct lines written to
-    file descriptor 2 while it ran, in order, tidied (``tidy``); where there is no descriptor 2 to redirect, or
-    nowhere to keep what is written to it, the block runs as it is and the list stays empty."""
+    """Yields a list that, once the block has ended (also by an exception), holds the notices given meanwhile:
+    those passed to ``note``, then the distinct lines written to file descriptor 2, in order, tidied (``tidy``);
+    where there is no descriptor 2 to redirect, or nowhere to keep what is written to it, only the former."""
     notices: list[str] = []
-    with _HELD, contextlib.ExitStack() as stack:
-        held = _scratch()
-        if held is not None:
-            stack.callback(held.close)
-        saved = _saved_stderr() if held is not None else None
-        if saved is None:
-            yield notices
-            return
-        os.dup2(held.fileno(), 2)
-        try:
-            yield notices
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            held.seek(0)
-            notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+    noted: list[str] = []
+    token = _NOTED.set(noted)
+    try:
+        with _HELD, contextlib.ExitStack() as stack:
+            held = _scratch()
+            if held is not None:
+                stack.callback(held.close)
+            saved = _saved_stderr() if held is not None else None
+            if saved is None:
+                yield notices
+                return
+            os.dup2(held.fileno(), 2)
+            try:
+                yield notices
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                held.seek(0)
+                notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+    finally:
+        _NOTED.reset(token)
+        notices[:0] = noted
+
+
+def note(notice: str) -> None:
+    """Gives a notice of damage to the innermost ``decoder_notices`` (none: it is dropped), as a C library's line
+    on standard error would be: for a decoder that reads past damage without a word (FFmpeg's EXR decoder, whose
+    log stylert reads, or a cut-off file that only stylert's own check finds)."""
+    noted = _NOTED.get()
+    if noted is not None:
+        noted.append(notice)
 
 
 def _scratch() -> BinaryIO | None:

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from stylert.frames.heif import avif_brand, is_heif
+from stylert.frames.openexr import EXR_SIGNATURE
 from stylert.frames.photo_metadata import PNG_SIGNATURE
 from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 
@@ -17,7 +18,8 @@ HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry befor
 _SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG_SIGNATURE)), ".png"),
                (re.compile(rb"GIF8[79]a"), ".gif"), (re.compile(rb"RIFF....WEBP", re.S), ".webp"),
                (re.compile(rb"II\*\0|MM\0\*"), ".tif"), (re.compile(rb"BM"), ".bmp"), (re.compile(rb"8BPS"), ".psd"),
-               (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"))
+               (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"),
+               (re.compile(re.escape(EXR_SIGNATURE)), ".exr"))
 
 
 # The last bytes of a TGA 2.0 file (Pillow, GIMP and Photoshop write it); an older TGA is known by its name only.
@@ -39,21 +41,19 @@ def image_suffix(data: bytes) -> str | None:
 
 
 # Other kinds of file, by their first bytes (given where an image, a video or a model was asked for).
-_KINDS = ((re.compile(rb"v/1\x01"), "an OpenEXR image"), (re.compile(rb"%PDF-"), "a PDF document"),
+_KINDS = ((re.compile(rb"%PDF-"), "a PDF document"),
           (re.compile(rb"(\xef\xbb\xbf)?\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]", re.S),
            "an SVG drawing"),
           (re.compile(rb"PK\x03\x04"), "a ZIP archive"),
           (re.compile(rb"....ftyp|\x1aE\xdf\xa3|RIFF....AVI ", re.S), "a video"))
 # What to do with those given as images, where there is something to do.
-_AS_IMAGE = {"an OpenEXR image": "which stylize does not read; convert it to a 16-bit TIFF or PNG (stylert video "
-                                  "reads a render's EXR frames as a sequence: render/frame_%04d.exr)",
-             "an SVG drawing": "which stylert does not read; render it to a PNG first",
+_AS_IMAGE = {"an SVG drawing": "which stylert does not read; render it to a PNG first",
              "a video": "not an image; stylise videos with: stylert video"}
 
 
 def file_kind(head: bytes) -> str | None:
     """What a file is by its first bytes (``head``), where it is not an image format stylert reads: "a PDF
-    document", "an SVG drawing", "a ZIP archive", "a video", "an OpenEXR image", "text"; else None (an image's own
+    document", "an SVG drawing", "a ZIP archive", "a video", "text"; else None (an image's own
     signature, whose file is then a damaged image: a HEIC's ftyp box is an MP4's; or bytes not known)."""
     if image_suffix(head) is not None:
         return None

@@ -21,6 +21,7 @@ from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, im
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.heif import decode_heif, is_heif
 from stylert.frames.images import Picture, to_uint8
+from stylert.frames.openexr import EXR_SIGNATURE, decode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata
 from stylert.frames.pillow_formats import PILLOW_SUFFIXES, decode_with_pillow, pillow_quietly, too_many_pixels
 from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
@@ -52,9 +53,10 @@ def _file_bytes(path: str | Path) -> np.ndarray:
 
 def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP, PNG or AVIF with its duration and
-    the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF, HEIC, TGA,
-    QOI, PSD or ICO; a JPEG's, PNG's, WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile; what the
-    decoder said of damage it read past (``Picture.damage``). ``name`` is the file, for errors, and for its suffix:
+    the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF, HEIC, EXR,
+    TGA, QOI, PSD or ICO (an OpenEXR's scene-linear colour through the sRGB curve, ``openexr``); a JPEG's, PNG's,
+    WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile; what the decoder said of damage it read
+    past (``Picture.damage``). ``name`` is the file, for errors, and for its suffix:
     a PILLOW_SUFFIXES file is read by Pillow."""
     picture, damage = _heeded(_decode_picture, data, name)
     return replace(picture, damage=damage) if damage else picture
@@ -101,6 +103,9 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if is_heif(head):
         frame, alpha, metadata = _decode_heif(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=metadata)
+    if head.startswith(EXR_SIGNATURE):  # half or float samples: a 16-bit file's depth, for its alpha
+        frame, alpha = decode_exr(raw, name)
+        return Picture([frame], None if alpha is None else [alpha], depth=16)
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
@@ -131,6 +136,8 @@ def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     raw = buffer.tobytes()
     if _by_pillow(name, raw):
         return decode_with_pillow(raw, name)[0]
+    if raw.startswith(EXR_SIGNATURE):
+        return decode_exr(raw, name)[0]
     return _decode_heif(raw, name)[0] if is_heif(raw[:HEAD_BYTES]) else to_uint8(_stored_colour(buffer, raw, name))
 
 

@@ -15,15 +15,17 @@ from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
+from stylert.frames.openexr import EXR_SUFFIX, encode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, sized, with_metadata
 from stylert.frames.pillow_formats import PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_WRITTEN, encode_with_pillow
 
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
-                  *PILLOW_WRITTEN)
+                  EXR_SUFFIX, *PILLOW_WRITTEN)
 INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
-ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, *PILLOW_ALPHA)  # transparency
-DEEP_SUFFIXES = (".png", ".tif", ".tiff")  # the written formats that hold 16 bits a sample
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
+                  *PILLOW_ALPHA)  # transparency
+DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX)  # the written formats that hold 16 bits a sample (EXR: halves)
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,11 @@ class Picture:
     """An image file as its stylised copy needs it: uint8 BGR frames (one for a still image, all of an
     animation's, each page of a multi-page TIFF), each frame's alpha plane where the file is transparent, an
     animation's frame durations in milliseconds (none for pages) and how many times it plays (0: for ever), the
-    photo's metadata (``photo_metadata``), and the file's bits per sample: 16 for a 16-bit PNG or TIFF,
-    whose alpha planes are then uint16 as stored and whose copy is written at 16 bits where the format holds them
-    (DEEP_SUFFIXES); the colour is the network's, at 8 bits. ``damage``: what the decoder said of a file it read
-    despite damage (``decoder_notices``; a JPEG's "Corrupt JPEG data: ..."), whose frames show what it could
-    decode."""
+    photo's metadata (``photo_metadata``), and the file's bits per sample: 16 for a 16-bit PNG or TIFF or an
+    OpenEXR (half or float samples), whose alpha planes are then uint16 as stored and whose copy is written at 16
+    bits where the format holds them (DEEP_SUFFIXES); the colour is the network's, at 8 bits. ``damage``: what
+    the decoder said of a file it read despite damage (``decoder_notices``; a JPEG's "Corrupt JPEG data: ..."),
+    whose frames show what it could decode."""
     frames: list[np.ndarray]
     alpha: list[np.ndarray] | None = None
     durations: tuple[int, ...] = ()
@@ -120,11 +122,12 @@ def _to_uint16(plane: np.ndarray) -> np.ndarray:
 
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
-    """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless; the
-    alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC, TGA, QOI; a JPEG, BMP or PPM is the
+    """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless, OpenEXR
+    as linear half floats (``openexr``); the alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC,
+    EXR, TGA, QOI; a JPEG, BMP or PPM is the
     picture laid over white); every frame, with its duration and the number of plays, as an animated GIF, WebP
-    or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP, with the
-    pixel size they state set to the first frame's. UnwritableImage says what cannot be written; the caller
+    or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP,
+    with the pixel size they state set to the first frame's. UnwritableImage says what cannot be written; the caller
     names the file."""
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
@@ -150,6 +153,8 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
         encoded = encode_animation(suffix, frames, picture.durations or (100,) * len(frames), picture.plays)
     elif suffix in HEIF_SUFFIXES:
         return encode_heif(frames[0], metadata, quality)
+    elif suffix == EXR_SUFFIX:
+        return encode_exr(frames[0])
     elif suffix in PILLOW_WRITTEN:
         return encode_with_pillow(suffix, frames[0][..., :3], frames[0][..., 3] if frames[0].shape[2] == 4 else None)
     else:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import UnreadableVideo, first_line, not_found
+from stylert.errors import UnreadableVideo, ffmpeg_reason, not_found
 from stylert.frames.file_headers import instead_of
 from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -54,13 +54,6 @@ def codec_name(stream) -> str:
     which is what SUBTITLE_COPY, MP4_AUDIO_COPY and AUDIO_COPY list."""
     codec = stream.codec_context.codec
     return codec.canonical_name if codec is not None else stream.codec_context.name
-
-
-def ffmpeg_reason(exc: BaseException) -> str:
-    """FFmpeg's words for what failed ("Invalid data found when processing input"), without PyAV's error number
-    and the file or function it names; another error's first line."""
-    said = getattr(exc, "strerror", None)
-    return said if isinstance(said, str) and said else first_line(exc)
 
 
 # Tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1 title) is read, and written to the

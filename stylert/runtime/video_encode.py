@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import StylertError, UnreadableVideo
+from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
 from stylert.frames.yuv import bgr_to_i420, frame_size, pad_to_even
-from stylert.runtime.video_decode import TAGS_AS_STORED, ffmpeg_reason, vp9_alpha
+from stylert.runtime.video_decode import TAGS_AS_STORED, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
 
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for

@@ -100,8 +100,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     except ImportError:
         pass
     (w / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage garbage")
-    (w / "renders" / "2024").mkdir(parents=True)  # an OpenEXR render beside a subfolder of PNGs
-    (w / "renders" / "a.exr").write_bytes(b"v/1\x01\x02\x00\x00\x00")
+    (w / "renders" / "2024").mkdir(parents=True)  # a DPX film scan beside a subfolder of PNGs
+    (w / "renders" / "a.dpx").write_bytes(b"SDPX\x00\x00\x08\x00")
     write_image(w / "renders" / "2024" / "b.png", img)
     cv2.imwrite(str(w / "grey_float.tif"), img[..., 0].astype(np.float32) / 255)
     write_image(w / "longnames" / f"0{'b' * 250}.tga", img)  # 255 bytes: as .webp, one too many
@@ -316,7 +316,7 @@ CASES = [
     ("stylize a text file given as an image", ["stylize", "{w}/notes.txt", "-o", "{w}/out130.png", *S], 2, "failed",
      "notes.txt is text, not an image"),
     ("stylize a folder whose images are in a subfolder", ["stylize", "{w}/renders", "-o", "{w}/out131/", *S], 2,
-     "error", "it holds 1 .exr; its subfolders hold 1 image (-r looks in them)"),
+     "error", "it holds 1 .dpx; its subfolders hold 1 image (-r looks in them)"),
     ("stylize a grey float TIFF", ["stylize", "{w}/grey_float.tif", "-o", "{w}/out132.png", *S], 0, None),
     ("stylize with a text file as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out133.jpg", "-s",
                                                "{w}/notes.txt"], 2, "error", "notes.txt is text, not a style network"),

@@ -267,6 +267,29 @@ def test_a_photo_read_despite_damage_is_written_said_once_and_exits_1(tmp_path, 
     assert read_image(tmp_path / "out" / "damaged.jpg").shape == (48, 64, 3)
 
 
+def test_a_renders_openexr_frames_come_back_as_openexr_with_their_alpha_and_a_cut_one_says_so(tmp_path, photo,
+                                                                                             lite_onnx, capfd):
+    """A studio's EXR plates go through stylize and back into the composite: linear EXR out, the alpha kept; a
+    file cut off in the copy is written with its missing lines black, and said."""
+    from stylert.frames.image_decode import read_picture
+    from stylert.frames.images import Picture, write_picture
+
+    pytest.importorskip("av")
+    alpha = np.tile(np.linspace(0, 65535, 64).astype(np.uint16), (48, 1))
+    write_picture(tmp_path / "in" / "beauty.1001.exr", Picture([photo[:48, :64]], [alpha], depth=16))
+    whole = (tmp_path / "in" / "beauty.1001.exr").read_bytes()
+    (tmp_path / "in" / "beauty.1002.exr").write_bytes(whole[:-200])
+    code = main(["stylize", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--style", str(lite_onnx)])
+    err = capfd.readouterr().err
+    assert code == 1 and "2 written to" in err and "(1 from damaged sources), 0 failed" in err
+    assert "beauty.1002.exr: read despite damage (OpenEXR: cut off: 1 of 3 blocks of lines lie past the end" in err
+    styled = read_picture(tmp_path / "out" / "beauty.1001.exr")
+    assert styled.depth == 16 and styled.frames[0].shape == (48, 64, 3)
+    assert np.abs(styled.alpha[0].astype(int) - alpha).max() <= 64  # two trips through half floats
+    assert styled.frames[0][alpha > 512].std() > 5  # stylised colour, not black
+    assert (tmp_path / "out" / "beauty.1002.exr").read_bytes()[:4] == b"v/1\x01"
+
+
 def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes_not_an_internal_error(tmp_path, photo, lite_onnx):
     """A Latin-1 name (caf\xe9_1.png) on a system whose standard output is strict UTF-8: --report's line
     naming its sequence ended the run with a UnicodeEncodeError after every picture was written."""

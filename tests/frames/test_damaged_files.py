@@ -21,12 +21,13 @@ def _sources(rng):
     alpha = rng.integers(0, 256, (24, 32), dtype=np.uint8)
     two = [image, np.ascontiguousarray(image[::-1])]
     files = {f"a.{suffix}": encode_picture(f"a.{suffix}", Picture([image], [alpha]))
-             for suffix in ("jpg", "png", "webp", "tif", "gif", "avif", "bmp", "tga", "qoi", "ppm", "heic")}
+             for suffix in ("jpg", "png", "webp", "tif", "gif", "avif", "bmp", "tga", "qoi", "ppm", "heic", "exr")}
     files["animated.png"] = encode_picture("a.png", Picture(two, durations=(50, 60), plays=0))
     files["animated.webp"] = encode_picture("a.webp", Picture(two, durations=(50, 60), plays=0))
     files["pages.tif"] = encode_picture("a.tif", Picture(two, [alpha, alpha]))
     files["deep.png"] = encode_picture("a.png", Picture([image], [alpha.astype(np.uint16) * 257], depth=16))
     files["deep.tif"] = encode_picture("a.tif", Picture([image], [alpha.astype(np.uint16) * 257], depth=16))
+    files["opaque.exr"] = encode_picture("a.exr", Picture([image]))  # PyAV writes both (stylert[video])
     for suffix, form, mode in (("ico", "ICO", "RGBA"), ("pcx", "PCX", "RGB"), ("sgi", "SGI", "RGB"),
                                ("dds", "DDS", "RGBA"), ("pgm", "PPM", "L"), ("pbm", "PPM", "1")):  # read only
         out = io.BytesIO()

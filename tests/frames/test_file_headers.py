@@ -9,7 +9,6 @@ from stylert.frames.image_decode import read_image, read_picture
 
 
 @pytest.mark.parametrize("head, says", [
-    (b"v/1\x01\x02\x00\x00\x00channels", "an OpenEXR image, which stylize does not read; convert it to a 16-bit TIFF"),
     (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document, not an image"),
     (b'<?xml version="1.0"?>\n<!-- made by hand -->\n<svg width="4">', "an SVG drawing, which stylert does not read"),
     (b"  <svg>", "an SVG drawing"),

@@ -1,0 +1,160 @@
+"""OpenEXR images (a render's, a compositor's): read and written through FFmpeg's EXR codec in PyAV (pip install
+'stylert[video]'), as OpenCV's wheels read neither.
+
+An EXR holds scene-linear light, its colour multiplied by its alpha. Read, the colour is divided by the alpha
+(where there is one above 0) and put through the sRGB curve, as a compositor's viewer shows it, to the 8 bits the
+networks take: light above 1.0 is clipped to white, below 0 and NaN to black. The alpha is kept at 16 bits.
+Written, the same steps run backwards: sRGB to linear light, multiplied by the alpha, stored as half floats with
+ZIP compression (16 lines a block), so a stylised plate goes back into the composite it came from. A file's
+layers other than its RGB (A) ones, and its chromaticities, are not read."""
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from stylert._lazy import require
+from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
+from stylert.frames.decoder_notices import note
+
+EXR_SUFFIX = ".exr"
+EXR_SIGNATURE = b"v/1\x01"
+# Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
+_BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
+_NOT_ONE_SCAN_LINE_PART = 0x200 | 0x800 | 0x1000  # the version field's flags: tiled, deep, multi-part
+
+
+def srgb_encoded(linear: np.ndarray) -> np.ndarray:
+    """IEC 61966-2-1's sRGB curve: linear light 0..1 -> signal 0..1 (values outside clipped; NaN as 0)."""
+    x = np.clip(np.nan_to_num(linear, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
+    return np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055)
+
+
+def srgb_decoded(signal: np.ndarray) -> np.ndarray:
+    """The sRGB curve's inverse: signal 0..1 -> linear light 0..1."""
+    return np.where(signal <= 0.04045, signal / 12.92, np.power((signal + 0.055) / 1.055, 2.4))
+
+
+def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """An EXR file's bytes -> (uint8 BGR HxWx3 as an sRGB screen shows it, its alpha as uint16 HxW or None).
+    ``name`` is the file, for errors. Blocks of lines that FFmpeg could not decode, or that lie past the end of a
+    cut-off file, are left black and given as notices (``decoder_notices.note``)."""
+    av = _av(name)
+    past_end, blocks = _blocks_past_end(data)
+    if past_end and past_end == blocks:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
+    failed: list[str] = []
+    try:
+        frame = _decoded(av, data, failed)
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {ffmpeg_reason(exc)})") from None
+    if frame is None:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: no picture in it)")
+    if past_end:
+        note(f"OpenEXR: cut off: {past_end} of {blocks} blocks of lines lie past the end of the file (left black)")
+    if failed:
+        note(f"OpenEXR: {len(failed)} block{'s' * (len(failed) > 1)} of pixels could not be decoded (damaged; "
+             "left black)")
+    rgb, alpha = _linear(frame)
+    if alpha is not None:
+        alpha = np.clip(np.nan_to_num(alpha), 0.0, 1.0)
+        rgb = rgb / np.where(alpha > 0, alpha, 1.0)[..., None]
+    bgr = np.rint(srgb_encoded(rgb[..., ::-1]) * 255).astype(np.uint8)
+    return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16)
+
+
+def encode_exr(image: np.ndarray) -> bytes:
+    """uint8 or uint16 BGR or BGRA HxWxC (sRGB, its alpha not multiplied in) -> an EXR file's bytes: linear light
+    multiplied by the alpha, half floats, ZIP compression."""
+    try:
+        av = require("av", "writing OpenEXR images")
+    except MissingDependency as exc:
+        raise UnwritableImage(str(exc)) from None
+    signal = image.astype(np.float32) / np.iinfo(image.dtype).max
+    rgb = srgb_decoded(signal[..., 2::-1]).astype(np.float32)
+    if image.shape[2] == 4:
+        rgb = np.dstack([rgb * signal[..., 3:], signal[..., 3]])
+    layout = "gbrapf32le" if image.shape[2] == 4 else "gbrpf32le"
+    out = io.BytesIO()
+    try:
+        with av.open(out, "w", format="image2pipe") as container:
+            stream = container.add_stream("exr", rate=1, options={"format": "half", "compression": "zip16"})
+            stream.width, stream.height, stream.pix_fmt = image.shape[1], image.shape[0], layout
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format=layout)
+            container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+    except av.error.FFmpegError as exc:
+        raise UnwritableImage(f"FFmpeg's EXR encoder failed ({ffmpeg_reason(exc)})") from None
+    return out.getvalue()
+
+
+def _decoded(av, data: bytes, failed: list[str]):
+    """The first frame FFmpeg's EXR decoder makes of ``data`` (None where it makes none), with what it logged of
+    blocks it could not decode appended to ``failed``. Its log is on only meanwhile (PyAV keeps it off), with
+    repeated lines kept: each block that fails says so in the same words."""
+    level, skip = av.logging.get_level(), av.logging.get_skip_repeated()
+    capture = av.logging.Capture(local=False)  # the blocks are decoded on FFmpeg's threads
+    av.logging.set_level(av.logging.ERROR)
+    av.logging.set_skip_repeated(False)
+    try:
+        with capture, av.open(io.BytesIO(data), format="exr_pipe") as container:
+            return next(container.decode(video=0), None)
+    finally:
+        av.logging.set_level(level)
+        av.logging.set_skip_repeated(skip)
+        failed.extend(line for _, _, line in capture.logs if "decode_block" in line)
+
+
+def _blocks_past_end(data: bytes) -> tuple[int, int]:
+    """(how many of a single-part scan-line file's blocks of lines its offset table places past the end of
+    ``data``, how many it has); (0, 0) for other kinds of EXR and a header this cannot follow (FFmpeg judges
+    those)."""
+    if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_SCAN_LINE_PART:
+        return 0, 0
+    attributes, at = {}, 8
+    try:
+        while data[at]:  # name, type, size, value; a null byte ends the header
+            name_end = data.index(b"\0", at)
+            value_at = data.index(b"\0", name_end + 1) + 5
+            size = struct.unpack_from("<i", data, value_at - 4)[0]
+            attributes[data[at:name_end]] = data[value_at:value_at + size]
+            at = value_at + size
+    except (IndexError, ValueError, struct.error):
+        return 0, 0
+    window, compression = attributes.get(b"dataWindow", b""), attributes.get(b"compression", b"")
+    if len(window) != 16 or len(compression) != 1 or compression[0] not in _BLOCK_LINES:
+        return 0, 0
+    _, y_min, _, y_max = struct.unpack("<4i", window)  # xMin, yMin, xMax, yMax
+    blocks = -(-(y_max - y_min + 1) // _BLOCK_LINES[compression[0]])
+    table = data[at + 1:at + 1 + 8 * max(blocks, 0)]
+    offsets = struct.unpack(f"<{len(table) // 8}Q", table[:len(table) // 8 * 8])
+    inside = sum(1 for offset in offsets if offset + 8 <= len(data)
+                 and offset + 8 + struct.unpack_from("<I", data, offset + 4)[0] <= len(data))
+    return max(blocks, 0) - inside, max(blocks, 0)
+
+
+def _av(name: str | Path):
+    try:
+        return require("av", "reading OpenEXR images")
+    except MissingDependency as exc:  # unreadable here, like any other file a batch sets aside
+        raise UnreadableImage(f"{name} is an OpenEXR image: {exc}") from None
+
+
+def _linear(frame) -> tuple[np.ndarray, np.ndarray | None]:
+    """A decoded frame's light as float32 RGB HxWx3 and its alpha (float32 HxW) or None, values as stored: the
+    planar half or float layouts FFmpeg's EXR decoder gives are read plane by plane (a conversion would clip them
+    at 1.0); any other layout through RGBA."""
+    layout = frame.format.name
+    kind = {"f16le": np.float16, "f32le": np.float32}.get(layout[-5:])
+    if kind is None or not layout.startswith(("gbrp", "gbrap", "grayf")):
+        rgba = frame.to_ndarray(format="rgba64le").astype(np.float32) / 65535
+        return rgba[..., :3], rgba[..., 3] if len(frame.format.components) in (2, 4) else None
+    planes = [np.frombuffer(plane, kind).reshape(frame.height, -1)[:, :frame.width].astype(np.float32)
+              for plane in frame.planes]
+    if layout.startswith("gray"):
+        return np.repeat(planes[0][..., None], 3, axis=2), None
+    g, b, r = planes[:3]
+    return np.dstack([r, g, b]), planes[3] if len(planes) == 4 else None
+

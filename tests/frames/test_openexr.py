@@ -1,0 +1,145 @@
+"""OpenEXR stills: scene-linear light, its colour multiplied by its alpha, read as an sRGB screen shows it and
+written back as linear half floats; a cut-off or damaged file says so."""
+import io
+import re
+
+import numpy as np
+import pytest
+
+from stylert.errors import UnreadableImage
+from stylert.frames.decoder_notices import decoder_notices, note
+from stylert.frames.image_decode import decode_picture, read_image_noting_damage, read_picture
+from stylert.frames.images import Picture, write_picture
+from stylert.frames.openexr import decode_exr, encode_exr, srgb_decoded, srgb_encoded
+
+av = pytest.importorskip("av")
+
+
+def _exr(rgb: np.ndarray, alpha: np.ndarray | None = None, *, half: bool = False) -> bytes:
+    """An EXR of linear float ``rgb`` (HxWx3, or HxW for a luminance-only file) and ``alpha``, stored as given."""
+    if rgb.ndim == 2:
+        planes, layout = rgb, "grayf32le"
+    else:
+        planes = rgb if alpha is None else np.dstack([rgb, alpha])
+        layout = "gbrpf32le" if alpha is None else "gbrapf32le"
+    out = io.BytesIO()
+    with av.open(out, "w", format="image2pipe") as container:
+        stream = container.add_stream("exr", rate=1, options={"format": "half" if half else "float",
+                                                              "compression": "zip16"})
+        stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], layout
+        container.mux(stream.encode(av.VideoFrame.from_ndarray(np.ascontiguousarray(planes, np.float32), layout)))
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def _stored(data: bytes) -> np.ndarray:
+    """An EXR's samples as stored, float32 HxWx(3|4) RGB(A), without any curve."""
+    with av.open(io.BytesIO(data), format="exr_pipe") as container:
+        frame = next(container.decode(video=0))
+    kind = np.float16 if frame.format.name.endswith("f16le") else np.float32
+    g, b, r, *a = (np.frombuffer(p, kind).reshape(frame.height, -1)[:, :frame.width] for p in frame.planes)
+    return np.dstack([r, g, b, *a]).astype(np.float32)
+
+
+def _srgb8(linear) -> np.ndarray:
+    linear = np.asarray(linear, np.float64)
+    return np.rint(np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255)
+
+
+def test_the_srgb_curve_and_its_inverse():
+    assert srgb_encoded(np.array([0.0, 0.0031308, 0.5, 1.0, 2.0, -1.0, np.nan])) == pytest.approx(
+        [0.0, 0.04045, 0.735357, 1.0, 1.0, 0.0, 0.0], abs=1e-5)
+    levels = np.arange(256) / 255
+    assert np.abs(srgb_encoded(srgb_decoded(levels)) - levels).max() < 1e-12
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_linear_light_is_read_through_the_srgb_curve_its_alpha_divided_out(half):
+    rng = np.random.default_rng(1)
+    straight = rng.uniform(0.0, 1.0, (6, 9, 3)).astype(np.float32)
+    alpha = rng.uniform(0.05, 1.0, (6, 9)).astype(np.float32)
+    alpha[0, :3] = (0.0, 1.0, 0.5)
+    straight[0, 0] = 0.25  # colour where the alpha is 0 (additive light) is read as it is
+    straight[1, :3] = ((4.0, 1.5, 2.0), (-0.5, 0.2, 0.2), (np.nan, 0.2, 0.2))  # over white, below black, NaN
+    premultiplied = straight * np.where(alpha > 0, alpha, 1)[..., None]
+    bgr, got_alpha = decode_exr(_exr(premultiplied, alpha, half=half), "x.exr")
+    expected = _srgb8(np.nan_to_num(np.clip(straight, 0, 1)))[..., ::-1]
+    assert np.abs(bgr.astype(int) - expected).max() <= (2 if half else 1)  # half floats: 11-bit precision
+    assert tuple(bgr[1, 0]) == (255, 255, 255) and tuple(bgr[1, 1][2:]) == (0,) and tuple(bgr[1, 2][2:]) == (0,)
+    assert got_alpha.dtype == np.uint16 and np.abs(got_alpha / 65535 - alpha).max() < (5e-4 if half else 1e-5)
+
+
+def test_a_luminance_only_file_is_grey_and_an_opaque_one_has_no_alpha():
+    bgr, alpha = decode_exr(_exr(np.full((4, 5), 0.2, np.float32)), "y.exr")
+    assert alpha is None and bgr.shape == (4, 5, 3) and (bgr == _srgb8(0.2)).all()
+    bgr, alpha = decode_exr(_exr(np.full((4, 5, 3), (0.0, 0.2, 1.0), np.float32)), "rgb.exr")
+    assert alpha is None and tuple(bgr[0, 0]) == (255, _srgb8(0.2), 0)
+
+
+def test_an_8_bit_picture_is_written_as_linear_premultiplied_half_floats_and_read_back_exactly():
+    image = np.random.default_rng(2).integers(0, 256, (21, 34, 4), dtype=np.uint8)
+    image[0, 0, 3] = 0
+    data = encode_exr(image)
+    stored = _stored(data)
+    signal = image.astype(np.float64) / 255
+    linear = srgb_decoded(signal[..., 2::-1]) * signal[..., 3:]
+    assert np.abs(stored[..., :3] - linear).max() < 1e-3 and np.abs(stored[..., 3] - signal[..., 3]).max() < 1e-3
+    bgr, alpha = decode_exr(data, "a.exr")
+    shown = image[..., 3] > 0
+    assert (bgr[shown] == image[..., :3][shown]).all()
+    assert np.abs(alpha.astype(int) - image[..., 3].astype(int) * 257).max() <= 32  # a half float's step near 1
+
+
+def test_a_16_bit_picture_keeps_its_alpha_and_a_read_one_has_a_16_bit_files_depth(tmp_path):
+    frame = np.random.default_rng(3).integers(0, 256, (8, 12, 3), dtype=np.uint8)
+    alpha = np.linspace(0, 65535, 96).astype(np.uint16).reshape(8, 12)
+    write_picture(tmp_path / "p.exr", Picture([frame], [alpha], depth=16))
+    picture = read_picture(tmp_path / "p.exr")
+    assert picture.depth == 16 and picture.alpha[0].dtype == np.uint16
+    assert np.abs(picture.alpha[0].astype(int) - alpha).max() <= 32
+    assert (picture.frames[0][alpha > 256] == frame[alpha > 256]).all()
+
+
+def test_a_cut_off_file_is_read_with_its_missing_lines_black_and_said():
+    data = _exr(np.random.default_rng(4).uniform(0.1, 1, (40, 16, 3)).astype(np.float32))  # 3 blocks of 16 lines
+    whole = decode_picture(data, "r.exr")
+    assert whole.damage == ()
+    cut = decode_picture(data[:-100], "r.exr")
+    assert cut.damage == ("OpenEXR: cut off: 1 of 3 blocks of lines lie past the end of the file (left black)",)
+    assert (cut.frames[0][:32] == whole.frames[0][:32]).all() and (cut.frames[0][32:] == 0).all()
+    with pytest.raises(UnreadableImage, match=r"r.exr is not a readable image \(OpenEXR: cut off before its first "):
+        decode_picture(data[:len(data) // 4], "r.exr")
+    with pytest.raises(UnreadableImage, match=r"r.exr is not a readable image \(OpenEXR: "):
+        decode_picture(data[:40], "r.exr")
+
+
+def test_a_block_ffmpeg_cannot_decode_is_said_each_time(tmp_path):
+    smooth = np.broadcast_to(np.linspace(0.1, 0.9, 40, dtype=np.float32)[:, None, None], (40, 16, 3))
+    data = bytearray(_exr(smooth, half=True))  # compressed: ZIP keeps what it cannot shrink as it is
+    second = [found.start() for found in re.finditer(rb"x\x9c", data)][1]  # the second block's zlib stream
+    data[second + 2:second + 10] = bytes(8)
+    (tmp_path / "d.exr").write_bytes(bytes(data))
+    for _ in range(2):  # FFmpeg's log skips a line repeated from the last call; each read must still see it
+        frame, damage = read_image_noting_damage(tmp_path / "d.exr")
+        assert damage == ("OpenEXR: 1 block of pixels could not be decoded (damaged; left black)",)
+    assert (frame[16:32] == 0).all() and frame[:16].any() and frame[32:].any()
+
+
+def test_a_note_goes_to_the_innermost_notices_and_outside_them_nowhere(capfd):
+    note("dropped")
+    with decoder_notices() as outer:
+        note("outer")
+        with decoder_notices() as inner:
+            note("inner")
+    assert outer == ["outer"] and inner == ["inner"] and capfd.readouterr().err == ""
+
+
+def test_the_linear_layouts_ffmpeg_gives_for_integer_samples_are_read_too():
+    from stylert.frames.openexr import _linear
+
+    rgba = np.zeros((2, 3, 4), np.uint16)
+    rgba[..., 0], rgba[..., 3] = 65535, 32768
+    colour, alpha = _linear(av.VideoFrame.from_ndarray(rgba, format="rgba64le"))
+    assert colour[0, 0] == pytest.approx((1, 0, 0)) and alpha == pytest.approx(np.full((2, 3), 0.5), abs=1e-4)
+    colour, alpha = _linear(av.VideoFrame.from_ndarray(rgba[..., :3].copy(), format="rgb48le"))
+    assert alpha is None and colour.shape == (2, 3, 3)
