@@ -136,6 +136,29 @@ def png_header(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
+def handmade_exr(channels: dict[str, np.ndarray], *, tiled: bool = False) -> bytes:
+    """An uncompressed single-part scan-line OpenEXR of float32 ``channels`` (name -> HxW), written field by field
+    as the OpenEXR file layout gives them, as other writers name channels (FFmpeg's encoder names them R, G, B, A
+    only): "ViewLayer.Combined.R" in a Blender render. ``tiled`` sets the version field's tiled flag only."""
+    def attribute(name: bytes, kind: bytes, value: bytes) -> bytes:
+        return name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
+
+    names = sorted(channels)
+    height, width = channels[names[0]].shape
+    chlist = b"".join(name.encode() + b"\0" + struct.pack("<i4xii", 2, 1, 1) for name in names) + b"\0"
+    window = struct.pack("<4i", 0, 0, width - 1, height - 1)
+    header = (b"v/1\x01" + struct.pack("<I", 2 | 0x200 * tiled) + attribute(b"channels", b"chlist", chlist)
+              + attribute(b"compression", b"compression", b"\0") + attribute(b"dataWindow", b"box2i", window)
+              + attribute(b"displayWindow", b"box2i", window) + attribute(b"lineOrder", b"lineOrder", b"\0")
+              + attribute(b"pixelAspectRatio", b"float", struct.pack("<f", 1))
+              + attribute(b"screenWindowCenter", b"v2f", struct.pack("<2f", 0, 0))
+              + attribute(b"screenWindowWidth", b"float", struct.pack("<f", 1)) + b"\0")
+    lines = [b"".join(channels[name][y].astype("<f4").tobytes() for name in names) for y in range(height)]
+    starts = np.cumsum([len(header) + 8 * height] + [8 + len(line) for line in lines[:-1]])
+    return (header + struct.pack(f"<{height}Q", *starts)
+            + b"".join(struct.pack("<ii", y, len(line)) + line for y, line in enumerate(lines)))
+
+
 def cut_jpeg(image: np.ndarray) -> bytes:
     """A JPEG of ``image`` cut off two thirds into its data and closed with an end marker, as a broken download
     mended by a tool: libjpeg reads it despite damage ("Corrupt JPEG data: premature end of data segment"), the

@@ -5,12 +5,12 @@ An EXR holds scene-linear light, its colour multiplied by its alpha. Read, the c
 (where there is one above 0) and put through the sRGB curve, as a compositor's viewer shows it, to the 8 bits the
 networks take: light above 1.0 is clipped to white, below 0 and NaN to black. The alpha is kept at 16 bits.
 Written, the same steps run backwards: sRGB to linear light, multiplied by the alpha, stored as half floats with
-ZIP compression (16 lines a block), so a stylised plate goes back into the composite it came from. A file's
-layers other than its RGB (A) ones, and its chromaticities, are not read."""
+ZIP compression (16 lines a block), so a stylised plate goes back into the composite it came from. Of a
+multilayer file (a Blender render's passes) the layer ``exr_header.picture_layer`` names is read; the other
+layers, and the file's chromaticities, are not."""
 from __future__ import annotations
 
 import io
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +18,10 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
 from stylert.frames.decoder_notices import note
+from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
 
 EXR_SUFFIX = ".exr"
 EXR_SIGNATURE = b"v/1\x01"
-# Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
-_BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
-_NOT_ONE_SCAN_LINE_PART = 0x200 | 0x800 | 0x1000  # the version field's flags: tiled, deep, multi-part
 
 
 def srgb_encoded(linear: np.ndarray) -> np.ndarray:
@@ -42,12 +40,13 @@ def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | 
     ``name`` is the file, for errors. Blocks of lines that FFmpeg could not decode, or that lie past the end of a
     cut-off file, are left black and given as notices (``decoder_notices.note``)."""
     av = _av(name)
-    past_end, blocks = _blocks_past_end(data)
+    header = read_header(data)
+    past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
     if past_end and past_end == blocks:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
     failed: list[str] = []
     try:
-        frame = _decoded(av, data, failed)
+        frame = _decoded(av, data, picture_layer(header) if header is not None else "", failed)
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {ffmpeg_reason(exc)})") from None
     if frame is None:
@@ -90,49 +89,23 @@ def encode_exr(image: np.ndarray) -> bytes:
     return out.getvalue()
 
 
-def _decoded(av, data: bytes, failed: list[str]):
-    """The first frame FFmpeg's EXR decoder makes of ``data`` (None where it makes none), with what it logged of
-    blocks it could not decode appended to ``failed``. Its log is on only meanwhile (PyAV keeps it off), with
-    repeated lines kept: each block that fails says so in the same words."""
+def _decoded(av, data: bytes, layer: str, failed: list[str]):
+    """The first frame FFmpeg's EXR decoder makes of ``data``'s ``layer`` ("": its unprefixed channels; None where
+    it makes none), with what it logged of blocks it could not decode appended to ``failed``. Its log is on only
+    meanwhile (PyAV keeps it off), with repeated lines kept: each block that fails says so in the same words."""
     level, skip = av.logging.get_level(), av.logging.get_skip_repeated()
     capture = av.logging.Capture(local=False)  # the blocks are decoded on FFmpeg's threads
     av.logging.set_level(av.logging.ERROR)
     av.logging.set_skip_repeated(False)
     try:
         with capture, av.open(io.BytesIO(data), format="exr_pipe") as container:
+            if layer:
+                container.streams.video[0].codec_context.options = {"layer": layer}
             return next(container.decode(video=0), None)
     finally:
         av.logging.set_level(level)
         av.logging.set_skip_repeated(skip)
         failed.extend(line for _, _, line in capture.logs if "decode_block" in line)
-
-
-def _blocks_past_end(data: bytes) -> tuple[int, int]:
-    """(how many of a single-part scan-line file's blocks of lines its offset table places past the end of
-    ``data``, how many it has); (0, 0) for other kinds of EXR and a header this cannot follow (FFmpeg judges
-    those)."""
-    if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_SCAN_LINE_PART:
-        return 0, 0
-    attributes, at = {}, 8
-    try:
-        while data[at]:  # name, type, size, value; a null byte ends the header
-            name_end = data.index(b"\0", at)
-            value_at = data.index(b"\0", name_end + 1) + 5
-            size = struct.unpack_from("<i", data, value_at - 4)[0]
-            attributes[data[at:name_end]] = data[value_at:value_at + size]
-            at = value_at + size
-    except (IndexError, ValueError, struct.error):
-        return 0, 0
-    window, compression = attributes.get(b"dataWindow", b""), attributes.get(b"compression", b"")
-    if len(window) != 16 or len(compression) != 1 or compression[0] not in _BLOCK_LINES:
-        return 0, 0
-    _, y_min, _, y_max = struct.unpack("<4i", window)  # xMin, yMin, xMax, yMax
-    blocks = -(-(y_max - y_min + 1) // _BLOCK_LINES[compression[0]])
-    table = data[at + 1:at + 1 + 8 * max(blocks, 0)]
-    offsets = struct.unpack(f"<{len(table) // 8}Q", table[:len(table) // 8 * 8])
-    inside = sum(1 for offset in offsets if offset + 8 <= len(data)
-                 and offset + 8 + struct.unpack_from("<I", data, offset + 4)[0] <= len(data))
-    return max(blocks, 0) - inside, max(blocks, 0)
 
 
 def _av(name: str | Path):

@@ -8,9 +8,11 @@ import pytest
 
 from stylert.errors import UnreadableImage
 from stylert.frames.decoder_notices import decoder_notices, note
+from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
 from stylert.frames.image_decode import decode_picture, read_image_noting_damage, read_picture
 from stylert.frames.images import Picture, write_picture
 from stylert.frames.openexr import decode_exr, encode_exr, srgb_decoded, srgb_encoded
+from tests.media import handmade_exr
 
 av = pytest.importorskip("av")
 
@@ -143,3 +145,45 @@ def test_the_linear_layouts_ffmpeg_gives_for_integer_samples_are_read_too():
     assert colour[0, 0] == pytest.approx((1, 0, 0)) and alpha == pytest.approx(np.full((2, 3), 0.5), abs=1e-4)
     colour, alpha = _linear(av.VideoFrame.from_ndarray(rgba[..., :3].copy(), format="rgb48le"))
     assert alpha is None and colour.shape == (2, 3, 3)
+
+
+def _planes(height: int, width: int, prefix: str = "", **levels: float) -> dict[str, np.ndarray]:
+    return {prefix + channel: np.full((height, width), level, np.float32) for channel, level in levels.items()}
+
+
+def test_a_blender_multilayer_render_is_read_from_its_combined_pass():
+    """Blender names its passes ViewLayer.Combined.R, ViewLayer.Depth.Z, ...; FFmpeg reads unprefixed channels
+    only, unless told the layer."""
+    render = handmade_exr({**_planes(3, 5, "ViewLayer.Depth.", Z=7.0),
+                           **_planes(3, 5, "ViewLayer.Combined.", R=0.2, G=0.5, B=1.0, A=1.0),
+                           **_planes(3, 5, "ViewLayer.Shadow.", R=0.9, G=0.9, B=0.9)})
+    header = read_header(render)
+    assert "ViewLayer.Combined.A" in header.channels() and picture_layer(header) == "ViewLayer.Combined"
+    bgr, alpha = decode_exr(render, "render.exr")
+    assert tuple(bgr[0, 0]) == (255, _srgb8(0.5), _srgb8(0.2)) and (alpha == 65535).all()
+
+
+@pytest.mark.parametrize("names, layer", [
+    (["R", "G", "B", "A", "depth.Z"], ""),  # Nuke's: the picture unprefixed, other layers named
+    (["Y"], ""),
+    (["a.R", "a.G", "b.R", "b.G", "b.B"], "b"),  # the first layer with all three
+    (["lum.Y", "lum.A"], "lum"),
+    (["RenderLayer.Combined.R", "RenderLayer.Combined.G", "RenderLayer.Combined.B", "AO.R", "AO.G", "AO.B"],
+     "RenderLayer.Combined"),
+    (["depth.Z"], ""),  # nothing to show: FFmpeg says what is missing
+])
+def test_the_layer_read_is_the_one_that_holds_the_picture(names, layer):
+    header = read_header(handmade_exr({name: np.zeros((1, 1), np.float32) for name in names}))
+    assert sorted(header.channels()) == sorted(names) and picture_layer(header) == layer
+
+
+def test_only_a_single_part_scan_line_header_is_followed_and_one_cut_off_counts_its_lines():
+    made = handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5))
+    assert read_header(handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5), tiled=True)) is None
+    assert read_header(made[:60]) is None  # cut inside the header
+    assert blocks_past_end(read_header(made), made) == (0, 6)
+    assert blocks_past_end(read_header(made), made[:-1]) == (1, 6)  # one line a block, uncompressed
+    with decoder_notices() as notices:
+        bgr, _ = decode_exr(made[:-60], "cut.exr")  # 56 bytes a line
+    assert notices == ["OpenEXR: cut off: 2 of 6 blocks of lines lie past the end of the file (left black)"]
+    assert (bgr[:4] == _srgb8(0.5)).all() and (bgr[4:] == 0).all()

@@ -1,0 +1,78 @@
+"""What an OpenEXR file's header says, read by stylert where FFmpeg's decoder does not look: which layer holds the
+picture (a Blender render's ``ViewLayer.Combined``), and whether a scan-line file is cut off (FFmpeg decodes the
+blocks that lie past the end as black, without a word)."""
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+# Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
+_BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
+_NOT_ONE_SCAN_LINE_PART = 0x200 | 0x800 | 0x1000  # the version field's flags: tiled, deep, multi-part
+_COLOUR = ({"R", "G", "B"}, {"Y"})  # the channels of a colour picture, or of a luminance one
+
+
+@dataclass(frozen=True)
+class ExrHeader:
+    """A single-part scan-line file's header: its attributes (name -> value as stored) and where its offset table
+    starts."""
+    attributes: dict[bytes, bytes]
+    table_at: int
+
+    def channels(self) -> list[str]:
+        """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""
+        chlist, names, at = self.attributes.get(b"channels", b""), [], 0
+        while at < len(chlist) and chlist[at]:  # a name, then 16 bytes: type, linear, reserved, sampling
+            end = chlist.find(b"\0", at)
+            if end < 0:
+                break
+            names.append(chlist[at:end].decode("utf-8", "replace"))
+            at = end + 17
+        return names
+
+
+def read_header(data: bytes) -> ExrHeader | None:
+    """The header of a single-part scan-line EXR (the kind a renderer writes by default); None for a tiled, deep or
+    multi-part file, and for a header that cannot be followed to its end (FFmpeg judges those)."""
+    if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_SCAN_LINE_PART:
+        return None
+    attributes, at = {}, 8
+    try:
+        while data[at]:  # name, type, size, value; a null byte ends the header
+            name_end = data.index(b"\0", at)
+            value_at = data.index(b"\0", name_end + 1) + 5
+            size = struct.unpack_from("<i", data, value_at - 4)[0]
+            attributes[data[at:name_end]] = data[value_at:value_at + size]
+            at = value_at + size
+    except (IndexError, ValueError, struct.error):
+        return None
+    return ExrHeader(attributes, at + 1)
+
+
+def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
+    """(how many blocks of lines the file's offset table places past the end of ``data``, how many it has);
+    (0, 0) where the header's window or compression is not one this knows."""
+    window, compression = header.attributes.get(b"dataWindow", b""), header.attributes.get(b"compression", b"")
+    if len(window) != 16 or len(compression) != 1 or compression[0] not in _BLOCK_LINES:
+        return 0, 0
+    _, y_min, _, y_max = struct.unpack("<4i", window)  # xMin, yMin, xMax, yMax
+    blocks = max(-(-(y_max - y_min + 1) // _BLOCK_LINES[compression[0]]), 0)
+    table = data[header.table_at:header.table_at + 8 * blocks]
+    offsets = struct.unpack(f"<{len(table) // 8}Q", table[:len(table) // 8 * 8])
+    inside = sum(1 for offset in offsets if offset + 8 <= len(data)
+                 and offset + 8 + struct.unpack_from("<I", data, offset + 4)[0] <= len(data))
+    return blocks - inside, blocks
+
+
+def picture_layer(header: ExrHeader) -> str:
+    """The layer whose R, G, B (or Y) channels are the picture: "" where the file has them unprefixed, as most
+    writers do; else a layer named ...Combined where there is one (Blender's multilayer render), else the first
+    that has them; "" where none has (FFmpeg then says what is missing)."""
+    layers: dict[str, set[str]] = {}
+    for name in header.channels():
+        layer, _, channel = name.rpartition(".")
+        layers.setdefault(layer, set()).add(channel)
+    complete = [layer for layer, channels in layers.items() if any(colour <= channels for colour in _COLOUR)]
+    if "" in complete or not complete:
+        return ""
+    return next((layer for layer in complete if layer.rsplit(".", 1)[-1] == "Combined"), complete[0])
