@@ -18,8 +18,9 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo, ffmpeg_reason, not_found
-from stylert.frames.file_headers import instead_of
-from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern
+from stylert.frames.exr_header import picture_layer, read_header
+from stylert.frames.file_headers import HEAD_BYTES, instead_of
+from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.yuv import YuvColour
@@ -86,9 +87,22 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
-    if context.name == "exr":  # a render's scene-linear frames, shown as on a screen
-        context.options = {"apply_trc": "iec61966_2_1"}
+    if context.name == "exr":  # a render's scene-linear frames, shown as on a screen, from the picture's layer
+        context.options = {"apply_trc": "iec61966_2_1", **_exr_layer(path)}
     return container
+
+
+def _exr_layer(path: Path) -> dict[str, str]:
+    """FFmpeg's option for the layer of an EXR sequence (or file) that holds the picture, by its first frame's
+    header (``exr_header.picture_layer``: a Blender render's ViewLayer.Combined); none for unprefixed channels."""
+    first = frame_files(path)[0][1] if is_frame_pattern(path) else path
+    try:
+        with open(first, "rb") as file:
+            header = read_header(file.read(HEAD_BYTES))
+    except OSError:
+        return {}
+    layer = picture_layer(header) if header is not None else ""
+    return {"layer": layer} if layer else {}
 
 
 def _video_stream(container):

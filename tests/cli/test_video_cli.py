@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stylert.cli import main
-from tests.media import make_video
+from tests.media import handmade_exr, make_video
 
 pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
@@ -118,3 +118,19 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
     got = [frame.mean() for frame in decode_frames(pattern, decoder="cpu")]
     assert np.allclose(got, srgb, atol=1.5), (got, srgb)
     assert main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
+
+
+def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
+    """FFmpeg reads unprefixed R, G, B channels only; Blender's multilayer frames name them ViewLayer.Combined.R."""
+    from stylert.runtime.video_decode import decode_frames, probe_video
+
+    (tmp_path / "render").mkdir()
+    for number, level in ((1, 0.2), (2, 0.5)):
+        planes = {f"ViewLayer.{name}": np.full((6, 8), value, np.float32) for name, value in (
+            ("Combined.R", level), ("Combined.G", level), ("Combined.B", level), ("Combined.A", 1.0),
+            ("Depth.Z", 9.0))}
+        (tmp_path / "render" / f"{number:04d}.exr").write_bytes(handmade_exr(planes))
+    pattern = tmp_path / "render" / "%04d.exr"
+    assert probe_video(pattern).width == 8
+    got = [frame.mean() for frame in decode_frames(pattern, decoder="cpu")]
+    assert np.allclose(got, [124.2, 188.4], atol=1.0), got  # sRGB of linear 0.2 and 0.5
