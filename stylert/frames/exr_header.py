@@ -64,15 +64,24 @@ def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
     return blocks - inside, blocks
 
 
-def picture_layer(header: ExrHeader) -> str:
+def picture_layer(header: ExrHeader) -> str | None:
     """The layer whose R, G, B (or Y) channels are the picture: "" where the file has them unprefixed, as most
     writers do; else a layer named ...Combined where there is one (Blender's multilayer render), else the first
-    that has them; "" where none has (FFmpeg then says what is missing)."""
+    that has them; None where none has (a depth pass alone)."""
     layers: dict[str, set[str]] = {}
     for name in header.channels():
         layer, _, channel = name.rpartition(".")
         layers.setdefault(layer, set()).add(channel)
     complete = [layer for layer, channels in layers.items() if any(colour <= channels for colour in _COLOUR)]
-    if "" in complete or not complete:
+    if not complete:
+        return None
+    if "" in complete:
         return ""
     return next((layer for layer in complete if layer.rsplit(".", 1)[-1] == "Combined"), complete[0])
+
+
+def no_picture(header: ExrHeader) -> str:
+    """Why a file whose ``picture_layer`` is None shows nothing: "no R, G, B or Y channels (it holds depth.Z)"."""
+    held = header.channels()
+    listed = ", ".join(held[:6]) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
+    return f"no R, G, B or Y channels (it holds {listed or 'none'})"

@@ -18,7 +18,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
 from stylert.frames.decoder_notices import note
-from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
+from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header
 
 EXR_SUFFIX = ".exr"
 EXR_SIGNATURE = b"v/1\x01"
@@ -41,12 +41,19 @@ def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | 
     cut-off file, are left black and given as notices (``decoder_notices.note``)."""
     av = _av(name)
     header = read_header(data)
+    layer = picture_layer(header) if header is not None else ""
+    if header is not None and layer is None:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {no_picture(header)})")
     past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
     if past_end and past_end == blocks:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
     failed: list[str] = []
     try:
-        frame = _decoded(av, data, picture_layer(header) if header is not None else "", failed)
+        frame = _decoded(av, data, layer or "", failed)
+    except av.error.PatchWelcomeError:  # a compression, sampling or sample type it does not know
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: it uses a feature FFmpeg's EXR decoder "
+                              "lacks, such as subsampled channels; save it as a plain RGBA EXR or a 16-bit TIFF)"
+                              ) from None
     except (av.error.FFmpegError, OSError, ValueError) as exc:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {ffmpeg_reason(exc)})") from None
     if frame is None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo, ffmpeg_reason, not_found
-from stylert.frames.exr_header import picture_layer, read_header
+from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -88,7 +88,11 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     if context.name == "exr":  # a render's scene-linear frames, shown as on a screen, from the picture's layer
-        context.options = {"apply_trc": "iec61966_2_1", **_exr_layer(path)}
+        try:
+            context.options = {"apply_trc": "iec61966_2_1", **_exr_layer(path)}
+        except UnreadableVideo:
+            container.close()
+            raise
     return container
 
 
@@ -102,6 +106,8 @@ def _exr_layer(path: Path) -> dict[str, str]:
     except OSError:
         return {}
     layer = picture_layer(header) if header is not None else ""
+    if header is not None and layer is None:
+        raise UnreadableVideo(f"{first} is not a readable picture (OpenEXR: {no_picture(header)})")
     return {"layer": layer} if layer else {}
 
 

@@ -122,6 +122,7 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
 
 def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
     """FFmpeg reads unprefixed R, G, B channels only; Blender's multilayer frames name them ViewLayer.Combined.R."""
+    from stylert.errors import UnreadableVideo
     from stylert.runtime.video_decode import decode_frames, probe_video
 
     (tmp_path / "render").mkdir()
@@ -134,3 +135,9 @@ def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp
     assert probe_video(pattern).width == 8
     got = [frame.mean() for frame in decode_frames(pattern, decoder="cpu")]
     assert np.allclose(got, [124.2, 188.4], atol=1.0), got  # sRGB of linear 0.2 and 0.5
+    for number in (1, 2):  # a depth pass alone: nothing to show, said in FFmpeg's place
+        (tmp_path / "depth" / f"{number:04d}.exr").parent.mkdir(exist_ok=True)
+        (tmp_path / "depth" / f"{number:04d}.exr").write_bytes(handmade_exr({"depth.Z": np.ones((6, 8), np.float32)}))
+    with pytest.raises(UnreadableVideo, match=r"0001.exr is not a readable picture \(OpenEXR: no R, G, B or Y "
+                                              r"channels \(it holds depth.Z\)\)$"):
+        probe_video(tmp_path / "depth" / "%04d.exr")

@@ -2,6 +2,7 @@
 written back as linear half floats; a cut-off or damaged file says so."""
 import io
 import re
+import struct
 
 import numpy as np
 import pytest
@@ -170,7 +171,7 @@ def test_a_blender_multilayer_render_is_read_from_its_combined_pass():
     (["lum.Y", "lum.A"], "lum"),
     (["RenderLayer.Combined.R", "RenderLayer.Combined.G", "RenderLayer.Combined.B", "AO.R", "AO.G", "AO.B"],
      "RenderLayer.Combined"),
-    (["depth.Z"], ""),  # nothing to show: FFmpeg says what is missing
+    (["depth.Z"], None),  # nothing to show
 ])
 def test_the_layer_read_is_the_one_that_holds_the_picture(names, layer):
     header = read_header(handmade_exr({name: np.zeros((1, 1), np.float32) for name in names}))
@@ -187,3 +188,15 @@ def test_only_a_single_part_scan_line_header_is_followed_and_one_cut_off_counts_
         bgr, _ = decode_exr(made[:-60], "cut.exr")  # 56 bytes a line
     assert notices == ["OpenEXR: cut off: 2 of 6 blocks of lines lie past the end of the file (left black)"]
     assert (bgr[:4] == _srgb8(0.5)).all() and (bgr[4:] == 0).all()
+
+
+def test_a_file_without_a_picture_or_of_a_kind_ffmpeg_lacks_says_which():
+    with pytest.raises(UnreadableImage, match=r"^depth.exr is not a readable image \(OpenEXR: no R, G, B or Y "
+                                              r"channels \(it holds depth.Z\)\)$"):
+        decode_exr(handmade_exr(_planes(2, 2, "depth.", Z=3.0)), "depth.exr")
+    made = bytearray(handmade_exr(_planes(2, 2, R=0.5, G=0.5, B=0.5)))
+    at = made.index(b"B\0") + 2 + 8
+    made[at:at + 4] = struct.pack("<i", 2)  # the blue channel's x sampling: every other column
+    with pytest.raises(UnreadableImage, match=r"^sub.exr is not a readable image \(OpenEXR: it uses a feature "
+                                              r"FFmpeg's EXR decoder lacks, such as subsampled channels; "):
+        decode_exr(bytes(made), "sub.exr")
