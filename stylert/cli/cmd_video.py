@@ -54,8 +54,9 @@ def register(sub) -> None:
                      help="x264/x265/VP9 (and NVENC cq) quality, 0-51: lower is better and larger (VP9's scale "
                           "runs to 63, so the same number is a little better and larger there) (default: 18)")
     enc.add_argument("--preset", choices=X264_PRESETS,
-                     help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files); VP9 takes "
-                          "the matching step of its cpu-used speeds (default: veryfast)")
+                     help="x264/x265 speed preset: ultrafast ... veryslow (faster encodes, larger files); NVENC "
+                          "takes the matching step of its p1 ... p7 (veryfast: p4) and VP9 of its cpu-used speeds "
+                          "(default: veryfast)")
     enc.add_argument("--no-audio", action="store_true",
                      help="drop the audio instead of copying it (subtitles are still kept)")
     p.add_argument("--redo", action="store_true",

@@ -58,10 +58,26 @@ def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
 MUXERS = {".mp4": "mp4", ".mov": "mov", ".mkv": "matroska", ".m4v": "ipod", ".webm": "webm"}
 # The encoders --crf sets the quality of (NVENC's cq), and those --preset sets the speed of; others take neither.
 QUALITY_CODECS = ("libx264", "libx265", "h264_nvenc", "libvpx-vp9")
-PRESET_CODECS = ("libx264", "libx265", "libvpx-vp9")
+PRESET_CODECS = ("libx264", "libx265", "h264_nvenc", "libvpx-vp9")
 # libvpx-vp9's speed (cpu-used, with deadline "good") for each x264 --preset: the same steps from fast to slow.
 VP9_SPEED = {"ultrafast": 5, "superfast": 5, "veryfast": 4, "faster": 4, "fast": 3, "medium": 2, "slow": 1,
-             "slower": 1, "veryslow": 0, "placebo": 0}
+             "slower": 1, "veryslow": 0}
+# NVENC's preset (p1 fastest ... p7 best) for each: x264's default, veryfast, keeps NVENC's middle, p4.
+NVENC_PRESET = {"ultrafast": "p1", "superfast": "p2", "veryfast": "p4", "faster": "p4", "fast": "p5",
+                "medium": "p5", "slow": "p6", "slower": "p7", "veryslow": "p7"}
+
+
+def encoder_options(codec: str, crf: int, preset: str) -> dict[str, str]:
+    """FFmpeg's options for ``codec`` that give --crf's quality and --preset's speed (x264's preset names, taken
+    by x265 as they are and by NVENC and VP9 as their matching steps); none for an encoder that takes neither."""
+    if codec in ("libx264", "libx265"):
+        return {"crf": str(crf), "preset": preset} | ({"x265-params": "log-level=error"} if codec == "libx265"
+                                                      else {})  # x265 logs on its own
+    if codec == "h264_nvenc":
+        return {"cq": str(crf), "preset": NVENC_PRESET[preset]}
+    if codec == "libvpx-vp9":  # constant quality (no bitrate cap), rows in parallel
+        return {"crf": str(crf), "b": "0", "deadline": "good", "cpu-used": str(VP9_SPEED[preset]), "row-mt": "1"}
+    return {}
 
 
 def encoder_pix_fmt(codec: str) -> str:
@@ -195,15 +211,10 @@ class VideoEncoder:
             context = self.stream.codec_context
             context.colorspace, context.color_range = BT601_MATRIX, LIMITED_RANGE
             context.color_primaries, context.color_trc = BT709_PRIMARIES, BT709_TRANSFER
+        self.stream.options = encoder_options(self.codec, crf, preset)
         if self.codec in ("libx264", "libx265"):
-            self.stream.options = {"crf": str(crf), "preset": preset} | \
-                ({"x265-params": "log-level=error"} if self.codec == "libx265" else {})  # x265 logs on its own
             self.stream.codec_context.thread_count = 0  # x264's own frame threads on every core (FFmpeg says 1)
-        elif self.codec == "h264_nvenc":
-            self.stream.options = {"cq": str(crf), "preset": "p4"}
-        elif self.codec == "libvpx-vp9":  # constant quality (no bitrate cap), rows in parallel on every core
-            self.stream.options = {"crf": str(crf), "b": "0", "deadline": "good",
-                                   "cpu-used": str(VP9_SPEED.get(preset, 4)), "row-mt": "1"}
+        elif self.codec == "libvpx-vp9":  # on every core
             self.stream.codec_context.thread_count = os.cpu_count() or 1
         self._even = pix_fmt.startswith(("yuv420", "yuv422", "nv12"))  # chroma halved across (and down)
         self._index = 0

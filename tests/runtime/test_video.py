@@ -700,15 +700,30 @@ def test_crf_and_preset_for_a_codec_that_takes_neither_are_refused_not_ignored()
     from stylert.errors import StylertError
     from stylert.runtime.video_encode import check_encoder_flags
 
-    for codec in ("auto", "libx264", "libx265", "libvpx-vp9"):
+    for codec in ("auto", "libx264", "libx265", "h264_nvenc", "libvpx-vp9"):
         check_encoder_flags(codec, 20, "slow")
-    check_encoder_flags("h264_nvenc", 20, None)  # NVENC's cq
     check_encoder_flags("prores_ks", None, None)
     with pytest.raises(StylertError, match=r"^--crf 20 is for libx264, libx265, h264_nvenc, libvpx-vp9; --codec "
                                            r"prores_ks takes no such setting$"):
         check_encoder_flags("prores_ks", 20, None)
-    with pytest.raises(StylertError, match=r"^--preset slow is for libx264, libx265, libvpx-vp9; --codec h264_nvenc"):
-        check_encoder_flags("h264_nvenc", None, "slow")
+    with pytest.raises(StylertError, match=r"^--preset slow is for libx264, libx265, h264_nvenc, libvpx-vp9; "
+                                           r"--codec ffv1"):
+        check_encoder_flags("ffv1", None, "slow")
+
+
+def test_preset_sets_each_encoders_matching_speed_from_fastest_to_slowest():
+    """NVENC took p4 whatever --preset said (with --codec auto on an RTX GPU, --preset slow did nothing)."""
+    from stylert.cli.cmd_video import X264_PRESETS
+    from stylert.runtime.video_encode import encoder_options
+
+    assert encoder_options("libx264", 18, "slow") == {"crf": "18", "preset": "slow"}
+    assert encoder_options("libx265", 20, "fast") == {"crf": "20", "preset": "fast", "x265-params": "log-level=error"}
+    assert encoder_options("h264_nvenc", 23, "veryfast") == {"cq": "23", "preset": "p4"}  # the default as before
+    nvenc = [int(encoder_options("h264_nvenc", 18, p)["preset"][1:]) for p in X264_PRESETS]
+    vp9 = [-int(encoder_options("libvpx-vp9", 18, p)["cpu-used"]) for p in X264_PRESETS]
+    for steps, lowest, highest in ((nvenc, 1, 7), (vp9, -5, 0)):
+        assert steps == sorted(steps) and (steps[0], steps[-1]) == (lowest, highest)  # ultrafast ... veryslow
+    assert encoder_options("prores_ks", 18, "veryfast") == {}
 
 
 @pytest.mark.parametrize("codec, says", [("no_such_encoder", "this FFmpeg has no encoder of that name"),
