@@ -381,7 +381,7 @@ def stylize_video(
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
                        dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
-                       damage=tuple(damage))
+                       damage=(*status.damage, *damage))
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

@@ -9,7 +9,7 @@ import io
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableVideo, ffmpeg_reason, not_found
-from stylert.frames.exr_header import no_picture, picture_layer, read_header
+from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -179,9 +179,13 @@ def vp9_alpha(stream) -> bool:
             and "libvpx-vp9" in av.codecs_available)
 
 
-def _decoded(av, container, stream) -> Iterator:
+def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
-    fed the demuxed packets, which keep the alpha beside each frame."""
+    fed the demuxed packets, which keep the alpha beside each frame; an EXR sequence's with each file checked
+    (``_checked_exr``)."""
+    if stream.codec_context.name == "exr":
+        yield from _checked_exr(container, stream, status)
+        return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
         return
@@ -193,6 +197,23 @@ def _decoded(av, container, stream) -> Iterator:
             yield from context.decode(packet)  # the last packet, empty, flushes the decoder
         except av.error.EOFError:
             return
+
+
+def _checked_exr(container, stream, status: DecodeStatus) -> Iterator:
+    """An EXR sequence's frames, each file's offset table read first (``exr_header.blocks_past_end``): FFmpeg
+    decodes the lines a cut-off frame (a render that stopped on a full disk) lacks as black without a word, so
+    each such frame is noted in ``status.damage``."""
+    rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
+    first = first_frame_number(Path(container.name)) if is_frame_pattern(Path(container.name)) else 0
+    for packet in container.demux(stream):
+        data = bytes(packet)
+        header = read_header(data) if data else None
+        past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
+        if past_end and packet.pts is not None:
+            number = first + round(float(packet.pts * packet.time_base * rate))
+            status.damage.append(f"frame {number} is cut off: {past_end} of its {blocks} blocks of lines lie past "
+                                 "the end of its file (left black)")
+        yield from packet.decode()
 
 
 def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
@@ -239,13 +260,15 @@ def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
 
 @dataclass
 class DecodeStatus:
-    """How decoding ended: ``error`` is set when the stream broke off after some frames were read. ``times``,
-    when the caller gives one: each yielded frame's own time in seconds (None where it has none), appended as
-    it is yielded, for the consumer of the stylised frames to take in order."""
+    """How decoding ended: ``error`` is set when the stream broke off after some frames were read; ``damage``
+    names frames decoded despite damage (an EXR sequence's cut-off file). ``times``, when the caller gives one:
+    each yielded frame's own time in seconds (None where it has none), appended as it is yielded, for the
+    consumer of the stylised frames to take in order."""
 
     frames: int = 0
     error: str | None = None
     times: collections.deque | None = None
+    damage: list[str] = field(default_factory=list)  # frames decoded despite damage, one line each
 
 
 def check_start(info: VideoInfo, start: float) -> None:
@@ -309,7 +332,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
-            for frame in _progressive(_decoded(av, c, stream), av, stream.codec_context.field_order):
+            for frame in _progressive(_decoded(av, c, stream, status), av, stream.codec_context.field_order):
                 t = float(frame.time) if frame.time is not None else 0.0
                 if t < start - 1e-6:
                     continue

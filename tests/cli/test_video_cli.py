@@ -120,6 +120,21 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
     assert main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
 
 
+def test_a_cut_off_frame_of_an_exr_sequence_is_named_and_the_video_still_made(tmp_path, lite_onnx, capfd):
+    """FFmpeg decodes the lines a cut-off EXR lacks as black without a word (a render that stopped on a full
+    disk): the frame is named, the video made, and the command exits 1 as for any damaged source."""
+    (tmp_path / "render").mkdir()
+    for number in range(1001, 1004):
+        made = handmade_exr({channel: np.full((6, 8), 0.4, np.float32) for channel in "RGB"})
+        (tmp_path / "render" / f"beauty.{number}.exr").write_bytes(made[:-120] if number == 1002 else made)
+    pattern = tmp_path / "render" / "beauty.%04d.exr"
+    code = main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "-s", str(lite_onnx)])
+    err = capfd.readouterr().err
+    assert code == 1 and (tmp_path / "shot.mp4").exists()
+    assert "frame 1002 is cut off: 2 of its 6 blocks of lines lie past the end of its file (left black)" in err
+    assert "frame 1001" not in err and "frame 1003" not in err
+
+
 def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
     """FFmpeg reads unprefixed R, G, B channels only; Blender's multilayer frames name them ViewLayer.Combined.R."""
     from stylert.errors import UnreadableVideo
