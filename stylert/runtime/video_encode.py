@@ -221,6 +221,7 @@ class VideoEncoder:
         self._source_args = (tracks_from, start, duration, keep_audio)
         self.source_tracks: SourceTracks | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
+        self.scaled: list[tuple[int, tuple[int, int]]] = []  # (frame number, (width, height)) of another size
 
     def _begin(self, frame: np.ndarray) -> None:
         h, w = frame_size(frame)
@@ -238,6 +239,8 @@ class VideoEncoder:
         ``alpha``: its h x w transparency, written where the encoder ``keeps_alpha``."""
         if self._index == 0:
             self._begin(frame)
+        elif frame_size(frame)[::-1] != self.frame_size:  # FFmpeg scales it to the stream's size
+            self.scaled.append((self._index + 1, frame_size(frame)[::-1]))
         if self.keeps_alpha and alpha is not None:
             vf = self._av.VideoFrame.from_ndarray(np.dstack([frame, alpha]), format="bgra")
         elif self.takes_i420:
@@ -278,12 +281,18 @@ class VideoEncoder:
         return self._index
 
     def damage(self) -> list[str]:
-        """What of a damaged source was left out or timed anew, one line each: its tracks' (``SourceTracks.damage``)
-        and the frames whose time jumped (``mended``); once ``finish`` has run."""
+        """What of a damaged source was left out or changed, one line each: its tracks' (``SourceTracks.damage``),
+        the frames whose time jumped (``mended``) and those of another size than the first, which FFmpeg stretches
+        to the video's (``scaled``: a mis-sized frame of a render); once ``finish`` has run."""
         lines = self.source_tracks.damage() if self.source_tracks is not None else []
         if self.mended:
             lines.append(f"{self.mended} frame(s) timed anew at the frame rate (a jump of more than an hour from the "
                          "frame before: a damaged timestamp)")
+        if self.scaled and self.frame_size is not None:
+            number, (w, h) = self.scaled[0]
+            lines.append(f"{len(self.scaled)} frame(s) of another size than the first's {self.frame_size[0]}x"
+                         f"{self.frame_size[1]} stretched to it (the first of them the video's frame {number}, "
+                         f"{w}x{h})")
         return lines
 
     def close(self) -> None:

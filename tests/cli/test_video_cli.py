@@ -120,6 +120,20 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
     assert main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
 
 
+def test_a_frame_of_another_size_is_said_to_be_stretched_to_the_videos(tmp_path, lite_onnx, capfd):
+    """A render with one frame at another resolution: FFmpeg stretches it to the video's size; that is said."""
+    from stylert.frames.images import write_image
+
+    _frames(tmp_path / "render", 1, 4)
+    write_image(tmp_path / "render" / "frame_0003.png", np.zeros((30, 70, 3), np.uint8))
+    code = main(["video", str(tmp_path / "render" / "frame_%04d.png"), "-o", str(tmp_path / "o.mp4"), "-s",
+                 str(lite_onnx)])
+    err = capfd.readouterr().err
+    assert code == 1 and (tmp_path / "o.mp4").exists()
+    assert "1 frame(s) of another size than the first's 56x40 stretched to it (the first of them the video's " \
+           "frame 3, 70x30)" in err
+
+
 def test_a_cut_off_frame_of_an_exr_sequence_is_named_and_the_video_still_made(tmp_path, lite_onnx, capfd):
     """FFmpeg decodes the lines a cut-off EXR lacks as black without a word (a render that stopped on a full
     disk): the frame is named, the video made, and the command exits 1 as for any damaged source."""
