@@ -96,7 +96,8 @@ def instead_of(path: str | Path, wanted: str) -> str | None:
         return f"{path} is an empty file, not {wanted}"
     suffix = image_suffix(head)
     if suffix:
-        return f"{path} is a {suffix[1:].upper()} picture, not {wanted}"
+        kind = suffix[1:].upper()
+        return f"{path} is {'an' if kind[0] in 'AEIO' else 'a'} {kind} picture, not {wanted}"  # an EXR, an AVIF
     kind = file_kind(head)
     return f"{path} is {kind}, not {wanted}" if kind not in (None, wanted, "a ZIP archive") else None
 

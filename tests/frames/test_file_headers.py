@@ -56,3 +56,12 @@ def test_a_file_given_for_a_model_or_video_is_named_for_what_it_is_but_never_as_
     assert instead_of(tmp_path / "pipe.mp4", "a video") is None
     assert instead_of(tmp_path / "doc.pth", "a PyTorch checkpoint") == \
         f"{tmp_path / 'doc.pth'} is a PDF document, not a PyTorch checkpoint"
+
+
+def test_a_picture_given_for_something_else_is_named_with_its_article(tmp_path):
+    (tmp_path / "plate.onnx").write_bytes(b"v/1\x01\x02\x00\x00\x00channels")
+    (tmp_path / "photo.pth").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    assert instead_of(tmp_path / "plate.onnx", "an ONNX model") == \
+        f"{tmp_path / 'plate.onnx'} is an EXR picture, not an ONNX model"
+    assert instead_of(tmp_path / "photo.pth", "a PyTorch checkpoint") == \
+        f"{tmp_path / 'photo.pth'} is a JPG picture, not a PyTorch checkpoint"
