@@ -42,6 +42,8 @@ def read_header(data: bytes) -> ExrHeader | None:
             name_end = data.index(b"\0", at)
             value_at = data.index(b"\0", name_end + 1) + 5
             size = struct.unpack_from("<i", data, value_at - 4)[0]
+            if size < 0:  # damaged: stepping back would go round for ever
+                return None
             attributes[data[at:name_end]] = data[value_at:value_at + size]
             at = value_at + size
     except (IndexError, ValueError, struct.error):

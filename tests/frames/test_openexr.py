@@ -182,6 +182,10 @@ def test_only_a_single_part_scan_line_header_is_followed_and_one_cut_off_counts_
     made = handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5))
     assert read_header(handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5), tiled=True)) is None
     assert read_header(made[:60]) is None  # cut inside the header
+    looping = bytearray(made)
+    at = looping.index(b"chlist\0") + len(b"chlist\0")
+    looping[at:at + 4] = struct.pack("<i", -20)  # back to the attribute's own start: round for ever
+    assert read_header(bytes(looping)) is None
     assert blocks_past_end(read_header(made), made) == (0, 6)
     assert blocks_past_end(read_header(made), made[:-1]) == (1, 6)  # one line a block, uncompressed
     with decoder_notices() as notices:
