@@ -1,6 +1,7 @@
 """What an OpenEXR file's header says, read by stylert where FFmpeg's decoder does not look: which layer holds the
-picture (a Blender render's ``ViewLayer.Combined``), and whether a scan-line file is cut off (FFmpeg decodes the
-blocks that lie past the end as black, without a word)."""
+picture (a Blender render's ``ViewLayer.Combined``), how many pixels it claims (checked before FFmpeg allocates
+them), and whether a scan-line file is cut off (FFmpeg decodes the blocks that lie past the end as black, without
+a word)."""
 from __future__ import annotations
 
 import struct
@@ -8,16 +9,27 @@ from dataclasses import dataclass
 
 # Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
-_NOT_ONE_SCAN_LINE_PART = 0x200 | 0x800 | 0x1000  # the version field's flags: tiled, deep, multi-part
+_TILED, _NOT_ONE_PICTURE = 0x200, 0x800 | 0x1000  # the version field's flags: tiled; deep, multi-part
 _COLOUR = ({"R", "G", "B"}, {"Y"})  # the channels of a colour picture, or of a luminance one
 
 
 @dataclass(frozen=True)
 class ExrHeader:
-    """A single-part scan-line file's header: its attributes (name -> value as stored) and where its offset table
-    starts."""
+    """A single-part file's header: its attributes (name -> value as stored), where its offset table starts, and
+    whether its pixels are stored in tiles (else in blocks of lines)."""
     attributes: dict[bytes, bytes]
     table_at: int
+    tiled: bool
+
+    def pixels(self) -> int:
+        """How many pixels its display and data windows hold, the larger (FFmpeg allocates a frame of the display
+        window); 0 where neither is given as it should be."""
+        areas = [0]
+        for window in (self.attributes.get(b"displayWindow", b""), self.attributes.get(b"dataWindow", b"")):
+            if len(window) == 16:
+                x_min, y_min, x_max, y_max = struct.unpack("<4i", window)
+                areas.append(max(x_max - x_min + 1, 0) * max(y_max - y_min + 1, 0))
+        return max(areas)
 
     def channels(self) -> list[str]:
         """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""
@@ -32,9 +44,9 @@ class ExrHeader:
 
 
 def read_header(data: bytes) -> ExrHeader | None:
-    """The header of a single-part scan-line EXR (the kind a renderer writes by default); None for a tiled, deep or
-    multi-part file, and for a header that cannot be followed to its end (FFmpeg judges those)."""
-    if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_SCAN_LINE_PART:
+    """The header of a single-part EXR, scan-line (the kind a renderer writes by default) or tiled; None for a deep
+    or multi-part file, and for a header that cannot be followed to its end (FFmpeg judges those)."""
+    if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_PICTURE:
         return None
     attributes, at = {}, 8
     try:
@@ -48,12 +60,14 @@ def read_header(data: bytes) -> ExrHeader | None:
             at = value_at + size
     except (IndexError, ValueError, struct.error):
         return None
-    return ExrHeader(attributes, at + 1)
+    return ExrHeader(attributes, at + 1, bool(struct.unpack_from("<I", data, 4)[0] & _TILED))
 
 
 def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
-    """(how many blocks of lines the file's offset table places past the end of ``data``, how many it has);
-    (0, 0) where the header's window or compression is not one this knows."""
+    """(how many blocks of lines a scan-line file's offset table places past the end of ``data``, how many it
+    has); (0, 0) for a tiled file, and where the header's window or compression is not one this knows."""
+    if header.tiled:
+        return 0, 0
     window, compression = header.attributes.get(b"dataWindow", b""), header.attributes.get(b"compression", b"")
     if len(window) != 16 or len(compression) != 1 or compression[0] not in _BLOCK_LINES:
         return 0, 0

@@ -11,6 +11,7 @@ layers, and the file's chromaticities, are not."""
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,10 @@ def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | 
     layer = picture_layer(header) if header is not None else ""
     if header is not None and layer is None:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {no_picture(header)})")
+    if header is not None and header.pixels() > _most_pixels():
+        raise UnreadableImage(f"{name} has more pixels than stylert decodes ({header.pixels():,}; "
+                              f"{_most_pixels():,} at most, as for the formats OpenCV reads: set "
+                              "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
     past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
     if past_end and past_end == blocks:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
@@ -115,6 +120,14 @@ def _decoded(av, data: bytes, layer: str, failed: list[str]):
         av.logging.set_level(level)
         av.logging.set_skip_repeated(skip)
         failed.extend(line for _, _, line in capture.logs if "decode_block" in line)
+
+
+def _most_pixels() -> int:
+    """OpenCV's limit on a picture's pixels (2^30), or what OPENCV_IO_MAX_IMAGE_PIXELS sets it to, for EXR too."""
+    try:
+        return int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", 1 << 30))
+    except ValueError:
+        return 1 << 30
 
 
 def _av(name: str | Path):

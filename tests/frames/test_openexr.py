@@ -178,9 +178,10 @@ def test_the_layer_read_is_the_one_that_holds_the_picture(names, layer):
     assert sorted(header.channels()) == sorted(names) and picture_layer(header) == layer
 
 
-def test_only_a_single_part_scan_line_header_is_followed_and_one_cut_off_counts_its_lines():
+def test_a_header_is_followed_to_its_end_and_a_cut_off_scan_line_file_counts_its_lines():
     made = handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5))
-    assert read_header(handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5), tiled=True)) is None
+    tiled = read_header(handmade_exr(_planes(6, 4, R=0.5, G=0.5, B=0.5), tiled=True))
+    assert tiled.tiled and blocks_past_end(tiled, made[:-1]) == (0, 0)  # tiles are not counted
     assert read_header(made[:60]) is None  # cut inside the header
     looping = bytearray(made)
     at = looping.index(b"chlist\0") + len(b"chlist\0")
@@ -204,3 +205,16 @@ def test_a_file_without_a_picture_or_of_a_kind_ffmpeg_lacks_says_which():
     with pytest.raises(UnreadableImage, match=r"^sub.exr is not a readable image \(OpenEXR: it uses a feature "
                                               r"FFmpeg's EXR decoder lacks, such as subsampled channels; "):
         decode_exr(bytes(made), "sub.exr")
+
+
+def test_a_file_claiming_more_pixels_than_opencv_allows_is_refused_before_ffmpeg_allocates_them(monkeypatch):
+    made = bytearray(handmade_exr(_planes(2, 2, R=0.5, G=0.5, B=0.5)))
+    for window in (b"dataWindow\0box2i\0", b"displayWindow\0box2i\0"):
+        at = made.index(window) + len(window) + 4
+        made[at:at + 16] = struct.pack("<4i", 0, 0, 39999, 39999)  # 1.6 billion pixels: some 25 GB as FFmpeg's
+    with pytest.raises(UnreadableImage, match=r"^huge.exr has more pixels than stylert decodes \(1,600,000,000; "
+                                              r"1,073,741,824 at most, as for the formats OpenCV reads: set "):
+        decode_exr(bytes(made), "huge.exr")
+    monkeypatch.setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "3")
+    with pytest.raises(UnreadableImage, match=r"\(4; 3 at most"):
+        decode_exr(handmade_exr(_planes(2, 2, R=0.5, G=0.5, B=0.5)), "four.exr")
