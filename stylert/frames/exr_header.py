@@ -31,6 +31,12 @@ class ExrHeader:
                 areas.append(max(x_max - x_min + 1, 0) * max(y_max - y_min + 1, 0))
         return max(areas)
 
+    def chromaticities(self) -> tuple[float, ...] | None:
+        """Its primaries and white as stored (red x, y, green x, y, blue x, y, white x, y: an ACES file's AP0 or
+        AP1 and D60), or None where it states none (BT.709's and D65 then, by OpenEXR's definition)."""
+        stored = self.attributes.get(b"chromaticities", b"")
+        return struct.unpack("<8f", stored) if len(stored) == 32 else None
+
     def channels(self) -> list[str]:
         """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""
         chlist, names, at = self.attributes.get(b"channels", b""), [], 0
@@ -78,6 +84,21 @@ def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
     inside = sum(1 for offset in offsets if offset + 8 <= len(data)
                  and offset + 8 + struct.unpack_from("<I", data, offset + 4)[0] <= len(data))
     return blocks - inside, blocks
+
+
+def with_attribute(data: bytes, name: bytes, kind: bytes, value: bytes) -> bytes:
+    """A single-part scan-line EXR (``data``) with one more attribute in its header, the offset table moved on by
+    its length; ValueError where the file is not one whose blocks this can count."""
+    header = read_header(data)
+    if header is None or header.tiled:
+        raise ValueError("not a single-part scan-line OpenEXR")
+    past_end, blocks = blocks_past_end(header, data)
+    if past_end or not blocks:
+        raise ValueError("its blocks of lines cannot be counted")
+    added = name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
+    offsets = struct.unpack_from(f"<{blocks}Q", data, header.table_at)
+    table = struct.pack(f"<{blocks}Q", *(offset + len(added) for offset in offsets))
+    return data[:header.table_at - 1] + added + b"\0" + table + data[header.table_at + 8 * blocks:]
 
 
 def picture_layer(header: ExrHeader) -> str | None:

@@ -5,13 +5,15 @@ An EXR holds scene-linear light, its colour multiplied by its alpha. Read, the c
 (where there is one above 0) and put through the sRGB curve, as a compositor's viewer shows it, to the 8 bits the
 networks take: light above 1.0 is clipped to white, below 0 and NaN to black. The alpha is kept at 16 bits.
 Written, the same steps run backwards: sRGB to linear light, multiplied by the alpha, stored as half floats with
-ZIP compression (16 lines a block), so a stylised plate goes back into the composite it came from. Of a
+ZIP compression (16 lines a block), so a stylised plate goes back into the composite it came from. A file
+stating other primaries (ACES's AP0 or AP1) is converted to sRGB's for the network and back when written. Of a
 multilayer file (a Blender render's passes) the layer ``exr_header.picture_layer`` names is read; the other
-layers, and the file's chromaticities, are not."""
+layers are not."""
 from __future__ import annotations
 
 import io
 import os
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,8 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
 from stylert.frames.decoder_notices import note
-from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header
+from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header, with_attribute
+from stylert.frames.primaries import SRGB, conversion
 
 EXR_SUFFIX = ".exr"
 EXR_SIGNATURE = b"v/1\x01"
@@ -36,10 +39,13 @@ def srgb_decoded(signal: np.ndarray) -> np.ndarray:
     return np.where(signal <= 0.04045, signal / 12.92, np.power((signal + 0.055) / 1.055, 2.4))
 
 
-def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None]:
-    """An EXR file's bytes -> (uint8 BGR HxWx3 as an sRGB screen shows it, its alpha as uint16 HxW or None).
-    ``name`` is the file, for errors. Blocks of lines that FFmpeg could not decode, or that lie past the end of a
-    cut-off file, are left black and given as notices (``decoder_notices.note``)."""
+def decode_exr(data: bytes, name: str | Path
+               ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, ...] | None]:
+    """An EXR file's bytes -> (uint8 BGR HxWx3 as an sRGB screen shows it, its alpha as uint16 HxW or None, the
+    chromaticities it states or None). Colour of other primaries (an ACES file's) is converted to sRGB's in linear
+    light (``primaries.conversion``); what lies outside sRGB is clipped. ``name`` is the file, for errors.
+    Blocks of lines that FFmpeg could not decode, or that lie past the end of a cut-off file, are left black and
+    given as notices (``decoder_notices.note``)."""
     av = _av(name)
     header = read_header(data)
     layer = picture_layer(header) if header is not None else ""
@@ -69,16 +75,21 @@ def decode_exr(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | 
         note(f"OpenEXR: {len(failed)} block{'s' * (len(failed) > 1)} of pixels could not be decoded (damaged; "
              "left black)")
     rgb, alpha = _linear(frame)
+    chromaticities = header.chromaticities() if header is not None else None
+    matrix = conversion(chromaticities, SRGB) if chromaticities is not None else None
+    if matrix is not None:
+        rgb = rgb @ matrix.T.astype(np.float32)
     if alpha is not None:
         alpha = np.clip(np.nan_to_num(alpha), 0.0, 1.0)
         rgb = rgb / np.where(alpha > 0, alpha, 1.0)[..., None]
     bgr = np.rint(srgb_encoded(rgb[..., ::-1]) * 255).astype(np.uint8)
-    return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16)
+    return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16), chromaticities
 
 
-def encode_exr(image: np.ndarray) -> bytes:
+def encode_exr(image: np.ndarray, chromaticities: tuple[float, ...] | None = None) -> bytes:
     """uint8 or uint16 BGR or BGRA HxWxC (sRGB, its alpha not multiplied in) -> an EXR file's bytes: linear light
-    multiplied by the alpha, half floats, ZIP compression."""
+    multiplied by the alpha, half floats, ZIP compression; in the primaries of ``chromaticities`` (those of the
+    EXR it was read from), which the file then states, where given."""
     try:
         av = require("av", "writing OpenEXR images")
     except MissingDependency as exc:
@@ -86,6 +97,9 @@ def encode_exr(image: np.ndarray) -> bytes:
     top = np.iinfo(image.dtype).max
     linear = srgb_decoded(np.arange(top + 1) / top).astype(np.float32)  # per level: a tenth of the time at 4K
     rgb = linear[image[..., 2::-1]]
+    matrix = conversion(SRGB, chromaticities) if chromaticities is not None else None
+    if matrix is not None:
+        rgb = rgb @ matrix.T.astype(np.float32)
     if image.shape[2] == 4:
         alpha = image[..., 3].astype(np.float32) / top
         rgb = np.dstack([rgb * alpha[..., None], alpha])
@@ -100,7 +114,13 @@ def encode_exr(image: np.ndarray) -> bytes:
             container.mux(stream.encode(None))
     except av.error.FFmpegError as exc:
         raise UnwritableImage(f"FFmpeg's EXR encoder failed ({ffmpeg_reason(exc)})") from None
-    return out.getvalue()
+    if matrix is None or chromaticities is None:  # sRGB's primaries: OpenEXR's default, stated by no attribute
+        return out.getvalue()
+    try:
+        return with_attribute(out.getvalue(), b"chromaticities", b"chromaticities",
+                              struct.pack("<8f", *chromaticities))
+    except ValueError as exc:  # FFmpeg wrote another kind of EXR than it does
+        raise UnwritableImage(f"its primaries could not be stated in FFmpeg's EXR ({exc})") from None
 
 
 def _decoded(av, data: bytes, layer: str, failed: list[str]):

@@ -11,8 +11,9 @@ from stylert.errors import UnreadableImage
 from stylert.frames.decoder_notices import decoder_notices, note
 from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
 from stylert.frames.image_decode import decode_picture, read_image_noting_damage, read_picture
-from stylert.frames.images import Picture, write_picture
+from stylert.frames.images import Picture, encode_picture, write_picture
 from stylert.frames.openexr import decode_exr, encode_exr, srgb_decoded, srgb_encoded
+from stylert.frames.primaries import SRGB, conversion
 from tests.media import handmade_exr
 
 av = pytest.importorskip("av")
@@ -65,7 +66,7 @@ def test_linear_light_is_read_through_the_srgb_curve_its_alpha_divided_out(half)
     straight[0, 0] = 0.25  # colour where the alpha is 0 (additive light) is read as it is
     straight[1, :3] = ((4.0, 1.5, 2.0), (-0.5, 0.2, 0.2), (np.nan, 0.2, 0.2))  # over white, below black, NaN
     premultiplied = straight * np.where(alpha > 0, alpha, 1)[..., None]
-    bgr, got_alpha = decode_exr(_exr(premultiplied, alpha, half=half), "x.exr")
+    bgr, got_alpha, _ = decode_exr(_exr(premultiplied, alpha, half=half), "x.exr")
     expected = _srgb8(np.nan_to_num(np.clip(straight, 0, 1)))[..., ::-1]
     assert np.abs(bgr.astype(int) - expected).max() <= (2 if half else 1)  # half floats: 11-bit precision
     assert tuple(bgr[1, 0]) == (255, 255, 255) and tuple(bgr[1, 1][2:]) == (0,) and tuple(bgr[1, 2][2:]) == (0,)
@@ -73,9 +74,9 @@ def test_linear_light_is_read_through_the_srgb_curve_its_alpha_divided_out(half)
 
 
 def test_a_luminance_only_file_is_grey_and_an_opaque_one_has_no_alpha():
-    bgr, alpha = decode_exr(_exr(np.full((4, 5), 0.2, np.float32)), "y.exr")
+    bgr, alpha, _ = decode_exr(_exr(np.full((4, 5), 0.2, np.float32)), "y.exr")
     assert alpha is None and bgr.shape == (4, 5, 3) and (bgr == _srgb8(0.2)).all()
-    bgr, alpha = decode_exr(_exr(np.full((4, 5, 3), (0.0, 0.2, 1.0), np.float32)), "rgb.exr")
+    bgr, alpha, _ = decode_exr(_exr(np.full((4, 5, 3), (0.0, 0.2, 1.0), np.float32)), "rgb.exr")
     assert alpha is None and tuple(bgr[0, 0]) == (255, _srgb8(0.2), 0)
 
 
@@ -87,7 +88,7 @@ def test_an_8_bit_picture_is_written_as_linear_premultiplied_half_floats_and_rea
     signal = image.astype(np.float64) / 255
     linear = srgb_decoded(signal[..., 2::-1]) * signal[..., 3:]
     assert np.abs(stored[..., :3] - linear).max() < 1e-3 and np.abs(stored[..., 3] - signal[..., 3]).max() < 1e-3
-    bgr, alpha = decode_exr(data, "a.exr")
+    bgr, alpha, _ = decode_exr(data, "a.exr")
     shown = image[..., 3] > 0
     assert (bgr[shown] == image[..., :3][shown]).all()
     assert np.abs(alpha.astype(int) - image[..., 3].astype(int) * 257).max() <= 32  # a half float's step near 1
@@ -160,7 +161,7 @@ def test_a_blender_multilayer_render_is_read_from_its_combined_pass():
                            **_planes(3, 5, "ViewLayer.Shadow.", R=0.9, G=0.9, B=0.9)})
     header = read_header(render)
     assert "ViewLayer.Combined.A" in header.channels() and picture_layer(header) == "ViewLayer.Combined"
-    bgr, alpha = decode_exr(render, "render.exr")
+    bgr, alpha, _ = decode_exr(render, "render.exr")
     assert tuple(bgr[0, 0]) == (255, _srgb8(0.5), _srgb8(0.2)) and (alpha == 65535).all()
 
 
@@ -190,7 +191,7 @@ def test_a_header_is_followed_to_its_end_and_a_cut_off_scan_line_file_counts_its
     assert blocks_past_end(read_header(made), made) == (0, 6)
     assert blocks_past_end(read_header(made), made[:-1]) == (1, 6)  # one line a block, uncompressed
     with decoder_notices() as notices:
-        bgr, _ = decode_exr(made[:-60], "cut.exr")  # 56 bytes a line
+        bgr, _, _ = decode_exr(made[:-60], "cut.exr")  # 56 bytes a line
     assert notices == ["OpenEXR: cut off: 2 of 6 blocks of lines lie past the end of the file (left black)"]
     assert (bgr[:4] == _srgb8(0.5)).all() and (bgr[4:] == 0).all()
 
@@ -218,3 +219,30 @@ def test_a_file_claiming_more_pixels_than_opencv_allows_is_refused_before_ffmpeg
     monkeypatch.setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "3")
     with pytest.raises(UnreadableImage, match=r"\(4; 3 at most"):
         decode_exr(handmade_exr(_planes(2, 2, R=0.5, G=0.5, B=0.5)), "four.exr")
+
+
+ACESCG = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
+
+
+def test_an_aces_plate_is_shown_in_srgb_primaries_and_written_back_in_its_own():
+    """An ACEScg file states its primaries: read as if they were sRGB's its colours would come out wrong (a pure
+    ACEScg green is more saturated than any sRGB colour); the stylised copy goes back in ACEScg, stated so."""
+    plate = np.zeros((2, 4, 3), np.float32)
+    plate[0] = (0.3, 0.25, 0.2)  # inside both gamuts
+    plate[1] = (0.0, 0.5, 0.0)  # outside sRGB's: its red and blue go below 0, clipped
+    made = handmade_exr({c: plate[..., k] for k, c in enumerate("RGB")}, chromaticities=ACESCG)
+    picture = decode_picture(made, "plate.exr")
+    assert picture.metadata.chromaticities == pytest.approx(ACESCG)
+    in_srgb = conversion(ACESCG, SRGB) @ plate[0, 0]  # 0.339, 0.244, 0.191
+    assert np.abs(picture.frames[0][0, 0].astype(int) - _srgb8(in_srgb)[::-1]).max() <= 1
+    green = picture.frames[0][1, 0]
+    assert green[0] == 0 and green[2] == 0 and green[1] == _srgb8((conversion(ACESCG, SRGB) @ plate[1, 0])[1])
+    written = encode_picture("styled.exr", picture)
+    assert read_header(written).chromaticities() == pytest.approx(ACESCG)
+    assert _stored(written)[0, 0] == pytest.approx(plate[0, 0], rel=0.02)  # its own primaries again, at 8 bits
+    assert decode_picture(written, "styled.exr").frames[0][0, 0].tolist() == picture.frames[0][0, 0].tolist()
+
+
+def test_a_picture_from_an_srgb_file_is_written_without_primaries():
+    written = encode_picture("x.exr", Picture([np.full((2, 2, 3), 128, np.uint8)]))
+    assert read_header(written).chromaticities() is None  # OpenEXR's default: BT.709, D65
