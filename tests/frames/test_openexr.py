@@ -139,14 +139,15 @@ def test_a_note_goes_to_the_innermost_notices_and_outside_them_nowhere(capfd):
 
 
 def test_the_linear_layouts_ffmpeg_gives_for_integer_samples_are_read_too():
-    from stylert.frames.openexr import _linear
+    from stylert.frames.openexr import _planes
 
     rgba = np.zeros((2, 3, 4), np.uint16)
     rgba[..., 0], rgba[..., 3] = 65535, 32768
-    colour, alpha = _linear(av.VideoFrame.from_ndarray(rgba, format="rgba64le"))
-    assert colour[0, 0] == pytest.approx((1, 0, 0)) and alpha == pytest.approx(np.full((2, 3), 0.5), abs=1e-4)
-    colour, alpha = _linear(av.VideoFrame.from_ndarray(rgba[..., :3].copy(), format="rgb48le"))
-    assert alpha is None and colour.shape == (2, 3, 3)
+    colour, alpha = _planes(av.VideoFrame.from_ndarray(rgba, format="rgba64le"))
+    assert [c[0, 0] for c in colour] == pytest.approx([1, 0, 0]) and alpha == pytest.approx(np.full((2, 3), 0.5),
+                                                                                             abs=1e-4)
+    colour, alpha = _planes(av.VideoFrame.from_ndarray(rgba[..., :3].copy(), format="rgb48le"))
+    assert alpha is None and len(colour) == 3 and colour[0].shape == (2, 3)
 
 
 def _planes(height: int, width: int, prefix: str = "", **levels: float) -> dict[str, np.ndarray]:
@@ -246,3 +247,14 @@ def test_an_aces_plate_is_shown_in_srgb_primaries_and_written_back_in_its_own():
 def test_a_picture_from_an_srgb_file_is_written_without_primaries():
     written = encode_picture("x.exr", Picture([np.full((2, 2, 3), 128, np.uint8)]))
     assert read_header(written).chromaticities() is None  # OpenEXR's default: BT.709, D65
+
+
+def test_an_opaque_half_float_file_reads_as_the_arithmetic_gives():
+    """Opaque half floats go through a table of all 65536 (the fast path); it must agree with the sRGB formula."""
+    levels = np.array([0.0, 0.001, 0.0031, 0.01, 0.18, 0.5, 0.999, 1.0, 7.5, -0.25, np.inf, -np.inf, np.nan, 65504],
+                      np.float32)
+    rgb = np.stack([levels, levels[::-1], np.roll(levels, 3)], axis=1)[None]  # 1 x 14 x 3
+    bgr, alpha, _ = decode_exr(_exr(rgb, np.ones(rgb.shape[:2], np.float32), half=True), "opaque.exr")
+    clean = np.nan_to_num(rgb.astype(np.float16).astype(np.float64), nan=0.0, posinf=1.0, neginf=0.0)
+    assert (bgr.astype(int) == _srgb8(np.clip(clean, 0, 1))[..., ::-1]).all()
+    assert (alpha == 65535).all()
