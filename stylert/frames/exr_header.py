@@ -104,12 +104,15 @@ def with_attribute(data: bytes, name: bytes, kind: bytes, value: bytes) -> bytes
 def picture_layer(header: ExrHeader) -> str | None:
     """The layer whose R, G, B (or Y) channels are the picture: "" where the file has them unprefixed, as most
     writers do; else a layer named ...Combined where there is one (Blender's multilayer render), else the first
-    that has them; None where none has (a depth pass alone)."""
+    that has them; None where none has (a depth pass alone); "" for a header without channels (FFmpeg then says
+    what is wrong)."""
     layers: dict[str, set[str]] = {}
     for name in header.channels():
         layer, _, channel = name.rpartition(".")
         layers.setdefault(layer, set()).add(channel)
     complete = [layer for layer, channels in layers.items() if any(colour <= channels for colour in _COLOUR)]
+    if not layers:  # no channel list: a damaged header, which FFmpeg names
+        return ""
     if not complete:
         return None
     if "" in complete:

@@ -17,12 +17,14 @@ from typing import Any
 import numpy as np
 
 from stylert._lazy import require
-from stylert.errors import UnreadableVideo, ffmpeg_reason, not_found
-from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header
+from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
+from stylert.frames.decoder_notices import decoder_notices
+from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
+from stylert.frames.openexr import decode_exr
 from stylert.frames.yuv import YuvColour
 
 # FFmpeg's frame rate for an image sequence when none is given (--fps).
@@ -64,9 +66,8 @@ TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
-    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames (a render's
-    scene-linear light) are decoded through the sRGB curve, as a compositor shows them, not as linear values that
-    would look dark."""
+    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames are decoded
+    from the layer that holds the picture (``_exr_layer``); ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
     options = {}
     if is_frame_pattern(path):
@@ -87,9 +88,9 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
-    if context.name == "exr":  # a render's scene-linear frames, shown as on a screen, from the picture's layer
+    if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)
         try:
-            context.options = {"apply_trc": "iec61966_2_1", **_exr_layer(path)}
+            context.options = _exr_layer(path)
         except UnreadableVideo:
             container.close()
             raise
@@ -181,10 +182,10 @@ def vp9_alpha(stream) -> bool:
 
 def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
-    fed the demuxed packets, which keep the alpha beside each frame; an EXR sequence's with each file checked
-    (``_checked_exr``)."""
+    fed the demuxed packets, which keep the alpha beside each frame; an EXR sequence's as stylize reads an EXR
+    (``_exr_frames``)."""
     if stream.codec_context.name == "exr":
-        yield from _checked_exr(container, stream, status)
+        yield from _exr_frames(av, container, stream, status)
         return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
@@ -199,21 +200,37 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
             return
 
 
-def _checked_exr(container, stream, status: DecodeStatus) -> Iterator:
-    """An EXR sequence's frames, each file's offset table read first (``exr_header.blocks_past_end``): FFmpeg
-    decodes the lines a cut-off frame (a render that stopped on a full disk) lacks as black without a word, so
-    each such frame is noted in ``status.damage``."""
+def _exr_frames(av, container, stream, status: DecodeStatus) -> Iterator:
+    """An EXR sequence's frames, each file decoded as stylize decodes an EXR (``frames.openexr.decode_exr``: the
+    picture's layer, its primaries made sRGB's, its alpha divided out; a cut-off file or a block FFmpeg could not
+    decode found, and noted in ``status.damage``, where FFmpeg passes them over in silence), as BGR or BGRA frames
+    timed as the demuxer times them. A file that cannot be read at all ends the sequence there."""
+    pattern = Path(container.name)
+    first = first_frame_number(pattern) if is_frame_pattern(pattern) else 0
     rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
-    first = first_frame_number(Path(container.name)) if is_frame_pattern(Path(container.name)) else 0
+    made = 0
     for packet in container.demux(stream):
-        data = bytes(packet)
-        header = read_header(data) if data else None
-        past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
-        if past_end and packet.pts is not None:
-            number = first + round(float(packet.pts * packet.time_base * rate))
-            status.damage.append(f"frame {number} is cut off: {past_end} of its {blocks} blocks of lines lie past "
-                                 "the end of its file (left black)")
-        yield from packet.decode()
+        if not packet.size or packet.pts is None:
+            continue
+        number = first + round(float(packet.pts * packet.time_base * rate))
+        name = pattern.name % number if is_frame_pattern(pattern) else pattern.name
+        try:
+            with decoder_notices() as notices:
+                bgr, alpha, _ = decode_exr(bytes(packet), name)
+        except UnreadableImage as exc:
+            if not made:
+                raise UnreadableVideo(str(exc)) from None
+            status.error = f"decoding stopped at {name}: {exc}"
+            return
+        status.damage.extend(f"{name}: {notice}" for notice in notices)
+        if alpha is None:
+            frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+        else:
+            frame = av.VideoFrame.from_ndarray(np.dstack([bgr, ((alpha.astype(np.uint32) + 128) // 257)
+                                                          .astype(np.uint8)]), format="bgra")
+        frame.pts, frame.time_base = packet.pts, packet.time_base
+        made += 1
+        yield frame
 
 
 def _progressive(frames: Iterator, av, field_order: int) -> Iterator:

@@ -145,8 +145,37 @@ def test_a_cut_off_frame_of_an_exr_sequence_is_named_and_the_video_still_made(tm
     code = main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "-s", str(lite_onnx)])
     err = capfd.readouterr().err
     assert code == 1 and (tmp_path / "shot.mp4").exists()
-    assert "frame 1002 is cut off: 2 of its 6 blocks of lines lie past the end of its file (left black)" in err
-    assert "frame 1001" not in err and "frame 1003" not in err
+    assert "beauty.1002.exr: OpenEXR: cut off: 2 of 6 blocks of lines lie past the end of the file (left black)" \
+        in err
+    assert "beauty.1001.exr" not in err and "beauty.1003.exr" not in err
+
+
+def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
+    """Each frame as stylize reads the file: ACES primaries made sRGB's, the alpha divided out of the colour (kept
+    with alpha=True, else laid over black); an unreadable frame ends the sequence there, and says which."""
+    from stylert.errors import UnreadableVideo
+    from stylert.frames.primaries import SRGB, conversion
+    from stylert.runtime.video_decode import DecodeStatus, decode_frames
+
+    acescg = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
+    colour = np.array([0.3, 0.25, 0.2], np.float32)
+    (tmp_path / "plate").mkdir()
+    for number in (1, 2, 3):
+        planes = {c: np.full((4, 6), colour[k] * 0.5, np.float32) for k, c in enumerate("RGB")}  # alpha 0.5
+        made = handmade_exr({**planes, "A": np.full((4, 6), 0.5, np.float32)}, chromaticities=acescg)
+        (tmp_path / "plate" / f"p.{number:04d}.exr").write_bytes(made if number != 3 else b"v/1\x01" + bytes(40))
+    linear = conversion(acescg, SRGB) @ colour
+    srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255
+    status = DecodeStatus()
+    frames = list(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu", alpha=True, status=status))
+    assert len(frames) == 2 and frames[0].shape == (4, 6, 4)
+    assert np.abs(frames[0][0, 0, :3].astype(float) - srgb[::-1]).max() <= 1 and frames[0][0, 0, 3] == 128
+    assert status.error.startswith("decoding stopped at p.0003.exr: p.0003.exr is not a readable image (OpenEXR: ")
+    over_black = next(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu"))
+    assert over_black.shape == (4, 6, 3) and np.abs(over_black[0, 0] - srgb[::-1] / 2).max() <= 1
+    (tmp_path / "plate" / "p.0001.exr").write_bytes(b"v/1\x01" + bytes(40))
+    with pytest.raises(UnreadableVideo, match=r"p.0001.exr is not a readable image \(OpenEXR: "):
+        list(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu"))
 
 
 def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
