@@ -30,28 +30,39 @@ def decoder_notices() -> Iterator[list[str]]:
     those passed to ``note``, then the distinct lines written to file descriptor 2, in order, tidied (``tidy``);
     where there is no descriptor 2 to redirect, or nowhere to keep what is written to it, only the former."""
     notices: list[str] = []
+    with notes_given() as noted:
+        try:
+            with _HELD, contextlib.ExitStack() as stack:
+                held = _scratch()
+                if held is not None:
+                    stack.callback(held.close)
+                saved = _saved_stderr() if held is not None else None
+                if saved is None:
+                    yield notices
+                    return
+                os.dup2(held.fileno(), 2)
+                try:
+                    yield notices
+                finally:
+                    os.dup2(saved, 2)
+                    os.close(saved)
+                    held.seek(0)
+                    notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+        finally:
+            notices[:0] = noted
+
+
+@contextlib.contextmanager
+def notes_given() -> Iterator[list[str]]:
+    """Yields a list that, once the block has ended, holds the notices passed to ``note`` meanwhile, and nothing
+    of what is written on descriptor 2: for a decoder heard through its own log (FFmpeg's), run beside threads
+    whose output must reach the terminal (a video's progress bar)."""
     noted: list[str] = []
     token = _NOTED.set(noted)
     try:
-        with _HELD, contextlib.ExitStack() as stack:
-            held = _scratch()
-            if held is not None:
-                stack.callback(held.close)
-            saved = _saved_stderr() if held is not None else None
-            if saved is None:
-                yield notices
-                return
-            os.dup2(held.fileno(), 2)
-            try:
-                yield notices
-            finally:
-                os.dup2(saved, 2)
-                os.close(saved)
-                held.seek(0)
-                notices.extend(tidy(held.read(MOST_BYTES).decode("utf-8", "replace")))
+        yield noted
     finally:
         _NOTED.reset(token)
-        notices[:0] = noted
 
 
 def note(notice: str) -> None:

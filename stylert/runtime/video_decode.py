@@ -18,7 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
-from stylert.frames.decoder_notices import decoder_notices
+from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
@@ -215,7 +215,7 @@ def _exr_frames(av, container, stream, status: DecodeStatus) -> Iterator:
         number = first + round(float(packet.pts * packet.time_base * rate))
         name = pattern.name % number if is_frame_pattern(pattern) else pattern.name
         try:
-            with decoder_notices() as notices:
+            with notes_given() as notices:  # descriptor 2 is the progress bar's
                 bgr, alpha, _ = decode_exr(bytes(packet), name)
         except UnreadableImage as exc:
             if not made:

@@ -1,6 +1,7 @@
 """OpenEXR stills: scene-linear light, its colour multiplied by its alpha, read as an sRGB screen shows it and
 written back as linear half floats; a cut-off or damaged file says so."""
 import io
+import os
 import re
 import struct
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import UnreadableImage
-from stylert.frames.decoder_notices import decoder_notices, note
+from stylert.frames.decoder_notices import decoder_notices, note, notes_given
 from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
 from stylert.frames.image_decode import decode_picture, read_image_noting_damage, read_picture
 from stylert.frames.images import Picture, encode_picture, write_picture
@@ -136,6 +137,10 @@ def test_a_note_goes_to_the_innermost_notices_and_outside_them_nowhere(capfd):
         with decoder_notices() as inner:
             note("inner")
     assert outer == ["outer"] and inner == ["inner"] and capfd.readouterr().err == ""
+    with notes_given() as given:  # what a video's decoder thread uses beside its progress bar
+        note("given")
+        os.write(2, b"a progress bar\n")
+    assert given == ["given"] and capfd.readouterr().err == "a progress bar\n"
 
 
 def test_the_linear_layouts_ffmpeg_gives_for_integer_samples_are_read_too():
