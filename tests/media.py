@@ -137,11 +137,12 @@ def png_header(width: int, height: int) -> bytes:
 
 
 def handmade_exr(channels: dict[str, np.ndarray], *, tiled: bool = False,
-                 chromaticities: tuple[float, ...] | None = None) -> bytes:
+                 extra: tuple[tuple[bytes, bytes, bytes], ...] = ()) -> bytes:
     """An uncompressed single-part scan-line OpenEXR of float32 ``channels`` (name -> HxW), written field by field
     as the OpenEXR file layout gives them, as other writers name channels (FFmpeg's encoder names them R, G, B, A
     only): "ViewLayer.Combined.R" in a Blender render. ``tiled`` sets the version field's tiled flag only;
-    ``chromaticities`` (red x, y, green x, y, blue x, y, white x, y) are stated as an ACES file states its own."""
+    ``extra`` attributes (name, type, value) are stated too, as a renderer states its camera or an ACES file its
+    primaries."""
     def attribute(name: bytes, kind: bytes, value: bytes) -> bytes:
         return name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
 
@@ -155,8 +156,7 @@ def handmade_exr(channels: dict[str, np.ndarray], *, tiled: bool = False,
               + attribute(b"pixelAspectRatio", b"float", struct.pack("<f", 1))
               + attribute(b"screenWindowCenter", b"v2f", struct.pack("<2f", 0, 0))
               + attribute(b"screenWindowWidth", b"float", struct.pack("<f", 1))
-              + (attribute(b"chromaticities", b"chromaticities", struct.pack("<8f", *chromaticities))
-                 if chromaticities else b"") + b"\0")
+              + b"".join(attribute(*stated) for stated in extra) + b"\0")
     lines = [b"".join(channels[name][y].astype("<f4").tobytes() for name in names) for y in range(height)]
     starts = np.cumsum([len(header) + 8 * height] + [8 + len(line) for line in lines[:-1]])
     return (header + struct.pack(f"<{height}Q", *starts)

@@ -1,7 +1,8 @@
 """What an OpenEXR file's header says, read by stylert where FFmpeg's decoder does not look: which layer holds the
 picture (a Blender render's ``ViewLayer.Combined``), how many pixels it claims (checked before FFmpeg allocates
-them), and whether a scan-line file is cut off (FFmpeg decodes the blocks that lie past the end as black, without
-a word)."""
+them), whether a scan-line file is cut off (FFmpeg decodes the blocks that lie past the end as black, without a
+word), and what it states of the picture (primaries, camera, timecode), which FFmpeg's encoder does not write:
+``with_attributes`` puts that into a file written anew."""
 from __future__ import annotations
 
 import struct
@@ -11,15 +12,29 @@ from dataclasses import dataclass
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
 _TILED, _NOT_ONE_PICTURE = 0x200, 0x800 | 0x1000  # the version field's flags: tiled; deep, multi-part
 _COLOUR = ({"R", "G", "B"}, {"Y"})  # the channels of a colour picture, or of a luminance one
+# Attributes that describe how the pixels are stored, which a file written anew states for itself; the rest (its
+# primaries, a renderer's camera matrices, timecode, owner, comments ...) describe the picture and are carried.
+_STORAGE = {b"channels", b"compression", b"dataWindow", b"displayWindow", b"lineOrder", b"tiles", b"chunkCount",
+            b"type", b"name", b"version", b"maxSamplesPerPixel", b"view", b"multiView", b"dwaCompressionLevel",
+            b"zipCompressionLevel"}
+
+Attribute = tuple[bytes, bytes, bytes]  # name, type, value as stored
 
 
 @dataclass(frozen=True)
 class ExrHeader:
-    """A single-part file's header: its attributes (name -> value as stored), where its offset table starts, and
-    whether its pixels are stored in tiles (else in blocks of lines)."""
+    """A single-part file's header: its attributes (name -> value as stored) and their types, where its offset
+    table starts, and whether its pixels are stored in tiles (else in blocks of lines)."""
     attributes: dict[bytes, bytes]
+    kinds: dict[bytes, bytes]
     table_at: int
     tiled: bool
+
+    def carried(self) -> tuple[Attribute, ...]:
+        """The attributes that describe the picture rather than its storage (``_STORAGE``), in the file's order:
+        what a stylised copy written as EXR states again."""
+        return tuple((name, self.kinds[name], value) for name, value in self.attributes.items()
+                     if name not in _STORAGE)
 
     def pixels(self) -> int:
         """How many pixels its display and data windows hold, the larger (FFmpeg allocates a frame of the display
@@ -30,12 +45,6 @@ class ExrHeader:
                 x_min, y_min, x_max, y_max = struct.unpack("<4i", window)
                 areas.append(max(x_max - x_min + 1, 0) * max(y_max - y_min + 1, 0))
         return max(areas)
-
-    def chromaticities(self) -> tuple[float, ...] | None:
-        """Its primaries and white as stored (red x, y, green x, y, blue x, y, white x, y: an ACES file's AP0 or
-        AP1 and D60), or None where it states none (BT.709's and D65 then, by OpenEXR's definition)."""
-        stored = self.attributes.get(b"chromaticities", b"")
-        return struct.unpack("<8f", stored) if len(stored) == 32 else None
 
     def channels(self) -> list[str]:
         """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""
@@ -54,19 +63,21 @@ def read_header(data: bytes) -> ExrHeader | None:
     or multi-part file, and for a header that cannot be followed to its end (FFmpeg judges those)."""
     if len(data) < 8 or struct.unpack_from("<I", data, 4)[0] & _NOT_ONE_PICTURE:
         return None
-    attributes, at = {}, 8
+    attributes, kinds, at = {}, {}, 8
     try:
         while data[at]:  # name, type, size, value; a null byte ends the header
             name_end = data.index(b"\0", at)
-            value_at = data.index(b"\0", name_end + 1) + 5
+            kind_end = data.index(b"\0", name_end + 1)
+            value_at = kind_end + 5
             size = struct.unpack_from("<i", data, value_at - 4)[0]
             if size < 0:  # damaged: stepping back would go round for ever
                 return None
             attributes[data[at:name_end]] = data[value_at:value_at + size]
+            kinds[data[at:name_end]] = data[name_end + 1:kind_end]
             at = value_at + size
     except (IndexError, ValueError, struct.error):
         return None
-    return ExrHeader(attributes, at + 1, bool(struct.unpack_from("<I", data, 4)[0] & _TILED))
+    return ExrHeader(attributes, kinds, at + 1, bool(struct.unpack_from("<I", data, 4)[0] & _TILED))
 
 
 def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
@@ -86,19 +97,31 @@ def blocks_past_end(header: ExrHeader, data: bytes) -> tuple[int, int]:
     return blocks - inside, blocks
 
 
-def with_attribute(data: bytes, name: bytes, kind: bytes, value: bytes) -> bytes:
-    """A single-part scan-line EXR (``data``) with one more attribute in its header, the offset table moved on by
-    its length; ValueError where the file is not one whose blocks this can count."""
+def chromaticities(attributes: tuple[Attribute, ...]) -> tuple[float, ...] | None:
+    """The primaries and white ``attributes`` state (red x, y, green x, y, blue x, y, white x, y: an ACES file's
+    AP0 or AP1 and D60), or None where they state none (BT.709's and D65 then, by OpenEXR's definition)."""
+    stated = [value for name, _, value in attributes if name == b"chromaticities" and len(value) == 32]
+    return struct.unpack("<8f", stated[0]) if stated else None
+
+
+def with_attributes(data: bytes, attributes: tuple[Attribute, ...]) -> bytes:
+    """A single-part scan-line EXR (``data``) whose header also states ``attributes``, each in place of one of the
+    same name it had, the offset table moved on by what the header grew; ValueError where the file is not one
+    whose blocks this can count."""
     header = read_header(data)
     if header is None or header.tiled:
         raise ValueError("not a single-part scan-line OpenEXR")
     past_end, blocks = blocks_past_end(header, data)
     if past_end or not blocks:
         raise ValueError("its blocks of lines cannot be counted")
-    added = name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
+    stated = {name: (header.kinds[name], value) for name, value in header.attributes.items()}
+    stated.update((name, (kind, value)) for name, kind, value in attributes)
+    head = data[:8] + b"".join(name + b"\0" + kind + b"\0" + struct.pack("<i", len(value)) + value
+                               for name, (kind, value) in stated.items()) + b"\0"
     offsets = struct.unpack_from(f"<{blocks}Q", data, header.table_at)
-    table = struct.pack(f"<{blocks}Q", *(offset + len(added) for offset in offsets))
-    return data[:header.table_at - 1] + added + b"\0" + table + data[header.table_at + 8 * blocks:]
+    moved = len(head) - header.table_at
+    return head + struct.pack(f"<{blocks}Q", *(offset + moved for offset in offsets)) + \
+        data[header.table_at + 8 * blocks:]
 
 
 def picture_layer(header: ExrHeader) -> str | None:

@@ -104,9 +104,8 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
         frame, alpha, metadata = _decode_heif(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=metadata)
     if head.startswith(EXR_SIGNATURE):  # half or float samples: a 16-bit file's depth, for its alpha
-        frame, alpha, chromaticities = decode_exr(raw, name)
-        return Picture([frame], None if alpha is None else [alpha], depth=16,
-                       metadata=PhotoMetadata(chromaticities=chromaticities))
+        frame, alpha, stated = decode_exr(raw, name)
+        return Picture([frame], None if alpha is None else [alpha], depth=16, metadata=PhotoMetadata(exr=stated))
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)

@@ -154,7 +154,7 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     elif suffix in HEIF_SUFFIXES:
         return encode_heif(frames[0], metadata, quality)
     elif suffix == EXR_SUFFIX:
-        return encode_exr(frames[0], picture.metadata.chromaticities)
+        return encode_exr(frames[0], picture.metadata.exr)
     elif suffix in PILLOW_WRITTEN:
         return encode_with_pillow(suffix, frames[0][..., :3], frames[0][..., 3] if frames[0].shape[2] == 4 else None)
     else:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import io
 import os
-import struct
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,8 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
 from stylert.frames.decoder_notices import note
-from stylert.frames.exr_header import blocks_past_end, no_picture, picture_layer, read_header, with_attribute
+from stylert.frames.exr_header import (Attribute, blocks_past_end, chromaticities, no_picture, picture_layer,
+                                       read_header, with_attributes)
 from stylert.frames.primaries import SRGB, conversion
 
 EXR_SUFFIX = ".exr"
@@ -41,10 +41,11 @@ def srgb_decoded(signal: np.ndarray) -> np.ndarray:
 
 
 def decode_exr(data: bytes, name: str | Path
-               ) -> tuple[np.ndarray, np.ndarray | None, tuple[float, ...] | None]:
-    """An EXR file's bytes -> (uint8 BGR HxWx3 as an sRGB screen shows it, its alpha as uint16 HxW or None, the
-    chromaticities it states or None). Colour of other primaries (an ACES file's) is converted to sRGB's in linear
-    light (``primaries.conversion``); what lies outside sRGB is clipped. ``name`` is the file, for errors.
+               ) -> tuple[np.ndarray, np.ndarray | None, tuple[Attribute, ...]]:
+    """An EXR file's bytes -> (uint8 BGR HxWx3 as an sRGB screen shows it, its alpha as uint16 HxW or None, what
+    its header states of the picture: ``ExrHeader.carried``, its primaries among them). Colour of other primaries
+    (an ACES file's) is converted to sRGB's in linear light (``primaries.conversion``); what lies outside sRGB is
+    clipped. ``name`` is the file, for errors.
     Blocks of lines that FFmpeg could not decode, or that lie past the end of a cut-off file, are left black and
     given as notices (``decoder_notices.note``)."""
     av = _av(name)
@@ -76,8 +77,9 @@ def decode_exr(data: bytes, name: str | Path
         note(f"OpenEXR: {len(failed)} block{'s' * (len(failed) > 1)} of pixels could not be decoded (damaged; "
              "left black)")
     planes, stored_alpha = _planes(frame)
-    chromaticities = header.chromaticities() if header is not None else None
-    matrix = conversion(chromaticities, SRGB) if chromaticities is not None else None
+    stated = header.carried() if header is not None else ()
+    source = chromaticities(stated)
+    matrix = conversion(source, SRGB) if source is not None else None
     alpha = None if stored_alpha is None else np.clip(np.nan_to_num(stored_alpha.astype(np.float32)), 0.0, 1.0)
     if matrix is None and planes[0].dtype == np.float16 and (alpha is None or (alpha == 1).all()):
         bgr = np.dstack([_half_to_srgb8()[plane.view(np.uint16)] for plane in planes[::-1]])
@@ -88,13 +90,13 @@ def decode_exr(data: bytes, name: str | Path
         if alpha is not None:
             rgb /= np.where(alpha > 0, alpha, 1.0)[..., None]
         bgr = np.rint(srgb_encoded(rgb[..., ::-1]) * 255).astype(np.uint8)
-    return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16), chromaticities
+    return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16), stated
 
 
-def encode_exr(image: np.ndarray, chromaticities: tuple[float, ...] | None = None) -> bytes:
+def encode_exr(image: np.ndarray, attributes: tuple[Attribute, ...] = ()) -> bytes:
     """uint8 or uint16 BGR or BGRA HxWxC (sRGB, its alpha not multiplied in) -> an EXR file's bytes: linear light
-    multiplied by the alpha, half floats, ZIP compression; in the primaries of ``chromaticities`` (those of the
-    EXR it was read from), which the file then states, where given."""
+    multiplied by the alpha, half floats, ZIP compression; stating ``attributes`` (those of the EXR it was read
+    from: ``ExrHeader.carried``), in the primaries they give where they give any."""
     try:
         av = require("av", "writing OpenEXR images")
     except MissingDependency as exc:
@@ -102,7 +104,8 @@ def encode_exr(image: np.ndarray, chromaticities: tuple[float, ...] | None = Non
     top = np.iinfo(image.dtype).max
     linear = srgb_decoded(np.arange(top + 1) / top).astype(np.float32)  # per level: a tenth of the time at 4K
     rgb = linear[image[..., 2::-1]]
-    matrix = conversion(SRGB, chromaticities) if chromaticities is not None else None
+    target = chromaticities(attributes)
+    matrix = conversion(SRGB, target) if target is not None else None
     if matrix is not None:
         rgb = rgb @ matrix.T.astype(np.float32)
     if image.shape[2] == 4:
@@ -119,13 +122,13 @@ def encode_exr(image: np.ndarray, chromaticities: tuple[float, ...] | None = Non
             container.mux(stream.encode(None))
     except av.error.FFmpegError as exc:
         raise UnwritableImage(f"FFmpeg's EXR encoder failed ({ffmpeg_reason(exc)})") from None
-    if matrix is None or chromaticities is None:  # sRGB's primaries: OpenEXR's default, stated by no attribute
+    if not attributes:
         return out.getvalue()
     try:
-        return with_attribute(out.getvalue(), b"chromaticities", b"chromaticities",
-                              struct.pack("<8f", *chromaticities))
+        return with_attributes(out.getvalue(), attributes)
     except ValueError as exc:  # FFmpeg wrote another kind of EXR than it does
-        raise UnwritableImage(f"its primaries could not be stated in FFmpeg's EXR ({exc})") from None
+        raise UnwritableImage(f"the source's attributes could not be stated in FFmpeg's EXR ({exc})") from None
+
 
 
 def _decoded(av, data: bytes, layer: str, failed: list[str]):

@@ -28,7 +28,7 @@ class PhotoMetadata:
     exif: bytes | None = None  # EXIF's TIFF structure, set upright and without a thumbnail
     icc: bytes | None = None   # the ICC profile
     xmp: bytes | None = None   # the XMP packet (UTF-8 XML), set upright
-    chromaticities: tuple[float, ...] | None = None  # an OpenEXR's primaries and white: for an EXR written back
+    exr: tuple[tuple[bytes, bytes, bytes], ...] = ()  # an OpenEXR's attributes of the picture, for one written
 
     def __bool__(self) -> bool:
         return self.exif is not None or self.icc is not None or self.xmp is not None

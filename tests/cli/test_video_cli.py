@@ -1,5 +1,6 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
 options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -162,7 +163,8 @@ def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
     (tmp_path / "plate").mkdir()
     for number in (1, 2, 3):
         planes = {c: np.full((4, 6), colour[k] * 0.5, np.float32) for k, c in enumerate("RGB")}  # alpha 0.5
-        made = handmade_exr({**planes, "A": np.full((4, 6), 0.5, np.float32)}, chromaticities=acescg)
+        made = handmade_exr({**planes, "A": np.full((4, 6), 0.5, np.float32)},
+                            extra=((b"chromaticities", b"chromaticities", struct.pack("<8f", *acescg)),))
         (tmp_path / "plate" / f"p.{number:04d}.exr").write_bytes(made if number != 3 else b"v/1\x01" + bytes(40))
     linear = conversion(acescg, SRGB) @ colour
     srgb = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055) * 255

@@ -10,7 +10,7 @@ import pytest
 
 from stylert.errors import UnreadableImage
 from stylert.frames.decoder_notices import decoder_notices, note, notes_given
-from stylert.frames.exr_header import blocks_past_end, picture_layer, read_header
+from stylert.frames.exr_header import blocks_past_end, chromaticities, picture_layer, read_header
 from stylert.frames.image_decode import decode_picture, read_image_noting_damage, read_picture
 from stylert.frames.images import Picture, encode_picture, write_picture
 from stylert.frames.openexr import decode_exr, encode_exr, srgb_decoded, srgb_encoded
@@ -230,28 +230,32 @@ def test_a_file_claiming_more_pixels_than_opencv_allows_is_refused_before_ffmpeg
 ACESCG = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
 
 
+def _stating(primaries) -> tuple[bytes, bytes, bytes]:
+    return b"chromaticities", b"chromaticities", struct.pack("<8f", *primaries)
+
+
 def test_an_aces_plate_is_shown_in_srgb_primaries_and_written_back_in_its_own():
     """An ACEScg file states its primaries: read as if they were sRGB's its colours would come out wrong (a pure
     ACEScg green is more saturated than any sRGB colour); the stylised copy goes back in ACEScg, stated so."""
     plate = np.zeros((2, 4, 3), np.float32)
     plate[0] = (0.3, 0.25, 0.2)  # inside both gamuts
     plate[1] = (0.0, 0.5, 0.0)  # outside sRGB's: its red and blue go below 0, clipped
-    made = handmade_exr({c: plate[..., k] for k, c in enumerate("RGB")}, chromaticities=ACESCG)
+    made = handmade_exr({c: plate[..., k] for k, c in enumerate("RGB")}, extra=(_stating(ACESCG),))
     picture = decode_picture(made, "plate.exr")
-    assert picture.metadata.chromaticities == pytest.approx(ACESCG)
+    assert chromaticities(picture.metadata.exr) == pytest.approx(ACESCG)
     in_srgb = conversion(ACESCG, SRGB) @ plate[0, 0]  # 0.339, 0.244, 0.191
     assert np.abs(picture.frames[0][0, 0].astype(int) - _srgb8(in_srgb)[::-1]).max() <= 1
     green = picture.frames[0][1, 0]
     assert green[0] == 0 and green[2] == 0 and green[1] == _srgb8((conversion(ACESCG, SRGB) @ plate[1, 0])[1])
     written = encode_picture("styled.exr", picture)
-    assert read_header(written).chromaticities() == pytest.approx(ACESCG)
+    assert chromaticities(read_header(written).carried()) == pytest.approx(ACESCG)
     assert _stored(written)[0, 0] == pytest.approx(plate[0, 0], rel=0.02)  # its own primaries again, at 8 bits
     assert decode_picture(written, "styled.exr").frames[0][0, 0].tolist() == picture.frames[0][0, 0].tolist()
 
 
 def test_a_picture_from_an_srgb_file_is_written_without_primaries():
     written = encode_picture("x.exr", Picture([np.full((2, 2, 3), 128, np.uint8)]))
-    assert read_header(written).chromaticities() is None  # OpenEXR's default: BT.709, D65
+    assert chromaticities(read_header(written).carried()) is None  # OpenEXR's default: BT.709, D65
 
 
 def test_an_opaque_half_float_file_reads_as_the_arithmetic_gives():
@@ -263,3 +267,25 @@ def test_an_opaque_half_float_file_reads_as_the_arithmetic_gives():
     clean = np.nan_to_num(rgb.astype(np.float16).astype(np.float64), nan=0.0, posinf=1.0, neginf=0.0)
     assert (bgr.astype(int) == _srgb8(np.clip(clean, 0, 1))[..., ::-1]).all()
     assert (alpha == 65535).all()
+
+
+def test_what_a_render_states_of_its_picture_is_stated_again_by_the_stylised_exr(tmp_path):
+    """A renderer's camera matrix, timecode, owner and pixel aspect go back into the composite with the plate;
+    what describes the storage (windows, channels, compression) is the new file's own."""
+    extra = ((b"owner", b"string", b"studio"), (b"pixelAspectRatio", b"float", struct.pack("<f", 2.0)),
+             (b"timeCode", b"timecode", struct.pack("<2I", 0x01020304, 0)),
+             (b"worldToCamera", b"m44f", struct.pack("<16f", *range(16))))
+    plate = handmade_exr(_planes(6, 8, R=0.2, G=0.4, B=0.6), extra=extra)
+    (tmp_path / "plate.exr").write_bytes(plate)
+    picture = read_picture(tmp_path / "plate.exr")
+    assert {name for name, _, _ in picture.metadata.exr} >= {b"owner", b"pixelAspectRatio", b"timeCode",
+                                                              b"worldToCamera"}
+    write_picture(tmp_path / "styled.exr", picture.fit(4))  # smaller: the windows must be the new file's
+    header = read_header((tmp_path / "styled.exr").read_bytes())
+    for name, kind, value in extra:
+        assert header.kinds[name] == kind and header.attributes[name] == value
+    assert struct.unpack("<4i", header.attributes[b"dataWindow"]) == (0, 0, 3, 2)
+    assert list(header.attributes).count(b"pixelAspectRatio") == 1
+    again = read_picture(tmp_path / "styled.exr")
+    assert again.frames[0].shape == (3, 4, 3)
+    assert again.frames[0][0, 0].tolist() == picture.fit(4).frames[0][0, 0].tolist()
