@@ -12,11 +12,12 @@ from dataclasses import dataclass
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
 _TILED, _NOT_ONE_PICTURE = 0x200, 0x800 | 0x1000  # the version field's flags: tiled; deep, multi-part
 _COLOUR = ({"R", "G", "B"}, {"Y"})  # the channels of a colour picture, or of a luminance one
-# Attributes that describe how the pixels are stored, which a file written anew states for itself; the rest (its
-# primaries, a renderer's camera matrices, timecode, owner, comments ...) describe the picture and are carried.
-_STORAGE = {b"channels", b"compression", b"dataWindow", b"displayWindow", b"lineOrder", b"tiles", b"chunkCount",
-            b"type", b"name", b"version", b"maxSamplesPerPixel", b"view", b"multiView", b"dwaCompressionLevel",
-            b"zipCompressionLevel"}
+# Attributes not carried into a stylised copy: those that describe how the pixels are stored, which a file written
+# anew states for itself, and the preview picture, the original's (as a photo's EXIF thumbnail is left out). The
+# rest (its primaries, a renderer's camera matrices, timecode, owner, comments ...) describe the picture.
+_NOT_CARRIED = {b"channels", b"compression", b"dataWindow", b"displayWindow", b"lineOrder", b"tiles", b"chunkCount",
+                b"type", b"name", b"version", b"maxSamplesPerPixel", b"view", b"multiView", b"dwaCompressionLevel",
+                b"zipCompressionLevel", b"preview"}
 
 Attribute = tuple[bytes, bytes, bytes]  # name, type, value as stored
 
@@ -31,10 +32,10 @@ class ExrHeader:
     tiled: bool
 
     def carried(self) -> tuple[Attribute, ...]:
-        """The attributes that describe the picture rather than its storage (``_STORAGE``), in the file's order:
-        what a stylised copy written as EXR states again."""
+        """The attributes that describe the picture rather than its storage (``_NOT_CARRIED``), in the file's
+        order: what a stylised copy written as EXR states again."""
         return tuple((name, self.kinds[name], value) for name, value in self.attributes.items()
-                     if name not in _STORAGE)
+                     if name not in _NOT_CARRIED)
 
     def pixels(self) -> int:
         """How many pixels its display and data windows hold, the larger (FFmpeg allocates a frame of the display
