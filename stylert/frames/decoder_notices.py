@@ -37,7 +37,7 @@ def decoder_notices() -> Iterator[list[str]]:
                 if held is not None:
                     stack.callback(held.close)
                 saved = _saved_stderr() if held is not None else None
-                if saved is None:
+                if held is None or saved is None:
                     yield notices
                     return
                 os.dup2(held.fileno(), 2)
