@@ -5,6 +5,7 @@ every input byte-identical afterwards, and "N written" equal to the files really
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 import shutil
 from fractions import Fraction
@@ -99,6 +100,15 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
         (w / "long.mkv").unlink()
     except ImportError:
         pass
+    from tests.media import handmade_exr
+
+    depth = handmade_exr({"depth.Z": np.ones((6, 8), np.float32)})  # a render's depth pass alone
+    (w / "depth.exr").write_bytes(depth)
+    (w / "depthseq").mkdir()
+    for number in (1, 2):
+        (w / "depthseq" / f"d.{number:04d}.exr").write_bytes(depth)
+    plate = handmade_exr({channel: np.full((6, 8), 0.3, np.float32) for channel in "RGB"})
+    (w / "cutplate.exr").write_bytes(plate[:-150])  # a copy that stopped
     (w / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage garbage")
     (w / "renders" / "2024").mkdir(parents=True)  # a DPX film scan beside a subfolder of PNGs
     (w / "renders" / "a.dpx").write_bytes(b"SDPX\x00\x00\x08\x00")
@@ -344,6 +354,11 @@ CASES = [
                                                              *S], 2, "error", "stylize takes its folder"),
     ("video an image sequence with a gap", ["video", "{w}/gappy/f%d.png", "-o", "{w}/out143.mp4", *S], 2, "error",
      "frame 2 is missing (the sequence runs 1 to 3 with a gap)"),
+    ("stylize an EXR that holds a depth pass alone", ["stylize", "{w}/depth.exr", "-o", "{w}/out144.exr", *S], 2,
+     "failed", "depth.exr is not a readable image (OpenEXR: no R, G, B or Y channels (it holds depth.Z))"),
+    ("stylize an EXR cut off in a copy", ["stylize", "{w}/cutplate.exr", "-o", "{w}/out145.exr", *S], 1, None),
+    ("video an EXR sequence of a depth pass alone", ["video", "{w}/depthseq/d.%04d.exr", "-o", "{w}/out146.mp4", *S],
+     2, "error", "d.0001.exr is not a readable picture (OpenEXR: no R, G, B or Y channels (it holds depth.Z))"),
 ]
 CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 
@@ -352,6 +367,8 @@ CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, 
 def test_bad_input(workspace, capsys, name, argv, code, line, says):
     if any("mp4" in a or "mkv" in a for a in argv) and not (workspace / "clip.mp4").exists():
         pytest.skip("PyAV is not installed (the video cases need it to make their inputs)")
+    if any(a.endswith(".exr") for a in argv) and importlib.util.find_spec("av") is None:
+        pytest.skip("PyAV is not installed (OpenEXR is read through it)")
     if any(a.lower().endswith(".heic") for a in argv) and not (workspace / "cut.heic").exists():
         pytest.skip("pillow-heif is not installed (the HEIC cases need it to make their inputs)")
     before = _snapshot(workspace)
