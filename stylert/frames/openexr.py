@@ -21,8 +21,8 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
 from stylert.frames.decoder_notices import note
-from stylert.frames.exr_header import (Attribute, blocks_past_end, chromaticities, no_picture, picture_layer,
-                                       read_header, with_attributes)
+from stylert.frames.exr_header import (Attribute, ExrHeader, blocks_past_end, chromaticities, no_picture,
+                                       picture_layer, read_header, with_attributes)
 from stylert.frames.primaries import SRGB, conversion
 
 EXR_SUFFIX = ".exr"
@@ -50,19 +50,10 @@ def decode_exr(data: bytes, name: str | Path
     given as notices (``decoder_notices.note``)."""
     av = _av(name)
     header = read_header(data)
-    layer = picture_layer(header) if header is not None else ""
-    if header is not None and layer is None:
-        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {no_picture(header)})")
-    if header is not None and header.pixels() > _most_pixels():
-        raise UnreadableImage(f"{name} has more pixels than stylert decodes ({header.pixels():,}; "
-                              f"{_most_pixels():,} at most, as for the formats OpenCV reads: set "
-                              "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
-    past_end, blocks = blocks_past_end(header, data) if header is not None else (0, 0)
-    if past_end and past_end == blocks:
-        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
+    layer, past_end, blocks = _checked(header, data, name)
     failed: list[str] = []
     try:
-        frame = _decoded(av, data, layer or "", failed)
+        frame = _decoded(av, data, layer, failed)
     except av.error.PatchWelcomeError:  # a compression, sampling or sample type it does not know
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: it uses a feature FFmpeg's EXR decoder "
                               "lacks, such as subsampled channels; save it as a plain RGBA EXR or a 16-bit TIFF)"
@@ -78,19 +69,42 @@ def decode_exr(data: bytes, name: str | Path
              "left black)")
     planes, stored_alpha = _planes(frame)
     stated = header.carried() if header is not None else ()
-    source = chromaticities(stated)
-    matrix = conversion(source, SRGB) if source is not None else None
     alpha = None if stored_alpha is None else np.clip(np.nan_to_num(stored_alpha.astype(np.float32)), 0.0, 1.0)
-    if matrix is None and planes[0].dtype == np.float16 and (alpha is None or (alpha == 1).all()):
-        bgr = np.dstack([_half_to_srgb8()[plane.view(np.uint16)] for plane in planes[::-1]])
-    else:
-        rgb = np.dstack(planes).astype(np.float32)
-        if matrix is not None:
-            rgb = rgb @ matrix.T.astype(np.float32)
-        if alpha is not None:
-            rgb /= np.where(alpha > 0, alpha, 1.0)[..., None]
-        bgr = np.rint(srgb_encoded(rgb[..., ::-1]) * 255).astype(np.uint8)
+    bgr = _shown(planes, alpha, chromaticities(stated))
     return bgr, None if alpha is None else np.rint(alpha * 65535).astype(np.uint16), stated
+
+
+def _checked(header: ExrHeader | None, data: bytes, name: str | Path) -> tuple[str, int, int]:
+    """(the layer FFmpeg is to read, blocks of lines past the end of a cut-off file, blocks in all), from what
+    the ``header`` says before FFmpeg reads it (nothing where stylert cannot follow it); UnreadableImage for a file
+    without a picture, with more pixels than OpenCV's limit, or cut off before its first block."""
+    if header is None:
+        return "", 0, 0
+    layer = picture_layer(header)
+    if layer is None:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {no_picture(header)})")
+    if header.pixels() > _most_pixels():
+        raise UnreadableImage(f"{name} has more pixels than stylert decodes ({header.pixels():,}; "
+                              f"{_most_pixels():,} at most, as for the formats OpenCV reads: set "
+                              "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
+    past_end, blocks = blocks_past_end(header, data)
+    if past_end and past_end == blocks:
+        raise UnreadableImage(f"{name} is not a readable image (OpenEXR: cut off before its first block of lines)")
+    return layer, past_end, blocks
+
+
+def _shown(planes: list[np.ndarray], alpha: np.ndarray | None, primaries: tuple[float, ...] | None) -> np.ndarray:
+    """uint8 BGR as an sRGB screen shows linear [R, G, B] ``planes`` of these ``primaries`` (None: sRGB's), their
+    ``alpha`` (float32 0..1) divided out: an opaque half-float picture in sRGB's primaries by one lookup a sample."""
+    matrix = conversion(primaries, SRGB) if primaries is not None else None
+    if matrix is None and planes[0].dtype == np.float16 and (alpha is None or (alpha == 1).all()):
+        return np.dstack([_half_to_srgb8()[plane.view(np.uint16)] for plane in planes[::-1]])
+    rgb = np.dstack(planes).astype(np.float32)
+    if matrix is not None:
+        rgb = rgb @ matrix.T.astype(np.float32)
+    if alpha is not None:
+        rgb /= np.where(alpha > 0, alpha, 1.0)[..., None]
+    return np.rint(srgb_encoded(rgb[..., ::-1]) * 255).astype(np.uint8)
 
 
 def encode_exr(image: np.ndarray, attributes: tuple[Attribute, ...] = ()) -> bytes:
