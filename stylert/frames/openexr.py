@@ -20,6 +20,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, UnwritableImage, ffmpeg_reason
+from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.decoder_notices import note
 from stylert.frames.exr_header import (Attribute, ExrHeader, blocks_past_end, chromaticities, no_picture,
                                        picture_layer, read_header, with_attributes)
@@ -147,21 +148,16 @@ def encode_exr(image: np.ndarray, attributes: tuple[Attribute, ...] = ()) -> byt
 
 def _decoded(av, data: bytes, layer: str, failed: list[str]):
     """The first frame FFmpeg's EXR decoder makes of ``data``'s ``layer`` ("": its unprefixed channels; None where
-    it makes none), with what it logged of blocks it could not decode appended to ``failed``. Its log is on only
-    meanwhile (PyAV keeps it off), with repeated lines kept: each block that fails says so in the same words."""
-    level, skip = av.logging.get_level(), av.logging.get_skip_repeated()
-    capture = av.logging.Capture(local=False)  # the blocks are decoded on FFmpeg's threads
-    av.logging.set_level(av.logging.ERROR)
-    av.logging.set_skip_repeated(False)
+    it makes none), with what it logged of blocks it could not decode appended to ``failed`` (``ffmpeg_errors``:
+    each block that fails says so in the same words)."""
+    logged: list[str] = []
     try:
-        with capture, av.open(io.BytesIO(data), format="exr_pipe") as container:
+        with ffmpeg_errors(av) as logged, av.open(io.BytesIO(data), format="exr_pipe") as container:
             if layer:
                 container.streams.video[0].codec_context.options = {"layer": layer}
             return next(container.decode(video=0), None)
-    finally:
-        av.logging.set_level(level)
-        av.logging.set_skip_repeated(skip)
-        failed.extend(line for _, _, line in capture.logs if "decode_block" in line)
+    finally:  # the lines are there once ffmpeg_errors has ended
+        failed.extend(line for line in logged if "decode_block" in line)
 
 
 def _most_pixels() -> int:

@@ -18,6 +18,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
+from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
@@ -397,18 +398,20 @@ def choose_video_decoder() -> tuple[Any, str]:
     context would make FFmpeg set its scheduling flags (blocking sync) for the whole process, or fail
     when an engine made the context first."""
     av = require("av", "video processing")
+    said: list[str] = []
     try:
         from av.codec.hwaccel import HWAccel
 
         hwaccel = HWAccel("cuda", allow_software_fallback=True)
-        with av.open(_probe_clip(), hwaccel=hwaccel) as probe:
+        with ffmpeg_errors(av) as said, av.open(_probe_clip(), hwaccel=hwaccel) as probe:
             if not probe.streams.video[0].codec_context.is_hwaccel:
                 raise RuntimeError("FFmpeg chose its software decoder")
             if sum(1 for _ in probe.decode(video=0)) != 2:
                 raise RuntimeError("the probe clip did not decode")
         return hwaccel, "NVDEC (the GPU's video decoder)"
     except Exception as exc:  # no CUDA hwaccel in this FFmpeg, no NVIDIA driver, or no decoder on the GPU
-        return None, f"the CPU on all threads (no NVDEC here: {ffmpeg_reason(exc)})"
+        why = said[0] if said else ffmpeg_reason(exc)  # "Cannot load libcuda.so.1", not "Operation not permitted"
+        return None, f"the CPU on all threads (no NVDEC here: {why})"
 
 
 @dataclass(frozen=True)

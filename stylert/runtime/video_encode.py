@@ -15,6 +15,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
+from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.yuv import bgr_to_i420, frame_size, pad_to_even
 from stylert.runtime.video_decode import TAGS_AS_STORED, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
@@ -34,8 +35,9 @@ def choose_h264_encoder() -> tuple[str, str]:
     """(encoder, why): NVIDIA's NVENC when this FFmpeg has it and a GPU with an encoder accepts a frame
     (most RTX and L4 GPUs; not the H100), else libx264 on every CPU thread."""
     av = require("av", "video processing")
+    said: list[str] = []
     try:
-        with av.open(io.BytesIO(), "w", format="mp4") as probe:
+        with ffmpeg_errors(av) as said, av.open(io.BytesIO(), "w", format="mp4") as probe:
             stream = probe.add_stream("h264_nvenc", rate=25)
             stream.width, stream.height, stream.pix_fmt = 256, 256, "yuv420p"
             frame = av.VideoFrame.from_ndarray(np.zeros((256, 256, 3), np.uint8), format="bgr24")
@@ -43,7 +45,8 @@ def choose_h264_encoder() -> tuple[str, str]:
             stream.encode(None)
         return "h264_nvenc", "NVENC (the GPU's video encoder)"
     except Exception as exc:  # no such encoder in this FFmpeg, no NVIDIA driver, or a GPU without NVENC
-        return "libx264", f"libx264 on all CPU threads (no NVENC here: {ffmpeg_reason(exc)})"
+        why = said[0] if said else ffmpeg_reason(exc)  # "Cannot load libcuda.so.1", not "Operation not permitted"
+        return "libx264", f"libx264 on all CPU threads (no NVENC here: {why})"
 
 
 def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:

@@ -113,6 +113,12 @@ def test_without_nvdec_the_cpu_decodes_and_the_reason_is_given(tmp_path, fresh_d
         pytest.skip("a GPU answers here; test_nvdec_frames_equal_the_cpu_decoders covers this machine")
     hwaccel, why = choose_video_decoder()  # the real probe: no NVIDIA driver, so FFmpeg's CUDA device fails
     assert hwaccel is None and why.startswith("the CPU on all threads (no NVDEC here: ")
+    assert "CUDA" in why or "libcuda" in why, why  # FFmpeg's own line, not the errno's "Operation not permitted"
+    from stylert.runtime.video_encode import choose_h264_encoder
+
+    choose_h264_encoder.cache_clear()
+    codec, why = choose_h264_encoder()
+    assert codec == "libx264" and ("CUDA" in why or "libcuda" in why or "nvenc" in why.lower()), why
     src = make_video(tmp_path / "in.mp4", frames=5, audio=None)
     assert [f.shape for f in decode_frames(src)] == [(50, 66, 3)] * 5
 
