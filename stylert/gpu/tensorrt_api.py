@@ -19,7 +19,7 @@ def import_tensorrt() -> Any:
     except Exception as exc:
         raise BackendUnavailable(str(exc)) from None
     if not hasattr(trt, "Builder"):
-        raise BackendUnavailable("tensorrt is not installed (only its type stubs are); "
+        raise BackendUnavailable("tensorrt is not installed, only its type stubs are; "
                                  "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU")
     return trt
 

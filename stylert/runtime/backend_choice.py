@@ -97,4 +97,4 @@ def choose_auto(model: Path, device: str, *, precision: str = "fp32") -> Backend
         return BackendChoice("onnxruntime", "cuda", "; ".join(reasons) + "; ONNX Runtime CUDA")
     if device == "cuda":
         raise BackendUnavailable(f"--device cuda: no GPU backend can run here ({'; '.join(reasons)}; {cuda_why})")
-    return BackendChoice("onnxruntime", "cpu", f"no GPU backend ({trt_why})")
+    return BackendChoice("onnxruntime", "cpu", f"no GPU backend: {trt_why}")
