@@ -25,7 +25,8 @@ def register(sub) -> None:
                     "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames")
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
-                          "or an image sequence named as FFmpeg names one (render/frame_%%04d.png; see --fps)",
+                          "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
+                          "OpenEXR frames, beauty.%%04d.exr, read as stylize reads an EXR; see --fps)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
