@@ -23,6 +23,7 @@ def register(sub) -> None:
                     "transparent\n"
                     "  stylert stylize render/ -o styled/ --smooth --report   # frame_0001.png, ...: steadied "
                     "across files\n"
+                    "  stylert stylize plates/ -o styled/ -s mosaic          # OpenEXR plates come back as linear EXR\n"
                     "  cat photo.jpg | stylert stylize - -o - > styled.jpg    # a filter: standard input to "
                     "standard output", aliases=("stylise",))
     add_inputs_and_output(p, "image files, folders or quoted glob patterns; - reads one picture from standard "
