@@ -20,9 +20,7 @@ def is_frame_pattern(path: Path) -> bool:
 def frame_files(pattern: Path) -> list[tuple[int, Path]]:
     """(number, file) for each file ``pattern`` names, by number: %04d takes 0001 and 12345, %d takes 7 (not 07),
     as printf writes them."""
-    spec = _number_spec(pattern)
-    before, after = pattern.name[:spec.start()], pattern.name[spec.end():]
-    written = f"{spec[1]}{spec[2]}d"  # as printf writes a number: 04d pads 7 to 0007, d writes 7
+    before, written, after = _printf_parts(pattern)
     named = re.compile(re.escape(before) + r"(\d+)" + re.escape(after) + "$")
     found = []
     folder = pattern.parent
@@ -31,6 +29,20 @@ def frame_files(pattern: Path) -> list[tuple[int, Path]]:
         if match and path.is_file() and format(int(match[1]), written) == match[1]:
             found.append((int(match[1]), path))
     return sorted(found)
+
+
+def frame_path(pattern: Path, number: int) -> Path:
+    """The file ``pattern`` names for frame ``number`` (frame_%04d.png, 7: frame_0007.png), the rest of its name
+    taken as it is (a % elsewhere in it included)."""
+    before, written, after = _printf_parts(pattern)
+    return pattern.with_name(before + format(number, written) + after)
+
+
+def _printf_parts(pattern: Path) -> tuple[str, str, str]:
+    """(the name before the number, the number's format as printf writes it: 04d pads 7 to 0007, d writes 7, the
+    name after it)."""
+    spec = _number_spec(pattern)
+    return pattern.name[:spec.start()], f"{spec[1]}{spec[2]}d", pattern.name[spec.end():]
 
 
 def _number_spec(pattern: Path) -> re.Match:

@@ -22,7 +22,7 @@ from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
-from stylert.frames.frame_sequence import first_frame_number, frame_files, is_frame_pattern
+from stylert.frames.frame_sequence import first_frame_number, frame_path, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.images import laid_over
 from stylert.frames.openexr import decode_exr
@@ -70,9 +70,11 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames are decoded
     from the layer that holds the picture (``_exr_layer``); ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
-    options = {}
+    options, first_file = {}, path
     if is_frame_pattern(path):
-        options = {"start_number": str(first_frame_number(path)), "framerate": str(rate or SEQUENCE_RATE)}
+        first = first_frame_number(path)
+        options, first_file = {"start_number": str(first), "framerate": str(rate or SEQUENCE_RATE)}, \
+            frame_path(path, first)
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
@@ -91,17 +93,16 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)
         try:
-            context.options = _exr_layer(path)
+            context.options = _exr_layer(first_file)
         except UnreadableVideo:
             container.close()
             raise
     return container
 
 
-def _exr_layer(path: Path) -> dict[str, str]:
-    """FFmpeg's option for the layer of an EXR sequence (or file) that holds the picture, by its first frame's
+def _exr_layer(first: Path) -> dict[str, str]:
+    """FFmpeg's option for the layer of an EXR sequence (or file) that holds the picture, by its ``first`` frame's
     header (``exr_header.picture_layer``: a Blender render's ViewLayer.Combined); none for unprefixed channels."""
-    first = frame_files(path)[0][1] if is_frame_pattern(path) else path
     try:
         with open(first, "rb") as file:
             header = read_header(file.read(HEAD_BYTES))
@@ -207,14 +208,15 @@ def _exr_frames(av, container, stream, status: DecodeStatus) -> Iterator:
     decode found, and noted in ``status.damage``, where FFmpeg passes them over in silence), as BGR or BGRA frames
     timed as the demuxer times them. A file that cannot be read at all ends the sequence there."""
     pattern = Path(container.name)
-    first = first_frame_number(pattern) if is_frame_pattern(pattern) else 0
+    sequence = is_frame_pattern(pattern)
+    first = first_frame_number(pattern) if sequence else 0
     rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
     made = 0
     for packet in container.demux(stream):
         if not packet.size or packet.pts is None:
             continue
         number = first + round(float(packet.pts * packet.time_base * rate))
-        name = pattern.name % number if is_frame_pattern(pattern) else pattern.name
+        name = frame_path(pattern, number).name if sequence else pattern.name
         try:
             with notes_given() as notices:  # descriptor 2 is the progress bar's
                 bgr, alpha, _ = decode_exr(bytes(packet), name)

@@ -224,7 +224,8 @@ class VideoEncoder:
         self._source_args = (tracks_from, start, duration, keep_audio)
         self.source_tracks: SourceTracks | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
-        self.scaled: list[tuple[int, tuple[int, int]]] = []  # (frame number, (width, height)) of another size
+        self.scaled = 0  # frames of another size than the first, stretched to it by FFmpeg
+        self.first_scaled: tuple[int, int, int] | None = None  # (its frame number, width, height)
 
     def _begin(self, frame: np.ndarray) -> None:
         h, w = frame_size(frame)
@@ -242,8 +243,11 @@ class VideoEncoder:
         ``alpha``: its h x w transparency, written where the encoder ``keeps_alpha``."""
         if self._index == 0:
             self._begin(frame)
-        elif frame_size(frame)[::-1] != self.frame_size:  # FFmpeg scales it to the stream's size
-            self.scaled.append((self._index + 1, frame_size(frame)[::-1]))
+        else:
+            h, w = frame_size(frame)
+            if (w, h) != self.frame_size:  # FFmpeg scales it to the stream's size
+                self.scaled += 1
+                self.first_scaled = self.first_scaled or (self._index + 1, w, h)
         if self.keeps_alpha and alpha is not None:
             vf = self._av.VideoFrame.from_ndarray(np.dstack([frame, alpha]), format="bgra")
         elif self.takes_i420:
@@ -291,9 +295,9 @@ class VideoEncoder:
         if self.mended:
             lines.append(f"{self.mended} frame(s) timed anew at the frame rate (a jump of more than an hour from the "
                          "frame before: a damaged timestamp)")
-        if self.scaled and self.frame_size is not None:
-            number, (w, h) = self.scaled[0]
-            lines.append(f"{len(self.scaled)} frame(s) of another size than the first's {self.frame_size[0]}x"
+        if self.first_scaled is not None and self.frame_size is not None:
+            number, w, h = self.first_scaled
+            lines.append(f"{self.scaled} frame(s) of another size than the first's {self.frame_size[0]}x"
                          f"{self.frame_size[1]} stretched to it (the first of them the video's frame {number}, "
                          f"{w}x{h})")
         return lines

@@ -44,3 +44,15 @@ def test_patterns_names_and_fingerprints(tmp_path):
     before = sequence_fingerprint(tmp_path / "f%d.png")
     (tmp_path / "f2.png").write_bytes(b"longer")
     assert sequence_fingerprint(tmp_path / "f%d.png") != before and before["frames"] == 2
+
+
+def test_frame_path_names_a_frame_as_printf_writes_its_number(tmp_path):
+    from stylert.frames.frame_sequence import frame_path
+
+    assert frame_path(tmp_path / "beauty.%04d.exr", 1001) == tmp_path / "beauty.1001.exr"
+    assert frame_path(tmp_path / "frame_%04d.png", 7) == tmp_path / "frame_0007.png"
+    assert frame_path(tmp_path / "f%d.png", 7) == tmp_path / "f7.png"
+    assert frame_path(tmp_path / "%3d.tif", 12345) == tmp_path / "12345.tif"
+    _touch(tmp_path, "frame_0007.png", "frame_0008.png")
+    assert [path for _, path in frame_files(tmp_path / "frame_%04d.png")] == \
+        [frame_path(tmp_path / "frame_%04d.png", n) for n in (7, 8)]
