@@ -3,53 +3,87 @@ frames) taken by ``stylert video`` as its input: its files, the number it starts
 identifies it for a folder's manifest and the name of its video in a folder output."""
 from __future__ import annotations
 
+import glob
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from stylert.errors import NoInputs
 
-_NUMBER_SPEC = re.compile(r"%(0?)(\d*)d")  # printf's %d, %4d, %04d: where the frame number goes
+_PERCENT = re.compile(r"%(\d*)([%d]?)")  # printf's %d, %04d (a frame number) or %% (a %), as FFmpeg reads them
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")  # a file name's last run of digits
 
 
+class _Parts(NamedTuple):
+    before: str  # the name before the frame number, %% read as %
+    spec: str  # the number as the name gives it: %04d
+    width: int  # its digits at least, zero-padded: FFmpeg pads %4d as %04d
+    after: str
+
+
+def _printf_parts(name: str) -> _Parts | None:
+    """``name`` read as FFmpeg's image2 demuxer reads a sequence's name (av_get_frame_filename): one frame number
+    and %% for each %; None where FFmpeg takes the name as one file's (no number, two, or another % in it)."""
+    texts, number, at = [""], None, 0
+    for token in _PERCENT.finditer(name):
+        texts[-1] += name[at:token.start()]
+        at = token.end()
+        if token[2] == "%":
+            texts[-1] += "%"
+        elif token[2] == "d" and number is None:
+            number = token
+            texts.append("")
+        else:
+            return None
+    texts[-1] += name[at:]
+    return None if number is None else _Parts(texts[0], number[0], int(number[1] or 0), texts[1])
+
+
+def _parts(pattern: Path) -> _Parts:
+    parts = _printf_parts(pattern.name)
+    if parts is None:
+        raise ValueError(f"{pattern.name} is not a sequence's name")
+    return parts
+
+
 def is_frame_pattern(path: Path) -> bool:
-    """``path``'s name holds one printf number (frame_%04d.png), and no file has that very name."""
-    return len(_NUMBER_SPEC.findall(path.name)) == 1 and not path.exists()
+    """``path``'s name holds one printf number (frame_%04d.png), as FFmpeg reads one, and no file has that very
+    name."""
+    return _printf_parts(path.name) is not None and not path.exists()
+
+
+def misnamed_sequence(path: Path) -> str | None:
+    """Why FFmpeg would take ``path`` (no file) as one file's name although it holds a frame number: a % that is
+    not the number's, unless written %% (50%off_%04d.png), or a second number; None for any other name."""
+    name = path.name
+    if path.exists() or _printf_parts(name) is not None or not re.search(r"%\d*d", name):
+        return None
+    if sum(token[2] == "d" for token in _PERCENT.finditer(name)) > 1:
+        return f"{path} names two frame numbers; an image sequence's name has one (frame_%04d.png)"
+    doubled = _PERCENT.sub(lambda token: token[0] if token[2] else "%%", name)
+    return (f"{path}: FFmpeg reads each % in an image sequence's name as the frame number's; a plain % is written "
+            f"%% ({path.with_name(doubled)})")
 
 
 def frame_files(pattern: Path) -> list[tuple[int, Path]]:
-    """(number, file) for each file ``pattern`` names, by number: %04d takes 0001 and 12345, %d takes 7 (not 07),
-    as printf writes them."""
-    before, written, after = _printf_parts(pattern)
+    """(number, file) for each file ``pattern`` names, by number, as FFmpeg names them: %04d and %4d take 0001
+    and 12345, %d takes 7 (not 07)."""
+    before, _, width, after = _parts(pattern)
     named = re.compile(re.escape(before) + r"(\d+)" + re.escape(after) + "$")
     found = []
     folder = pattern.parent
     for path in folder.iterdir() if folder.is_dir() else ():
         match = named.match(path.name)
-        if match and path.is_file() and format(int(match[1]), written) == match[1]:
+        if match and path.is_file() and str(int(match[1])).zfill(width) == match[1]:
             found.append((int(match[1]), path))
     return sorted(found)
 
 
 def frame_path(pattern: Path, number: int) -> Path:
-    """The file ``pattern`` names for frame ``number`` (frame_%04d.png, 7: frame_0007.png), the rest of its name
-    taken as it is (a % elsewhere in it included)."""
-    before, written, after = _printf_parts(pattern)
-    return pattern.with_name(before + format(number, written) + after)
-
-
-def _printf_parts(pattern: Path) -> tuple[str, str, str]:
-    """(the name before the number, the number's format as printf writes it: 04d pads 7 to 0007, d writes 7, the
-    name after it)."""
-    spec = _number_spec(pattern)
-    return pattern.name[:spec.start()], f"{spec[1]}{spec[2]}d", pattern.name[spec.end():]
-
-
-def _number_spec(pattern: Path) -> re.Match:
-    found = _NUMBER_SPEC.search(pattern.name)
-    if found is None:
-        raise ValueError(f"{pattern.name} holds no printf number")
-    return found
+    """The file ``pattern`` names for frame ``number`` (frame_%04d.png, 7: frame_0007.png; 50%%_%d.png, 7:
+    50%_7.png)."""
+    before, _, width, after = _parts(pattern)
+    return pattern.with_name(before + str(number).zfill(width) + after)
 
 
 def first_frame_number(pattern: Path) -> int:
@@ -58,7 +92,7 @@ def first_frame_number(pattern: Path) -> int:
     numbers = [number for number, _ in frame_files(pattern)]
     if not numbers:
         raise NoInputs(f"no files match {pattern} (the frames of an image sequence, its number where "
-                       f"{_number_spec(pattern)[0]} stands)")
+                       f"{_parts(pattern).spec} stands)")
     missing = next((n + 1 for n, m in zip(numbers, numbers[1:]) if m != n + 1), None)
     if missing is not None:
         raise NoInputs(f"{pattern}: frame {missing} is missing (the sequence runs {numbers[0]} to {numbers[-1]} "
@@ -75,7 +109,8 @@ def sequence_fingerprint(pattern: Path) -> dict:
 
 def as_glob(pattern: Path) -> Path:
     """The shell glob that takes the files of ``pattern``: render/frame_%04d.png -> render/frame_*.png."""
-    return pattern.with_name(_NUMBER_SPEC.sub("*", pattern.name))
+    before, _, _, after = _parts(pattern)
+    return pattern.with_name(glob.escape(before) + "*" + glob.escape(after))
 
 
 def last_number(name: str) -> tuple[str, str, str] | None:
@@ -87,17 +122,19 @@ def last_number(name: str) -> tuple[str, str, str] | None:
 
 def pattern_of(path: Path) -> Path | None:
     """The pattern that names ``path`` as a frame of a sequence (frame_0001.png -> frame_%04d.png, frame7.png ->
-    frame%d.png), or None for a name without a number."""
+    frame%d.png, 50%_1.png -> 50%%_%d.png), or None for a name without a number."""
     parts = last_number(path.name)
     if parts is None:
         return None
     before, digits, after = parts
     spec = f"%0{len(digits)}d" if digits.startswith("0") and len(digits) > 1 else "%d"
-    return path.with_name(before + spec + after)
+    return path.with_name(before.replace("%", "%%") + spec + after.replace("%", "%%"))
 
 
 def video_name(pattern: Path) -> Path:
     """The name a folder output gives the sequence's video: its pattern without the number (frame_%04d.png ->
     frame.mp4), or the folder's name where the number is all there is (%04d.png)."""
-    stem = _NUMBER_SPEC.sub("", Path(pattern.name).stem).strip("_-. ")
+    before, _, _, after = _parts(pattern)
+    suffix = Path(pattern.name).suffix
+    stem = (before + (after[:-len(suffix)] if suffix and after.endswith(suffix) else after)).strip("_-. ")
     return Path(f"{stem or pattern.parent.resolve().name or 'frames'}.mp4")

@@ -21,7 +21,8 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, matching_files, none_of
-from stylert.frames.frame_sequence import first_frame_number, is_frame_pattern, pattern_of, video_name
+from stylert.frames.frame_sequence import (first_frame_number, is_frame_pattern, misnamed_sequence, pattern_of,
+                                            video_name)
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -105,6 +106,8 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         elif is_frame_pattern(path):  # render/frame_%04d.png: an image sequence, read as a video
             first_frame_number(path)  # no frame, or a gap in their numbers: said now
             sources.append(path)
+        elif (misnamed := misnamed_sequence(path)) is not None:  # 50%off_%04d.png: FFmpeg would take one file
+            raise NoInputs(misnamed)
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
         else:

@@ -59,6 +59,23 @@ def _frames(folder: Path, first: int, count: int) -> None:
         write_image(folder / f"frame_{n:04d}.png", rng.integers(0, 256, (40, 56, 3), dtype=np.uint8))
 
 
+def test_a_sequence_named_with_a_percent_or_an_unpadded_width_is_read_as_ffmpeg_names_its_frames(tmp_path,
+                                                                                                   lite_onnx, capsys):
+    """"take 50%%_%4d.png" names take 50%_0001.png ... as FFmpeg reads it (before: no files matched, as printf would
+    pad %4d with spaces and %% was looked for as two); "take 50%_%4d.png" says to write the % as %%."""
+    import av
+    _frames(tmp_path / "render", 1, 3)
+    for path in (tmp_path / "render").iterdir():
+        path.rename(path.with_name(path.name.replace("frame", "take 50%")))
+    out = tmp_path / "o.mp4"
+    assert main(["video", str(tmp_path / "render" / "take 50%%_%4d.png"), "-o", str(out), "-s", str(lite_onnx)]) == 0
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 3
+    capsys.readouterr()
+    assert main(["video", str(tmp_path / "render" / "take 50%_%4d.png"), "-o", str(out), "-s", str(lite_onnx)]) == 2
+    assert "a plain % is written %% (" in capsys.readouterr().err
+
+
 def test_video_makes_a_sequence_from_1001_a_video_at_its_frame_rate(tmp_path, lite_onnx, capsys):
     """A render's frames 1001-1012 at --fps 24: twelve frames lasting half a second; a folder output names the
     video after the sequence and a re-run skips it until a frame changes."""

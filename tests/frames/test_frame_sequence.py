@@ -56,3 +56,25 @@ def test_frame_path_names_a_frame_as_printf_writes_its_number(tmp_path):
     _touch(tmp_path, "frame_0007.png", "frame_0008.png")
     assert [path for _, path in frame_files(tmp_path / "frame_%04d.png")] == \
         [frame_path(tmp_path / "frame_%04d.png", n) for n in (7, 8)]
+
+
+def test_names_are_read_as_ffmpeg_reads_them_a_width_pads_with_zeros_and_a_doubled_percent_is_one(tmp_path):
+    """FFmpeg's image2 demuxer writes %4d as 0007 (printf would write '   7') and %% as %; a name with another %
+    or a second number is one file's to FFmpeg, and stylert says how to write it."""
+    from stylert.frames.frame_sequence import frame_path, misnamed_sequence
+
+    _touch(tmp_path, "f0007.png", "f0008.png", "take 50%_0001.png", "take 50%_0002.png")
+    assert frame_path(tmp_path / "f%4d.png", 7) == tmp_path / "f0007.png"
+    assert [n for n, _ in frame_files(tmp_path / "f%4d.png")] == [7, 8]
+    pattern = tmp_path / "take 50%%_%04d.png"
+    assert is_frame_pattern(pattern) and first_frame_number(pattern) == 1
+    assert frame_path(pattern, 2) == tmp_path / "take 50%_0002.png"
+    assert pattern_of(tmp_path / "take 50%_0001.png") == pattern
+    assert video_name(pattern) == Path("take 50%.mp4") and as_glob(pattern) == tmp_path / "take 50%_*.png"
+    assert as_glob(Path("r/[a]_%04d.png")) == Path("r/[[]a]_*.png")  # the glob takes that very name
+    stray = tmp_path / "take 50%_%04d.png"
+    assert not is_frame_pattern(stray)
+    assert misnamed_sequence(stray) == (f"{stray}: FFmpeg reads each % in an image sequence's name as the frame "
+                                        f"number's; a plain % is written %% ({pattern})")
+    assert "names two frame numbers" in misnamed_sequence(tmp_path / "%04d_%04d.png")
+    assert misnamed_sequence(tmp_path / "f0007.png") is None and misnamed_sequence(tmp_path / "50%.png") is None
