@@ -123,8 +123,9 @@ def run_train(args: argparse.Namespace) -> int:
             raise StylertError(f"{args.resume} is already at step {trainer.step}, and --steps asks for "
                                f"{trainer.config.steps}; ask for more to go on, e.g. --steps {2 * trainer.step}")
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
-          f"{'adversarial' if args.adversarial else 'perceptual'}, steps {trainer.step}->{trainer.config.steps}",
-          file=sys.stderr)
+          f"{trainer.config.mode}, steps {trainer.step}->{trainer.config.steps}", file=sys.stderr)
+    if trainer.pairs is not None and trainer.pairs.unmatched:
+        print(_left_unpaired(trainer.pairs, args.paired_targets), file=sys.stderr)
     print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)
     said = _say_bad_images(trainer, (0, 0))
     with progress_bar(total=trainer.config.steps, initial=trainer.step, unit="step") as bar:
@@ -191,6 +192,15 @@ def _check_output(output: str, resume: str | None, overwrite: bool, vgg_weights:
                            "write to another file, or pass --overwrite to start again over it")
     for written in (path, *report_paths(path)):  # the loss report's names are the longest (and the samples' folder's)
         check_writable(written)
+
+
+def _left_unpaired(pairs, targets: str) -> str:
+    """The content images paired mode leaves out, as they have no target of the same name (stem)."""
+    left = pairs.unmatched
+    named = ", ".join(path.name for path in left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+    have = "has" if len(pairs) == 1 else "have"
+    return (f"paired mode: {len(pairs)} of {len(pairs) + len(left)} content images {have} a target of the same name "
+            f"in {targets}; left out: {named}")
 
 
 def _say_bad_images(trainer, said: tuple[int, int], write: Callable[..., None] = print) -> tuple[int, int]:

@@ -16,7 +16,7 @@ class TrainConfig:
     vgg_weights: str | None = None
     style_name: str | None = None
     steps: int = 1000
-    epochs: int | None = None          # when set: passes over the content set, which sets steps
+    epochs: int | None = None          # when set: passes over the content set (its pairs), which sets steps
     batch_size: int = 4
     image_size: int = 256
     lr: float | None = None            # default: 1e-3 perceptual, 2e-4 adversarial
@@ -35,6 +35,13 @@ class TrainConfig:
     def steps_for(self, content_images: int) -> int:
         """Total steps: ``steps``, or ``epochs`` passes over ``content_images`` photos in batches."""
         return self.epochs * -(-content_images // self.batch_size) if self.epochs else self.steps
+
+    @property
+    def mode(self) -> str:
+        """What the run learns from, as its reports name it: perceptual, adversarial, paired (pixel MSE to the
+        targets), paired perceptual or paired adversarial."""
+        kind = "adversarial" if self.adversarial else "perceptual" if self.style_image else ""
+        return f"paired {kind}".strip() if self.paired_targets else kind
 
     @property
     def learning_rate(self) -> float:

@@ -128,6 +128,7 @@ class PairBank(_Skipping):
     def __init__(self, content: list[Path], targets: list[Path], size: int) -> None:
         by_stem = {t.stem: t for t in targets}
         self.pairs = [(c, by_stem[c.stem]) for c in content if c.stem in by_stem]
+        self.unmatched = [c for c in content if c.stem not in by_stem]  # content left out: no target of its name
         self.what, self.size, self.unreadable, self.damaged = "paired mode", size, [], []
         if not self.pairs:
             raise NoInputs("paired mode: no content image has a target with the same file name")

@@ -48,10 +48,10 @@ class Trainer:
         torch.manual_seed(config.seed)
         self.rng = np.random.default_rng(config.seed)
         self.content = ImageBank(image_files(config.content, "content"), "content", config.image_size)
-        self.config = dataclasses.replace(config, steps=config.steps_for(len(self.content)))
         self.pairs = PairBank(self.content.files, image_files(config.paired_targets, "paired targets"),
                               config.image_size) \
             if config.paired_targets else None
+        self.config = dataclasses.replace(config, steps=config.steps_for(len(self.pairs or self.content)))
         self.styles = ImageBank(image_files(config.style_image, "style image"), "style image", config.image_size,
                                 check_all=True) \
             if config.style_image else None
@@ -225,7 +225,7 @@ class Trainer:
         """The loss history as CSV and chart beside the checkpoint (``loss_history.write_report``)."""
         cfg = self.config
         title = (f"{self.style_name}: {cfg.model} generator, {cfg.features} features, "
-                 f"{'adversarial' if cfg.adversarial else 'perceptual'}, step {self.step}")
+                 f"{cfg.mode}, step {self.step}")
         return write_report(self.history, cfg.output, title)
 
     def state(self) -> dict:

@@ -187,3 +187,18 @@ def test_a_checkpoint_name_that_is_not_utf8_trains_charts_and_exports(tiny_data)
     assert main(["export", out, "-o", onnx_out]) == 0
     meta = {p.key: p.value for p in onnx.load(onnx_out).metadata_props}
     assert meta["stylert.style"] == "caf\ufffd"
+
+
+def test_paired_mode_names_the_content_it_leaves_out_and_counts_epochs_in_pairs(tiny_data):
+    """Content photos without a target of the same name were left out without a word, the run was called
+    'perceptual', and --epochs counted every content photo; now the left-out ones are named and an epoch is one
+    pass over the pairs."""
+    (tiny_data / "targets" / "c2.png").unlink()
+    r = _cli("--content", str(tiny_data / "content"), "--paired", str(tiny_data / "targets"), "-o",
+             str(tiny_data / "p.pth"), "--epochs", "3", "--image-size", "32", "--batch-size", "1",
+             "--sample-every", "0")
+    assert r.returncode == 0, r.stderr
+    assert "lite generator, random features, paired, steps 0->6" in r.stderr  # 3 passes over 2 pairs
+    assert (f"paired mode: 2 of 3 content images have a target of the same name in {tiny_data / 'targets'}; "
+            "left out: c2.png") in r.stderr
+    assert torch.load(tiny_data / "p.pth", weights_only=True)["step"] == 6

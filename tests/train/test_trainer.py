@@ -119,6 +119,15 @@ def test_paired_adversarial_mode_uses_a_conditional_discriminator(tiny_data):
     assert terms["mse"] > 0 and np.isfinite(terms["d"])
 
 
+def test_a_run_is_named_by_what_it_learns_from():
+    def mode(**kw):
+        return TrainConfig(content="c", output="o.pth", **kw).mode
+
+    assert mode(style_image="s.png") == "perceptual" and mode(style_image="s", adversarial=True) == "adversarial"
+    assert mode(paired_targets="t") == "paired" and mode(paired_targets="t", adversarial=True) == "paired adversarial"
+    assert mode(paired_targets="t", style_image="s.png") == "paired perceptual"
+
+
 def test_checkpoint_exports_without_extra_flags(tiny_data):
     from stylert.export.onnx_export import export_onnx
     from stylert.models.checkpoint import load_checkpoint
