@@ -59,6 +59,36 @@ def _vgg_stack(plan: list) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def _shapes(arch: str) -> dict[str, tuple[int, ...]]:
+    """The shape of each tensor of torchvision's ``arch`` features (0.weight: 64×3×3×3, ...)."""
+    return {k: tuple(v.shape) for k, v in _vgg_stack(VGG_PLANS[arch]).state_dict().items()}
+
+
+def _mismatch(arch: str, state: dict) -> str | None:
+    """What keeps ``state`` (features.* of a weights file, prefix removed) from being ``arch``'s, in a few words:
+    the other VGG's weights, tensors missing or of another shape; None where it fits."""
+    given = {k: tuple(getattr(v, "shape", ())) for k, v in state.items()}
+    expected = _shapes(arch)
+    if given == expected:
+        return None
+    other = next((name for name in VGG_PLANS if name != arch and given == _shapes(name)), None)
+    if other:
+        return f"they are {other}'s; use --features {other}"
+    missing = [k for k in expected if k not in given]
+    if missing:
+        return (f"{len(missing)} of its {len(expected)} feature tensors are missing (features."
+                + ", features.".join(missing[:3]) + (", ..." if len(missing) > 3 else "") + ")")
+    for key, shape in expected.items():
+        if given[key] != shape:
+            return f"features.{key} is {_dims(given[key])}, not {_dims(shape)}"
+    extra = [k for k in given if k not in expected]
+    return f"it has feature tensors {arch} has not (features.{extra[0]}{', ...' if len(extra) > 1 else ''})"
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape)) if shape else "a scalar"
+
+
 class VGGFeatures(nn.Module):
     def __init__(self, arch: str, weights: str | Path) -> None:
         super().__init__()
@@ -79,11 +109,10 @@ class VGGFeatures(nn.Module):
                                f"{self.arch} weights")
         state = {k.removeprefix("features."): v for k, v in state.items()
                  if isinstance(k, str) and k.startswith("features.")}
-        try:
-            self.features.load_state_dict(state, strict=True)
-        except RuntimeError as exc:
-            raise BadModelFile(f"{path} does not hold torchvision {self.arch} weights of the right shapes: "
-                               f"{' '.join(str(exc).split())[:200]}") from None
+        wrong = _mismatch(self.arch, state)
+        if wrong:
+            raise BadModelFile(f"{path} does not hold torchvision {self.arch} weights: {wrong}")
+        self.features.load_state_dict(state, strict=True)
 
     def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         out = {}

@@ -156,6 +156,23 @@ def test_vgg_weights_load_from_a_local_torchvision_file(tiny_data):
     assert feats["relu2_2"].shape == (1, 128, 16, 16)
 
 
+def test_weights_of_another_vgg_or_shape_say_which_in_a_few_words():
+    """Loading reported torch's whole list of missing and unexpected keys, cut at 200 characters; now the other
+    VGG is named with its flag, or the first tensor of another shape, or how many are missing."""
+    from stylert.train.features import VGG_PLANS, _mismatch, _vgg_stack
+
+    vgg16, vgg19 = (_vgg_stack(VGG_PLANS[arch]).state_dict() for arch in ("vgg16", "vgg19"))
+    assert _mismatch("vgg16", vgg16) is None
+    assert _mismatch("vgg16", vgg19) == "they are vgg19's; use --features vgg19"
+    assert _mismatch("vgg19", vgg16) == "they are vgg16's; use --features vgg16"
+    assert _mismatch("vgg16", vgg16 | {"0.weight": torch.zeros(64, 1, 3, 3)}) == \
+        "features.0.weight is 64×1×3×3, not 64×3×3×3"
+    assert _mismatch("vgg16", {"0.weight": vgg16["0.weight"]}) == \
+        "25 of its 26 feature tensors are missing (features.0.bias, features.2.weight, features.2.bias, ...)"
+    assert _mismatch("vgg16", vgg16 | {"40.weight": torch.zeros(1)}) == \
+        "it has feature tensors vgg16 has not (features.40.weight)"
+
+
 def test_missing_style_and_content(tiny_data):
     with pytest.raises(StylertError, match="--style-image"):
         Trainer(_config(tiny_data, style_image=None))
