@@ -23,6 +23,7 @@ from typing import Any
 from stylert._lazy import require
 from stylert.errors import BadModelFile, StyleNotFound, UnknownCheckpoint, first_line, not_found
 from stylert.frames.file_headers import instead_of
+from stylert.models.weights_fit import misfit, shapes
 
 TRANSFORMER_NET = "transformer_net"
 CYCLEGAN_RESNET = "cyclegan_resnet"
@@ -279,11 +280,14 @@ def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) ->
     state = _unwrapped(state)
     arch = detect_architecture(state)
     module = _BUILDERS[arch](state)
-    try:
-        module.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        detail = " ".join(str(exc).split())[:300]
-        raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {detail}") from None
+    wrong = misfit(shapes(module.state_dict()), state)
+    if wrong is None:
+        try:
+            module.load_state_dict(state, strict=True)
+        except RuntimeError as exc:  # a value of the right shape torch still cannot take
+            wrong = " ".join(str(exc).split())[:300]
+    if wrong:
+        raise UnknownCheckpoint(f"{source}: looks like {arch} but its weights do not fit: {wrong}")
     module.eval()
     damaged = next((name for name, value in module.state_dict().items()
                     if value.is_floating_point() and not value.isfinite().all()), None)

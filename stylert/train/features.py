@@ -17,6 +17,7 @@ from torch import nn
 
 from stylert.errors import BadModelFile, StyleNotFound, not_found
 from stylert.models.checkpoint import pickled_weights
+from stylert.models.weights_fit import misfit, shapes
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -59,34 +60,16 @@ def _vgg_stack(plan: list) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def _shapes(arch: str) -> dict[str, tuple[int, ...]]:
-    """The shape of each tensor of torchvision's ``arch`` features (0.weight: 64×3×3×3, ...)."""
-    return {k: tuple(v.shape) for k, v in _vgg_stack(VGG_PLANS[arch]).state_dict().items()}
-
-
 def _mismatch(arch: str, state: dict) -> str | None:
     """What keeps ``state`` (features.* of a weights file, prefix removed) from being ``arch``'s, in a few words:
-    the other VGG's weights, tensors missing or of another shape; None where it fits."""
-    given = {k: tuple(getattr(v, "shape", ())) for k, v in state.items()}
-    expected = _shapes(arch)
-    if given == expected:
-        return None
-    other = next((name for name in VGG_PLANS if name != arch and given == _shapes(name)), None)
-    if other:
-        return f"they are {other}'s; use --features {other}"
-    missing = [k for k in expected if k not in given]
-    if missing:
-        return (f"{len(missing)} of its {len(expected)} feature tensors are missing (features."
-                + ", features.".join(missing[:3]) + (", ..." if len(missing) > 3 else "") + ")")
-    for key, shape in expected.items():
-        if given[key] != shape:
-            return f"features.{key} is {_dims(given[key])}, not {_dims(shape)}"
-    extra = [k for k in given if k not in expected]
-    return f"it has feature tensors {arch} has not (features.{extra[0]}{', ...' if len(extra) > 1 else ''})"
+    the other VGG's weights (with the flag for them) or ``weights_fit.misfit``; None where it fits."""
+    given = shapes(state)
+    other = next((name for name in VGG_PLANS if name != arch and given == _feature_shapes(name)), None)
+    return f"they are {other}'s; use --features {other}" if other else misfit(_feature_shapes(arch), state, "features.")
 
 
-def _dims(shape: tuple[int, ...]) -> str:
-    return "×".join(map(str, shape)) if shape else "a scalar"
+def _feature_shapes(arch: str) -> dict[str, tuple[int, ...]]:
+    return shapes(_vgg_stack(VGG_PLANS[arch]).state_dict())
 
 
 class VGGFeatures(nn.Module):

@@ -63,8 +63,22 @@ def test_unknown_architecture_names_what_was_expected(tmp_path):
 def test_wrong_shapes_are_reported(tmp_path):
     state = transformer_state(LITE)
     state["res1.conv1.conv2d.weight"] = torch.zeros(64, 64, 5, 5)
-    with pytest.raises(UnknownCheckpoint, match="do not fit"):
+    with pytest.raises(UnknownCheckpoint, match=r"do not fit: res1.conv1.conv2d.weight is 64×64×5×5, not "
+                                                r"\d+×\d+×3×3$"):
         load_checkpoint(save(state, tmp_path / "bad.pth"))
+
+
+def test_missing_and_extra_tensors_are_counted_and_the_first_named_not_listed_in_full(tmp_path):
+    """torch's message listed every key (cut at 300 characters, mid-name); a few words say what is wrong."""
+    state = transformer_state(LITE)
+    del state["deconv3.conv2d.bias"]
+    with pytest.raises(UnknownCheckpoint, match=r"do not fit: 1 of the network's \d+ tensors is missing "
+                                                r"\(deconv3.conv2d.bias\)$"):
+        load_checkpoint(save(state, tmp_path / "missing.pth"))
+    state = transformer_state(LITE) | {f"res9.conv{i}.weight": torch.zeros(1) for i in range(4)}
+    with pytest.raises(UnknownCheckpoint, match=r"do not fit: it has tensors the network has not \(res9.conv0.weight, "
+                                                r"res9.conv1.weight, res9.conv2.weight, ...\)$"):
+        load_checkpoint(save(state, tmp_path / "extra.pth"))
 
 
 def test_truncated_and_missing_files(tmp_path):

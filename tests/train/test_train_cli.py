@@ -31,7 +31,7 @@ def test_bad_training_inputs(tiny_data):
     assert "VGG weights file not found" in _one_error_line(
         _cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "nope.pth")))
     assert "never downloads" in _one_error_line(_cli(*base, *style, "--features", "vgg19"))
-    assert "does not hold torchvision vgg16 weights: 25 of its 26 feature tensors are missing (features.0.bias" in \
+    assert "does not hold torchvision vgg16 weights: 25 of the network's 26 tensors are missing (features.0.bias" in \
         _one_error_line(_cli(*base, *style, "--features", "vgg16", "--vgg-weights", str(tiny_data / "wrong_vgg.pth")))
     assert re.fullmatch(r"stylert: error: a training step at --image-size 100000 and --batch-size 4 needs about "
                         r"[\d.]+ GiB of memory, and [\d.]+ GiB is free here; --image-size \d+ fits",

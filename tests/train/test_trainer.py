@@ -168,9 +168,9 @@ def test_weights_of_another_vgg_or_shape_say_which_in_a_few_words():
     assert _mismatch("vgg16", vgg16 | {"0.weight": torch.zeros(64, 1, 3, 3)}) == \
         "features.0.weight is 64×1×3×3, not 64×3×3×3"
     assert _mismatch("vgg16", {"0.weight": vgg16["0.weight"]}) == \
-        "25 of its 26 feature tensors are missing (features.0.bias, features.2.weight, features.2.bias, ...)"
+        "25 of the network's 26 tensors are missing (features.0.bias, features.2.weight, features.2.bias, ...)"
     assert _mismatch("vgg16", vgg16 | {"40.weight": torch.zeros(1)}) == \
-        "it has feature tensors vgg16 has not (features.40.weight)"
+        "it has tensors the network has not (features.40.weight)"
 
 
 def test_missing_style_and_content(tiny_data):
