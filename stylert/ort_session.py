@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
@@ -28,3 +30,48 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def load_failure(path: object, exc: BaseException) -> str:
+    """Why ONNX Runtime could not load the model at ``path``, in one line of words a user can act on: its weights
+    file missing, an opset or IR version newer than this onnxruntime reads, an operator it lacks; otherwise
+    ONNX Runtime's own words without its source file and C++ signature."""
+    import onnxruntime as ort
+
+    said = str(exc)
+    this = f"this onnxruntime ({ort.__version__})"
+    found = re.search(r'External data path does not exist: "?([^"\n]+)', said)
+    if found:
+        return (f"{path} keeps its weights in {Path(found[1]).name} beside it, and that file is missing: copy it "
+                "along with the .onnx")
+    found = re.search(r"Opset (\d+) is under development.*support for domain (\S+) is till opset (\d+)", said, re.S)
+    if found:
+        return (f"{path} is stamped with opset {found[1]} of {found[2]}, and {this} reads up to opset {found[3]}: "
+                "install a newer onnxruntime or export it at a lower opset")
+    found = re.search(r"Unsupported model IR version: (\d+), max supported IR version: (\d+)", said)
+    if found:
+        return (f"{path} is written in ONNX IR version {found[1]}, and {this} reads up to {found[2]}: install a "
+                "newer onnxruntime or save it at a lower IR version")
+    found = re.search(r"(\S*?):?(\w+)\(-?\d+\) is not a registered function/op", said)
+    if found:
+        domain = f" of the {found[1]} domain" if found[1] else ""
+        return f"{path} uses the operator {found[2]}{domain}, which {this} does not have (a custom operator?)"
+    found = re.search(r"No Op registered for (\w+) with domain_version of (\d+)", said)
+    if found:
+        return f"{path} uses the operator {found[1]}, which {this} does not have at opset {found[2]}"
+    return f"{path} is not a loadable ONNX model (truncated or corrupt?): {_ort_words(said)}"
+
+
+def _ort_words(said: str) -> str:
+    """ONNX Runtime's message without its "[ONNXRuntimeError] : 1 : FAIL : Load model from X failed:" lead and the
+    source file and C++ function it names."""
+    said = re.sub(r"^\[ONNXRuntimeError\][^:]*:[^:]*:[^:]*: (Load model from .*? failed:)?", "", said.strip())
+    source = re.match(r"/\S+:\d+ ", said)
+    if source:
+        rest, depth = said[source.end():], 0
+        for at, char in enumerate(rest):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == ")" and depth == 0:
+                said = rest[at + 1:].removeprefix(" const").strip()
+                break
+    return (said.splitlines() or ["no reason given"])[0]

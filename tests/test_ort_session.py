@@ -45,3 +45,68 @@ def test_a_model_whose_file_name_is_not_utf8_loads(tmp_path):
         file.write(model.SerializeToString())
     session = ort_session(path)
     assert session.run(None, {"x": np.array([2.5], np.float32)})[0].tolist() == [2.5]
+
+
+def _relu_model(op="Relu", domain="", opset=18, ir_version=10):
+    from onnx import TensorProto, helper, numpy_helper
+
+    import numpy as np
+
+    weight = numpy_helper.from_array(np.ones((3, 3, 1, 1), np.float32), "w")
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node(op, ["c"], ["y"], domain=domain)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3, 4, 4])],
+                              initializer=[weight])
+    opsets = [helper.make_opsetid("", opset)] + ([helper.make_opsetid(domain, 1)] if domain else [])
+    return helper.make_model(graph, opset_imports=opsets, ir_version=ir_version)
+
+
+@pytest.mark.parametrize("model, said", [
+    (lambda: _relu_model(opset=99), r"m.onnx is stamped with opset 99 of ai.onnx, and this onnxruntime \([\w.]+\) "
+                                    r"reads up to opset \d+: install a newer onnxruntime or export it at a lower opset$"),
+    (lambda: _relu_model(ir_version=99), r"m.onnx is written in ONNX IR version 99, and this onnxruntime \([\w.]+\) "
+                                         r"reads up to \d+: install a newer onnxruntime or save it at a lower IR"),
+    (lambda: _relu_model("Frobnicate"), r"m.onnx uses the operator Frobnicate, which this onnxruntime \([\w.]+\) does "
+                                        r"not have at opset 18$"),
+    (lambda: _relu_model("Relu", domain="com.example"), r"m.onnx uses the operator Relu of the com.example domain, "
+                                                        r"which this onnxruntime \([\w.]+\) does not have"),
+])
+def test_a_model_onnxruntime_cannot_load_says_why_in_words(tmp_path, model, said):
+    """ONNX Runtime's own message named its C++ source file and function signature (300 characters of it before
+    the reason, for a newer opset); the reason is said, with what to do."""
+    import re
+
+    from stylert.errors import BadModelFile
+    from stylert.export.adopt import model_session
+
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model().SerializeToString())
+    with pytest.raises(BadModelFile) as err:
+        model_session(path, None)
+    assert re.fullmatch(re.escape(str(tmp_path)) + "/" + said + ".*", str(err.value)), str(err.value)
+    assert "onnxruntime_src" not in str(err.value) and "::" not in str(err.value)
+
+
+def test_a_model_whose_weights_file_is_missing_names_it(tmp_path):
+    import onnx
+
+    from stylert.errors import BadModelFile
+    from stylert.export.adopt import model_session
+
+    onnx.save_model(_relu_model(), str(tmp_path / "m.onnx"), save_as_external_data=True, location="m.weights",
+                    size_threshold=0)
+    (tmp_path / "m.weights").unlink()
+    with pytest.raises(BadModelFile, match=r"m.onnx keeps its weights in m.weights beside it, and that file is "
+                                           r"missing: copy it along with the .onnx$"):
+        model_session(tmp_path / "m.onnx", None)
+
+
+def test_onnxruntimes_other_words_lose_its_lead_source_file_and_signature():
+    from stylert.ort_session import _ort_words
+
+    said = ("[ONNXRuntimeError] : 1 : FAIL : Load model from m.onnx failed:/onnxruntime_src/onnxruntime/core/graph/"
+            "model.cc:256 onnxruntime::Model::Model(onnx::ModelProto&&, const std::map<int, int>&) const Bad thing: 3\n"
+            "more")
+    assert _ort_words(said) == "Bad thing: 3"
+    assert _ort_words("[ONNXRuntimeError] : 7 : INVALID_PROTOBUF : Protobuf parsing failed.") == \
+        "Protobuf parsing failed."

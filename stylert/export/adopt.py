@@ -16,10 +16,10 @@ from typing import Any
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
 from stylert.cache import cache_dir, file_sha256
-from stylert.errors import BadModelFile, first_line
+from stylert.errors import BadModelFile
 from stylert.frames.file_headers import instead_of
 from stylert.model_info import INPUT_NAME, IO_CONVENTION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
-from stylert.ort_session import ort_session
+from stylert.ort_session import load_failure, ort_session
 
 FREE_AXES = {0: "batch", 2: "height", 3: "width"}
 
@@ -61,8 +61,7 @@ def model_session(path: Path, options: Any, providers: Sequence[str] = ("CPUExec
     try:
         return ort_session(str(path), options, providers)
     except Exception as exc:
-        raise BadModelFile(instead_of(path, "an ONNX model") or
-                           f"{path} is not a loadable ONNX model (truncated or corrupt?): {first_line(exc)}") from None
+        raise BadModelFile(instead_of(path, "an ONNX model") or load_failure(path, exc)) from None
 
 
 def may_be_image(shape: list | None) -> bool:
