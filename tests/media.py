@@ -205,3 +205,63 @@ def make_transparent_video(path: Path, *, codec: str, pix_fmt: str, frames: int 
             container.mux(stream.encode(picture))
         container.mux(stream.encode())
     return path
+
+
+def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert test camera") -> bytes:
+    """A DNG as a camera writes one: a small RGB preview first (what a TIFF reader shows), the photo as a 12-bit
+    RGGB Bayer mosaic in a sub-directory, stored last. ``rgb`` (uint8 sRGB, even height and width) is taken back to linear
+    light for the mosaic, and the colour matrix says the camera sees sRGB's primaries, so a developer that
+    applies it and the sRGB curve shows ``rgb`` again (up to demosaicking and its brightness)."""
+    signal = rgb.astype(np.float64) / 255
+    linear = np.where(signal <= 0.04045, signal / 12.92, ((signal + 0.055) / 1.055) ** 2.4)
+    black, white = 64, 4095
+    mosaic = np.empty(rgb.shape[:2])
+    mosaic[0::2, 0::2], mosaic[0::2, 1::2] = linear[0::2, 0::2, 0], linear[0::2, 1::2, 1]
+    mosaic[1::2, 0::2], mosaic[1::2, 1::2] = linear[1::2, 0::2, 1], linear[1::2, 1::2, 2]
+    raw = np.rint(black + mosaic * (white - black)).astype("<u2").tobytes()
+    preview = np.ascontiguousarray(rgb[::8, ::8]).tobytes()
+    xyz_to_srgb = [3.2406, -1.5372, -0.4986, -0.9689, 1.8758, 0.0415, 0.0557, -0.2040, 1.0570]
+    height, width = rgb.shape[:2]
+
+    def ascii_(text):
+        return 2, len(text) + 1, text.encode() + b"\0"
+
+    def shorts(*values):
+        return 3, len(values), struct.pack(f"<{len(values)}H", *values)
+
+    def longs(*values):
+        return 4, len(values), struct.pack(f"<{len(values)}I", *values)
+
+    def rationals(kind, values):
+        return kind, len(values), b"".join(struct.pack("<ii" if kind == 10 else "<II", round(v * 10000), 10000)
+                                           for v in values)
+
+    def laid_out(raw_at: int) -> bytearray:  # the preview and the directories, then the mosaic at raw_at
+        blobs = bytearray(b"II*\0\0\0\0\0")
+
+        def place(data: bytes) -> int:
+            blobs.extend(data + b"\0" * (len(data) % 2))
+            return len(blobs) - len(data) - len(data) % 2
+
+        def ifd(entries: dict) -> int:
+            body = struct.pack("<H", len(entries))
+            for tag, (kind, count, value) in sorted(entries.items()):
+                field = value if len(value) <= 4 else struct.pack("<I", place(value))
+                body += struct.pack("<HHI", tag, kind, count) + field.ljust(4, b"\0")
+            return place(body + b"\0\0\0\0")
+
+        preview_at = place(preview)
+        sub = ifd({254: longs(0), 256: longs(width), 257: longs(height), 258: shorts(16), 259: shorts(1),
+                   262: shorts(32803), 273: longs(raw_at), 277: shorts(1), 278: longs(height), 279: longs(len(raw)),
+                   284: shorts(1), 33421: shorts(2, 2), 33422: (1, 4, bytes([0, 1, 1, 2])), 50714: shorts(black),
+                   50717: shorts(white)})
+        blobs[4:8] = struct.pack("<I", ifd({
+            254: longs(1), 256: longs(width // 8), 257: longs(height // 8), 258: shorts(8, 8, 8), 259: shorts(1),
+            262: shorts(2), 271: ascii_("Stylert"), 272: ascii_(model), 273: longs(preview_at), 274: shorts(orientation),
+            277: shorts(3), 278: longs(height // 8), 279: longs(len(preview)), 284: shorts(1), 330: longs(sub),
+            50706: (1, 4, bytes([1, 4, 0, 0])), 50708: ascii_(model), 50721: rationals(10, xyz_to_srgb),
+            50728: rationals(5, [1, 1, 1]), 50778: shorts(21)}))
+        return blobs
+
+    head = laid_out(0)
+    return bytes(laid_out(len(head)) + raw)

@@ -15,6 +15,7 @@ import numpy as np
 
 from stylert.errors import PILLOW_ERRORS, MissingDependency, UnreadableImage, first_line
 from stylert.frames.animation import decode_animation
+from stylert.frames.camera_raw import decode_raw, is_camera_raw
 from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation, not_an_image,
                                          may_have_alpha)
@@ -97,6 +98,8 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
+    if is_camera_raw(name, raw):  # developed by LibRaw, upright; its EXIF (a TIFF-based RAW's) set upright too
+        return Picture([decode_raw(raw, name)], metadata=read_metadata(raw))
     if _by_pillow(name, raw):
         frame, alpha, icc = decode_with_pillow(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
@@ -134,6 +137,8 @@ def _depth(*planes: np.ndarray) -> int:
 def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
+    if is_camera_raw(name, raw):
+        return decode_raw(raw, name)
     if _by_pillow(name, raw):
         return decode_with_pillow(raw, name)[0]
     if raw.startswith(EXR_SIGNATURE):
@@ -279,7 +284,7 @@ def _tiff_bgra(buffer: np.ndarray, raw: bytes, pages: int = 1) -> list[np.ndarra
                     found.append(np.ascontiguousarray(np.asarray(page.convert("RGBA"))[..., [2, 1, 0, 3]]))
                     if len(found) == pages:
                         break
-        except PILLOW_ERRORS:
+        except (*PILLOW_ERRORS, Image.DecompressionBombError):  # (OpenCV's read then says what is wrong)
             found = []
     if not found:
         return None

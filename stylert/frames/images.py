@@ -13,6 +13,7 @@ from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnwritableImage, not_found
 from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
+from stylert.frames.camera_raw import RAW_SUFFIXES
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.openexr import EXR_SUFFIX, encode_exr
@@ -22,7 +23,7 @@ from stylert.frames.pillow_formats import PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
                   EXR_SUFFIX, *PILLOW_WRITTEN)
-INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY)
+INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *RAW_SUFFIXES)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
                   *PILLOW_ALPHA)  # transparency
 DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX)  # the written formats that hold 16 bits a sample (EXR: halves)
@@ -98,8 +99,9 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
 
 def output_name(relative: Path) -> Path:
     """Where a folder output writes an input found at ``relative``: the same path, or for a format only read
-    (PSD, ICO, ...) that path with .png added (x.psd -> x.psd.png, beside the x.png a designer exports with it),
-    as PNG keeps every pixel and the transparency."""
+    (PSD, ICO, a camera RAW, ...) that path with .png added (x.psd -> x.psd.png, beside the x.png a designer
+    exports with it; IMG_1.CR2 -> IMG_1.CR2.png, beside the IMG_1.JPG the camera wrote with it), as PNG keeps
+    every pixel and the transparency."""
     return relative if relative.suffix.lower() in IMAGE_SUFFIXES else relative.with_name(relative.name + ".png")
 
 

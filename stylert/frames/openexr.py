@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import io
-import os
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.decoder_notices import note
 from stylert.frames.exr_header import (Attribute, ExrHeader, blocks_past_end, chromaticities, no_picture,
                                        picture_layer, read_header, with_attributes)
+from stylert.frames.pixel_limit import most_pixels
 from stylert.frames.primaries import SRGB, conversion
 
 EXR_SUFFIX = ".exr"
@@ -84,9 +84,9 @@ def _checked(header: ExrHeader | None, data: bytes, name: str | Path) -> tuple[s
     layer = picture_layer(header)
     if layer is None:
         raise UnreadableImage(f"{name} is not a readable image (OpenEXR: {no_picture(header)})")
-    if header.pixels() > _most_pixels():
+    if header.pixels() > most_pixels():
         raise UnreadableImage(f"{name} has more pixels than stylert decodes ({header.pixels():,}; "
-                              f"{_most_pixels():,} at most, as for the formats OpenCV reads: set "
+                              f"{most_pixels():,} at most, as for the formats OpenCV reads: set "
                               "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
     past_end, blocks = blocks_past_end(header, data)
     if past_end and past_end == blocks:
@@ -158,14 +158,6 @@ def _decoded(av, data: bytes, layer: str, failed: list[str]):
             return next(container.decode(video=0), None)
     finally:  # the lines are there once ffmpeg_errors has ended
         failed.extend(line for line in logged if "decode_block" in line)
-
-
-def _most_pixels() -> int:
-    """OpenCV's limit on a picture's pixels (2^30), or what OPENCV_IO_MAX_IMAGE_PIXELS sets it to, for EXR too."""
-    try:
-        return int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", 1 << 30))
-    except ValueError:
-        return 1 << 30
 
 
 def _av(name: str | Path):

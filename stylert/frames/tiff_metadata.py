@@ -36,8 +36,8 @@ def read_tiff_metadata(data: bytes) -> tuple[bytes | None, bytes | None, bytes |
             tags = getattr(image, "tag_v2", {})
             icc, xmp = tags.get(_ICC), tags.get(_XMP)
             exif = _photo_directory(image.getexif(), b"II*\0\x08\0\0\0")
-    except PILLOW_ERRORS:  # a damaged header: no metadata
-        return None, None, None
+    except (*PILLOW_ERRORS, Image.DecompressionBombError):  # a damaged header (or one claiming a huge picture,
+        return None, None, None  # which its decoder refuses): no metadata
     return exif, bytes(icc) if icc else None, bytes(xmp) if xmp else None
 
 
@@ -79,7 +79,7 @@ def tiff_with_metadata(encoded: bytes, exif: bytes | None, icc: bytes | None, xm
 def tiff_as_stored(data: bytes) -> bytes:
     """The TIFF ``data`` with its first page's orientation set to 1, so that a reader hands its pixels over as
     stored (Pillow 13 turns a TIFF as it loads it, but not rightly for orientations 5-8)."""
-    at = _entry(data, _ORIENTATION)
+    at = tiff_tag_offset(data, _ORIENTATION)
     if at is None or _kind_and_count(data, at) != (3, 1):
         return data
     order = _order(data)
@@ -105,7 +105,7 @@ def sample_bits(data: bytes) -> int | None:
 
 def _first_short(data: bytes, tag: int) -> int | None:
     """The first value of the SHORT ``tag`` in a TIFF file's first directory; None where it has none."""
-    at = _entry(data, tag)
+    at = tiff_tag_offset(data, tag)
     if at is None:
         return None
     kind, count = _kind_and_count(data, at)
@@ -133,8 +133,8 @@ def _order(data: bytes) -> Literal["little", "big"]:
     return "little" if data[:2] == b"II" else "big"
 
 
-def _entry(data: bytes, tag: int) -> int | None:
-    """The offset of ``tag``'s entry in a TIFF file's first directory."""
+def tiff_tag_offset(data: bytes, tag: int) -> int | None:
+    """The offset of ``tag``'s entry in a TIFF file's first directory; None where it has none."""
     ifd0 = tiff_ifd0(data) if is_tiff(data) else None
     if ifd0 is None:
         return None

@@ -110,6 +110,10 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     plate = handmade_exr({channel: np.full((6, 8), 0.3, np.float32) for channel in "RGB"})
     (w / "cutplate.exr").write_bytes(plate[:-150])  # a copy that stopped
     (w / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 garbage garbage")
+    from tests.media import handmade_dng
+
+    photo = handmade_dng(img[:32, :48, ::-1])
+    (w / "cut.dng").write_bytes(photo[:len(photo) // 2])  # a RAW photo copied off a card that was pulled
     (w / "renders" / "2024").mkdir(parents=True)  # a DPX film scan beside a subfolder of PNGs
     (w / "renders" / "a.dpx").write_bytes(b"SDPX\x00\x00\x08\x00")
     write_image(w / "renders" / "2024" / "b.png", img)
@@ -359,6 +363,8 @@ CASES = [
     ("stylize an EXR cut off in a copy", ["stylize", "{w}/cutplate.exr", "-o", "{w}/out145.exr", *S], 1, None),
     ("video an EXR sequence of a depth pass alone", ["video", "{w}/depthseq/d.%04d.exr", "-o", "{w}/out146.mp4", *S],
      2, "error", "d.0001.exr is not a readable picture (OpenEXR: no R, G, B or Y channels (it holds depth.Z))"),
+    ("stylize a camera RAW photo cut off", ["stylize", "{w}/cut.dng", "-o", "{w}/out147.png", *S], 2, "failed",
+     "cut.dng is not a readable camera RAW photo"),
 ]
 CASES = [case if len(case) == 5 else (*case, None) for case in CASES]  # (name, argv, exit code, line, its words)
 
@@ -371,6 +377,8 @@ def test_bad_input(workspace, capsys, name, argv, code, line, says):
         pytest.skip("PyAV is not installed (OpenEXR is read through it)")
     if any(a.lower().endswith(".heic") for a in argv) and not (workspace / "cut.heic").exists():
         pytest.skip("pillow-heif is not installed (the HEIC cases need it to make their inputs)")
+    if any(a.endswith(".dng") for a in argv) and importlib.util.find_spec("rawpy") is None:
+        pytest.skip("rawpy is not installed (camera RAW photos are developed through it)")
     before = _snapshot(workspace)
     args = [a.replace(W, str(workspace)) for a in argv]
     try:

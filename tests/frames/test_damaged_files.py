@@ -31,6 +31,10 @@ def _sources(rng):
     if importlib.util.find_spec("av") is not None:  # PyAV reads and writes OpenEXR (stylert[video])
         files["a.exr"] = encode_picture("a.exr", Picture([image], [alpha]))
         files["opaque.exr"] = encode_picture("a.exr", Picture([image]))
+    if importlib.util.find_spec("rawpy") is not None:  # camera RAW photos are developed through it (stylert[raw])
+        from tests.media import handmade_dng
+
+        files["a.dng"] = handmade_dng(image[:, :, ::-1].copy())
     for suffix, form, mode in (("ico", "ICO", "RGBA"), ("pcx", "PCX", "RGB"), ("sgi", "SGI", "RGB"),
                                ("dds", "DDS", "RGBA"), ("pgm", "PPM", "L"), ("pbm", "PPM", "1")):  # read only
         out = io.BytesIO()

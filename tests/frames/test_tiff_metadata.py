@@ -76,3 +76,22 @@ def test_a_damaged_or_foreign_file_is_left_as_it_is():
     assert tiff_with_metadata(b"\x89PNG", None, ICC, None) == b"\x89PNG"
     assert read_tiff_metadata(b"II*\0\x08\0\0\0\x05") == (None, None, None)
     assert tiff_as_stored(b"MM\0*") == b"MM\0*"
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_a_tiff_header_claiming_a_huge_picture_is_unreadable_not_an_internal_error(channels):
+    """Pillow's bomb check, met while reading the metadata (or a transparent TIFF's colour) before OpenCV's own
+    pixel limit, ended the run as an internal error DecompressionBombError."""
+    import struct
+
+    from stylert.errors import UnreadableImage
+    from stylert.frames.image_decode import decode_picture
+
+    data = bytearray(cv2.imencode(".tif", np.zeros((4, 4, channels), np.uint8))[1].tobytes())
+    ifd = struct.unpack("<I", data[4:8])[0]
+    for at in range(ifd + 2, ifd + 2 + 12 * struct.unpack("<H", data[ifd:ifd + 2])[0], 12):
+        tag, kind = struct.unpack("<HH", data[at:at + 4])
+        if tag in (256, 257):  # ImageWidth, ImageLength
+            data[at + 8:at + 12] = struct.pack("<HH", 60000, 0) if kind == 3 else struct.pack("<I", 60000)
+    with pytest.raises(UnreadableImage, match="has more pixels than OpenCV decodes"):
+        decode_picture(bytes(data), "huge.tif")

@@ -1,0 +1,65 @@
+"""Camera RAW photos (a DNG, a Canon CR2/CR3, a Nikon NEF, a Sony ARW, ...): developed through LibRaw (rawpy), an
+optional dependency (pip install 'stylert[raw]'), with the camera's white balance into sRGB. OpenCV reads most of
+them as TIFFs and hands over the small preview the file holds first (a 96x64 thumbnail of a 24 MP photo, without
+a word), so they are known before it is asked: by their signature, or by their suffix where the file is a TIFF."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+
+from stylert.errors import UnreadableImage
+from stylert.frames.file_headers import image_suffix
+from stylert.frames.heif import iso_brands
+from stylert.frames.pixel_limit import most_pixels
+from stylert.frames.tiff_metadata import is_tiff, tiff_tag_offset
+
+RAW_SUFFIXES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2",
+                ".rwl", ".pef", ".srw", ".3fr", ".iiq", ".erf", ".kdc", ".dcr", ".mos", ".mrw", ".x3f")
+_DNG_VERSION = 50706  # the TIFF tag that makes a TIFF a DNG
+_SIGNATURES = (b"FUJIFILMCCD-RAW", b"IIRO", b"IIRS", b"MMOR", b"IIU\0", b"FOVb", b"\0MRM")  # RAF, ORF, RW2, X3F, MRW
+
+
+def is_camera_raw(name: str | Path, data: bytes) -> bool:
+    """A camera RAW file: by its signature (a DNG's tag, a CR2's or CR3's mark, a RAF's, ORF's, RW2's ...), or by
+    its suffix where it is a TIFF or of no format stylert knows otherwise (a NEF or an ARW is a TIFF with nothing
+    of its own at the start); a JPEG named .nef is a JPEG."""
+    if data.startswith(_SIGNATURES) or (is_tiff(data) and (data[8:10] == b"CR" or
+                                                           tiff_tag_offset(data, _DNG_VERSION) is not None)):
+        return True
+    brands = iso_brands(data[:64])
+    if brands is not None and brands[0] == b"crx ":
+        return True
+    if Path(str(name)).suffix.lower() not in RAW_SUFFIXES:
+        return False
+    return is_tiff(data) or image_suffix(data) is None
+
+
+def decode_raw(data: bytes, name: str | Path) -> np.ndarray:
+    """uint8 BGR as LibRaw develops the RAW photo ``data``: the camera's white balance, sRGB, LibRaw's demosaic
+    and brightness, turned upright as the camera recorded; UnreadableImage where rawpy is not installed, LibRaw
+    cannot read the file, or it has more pixels than stylert decodes (``pixel_limit``)."""
+    try:
+        import rawpy
+    except ImportError:
+        raise UnreadableImage(f"{name} is a camera RAW photo: developing it needs rawpy (LibRaw): pip install "
+                              "'stylert[raw]'; or export a JPEG or TIFF from your RAW developer") from None
+    try:
+        with rawpy.imread(io.BytesIO(data)) as raw:
+            pixels = raw.sizes.width * raw.sizes.height
+            if pixels > most_pixels():
+                raise UnreadableImage(f"{name} has more pixels than stylert decodes ({pixels:,}; {most_pixels():,} "
+                                      "at most, as for the formats OpenCV reads: set OPENCV_IO_MAX_IMAGE_PIXELS to "
+                                      "allow more)")
+            rgb = raw.postprocess(use_camera_wb=True, output_bps=8)
+    except rawpy.LibRawFileUnsupportedError:
+        raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw does not know its format, or it "
+                              "is damaged)") from None
+    except rawpy.LibRawIOError:
+        raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw: it ends before its picture "
+                              "does; cut off?)") from None
+    except rawpy.LibRawError as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw: {reason})") from None
+    return np.ascontiguousarray(rgb[..., ::-1])

@@ -1,0 +1,86 @@
+"""Camera RAW photos: developed through LibRaw at their full size, where OpenCV read them as TIFFs and handed over
+the small preview each holds first, without a word."""
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from stylert.errors import UnreadableImage
+from stylert.frames.camera_raw import is_camera_raw
+from stylert.frames.image_decode import read_image, read_picture
+from stylert.frames.photo_metadata import exif_orientation
+from tests.media import handmade_dng
+
+
+@pytest.fixture
+def scene(photo):
+    return cv2.resize(photo, (96, 64), interpolation=cv2.INTER_AREA)
+
+
+def _same_picture(developed: np.ndarray, scene: np.ndarray) -> bool:
+    """The same picture, as LibRaw develops it: demosaicked, brighter by its auto-brightness, through BT.709's curve
+    rather than sRGB's, so each channel gains nearly alike (red and blue swapped differ by twice and more)."""
+    gains = developed.reshape(-1, 3).mean(0) / scene.reshape(-1, 3).mean(0)
+    return np.corrcoef(developed.ravel(), scene.ravel())[0, 1] > 0.97 and gains.max() / gains.min() < 1.15
+
+
+def test_a_dng_is_developed_at_its_full_size_upright_with_its_exif(tmp_path, scene):
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    path = tmp_path / "IMG_0001.dng"
+    path.write_bytes(handmade_dng(scene[..., ::-1].copy()))
+    assert cv2.imread(str(path)).shape == (8, 12, 3)  # what OpenCV reads of it: the preview
+    developed = read_image(path)
+    assert developed.shape == (64, 96, 3)
+    assert _same_picture(developed, scene)
+    path.write_bytes(handmade_dng(scene[..., ::-1].copy(), orientation=6))  # held on its side
+    picture = read_picture(path)
+    upright = cv2.rotate(scene, cv2.ROTATE_90_CLOCKWISE)
+    assert picture.frames[0].shape == (96, 64, 3) and _same_picture(picture.frames[0], upright)
+    assert b"Stylert" in picture.metadata.exif and exif_orientation(picture.metadata.exif) == 1
+
+
+def test_a_damaged_raw_is_named_and_without_rawpy_it_says_how_to_get_it(tmp_path, scene, monkeypatch):
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    photo = handmade_dng(scene[..., ::-1].copy())
+    (tmp_path / "cut.dng").write_bytes(photo[:len(photo) // 2])
+    with pytest.raises(UnreadableImage, match=r"cut.dng is not a readable camera RAW photo \(LibRaw: it ends "
+                                              r"before its picture does; cut off\?\)$"):
+        read_image(tmp_path / "cut.dng")
+    (tmp_path / "junk.cr2").write_bytes(b"II*\0\x10\0\0\0CR\x02\0" + bytes(64))
+    with pytest.raises(UnreadableImage, match=r"junk.cr2 is not a readable camera RAW photo \(LibRaw does not know"):
+        read_image(tmp_path / "junk.cr2")
+    (tmp_path / "whole.dng").write_bytes(photo)
+    monkeypatch.setenv("OPENCV_IO_MAX_IMAGE_PIXELS", "1000")
+    with pytest.raises(UnreadableImage, match=r"whole.dng has more pixels than stylert decodes \(6,144; 1,000 at"):
+        read_image(tmp_path / "whole.dng")
+    monkeypatch.delenv("OPENCV_IO_MAX_IMAGE_PIXELS")
+    monkeypatch.setitem(sys.modules, "rawpy", None)  # not installed
+    with pytest.raises(UnreadableImage, match=r"whole.dng is a camera RAW photo: developing it needs rawpy \(LibRaw\): "
+                                              r"pip install 'stylert\[raw\]'; or export a JPEG or TIFF"):
+        read_picture(tmp_path / "whole.dng")
+
+
+def test_raw_files_are_known_by_signature_or_by_suffix_where_they_are_tiffs(scene):
+    dng = handmade_dng(scene[..., ::-1].copy())
+    tiff = cv2.imencode(".tif", scene)[1].tobytes()
+    jpeg = cv2.imencode(".jpg", scene)[1].tobytes()
+    assert is_camera_raw("renamed.tif", dng) and is_camera_raw("x.nef", tiff) and is_camera_raw("x.ARW", tiff)
+    assert not is_camera_raw("x.tif", tiff) and not is_camera_raw("x.nef", jpeg)  # a JPEG named .nef is a JPEG
+    assert is_camera_raw("x", b"FUJIFILMCCD-RAW 0201" + bytes(16)) and is_camera_raw("x", b"IIRO\x08\0\0\0")
+    assert is_camera_raw("x", b"\0\0\0\x18ftypcrx \0\0\0\x01crx isom") and is_camera_raw("x", b"II*\0\x10\0\0\0CR\x02\0")
+    assert not is_camera_raw("x.mp4", b"\0\0\0\x18ftypisom\0\0\0\x01isom")
+
+
+def test_a_folder_of_raw_and_jpeg_pairs_writes_each_beside_the_other(tmp_path, scene, lite_onnx, capsys):
+    """A camera writing RAW + JPEG: IMG_1.dng's copy is IMG_1.dng.png, beside IMG_1.jpg's, at the RAW's size."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    from stylert.cli import main
+
+    (tmp_path / "card").mkdir()
+    (tmp_path / "card" / "IMG_1.dng").write_bytes(handmade_dng(scene[..., ::-1].copy()))
+    cv2.imwrite(str(tmp_path / "card" / "IMG_1.jpg"), scene[::2, ::2])
+    assert main(["stylize", str(tmp_path / "card"), "-o", f"{tmp_path / 'out'}/", "-s", str(lite_onnx)]) == 0, \
+        capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "out").glob("IMG*")) == ["IMG_1.dng.png", "IMG_1.jpg"]
+    assert cv2.imread(str(tmp_path / "out" / "IMG_1.dng.png")).shape == (64, 96, 3)
