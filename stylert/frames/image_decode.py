@@ -89,6 +89,8 @@ def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes |
     if failed is not None:
         if notices and isinstance(failed, _NoReason):
             reason = (damage_in(notices) or notices)[-1]
+            if "CV_IO_MAX_IMAGE_PIXELS" in reason:  # a GIF's reader says so on standard error
+                raise _too_many_pixels(name) from None
             raise UnreadableImage(f"{name} is not a readable image ({reason})") from None
         raise failed
     return decoded, damage_in(notices)
@@ -223,6 +225,11 @@ def _buffer(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     return buffer
 
 
+def _too_many_pixels(name: str | Path) -> UnreadableImage:
+    return UnreadableImage(f"{name} has more pixels than OpenCV decodes (2^30 by default; set "
+                           "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
+
+
 @contextmanager
 def _decoding(name: str | Path) -> Iterator[None]:
     """OpenCV's decoder errors as one UnreadableImage line naming the file."""
@@ -230,8 +237,7 @@ def _decoding(name: str | Path) -> Iterator[None]:
         yield
     except cv2.error as exc:
         if "CV_IO_MAX_IMAGE_PIXELS" in str(exc):
-            raise UnreadableImage(f"{name} has more pixels than OpenCV decodes (2^30 by default; set "
-                                  f"OPENCV_IO_MAX_IMAGE_PIXELS to allow more)") from None
+            raise _too_many_pixels(name) from None
         if "CV_IO_MAX_IMAGE_WIDTH" in str(exc) or "CV_IO_MAX_IMAGE_HEIGHT" in str(exc):
             raise UnreadableImage(f"{name} is not a readable image (its header gives a side of more than 2^20 "
                                   f"pixels: corrupt)") from None

@@ -85,3 +85,39 @@ def test_a_dds_of_a_pixel_format_pillow_lacks_and_an_ico_entry_of_another_size_s
         warnings.simplefilter("always")
         decode_picture(bytes(ico), "a.ico")
     assert not heard
+
+
+def _claiming(suffix: str, data: bytes, side: int) -> bytes:
+    """``data`` (an 8×8 picture's file) with its header claiming ``side`` × ``side`` pixels."""
+    import struct
+    import zlib
+
+    out = bytearray(data)
+    if suffix == "png":
+        out[16:24] = struct.pack(">II", side, side)
+        out[29:33] = struct.pack(">I", zlib.crc32(bytes(out[12:29])))  # IHDR's checksum, so it is read
+    elif suffix == "gif":  # the screen and the first image
+        at = out.index(b"\x2c")
+        out[6:10], out[at + 5:at + 9] = struct.pack("<HH", side, side), struct.pack("<HH", side, side)
+    elif suffix == "bmp":
+        out[18:26] = struct.pack("<ii", side, side)
+    elif suffix == "tga":
+        out[12:16] = struct.pack("<HH", side, side)
+    elif suffix == "qoi":
+        out[4:12] = struct.pack(">II", side, side)
+    elif suffix == "ppm":
+        return bytes(out).replace(b"8 8", f"{side} {side}".encode(), 1)
+    elif suffix == "jpg":
+        at = out.index(b"\xff\xc0")
+        out[at + 5:at + 9] = struct.pack(">HH", side, side)
+    return bytes(out)
+
+
+@pytest.mark.parametrize("suffix", ["png", "gif", "bmp", "tga", "qoi", "ppm", "jpg"])
+@pytest.mark.parametrize("transparent", [False, True])
+def test_a_header_claiming_a_huge_picture_is_refused_by_the_pixel_limit(suffix, transparent):
+    """60000 × 60000 claimed by an 8 × 8 file: one line naming the limit (a GIF's said OpenCV's own words)."""
+    image = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    data = encode_picture(f"a.{suffix}", Picture([image], [np.full((8, 8), 200, np.uint8)] if transparent else None))
+    with pytest.raises(UnreadableImage, match=r"^x\.\w+ has more pixels than (OpenCV|Pillow) decodes \("):
+        decode_picture(_claiming(suffix, data, 60000), f"x.{suffix}")
