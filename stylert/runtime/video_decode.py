@@ -8,6 +8,7 @@ import functools
 import io
 import os
 import re
+import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -19,6 +20,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
 from stylert.ffmpeg_log import ffmpeg_errors
+from stylert.frames.camera_raw import is_camera_raw
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
@@ -91,6 +93,12 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
+    if context.name == "tiff" and _camera_raw(first_file):  # FFmpeg's TIFF decoder hands over the bare mosaic
+        container.close()
+        raise UnreadableVideo(f"{path} holds camera RAW frames (CinemaDNG), which FFmpeg reads without their white "
+                              "balance and colour: stylise them as photos, developed by LibRaw and steadied across "
+                              f"frames, with: stylert stylize {shlex.quote(str(first_file.parent))} -o styled/ "
+                              "--smooth; then make a video of those")
     if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)
         try:
             context.options = _exr_layer(first_file)
@@ -98,6 +106,14 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
             container.close()
             raise
     return container
+
+
+def _camera_raw(first: Path) -> bool:
+    """The sequence's (or file's) ``first`` frame is a camera RAW photo (``frames.camera_raw``)."""
+    try:
+        return is_camera_raw(first, first.read_bytes())
+    except OSError:
+        return False
 
 
 def _exr_layer(first: Path) -> dict[str, str]:

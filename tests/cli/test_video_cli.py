@@ -218,3 +218,21 @@ def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp
     with pytest.raises(UnreadableVideo, match=r"0001.exr is not a readable picture \(OpenEXR: no R, G, B or Y "
                                               r"channels \(it holds depth.Z\)\)$"):
         probe_video(tmp_path / "depth" / "%04d.exr")
+
+
+def test_a_cinemadng_sequence_is_refused_with_how_to_stylise_it_as_photos(tmp_path, photo, lite_onnx, capsys):
+    """FFmpeg's TIFF decoder read a DNG's bare Bayer mosaic, without its black level, white balance or colour
+    matrix: a dark, green-cast video, without a word. The sequence and its folder now say how to stylise the
+    frames as photos (LibRaw develops each)."""
+    from tests.media import handmade_dng
+
+    for n in (1, 2):
+        (tmp_path / "A001").mkdir(exist_ok=True)
+        (tmp_path / "A001" / f"clip_{n:06d}.dng").write_bytes(handmade_dng(photo[:32, :48, ::-1].copy()))
+    out = tmp_path / "o.mp4"
+    assert main(["video", str(tmp_path / "A001" / "clip_%06d.dng"), "-o", str(out), "-s", str(lite_onnx)]) == 2
+    said = capsys.readouterr().err
+    assert "clip_%06d.dng holds camera RAW frames (CinemaDNG), which FFmpeg reads without their white balance" in said
+    assert f"stylert stylize {tmp_path / 'A001'} -o styled/ --smooth" in said and not out.exists()
+    assert main(["video", str(tmp_path / "A001"), "-o", str(out), "-s", str(lite_onnx)]) == 2
+    assert "camera RAW frames are stylised as photos" in capsys.readouterr().err
