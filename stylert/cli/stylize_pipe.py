@@ -24,6 +24,7 @@ def uses_pipes(args: argparse.Namespace) -> bool:
 def run_piped(args: argparse.Namespace) -> int:
     from stylert.atomic_files import check_writable
     from stylert.cli.common import flicker_line, read_despite_damage, say, stylizer_from_args
+    from stylert.frames.camera_raw import is_camera_raw
     from stylert.frames.file_headers import image_suffix
     from stylert.frames.image_decode import decode_picture
     from stylert.frames.images import IMAGE_SUFFIXES, encode_picture, output_name, write_picture
@@ -43,7 +44,7 @@ def run_piped(args: argparse.Namespace) -> int:
         data, name = sys.stdin.buffer.read(), "standard input"
         if not data:  # the program before it in the pipe wrote nothing (it failed, or its file was empty)
             raise StylertError("standard input is empty: nothing was piped in")
-        suffix = image_suffix(data)
+        suffix = ".dng" if is_camera_raw(name, data) else image_suffix(data)  # a RAW's copy is a PNG, not a TIFF
     else:
         if Path(source).is_dir():
             raise StylertError(f"-o - writes one picture, and {source} is a folder; give -o a folder instead")

@@ -1,9 +1,11 @@
 """`stylert stylize -` and `-o -`: a picture through standard input and output, as a filter, with what a file run
 keeps; each misuse one line."""
+import io
 import subprocess
 import sys
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from stylert.frames.image_decode import read_picture
@@ -105,3 +107,15 @@ def test_a_picture_piped_in_despite_damage_comes_out_with_one_line_and_exit_1(ph
     assert [line.split(" (")[0] for line in err if "Corrupt JPEG" in line] == [
         "stylert: standard input: read despite damage"]
     assert err[-1] == "1 written to standard output (JPG), 0 failed"
+
+
+def test_a_raw_photo_piped_in_comes_out_as_a_png_at_its_full_size(photo, lite_onnx):
+    """A DNG is a TIFF by its signature, so its copy was written as a TIFF; a RAW is only read, and its copy is a
+    PNG, as a folder output's is."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    from tests.media import handmade_dng
+
+    r = _stylize("-", "-o", "-", "-s", str(lite_onnx), "--threads", "1",
+                 stdin=handmade_dng(photo[:32, :48, ::-1].copy()))
+    assert r.returncode == 0 and "1 written to standard output (PNG)" in r.stderr.decode(), r.stderr.decode()
+    assert Image.open(io.BytesIO(r.stdout)).size == (48, 32)
