@@ -228,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
             if result.truncated:
                 truncated += 1
                 print(f"stylert: failed: {item.source}: {result.truncated}; the {counted(result.frames, 'frame')} "
-                      f"read were written to {item.target}", file=sys.stderr)
+                      f"read {'was' if result.frames == 1 else 'were'} written to {item.target}", file=sys.stderr)
             if result.flicker:
                 print(flicker_line(result.flicker, str(item.source)))
     if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):

@@ -4,8 +4,11 @@ them as TIFFs and hands over the small preview the file holds first (a 96x64 thu
 a word), so they are known before it is asked: by their signature, or by their suffix where the file is a TIFF."""
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,10 +39,26 @@ def is_camera_raw(name: str | Path, data: bytes) -> bool:
     return is_tiff(data) or image_suffix(data) is None
 
 
+def developed_size(data: bytes, name: str | Path) -> tuple[int, int]:
+    """(width, height) of the picture ``decode_raw`` develops from ``data``, read from its header (no demosaic);
+    UnreadableImage as decode_raw's."""
+    with _raw(data, name) as raw:
+        sizes = raw.sizes
+        return (sizes.iheight, sizes.iwidth) if sizes.flip in (5, 6) else (sizes.iwidth, sizes.iheight)
+
+
 def decode_raw(data: bytes, name: str | Path) -> np.ndarray:
     """uint8 BGR as LibRaw develops the RAW photo ``data``: the camera's white balance, sRGB, LibRaw's demosaic
     and brightness, turned upright as the camera recorded; UnreadableImage where rawpy is not installed, LibRaw
     cannot read the file, or it has more pixels than stylert decodes (``pixel_limit``)."""
+    with _raw(data, name) as raw:
+        return np.ascontiguousarray(raw.postprocess(use_camera_wb=True, output_bps=8)[..., ::-1])
+
+
+@contextlib.contextmanager
+def _raw(data: bytes, name: str | Path) -> Iterator[Any]:
+    """LibRaw's reader of ``data`` (rawpy's RawPy), with every error LibRaw raises while it is used as one
+    UnreadableImage line; a picture of more pixels than stylert decodes is refused before it is developed."""
     try:
         import rawpy
     except ImportError:
@@ -52,7 +71,7 @@ def decode_raw(data: bytes, name: str | Path) -> np.ndarray:
                 raise UnreadableImage(f"{name} has more pixels than stylert decodes ({pixels:,}; {most_pixels():,} "
                                       "at most, as for the formats OpenCV reads: set OPENCV_IO_MAX_IMAGE_PIXELS to "
                                       "allow more)")
-            rgb = raw.postprocess(use_camera_wb=True, output_bps=8)
+            yield raw
     except rawpy.LibRawFileUnsupportedError:
         raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw does not know its format, or it "
                               "is damaged)") from None
@@ -62,4 +81,3 @@ def decode_raw(data: bytes, name: str | Path) -> np.ndarray:
     except rawpy.LibRawError as exc:
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw: {reason})") from None
-    return np.ascontiguousarray(rgb[..., ::-1])

@@ -23,7 +23,6 @@ from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.frame_sequence import (first_frame_number, is_frame_pattern, misnamed_sequence, pattern_of,
                                             video_name)
-from stylert.frames.camera_raw import RAW_SUFFIXES
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -145,12 +144,9 @@ def _sequence_hint(folder: Path) -> str:
     """How the images of ``folder`` (a render's frames) are made a video, or stylised as frames."""
     images = files_in(folder, INPUT_SUFFIXES)
     pattern = next((p for p in map(pattern_of, images) if p is not None), folder / "frame_%04d.png")
-    frame_by_frame = f"stylert stylize {shlex.quote(str(folder))} -o styled/ --smooth"
-    if pattern.suffix.lower() in RAW_SUFFIXES:  # CinemaDNG: FFmpeg would read its mosaic without its colour
-        return f"camera RAW frames are stylised as photos, developed by LibRaw and steadied across them, with: " \
-               f"{frame_by_frame}"
     return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4 "
-            f"--fps 24, or stylised frame by frame, steadied across its files, with: {frame_by_frame}")
+            f"--fps 24, or stylised frame by frame, steadied across its files, with: stylert stylize "
+            f"{shlex.quote(str(folder))} -o styled/ --smooth")
 
 
 def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:

@@ -8,8 +8,7 @@ import functools
 import io
 import os
 import re
-import shlex
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
 from stylert.ffmpeg_log import ffmpeg_errors
-from stylert.frames.camera_raw import is_camera_raw
+from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
@@ -93,12 +92,6 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
-    if context.name == "tiff" and _camera_raw(first_file):  # FFmpeg's TIFF decoder hands over the bare mosaic
-        container.close()
-        raise UnreadableVideo(f"{path} holds camera RAW frames (CinemaDNG), which FFmpeg reads without their white "
-                              "balance and colour: stylise them as photos, developed by LibRaw and steadied across "
-                              f"frames, with: stylert stylize {shlex.quote(str(first_file.parent))} -o styled/ "
-                              "--smooth; then make a video of those")
     if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)
         try:
             context.options = _exr_layer(first_file)
@@ -106,14 +99,6 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
             container.close()
             raise
     return container
-
-
-def _camera_raw(first: Path) -> bool:
-    """The sequence's (or file's) ``first`` frame is a camera RAW photo (``frames.camera_raw``)."""
-    try:
-        return is_camera_raw(first, first.read_bytes())
-    except OSError:
-        return False
 
 
 def _exr_layer(first: Path) -> dict[str, str]:
@@ -150,7 +135,10 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         aspect = v.sample_aspect_ratio
         subtitles = tuple(codec_name(s) for s in c.streams.subtitles if keepable(s))
         rotation, interlaced, alpha = _first_frame(c, v)
-        return VideoInfo(path, cc.width, cc.height, Fraction(fps), v.frames or 0, duration, colour, rotation,
+        width, height = cc.width, cc.height
+        if _photo_decoder(c, v) is decode_raw:  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
+            (width, height), rotation = _developed_size(_first_file(c)), 0
+        return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
                          tuple(s.codec_context.channels for s in c.streams.audio if keepable(s)))
@@ -200,10 +188,11 @@ def vp9_alpha(stream) -> bool:
 
 def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
-    fed the demuxed packets, which keep the alpha beside each frame; an EXR sequence's as stylize reads an EXR
-    (``_exr_frames``)."""
-    if stream.codec_context.name == "exr":
-        yield from _exr_frames(av, container, stream, status)
+    fed the demuxed packets, which keep the alpha beside each frame; an EXR or camera RAW sequence's as stylize
+    reads those files (``_photo_frames``)."""
+    decode = _photo_decoder(container, stream)
+    if decode is not None:
+        yield from _photo_frames(av, container, stream, status, decode)
         return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
@@ -218,11 +207,39 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
             return
 
 
-def _exr_frames(av, container, stream, status: DecodeStatus) -> Iterator:
-    """An EXR sequence's frames, each file decoded as stylize decodes an EXR (``frames.openexr.decode_exr``: the
-    picture's layer, its primaries made sRGB's, its alpha divided out; a cut-off file or a block FFmpeg could not
-    decode found, and noted in ``status.damage``, where FFmpeg passes them over in silence), as BGR or BGRA frames
-    timed as the demuxer times them. A file that cannot be read at all ends the sequence there."""
+def _photo_decoder(container, stream) -> Callable[[bytes, str], Any] | None:
+    """How stylize reads the files of an EXR sequence (``decode_exr``) or a camera RAW one, CinemaDNG
+    (``decode_raw``: FFmpeg's TIFF decoder hands over the bare mosaic, without its white balance or colour);
+    None for other streams, which FFmpeg decodes."""
+    name = stream.codec_context.name
+    if name == "exr":
+        return decode_exr
+    if name == "tiff":
+        first = _first_file(container)
+        with contextlib.suppress(OSError):
+            if is_camera_raw(first, first.read_bytes()):
+                return decode_raw
+    return None
+
+
+def _first_file(container) -> Path:
+    """The file of the sequence's first frame (the file itself, where it is no sequence)."""
+    pattern = Path(container.name)
+    return frame_path(pattern, first_frame_number(pattern)) if is_frame_pattern(pattern) else pattern
+
+
+def _developed_size(first: Path) -> tuple[int, int]:
+    try:
+        return developed_size(first.read_bytes(), first.name)
+    except (UnreadableImage, OSError) as exc:
+        raise UnreadableVideo(f"{first}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)) from None
+
+
+def _photo_frames(av, container, stream, status: DecodeStatus, decode: Callable[[bytes, str], Any]) -> Iterator:
+    """A sequence's frames, each file decoded as stylize decodes it (``decode``: an EXR's picture layer, its
+    primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode found and
+    noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw), as BGR or
+    BGRA frames timed as the demuxer times them. A file that cannot be read at all ends the sequence there."""
     pattern = Path(container.name)
     sequence = is_frame_pattern(pattern)
     first = first_frame_number(pattern) if sequence else 0
@@ -235,13 +252,14 @@ def _exr_frames(av, container, stream, status: DecodeStatus) -> Iterator:
         name = frame_path(pattern, number).name if sequence else pattern.name
         try:
             with notes_given() as notices:  # descriptor 2 is the progress bar's
-                bgr, alpha, _ = decode_exr(bytes(packet), name)
+                decoded = decode(bytes(packet), name)
         except UnreadableImage as exc:
             if not made:
                 raise UnreadableVideo(str(exc)) from None
             status.error = f"decoding stopped at {name}: {exc}"
             return
         status.damage.extend(f"{name}: {notice}" for notice in notices)
+        bgr, alpha = (decoded, None) if isinstance(decoded, np.ndarray) else decoded[:2]
         if alpha is None:
             frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
         else:

@@ -220,19 +220,30 @@ def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp
         probe_video(tmp_path / "depth" / "%04d.exr")
 
 
-def test_a_cinemadng_sequence_is_refused_with_how_to_stylise_it_as_photos(tmp_path, photo, lite_onnx, capsys):
+def test_a_cinemadng_sequence_is_developed_frame_by_frame_as_stylize_develops_a_raw(tmp_path, photo, lite_onnx):
     """FFmpeg's TIFF decoder read a DNG's bare Bayer mosaic, without its black level, white balance or colour
-    matrix: a dark, green-cast video, without a word. The sequence and its folder now say how to stylise the
-    frames as photos (LibRaw develops each)."""
+    matrix (a dark, green-cast video), and its orientation as a display rotation: each frame is now developed by
+    LibRaw as stylize develops a RAW, upright, and the video has the developed frames' size."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    import av
+
+    from stylert.frames.camera_raw import decode_raw
+    from stylert.runtime.video_decode import decode_frames, probe_video
     from tests.media import handmade_dng
 
-    for n in (1, 2):
-        (tmp_path / "A001").mkdir(exist_ok=True)
-        (tmp_path / "A001" / f"clip_{n:06d}.dng").write_bytes(handmade_dng(photo[:32, :48, ::-1].copy()))
+    (tmp_path / "A001").mkdir()
+    for n in (1, 2):  # shot with the camera on its side
+        (tmp_path / "A001" / f"clip_{n:06d}.dng").write_bytes(handmade_dng(photo[:32, :48, ::-1].copy(),
+                                                                           orientation=6))
+    pattern = tmp_path / "A001" / "clip_%06d.dng"
+    info = probe_video(pattern)
+    assert (info.width, info.height, info.rotation) == (32, 48, 0)
+    frames = list(decode_frames(pattern, decoder="cpu"))
+    developed = decode_raw((tmp_path / "A001" / "clip_000001.dng").read_bytes(), "clip_000001.dng")
+    assert len(frames) == 2 and developed.shape == (48, 32, 3)
+    np.testing.assert_array_equal(frames[0], developed)
     out = tmp_path / "o.mp4"
-    assert main(["video", str(tmp_path / "A001" / "clip_%06d.dng"), "-o", str(out), "-s", str(lite_onnx)]) == 2
-    said = capsys.readouterr().err
-    assert "clip_%06d.dng holds camera RAW frames (CinemaDNG), which FFmpeg reads without their white balance" in said
-    assert f"stylert stylize {tmp_path / 'A001'} -o styled/ --smooth" in said and not out.exists()
-    assert main(["video", str(tmp_path / "A001"), "-o", str(out), "-s", str(lite_onnx)]) == 2
-    assert "camera RAW frames are stylised as photos" in capsys.readouterr().err
+    assert main(["video", str(pattern), "-o", str(out), "-s", str(lite_onnx)]) == 0
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (32, 48)
+        assert sum(1 for _ in c.decode(video=0)) == 2
