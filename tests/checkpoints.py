@@ -99,3 +99,49 @@ def published_unet(levels: int, ngf: int, batch_norm: bool = True, image_in: int
         if isinstance(module, torch.nn.Dropout):
             module.eval()
     return net
+
+
+class _PublishedResnetBlock(torch.nn.Module):
+    def __init__(self, dim, norm, bias, dropout):
+        super().__init__()
+        nn = torch.nn
+        layers = [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=bias), norm(dim), nn.ReLU(True)]
+        layers += [nn.Dropout(0.5)] if dropout else []
+        layers += [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=bias), norm(dim)]
+        self.conv_block = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.conv_block(x)
+
+
+def published_resnet(blocks: int, ngf: int, batch_norm: bool = True, dropout: bool = False,
+                     seed: int = 0) -> torch.nn.Module:
+    """pytorch-CycleGAN-and-pix2pix's ResnetGenerator (``--netG resnet_6blocks``/``resnet_9blocks``) as that
+    repository builds it, written independently of stylert's: with ``--norm batch`` (pix2pix's default)
+    BatchNorm with random scales, shifts and running statistics and convolutions without biases but the last,
+    in training mode as its test script runs it, the dropout noise off; else parameter-free InstanceNorm."""
+    nn = torch.nn
+    torch.manual_seed(seed)
+    norm, bias = (nn.BatchNorm2d, False) if batch_norm else (nn.InstanceNorm2d, True)
+    layers = [nn.ReflectionPad2d(3), nn.Conv2d(3, ngf, 7, bias=bias), norm(ngf), nn.ReLU(True)]
+    for mult in (1, 2):
+        layers += [nn.Conv2d(ngf * mult, ngf * mult * 2, 3, 2, 1, bias=bias), norm(ngf * mult * 2), nn.ReLU(True)]
+    layers += [_PublishedResnetBlock(ngf * 4, norm, bias, dropout) for _ in range(blocks)]
+    for mult in (4, 2):
+        layers += [nn.ConvTranspose2d(ngf * mult, ngf * mult // 2, 3, 2, 1, output_padding=1, bias=bias),
+                   norm(ngf * mult // 2), nn.ReLU(True)]
+    layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
+    net = torch.nn.Sequential()
+    net.model = nn.Sequential(*layers)
+    with torch.no_grad():
+        for module in net.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.3, 0.3)
+                module.running_mean.uniform_(-1, 1)
+                module.running_var.uniform_(0.5, 2)
+    net.train()
+    for module in net.modules():
+        if isinstance(module, torch.nn.Dropout):
+            module.eval()
+    return net

@@ -229,11 +229,13 @@ def build_resnet_generator(state: dict[str, Any]) -> Any:
     first = state["model.1.weight"]
     keys = set(state)
     blocks = _count(keys, r"model\.\d+\.conv_block\.1\.weight")
-    dropout = any(k.endswith("conv_block.6.weight") for k in keys)
+    dropout = any(k.endswith("conv_block.6.weight") and getattr(state[k], "ndim", 0) == 4  # a conv: dropout at 4
+                  for k in keys)  # (a BatchNorm-trained block without dropout has its second norm at 6)
     last = state[f"model.{10 + blocks + 7}.weight"] if f"model.{10 + blocks + 7}.weight" in state else None
     out_ch = int(last.shape[0]) if last is not None else 3
     cfg = ResnetGeneratorConfig(ngf=int(first.shape[0]), blocks=blocks, dropout=dropout,
-                                in_channels=int(first.shape[1]), out_channels=out_ch)
+                                in_channels=int(first.shape[1]), out_channels=out_ch,
+                                scaled_norm="model.2.weight" in state)  # the first norm's BatchNorm scale
     return ResnetGenerator(cfg)
 
 

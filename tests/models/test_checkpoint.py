@@ -249,6 +249,26 @@ def test_a_pix2pix_unet_loads_and_gives_what_its_test_script_gives(tmp_path, lev
     assert torch.allclose(ours, theirs, atol=2e-5), (ours - theirs).abs().max()
 
 
+@pytest.mark.parametrize("batch_norm, dropout", [(True, False), (True, True), (False, True)])
+def test_a_resnet_generator_trained_with_batchnorm_loads_and_gives_what_its_test_script_gives(tmp_path, batch_norm,
+                                                                                              dropout):
+    """``--netG resnet_9blocks --norm batch`` (pix2pix's default norm) has convolutions without biases and
+    BatchNorm: it was refused ('7 of the network's tensors are missing'); a block's second norm at index 6 was
+    also taken for the convolution that follows dropout. Each image now comes out as the published network run
+    by its test script gives it (training mode: its own statistics)."""
+    from tests.checkpoints import published_resnet
+
+    published = published_resnet(blocks=2, ngf=4, batch_norm=batch_norm, dropout=dropout)
+    loaded = load_checkpoint(save(published.state_dict(), tmp_path / "latest_net_G.pth"))
+    assert loaded.variant == "ngf4_2blocks" + ("_batchnorm" if batch_norm else "")
+    x = torch.rand(2, 3, 32, 48) * 2 - 1
+    x[1] = x[1] * 0.3 + 0.5  # a second image of other statistics
+    with torch.no_grad():
+        ours = loaded.module(x)
+        theirs = torch.cat([published(x[i:i + 1].clone()) for i in range(2)])
+    assert torch.allclose(ours, theirs, atol=2e-5), (ours - theirs).abs().max()
+
+
 def test_weights_that_are_not_numbers_are_a_damaged_file(tmp_path):
     """A NaN weight made every output NaN, and the int8 calibration fail with an internal error."""
     state = transformer_state(LITE)
