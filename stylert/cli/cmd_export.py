@@ -24,9 +24,9 @@ def register(sub) -> None:
     p.add_argument("--image", type=given_path, default=None,
                    help="photo for the parity check (default: the bundled astronaut sample)")
     precision = p.add_mutually_exclusive_group()
-    precision.add_argument("--precision", choices=("fp32", "fp16"), default="fp32",
+    precision.add_argument("--precision", choices=("fp32", "fp16", "int8"), default="fp32",
                            help="fp16: mixed-precision graph for strongly typed TensorRT (IO and InstanceNorm stay "
-                                "fp32)")
+                                "fp32); int8: as --int8 (the word stylize and build-engine take)")
     precision.add_argument("--int8", action="store_true",
                    help="write an int8 Q/DQ model (static quantisation; InstanceNorm stays float32) for ONNX "
                         "Runtime int8 on the CPU and TensorRT int8; prints PSNR against fp32")
@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.models.checkpoint import load_checkpoint
     from stylert.styles import file_or_builtin
 
+    args.int8 = args.int8 or args.precision == "int8"
     args.checkpoint = file_or_builtin(args.checkpoint, ".pth")
     if args.output.suffix.lower() != ".onnx":
         raise StylertError(f"-o must end in .onnx, got {args.output}")

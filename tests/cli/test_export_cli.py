@@ -89,3 +89,16 @@ def test_a_pix2pix_unet_exports_and_stylises_any_size_but_is_never_tiled(tmp_pat
                  "--tile", "128"]) == 2
     assert "downsamples by 128, so each output pixel depends on the whole frame and it cannot be cut into tiles" \
         in capsys.readouterr().err
+
+
+def test_precision_int8_is_the_int8_export_as_stylize_and_build_engine_spell_it(tmp_path, small_cyclegan_pth,
+                                                                                 capsys, photo):
+    """export took --int8 only, and --precision int8 (the word the other commands take) was an invalid choice."""
+    from stylert.frames.images import write_image
+
+    write_image(tmp_path / "calib" / "a.png", photo[:64, :64])
+    out = tmp_path / "h2z_int8.onnx"
+    assert main(["export", str(small_cyclegan_pth), "-o", str(out), "--precision", "int8", "--calib",
+                 str(tmp_path / "calib")]) == 0
+    assert f"wrote {out}: int8 Q/DQ cyclegan_resnet" in capsys.readouterr().out
+    assert any(node.op_type == "QuantizeLinear" for node in onnx.load(out).graph.node)
