@@ -273,6 +273,14 @@ def detect_architecture(state: dict[str, Any]) -> str:
     )
 
 
+def _patch_discriminator(state: dict[str, Any]) -> bool:
+    """``state`` is pytorch-CycleGAN-and-pix2pix's NLayerDiscriminator: 4x4 convolutions in one ``model``
+    Sequential, from the first to the last, which gives one channel (real or fake for each patch)."""
+    convs = sorted((int(match[1]), value) for key, value in state.items()
+                   if (match := re.fullmatch(r"model\.(\d+)\.weight", key)) and getattr(value, "ndim", 0) == 4)
+    return len(convs) >= 2 and all(tuple(w.shape[2:]) == (4, 4) for _, w in convs) and convs[-1][1].shape[0] == 1
+
+
 _BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resnet_generator,
              PIX2PIX_UNET: build_unet_generator}
 
@@ -280,6 +288,11 @@ _BUILDERS = {TRANSFORMER_NET: build_transformer_net, CYCLEGAN_RESNET: build_resn
 def model_from_state_dict(state: dict[str, Any], *, style: str, source: Path) -> LoadedModel:
     """Build the network a state dict describes and load it (strict)."""
     state = _unwrapped(state)
+    if _patch_discriminator(state):
+        generator = source.with_name(source.name.replace("net_D", "net_G"))
+        beside = f" ({generator.name}, beside it)" if generator != source and generator.is_file() else ""
+        raise UnknownCheckpoint(f"{source} is a PatchGAN discriminator (CycleGAN's or pix2pix's latest_net_D), which "
+                                f"judges pictures rather than making them: export the generator{beside}")
     arch = detect_architecture(state)
     module = _BUILDERS[arch](state)
     wrong = misfit(shapes(module.state_dict()), state)

@@ -269,6 +269,30 @@ def test_a_resnet_generator_trained_with_batchnorm_loads_and_gives_what_its_test
     assert torch.allclose(ours, theirs, atol=2e-5), (ours - theirs).abs().max()
 
 
+def _patch_discriminator_state(in_channels: int, ndf: int = 8) -> dict[str, torch.Tensor]:
+    """pytorch-CycleGAN-and-pix2pix's NLayerDiscriminator (3 layers, BatchNorm) as its latest_net_D.pth holds it."""
+    nn = torch.nn
+    layers = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2)]
+    for before, after, stride in ((1, 2, 2), (2, 4, 2), (4, 8, 1)):
+        layers += [nn.Conv2d(ndf * before, ndf * after, 4, stride, 1, bias=False), nn.BatchNorm2d(ndf * after),
+                   nn.LeakyReLU(0.2)]
+    layers.append(nn.Conv2d(ndf * 8, 1, 4, 1, 1))
+    return {f"model.{key}": value for key, value in nn.Sequential(*layers).state_dict().items()}
+
+
+def test_a_discriminator_is_named_as_one_with_its_generator_beside_it(tmp_path):
+    """A CycleGAN run saves latest_net_D_A.pth beside latest_net_G_A.pth; the discriminator given instead got
+    'unknown checkpoint architecture' and a list of keys."""
+    save(_patch_discriminator_state(3), tmp_path / "latest_net_D_A.pth")
+    save(cyclegan_state(ResnetGeneratorConfig(ngf=4, blocks=1)), tmp_path / "latest_net_G_A.pth")
+    with pytest.raises(UnknownCheckpoint, match=r"latest_net_D_A.pth is a PatchGAN discriminator \(CycleGAN's or "
+                                                r"pix2pix's latest_net_D\), which judges pictures rather than making "
+                                                r"them: export the generator \(latest_net_G_A.pth, beside it\)$"):
+        load_checkpoint(tmp_path / "latest_net_D_A.pth")
+    with pytest.raises(UnknownCheckpoint, match=r"pix2pix.s latest_net_D\), .*: export the generator$"):
+        load_checkpoint(save(_patch_discriminator_state(6), tmp_path / "pix2pix_D.pth"))  # conditional: 6 in
+
+
 def test_weights_that_are_not_numbers_are_a_damaged_file(tmp_path):
     """A NaN weight made every output NaN, and the int8 calibration fail with an internal error."""
     state = transformer_state(LITE)
