@@ -71,15 +71,15 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames are decoded
     from the layer that holds the picture (``_exr_layer``); ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
-    options, first_file = {}, path
-    if is_frame_pattern(path):
+    options, first_file, form = {}, path, None
+    if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
         first = first_frame_number(path)
-        options, first_file = {"start_number": str(first), "framerate": str(rate or SEQUENCE_RATE)}, \
-            frame_path(path, first)
+        options, first_file, form = {"start_number": str(first), "framerate": str(rate or SEQUENCE_RATE)}, \
+            frame_path(path, first), "image2"
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
-        container = av.open(str(path), hwaccel=hwaccel, options=options, **TAGS_AS_STORED)
+        container = av.open(str(path), format=form, hwaccel=hwaccel, options=options, **TAGS_AS_STORED)
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
         raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "
@@ -90,6 +90,10 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     context = _video_stream(container).codec_context
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
+        if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
+            raise UnreadableVideo(f"{path}: FFmpeg cannot take a sequence of these camera RAW frames (only TIFF-based "
+                                  "ones: DNG, NEF, CR2, ARW ...); stylise them as photos, steadied across them, "
+                                  f"with: stylert stylize {first_file.parent} -o styled/ --smooth")
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)
@@ -214,12 +218,16 @@ def _photo_decoder(container, stream) -> Callable[[bytes, str], Any] | None:
     name = stream.codec_context.name
     if name == "exr":
         return decode_exr
-    if name == "tiff":
-        first = _first_file(container)
-        with contextlib.suppress(OSError):
-            if is_camera_raw(first, first.read_bytes()):
-                return decode_raw
-    return None
+    return decode_raw if name == "tiff" and _camera_raw(_first_file(container)) else None
+
+
+def _camera_raw(first: Path) -> bool:
+    """The sequence's (or file's) ``first`` frame is a camera RAW photo (``frames.camera_raw``), by its head."""
+    try:
+        with open(first, "rb") as file:
+            return is_camera_raw(first, file.read(HEAD_BYTES))
+    except OSError:
+        return False
 
 
 def _first_file(container) -> Path:

@@ -247,3 +247,31 @@ def test_a_cinemadng_sequence_is_developed_frame_by_frame_as_stylize_develops_a_
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (32, 48)
         assert sum(1 for _ in c.decode(video=0)) == 2
+
+
+def test_a_timelapse_of_nef_photos_is_a_video_and_one_of_raf_photos_says_how_to_stylise_them(tmp_path, photo,
+                                                                                              lite_onnx, capsys):
+    """FFmpeg picks its image2 demuxer by the name's suffix and knows no .NEF: the pattern was 'No such file or
+    directory'. It is now named image2, which takes a TIFF-based RAW by its content; a RAF is no TIFF, and the
+    command says how to stylise those frames instead."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    import av
+
+    from tests.media import handmade_dng
+
+    (tmp_path / "tl").mkdir()
+    for n in (1, 2, 3):  # a TIFF-based RAW, as a Nikon's NEF is
+        (tmp_path / "tl" / f"DSC_{n:04d}.NEF").write_bytes(handmade_dng(photo[:32, :48, ::-1].copy()))
+    out = tmp_path / "timelapse.mp4"
+    assert main(["video", str(tmp_path / "tl" / "DSC_%04d.NEF"), "-o", str(out), "--fps", "24", "-s",
+                 str(lite_onnx)]) == 0, capsys.readouterr().err
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 3
+    (tmp_path / "fuji").mkdir()
+    for n in (1, 2):
+        (tmp_path / "fuji" / f"DSCF{n:04d}.RAF").write_bytes(b"FUJIFILMCCD-RAW 0201FF383501" + bytes(64))
+    capsys.readouterr()
+    assert main(["video", str(tmp_path / "fuji" / "DSCF%04d.RAF"), "-o", str(out), "-s", str(lite_onnx)]) == 2
+    assert "FFmpeg cannot take a sequence of these camera RAW frames (only TIFF-based ones: DNG, NEF, CR2, ARW ...)" \
+           f"; stylise them as photos, steadied across them, with: stylert stylize {tmp_path / 'fuji'} -o styled/ " \
+           "--smooth" in capsys.readouterr().err
