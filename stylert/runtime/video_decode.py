@@ -140,7 +140,7 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         subtitles = tuple(codec_name(s) for s in c.streams.subtitles if keepable(s))
         rotation, interlaced, alpha = _first_frame(c, v)
         width, height = cc.width, cc.height
-        if _photo_decoder(c, v) is decode_raw:  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
+        if _photo_kind(c, v) == "raw":  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
             (width, height), rotation = _developed_size(_first_file(c)), 0
         return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
@@ -194,9 +194,9 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
     fed the demuxed packets, which keep the alpha beside each frame; an EXR or camera RAW sequence's as stylize
     reads those files (``_photo_frames``)."""
-    decode = _photo_decoder(container, stream)
-    if decode is not None:
-        yield from _photo_frames(av, container, stream, status, decode)
+    kind = _photo_kind(container, stream)
+    if kind is not None:
+        yield from _photo_frames(av, container, stream, status, _PHOTO_DECODERS[kind])
         return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
@@ -211,14 +211,21 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
             return
 
 
-def _photo_decoder(container, stream) -> Callable[[bytes, str], Any] | None:
-    """How stylize reads the files of an EXR sequence (``decode_exr``) or a camera RAW one, CinemaDNG
-    (``decode_raw``: FFmpeg's TIFF decoder hands over the bare mosaic, without its white balance or colour);
-    None for other streams, which FFmpeg decodes."""
+# How stylize reads a file of each kind of sequence whose frames are decoded file by file: (BGR, its alpha or None)
+_PHOTO_DECODERS: dict[str, Callable[[bytes, str], tuple[np.ndarray, np.ndarray | None]]] = {
+    "exr": lambda data, name: decode_exr(data, name)[:2],
+    "raw": lambda data, name: (decode_raw(data, name), None),
+}
+
+
+def _photo_kind(container, stream) -> str | None:
+    """"exr" for an EXR sequence, "raw" for a camera RAW one (CinemaDNG, a timelapse of NEFs: FFmpeg's TIFF
+    decoder hands over the bare mosaic, without its white balance or colour), whose files are decoded as stylize
+    decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
     name = stream.codec_context.name
     if name == "exr":
-        return decode_exr
-    return decode_raw if name == "tiff" and _camera_raw(_first_file(container)) else None
+        return "exr"
+    return "raw" if name == "tiff" and _camera_raw(_first_file(container)) else None
 
 
 def _camera_raw(first: Path) -> bool:
@@ -243,7 +250,8 @@ def _developed_size(first: Path) -> tuple[int, int]:
         raise UnreadableVideo(f"{first}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)) from None
 
 
-def _photo_frames(av, container, stream, status: DecodeStatus, decode: Callable[[bytes, str], Any]) -> Iterator:
+def _photo_frames(av, container, stream, status: DecodeStatus,
+                  decode: Callable[[bytes, str], tuple[np.ndarray, np.ndarray | None]]) -> Iterator:
     """A sequence's frames, each file decoded as stylize decodes it (``decode``: an EXR's picture layer, its
     primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode found and
     noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw), as BGR or
@@ -260,14 +268,13 @@ def _photo_frames(av, container, stream, status: DecodeStatus, decode: Callable[
         name = frame_path(pattern, number).name if sequence else pattern.name
         try:
             with notes_given() as notices:  # descriptor 2 is the progress bar's
-                decoded = decode(bytes(packet), name)
+                bgr, alpha = decode(bytes(packet), name)
         except UnreadableImage as exc:
             if not made:
                 raise UnreadableVideo(str(exc)) from None
             status.error = f"decoding stopped at {name}: {exc}"
             return
         status.damage.extend(f"{name}: {notice}" for notice in notices)
-        bgr, alpha = (decoded, None) if isinstance(decoded, np.ndarray) else decoded[:2]
         if alpha is None:
             frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
         else:
