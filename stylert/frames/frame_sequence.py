@@ -60,7 +60,7 @@ def misnamed_sequence(path: Path) -> str | None:
         return None
     if sum(token[2] == "d" for token in _PERCENT.finditer(name)) > 1:
         return f"{path} names two frame numbers; an image sequence's name has one (frame_%04d.png)"
-    doubled = _PERCENT.sub(lambda token: token[0] if token[2] else "%%", name)
+    doubled = _PERCENT.sub(lambda token: token[0] if token[2] else "%%" + token[1], name)
     return (f"{path}: FFmpeg reads each % in an image sequence's name as the frame number's; a plain % is written "
             f"%% ({path.with_name(doubled)})")
 

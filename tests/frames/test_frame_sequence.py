@@ -76,5 +76,6 @@ def test_names_are_read_as_ffmpeg_reads_them_a_width_pads_with_zeros_and_a_doubl
     assert not is_frame_pattern(stray)
     assert misnamed_sequence(stray) == (f"{stray}: FFmpeg reads each % in an image sequence's name as the frame "
                                         f"number's; a plain % is written %% ({pattern})")
+    assert misnamed_sequence(tmp_path / "t 5%2x_%04d.png").endswith(f"({tmp_path / 't 5%%2x_%04d.png'})")
     assert "names two frame numbers" in misnamed_sequence(tmp_path / "%04d_%04d.png")
     assert misnamed_sequence(tmp_path / "f0007.png") is None and misnamed_sequence(tmp_path / "50%.png") is None
