@@ -15,6 +15,7 @@ import numpy as np
 from stylert.errors import UnreadableImage
 from stylert.frames.file_headers import image_suffix
 from stylert.frames.heif import iso_brands
+from stylert.frames.photo_metadata import PhotoMetadata, read_metadata
 from stylert.frames.pixel_limit import most_pixels
 from stylert.frames.tiff_metadata import is_tiff, tiff_tag_offset
 
@@ -37,6 +38,20 @@ def is_camera_raw(name: str | Path, data: bytes) -> bool:
     if Path(str(name)).suffix.lower() not in RAW_SUFFIXES:
         return False
     return is_tiff(data) or image_suffix(data) is None
+
+
+def raw_metadata(data: bytes) -> PhotoMetadata:
+    """The EXIF, ICC profile and XMP a RAW photo holds, set upright (``photo_metadata``): a TIFF-based RAW's own,
+    an ORF's or RW2's (a TIFF structure behind a mark of its own), a RAF's from the JPEG preview it carries;
+    none from a CR3 (Canon keeps its EXIF in boxes of its own) or a file whose header is damaged."""
+    if data[:4] in (b"IIRO", b"IIRS", b"IIU\0"):
+        data = b"II*\0" + data[4:]
+    elif data[:4] == b"MMOR":
+        data = b"MM\0*" + data[4:]
+    elif data.startswith(b"FUJIFILMCCD-RAW"):  # the preview's offset and length, at 84
+        at, length = int.from_bytes(data[84:88], "big"), int.from_bytes(data[88:92], "big")
+        data = data[at:at + length]
+    return read_metadata(data)
 
 
 def developed_size(data: bytes, name: str | Path) -> tuple[int, int]:

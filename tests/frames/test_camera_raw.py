@@ -84,3 +84,28 @@ def test_a_folder_of_raw_and_jpeg_pairs_writes_each_beside_the_other(tmp_path, s
         capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "out").glob("IMG*")) == ["IMG_1.dng.png", "IMG_1.jpg"]
     assert cv2.imread(str(tmp_path / "out" / "IMG_1.dng.png")).shape == (64, 96, 3)
+
+
+def test_the_exif_of_raws_that_are_no_plain_tiffs_is_carried_upright(scene):
+    """An ORF's or RW2's TIFF structure starts with a mark of its own, and a RAF keeps its EXIF in the JPEG
+    preview it carries: their camera, date and place were not carried to the copy."""
+    import io
+
+    from PIL import Image
+
+    from stylert.frames.camera_raw import raw_metadata
+
+    exif = Image.Exif()
+    exif[271], exif[274], exif[306] = "Stylert", 6, "2026:12:07 10:00:00"  # make, on its side, date
+    tiff, jpeg = io.BytesIO(), io.BytesIO()
+    Image.fromarray(scene).save(tiff, "TIFF", exif=exif)
+    Image.fromarray(scene).save(jpeg, "JPEG", exif=exif)
+    orf, rw2 = b"IIRO" + tiff.getvalue()[4:], b"IIU\0" + tiff.getvalue()[4:]
+    preview = jpeg.getvalue()
+    raf = (b"FUJIFILMCCD-RAW 0201FF383501".ljust(84, b"\0") + (100).to_bytes(4, "big")
+           + len(preview).to_bytes(4, "big")).ljust(100, b"\0") + preview
+    for data in (orf, rw2, raf):
+        carried = Image.Exif()
+        carried.load(raw_metadata(data).exif)
+        assert (carried[271], carried[306], carried.get(274, 1)) == ("Stylert", "2026:12:07 10:00:00", 1)
+    assert raw_metadata(b"\0\0\0\x18ftypcrx " + bytes(64)).exif is None  # a CR3's is not read
