@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from stylert.errors import UnreadableImage
+from stylert.errors import PILLOW_ERRORS, UnreadableImage
 from stylert.frames.file_headers import image_suffix
 from stylert.frames.heif import iso_brands
-from stylert.frames.photo_metadata import PhotoMetadata, read_metadata
+from stylert.frames.photo_metadata import PhotoMetadata, photo_metadata, read_metadata
 from stylert.frames.pixel_limit import most_pixels
 from stylert.frames.tiff_metadata import is_tiff, tiff_tag_offset
 
@@ -42,8 +42,11 @@ def is_camera_raw(name: str | Path, data: bytes) -> bool:
 
 def raw_metadata(data: bytes) -> PhotoMetadata:
     """The EXIF, ICC profile and XMP a RAW photo holds, set upright (``photo_metadata``): a TIFF-based RAW's own,
-    an ORF's or RW2's (a TIFF structure behind a mark of its own), a RAF's from the JPEG preview it carries;
-    none from a CR3 (Canon keeps its EXIF in boxes of its own) or a file whose header is damaged."""
+    an ORF's or RW2's (a TIFF structure behind a mark of its own), a RAF's from the JPEG preview it carries, a
+    CR3's from the boxes Canon keeps it in (``_cr3_exif``); none from a file whose header is damaged."""
+    brands = iso_brands(data[:64])
+    if brands is not None and brands[0] == b"crx ":
+        return photo_metadata(_cr3_exif(data), None, None)
     if data[:4] in (b"IIRO", b"IIRS", b"IIU\0"):
         data = b"II*\0" + data[4:]
     elif data[:4] == b"MMOR":
@@ -52,6 +55,50 @@ def raw_metadata(data: bytes) -> PhotoMetadata:
         at, length = int.from_bytes(data[84:88], "big"), int.from_bytes(data[88:92], "big")
         data = data[at:at + length]
     return read_metadata(data)
+
+
+_CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")  # the moov box that holds a CR3's metadata
+
+
+def _cr3_exif(data: bytes) -> bytes | None:
+    """A CR3's EXIF as one TIFF structure: Canon keeps IFD0 in the box CMT1, the EXIF directory in CMT2 and the
+    GPS one in CMT4 (each a TIFF structure of its own), inside a uuid box in moov; None where they are not found
+    or do not parse."""
+    from PIL import Image
+
+    moov = next(((start, end) for kind, start, end in _boxes(data, 0, len(data)) if kind == b"moov"), None)
+    canon = next(((start + 16, end) for kind, start, end in _boxes(data, *moov)
+                  if kind == b"uuid" and data[start:start + 16] == _CANON_UUID), None) if moov else None
+    parts = {kind: data[start:end] for kind, start, end in _boxes(data, *canon)} if canon else {}
+    if b"CMT1" not in parts:
+        return None
+    try:
+        exif = Image.Exif()
+        exif.load(parts[b"CMT1"])
+        for box, pointer in ((b"CMT2", 0x8769), (b"CMT4", 0x8825)):  # the EXIF and GPS directories' pointers
+            if box in parts:
+                directory = Image.Exif()
+                directory.load(parts[box])
+                exif.get_ifd(pointer).update(dict(directory))
+        return exif.tobytes()
+    except PILLOW_ERRORS:
+        return None
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, where its content starts, where it ends) of each ISO base media box between ``start`` and
+    ``end``; a box whose size runs past ``end`` ends the walk."""
+    at = start
+    while at + 8 <= end:
+        size, kind, head = int.from_bytes(data[at:at + 4], "big"), data[at + 4:at + 8], 8
+        if size == 1:  # a 64-bit size follows
+            size, head = int.from_bytes(data[at + 8:at + 16], "big"), 16
+        elif size == 0:  # to the end
+            size = end - at
+        if size < head or at + size > end:
+            return
+        yield kind, at + head, at + size
+        at += size
 
 
 def developed_size(data: bytes, name: str | Path) -> tuple[int, int]:

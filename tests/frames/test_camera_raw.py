@@ -108,4 +108,30 @@ def test_the_exif_of_raws_that_are_no_plain_tiffs_is_carried_upright(scene):
         carried = Image.Exif()
         carried.load(raw_metadata(data).exif)
         assert (carried[271], carried[306], carried.get(274, 1)) == ("Stylert", "2026:12:07 10:00:00", 1)
-    assert raw_metadata(b"\0\0\0\x18ftypcrx " + bytes(64)).exif is None  # a CR3's is not read
+    assert raw_metadata(b"\0\0\0\x18ftypcrx " + bytes(64)).exif is None  # a CR3 without its boxes
+
+
+def test_a_cr3s_exif_is_gathered_from_the_boxes_canon_keeps_it_in():
+    """A CR3 (ISO base media) keeps IFD0, the EXIF directory and the GPS one as three TIFF structures in boxes
+    CMT1, CMT2 and CMT4 of a uuid box in moov: they become one EXIF, upright."""
+    from PIL import Image
+
+    from stylert.frames.camera_raw import raw_metadata
+
+    def box(kind: bytes, content: bytes) -> bytes:
+        return (8 + len(content)).to_bytes(4, "big") + kind + content
+
+    def tiff(tags: dict) -> bytes:
+        exif = Image.Exif()
+        exif.update(tags)
+        return exif.tobytes()[6:]  # without JPEG's "Exif" mark, as Canon stores them
+
+    canon = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+    cmt = box(b"CMT1", tiff({271: "Canon", 272: "EOS R6", 274: 8})) + \
+        box(b"CMT2", tiff({0x9003: "2026:12:07 10:00:00"})) + box(b"CMT4", tiff({1: "N"}))
+    cr3 = box(b"ftyp", b"crx \0\0\0\x01crx isom") + box(b"moov", box(b"uuid", canon + box(b"CNCV", b"x") + cmt)) + \
+        box(b"mdat", bytes(32))
+    carried = Image.Exif()
+    carried.load(raw_metadata(cr3).exif)
+    assert (carried[271], carried[272], carried.get(274, 1)) == ("Canon", "EOS R6", 1)
+    assert carried.get_ifd(0x8769)[0x9003] == "2026:12:07 10:00:00" and carried.get_ifd(0x8825)[1] == "N"
