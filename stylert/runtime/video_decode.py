@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import contextlib
 import functools
 import io
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -196,7 +198,7 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     reads those files (``_photo_frames``)."""
     kind = _photo_kind(container, stream)
     if kind is not None:
-        yield from _photo_frames(av, container, stream, status, _PHOTO_DECODERS[kind])
+        yield from _photo_frames(av, container, stream, status, kind)
         return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
@@ -250,39 +252,58 @@ def _developed_size(first: Path) -> tuple[int, int]:
         raise UnreadableVideo(f"{first}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)) from None
 
 
-def _photo_frames(av, container, stream, status: DecodeStatus,
-                  decode: Callable[[bytes, str], tuple[np.ndarray, np.ndarray | None]]) -> Iterator:
-    """A sequence's frames, each file decoded as stylize decodes it (``decode``: an EXR's picture layer, its
-    primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode found and
-    noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw), as BGR or
-    BGRA frames timed as the demuxer times them. A file that cannot be read at all ends the sequence there."""
+def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Iterator:
+    """A sequence's frames, each file decoded as stylize decodes it (``_PHOTO_DECODERS[kind]``: an EXR's picture
+    layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
+    found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw), as
+    BGR or BGRA frames timed as the demuxer times them. A file that cannot be read at all ends the sequence there.
+    RAW files are developed on several threads at once, in order (LibRaw lets go of the GIL while it works); EXR
+    files one at a time, as FFmpeg's log, which their damage is heard in, is the process's."""
     pattern = Path(container.name)
     sequence = is_frame_pattern(pattern)
     first = first_frame_number(pattern) if sequence else 0
     rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
+    workers = 1 if kind == "exr" else max(1, min(os.cpu_count() or 1, 8))
     made = 0
-    for packet in container.demux(stream):
-        if not packet.size or packet.pts is None:
-            continue
-        number = first + round(float(packet.pts * packet.time_base * rate))
-        name = frame_path(pattern, number).name if sequence else pattern.name
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        pending: collections.deque = collections.deque()  # (name, packet's time, the decode) in order
+        for packet in itertools.chain(container.demux(stream), [None]):  # None: the files are all read
+            if packet is not None and packet.size and packet.pts is not None:
+                number = first + round(float(packet.pts * packet.time_base * rate))
+                name = frame_path(pattern, number).name if sequence else pattern.name
+                pending.append((name, packet.pts, packet.time_base,
+                                pool.submit(_photo_decoded, kind, bytes(packet), name)))
+            while pending and (packet is None or len(pending) > workers):  # a decode more than the threads take
+                name, pts, time_base, decoding = pending.popleft()
+                decoded, notices = decoding.result()
+                if isinstance(decoded, UnreadableImage):
+                    for *_, later in pending:
+                        later.cancel()
+                    if not made:
+                        raise UnreadableVideo(str(decoded))
+                    status.error = f"decoding stopped at {name}: {decoded}"
+                    return
+                status.damage.extend(f"{name}: {notice}" for notice in notices)
+                bgr, alpha = decoded
+                if alpha is None:
+                    frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
+                else:
+                    frame = av.VideoFrame.from_ndarray(np.dstack([bgr, ((alpha.astype(np.uint32) + 128) // 257)
+                                                                  .astype(np.uint8)]), format="bgra")
+                frame.pts, frame.time_base = pts, time_base
+                made += 1
+                yield frame
+
+
+def _photo_decoded(kind: str, data: bytes, name: str) -> tuple[tuple | UnreadableImage, list[str]]:
+    """(the file decoded, or why it cannot be, and the damage noted while it was: ``decoder_notices.note``, where
+    descriptor 2 is the progress bar's)."""
+    with notes_given() as notices:
         try:
-            with notes_given() as notices:  # descriptor 2 is the progress bar's
-                bgr, alpha = decode(bytes(packet), name)
+            decoded: tuple | UnreadableImage = _PHOTO_DECODERS[kind](data, name)
         except UnreadableImage as exc:
-            if not made:
-                raise UnreadableVideo(str(exc)) from None
-            status.error = f"decoding stopped at {name}: {exc}"
-            return
-        status.damage.extend(f"{name}: {notice}" for notice in notices)
-        if alpha is None:
-            frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
-        else:
-            frame = av.VideoFrame.from_ndarray(np.dstack([bgr, ((alpha.astype(np.uint32) + 128) // 257)
-                                                          .astype(np.uint8)]), format="bgra")
-        frame.pts, frame.time_base = packet.pts, packet.time_base
-        made += 1
-        yield frame
+            decoded = exc
+    return decoded, notices
 
 
 def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
