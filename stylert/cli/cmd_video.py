@@ -22,11 +22,13 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report\n"
-                    "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames")
+                    "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames\n"
+                    "  stylert video A001/clip_%06d.dng -o clip.mov --codec prores_ks --fps 24   # CinemaDNG")
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
-                          "OpenEXR frames, beauty.%%04d.exr, read as stylize reads an EXR; see --fps)",
+                          "OpenEXR frames, beauty.%%04d.exr, or camera RAW frames, A001/clip_%%06d.dng or "
+                          "DSC_%%04d.NEF, read as stylize reads those; see --fps)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
