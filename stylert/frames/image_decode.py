@@ -25,6 +25,7 @@ from stylert.frames.images import Picture, to_uint8
 from stylert.frames.openexr import EXR_SIGNATURE, decode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata
 from stylert.frames.pillow_formats import PILLOW_SUFFIXES, decode_with_pillow, pillow_quietly, too_many_pixels
+from stylert.frames.radiance import is_radiance, radiance_shown
 from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
 
 T = TypeVar("T")
@@ -128,6 +129,8 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
         return Picture([np.ascontiguousarray(to_uint8(transparent[..., :3]))], [transparent[..., 3].copy()],
                        metadata=metadata, depth=_depth(transparent))
     stored = _stored_colour(buffer, raw, name)
+    if is_radiance(head):  # linear light
+        return Picture([radiance_shown(stored)], metadata=metadata)
     return Picture([to_uint8(stored)], metadata=metadata, depth=_depth(stored))
 
 
@@ -145,7 +148,10 @@ def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
         return decode_with_pillow(raw, name)[0]
     if raw.startswith(EXR_SIGNATURE):
         return decode_exr(raw, name)[0]
-    return _decode_heif(raw, name)[0] if is_heif(raw[:HEAD_BYTES]) else to_uint8(_stored_colour(buffer, raw, name))
+    if is_heif(raw[:HEAD_BYTES]):
+        return _decode_heif(raw, name)[0]
+    stored = _stored_colour(buffer, raw, name)
+    return radiance_shown(stored) if is_radiance(raw[:HEAD_BYTES]) else to_uint8(stored)
 
 
 def _by_pillow(name: str | Path, raw: bytes) -> bool:

@@ -5,6 +5,7 @@ repeats."""
 import importlib.util
 import io
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -31,6 +32,7 @@ def _sources(rng):
     if importlib.util.find_spec("av") is not None:  # PyAV reads and writes OpenEXR (stylert[video])
         files["a.exr"] = encode_picture("a.exr", Picture([image], [alpha]))
         files["opaque.exr"] = encode_picture("a.exr", Picture([image]))
+    files["a.hdr"] = cv2.imencode(".hdr", image.astype(np.float32) / 64)[1].tobytes()  # linear light, some above 1
     if importlib.util.find_spec("rawpy") is not None:  # camera RAW photos are developed through it (stylert[raw])
         from tests.media import handmade_dng
 
