@@ -86,6 +86,13 @@ def published_unet(levels: int, ngf: int, batch_norm: bool = True, image_in: int
         level = _PublishedUnetLevel(ngf * mult, ngf * mult * 2, level, batch_norm=batch_norm)
     net = torch.nn.Sequential()
     net.model = _PublishedUnetLevel(image_out, ngf, level, image_in=image_in, batch_norm=batch_norm)
+    return _as_its_test_script_runs_it(net)
+
+
+def _as_its_test_script_runs_it(net: torch.nn.Module) -> torch.nn.Module:
+    """``net`` with random BatchNorm scales, shifts and running statistics (which pix2pix's test script does not
+    use), in the mode that script runs it: training mode (each image normalised by its own statistics), the
+    dropout noise off."""
     with torch.no_grad():
         for module in net.modules():
             if isinstance(module, torch.nn.BatchNorm2d):
@@ -118,8 +125,8 @@ def published_resnet(blocks: int, ngf: int, batch_norm: bool = True, dropout: bo
                      seed: int = 0) -> torch.nn.Module:
     """pytorch-CycleGAN-and-pix2pix's ResnetGenerator (``--netG resnet_6blocks``/``resnet_9blocks``) as that
     repository builds it, written independently of stylert's: with ``--norm batch`` (pix2pix's default)
-    BatchNorm with random scales, shifts and running statistics and convolutions without biases but the last,
-    in training mode as its test script runs it, the dropout noise off; else parameter-free InstanceNorm."""
+    BatchNorm and convolutions without biases but the last, else parameter-free InstanceNorm; run as its test
+    script runs it (``_as_its_test_script_runs_it``)."""
     nn = torch.nn
     torch.manual_seed(seed)
     norm, bias = (nn.BatchNorm2d, False) if batch_norm else (nn.InstanceNorm2d, True)
@@ -133,15 +140,4 @@ def published_resnet(blocks: int, ngf: int, batch_norm: bool = True, dropout: bo
     layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, 3, 7), nn.Tanh()]
     net = torch.nn.Sequential()
     net.model = nn.Sequential(*layers)
-    with torch.no_grad():
-        for module in net.modules():
-            if isinstance(module, torch.nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.3, 0.3)
-                module.running_mean.uniform_(-1, 1)
-                module.running_var.uniform_(0.5, 2)
-    net.train()
-    for module in net.modules():
-        if isinstance(module, torch.nn.Dropout):
-            module.eval()
-    return net
+    return _as_its_test_script_runs_it(net)
