@@ -12,11 +12,12 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG, PNG, WebP, GIF, AVIF, "
                     "TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic], OpenEXR with stylert[video]; read only: "
-                    "PSD, ICO, PGM, PBM, PCX, SGI,\nDDS, Radiance HDR, camera RAW (DNG, CR2, NEF, ARW, ... with stylert[raw]), "
-                    "whose folder outputs are\nNAME.psd.png and so on). Each "
+                    "PSD, ICO, PGM, PBM, PCX, SGI,\nDDS, Radiance HDR, PFM, camera RAW (DNG, CR2, NEF, ARW, ... with "
+                    "stylert[raw]), whose folder\noutputs are NAME.psd.png and so on). Each "
                     "output keeps its photo's EXIF, ICC profile and XMP\n(JPEG, PNG, WebP, TIFF, HEIC), its "
                     "transparency, every frame of an animation (GIF, WebP, PNG, AVIF)\nand every page of a TIFF; "
-                    "an OpenEXR's linear light is read through the sRGB curve and written back linear.",
+                    "an OpenEXR's linear light is read through the sRGB curve and written back linear (a\nRadiance HDR's "
+                    "and a PFM's are read so too).",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"

@@ -27,7 +27,7 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.frames.camera_raw import is_camera_raw
     from stylert.frames.file_headers import image_suffix
     from stylert.frames.image_decode import decode_picture
-    from stylert.frames.images import IMAGE_SUFFIXES, encode_picture, output_name, write_picture
+    from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
     from stylert.runtime.stylize_files import check_ext_for_file, ext_suffix, stylize_pictures
@@ -64,7 +64,7 @@ def run_piped(args: argparse.Namespace) -> int:
             raise StylertError(f"a picture from standard input has no name to keep in -o {args.output}; name the "
                                "output file, e.g. -o styled.jpg")
         target = Path(args.output)
-        check_file_output(target, IMAGE_SUFFIXES, "image")
+        check_file_output(target, IMAGE_SUFFIXES, "image", read=INPUT_SUFFIXES)
         check_ext_for_file(args.ext, args.output)
         check_writable(target)
     picture = decode_picture(data, name).fit(args.max_size)

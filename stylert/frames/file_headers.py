@@ -9,7 +9,7 @@ from pathlib import Path
 from stylert.frames.heif import avif_brand, is_heif
 from stylert.frames.openexr import EXR_SIGNATURE
 from stylert.frames.photo_metadata import PNG_SIGNATURE
-from stylert.frames.radiance import RADIANCE_SIGNATURE
+from stylert.frames.linear_light import PFM_SIGNATURE, RADIANCE_SIGNATURE
 from stylert.frames.tiff_metadata import has_alpha_sample, is_tiff, tiff_ifd0
 
 HEAD_BYTES = 1 << 16  # enough to pass the metadata chunks a PNG may carry before its image data
@@ -20,7 +20,8 @@ _SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG
                (re.compile(rb"GIF8[79]a"), ".gif"), (re.compile(rb"RIFF....WEBP", re.S), ".webp"),
                (re.compile(rb"II\*\0|MM\0\*"), ".tif"), (re.compile(rb"BM"), ".bmp"), (re.compile(rb"8BPS"), ".psd"),
                (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"),
-               (re.compile(re.escape(EXR_SIGNATURE)), ".exr"), (RADIANCE_SIGNATURE, ".hdr"))
+               (re.compile(re.escape(EXR_SIGNATURE)), ".exr"), (RADIANCE_SIGNATURE, ".hdr"),
+               (PFM_SIGNATURE, ".pfm"))
 
 
 # The last bytes of a TGA 2.0 file (Pillow, GIMP and Photoshop write it); an older TGA is known by its name only.

@@ -25,7 +25,7 @@ from stylert.frames.images import Picture, to_uint8
 from stylert.frames.openexr import EXR_SIGNATURE, decode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata
 from stylert.frames.pillow_formats import PILLOW_SUFFIXES, decode_with_pillow, pillow_quietly, too_many_pixels
-from stylert.frames.radiance import is_radiance, radiance_shown
+from stylert.frames.linear_light import is_linear_light, linear_shown
 from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
 
 T = TypeVar("T")
@@ -129,8 +129,8 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
         return Picture([np.ascontiguousarray(to_uint8(transparent[..., :3]))], [transparent[..., 3].copy()],
                        metadata=metadata, depth=_depth(transparent))
     stored = _stored_colour(buffer, raw, name)
-    if is_radiance(head):  # linear light
-        return Picture([radiance_shown(stored)], metadata=metadata)
+    if is_linear_light(head):
+        return Picture([linear_shown(stored)], metadata=metadata)
     return Picture([to_uint8(stored)], metadata=metadata, depth=_depth(stored))
 
 
@@ -151,7 +151,7 @@ def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     if is_heif(raw[:HEAD_BYTES]):
         return _decode_heif(raw, name)[0]
     stored = _stored_colour(buffer, raw, name)
-    return radiance_shown(stored) if is_radiance(raw[:HEAD_BYTES]) else to_uint8(stored)
+    return linear_shown(stored) if is_linear_light(raw[:HEAD_BYTES]) else to_uint8(stored)
 
 
 def _by_pillow(name: str | Path, raw: bytes) -> bool:
@@ -168,7 +168,7 @@ def _stored_colour(buffer: np.ndarray, raw: bytes, name: str | Path) -> np.ndarr
     ours = bool(_ORIENTED_HERE.match(raw[:12]))
     flags = cv2.IMREAD_COLOR | (cv2.IMREAD_IGNORE_ORIENTATION if ours else 0)
     with _decoding(name):  # samples as stored (OpenCV's own 8-bit conversion of float samples differs by version)
-        image = cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH)
+        image = _as_colour(cv2.imdecode(buffer, flags | cv2.IMREAD_ANYDEPTH))  # a grey PFM comes as one channel
         if image is None:  # OpenCV gives grey or four-channel float TIFFs only as their channels are stored
             image = _as_colour(cv2.imdecode(buffer, cv2.IMREAD_UNCHANGED))
     if image is None:

@@ -19,12 +19,12 @@ from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.openexr import EXR_SUFFIX, encode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, sized, with_metadata
 from stylert.frames.pillow_formats import PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_WRITTEN, encode_with_pillow
-from stylert.frames.radiance import RADIANCE_SUFFIX
+from stylert.frames.linear_light import LINEAR_LIGHT_SUFFIXES
 
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
                   EXR_SUFFIX, *PILLOW_WRITTEN)
-INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, RADIANCE_SUFFIX, *RAW_SUFFIXES)
+INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
                   *PILLOW_ALPHA)  # transparency
 DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX)  # the written formats that hold 16 bits a sample (EXR: halves)

@@ -28,16 +28,21 @@ def is_folder_output(output: str, count: int) -> bool:
 
 
 def check_file_output(output: Path, suffixes: Sequence[str], what: str, flag: str = "-o", *,
-                      folder_too: bool = False) -> None:
+                      folder_too: bool = False, read: Sequence[str] = ()) -> None:
     """One output file (given with ``flag``): its extension must be one the command writes; ``folder_too``: the
-    flag takes a folder as well (stylize's and video's -o; not webcam's recordings or a pipe's picture)."""
+    flag takes a folder as well (stylize's and video's -o; not webcam's recordings or a pipe's picture);
+    ``read``: the suffixes the command reads, named so when they are not written."""
     suffix = output.suffix.lower()
     if not suffix:
         raise StylertError(f"{flag} {output} has no file extension; name {_a(what)} file ({' '.join(suffixes)})"
                            + (" or a folder ending in /" if folder_too else ""))
     if suffix not in suffixes:
-        raise StylertError(f"{flag} {output}: unknown output format '{suffix}' for {_a(what)} "
-                           f"(use {' '.join(suffixes)})")
+        why = read_not_written(suffix) if suffix in read else f"unknown output format '{suffix}' for {_a(what)}"
+        raise StylertError(f"{flag} {output}: {why} (use {' '.join(suffixes)})")
+
+
+def read_not_written(suffix: str) -> str:
+    return f"stylert reads {suffix[1:].upper()} but does not write it"
 
 
 def _a(noun: str) -> str:
@@ -45,12 +50,13 @@ def _a(noun: str) -> str:
 
 
 def plan_outputs(sources: Sequence[tuple[Path, Path]], output: str, *, suffixes: Sequence[str], what: str,
-                 new_suffix: str | None = None) -> list[Planned]:
+                 new_suffix: str | None = None, read: Sequence[str] = ()) -> list[Planned]:
     """``sources``: (path, path relative to where it was found); ``output``: -o as typed. ``new_suffix`` replaces
-    each input's suffix in a folder output (``--ext png``; videos always become .mp4)."""
+    each input's suffix in a folder output (``--ext png``; videos always become .mp4); ``read``: as for
+    ``check_file_output``."""
     path = Path(output)
     if not is_folder_output(output, len(sources)):
-        check_file_output(path, suffixes, what, folder_too=True)
+        check_file_output(path, suffixes, what, folder_too=True, read=read)
         return check_plan([Planned(sources[0][0], path)])
     if path.is_file():
         raise StylertError(f"-o {output} is a file, but a folder is needed here")

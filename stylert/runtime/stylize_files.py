@@ -11,7 +11,7 @@ from stylert.frames.image_decode import read_picture
 from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, write_picture
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
 from stylert.runtime.image_sequences import SequenceFlow, SequenceKey, frame_number, sequence_key
-from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs
+from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs, read_not_written
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video import VIDEO_SUFFIXES
 
@@ -31,7 +31,7 @@ def ext_suffix(ext: str) -> str:
     suffix = f".{ext.strip().lower().lstrip('.')}"
     if suffix in IMAGE_SUFFIXES:
         return suffix
-    why = (f"stylert reads {suffix[1:].upper()} but does not write it" if suffix in INPUT_SUFFIXES else
+    why = (read_not_written(suffix) if suffix in INPUT_SUFFIXES else
            "no format named" if suffix == "." else "unknown image format")
     raise StylertError(f"--ext {ext!r}: {why} (use one of {' '.join(IMAGE_SUFFIXES)})")
 
@@ -61,8 +61,8 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
     if not is_folder_output(output, len(images)):
         check_ext_for_file(ext, output)
     sources = [(img.path, output_name(img.relative)) for img in images]
-    return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES,
-                        what="image", new_suffix=suffix)
+    return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES, what="image", new_suffix=suffix,
+                        read=INPUT_SUFFIXES)
 
 
 def image_shaping_options(*, strength: float, preserve_color: bool, precision: str | None, backend: str,

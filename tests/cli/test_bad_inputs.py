@@ -118,6 +118,7 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
     (w / "renders" / "a.dpx").write_bytes(b"SDPX\x00\x00\x08\x00")
     write_image(w / "renders" / "2024" / "b.png", img)
     cv2.imwrite(str(w / "grey_float.tif"), img[..., 0].astype(np.float32) / 255)
+    cv2.imwrite(str(w / "grey.pfm"), img[..., 0].astype(np.float32) / 255)  # OpenCV gives it as one channel
     write_image(w / "longnames" / f"0{'b' * 250}.tga", img)  # 255 bytes: as .webp, one too many
     write_image(w / "longnames" / "a.png", img)
     return w
@@ -147,7 +148,8 @@ CASES = [
     ("stylize two inputs, one file output", ["stylize", "{w}/a.jpg", "{w}/b.png", "-o", "{w}/out11.jpg", *S], 2,
      "error"),
     ("stylize a folder with a cut-off TGA", ["stylize", "{w}/art", "-o", "{w}/out112/", *S], 1, "failed"),
-    ("stylize a TGA into a PSD", ["stylize", "{w}/art/sprite.tga", "-o", "{w}/out113.psd", *S], 2, "error"),
+    ("stylize a TGA into a PSD", ["stylize", "{w}/art/sprite.tga", "-o", "{w}/out113.psd", *S], 2, "error",
+     "out113.psd: stylert reads PSD but does not write it"),
     ("stylize unknown style", ["stylize", "{w}/a.jpg", "-o", "{w}/out12.jpg", "-s", "no-such-style"], 2, "error"),
     ("stylize a picture as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out110.jpg", "-s", "{w}/b.png"], 2,
      "error"),
@@ -332,6 +334,7 @@ CASES = [
     ("stylize a folder whose images are in a subfolder", ["stylize", "{w}/renders", "-o", "{w}/out131/", *S], 2,
      "error", "it holds 1 .dpx; its subfolders hold 1 image (-r looks in them)"),
     ("stylize a grey float TIFF", ["stylize", "{w}/grey_float.tif", "-o", "{w}/out132.png", *S], 0, None),
+    ("stylize a grey PFM", ["stylize", "{w}/grey.pfm", "-o", "{w}/out160.png", *S], 0, None),
     ("stylize with a text file as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out133.jpg", "-s",
                                                "{w}/notes.txt"], 2, "error", "notes.txt is text, not a style network"),
     ("video a text file", ["video", "{w}/notes.txt", "-o", "{w}/out134.mp4", *S], 2, "error",

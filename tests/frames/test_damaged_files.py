@@ -32,7 +32,8 @@ def _sources(rng):
     if importlib.util.find_spec("av") is not None:  # PyAV reads and writes OpenEXR (stylert[video])
         files["a.exr"] = encode_picture("a.exr", Picture([image], [alpha]))
         files["opaque.exr"] = encode_picture("a.exr", Picture([image]))
-    files["a.hdr"] = cv2.imencode(".hdr", image.astype(np.float32) / 64)[1].tobytes()  # linear light, some above 1
+    for suffix in ("hdr", "pfm"):  # linear light, some above 1
+        files[f"a.{suffix}"] = cv2.imencode(f".{suffix}", image.astype(np.float32) / 64)[1].tobytes()
     if importlib.util.find_spec("rawpy") is not None:  # camera RAW photos are developed through it (stylert[raw])
         from tests.media import handmade_dng
 
@@ -107,8 +108,10 @@ def _claiming(suffix: str, data: bytes, side: int) -> bytes:
         out[12:16] = struct.pack("<HH", side, side)
     elif suffix == "qoi":
         out[4:12] = struct.pack(">II", side, side)
-    elif suffix == "ppm":
+    elif suffix in ("ppm", "pfm"):
         return bytes(out).replace(b"8 8", f"{side} {side}".encode(), 1)
+    elif suffix == "hdr":
+        return bytes(out).replace(b"-Y 8 +X 8", f"-Y {side} +X {side}".encode(), 1)
     elif suffix == "jpg":
         at = out.index(b"\xff\xc0")
         out[at + 5:at + 9] = struct.pack(">HH", side, side)
@@ -122,4 +125,11 @@ def test_a_header_claiming_a_huge_picture_is_refused_by_the_pixel_limit(suffix, 
     image = np.random.default_rng(0).integers(0, 256, (8, 8, 3), dtype=np.uint8)
     data = encode_picture(f"a.{suffix}", Picture([image], [np.full((8, 8), 200, np.uint8)] if transparent else None))
     with pytest.raises(UnreadableImage, match=r"^x\.\w+ has more pixels than (OpenCV|Pillow) decodes \("):
+        decode_picture(_claiming(suffix, data, 60000), f"x.{suffix}")
+
+
+@pytest.mark.parametrize("suffix", ["hdr", "pfm"])
+def test_a_float_picture_claiming_a_huge_size_is_refused_by_the_pixel_limit(suffix):
+    data = cv2.imencode(f".{suffix}", np.full((8, 8, 3), 0.5, np.float32))[1].tobytes()
+    with pytest.raises(UnreadableImage, match=r"^x\.\w+ has more pixels than OpenCV decodes \("):
         decode_picture(_claiming(suffix, data, 60000), f"x.{suffix}")

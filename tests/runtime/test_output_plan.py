@@ -18,10 +18,12 @@ def test_one_input_and_a_file_output(tmp_path):
     assert [p.target for p in plan] == [tmp_path / "out.png"]
 
 
-@pytest.mark.parametrize("output,match", [("out.xyz", "unknown output format '.xyz'"), ("out", "no file extension")])
+@pytest.mark.parametrize("output,match", [("out.xyz", "unknown output format '.xyz'"), ("out", "no file extension"),
+                                          ("out.PFM", ": stylert reads PFM but does not write it \\(use .jpg .png\\)$")])
 def test_a_single_output_needs_a_known_extension(tmp_path, output, match):
     with pytest.raises(StylertError, match=match):
-        plan_outputs(_src(tmp_path / "a.jpg"), str(tmp_path / output), suffixes=IMAGES, what="image")
+        plan_outputs(_src(tmp_path / "a.jpg"), str(tmp_path / output), suffixes=IMAGES, what="image",
+                     read=(*IMAGES, ".pfm"))
 
 
 def test_a_trailing_slash_or_an_existing_folder_means_folder(tmp_path):
