@@ -100,7 +100,9 @@ def register(sub) -> None:
                           "the command says how to continue it with --resume)")
     run.add_argument("--seed", type=int_between(0, 2**64 - 1), default=0,  # torch's generators take 64 bits
                      help="random seed, a whole number from 0; the same seed gives the same run")
-    run.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to train")
+    run.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
+                     help="where to train (default: auto, the CUDA GPU when PyTorch sees one, else the CPU; the "
+                          "first line says which)")
     run.add_argument("--threads", type=thread_count, help="CPU threads for torch")
     p.set_defaults(run=run_train)
 
@@ -115,6 +117,8 @@ def run_train(args: argparse.Namespace) -> int:
     _check_output(args.output, args.resume, args.overwrite, args.vgg_weights)
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.device == "auto":
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
     fields = {k: getattr(args, k) for k in TrainConfig.__dataclass_fields__ if getattr(args, k, None) is not None}
     trainer = Trainer(TrainConfig(**fields))
     if args.resume:
@@ -123,7 +127,8 @@ def run_train(args: argparse.Namespace) -> int:
             raise StylertError(f"{args.resume} is already at step {trainer.step}, and --steps asks for "
                                f"{trainer.config.steps}; ask for more to go on, e.g. --steps {2 * trainer.step}")
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
-          f"{trainer.config.mode}, steps {trainer.step}->{trainer.config.steps}", file=sys.stderr)
+          f"{trainer.config.mode}, steps {trainer.step}->{trainer.config.steps}, on {_device_words(torch, args.device)}",
+          file=sys.stderr)
     if trainer.pairs is not None and trainer.pairs.unmatched:
         print(_left_unpaired(trainer.pairs, args.paired_targets), file=sys.stderr)
     print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)
@@ -201,6 +206,13 @@ def _left_unpaired(pairs, targets: str) -> str:
     have = "has" if len(pairs) == 1 else "have"
     return (f"paired mode: {len(pairs)} of {len(pairs) + len(left)} content images {have} a target of the same name "
             f"in {targets}; left out: {named}")
+
+
+def _device_words(torch, device: str) -> str:
+    """Where the run trains, for its first line: the GPU's name, or the CPU (with --device cuda's hint)."""
+    if device == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return "cpu" if not torch.cuda.is_available() else "cpu (a CUDA GPU is here: --device cuda trains on it)"
 
 
 def _say_bad_images(trainer, said: tuple[int, int], write: Callable[..., None] = print) -> tuple[int, int]:

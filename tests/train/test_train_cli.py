@@ -198,7 +198,29 @@ def test_paired_mode_names_the_content_it_leaves_out_and_counts_epochs_in_pairs(
              str(tiny_data / "p.pth"), "--epochs", "3", "--image-size", "32", "--batch-size", "1",
              "--sample-every", "0")
     assert r.returncode == 0, r.stderr
-    assert "lite generator, random features, paired, steps 0->6" in r.stderr  # 3 passes over 2 pairs
+    assert "lite generator, random features, paired, steps 0->6, on cpu" in r.stderr  # 3 passes over 2 pairs
     assert (f"paired mode: 2 of 3 content images have a target of the same name in {tiny_data / 'targets'}; "
             "left out: c2.png") in r.stderr
     assert torch.load(tiny_data / "p.pth", weights_only=True)["step"] == 6
+
+
+@pytest.mark.parametrize("gpu,flag,trains_on", [(True, [], "cuda"), (False, [], "cpu"),
+                                                (True, ["--device", "cpu"], "cpu")])
+def test_training_goes_to_the_gpu_torch_sees_unless_told_otherwise(tiny_data, monkeypatch, gpu, flag, trains_on):
+    """--device defaulted to cpu: a researcher on a GPU machine trained on its CPU without a word."""
+    import stylert.train.trainer as trainer_module
+    from stylert.cli import main
+    from stylert.errors import StylertError
+
+    devices = []
+
+    class Recorded:
+        def __init__(self, config):
+            devices.append(config.device)
+            raise StylertError("recorded")
+
+    monkeypatch.setattr(trainer_module, "Trainer", Recorded)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu)
+    argv = ["train", "--content", str(tiny_data / "content"), "--style-image", str(tiny_data / "style.png"), "-o",
+            str(tiny_data / "o.pth"), "--steps", "1", *flag]
+    assert main(argv) == 2 and devices == [trains_on]
