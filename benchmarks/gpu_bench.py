@@ -193,7 +193,8 @@ def markdown(report: dict) -> list[str]:
     if report.get("webcam"):
         c = report["webcam"]
         lines += ["", f"Webcam loop, 1080p source at 30 fps, full-size inference ({report['webcam_engine']}): "
-                  f"capture-to-display p50 **{c['p50_ms']:.1f} ms**, p90 {c['p90_ms']:.1f} ms over {c['frames']} frames."]
+                  f"capture-to-display p50 **{c['p50_ms']:.1f} ms**, p90 {c['p90_ms']:.1f} ms over "
+                  f"{c['frames']} frames."]
     return lines
 
 

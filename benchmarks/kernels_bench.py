@@ -118,8 +118,8 @@ def _torch_yuv_to_bgr(torch, planes, coefficients):
     h = rows * 2 // 3
     flat = planes.reshape(n, -1).float()
     y = (flat[:, :h * w].reshape(n, h, w) - y0) * ys
-    u, v = ((flat[:, h * w:].reshape(n, 2, h // 2, w // 2) - 128) * cs).repeat_interleave(2, 2).repeat_interleave(2, 3) \
-        .unbind(1)
+    chroma = (flat[:, h * w:].reshape(n, 2, h // 2, w // 2) - 128) * cs
+    u, v = chroma.repeat_interleave(2, 2).repeat_interleave(2, 3).unbind(1)
     bgr = torch.stack([y + bu * u, y - (gu * u + gv * v), y + rv * v], dim=-1)
     return bgr.round().clamp(0, 255).to(torch.uint8)
 

@@ -20,4 +20,5 @@ def save(name: str, report: dict, markdown_lines: list[str], *, show: bool = Tru
 
 def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     """A markdown table's lines."""
-    return ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)] + ["| " + " | ".join(r) + " |" for r in rows]
+    return (["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+            + ["| " + " | ".join(r) + " |" for r in rows])

@@ -69,8 +69,8 @@ def main() -> None:
         started = time.perf_counter()
         frozen = runner.stylize(photo, args.core)
         frozen_s = time.perf_counter() - started
-        rows.append({"model": name, "naive_db": psnr(naive, whole), "frozen_db": psnr(frozen, whole), "max_diff_frozen": int(np.abs(frozen.astype(int) -
-                                                                                     whole.astype(int)).max()),
+        rows.append({"model": name, "naive_db": psnr(naive, whole), "frozen_db": psnr(frozen, whole),
+                     "max_diff_frozen": int(np.abs(frozen.astype(int) - whole.astype(int)).max()),
                      "untiled_s": whole_s, "tiled_s": frozen_s})
         print(rows[-1], file=sys.stderr)
     report = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": f"{platform.processor() or platform.machine()}",
@@ -78,8 +78,9 @@ def main() -> None:
     lines = [f"Tiled against untiled stylisation, {report['date']}, astronaut photo at {args.size}x{args.size}, "
              f"{len(tiles)} tiles of {args.core} px with {tiling.HALO}-px margins, ONNX Runtime on the CPU.", ""]
     lines += table(["model", "naive tiles dB", "stylert tiles (frozen statistics) dB", "max abs diff", "untiled s",
-                    "tiled s"], [[r["model"], f"{r['naive_db']:.1f}", f"{r['frozen_db']:.1f}", str(r["max_diff_frozen"]),
-                                 f"{r['untiled_s']:.1f}", f"{r['tiled_s']:.1f}"] for r in rows])
+                    "tiled s"], [[r["model"], f"{r['naive_db']:.1f}", f"{r['frozen_db']:.1f}",
+                                  str(r["max_diff_frozen"]), f"{r['untiled_s']:.1f}", f"{r['tiled_s']:.1f}"]
+                                 for r in rows])
     save("tiling_accuracy", report, lines)
 
 

@@ -22,7 +22,8 @@ def main() -> int:
         for stub in (site / package).glob("*.pyi"):
             text = stub.read_text()
             text = re.sub(r"(\(|, )in: ", r"\1in_: ", text)
-            text = text.replace("power: Weights = None, channel_axis: int)", "power: Weights = None, channel_axis: int = ...)")
+            text = text.replace("power: Weights = None, channel_axis: int)",
+                                "power: Weights = None, channel_axis: int = ...)")
             target = OUT / package / stub.name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text)

@@ -271,7 +271,8 @@ class FakeCuda(CudaLayer):
 
     def copy_dtoh_async(self, dst, src, stream):
         self.log.append(("copy", "dtoh"))
-        self.enqueue(stream, lambda: dst.__setitem__(slice(None), self.read(src, dst.size, dst.dtype).reshape(dst.shape)))
+        self.enqueue(stream, lambda: dst.__setitem__(slice(None),
+                                                     self.read(src, dst.size, dst.dtype).reshape(dst.shape)))
 
     def synchronize(self, stream):
         self.log.append(("sync", stream))

@@ -76,7 +76,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     if bitmap is not None:
         bitmap.time_base, bitmap.metadata["language"] = Fraction(1, 1000), "eng"
     if picture is not None:
-        grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24").reformat(format="yuvj420p")
+        grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24")
+        grey = grey.reformat(format="yuvj420p")
         container.mux([*picture.encode(grey), *picture.encode()])
     yy, xx = np.mgrid[0:video.height, 0:video.width]
     rng = np.random.default_rng(0)
@@ -209,8 +210,8 @@ def make_transparent_video(path: Path, *, codec: str, pix_fmt: str, frames: int 
 
 def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert test camera") -> bytes:
     """A DNG as a camera writes one: a small RGB preview first (what a TIFF reader shows), the photo as a 12-bit
-    RGGB Bayer mosaic in a sub-directory, stored last. ``rgb`` (uint8 sRGB, even height and width) is taken back to linear
-    light for the mosaic, and the colour matrix says the camera sees sRGB's primaries, so a developer that
+    RGGB Bayer mosaic in a sub-directory, stored last. ``rgb`` (uint8 sRGB, even height and width) is taken back
+    to linear light for the mosaic, and the colour matrix says the camera sees sRGB's primaries, so a developer that
     applies it and the sRGB curve shows ``rgb`` again (up to demosaicking and its brightness)."""
     signal = rgb.astype(np.float64) / 255
     linear = np.where(signal <= 0.04045, signal / 12.92, ((signal + 0.055) / 1.055) ** 2.4)
@@ -257,7 +258,8 @@ def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert
                    50717: shorts(white)})
         blobs[4:8] = struct.pack("<I", ifd({
             254: longs(1), 256: longs(width // 8), 257: longs(height // 8), 258: shorts(8, 8, 8), 259: shorts(1),
-            262: shorts(2), 271: ascii_("Stylert"), 272: ascii_(model), 273: longs(preview_at), 274: shorts(orientation),
+            262: shorts(2), 271: ascii_("Stylert"), 272: ascii_(model), 273: longs(preview_at),
+            274: shorts(orientation),
             277: shorts(3), 278: longs(height // 8), 279: longs(len(preview)), 284: shorts(1), 330: longs(sub),
             50706: (1, 4, bytes([1, 4, 0, 0])), 50708: ascii_(model), 50721: rationals(10, xyz_to_srgb),
             50728: rationals(5, [1, 1, 1]), 50778: shorts(21)}))

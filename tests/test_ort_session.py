@@ -63,7 +63,8 @@ def _relu_model(op="Relu", domain="", opset=18, ir_version=10):
 
 @pytest.mark.parametrize("model, said", [
     (lambda: _relu_model(opset=99), r"m.onnx is stamped with opset 99 of ai.onnx, and this onnxruntime \([\w.]+\) "
-                                    r"reads up to opset \d+: install a newer onnxruntime or export it at a lower opset$"),
+                                    r"reads up to opset \d+: install a newer onnxruntime or export it at a lower "
+                                    r"opset$"),
     (lambda: _relu_model(ir_version=99), r"m.onnx is written in ONNX IR version 99, and this onnxruntime \([\w.]+\) "
                                          r"reads up to \d+: install a newer onnxruntime or save it at a lower IR"),
     (lambda: _relu_model("Frobnicate"), r"m.onnx uses the operator Frobnicate, which this onnxruntime \([\w.]+\) does "

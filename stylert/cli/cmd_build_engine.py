@@ -29,8 +29,8 @@ def register(sub) -> None:
                     "  stylert build-engine mosaic.onnx -o mosaic_fp16.engine --precision fp16 "
                     "--height 256,720,1088 --width 256,1280,1920\n"
                     "  stylert build-engine mosaic.onnx -o mosaic_int8.engine --precision int8 --calib photos/\n"
-                    "  stylert build-engine mosaic.onnx -o m.engine --plugins build/kernels/lib/libstylert_trt_plugin.so"
-                    " --timing-cache trt.cache --refit")
+                    "  stylert build-engine mosaic.onnx -o m.engine --plugins "
+                    "build/kernels/lib/libstylert_trt_plugin.so --timing-cache trt.cache --refit")
     p.add_argument("onnx", type=given_path,
                    help="model exported by 'stylert export' (or any RGB 0..255 NCHW ONNX), or a built-in style's name")
     p.add_argument("-o", "--output", required=True, type=given_path, help="engine file to write (sidecar: OUTPUT.json)")
@@ -83,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         args.onnx, args.output, precision=args.precision, batch=args.batch, height=args.height, width=args.width,
         workspace_mb=args.workspace, plugins=str(args.plugins) if args.plugins else None, refit=args.refit,
         timing_cache=str(args.timing_cache) if args.timing_cache else None, calib=args.calib, log=say)
-    print(f"wrote {args.output} ({sidecar.precision}, {facts.gpu_name}, sm_{facts.compute_capability.replace('.', '')}, "
-          f"TensorRT {facts.tensorrt_version}) and {args.output}.json")
+    arch = facts.compute_capability.replace(".", "")
+    print(f"wrote {args.output} ({sidecar.precision}, {facts.gpu_name}, sm_{arch}, TensorRT {facts.tensorrt_version}) "
+          f"and {args.output}.json")
     return 0

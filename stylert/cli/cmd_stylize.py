@@ -16,8 +16,8 @@ def register(sub) -> None:
                     "stylert[raw]), whose folder\noutputs are NAME.psd.png and so on). Each "
                     "output keeps its photo's EXIF, ICC profile and XMP\n(JPEG, PNG, WebP, TIFF, HEIC), its "
                     "transparency, every frame of an animation (GIF, WebP, PNG, AVIF)\nand every page of a TIFF; "
-                    "an OpenEXR's linear light is read through the sRGB curve and written back linear (a\nRadiance HDR's "
-                    "and a PFM's are read so too).",
+                    "an OpenEXR's linear light is read through the sRGB curve and written back linear (a\n"
+                    "Radiance HDR's and a PFM's are read so too).",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"

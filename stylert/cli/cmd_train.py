@@ -76,7 +76,8 @@ def register(sub) -> None:
     length.add_argument("--epochs", type=positive_int, help="passes over the content set (sets --steps)")
     opt.add_argument("--batch-size", type=positive_int, default=4, help="images per step")
     opt.add_argument("--image-size", type=_image_size, default=256, help="square crop size in pixels (16 or more)")
-    opt.add_argument("--lr", type=positive_float, help="Adam learning rate (default: 1e-3 perceptual, 2e-4 adversarial)")
+    opt.add_argument("--lr", type=positive_float,
+                     help="Adam learning rate (default: 1e-3 perceptual, 2e-4 adversarial)")
     opt.add_argument("--beta1", type=_beta, help="Adam beta1, in [0, 1) (default: 0.9 perceptual, 0.5 adversarial)")
     opt.add_argument("--content-weight", type=non_negative_float, default=1.0,
                      help="relative content (feature MSE) weight")
@@ -127,8 +128,8 @@ def run_train(args: argparse.Namespace) -> int:
             raise StylertError(f"{args.resume} is already at step {trainer.step}, and --steps asks for "
                                f"{trainer.config.steps}; ask for more to go on, e.g. --steps {2 * trainer.step}")
     print(f"training '{trainer.style_name}': {args.model} generator, {args.features} features, "
-          f"{trainer.config.mode}, steps {trainer.step}->{trainer.config.steps}, on {_device_words(torch, args.device)}",
-          file=sys.stderr)
+          f"{trainer.config.mode}, steps {trainer.step}->{trainer.config.steps}, "
+          f"on {_device_words(torch, args.device)}", file=sys.stderr)
     if trainer.pairs is not None and trainer.pairs.unmatched:
         print(_left_unpaired(trainer.pairs, args.paired_targets), file=sys.stderr)
     print(f"losses: {_report_names(args.output)}, written at every checkpoint", file=sys.stderr)

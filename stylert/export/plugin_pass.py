@@ -32,8 +32,8 @@ def fuse_instance_norm(model):
         follower = users[0]
         inputs = list(node.input[:3])
         if follower.op_type == "Add":
-            inputs.append(next(i for i in follower.input if i != node.output[0]) if follower.input[0] != follower.input[1]
-                          else node.output[0])
+            twice = follower.input[0] == follower.input[1]  # x + x
+            inputs.append(node.output[0] if twice else next(i for i in follower.input if i != node.output[0]))
             if inputs[-1] == node.output[0]:
                 continue  # x + x: not a residual pattern
         epsilon = next((a.f for a in node.attribute if a.name == "epsilon"), 1e-5)

@@ -76,8 +76,8 @@ def load_cached_module(source: str, arch: tuple[int, int], driver: int, load: Ca
             log(f"cached kernels {path.name} do not load ({exc}); compiling again")
     major = nvrtc_version()[0]
     if major * 1000 > driver:
-        raise BackendUnavailable(f"NVRTC {major} makes kernels this driver (CUDA {driver // 1000}.{driver % 1000 // 10}) "
-                                 f"cannot load; update the NVIDIA driver or pip install "
+        raise BackendUnavailable(f"NVRTC {major} makes kernels this driver (CUDA {driver // 1000}."
+                                 f"{driver % 1000 // 10}) cannot load; update the NVIDIA driver or pip install "
                                  f"nvidia-cuda-nvrtc-cu{driver // 1000}")
     log(f"compiling {source} for sm_{arch[0]}{arch[1]} with NVRTC (first use on this GPU; cached afterwards)")
     image = compile_cubin(source, arch)

@@ -69,7 +69,8 @@ def ort_cuda_ready() -> str | None:
 
 
 def _has_checkpoint(model: Path) -> bool:
-    return model.suffix.lower() in CHECKPOINT_SUFFIXES or any(model.with_suffix(s).is_file() for s in CHECKPOINT_SUFFIXES)
+    return (model.suffix.lower() in CHECKPOINT_SUFFIXES
+            or any(model.with_suffix(s).is_file() for s in CHECKPOINT_SUFFIXES))
 
 
 def choose_auto(model: Path, device: str, *, precision: str = "fp32") -> BackendChoice:

@@ -10,7 +10,8 @@ the post-processing kernel writes: half the bytes, and no colour conversion left
 in, from a video decoder, as its own 4:2:0 planes, which a kernel turns into the BGR frames above). The next
 batch is submitted to the next slot before this one is collected, so its upload and pre-processing
 overlap this one's engine work. Where the fused kernels cannot be compiled (no NVRTC), the same slots
-carry host pre/post instead: float tensors cross the bus, which is slower but still overlapped; ``DeviceFramePipeline.kernels`` says which.
+carry host pre/post instead: float tensors cross the bus, which is slower but still overlapped;
+``DeviceFramePipeline.kernels`` says which.
 
 An engine is anything with ``tensor_dtype`` (its input/output element type on the device) and
 ``enqueue(slot, shape, src, dst, stream)``, which queues the network on ``stream`` reading the tensor at

@@ -63,7 +63,8 @@ def plan_outputs(sources: Sequence[tuple[Path, Path]], output: str, *, suffixes:
     if not output.endswith(("/", os.sep)) and not path.is_dir() and path.suffix.lower() in suffixes:
         raise StylertError(f"-o {output} names one file but there are {len(sources)} inputs; give a folder "
                            f"(ending in /)")
-    return check_plan([Planned(src, path / (rel.with_suffix(new_suffix) if new_suffix else rel)) for src, rel in sources])
+    return check_plan([Planned(src, path / (rel.with_suffix(new_suffix) if new_suffix else rel))
+                       for src, rel in sources])
 
 
 def check_plan(plan: list[Planned], extra_inputs: Sequence[Path] = ()) -> list[Planned]:

@@ -26,7 +26,8 @@ def test_a_duration_must_be_longer_than_nothing():
         positive_seconds("0:00")
 
 
-@pytest.mark.parametrize("argv,suggested", [(["stylze", "a.jpg"], "stylize"), (["bench", "--sizes", "64", "--bogus"], None),
+@pytest.mark.parametrize("argv,suggested", [(["stylze", "a.jpg"], "stylize"),
+                                            (["bench", "--sizes", "64", "--bogus"], None),
                                             (["stylize", "a.jpg", "-o", "b.jpg", "--backend", "onnx"], "onnxruntime"),
                                             (["video", "a.mp4", "-o", "b.mp4", "--preset", "fats"], "fast"),
                                             (["frobnicate"], None)])

@@ -19,7 +19,8 @@ def test_one_input_and_a_file_output(tmp_path):
 
 
 @pytest.mark.parametrize("output,match", [("out.xyz", "unknown output format '.xyz'"), ("out", "no file extension"),
-                                          ("out.PFM", ": stylert reads PFM but does not write it \\(use .jpg .png\\)$")])
+                                          ("out.PFM", ": stylert reads PFM but does not write it "
+                                                      "\\(use .jpg .png\\)$")])
 def test_a_single_output_needs_a_known_extension(tmp_path, output, match):
     with pytest.raises(StylertError, match=match):
         plan_outputs(_src(tmp_path / "a.jpg"), str(tmp_path / output), suffixes=IMAGES, what="image",

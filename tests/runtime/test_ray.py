@@ -269,7 +269,8 @@ def test_subtitles_the_output_cannot_carry_are_reported(cluster, tmp_path):
                                          backend="onnxruntime", engine={"device": "cpu"}, strength=1.0,
                                          preserve_color=False, address="auto", workers=2)
         assert runs[suffix].chunks >= 2 and not runs[suffix].failed
-    assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("dvd_subtitle",))]  # text: converted
+    # the text subtitles are converted; the DVD's pictures cannot be
+    assert runs[".mp4"].dropped_subtitles == [(str(film), str(tmp_path / "out.mp4"), ("dvd_subtitle",))]
     assert runs[".mkv"].dropped_subtitles == []
     import av
 

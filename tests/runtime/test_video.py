@@ -464,7 +464,8 @@ def test_every_audio_track_is_kept_with_its_language_and_title(tmp_path, stylize
     join_chunks(chunks, tmp_path / "joined.mp4", Fraction(24), tracks_from=src)
     for out in ("out.mp4", "joined.mp4"):
         with av.open(str(tmp_path / out)) as c:
-            tracks = [(a.codec_context.name, a.metadata.get("language"), a.metadata.get("name")) for a in c.streams.audio]
+            tracks = [(a.codec_context.name, a.metadata.get("language"), a.metadata.get("name"))
+                      for a in c.streams.audio]
         assert tracks == [("aac", lang, f"track {k}") for k, lang in enumerate(("eng", "fra", "deu"))], out
         for k in range(3):  # each track holds its own sound: its tone's pitch (440 Hz times k + 1)
             with av.open(str(tmp_path / out)) as c:

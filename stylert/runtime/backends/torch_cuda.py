@@ -116,7 +116,9 @@ class CudaModule:
             state = self._slots.get(slot)
             key = (shape, src, dst)
             if state is None or state.key != key:
-                tensor = lambda ptr: torch.as_tensor(_DeviceArray(ptr, shape, self.tensor_dtype), device="cuda")  # noqa: E731
+                def tensor(ptr: int) -> Any:
+                    return torch.as_tensor(_DeviceArray(ptr, shape, self.tensor_dtype), device="cuda")
+
                 state = self._slots[slot] = _SlotState(key, tensor(src), tensor(dst))
             if not self.options.cuda_graph:
                 self._first_run(state, shape)

@@ -93,8 +93,8 @@ def test_a_network_that_depends_on_its_fixed_size_fails_in_one_line(tmp_path):
                   [shape])
     with OnnxRuntimeBackend(adopted_onnx(path)) as backend:
         assert backend.run(np.zeros((1, 3, 8, 8), np.float32)).shape == (1, 3, 8, 8)
-        with pytest.raises(BadModelFile, match=r"^\S+/reshape.onnx failed at 1x3x4x6 \(the file declared a fixed 1x3x8x8 input: it "
-                                               r"may run only at that size\): \S"):
+        with pytest.raises(BadModelFile, match=r"^\S+/reshape.onnx failed at 1x3x4x6 \(the file declared a fixed "
+                                               r"1x3x8x8 input: it may run only at that size\): \S"):
             backend.run(np.zeros((1, 3, 4, 6), np.float32))
 
 
@@ -105,5 +105,6 @@ def test_networks_that_do_not_return_the_image_are_refused(tmp_path):
         backend.run(np.zeros((1, 3, 4, 6), np.float32))
     grey = _model(tmp_path, "grey.onnx", [helper.make_node("ReduceMean", ["x"], ["y"], axes=[1])], [1, 1, 8, 8])
     assert adopted_onnx(grey) == grey  # not an image out: nothing to adopt, the backend says why
-    with pytest.raises(BadModelFile, match=r"^\S+/grey.onnx: expected one NCHW output with 3 channels .*\[1, 1, 8, 8\]"):
+    with pytest.raises(BadModelFile,
+                       match=r"^\S+/grey.onnx: expected one NCHW output with 3 channels .*\[1, 1, 8, 8\]"):
         OnnxRuntimeBackend(adopted_onnx(grey)).open()
