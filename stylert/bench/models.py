@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from stylert._lazy import require
 from stylert.cache import cache_dir
 from stylert.errors import BackendUnavailable
 
@@ -18,7 +19,7 @@ class BenchModels:
 
 def random_architecture(variant: str) -> Path:
     """A seeded random-weight TransformerNet checkpoint (the architecture's speed, no training needed)."""
-    import torch
+    torch = require("torch", "a random-weight network")
 
     from stylert.models.transformer_net import LITE, STANDARD, TransformerNet
 
@@ -33,6 +34,7 @@ def bench_models(style: str | None, arch: str) -> BenchModels:
     """``style`` (built-in name or .pth/.onnx with a .pth beside it) or a random ``arch`` model."""
     from stylert.runtime.model_source import exported_onnx, model_for_backend, resolve_style
 
+    require("torch", "stylert bench (it measures against PyTorch eager)")
     if style:
         source = resolve_style(style)
         try:

@@ -30,7 +30,7 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
-    from stylert.runtime.stylize_files import check_ext_for_file, ext_suffix, stylize_pictures
+    from stylert.runtime.stylize_files import check_ext_for_file, check_writer, ext_suffix, stylize_pictures
 
     if args.ray:
         raise StylertError("--ray takes files, folders and URLs, not '-' (standard input or output)")
@@ -66,6 +66,7 @@ def run_piped(args: argparse.Namespace) -> int:
         target = Path(args.output)
         check_file_output(target, IMAGE_SUFFIXES, "image", read=INPUT_SUFFIXES)
         check_ext_for_file(args.ext, args.output)
+        check_writer(target.suffix, f"-o {args.output}")
         check_writable(target)
     picture = decode_picture(data, name).fit(args.max_size)
     with stylizer_from_args(args) as stylizer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import importlib.util
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -96,6 +97,19 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
                 held += f"; {item} matches {matches or 'no'} file{'s' * (matches != 1)}"
         raise NoInputs(f"no image files in {', '.join(inputs)} (looked for {' '.join(INPUT_SUFFIXES)}){held}")
     return list(found.values())
+
+
+# The written formats whose encoder comes with an extra: (its module, the package, the extra)
+_WRITER_PACKAGES = {**dict.fromkeys(HEIF_SUFFIXES, ("pillow_heif", "pillow-heif", "heic")),
+                    EXR_SUFFIX: ("av", "PyAV", "video")}
+
+
+def writer_missing(suffix: str) -> str | None:
+    """Why no file of ``suffix`` can be written here (its encoder's package is not installed), or None."""
+    module, package, extra = _WRITER_PACKAGES.get(suffix.lower(), (None, "", ""))
+    if module is None or importlib.util.find_spec(module) is not None:
+        return None
+    return f"writing {suffix[1:].upper()} needs {package}: pip install 'stylert[{extra}]'"
 
 
 def output_name(relative: Path) -> Path:

@@ -8,7 +8,8 @@ from pathlib import Path
 from stylert.errors import NoInputs, StylertError
 from stylert.folders import files_in
 from stylert.frames.image_decode import read_picture
-from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name, write_picture
+from stylert.frames.images import (IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name,
+                                   write_picture, writer_missing)
 from stylert.runtime.flicker import FlickerReport, smooth_sequence
 from stylert.runtime.image_sequences import SequenceFlow, SequenceKey, frame_number, sequence_key
 from stylert.runtime.output_plan import Planned, is_folder_output, plan_outputs, read_not_written
@@ -30,10 +31,18 @@ def ext_suffix(ext: str) -> str:
     """The file suffix ``--ext`` names (png, .PNG -> .png): one stylert writes."""
     suffix = f".{ext.strip().lower().lstrip('.')}"
     if suffix in IMAGE_SUFFIXES:
+        check_writer(suffix, f"--ext {ext}")
         return suffix
     why = (read_not_written(suffix) if suffix in INPUT_SUFFIXES else
            "no format named" if suffix == "." else "unknown image format")
     raise StylertError(f"--ext {ext!r}: {why} (use one of {' '.join(IMAGE_SUFFIXES)})")
+
+
+def check_writer(suffix: str, given: str) -> None:
+    """Before any work: a format the user chose (``given``: the flag that chose it) must be writable here."""
+    missing = writer_missing(suffix)
+    if missing is not None:
+        raise StylertError(f"{given}: {missing}")
 
 
 def check_ext_for_file(ext: str | None, output: str | Path) -> None:
@@ -58,11 +67,15 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
             raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
     images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
-    if not is_folder_output(output, len(images)):
+    one_file = not is_folder_output(output, len(images))
+    if one_file:
         check_ext_for_file(ext, output)
     sources = [(img.path, output_name(img.relative)) for img in images]
-    return plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES, what="image", new_suffix=suffix,
+    plan = plan_outputs(sources, output, suffixes=IMAGE_SUFFIXES, what="image", new_suffix=suffix,
                         read=INPUT_SUFFIXES)
+    if one_file:
+        check_writer(Path(output).suffix, f"-o {output}")
+    return plan
 
 
 def image_shaping_options(*, strength: float, preserve_color: bool, precision: str | None, backend: str,
