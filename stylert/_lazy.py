@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
 from stylert.errors import MissingDependency
 
 _INSTALL_HINT = {
     "torch": "pip install 'stylert[export]' (CPU: pip install torch==2.13.0)",
-    "onnx": "pip install 'stylert[export]'",
+    "onnx": "pip install onnx (stylert's own dependency: the install is incomplete)",
     "safetensors": "pip install 'stylert[export]'",
     "av": "pip install 'stylert[video]'",
     "tensorrt": "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU",
@@ -16,6 +17,11 @@ _INSTALL_HINT = {
     "pyvirtualcam": "pip install 'stylert[virtualcam]'",
     "ray": "pip install 'stylert[ray]'",
 }
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be imported here, without importing it."""
+    return importlib.util.find_spec(module) is not None
 
 
 def require(module: str, feature: str) -> ModuleType:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from stylert._lazy import installed
 from stylert.atomic_files import atomic_output
 
 
@@ -89,11 +90,16 @@ def chart(report: dict, path: Path) -> None:
 
 
 def write_report(report: dict, out_dir: Path) -> dict[str, Path]:
+    """The JSON and the markdown table, and the chart where matplotlib is installed (the numbers are never lost
+    for want of it)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "bench.json", "md": out_dir / "bench.md", "png": out_dir / "bench.png"}
     with atomic_output(paths["json"]) as tmp:
         tmp.write_text(json.dumps(report, indent=2) + "\n")
     with atomic_output(paths["md"]) as tmp:
         tmp.write_text(markdown(report))
+    if not installed("matplotlib"):
+        del paths["png"]
+        return paths
     chart(report, paths["png"])
     return paths

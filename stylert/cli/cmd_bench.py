@@ -88,5 +88,6 @@ def run(args: argparse.Namespace) -> int:
     paths = write_report(report, args.output)
     print(f"model: {models.label}\n")
     print(markdown(report))
-    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    no_chart = "" if "png" in paths else " (no chart: it needs matplotlib; pip install 'stylert[bench]')"
+    print("wrote " + ", ".join(str(p) for p in paths.values()) + no_chart, file=sys.stderr)
     return 0

@@ -169,10 +169,11 @@ def _check_flags(args: argparse.Namespace) -> None:
 
 def _report_names(output: str) -> str:
     """Where the loss report goes, and why there is no chart where matplotlib is missing."""
-    from stylert.train.loss_history import can_chart, report_paths
+    from stylert._lazy import installed
+    from stylert.train.loss_history import report_paths
 
     table, chart = report_paths(output)
-    return f"{table} and {chart}" if can_chart() else \
+    return f"{table} and {chart}" if installed("matplotlib") else \
         f"{table} (no chart: it needs matplotlib; pip install 'stylert[train]')"
 
 

@@ -3,7 +3,6 @@ step its weights are at, and written beside the checkpoint as a CSV table and a 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import math
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from stylert._lazy import installed
 from stylert.atomic_files import atomic_output
 
 # Plotting every point of a long run is slow and unreadable; the chart thins each curve to at most this many.
@@ -74,17 +74,13 @@ def report_paths(checkpoint: str | Path) -> tuple[Path, Path]:
     return stem.with_name(stem.name + "_losses.csv"), stem.with_name(stem.name + "_losses.png")
 
 
-def can_chart() -> bool:
-    return importlib.util.find_spec("matplotlib") is not None
-
-
 def write_report(history: LossHistory, checkpoint: str | Path, title: str) -> list[Path]:
     """The CSV, and the chart where matplotlib is installed, beside ``checkpoint``, each written atomically;
     returns the paths written."""
     table, chart = report_paths(checkpoint)
     with atomic_output(table) as tmp:
         tmp.write_text(history.csv_text())
-    if not can_chart() or not len(history):
+    if not installed("matplotlib") or not len(history):
         return [table]
     _draw(history, chart, title)
     return [table, chart]

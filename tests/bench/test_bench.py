@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 
-def test_quick_bench_writes_valid_json_markdown_and_png(tmp_path):
+def test_quick_bench_writes_valid_json_markdown_and_png(tmp_path, monkeypatch):
     r = subprocess.run([sys.executable, "-m", "stylert", "bench", "--quick", "-o", str(tmp_path)],
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
@@ -23,6 +23,14 @@ def test_quick_bench_writes_valid_json_markdown_and_png(tmp_path):
     assert "Where the time goes" in md and "| Conv |" in md and "| QLinearConv |" in md
     assert set(report["op_profiles_ms"]) == {"stylert fp32", "stylert int8"}
     assert (tmp_path / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # without matplotlib: the numbers still written (the run ended with "the benchmark chart needs the
+    # 'matplotlib' package" and exit 2 after minutes of measuring)
+    import stylert.bench.report as report_module
+
+    monkeypatch.setattr(report_module, "installed", lambda module: module != "matplotlib")
+    paths = report_module.write_report(report, tmp_path / "again")
+    assert sorted(paths) == ["json", "md"]
+    assert sorted(p.name for p in (tmp_path / "again").iterdir()) == ["bench.json", "bench.md"]
 
 
 def test_sizes_the_network_cannot_take_or_memory_cannot_hold_are_refused_before_measuring(tmp_path, capsys):
@@ -66,3 +74,4 @@ def test_default_sizes_a_network_cannot_take_are_named_as_the_defaults(lite_onnx
     with pytest.raises(StylertError, match=r"^the default size 10x10: .* 16x16 is the nearest; give --sizes$"):
         check_sizes(BenchConfig(sizes=((10, 10),)), lite_onnx, sizes_given=False)
     check_sizes(BenchConfig(sizes=((16, 16),), batch=1), lite_onnx, sizes_given=False)
+
