@@ -11,6 +11,7 @@ _INSTALL_HINT = {
     "torch": "pip install 'stylert[export]' (CPU: pip install torch==2.13.0)",
     "onnx": "pip install onnx (stylert's own dependency: the install is incomplete)",
     "safetensors": "pip install 'stylert[export]'",
+    "onnxscript": "pip install 'stylert[export]'",
     "av": "pip install 'stylert[video]'",
     "tensorrt": "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU",
     "matplotlib": "pip install 'stylert[bench]'",

@@ -45,9 +45,10 @@ def _extras_only_modules() -> set[str]:
     return blocked
 
 
-def _stylert(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RUN_WITHOUT, ",".join(sorted(BLOCKED)), *argv], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+def _stylert(*argv: str, cwd: Path, without: set[str] | None = None) -> subprocess.CompletedProcess:
+    """stylert run with the modules ``without`` (every extra's, by default) unimportable."""
+    return subprocess.run([sys.executable, "-c", RUN_WITHOUT, ",".join(sorted(without or BLOCKED)), *argv],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 BLOCKED = _extras_only_modules()
@@ -84,3 +85,11 @@ def test_a_command_that_needs_an_extra_says_which_in_one_line(tmp_path, argv, sa
     assert r.returncode == 2 and len(errors) == 1 and says in errors[0], r.stderr
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "clip.png"]  # nothing written
+
+
+def test_export_with_torch_but_not_the_export_extra_names_what_is_missing(tmp_path, lite_pth):
+    """PyTorch installed on its own (as the README's CPU line does), without onnxscript, which torch.onnx's
+    exporter imports: an internal error before."""
+    r = _stylert("export", str(lite_pth), "-o", "m.onnx", cwd=tmp_path, without={"onnxscript"})
+    assert r.returncode == 2 and "needs the 'onnxscript' package" in r.stderr and "internal error" not in r.stderr
+    assert not (tmp_path / "m.onnx").exists()

@@ -45,6 +45,7 @@ def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     padded to its size multiple, so that is the least height and width traced for (a UnetGenerator's norms
     need more than one value at its deepest level)."""
     torch = require("torch", "export")
+    require("onnxscript", "export (torch.onnx's exporter)")
     module = convention_module(model)
     side = max(example_size, model.size_multiple)
     example = torch.rand(1, 3, side, side) * 255
