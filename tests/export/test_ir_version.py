@@ -1,4 +1,4 @@
-"""Every ONNX file stylert writes uses ONNX_IR_VERSION, which every onnxruntime it supports (>= 1.18) reads."""
+"""Every ONNX file stylert writes uses ONNX_IR_VERSION, which every onnxruntime it supports (>= 1.19) reads."""
 import onnx
 
 from stylert.model_info import ONNX_IR_VERSION
