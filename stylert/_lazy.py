@@ -26,10 +26,16 @@ def installed(module: str) -> bool:
 
 
 def require(module: str, feature: str) -> ModuleType:
-    """Import ``module`` or raise MissingDependency naming what to install."""
+    """Import ``module`` or raise MissingDependency naming what to install, or what to reinstall where it is
+    installed but does not load (a build for NumPy 1 beside NumPy 2 says "numpy.dtype size changed")."""
+    top = module.split(".")[0]
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
-        top = module.split(".")[0]
-        hint = _INSTALL_HINT.get(top, f"pip install {top}")
-        raise MissingDependency(f"{feature} needs the '{top}' package ({exc}); install it with: {hint}") from None
+    except ModuleNotFoundError as exc:  # it, or a package it imports, is not installed
+        missing = (exc.name or top).split(".")[0]
+        hint = _INSTALL_HINT.get(missing, f"pip install {missing}")
+        raise MissingDependency(f"{feature} needs the '{missing}' package ({exc}); install it with: {hint}") from None
+    except Exception as exc:  # noqa: BLE001  (whatever its compiled part raises as it loads)
+        reason = f"{type(exc).__name__}: {exc}"
+    raise MissingDependency(f"{feature} needs the '{top}' package, which is installed but does not load here "
+                            f"({' '.join(reason.split())[:200]}); reinstall it: pip install --upgrade {top}") from None

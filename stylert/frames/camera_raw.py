@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from stylert.errors import PILLOW_ERRORS, UnreadableImage
+from stylert._lazy import installed, require
+from stylert.errors import PILLOW_ERRORS, MissingDependency, UnreadableImage
 from stylert.frames.file_headers import image_suffix
 from stylert.frames.heif import iso_brands
 from stylert.frames.photo_metadata import PhotoMetadata, photo_metadata, read_metadata
@@ -121,11 +122,13 @@ def decode_raw(data: bytes, name: str | Path) -> np.ndarray:
 def _raw(data: bytes, name: str | Path) -> Iterator[Any]:
     """LibRaw's reader of ``data`` (rawpy's RawPy), with every error LibRaw raises while it is used as one
     UnreadableImage line; a picture of more pixels than stylert decodes is refused before it is developed."""
-    try:
-        import rawpy
-    except ImportError:
+    if not installed("rawpy"):
         raise UnreadableImage(f"{name} is a camera RAW photo: developing it needs rawpy (LibRaw): pip install "
-                              "'stylert[raw]'; or export a JPEG or TIFF from your RAW developer") from None
+                              "'stylert[raw]'; or export a JPEG or TIFF from your RAW developer")
+    try:
+        rawpy = require("rawpy", "developing it")
+    except MissingDependency as exc:  # installed, but built for other libraries
+        raise UnreadableImage(f"{name} is a camera RAW photo: {exc}") from None
     try:
         with rawpy.imread(io.BytesIO(data)) as raw:
             pixels = raw.sizes.width * raw.sizes.height
