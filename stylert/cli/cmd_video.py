@@ -27,8 +27,8 @@ def register(sub) -> None:
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
-                          "OpenEXR frames, beauty.%%04d.exr, or camera RAW frames, A001/clip_%%06d.dng or "
-                          "DSC_%%04d.NEF, read as stylize reads those; see --fps)",
+                          "OpenEXR frames, beauty.%%04d.exr, camera RAW frames, A001/clip_%%06d.dng or "
+                          "DSC_%%04d.NEF, or Radiance HDR and PFM frames, read as stylize reads those; see --fps)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")

@@ -27,6 +27,7 @@ from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import first_frame_number, frame_path, is_frame_pattern
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
+from stylert.frames.image_decode import decode_image
 from stylert.frames.images import laid_over
 from stylert.frames.openexr import decode_exr
 from stylert.frames.yuv import YuvColour
@@ -194,8 +195,8 @@ def vp9_alpha(stream) -> bool:
 
 def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
-    fed the demuxed packets, which keep the alpha beside each frame; an EXR or camera RAW sequence's as stylize
-    reads those files (``_photo_frames``)."""
+    fed the demuxed packets, which keep the alpha beside each frame; an EXR, camera RAW, Radiance HDR or PFM
+    sequence's as stylize reads those files (``_photo_frames``)."""
     kind = _photo_kind(container, stream)
     if kind is not None:
         yield from _photo_frames(av, container, stream, status, kind)
@@ -217,16 +218,20 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
 _PHOTO_DECODERS: dict[str, Callable[[bytes, str], tuple[np.ndarray, np.ndarray | None]]] = {
     "exr": lambda data, name: decode_exr(data, name)[:2],
     "raw": lambda data, name: (decode_raw(data, name), None),
+    "linear": lambda data, name: (decode_image(data, name), None),  # Radiance HDR, PFM: through the sRGB curve
 }
 
 
 def _photo_kind(container, stream) -> str | None:
     """"exr" for an EXR sequence, "raw" for a camera RAW one (CinemaDNG, a timelapse of NEFs: FFmpeg's TIFF
-    decoder hands over the bare mosaic, without its white balance or colour), whose files are decoded as stylize
-    decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
+    decoder hands over the bare mosaic, without its white balance or colour), "linear" for a Radiance HDR or PFM
+    one (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118), whose files
+    are decoded as stylize decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
     name = stream.codec_context.name
     if name == "exr":
         return "exr"
+    if name in ("hdr", "pfm"):
+        return "linear"
     return "raw" if name == "tiff" and _camera_raw(_first_file(container)) else None
 
 
@@ -255,10 +260,11 @@ def _developed_size(first: Path) -> tuple[int, int]:
 def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Iterator:
     """A sequence's frames, each file decoded as stylize decodes it (``_PHOTO_DECODERS[kind]``: an EXR's picture
     layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
-    found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw), as
-    BGR or BGRA frames timed as the demuxer times them. A file that cannot be read at all ends the sequence there.
-    RAW files are developed on several threads at once, in order (LibRaw lets go of the GIL while it works); EXR
-    files one at a time, as FFmpeg's log, which their damage is heard in, is the process's."""
+    found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw; a
+    Radiance HDR or PFM through the sRGB curve), as BGR or BGRA frames timed as the demuxer times them. A file that
+    cannot be read at all ends the sequence there. RAW, HDR and PFM files are decoded on several threads at once,
+    in order (LibRaw and OpenCV let go of the GIL while they work); EXR files one at a time, as FFmpeg's log, which
+    their damage is heard in, is the process's."""
     pattern = Path(container.name)
     sequence = is_frame_pattern(pattern)
     first = first_frame_number(pattern) if sequence else 0

@@ -197,6 +197,25 @@ def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
         list(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu"))
 
 
+@pytest.mark.parametrize("suffix", ["hdr", "pfm"])
+def test_a_linear_light_sequence_is_read_as_stylize_reads_its_files(tmp_path, suffix):
+    """FFmpeg hands a Radiance HDR's or a PFM's linear light over as it is (mid grey 0.18 as 46 of 255); each frame
+    is now read as stylize reads the file (118), and a frame that cannot be read ends the sequence there."""
+    import cv2
+
+    from stylert.runtime.video_decode import DecodeStatus, decode_frames
+
+    (tmp_path / "probe").mkdir()
+    for number in (1, 2, 3):
+        linear = np.full((8, 12, 3), 0.18 * number, np.float32)
+        data = cv2.imencode(f".{suffix}", linear)[1].tobytes()
+        (tmp_path / "probe" / f"l_{number:04d}.{suffix}").write_bytes(data if number != 3 else data[:20])
+    status = DecodeStatus()
+    frames = list(decode_frames(tmp_path / "probe" / f"l_%04d.{suffix}", decoder="cpu", status=status))
+    assert [int(frame[4, 6, 0]) for frame in frames] == [118, 162] and frames[0].shape == (8, 12, 3)  # 0.18, 0.36
+    assert status.error.startswith(f"decoding stopped at l_0003.{suffix}: l_0003.{suffix} ")
+
+
 def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
     """FFmpeg reads unprefixed R, G, B channels only; Blender's multilayer frames name them ViewLayer.Combined.R."""
     from stylert.errors import UnreadableVideo
