@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import sys
 from types import ModuleType
 
 from stylert.errors import MissingDependency
@@ -12,7 +13,8 @@ _INSTALL_HINT = {
     "onnx": "pip install onnx (stylert's own dependency: the install is incomplete)",
     "safetensors": "pip install 'stylert[export]'",
     "onnxscript": "pip install 'stylert[export]'",
-    "av": "pip install 'stylert[video]'",
+    "av": "pip install 'stylert[video]'" + (" (on Python 3.11 or newer: PyAV 18.1 has no build for 3.10)"
+                                             if sys.version_info < (3, 11) else ""),
     "tensorrt": "pip install 'stylert[gpu]' on a machine with an NVIDIA GPU",
     "matplotlib": "pip install 'stylert[bench]'",
     "pyvirtualcam": "pip install 'stylert[virtualcam]'",
