@@ -64,9 +64,11 @@ def codec_name(stream) -> str:
     return codec.canonical_name if codec is not None else stream.codec_context.name
 
 
-# Tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1 title) is read, and written to the
-# output, byte for byte; strict decoding made such a file unreadable as a whole.
-TAGS_AS_STORED = {"metadata_errors": "surrogateescape"}
+def tags_as_stored(av) -> dict[str, str]:
+    """av.open's keywords that keep tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1
+    title) is read, and written to the output, byte for byte; strict decoding made such a file unreadable as a
+    whole. PyAV 19 does so itself and no longer takes the keyword (every av.open was a TypeError)."""
+    return {} if int(av.__version__.split(".")[0]) >= 19 else {"metadata_errors": "surrogateescape"}
 
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
@@ -82,7 +84,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
-        container = av.open(str(path), format=form, hwaccel=hwaccel, options=options, **TAGS_AS_STORED)
+        container = av.open(str(path), format=form, hwaccel=hwaccel, options=options, **tags_as_stored(av))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
         raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "

@@ -17,7 +17,7 @@ from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.yuv import bgr_to_i420, frame_size, pad_to_even
-from stylert.runtime.video_decode import TAGS_AS_STORED, vp9_alpha
+from stylert.runtime.video_decode import tags_as_stored, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
 
 # FFmpeg's colour tags (AVColorSpace, AVColorRange, AVColorPrimaries, AVColorTransferCharacteristic) for
@@ -194,7 +194,7 @@ class VideoEncoder:
         self._av = av
         self.path, self.fps = path, fps
         self.codec = auto_video_codec(path.suffix)[0] if codec == "auto" else codec
-        self.container = av.open(str(path), "w", **TAGS_AS_STORED)
+        self.container = av.open(str(path), "w", **tags_as_stored(av))
         try:
             self.stream = self.container.add_stream(self.codec, rate=fps)
         except (av.error.FFmpegError, ValueError) as exc:
@@ -332,8 +332,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
     from stylert.atomic_files import atomic_output
 
     frames, last_dts = 0, None
-    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w", **TAGS_AS_STORED)) as out, \
-            contextlib.closing(av.open(str(chunks[0]), **TAGS_AS_STORED)) as first:
+    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w", **tags_as_stored(av))) as out, \
+            contextlib.closing(av.open(str(chunks[0]), **tags_as_stored(av))) as first:
         video = out.add_stream_from_template(first.streams.video[0])
         if vp9_alpha(first.streams.video[0]):  # the alpha beside each packet is copied; the muxer marks the
             video.codec_context.pix_fmt = "yuva420p"  # track as having one (AlphaMode) by this format only
@@ -343,7 +343,7 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
                                                                audio=keep_audio)
         try:
             for k, chunk in enumerate(chunks):
-                with contextlib.closing(av.open(str(chunk), **TAGS_AS_STORED)) as c:
+                with contextlib.closing(av.open(str(chunk), **tags_as_stored(av))) as c:
                     stream = c.streams.video[0]
                     if _stream_setup(stream) != _stream_setup(first.streams.video[0]):
                         raise UnreadableVideo(f"{chunk} was encoded with other settings than {chunks[0]} (codec, size "

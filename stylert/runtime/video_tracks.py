@@ -8,7 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.runtime.video_decode import TAGS_AS_STORED, codec_name, keepable
+from stylert.runtime.video_decode import codec_name, keepable, tags_as_stored
 
 # Audio codecs each output container carries as they are (MP4's set for MOV and Matroska too); anything else is
 # re-encoded (``_audio_encoder``): to AAC, or into WebM, which takes Opus and Vorbis only, to Opus.
@@ -64,6 +64,7 @@ class _SourceTrack:
         self._av, self._out, self._src, self._in = av, output, src, stream
         self.start, self.end = start, (None if duration is None else start + duration)
         self.source_index, self.damaged = stream.index, 0  # packets FFmpeg refused (a damaged file), left out
+        self.kind = stream.type  # kept: PyAV 19 refuses to read a stream's type once its container is closed
         own = codec_name(stream)
         self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
         self.copy = (stream.type == "subtitle" and not self.convert) or \
@@ -238,7 +239,7 @@ class SourceTracks:
     def __init__(self, av, output, source: Path, target_suffix: str, start: float, duration: float | None, *,
                  audio: bool = True) -> None:
         """``audio``: False leaves the audio out (--no-audio); the subtitles still come."""
-        with contextlib.closing(av.open(str(source), **TAGS_AS_STORED)) as probe:
+        with contextlib.closing(av.open(str(source), **tags_as_stored(av))) as probe:
             wanted = [s for s in probe.streams if s.type in ("audio", "subtitle")]
             kinds = [(s.type, s.index, codec_name(s)) for s in wanted if keepable(s)]
             self.notes = [f"{s.type} track {s.index} not kept: its codec is unknown or its header damaged"
@@ -258,7 +259,7 @@ class SourceTracks:
             for kind, index, codec in kinds:
                 written_as = subtitle_output(codec, target_suffix) if kind == "subtitle" else None
                 if (kind == "audio" and audio) or written_as is not None:
-                    src = av.open(str(source), **TAGS_AS_STORED)
+                    src = av.open(str(source), **tags_as_stored(av))
                     self.tracks.append(_SourceTrack(av, output, src, src.streams[index], start, duration,
                                                     target_suffix, subtitles_as=written_as))
         except BaseException:
@@ -266,11 +267,11 @@ class SourceTracks:
             raise
 
     def count(self, kind: str) -> int:
-        return sum(1 for track in self.tracks if track.stream.type == kind)
+        return sum(1 for track in self.tracks if track.kind == kind)
 
     def damage(self) -> list[str]:
         """``notes``, and for each track with damaged packets how many were left out; once every track is done."""
-        return self.notes + [f"{track.stream.type} track {track.source_index}: {track.damaged} damaged packet(s) "
+        return self.notes + [f"{track.kind} track {track.source_index}: {track.damaged} damaged packet(s) "
                              "left out" for track in self.tracks if track.damaged]
 
     def pump(self, until: float | None) -> None:

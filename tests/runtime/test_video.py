@@ -43,8 +43,10 @@ def test_same_frames_fps_with_h264_and_audio(tmp_path, stylizer):
 
 def test_a_title_that_is_not_utf8_is_kept_byte_for_byte_not_a_reason_to_refuse_the_file(tmp_path, stylizer):
     """An older tool's Latin-1 tags made a playable clip 'not a readable video' ('utf-8' codec can't decode)."""
-    with av.open(str(tmp_path / "in.mp4"), "w", metadata_encoding="latin-1") as out:
-        out.metadata["title"] = "Café déjà vu"
+    from stylert.runtime.video_decode import tags_as_stored
+
+    with av.open(str(tmp_path / "in.mp4"), "w", **tags_as_stored(av)) as out:
+        out.metadata["title"] = "Café déjà vu".encode("latin-1").decode("utf-8", "surrogateescape")  # its bytes
         video = out.add_stream("libx264", rate=25)
         video.width, video.height, video.pix_fmt = 48, 32, "yuv420p"
         for k in range(4):
