@@ -87,13 +87,23 @@ __device__ __forceinline__ Moments shuffled(Moments m, Shuffle shuffle) {
     return Moments{shuffle(m.count), shuffle(m.mean), shuffle(m.m2)};
 }
 
-__device__ __forceinline__ Moments shfl_down(Moments m, int offset) {
-    return shuffled(m, [offset](auto v) { return __shfl_down_sync(0xffffffffu, v, offset); });
-}
+// The shuffles as function objects, not lambdas: NVRTC 13.0 takes a lambda for a host function in JIT mode and
+// refuses it ("host functions are not allowed in JIT mode"), which left the fused kernels uncompiled.
+struct ShuffleDown {
+    int offset;
+    template <typename V>
+    __device__ __forceinline__ V operator()(V v) const { return __shfl_down_sync(0xffffffffu, v, offset); }
+};
 
-__device__ __forceinline__ Moments shfl(Moments m, int lane) {
-    return shuffled(m, [lane](auto v) { return __shfl_sync(0xffffffffu, v, lane); });
-}
+struct ShuffleFrom {
+    int lane;
+    template <typename V>
+    __device__ __forceinline__ V operator()(V v) const { return __shfl_sync(0xffffffffu, v, lane); }
+};
+
+__device__ __forceinline__ Moments shfl_down(Moments m, int offset) { return shuffled(m, ShuffleDown{offset}); }
+
+__device__ __forceinline__ Moments shfl(Moments m, int lane) { return shuffled(m, ShuffleFrom{lane}); }
 
 // stylert::warp_tree with shuffles: lane 0 ends with the total.
 __device__ __forceinline__ Moments warp_combine(Moments m) {
