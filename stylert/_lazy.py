@@ -37,7 +37,7 @@ def require(module: str, feature: str) -> ModuleType:
         missing = (exc.name or top).split(".")[0]
         hint = _INSTALL_HINT.get(missing, f"pip install {missing}")
         raise MissingDependency(f"{feature} needs the '{missing}' package ({exc}); install it with: {hint}") from None
-    except Exception as exc:  # noqa: BLE001  (whatever its compiled part raises as it loads)
+    except Exception as exc:  # whatever its compiled part raises as it loads
         reason = f"{type(exc).__name__}: {exc}"
     raise MissingDependency(f"{feature} needs the '{top}' package, which is installed but does not load here "
                             f"({' '.join(reason.split())[:200]}); reinstall it: pip install --upgrade {top}") from None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import glob
-import importlib.util
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from stylert._lazy import installed
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, UnwritableImage, not_found
 from stylert.folders import files_in, matching_files, none_of
@@ -107,7 +107,7 @@ _WRITER_PACKAGES = {**dict.fromkeys(HEIF_SUFFIXES, ("pillow_heif", "pillow-heif"
 def writer_missing(suffix: str) -> str | None:
     """Why no file of ``suffix`` can be written here (its encoder's package is not installed), or None."""
     module, package, extra = _WRITER_PACKAGES.get(suffix.lower(), (None, "", ""))
-    if module is None or importlib.util.find_spec(module) is not None:
+    if module is None or installed(module):
         return None
     return f"writing {suffix[1:].upper()} needs {package}: pip install 'stylert[{extra}]'"
 
