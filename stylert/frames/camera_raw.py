@@ -18,7 +18,7 @@ from stylert.frames.file_headers import image_suffix
 from stylert.frames.heif import iso_brands
 from stylert.frames.photo_metadata import PhotoMetadata, photo_metadata, read_metadata
 from stylert.frames.pixel_limit import most_pixels
-from stylert.frames.tiff_metadata import is_tiff, tiff_tag_offset
+from stylert.frames.tiff_metadata import is_tiff, plain_picture, tiff_tag_offset
 
 RAW_SUFFIXES = (".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2",
                 ".rwl", ".pef", ".srw", ".3fr", ".iiq", ".erf", ".kdc", ".dcr", ".mos", ".mrw", ".x3f")
@@ -30,15 +30,36 @@ def is_camera_raw(name: str | Path, data: bytes) -> bool:
     """A camera RAW file: by its signature (a DNG's tag, a CR2's or CR3's mark, a RAF's, ORF's, RW2's ...), or by
     its suffix where it is a TIFF or of no format stylert knows otherwise (a NEF or an ARW is a TIFF with nothing
     of its own at the start); a JPEG named .nef is a JPEG."""
-    if data.startswith(_SIGNATURES) or (is_tiff(data) and (data[8:10] == b"CR" or
-                                                           tiff_tag_offset(data, _DNG_VERSION) is not None)):
-        return True
-    brands = iso_brands(data[:64])
-    if brands is not None and brands[0] == b"crx ":
+    if _marked_raw(data):
         return True
     if Path(str(name)).suffix.lower() not in RAW_SUFFIXES:
         return False
     return is_tiff(data) or image_suffix(data) is None
+
+
+def _marked_raw(data: bytes) -> bool:
+    """A RAW by what the file says of itself: its signature, a DNG's tag, a CR2's or CR3's mark."""
+    if data.startswith(_SIGNATURES) or (is_tiff(data) and (data[8:10] == b"CR" or
+                                                           tiff_tag_offset(data, _DNG_VERSION) is not None)):
+        return True
+    brands = iso_brands(data[:64])
+    return brands is not None and brands[0] == b"crx "
+
+
+class UnknownToLibRaw(UnreadableImage):
+    """A file LibRaw does not know as a RAW photo."""
+
+
+def developed(data: bytes, name: str | Path) -> np.ndarray | None:
+    """``decode_raw``'s picture; None for a plain TIFF that has only a RAW's name (IMG_1.NEF exported from an
+    editor), which LibRaw does not know either: it is read as the TIFF it is. A RAW LibRaw does not know (a newer
+    camera's) stays unreadable: its first picture is only the preview."""
+    try:
+        return decode_raw(data, name)
+    except UnknownToLibRaw:
+        if not _marked_raw(data) and plain_picture(data):
+            return None
+        raise
 
 
 def raw_metadata(data: bytes) -> PhotoMetadata:
@@ -138,7 +159,7 @@ def _raw(data: bytes, name: str | Path) -> Iterator[Any]:
                                       "allow more)")
             yield raw
     except rawpy.LibRawFileUnsupportedError:
-        raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw does not know its format, or it "
+        raise UnknownToLibRaw(f"{name} is not a readable camera RAW photo (LibRaw does not know its format, or it "
                               "is damaged)") from None
     except rawpy.LibRawIOError:
         raise UnreadableImage(f"{name} is not a readable camera RAW photo (LibRaw: it ends before its picture "

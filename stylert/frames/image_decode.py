@@ -15,7 +15,7 @@ import numpy as np
 
 from stylert.errors import PILLOW_ERRORS, MissingDependency, UnreadableImage, first_line
 from stylert.frames.animation import decode_animation
-from stylert.frames.camera_raw import decode_raw, is_camera_raw, raw_metadata
+from stylert.frames.camera_raw import developed, is_camera_raw, raw_metadata
 from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation, not_an_image,
                                          may_have_alpha)
@@ -101,8 +101,9 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
-    if is_camera_raw(name, raw):  # developed by LibRaw, upright; its EXIF set upright too
-        return Picture([decode_raw(raw, name)], metadata=raw_metadata(raw))
+    frame = developed(raw, name) if is_camera_raw(name, raw) else None  # by LibRaw, upright; its EXIF too
+    if frame is not None:
+        return Picture([frame], metadata=raw_metadata(raw))
     if _by_pillow(name, raw):
         frame, alpha, icc = decode_with_pillow(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
@@ -142,8 +143,9 @@ def _depth(*planes: np.ndarray) -> int:
 def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
-    if is_camera_raw(name, raw):
-        return decode_raw(raw, name)
+    raw_frame = developed(raw, name) if is_camera_raw(name, raw) else None
+    if raw_frame is not None:
+        return raw_frame
     if _by_pillow(name, raw):
         return decode_with_pillow(raw, name)[0]
     if raw.startswith(EXR_SIGNATURE):

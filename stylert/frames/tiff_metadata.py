@@ -17,6 +17,7 @@ TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
 # Bits per sample, photometric interpretation, orientation, samples per pixel, extra samples (those past RGB).
 _BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338
+_NEW_SUBFILE_TYPE, _SUB_IFDS = 254, 330
 # First-directory tags that EXIF and TIFF share and that describe the photo, not the layout of its pixels:
 # description, make, model, orientation, resolution (x, y, unit), software, date, artist, copyright.
 _PHOTO_TAGS = (270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 33432)
@@ -114,6 +115,14 @@ def _first_short(data: bytes, tag: int) -> int | None:
         return None
     where = at + 8 if count <= 2 else int.from_bytes(data[at + 8:at + 12], order)  # inline, or at an offset
     return int.from_bytes(data[where:where + 2], order) if where + 2 <= len(data) else None
+
+
+def plain_picture(data: bytes) -> bool:
+    """A TIFF file whose first directory is a whole RGB or grey picture with nothing under it, as an editor exports
+    one: no sub-directories (a camera RAW keeps its photo in one) and not marked as a reduced copy (its preview)."""
+    sub, kind = tiff_tag_offset(data, _SUB_IFDS), tiff_tag_offset(data, _NEW_SUBFILE_TYPE)
+    reduced = kind is not None and int.from_bytes(data[kind + 8:kind + 12], _order(data)) & 1
+    return sub is None and not reduced and _first_short(data, _PHOTOMETRIC) in (1, 2)
 
 
 def tiff_ifd0(tiff: bytes) -> tuple[Literal["little", "big"], range] | None:

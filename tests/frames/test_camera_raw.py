@@ -73,6 +73,29 @@ def test_raw_files_are_known_by_signature_or_by_suffix_where_they_are_tiffs(scen
     assert not is_camera_raw("x.mp4", b"\0\0\0\x18ftypisom\0\0\0\x01isom")
 
 
+def test_a_plain_tiff_with_a_raws_name_is_read_as_the_tiff_it_is_and_an_unknown_raw_is_not(tmp_path, scene,
+                                                                                        monkeypatch):
+    """IMG_1.NEF exported from an editor as a plain TIFF was 'not a readable camera RAW photo'. A RAW LibRaw does
+    not know (here a DNG whose DNG tag is renamed) stays unreadable: its first picture is only its preview."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    (tmp_path / "IMG_1.NEF").write_bytes(cv2.imencode(".tif", scene)[1].tobytes())
+    np.testing.assert_array_equal(read_picture(tmp_path / "IMG_1.NEF").frames[0], scene)
+    np.testing.assert_array_equal(read_image(tmp_path / "IMG_1.NEF"), scene)
+    # a RAW of a camera newer than LibRaw: a preview first, the photo in a sub-directory (a DNG, its tag renamed)
+    import stylert.frames.camera_raw as camera_raw
+
+    def unknown(data, name):
+        raise camera_raw.UnknownToLibRaw(f"{name} is not a readable camera RAW photo (LibRaw does not know it)")
+
+    monkeypatch.setattr(camera_raw, "decode_raw", unknown)
+    newer = handmade_dng(scene[..., ::-1].copy()).replace((50706).to_bytes(2, "little"), (50000).to_bytes(2, "little"))
+    assert is_camera_raw("IMG_2.NEF", newer) and not is_camera_raw("IMG_2.tif", newer)
+    with pytest.raises(UnreadableImage, match=r"IMG_2.NEF is not a readable camera RAW photo"):
+        camera_raw.developed(newer, "IMG_2.NEF")
+    with pytest.raises(UnreadableImage, match=r"IMG_3.dng is not a readable camera RAW photo"):
+        camera_raw.developed(handmade_dng(scene[..., ::-1].copy()), "IMG_3.dng")
+
+
 def test_a_folder_of_raw_and_jpeg_pairs_writes_each_beside_the_other(tmp_path, scene, lite_onnx, capsys):
     """A camera writing RAW + JPEG: IMG_1.dng's copy is IMG_1.dng.png, beside IMG_1.jpg's, at the RAW's size."""
     pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
