@@ -66,8 +66,8 @@ class _SourceTrack:
         self.source_index, self.damaged = stream.index, 0  # packets FFmpeg refused (a damaged file), left out
         self.kind = stream.type  # kept: PyAV 19 refuses to read a stream's type once its container is closed
         own = codec_name(stream)
-        self.convert = stream.type == "subtitle" and subtitles_as not in (None, own)
-        self.copy = (stream.type == "subtitle" and not self.convert) or \
+        self.convert = self.kind == "subtitle" and subtitles_as not in (None, own)
+        self.copy = (self.kind == "subtitle" and not self.convert) or \
             own in AUDIO_COPY.get(target_suffix.lower(), MP4_AUDIO_COPY)
         self._offset = int(start / stream.time_base)
         if self.copy:
