@@ -14,6 +14,7 @@ import numpy as np
 from stylert import __version__
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
+from stylert.errors import StylertError
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.models.checkpoint import LoadedModel
 from stylert.models.convention import convention_module
@@ -43,12 +44,13 @@ def _rename_output_dims(model_proto) -> None:
 def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     """Trace the wrapped network with the dynamo exporter and return the ModelProto. Frames reach the network
     padded to its size multiple, so that is the least height and width traced for (a UnetGenerator's norms
-    need more than one value at its deepest level)."""
+    need more than one value at its deepest level). The example batch is 2: torch 2.5 takes a size of 1 for a
+    constant and writes a graph that only takes one frame."""
     torch = require("torch", "export")
     require("onnxscript", "export (torch.onnx's exporter)")
     module = convention_module(model)
     side = max(example_size, model.size_multiple)
-    example = torch.rand(1, 3, side, side) * 255
+    example = torch.rand(2, 3, side, side) * 255
     dims = {0: torch.export.Dim("batch", max=256),
             2: torch.export.Dim("height", min=model.size_multiple, max=8192),
             3: torch.export.Dim("width", min=model.size_multiple, max=8192)}
@@ -59,8 +61,19 @@ def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
         program = torch.onnx.export(module, (example,), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
                                     opset_version=OPSET, dynamo=True, dynamic_shapes=(dims,), verbose=False)
     proto = program.model_proto
+    _require_dynamic_input(proto, torch.__version__)
     _rename_output_dims(proto)
     return proto
+
+
+def _require_dynamic_input(model_proto, torch_version: str) -> None:
+    """Refuse a graph traced with a fixed batch, height or width: it would take frames of one size only."""
+    dims = model_proto.graph.input[0].type.tensor_type.shape.dim
+    fixed = [name for name, i in (("batch", 0), ("height", 2), ("width", 3)) if not dims[i].dim_param]
+    if fixed:
+        raise StylertError(f"torch {torch_version} traced the network with a fixed {' and '.join(fixed)}, so "
+                           "the ONNX file would take one frame size only; nothing was "
+                           "written (pip install --upgrade torch)")
 
 
 def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.ndarray] | None = None,

@@ -57,3 +57,24 @@ def test_output_is_not_trivial(exported):
     batch = parity_batches(None, ((64, 64),), 4)[0]
     out = session.run(None, {"input": batch})[0]
     assert out.std() > 1.0 and 0 <= out.min() and out.max() <= 255
+
+
+def test_a_trace_with_a_fixed_batch_is_refused_and_nothing_written(lite_pth, tmp_path, monkeypatch):
+    """torch 2.5 traced a batch-1 example as a constant batch: the file took one frame at a time. Such a graph
+    (stood in for here: batch fixed at 1) is refused in one line, naming the torch version, and not written."""
+    import types
+
+    import torch
+    from onnx import TensorProto, helper
+
+    from stylert.errors import StylertError
+
+    graph = helper.make_graph([helper.make_node("Identity", ["input"], ["output"])], "g",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "height", "width"])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3, "height", "width"])])
+    monkeypatch.setattr(torch.onnx, "export",
+                        lambda *a, **k: types.SimpleNamespace(model_proto=helper.make_model(graph)))
+    out = tmp_path / "m.onnx"
+    with pytest.raises(StylertError, match=r"traced the network with a fixed batch, so .* one frame size"):
+        export_onnx(load_checkpoint(lite_pth), out)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
