@@ -51,15 +51,24 @@ class UnknownToLibRaw(UnreadableImage):
 
 
 def developed(data: bytes, name: str | Path) -> np.ndarray | None:
-    """``decode_raw``'s picture; None for a plain TIFF that has only a RAW's name (IMG_1.NEF exported from an
-    editor), which LibRaw does not know either: it is read as the TIFF it is. A RAW LibRaw does not know (a newer
-    camera's) stays unreadable: its first picture is only the preview."""
+    """``decode_raw``'s picture; None for a file with only a RAW's name (``only_named_raw``), which is read as the
+    TIFF it is. A RAW LibRaw does not know (a newer camera's) stays unreadable: its first picture is only the
+    preview."""
+    return None if only_named_raw(data, name) else decode_raw(data, name)
+
+
+def only_named_raw(data: bytes, name: str | Path) -> bool:
+    """A plain TIFF that has only a RAW's name (IMG_1.NEF exported from an editor): nothing marks it as a RAW, its
+    first directory is a whole picture with nothing under it, and LibRaw does not know it either."""
+    if _marked_raw(data) or not is_tiff(data) or not plain_picture(data):
+        return False
     try:
-        return decode_raw(data, name)
+        with _raw(data, name):
+            return False
     except UnknownToLibRaw:
-        if not _marked_raw(data) and plain_picture(data):
-            return None
-        raise
+        return True
+    except UnreadableImage:  # LibRaw knows it, but it is damaged; or rawpy is missing: decode_raw says which
+        return False
 
 
 def raw_metadata(data: bytes) -> PhotoMetadata:

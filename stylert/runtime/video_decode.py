@@ -21,7 +21,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
 from stylert.ffmpeg_log import ffmpeg_errors
-from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw
+from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw, only_named_raw
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
@@ -238,10 +238,11 @@ def _photo_kind(container, stream) -> str | None:
 
 
 def _camera_raw(first: Path) -> bool:
-    """The sequence's (or file's) ``first`` frame is a camera RAW photo (``frames.camera_raw``), by its head."""
+    """The sequence's (or file's) ``first`` frame is a camera RAW photo (``frames.camera_raw``), by its head; a
+    plain TIFF with a RAW's name (DSC_0001.NEF exported from an editor) is none: FFmpeg reads it as stylize does."""
     try:
         with open(first, "rb") as file:
-            return is_camera_raw(first, file.read(HEAD_BYTES))
+            return is_camera_raw(first, file.read(HEAD_BYTES)) and not only_named_raw(first.read_bytes(), first)
     except OSError:
         return False
 

@@ -3,6 +3,7 @@ options (the folder's manifest), and --redo makes them all again; an image seque
 import struct
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -294,6 +295,31 @@ def test_a_timelapse_of_nef_photos_is_a_video_and_one_of_raf_photos_says_how_to_
     assert "FFmpeg cannot take a sequence of these camera RAW frames (only TIFF-based ones: DNG, NEF, CR2, ARW ...)" \
            f"; stylise them as photos, steadied across them, with: stylert stylize {tmp_path / 'fuji'} -o styled/ " \
            "--smooth" in capsys.readouterr().err
+
+
+def test_a_sequence_of_plain_tiffs_with_raw_names_is_read_as_the_tiffs_they_are(tmp_path, photo, lite_onnx, capsys):
+    """DSC_0001.NEF ... exported from an editor as plain TIFFs went to LibRaw, which knows none of them, and the
+    video stopped; stylize reads such a file as the TIFF it is, and so does video now."""
+    pytest.importorskip("rawpy", reason="rawpy is not installed (pip install 'stylert[raw]')")
+    import av
+
+    from stylert.runtime.video_decode import decode_frames
+
+    (tmp_path / "tl").mkdir()
+    scenes = [np.ascontiguousarray(np.roll(photo[:32, :48], 5 * n, axis=1)) for n in (1, 2)]
+    for n, scene in enumerate(scenes, 1):
+        (tmp_path / "tl" / f"DSC_{n:04d}.NEF").write_bytes(cv2.imencode(".tif", scene)[1].tobytes())
+    pattern = tmp_path / "tl" / "DSC_%04d.NEF"
+    frames = list(decode_frames(pattern, decoder="cpu"))
+    assert len(frames) == 2
+    for got, scene in zip(frames, scenes):
+        np.testing.assert_array_equal(got, scene)
+    out = tmp_path / "timelapse.mp4"
+    assert main(["video", str(pattern), "-o", str(out), "--fps", "24", "-s", str(lite_onnx)]) == 0, \
+        capsys.readouterr().err
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (48, 32)
+        assert sum(1 for _ in c.decode(video=0)) == 2
 
 
 def test_raw_frames_developed_on_several_threads_come_in_their_order(tmp_path, photo, monkeypatch):
