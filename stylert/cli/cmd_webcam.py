@@ -68,12 +68,16 @@ def run(args: argparse.Namespace) -> int:
     from stylert.runtime.capture import LatestFrameCapture
     from stylert.runtime.stylizer import Stylizer
     from stylert.runtime.webcam import WebcamOptions, WebcamSession, check_outputs, run_loop, webcam_styles
-    from stylert.runtime.webcam_sinks import FileSink, WindowSink
+    from stylert.runtime.webcam_sinks import FileSink, WindowSink, display_problem
 
     if args.no_window and not args.output:
         raise StylertError("--no-window needs -o FILE.mp4 to write the stylised stream to")
     if args.output and not args.no_window:
         raise StylertError("-o records the stream with --no-window; in a window, press r to record (--record FILE)")
+    problem = None if args.no_window else display_problem()
+    if problem:
+        raise StylertError(f"cannot open a window: {problem}; write the stylised stream to a file instead with "
+                           "--no-window -o out.mp4")
     check_outputs(args.source, {flag: path for flag, path in (("-o", args.output), ("--record", args.record)) if path},
                   args.snapshot_dir)
     styles = webcam_styles(args.styles)

@@ -1,6 +1,10 @@
 """Where the live view goes: a window (keys come back from it) or a video file (a ``Recording``)."""
 from __future__ import annotations
 
+import os
+import socket
+import sys
+from collections.abc import Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +16,47 @@ from stylert.errors import StylertError
 from stylert.runtime.video_encode import VideoEncoder
 
 WINDOW_TITLE = "stylert"
+_QT_ON_X11 = ("linux", "freebsd", "openbsd", "netbsd")  # where opencv-python draws its windows with Qt on X11
+
+
+def display_problem(environ: Mapping[str, str] = os.environ, platform: str = sys.platform,
+                    x11_sockets: str = "/tmp/.X11-unix") -> str | None:
+    """Why a window cannot open here, or None. On Linux and the BSDs, OpenCV's Qt aborts the whole process (no
+    error to catch) when DISPLAY is unset or no X server answers there, so both are checked first. A Qt platform
+    chosen by QT_QPA_PLATFORM (offscreen, wayland) and a DISPLAY of a form not known here are left to Qt."""
+    if not platform.startswith(_QT_ON_X11) or environ.get("QT_QPA_PLATFORM", "xcb") != "xcb":
+        return None
+    display = environ.get("DISPLAY", "")
+    if not display:
+        return "there is no display (DISPLAY is not set; over SSH, connect with ssh -X)"
+    host, _, screen = display.rpartition(":")
+    number = screen.partition(".")[0]
+    if not number.isdigit() or host.startswith("/"):  # XQuartz's launchd path, ...
+        return None
+    if any(_answers(address) for address in _x11_addresses(host, int(number), x11_sockets)):
+        return None
+    return f"no X server answers on the display {display} (DISPLAY)"
+
+
+def _x11_addresses(host: str, number: int, x11_sockets: str) -> list[tuple[int, str | tuple[str, int]]]:
+    """Where the X server of display ``number`` listens: a local one on its socket file and Linux's abstract
+    socket of the same name (:0 is /tmp/.X11-unix/X0), a remote one on TCP port 6000 + number (ssh -X's
+    localhost:10 is 6010)."""
+    if host in ("", "unix"):
+        path = f"{x11_sockets}/X{number}"
+        return [(socket.AF_UNIX, path), (socket.AF_UNIX, "\0" + path)]
+    return [(socket.AF_INET6 if ":" in host else socket.AF_INET, (host.strip("[]"), 6000 + number))]
+
+
+def _answers(address: tuple[int, str | tuple[str, int]]) -> bool:
+    family, where = address
+    try:
+        with socket.socket(family) as sock:
+            sock.settimeout(3)
+            sock.connect(where)
+        return True
+    except OSError:
+        return False
 
 
 class WindowSink:

@@ -219,6 +219,45 @@ def test_real_window_under_xvfb_with_screenshot_and_quit_key(tmp_path, lite_onnx
         xvfb.wait()
 
 
+def test_without_a_display_the_window_is_one_line_not_an_abort(clip):
+    """On a server without X (over SSH, in a container), OpenCV's Qt aborted the process with a core dump and
+    four lines of Qt's; it is now one line that says how to write the stream to a file instead."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "WAYLAND_DISPLAY")}
+    for display, said in ((None, "there is no display (DISPLAY is not set; over SSH, connect with ssh -X)"),
+                          (":87", "no X server answers on the display :87 (DISPLAY)")):
+        r = subprocess.run([sys.executable, "-m", "stylert", "webcam", "--source", str(clip)], capture_output=True,
+                           text=True, timeout=120, env=env | ({"DISPLAY": display} if display else {}))
+        assert r.returncode == 2, r.stderr
+        assert r.stderr.strip().splitlines() == [f"stylert: error: cannot open a window: {said}; write the stylised "
+                                                 "stream to a file instead with --no-window -o out.mp4"]
+
+
+def test_an_x_server_is_found_by_its_socket_or_its_port(tmp_path):
+    """A local display (:3) is its X server's socket file, X3; a remote one (ssh -X's localhost:10) is TCP port
+    6000 + its number. Other platforms, and a Qt platform picked by QT_QPA_PLATFORM, are left to Qt."""
+    import socket
+
+    from stylert.runtime.webcam_sinks import display_problem
+
+    def problem(display, **more):
+        return display_problem({"DISPLAY": display} | more, "linux", x11_sockets=str(tmp_path))
+
+    assert problem(":3") == "no X server answers on the display :3 (DISPLAY)"
+    with socket.socket(socket.AF_UNIX) as local, socket.socket() as remote:
+        local.bind(str(tmp_path / "X3"))
+        local.listen()
+        remote.bind(("127.0.0.1", 0))
+        remote.listen()
+        port = remote.getsockname()[1]
+        assert problem(":3") is None and problem("unix:3.0") is None and problem(":4") is not None
+        assert problem(f"127.0.0.1:{port - 6000}.0") is None
+    closed = f"127.0.0.1:{port - 6000}"
+    assert problem(closed) == f"no X server answers on the display {closed} (DISPLAY)"
+    assert problem(":4", QT_QPA_PLATFORM="offscreen") is None
+    assert display_problem({}, "darwin") is None and display_problem({}, "win32") is None
+    assert display_problem({}, "linux") == "there is no display (DISPLAY is not set; over SSH, connect with ssh -X)"
+
+
 @pytest.mark.parametrize("stop, code, said", [("SIGINT", 130, "interrupted"), ("SIGTERM", 143, "stopped by SIGTERM")])
 def test_ctrl_c_or_a_kill_keeps_the_recording_playable(tmp_path, lite_onnx, stop, code, said):
     """A live source with no --frames stops only with Ctrl-C (or `kill`, a service manager's SIGTERM): the
