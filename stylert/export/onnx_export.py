@@ -5,6 +5,7 @@ import contextlib
 import io
 import logging
 import warnings
+from importlib import metadata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 from stylert import __version__
 from stylert._lazy import require
 from stylert.atomic_files import atomic_output
-from stylert.errors import StylertError
+from stylert.errors import MissingDependency, StylertError, first_line
 from stylert.model_info import INPUT_NAME, ONNX_IR_VERSION, OUTPUT_NAME, ModelInfo, set_onnx_metadata
 from stylert.models.checkpoint import LoadedModel
 from stylert.models.convention import convention_module
@@ -44,12 +45,13 @@ def _rename_output_dims(model_proto) -> None:
 def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     """Trace the wrapped network with the dynamo exporter and return the ModelProto. Frames reach the network
     padded to its size multiple, so that is the least height and width traced for (a UnetGenerator's norms
-    need more than one value at its deepest level). The example batch is 2: torch 2.5 takes a size of 1 for a
-    constant and writes a graph that only takes one frame."""
+    need more than one value at its deepest level). The example is a batch of 2 at twice the multiple at least:
+    torch before 2.10 took a size of 1 (the batch, a U-Net's deepest level) for a constant and wrote a graph that
+    takes one frame size only (``_require_dynamic_input``)."""
     torch = require("torch", "export")
     require("onnxscript", "export (torch.onnx's exporter)")
     module = convention_module(model)
-    side = max(example_size, model.size_multiple)
+    side = max(example_size, 2 * model.size_multiple)
     example = torch.rand(2, 3, side, side) * 255
     dims = {0: torch.export.Dim("batch", max=256),
             2: torch.export.Dim("height", min=model.size_multiple, max=8192),
@@ -58,8 +60,13 @@ def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings(), contextlib.redirect_stdout(quiet), torch.inference_mode(False):
         warnings.simplefilter("ignore")
-        program = torch.onnx.export(module, (example,), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                                    opset_version=OPSET, dynamo=True, dynamic_shapes=(dims,), verbose=False)
+        try:
+            program = torch.onnx.export(module, (example,), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+                                        opset_version=OPSET, dynamo=True, dynamic_shapes=(dims,), verbose=False)
+        except ImportError as exc:  # torch 2.13 with onnxscript 0.5: No module named '..._framework_apis.torch_2_11'
+            raise MissingDependency(f"torch {torch.__version__}'s ONNX exporter does not work with onnxscript "
+                                    f"{metadata.version('onnxscript')} ({first_line(exc)}): pip install --upgrade "
+                                    "onnxscript") from None
     proto = program.model_proto
     _require_dynamic_input(proto, torch.__version__)
     _rename_output_dims(proto)

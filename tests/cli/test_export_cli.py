@@ -35,9 +35,11 @@ def test_a_built_in_style_is_exported_by_its_name_and_its_weights(tmp_path, caps
     assert "wrote" in capsys.readouterr().out and not list(tmp_path.glob("Mosaic*"))
     meta = {p.key: p.value for p in onnx.load(out).metadata_props}
     assert meta["stylert.style"] == "mosaic"
-    shipped = {t.name: t.raw_data for t in onnx.load(STYLES_DIR / "mosaic.onnx").graph.initializer}
-    exported = {t.name: t.raw_data for t in onnx.load(out).graph.initializer}
-    assert exported == shipped and len(shipped) > 10  # the same weights as the shipped model
+    def weights(path):  # the network's own, by their names; not the exporter's constants (val_0, ...), which
+        return {t.name: t.raw_data for t in onnx.load(path).graph.initializer if not t.name.startswith("val_")}
+
+    shipped = weights(STYLES_DIR / "mosaic.onnx")  # torch 2.5 writes fewer of those than the torch that made it
+    assert weights(out) == shipped and len(shipped) > 10  # the same weights as the shipped model
     assert main(["export", "mosaik", "-o", str(out)]) == 2
     assert "checkpoint not found: mosaik" in capsys.readouterr().err
     (tmp_path / "folder").mkdir()

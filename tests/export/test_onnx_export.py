@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import onnx
 import pytest
@@ -78,3 +80,47 @@ def test_a_trace_with_a_fixed_batch_is_refused_and_nothing_written(lite_pth, tmp
     with pytest.raises(StylertError, match=r"traced the network with a fixed batch, so .* one frame size"):
         export_onnx(load_checkpoint(lite_pth), out)
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_an_onnxscript_too_old_for_the_torch_is_one_line(lite_pth, tmp_path, monkeypatch):
+    """torch 2.13's exporter with onnxscript 0.5 (stood in for) stopped with an internal ModuleNotFoundError."""
+    import torch
+
+    from stylert.errors import MissingDependency
+
+    def too_old(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'onnxscript._framework_apis.torch_2_11'")
+
+    monkeypatch.setattr(torch.onnx, "export", too_old)
+    out = tmp_path / "m.onnx"
+    said = (rf"^torch {re.escape(torch.__version__)}'s ONNX exporter does not work with onnxscript [0-9.]+ "
+            r"\(No module named 'onnxscript\._framework_apis\.torch_2_11'\): pip install --upgrade onnxscript$")
+    with pytest.raises(MissingDependency, match=said):
+        export_onnx(load_checkpoint(lite_pth), out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_traced_size_is_1_where_old_torch_would_fix_it(lite_pth, tmp_path, monkeypatch):
+    """torch before 2.10 takes a traced size of 1 for a constant: a batch of 1, and a U-Net's deepest level when
+    the example is its size multiple (256 / 2 ** 8), gave graphs of one frame size. The examples avoid both."""
+    import torch
+
+    from stylert.export.onnx_export import to_onnx_proto
+    from tests.checkpoints import published_unet
+
+    unet = tmp_path / "unet" / "latest_net_G.pth"
+    unet.parent.mkdir()
+    torch.save(published_unet(7, ngf=4).state_dict(), unet)
+    traced = []
+
+    def record(module, args, **kwargs):
+        traced.append((tuple(args[0].shape), load_checkpoint(pth).size_multiple))
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(torch.onnx, "export", record)
+    for pth in (lite_pth, unet):
+        with pytest.raises(RuntimeError, match="recorded"):
+            to_onnx_proto(load_checkpoint(pth))
+    assert [multiple for _, multiple in traced] == [4, 128]
+    for (batch, _, height, width), multiple in traced:
+        assert batch >= 2 and min(height, width) >= 2 * multiple
