@@ -23,12 +23,14 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report\n"
                     "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames\n"
-                    "  stylert video A001/clip_%06d.dng -o clip.mov --codec prores_ks --fps 24   # CinemaDNG")
+                    "  stylert video A001/clip_%06d.dng -o clip.mov --codec prores_ks --fps 24  # CinemaDNG, clip.wav")
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
                           "OpenEXR frames, beauty.%%04d.exr, camera RAW frames, A001/clip_%%06d.dng or "
-                          "DSC_%%04d.NEF, or Radiance HDR and PFM frames, read as stylize reads those; see --fps)",
+                          "DSC_%%04d.NEF, or Radiance HDR and PFM frames, read as stylize reads those; see --fps; "
+                          "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
+                          "audio)",
                           ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
@@ -218,6 +220,7 @@ def run(args: argparse.Namespace) -> int:
             if manifest is not None:
                 manifest.add(item.source, item.target)
             audio = "audio kept" if result.has_audio else "no audio"
+            audio += f" (from {result.info.sound.name})" if result.has_audio and result.info.sound else ""
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
             print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps, "

@@ -1,6 +1,6 @@
 """A numbered image sequence named as FFmpeg names one (``render/frame_%04d.png``: a 3-D render's or a scan's
 frames) taken by ``stylert video`` as its input: its files, the number it starts at, a gap in its numbers, what
-identifies it for a folder's manifest and the name of its video in a folder output."""
+identifies it for a folder's manifest, the name of its video in a folder output and the sound recorded with it."""
 from __future__ import annotations
 
 import glob
@@ -84,6 +84,18 @@ def frame_path(pattern: Path, number: int) -> Path:
     50%_7.png)."""
     before, _, width, after = _parts(pattern)
     return pattern.with_name(before + str(number).zfill(width) + after)
+
+
+def recorded_sound(pattern: Path) -> Path | None:
+    """The WAV file recorded with a sequence, named as the clip its frames are numbered in: a CinemaDNG camera's
+    A001_C001.wav beside A001_C001_000000.dng, ..., a render's shot.wav beside shot.%04d.exr; None where there
+    is none."""
+    clip = _parts(pattern).before.rstrip("_.- ")
+    folder = pattern.parent
+    for path in sorted(folder.iterdir()) if clip and folder.is_dir() else ():
+        if path.stem == clip and path.suffix.lower() == ".wav" and path.is_file():
+            return path
+    return None
 
 
 def first_frame_number(pattern: Path) -> int:

@@ -29,7 +29,8 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.video_decode import (
-    DecodeStatus, VideoInfo, check_start, choose_video_decoder, decode_frames, expected_frames, probe_video,
+    DecodeStatus, VideoInfo, check_sound, check_start, choose_video_decoder, decode_frames, expected_frames,
+    probe_video,
 )
 from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
 from stylert.runtime.video_tracks import check_audio_fits
@@ -314,6 +315,7 @@ def stylize_video(
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
     if options.keep_audio:  # before any work, not at the first frame written
+        check_sound(info)
         check_audio_fits(info.audio_channels, target.suffix)
     check_start(info, options.start)
     expected = expected_frames(info, options.start, options.duration)
@@ -340,9 +342,13 @@ def stylize_video(
         _put(q_in, _END, stop)
 
     with atomic_output(target) as tmp:
+        tracks_from, length = source, options.duration
+        if is_frame_pattern(source):  # its recorded WAV, if any, no longer than its frames
+            tracks_from = info.sound if options.keep_audio else None
+            length = length or max(info.duration - options.start, 0.0) or None
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
-                               tracks_from=None if is_frame_pattern(source) else source, keep_audio=options.keep_audio,
-                               start=options.start, duration=options.duration, rotation=info.rotation,
+                               tracks_from=tracks_from, keep_audio=options.keep_audio,
+                               start=options.start, duration=length, rotation=info.rotation,
                                pixel_aspect=info.pixel_aspect, alpha=alpha)
         try:
             def encode() -> None:

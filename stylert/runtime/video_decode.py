@@ -25,7 +25,7 @@ from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw,
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
-from stylert.frames.frame_sequence import first_frame_number, frame_path, is_frame_pattern
+from stylert.frames.frame_sequence import first_frame_number, frame_path, is_frame_pattern, recorded_sound
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.image_decode import decode_image
 from stylert.frames.images import laid_over
@@ -55,6 +55,7 @@ class VideoInfo:
     interlaced: bool = False  # its first frame is (a camcorder's or broadcast 1080i): frames are deinterlaced
     alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
     audio_channels: tuple[int, ...] = ()  # of each audio track that can be kept
+    sound: Path | None = None  # an image sequence's: the WAV recorded with it (``recorded_sound``), its audio
 
 
 def codec_name(stream) -> str:
@@ -147,10 +148,32 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         width, height = cc.width, cc.height
         if _photo_kind(c, v) == "raw":  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
             (width, height), rotation = _developed_size(_first_file(c)), 0
+        sound = recorded_sound(path) if is_frame_pattern(path) else None
         return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
-                         tuple(s.codec_context.channels for s in c.streams.audio if keepable(s)))
+                         _audio_channels(c) if sound is None else _sound_channels(sound), sound)
+
+
+def _audio_channels(container) -> tuple[int, ...]:
+    return tuple(s.codec_context.channels for s in container.streams.audio if keepable(s))
+
+
+def _sound_channels(sound: Path) -> tuple[int, ...]:
+    """``_audio_channels`` of an image sequence's WAV file; none where it is damaged (``check_sound`` says so)."""
+    av = require("av", "video processing")
+    try:
+        with contextlib.closing(av.open(str(sound), **tags_as_stored(av))) as wav:
+            return _audio_channels(wav)
+    except (av.error.FFmpegError, OSError):
+        return ()
+
+
+def check_sound(info: VideoInfo) -> None:
+    """UnreadableVideo where an image sequence's recorded WAV (``VideoInfo.sound``) has no audio to keep."""
+    if info.sound is not None and not info.audio_channels:
+        raise UnreadableVideo(f"{info.sound.name}, the sound recorded with these frames, is not a readable WAV file "
+                              "(damaged?); --no-audio makes the video without it")
 
 
 def _tagged_duration(stream) -> float | None:

@@ -322,6 +322,57 @@ def test_a_sequence_of_plain_tiffs_with_raw_names_is_read_as_the_tiffs_they_are(
         assert sum(1 for _ in c.decode(video=0)) == 2
 
 
+def _loudness(path, start, end):
+    """RMS of the output's first audio channel between ``start`` and ``end`` seconds (AAC decodes to -1..1)."""
+    import av
+
+    with av.open(str(path)) as c:
+        samples = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
+        rate = c.streams.audio[0].rate
+    return float(np.sqrt(np.mean(samples[int(start * rate):int(end * rate)].astype(np.float64) ** 2)))
+
+
+def test_a_sequences_recorded_wav_is_its_audio_in_sync_and_no_longer_than_its_frames(tmp_path, lite_onnx, capsys):
+    """A CinemaDNG camera records its sound beside the frames (A001_C001.wav beside A001_C001_000000.dng ...);
+    the video had no audio. The WAV of the clip's name is now its audio, from --start, cut at the last frame;
+    a damaged one is one line (--no-audio makes the video without it); another WAV in the folder is not taken."""
+    import wave
+
+    import av
+
+    clip = tmp_path / "A001_C001"
+    clip.mkdir()
+    for n in range(12):
+        cv2.imwrite(str(clip / f"A001_C001_{n:06d}.png"), np.full((32, 48, 3), 20 * n, np.uint8))
+    rate = 48000
+    t = np.arange(rate) / rate  # a second of sound: silent for its first quarter, then a tone
+    tone = ((t >= 0.25) * np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2")
+    with wave.open(str(clip / "A001_C001.wav"), "wb") as w:
+        w.setnchannels(2), w.setsampwidth(2), w.setframerate(rate)
+        w.writeframes(np.repeat(tone, 2).tobytes())
+    pattern = str(clip / "A001_C001_%06d.png")
+    for start, out in ((0.0, tmp_path / "all.mp4"), (0.25, tmp_path / "late.mp4")):
+        assert main(["video", pattern, "-o", str(out), "--fps", "24", "--start", str(start), "-s",
+                     str(lite_onnx)]) == 0
+        assert "audio kept (from A001_C001.wav)" in capsys.readouterr().err
+        with av.open(str(out)) as c:
+            audio, video = c.streams.audio[0], c.streams.video[0]
+            assert audio.channels == 2
+            assert float(audio.duration * audio.time_base) == pytest.approx(0.5 - start, abs=0.03)
+            assert float(video.duration * video.time_base) == pytest.approx(0.5 - start, abs=0.01)
+    assert _loudness(tmp_path / "all.mp4", 0.02, 0.2) < 0.01 < 0.2 < _loudness(tmp_path / "all.mp4", 0.3, 0.45)
+    assert _loudness(tmp_path / "late.mp4", 0.02, 0.2) > 0.2  # the sound from --start on, in sync
+    (clip / "A001_C001.wav").write_bytes(b"RIFF\x10\0\0\0WAVEjunk")
+    assert main(["video", pattern, "-o", str(tmp_path / "d.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 2
+    assert "A001_C001.wav, the sound recorded with these frames, is not a readable WAV file (damaged?); " \
+           "--no-audio makes the video without it" in capsys.readouterr().err
+    assert main(["video", pattern, "-o", str(tmp_path / "d.mp4"), "--fps", "24", "--no-audio", "-s",
+                 str(lite_onnx)]) == 0
+    (clip / "A001_C001.wav").rename(clip / "voiceover.wav")
+    assert main(["video", pattern, "-o", str(tmp_path / "o.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
+    assert "no audio" in capsys.readouterr().err
+
+
 def test_raw_frames_developed_on_several_threads_come_in_their_order(tmp_path, photo, monkeypatch):
     """LibRaw develops a sequence's files on several threads at once (0.2 s for a 1080p DNG here); each frame is
     still its own file's, in the sequence's order, and more than one is developed at a time."""
