@@ -26,7 +26,7 @@ from stylert.frames.openexr import EXR_SIGNATURE, decode_exr
 from stylert.frames.photo_metadata import PhotoMetadata, exif_orientation, read_metadata
 from stylert.frames.pillow_formats import PILLOW_SUFFIXES, decode_with_pillow, pillow_quietly, too_many_pixels
 from stylert.frames.linear_light import is_linear_light, linear_shown
-from stylert.frames.tiff_metadata import associated_alpha, is_tiff, sample_bits, tiff_as_stored
+from stylert.frames.tiff_metadata import associated_alpha, integer_samples, is_tiff, sample_bits, tiff_as_stored
 
 T = TypeVar("T")
 
@@ -113,6 +113,7 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if head.startswith(EXR_SIGNATURE):  # half or float samples: a 16-bit file's depth, for its alpha
         frame, alpha, stated = decode_exr(raw, name)
         return Picture([frame], None if alpha is None else [alpha], depth=16, metadata=PhotoMetadata(exr=stated))
+    _refuse_integer_samples(raw, name)
     metadata = read_metadata(raw)
     if is_animation(head):
         return _decode_animation(buffer, name, metadata)
@@ -152,8 +153,17 @@ def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
         return decode_exr(raw, name)[0]
     if is_heif(raw[:HEAD_BYTES]):
         return _decode_heif(raw, name)[0]
+    _refuse_integer_samples(raw, name)
     stored = _stored_colour(buffer, raw, name)
     return linear_shown(stored) if is_linear_light(raw[:HEAD_BYTES]) else to_uint8(stored)
+
+
+def _refuse_integer_samples(raw: bytes, name: str | Path) -> None:
+    """UnreadableImage for a TIFF of integer samples that are no picture's levels (``integer_samples``)."""
+    stored = integer_samples(raw) if is_tiff(raw) else None
+    if stored:
+        raise UnreadableImage(f"{name} holds {stored} samples, which stylert does not read as a picture; save it "
+                              "with unsigned 8- or 16-bit samples (or floating-point ones, read as 0..1)")
 
 
 def _by_pillow(name: str | Path, raw: bytes) -> bool:

@@ -17,7 +17,7 @@ TIFF_SIGNATURES = (b"II*\0", b"MM\0*")
 _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
 # Bits per sample, photometric interpretation, orientation, samples per pixel, extra samples (those past RGB).
 _BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338
-_NEW_SUBFILE_TYPE, _SUB_IFDS = 254, 330
+_NEW_SUBFILE_TYPE, _SUB_IFDS, _SAMPLE_FORMAT = 254, 330, 339
 # First-directory tags that EXIF and TIFF share and that describe the photo, not the layout of its pixels:
 # description, make, model, orientation, resolution (x, y, unit), software, date, artist, copyright.
 _PHOTO_TAGS = (270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 33432)
@@ -102,6 +102,16 @@ def sample_bits(data: bytes) -> int | None:
     """The bits of a TIFF file's first sample in its first page (8, 16, 32); None where the directory does not
     say."""
     return _first_short(data, _BITS)
+
+
+def integer_samples(data: bytes) -> str | None:
+    """How a TIFF file's first page stores integer samples OpenCV hands over as they are, not as a picture's
+    levels ("32-bit integer", "16-bit signed integer": a scientific camera's or a height map's); None for the
+    8- and 16-bit unsigned samples and the floats that pictures use (SampleFormat 1 or 3)."""
+    kind, bits = _first_short(data, _SAMPLE_FORMAT) or 1, sample_bits(data) or 8
+    if kind == 2:
+        return f"{bits}-bit signed integer"
+    return f"{bits}-bit integer" if kind == 1 and bits == 32 else None
 
 
 def _first_short(data: bytes, tag: int) -> int | None:

@@ -47,6 +47,26 @@ def test_folder_with_one_corrupt_file(tmp_path, photo, lite_onnx, capsys):
     assert {p.name: p.read_bytes() for p in src.iterdir()} == before  # inputs untouched
 
 
+@pytest.mark.parametrize("depth", ["int8", "int16", "int32"])
+def test_a_tiff_of_signed_or_32_bit_integer_samples_fails_alone(tmp_path, photo, lite_onnx, capsys, depth):
+    """A height map or a scientific camera's TIFF (signed or 32-bit integer samples, as OpenCV hands them over)
+    stopped the whole run with 'frames must be uint8 ...'; it is now one failed file, and the rest are made."""
+    import cv2
+
+    src = tmp_path / "in"
+    src.mkdir()
+    cv2.imwrite(str(src / "a.jpg"), photo)
+    cv2.imwrite(str(src / "depth.tif"), (photo // 3).astype(depth))
+    assert main(["stylize", str(src), "-o", str(tmp_path / "out"), "--style", str(lite_onnx)]) == 1
+    err = capsys.readouterr().err
+    bits = np.dtype(depth).itemsize * 8
+    named = src / "depth.tif"
+    assert f"stylert: failed: {named}: {named} holds {bits}-bit signed integer samples, which stylert does not " \
+           "read as a picture; save it with unsigned 8- or 16-bit samples (or floating-point ones, read as 0..1)" \
+           in err, err
+    assert "1 written" in err and (tmp_path / "out" / "a.jpg").exists()
+
+
 def test_a_rerun_into_an_output_folder_inside_the_input_folder_does_not_take_its_outputs_for_inputs(
         tmp_path, photo, lite_onnx, capsys):
     src = tmp_path / "holiday"
