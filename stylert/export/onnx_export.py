@@ -5,9 +5,9 @@ import contextlib
 import io
 import logging
 import warnings
-from importlib import metadata
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -79,8 +79,8 @@ def _require_dynamic_input(model_proto, torch_version: str) -> None:
     fixed = [name for name, i in (("batch", 0), ("height", 2), ("width", 3)) if not dims[i].dim_param]
     if fixed:
         raise StylertError(f"torch {torch_version} traced the network with a fixed {' and '.join(fixed)}, so "
-                           "the ONNX file would take one frame size only; nothing was "
-                           "written (pip install --upgrade torch)")
+                           "the ONNX file would take one frame size only; nothing was written (pip install "
+                           "--upgrade torch)")
 
 
 def export_onnx(model: LoadedModel, out: str | Path, *, parity_images: list[np.ndarray] | None = None,
