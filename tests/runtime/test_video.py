@@ -13,6 +13,7 @@ from stylert.runtime.video import VideoOptions, stylize_video
 from stylert.runtime.video_decode import DecodeStatus, choose_video_decoder, decode_frames, probe_video
 from stylert.runtime.video_encode import VideoEncoder
 from tests.media import make_video
+from tests.processes import INTERRUPTIBLE
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
@@ -293,7 +294,7 @@ def test_ctrl_c_or_a_kill_leaves_no_partial_output(tmp_path, lite_onnx, stop, co
     src = make_video(tmp_path / "long.mp4", frames=400, size=(120, 160))
     out = tmp_path / "out" / "styled.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "stylert", "video", str(src), "-o", str(out), "-s", str(lite_onnx),
-                             "--batch", "1"], stderr=subprocess.PIPE, text=True)
+                             "--batch", "1"], stderr=subprocess.PIPE, text=True, **INTERRUPTIBLE)
     deadline = time.time() + 120
     while time.time() < deadline and not (out.parent.exists() and any(out.parent.iterdir())):
         time.sleep(0.2)  # wait until the temporary output exists, i.e. encoding has started

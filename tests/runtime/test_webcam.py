@@ -15,6 +15,7 @@ from stylert.errors import UnreadableVideo
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.runtime.webcam import WebcamOptions, WebcamSession
 from tests.media import make_video
+from tests.processes import INTERRUPTIBLE
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
@@ -267,7 +268,8 @@ def test_ctrl_c_or_a_kill_keeps_the_recording_playable(tmp_path, lite_onnx, stop
     long_clip = make_video(tmp_path / "long.mp4", frames=400, size=(48, 64), fps=Fraction(25), audio=None)
     out = tmp_path / "rec.mp4"
     proc = subprocess.Popen([sys.executable, "-m", "stylert", "webcam", "--source", str(long_clip), "--no-window",
-                             "-o", str(out), "-s", str(lite_onnx), "--size", "32"], stderr=subprocess.PIPE, text=True)
+                             "-o", str(out), "-s", str(lite_onnx), "--size", "32"], stderr=subprocess.PIPE, text=True,
+                            **INTERRUPTIBLE)
     deadline = time.time() + 120
     while time.time() < deadline and not any(p.name.startswith(".rec.") for p in tmp_path.iterdir()):
         time.sleep(0.2)  # recording has started (its temporary file exists)

@@ -5,6 +5,8 @@ import sys
 import pytest
 import torch
 
+from tests.processes import INTERRUPTIBLE
+
 
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "stylert", "train", *args], capture_output=True, text=True,
@@ -131,7 +133,7 @@ def test_ctrl_c_or_a_job_limit_saves_a_checkpoint_that_resumes(tiny_data, stop, 
     proc = subprocess.Popen([sys.executable, "-m", "stylert", "train", "--content", str(tiny_data / "content"),
                              "--style-image", str(tiny_data / "style.png"), "-o", str(out), "--steps", "100000",
                              "--image-size", "32", "--batch-size", "1", "--checkpoint-every", "0",
-                             "--sample-every", "5"], stderr=subprocess.PIPE, text=True)
+                             "--sample-every", "5"], stderr=subprocess.PIPE, text=True, **INTERRUPTIBLE)
     deadline = time.time() + 120
     while time.time() < deadline and not (samples.is_dir() and any(samples.iterdir())):
         time.sleep(0.2)  # training has started once the first sample strip is written
