@@ -4,6 +4,7 @@ identifies it for a folder's manifest, the name of its video in a folder output 
 from __future__ import annotations
 
 import glob
+import os
 import re
 from pathlib import Path
 from typing import NamedTuple
@@ -84,6 +85,18 @@ def frame_path(pattern: Path, number: int) -> Path:
     50%_7.png)."""
     before, _, width, after = _parts(pattern)
     return pattern.with_name(before + str(number).zfill(width) + after)
+
+
+def for_ffmpeg(pattern: Path) -> str:
+    """``pattern`` as FFmpeg's image2 demuxer is given it: it reads each % of the whole path as printf's, so a
+    folder's own are doubled (50% off/f_%04d.png: 50%% off/f_%04d.png); ``from_ffmpeg`` reads it back."""
+    return os.path.join(str(pattern.parent).replace("%", "%%"), pattern.name)
+
+
+def from_ffmpeg(name: str) -> Path:
+    """The pattern ``for_ffmpeg`` gave FFmpeg, from the name FFmpeg keeps (a container's); another path as it is."""
+    path = Path(name)
+    return Path(str(path.parent).replace("%%", "%"), path.name) if _printf_parts(path.name) else path
 
 
 def recorded_sound(pattern: Path) -> Path | None:

@@ -25,7 +25,9 @@ from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw,
 from stylert.frames.decoder_notices import notes_given
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
-from stylert.frames.frame_sequence import first_frame_number, frame_path, is_frame_pattern, recorded_sound
+from stylert.frames.frame_sequence import (
+    first_frame_number, for_ffmpeg, frame_path, from_ffmpeg, is_frame_pattern, recorded_sound,
+)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.image_decode import decode_image
 from stylert.frames.images import laid_over
@@ -77,15 +79,16 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames are decoded
     from the layer that holds the picture (``_exr_layer``); ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
-    options, first_file, form = {}, path, None
+    options, first_file, form, name = {}, path, None, str(path)
     if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
         first = first_frame_number(path)
         options, first_file, form = {"start_number": str(first), "framerate": str(rate or SEQUENCE_RATE)}, \
             frame_path(path, first), "image2"
+        name = for_ffmpeg(path)
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
-        container = av.open(str(path), format=form, hwaccel=hwaccel, options=options, **tags_as_stored(av))
+        container = av.open(name, format=form, hwaccel=hwaccel, options=options, **tags_as_stored(av))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
         said = instead_of(path, "a video")  # text, a PDF, ... given for a video is named for what it is
         raise UnreadableVideo(said or f"{path} is not a readable video (corrupt or unsupported): "
@@ -272,7 +275,7 @@ def _camera_raw(first: Path) -> bool:
 
 def _first_file(container) -> Path:
     """The file of the sequence's first frame (the file itself, where it is no sequence)."""
-    pattern = Path(container.name)
+    pattern = from_ffmpeg(container.name)
     return frame_path(pattern, first_frame_number(pattern)) if is_frame_pattern(pattern) else pattern
 
 
@@ -291,7 +294,7 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
     cannot be read at all ends the sequence there. RAW, HDR and PFM files are decoded on several threads at once,
     in order (LibRaw and OpenCV let go of the GIL while they work); EXR files one at a time, as FFmpeg's log, which
     their damage is heard in, is the process's."""
-    pattern = Path(container.name)
+    pattern = from_ffmpeg(container.name)
     sequence = is_frame_pattern(pattern)
     first = first_frame_number(pattern) if sequence else 0
     rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE

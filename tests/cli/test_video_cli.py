@@ -217,6 +217,26 @@ def test_a_linear_light_sequence_is_read_as_stylize_reads_its_files(tmp_path, su
     assert status.error.startswith(f"decoding stopped at l_0003.{suffix}: l_0003.{suffix} ")
 
 
+@pytest.mark.parametrize("suffix", ["png", "hdr"])
+def test_a_sequence_in_a_folder_with_a_percent_in_its_name_is_read(tmp_path, lite_onnx, capsys, suffix):
+    """FFmpeg reads each % of the whole path as printf's: '50% off/f_%04d.png' was 'not a readable video ... No
+    such file or directory'. A folder's % is doubled for FFmpeg, and read back where the frames are read as
+    stylize reads them (a Radiance HDR's)."""
+    folder = tmp_path / "50% off"
+    folder.mkdir()
+    for number in (1, 2, 3):
+        frame = np.full((8, 12, 3), 40 * number, np.uint8)
+        cv2.imwrite(str(folder / f"f_{number:04d}.{suffix}"), frame if suffix == "png" else frame / np.float32(255))
+    out = tmp_path / "o.mp4"
+    code = main(["video", str(folder / f"f_%04d.{suffix}"), "-o", str(out), "--fps", "10", "-s", str(lite_onnx)])
+    err = capsys.readouterr().err
+    assert code == 0 and f"wrote {out}: 3 frames at 10.000 fps" in err, err
+    import av
+
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 3
+
+
 def test_a_blender_multilayer_render_sequence_is_read_from_its_combined_pass(tmp_path):
     """FFmpeg reads unprefixed R, G, B channels only; Blender's multilayer frames name them ViewLayer.Combined.R."""
     from stylert.errors import UnreadableVideo
