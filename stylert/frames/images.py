@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -84,8 +85,8 @@ def collect_images(inputs: list[str], *, recursive: bool = False, leave_out: Pat
                     found.setdefault(p.resolve(), InputImage(p, Path(p.name)))
         elif is_frame_pattern(path):  # render/frame_%04d.png, as FFmpeg names a sequence
             raise NoInputs(f"{item} names an image sequence as FFmpeg does: stylize takes its folder ({path.parent}) "
-                           f"or a quoted glob ('{as_glob(path)}'); stylert video {item} -o OUT.mp4 makes a video of "
-                           "it")
+                           f"or a quoted glob ('{as_glob(path)}'); stylert video {shlex.quote(item)} -o OUT.mp4 makes "
+                           "a video of it")
         else:  # not there, or a device or a pipe
             raise NoInputs(not_found("input", item))
     if not found:

@@ -2,6 +2,7 @@
 so a slow consumer skips frames instead of falling behind (latency does not grow)."""
 from __future__ import annotations
 
+import shlex
 import threading
 import time
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ def open_source(source: str) -> cv2.VideoCapture:
                                   "use --source FILE_OR_URL to stylise a video or stream")
         if is_frame_pattern(Path(source)):  # render/frame_%04d.png
             raise UnreadableVideo(f"video source {source}: an image sequence that cannot be opened here; "
-                                  f"make it a video first: stylert video {source} -o clip.mp4 --fps 24")
+                                  f"make it a video first: stylert video {shlex.quote(source)} -o clip.mp4 --fps 24")
         if "://" not in source and not Path(source).exists():
             raise UnreadableVideo(f"video source {source}: file not found")
         raise UnreadableVideo(instead_of(source, "a video") or f"video source {source}: cannot be opened")

@@ -1,6 +1,7 @@
 """Stylise image files in batches: one bad file is reported and the rest go on."""
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -65,7 +66,7 @@ def plan_image_outputs(inputs: list[str], output: str, *, recursive: bool = Fals
     suffix = ext_suffix(ext) if ext is not None else None
     for item in inputs:  # as `video` points an image to `stylize`
         if Path(item).suffix.lower() in VIDEO_SUFFIXES and Path(item).is_file():
-            raise NoInputs(f"{item} is a video; stylise videos with: stylert video {item} -o OUT")
+            raise NoInputs(f"{item} is a video; stylise videos with: stylert video {shlex.quote(item)} -o OUT")
     images = collect_images(inputs, recursive=recursive, leave_out=Path(output))
     one_file = not is_folder_output(output, len(images))
     if one_file:

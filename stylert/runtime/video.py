@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import glob
-import os
 import queue
 import shlex
 import threading
@@ -110,14 +109,14 @@ def collect_videos(inputs: list[str]) -> list[Path]:
         elif (misnamed := misnamed_sequence(path)) is not None:  # 50%off_%04d.png: FFmpeg would take one file
             raise NoInputs(misnamed)
         elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
-            raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {path} -o OUT")
+            raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {shlex.quote(str(path))} -o OUT")
         else:
             sources.append(path)
     if not sources:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
             raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_sequence_hint(folders[0])}")
-        them = f" (name them: stylert video {os.path.join(folders[0], '*', '')} -o OUT/)" if folders else ""
+        them = f" (name them: stylert video {shlex.quote(str(folders[0]))}/*/ -o OUT/)" if folders else ""
         held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=them)
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
     once: dict[Path, Path] = {}

@@ -10,6 +10,7 @@ import io
 import itertools
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -102,7 +103,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
             raise UnreadableVideo(f"{path}: FFmpeg cannot take a sequence of these camera RAW frames (only TIFF-based "
                                   "ones: DNG, NEF, CR2, ARW ...); stylise them as photos, steadied across them, "
-                                  f"with: stylert stylize {first_file.parent} -o styled/ --smooth")
+                                  f"with: stylert stylize {shlex.quote(str(first_file.parent))} -o styled/ --smooth")
         raise UnreadableVideo(instead_of(path, "a video") or
                               f"{path} is not a readable video (its video codec is unknown, or its header damaged)")
     if context.name == "exr":  # the probe's first frame from the picture's layer (decode_frames reads it itself)

@@ -179,3 +179,25 @@ def test_defaults_written_into_help_are_the_ones_used(capsys):
     assert re.search(r"--preset \{[\w,]+\} x264.*?\(default: (\w+)\)", video)[1] == VideoOptions.preset
     sizes = re.search(r"--sizes SIZES comma.*?\(default: ([\dx,]+)\)", help_of("bench"))[1]
     assert _sizes(sizes) == BenchConfig.sizes
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["stylize", "{d}/a.mp4", "-o", "{d}/out/"], "stylise videos with: stylert video '{d}/a.mp4' -o OUT"),
+    (["video", "{d}/a.jpg", "-o", "{d}/o.mp4"], "stylise images with: stylert stylize '{d}/a.jpg' -o OUT"),
+    (["stylize", "{d}/f_%04d.png", "-o", "{d}/out/"], "stylert video '{d}/f_%04d.png' -o OUT.mp4 makes a video"),
+])
+def test_a_command_suggested_for_a_path_with_spaces_can_be_pasted(tmp_path, capsys, argv, says):
+    """The command a line suggests quotes the path it names, as the shell needs it ('my clips/a.mp4'); it was
+    written bare, and pasted it named two files."""
+    from stylert.cli import main
+    from tests.media import make_video
+
+    folder = tmp_path / "my clips"
+    folder.mkdir()
+    pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
+    make_video(folder / "a.mp4", frames=2, audio=None)
+    (folder / "a.jpg").write_bytes(b"\xff\xd8\xff")  # named for a photo: video refuses it by its name
+    for n in (1, 2):
+        (folder / f"f_{n:04d}.png").write_bytes(b"")
+    assert main([arg.replace("{d}", str(folder)) for arg in argv]) == 2
+    assert says.replace("{d}", str(folder)) in capsys.readouterr().err
