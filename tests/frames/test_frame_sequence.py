@@ -44,6 +44,10 @@ def test_patterns_names_and_fingerprints(tmp_path):
     before = sequence_fingerprint(tmp_path / "f%d.png")
     (tmp_path / "f2.png").write_bytes(b"longer")
     assert sequence_fingerprint(tmp_path / "f%d.png") != before and before["frames"] == 2
+    before = sequence_fingerprint(tmp_path / "f%d.png")
+    (tmp_path / "f.wav").write_bytes(b"RIFF")  # the sound recorded with the frames: a rerun makes the video anew
+    with_sound = sequence_fingerprint(tmp_path / "f%d.png")
+    assert with_sound != before and with_sound["frames"] == 2 and with_sound["sound"]
 
 
 def test_frame_path_names_a_frame_as_printf_writes_its_number(tmp_path):
