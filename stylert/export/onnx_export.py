@@ -46,8 +46,8 @@ def to_onnx_proto(model: LoadedModel, *, example_size: int = 64):
     """Trace the wrapped network with the dynamo exporter and return the ModelProto. Frames reach the network
     padded to its size multiple, so that is the least height and width traced for (a UnetGenerator's norms
     need more than one value at its deepest level). The example is a batch of 2 at twice the multiple at least:
-    torch before 2.10 took a size of 1 (the batch, a U-Net's deepest level) for a constant and wrote a graph that
-    takes one frame size only (``_require_dynamic_input``)."""
+    torch took a size of 1 for a constant (a batch of 1 with torch 2.5, a U-Net's deepest level with 2.5 to 2.9) and
+    wrote a graph that takes one frame size only (``_require_dynamic_input``)."""
     torch = require("torch", "export")
     require("onnxscript", "export (torch.onnx's exporter)")
     module = convention_module(model)

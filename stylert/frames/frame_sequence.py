@@ -128,9 +128,9 @@ def first_frame_number(pattern: Path) -> int:
 def sequence_fingerprint(pattern: Path) -> dict:
     """What changes when any frame of the sequence does, or its recorded sound (``recorded_sound``) comes, goes or
     changes: the frames' count, their bytes and sound's, and the latest modification time."""
-    sound = recorded_sound(pattern)
-    stats = [path.stat() for _, path in frame_files(pattern)] + ([sound.stat()] if sound else [])
-    return {"frames": len(stats) - bool(sound), "sound": bool(sound), "size": sum(s.st_size for s in stats),
+    frames, sound = [path.stat() for _, path in frame_files(pattern)], recorded_sound(pattern)
+    stats = frames + ([sound.stat()] if sound else [])
+    return {"frames": len(frames), "sound": sound is not None, "size": sum(s.st_size for s in stats),
             "mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}
 
 

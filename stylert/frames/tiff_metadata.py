@@ -111,7 +111,7 @@ def integer_samples(data: bytes) -> str | None:
     kind, bits = _first_short(data, _SAMPLE_FORMAT) or 1, sample_bits(data) or 8
     if kind == 2:
         return f"{bits}-bit signed integer"
-    return f"{bits}-bit integer" if kind == 1 and bits == 32 else None
+    return f"{bits}-bit integer" if kind == 1 and bits > 16 else None
 
 
 def _first_short(data: bytes, tag: int) -> int | None:

@@ -68,6 +68,7 @@ def codec_name(stream) -> str:
     return codec.canonical_name if codec is not None else stream.codec_context.name
 
 
+@functools.cache
 def tags_as_stored(av) -> dict[str, str]:
     """av.open's keywords that keep tags as the file holds them: one that is not UTF-8 (an older tool's Latin-1
     title) is read, and written to the output, byte for byte; strict decoding made such a file unreadable as a
@@ -269,7 +270,8 @@ def _camera_raw(first: Path) -> bool:
     plain TIFF with a RAW's name (DSC_0001.NEF exported from an editor) is none: FFmpeg reads it as stylize does."""
     try:
         with open(first, "rb") as file:
-            return is_camera_raw(first, file.read(HEAD_BYTES)) and not only_named_raw(first.read_bytes(), first)
+            head = file.read(HEAD_BYTES)
+            return is_camera_raw(first, head) and not only_named_raw(head + file.read(), first)
     except OSError:
         return False
 

@@ -74,4 +74,3 @@ def test_default_sizes_a_network_cannot_take_are_named_as_the_defaults(lite_onnx
     with pytest.raises(StylertError, match=r"^the default size 10x10: .* 16x16 is the nearest; give --sizes$"):
         check_sizes(BenchConfig(sizes=((10, 10),)), lite_onnx, sizes_given=False)
     check_sizes(BenchConfig(sizes=((16, 16),), batch=1), lite_onnx, sizes_given=False)
-

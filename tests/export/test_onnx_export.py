@@ -101,8 +101,8 @@ def test_an_onnxscript_too_old_for_the_torch_is_one_line(lite_pth, tmp_path, mon
 
 
 def test_no_traced_size_is_1_where_old_torch_would_fix_it(lite_pth, tmp_path, monkeypatch):
-    """torch before 2.10 takes a traced size of 1 for a constant: a batch of 1, and a U-Net's deepest level when
-    the example is its size multiple (256 / 2 ** 8), gave graphs of one frame size. The examples avoid both."""
+    """torch takes a traced size of 1 for a constant: a batch of 1 (torch 2.5), and a U-Net's deepest level when
+    the example is its size multiple (torch 2.5 to 2.9), gave graphs of one frame size. The examples avoid both."""
     import torch
 
     from stylert.export.onnx_export import to_onnx_proto
@@ -111,16 +111,17 @@ def test_no_traced_size_is_1_where_old_torch_would_fix_it(lite_pth, tmp_path, mo
     unet = tmp_path / "unet" / "latest_net_G.pth"
     unet.parent.mkdir()
     torch.save(published_unet(7, ngf=4).state_dict(), unet)
-    traced = []
+    shapes = []
 
     def record(module, args, **kwargs):
-        traced.append((tuple(args[0].shape), load_checkpoint(pth).size_multiple))
+        shapes.append(tuple(args[0].shape))
         raise RuntimeError("recorded")
 
     monkeypatch.setattr(torch.onnx, "export", record)
-    for pth in (lite_pth, unet):
+    models = [load_checkpoint(pth) for pth in (lite_pth, unet)]
+    for model in models:
         with pytest.raises(RuntimeError, match="recorded"):
-            to_onnx_proto(load_checkpoint(pth))
-    assert [multiple for _, multiple in traced] == [4, 128]
-    for (batch, _, height, width), multiple in traced:
-        assert batch >= 2 and min(height, width) >= 2 * multiple
+            to_onnx_proto(model)
+    assert [model.size_multiple for model in models] == [4, 128]
+    for (batch, _, height, width), model in zip(shapes, models, strict=True):
+        assert batch >= 2 and min(height, width) >= 2 * model.size_multiple

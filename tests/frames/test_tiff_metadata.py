@@ -8,7 +8,8 @@ from PIL import Image, ImageCms
 
 from stylert.frames.image_decode import read_picture
 from stylert.frames.images import write_image
-from stylert.frames.tiff_metadata import read_tiff_metadata, tiff_as_stored, tiff_with_metadata
+from stylert.frames.tiff_metadata import (integer_samples, read_tiff_metadata, tiff_as_stored, tiff_tag_offset,
+                                         tiff_with_metadata)
 
 MAKE, DATETIME, EXIF_IFD, GPS_IFD, INTEROP_IFD = 271, 306, 34665, 34853, 40965
 ICC = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
@@ -95,3 +96,16 @@ def test_a_tiff_header_claiming_a_huge_picture_is_unreadable_not_an_internal_err
             data[at + 8:at + 12] = struct.pack("<HH", 60000, 0) if kind == 3 else struct.pack("<I", 60000)
     with pytest.raises(UnreadableImage, match="has more pixels than OpenCV decodes"):
         decode_picture(bytes(data), "huge.tif")
+
+
+def test_integer_samples_that_are_no_pictures_levels_are_named():
+    """Signed samples of any width, and unsigned ones wider than 16 bits (a 32-bit TIFF, here OpenCV's int32 file
+    with its SampleFormat made 1, unsigned) are named; 8- and 16-bit unsigned and float samples are pictures'."""
+    grey = np.arange(12, dtype=np.int32).reshape(3, 4)
+    signed = cv2.imencode(".tif", grey)[1].tobytes()
+    assert integer_samples(signed) == "32-bit signed integer"
+    at = tiff_tag_offset(signed, 339)  # SampleFormat, one SHORT kept in its entry
+    unsigned = signed[:at + 8] + (1).to_bytes(2, "little") + signed[at + 10:]
+    assert integer_samples(unsigned) == "32-bit integer"
+    for picture in (grey.astype(np.uint8), grey.astype(np.uint16), grey.astype(np.float32)):
+        assert integer_samples(cv2.imencode(".tif", picture)[1].tobytes()) is None
