@@ -97,13 +97,15 @@ def _heeded(decode: Callable[[bytes | np.ndarray, str | Path], T], data: bytes |
     return decoded, damage_in(notices)
 
 
-def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
+def _decode_picture(data: bytes | np.ndarray, name: str | Path, *, whole: bool = True) -> Picture:
+    """``whole``: every frame, page and alpha plane, and the metadata; otherwise the colour of the first frame
+    only (``_decode_image``), as the decoder gives it."""
     buffer = _buffer(data, name)
     raw = buffer.tobytes()
     head = raw[:HEAD_BYTES]
     frame = developed(raw, name) if is_camera_raw(name, raw) else None  # by LibRaw, upright; its EXIF too
     if frame is not None:
-        return Picture([frame], metadata=raw_metadata(raw))
+        return Picture([frame], metadata=raw_metadata(raw) if whole else PhotoMetadata())
     if _by_pillow(name, raw):
         frame, alpha, icc = decode_with_pillow(raw, name)
         return Picture([frame], None if alpha is None else [alpha], metadata=PhotoMetadata(icc=icc))
@@ -114,8 +116,19 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
         frame, alpha, stated = decode_exr(raw, name)
         return Picture([frame], None if alpha is None else [alpha], depth=16, metadata=PhotoMetadata(exr=stated))
     _refuse_integer_samples(raw, name)
-    metadata = read_metadata(raw)
-    if is_animation(head):
+    metadata = read_metadata(raw) if whole else PhotoMetadata()
+    several = _several(buffer, raw, name, metadata) if whole else None
+    if several is not None:
+        return several
+    stored = _stored_colour(buffer, raw, name)
+    if is_linear_light(head):
+        return Picture([linear_shown(stored)], metadata=metadata)
+    return Picture([to_uint8(stored)], metadata=metadata, depth=_depth(stored))
+
+
+def _several(buffer: np.ndarray, raw: bytes, name: str | Path, metadata: PhotoMetadata) -> Picture | None:
+    """An animation's frames, a TIFF's pages, or a picture with its alpha plane; None for one opaque picture."""
+    if is_animation(raw[:HEAD_BYTES]):
         return _decode_animation(buffer, name, metadata)
     if has_pages(raw):
         clear = _tiff_bgra(buffer, raw, pages=0) if may_have_alpha(raw) else None  # a transparent page (layers)
@@ -130,10 +143,7 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     if transparent is not None:
         return Picture([np.ascontiguousarray(to_uint8(transparent[..., :3]))], [transparent[..., 3].copy()],
                        metadata=metadata, depth=_depth(transparent))
-    stored = _stored_colour(buffer, raw, name)
-    if is_linear_light(head):
-        return Picture([linear_shown(stored)], metadata=metadata)
-    return Picture([to_uint8(stored)], metadata=metadata, depth=_depth(stored))
+    return None
 
 
 def _depth(*planes: np.ndarray) -> int:
@@ -142,20 +152,7 @@ def _depth(*planes: np.ndarray) -> int:
 
 
 def _decode_image(data: bytes | np.ndarray, name: str | Path) -> np.ndarray:
-    buffer = _buffer(data, name)
-    raw = buffer.tobytes()
-    raw_frame = developed(raw, name) if is_camera_raw(name, raw) else None
-    if raw_frame is not None:
-        return raw_frame
-    if _by_pillow(name, raw):
-        return decode_with_pillow(raw, name)[0]
-    if raw.startswith(EXR_SIGNATURE):
-        return decode_exr(raw, name)[0]
-    if is_heif(raw[:HEAD_BYTES]):
-        return _decode_heif(raw, name)[0]
-    _refuse_integer_samples(raw, name)
-    stored = _stored_colour(buffer, raw, name)
-    return linear_shown(stored) if is_linear_light(raw[:HEAD_BYTES]) else to_uint8(stored)
+    return _decode_picture(data, name, whole=False).frames[0]
 
 
 def _refuse_integer_samples(raw: bytes, name: str | Path) -> None:
