@@ -129,6 +129,29 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     return path
 
 
+def make_song(path: Path, seconds: float = 1.0) -> Path:
+    """Audio with album art, as a music library's MP3 or M4A holds it: a tone, and a 32x32 MJPEG picture marked
+    as the attached cover (FFmpeg's attached_pic)."""
+    import av
+
+    as_mp4 = {"format": "mp4"} if path.suffix == ".m4a" else {}  # an M4A is MP4 (FFmpeg's ipod muxer takes no cover)
+    with av.open(str(path), "w", **as_mp4) as container:
+        sound = container.add_stream("libmp3lame" if path.suffix == ".mp3" else "aac", rate=16000)
+        sound.layout = "mono"
+        cover = container.add_stream("mjpeg")
+        cover.width, cover.height, cover.pix_fmt = 32, 32, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic
+        grey = av.VideoFrame.from_ndarray(np.full((32, 32, 3), 128, np.uint8), format="rgb24")
+        container.mux([*cover.encode(grey.reformat(format="yuvj420p")), *cover.encode()])
+        samples = (0.3 * np.sin(2 * np.pi * 440 * np.arange(round(seconds * 16000)) / 16000)).astype(np.float32)
+        for at in range(0, len(samples), 1152):
+            frame = av.AudioFrame.from_ndarray(samples[None, at:at + 1152].copy(), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = 16000, at
+            container.mux(sound.encode(frame))
+        container.mux(sound.encode())
+    return path
+
+
 def png_header(width: int, height: int) -> bytes:
     """A PNG whose header claims width x height RGB pixels, with almost no data behind it."""
     def chunk(kind: bytes, data: bytes) -> bytes:

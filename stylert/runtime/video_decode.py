@@ -98,6 +98,10 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
+    if all(s.disposition & av.stream.Disposition.attached_pic for s in container.streams.video):
+        container.close()  # an MP3's or M4A's album art: one picture, whose one frame made a 16 µs "video"
+        raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
+                              "carries)")
     context = _video_stream(container).codec_context
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()

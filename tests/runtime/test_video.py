@@ -12,7 +12,7 @@ from stylert.errors import StylertError, UnreadableVideo
 from stylert.runtime.video import VideoOptions, stylize_video
 from stylert.runtime.video_decode import DecodeStatus, choose_video_decoder, decode_frames, probe_video
 from stylert.runtime.video_encode import VideoEncoder
-from tests.media import make_video
+from tests.media import make_song, make_video
 from tests.processes import INTERRUPTIBLE
 
 av = pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -628,6 +628,17 @@ def test_a_cover_picture_stored_as_the_first_video_stream_is_passed_over(tmp_pat
     assert (info.width, info.height, info.fps) == (64, 48, Fraction(24))
     result = stylize_video(stylizer, src, tmp_path / "out.mp4")
     assert result.frames == 10 and result.truncated is None and _streams(tmp_path / "out.mp4")[:2] == (10, 24)
+
+
+@pytest.mark.parametrize("name", ["song.mp3", "song.m4a"])
+def test_an_audio_file_with_album_art_is_refused_as_having_no_video(tmp_path, stylizer, name):
+    """A music library's MP3 or M4A holds its cover as a one-picture video stream: that picture became a one-frame
+    video at 90000 fps, reported as "only 1 of the 90000 frames the file announces could be read" (exit 1)."""
+    src = make_song(tmp_path / name)
+    with pytest.raises(UnreadableVideo, match=r"song\.(mp3|m4a) has no video stream, only a cover picture \(album "
+                                              r"art, as an audio file carries\)$"):
+        stylize_video(stylizer, src, tmp_path / "out.mp4")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
 def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path, stylizer):
