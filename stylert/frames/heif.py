@@ -10,7 +10,7 @@ from stylert.errors import MissingDependency
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.photo_metadata import EXIF_ID, PhotoMetadata, photo_metadata
 
-HEIF_SUFFIXES = (".heic", ".heif")
+HEIF_SUFFIXES = (".heic", ".heif", ".hif")  # .hif: Canon's and Fujifilm's cameras
 _BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}  # HEVC-coded HEIF files
 _GENERIC = {b"mif1", b"msf1", b"miaf"}  # any HEIF image (or sequence): the compatible brands say which codec
 

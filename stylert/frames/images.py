@@ -23,9 +23,12 @@ from stylert.frames.photo_metadata import PhotoMetadata, sized, with_metadata
 from stylert.frames.pillow_formats import PILLOW_ALPHA, PILLOW_READ_ONLY, PILLOW_WRITTEN, encode_with_pillow
 from stylert.frames.linear_light import LINEAR_LIGHT_SUFFIXES
 
+# Other names of formats written, each with the suffix its encoder is known by: a JPEG a browser saves on Windows
+# is often .jfif (.jpe, .jif: older names); a bitmap may be .dib.
+ALIASES = {".jfif": ".jpg", ".jpe": ".jpg", ".jif": ".jpg", ".dib": ".bmp"}
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
-                  EXR_SUFFIX, *PILLOW_WRITTEN)
+                  EXR_SUFFIX, *PILLOW_WRITTEN, *ALIASES)
 INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
                   *PILLOW_ALPHA)  # transparency
@@ -150,6 +153,7 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     suffix = Path(str(path)).suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise UnwritableImage(f"unknown image format '{suffix}' (use {' '.join(IMAGE_SUFFIXES)})")
+    suffix = ALIASES.get(suffix, suffix)
     frames, alpha = picture.frames, picture.alpha
     metadata = sized(picture.metadata, frames[0].shape[1], frames[0].shape[0])
     deep = picture.depth == 16 and suffix in DEEP_SUFFIXES  # (each of them holds alpha too)

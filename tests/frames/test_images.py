@@ -2,6 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stylert._lazy import installed
 from stylert.errors import NoInputs, UnreadableImage
 from stylert.frames.image_decode import decode_image, read_image, read_picture
 from stylert.frames.images import collect_images, fit_max_size, write_image
@@ -29,6 +30,27 @@ def test_collect_folders_recursive_and_globs(tmp_path, rng):
         collect_images([str(tmp_path / "nope.jpg")])
     with pytest.raises(NoInputs, match="/dev/null is a device or a pipe, not a file; save what it gives"):
         collect_images(["/dev/null"])
+
+
+def test_other_names_of_jpeg_bmp_and_heif_are_found_and_written_in_their_format(tmp_path, rng):
+    """A browser on Windows saves a JPEG as .jfif, and Canon's and Fujifilm's cameras save HEIF photos as .hif: a
+    folder of them was passed over without a word, and -o x.jfif was an unknown format."""
+    img = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    for name, kind in (("a.jfif", ".jpg"), ("b.JPE", ".jpg"), ("c.jif", ".jpg"), ("d.dib", ".bmp")):
+        (tmp_path / name).write_bytes(cv2.imencode(kind, img)[1].tobytes())
+    if installed("pillow_heif"):
+        write_image(tmp_path / "e.hif", img)
+        assert (tmp_path / "e.hif").read_bytes()[4:12] == b"ftypheic"
+    found = [i.path for i in collect_images([str(tmp_path)])]
+    assert [p.name for p in found] == sorted(p.name for p in tmp_path.iterdir())
+    for path in found:
+        decoded = read_image(path)
+        if path.suffix != ".hif":  # as OpenCV decodes those bytes
+            assert np.array_equal(decoded, cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR))
+        write_image(tmp_path / "out" / path.name, decoded)
+    signatures = {p.suffix.lower(): p.read_bytes()[:2] for p in (tmp_path / "out").iterdir()}
+    assert {k: v for k, v in signatures.items() if k != ".hif"} == {".jfif": b"\xff\xd8", ".jpe": b"\xff\xd8",
+                                                                     ".jif": b"\xff\xd8", ".dib": b"BM"}
 
 
 def test_folders_leave_out_hidden_files_and_folders_as_a_shell_glob_does(tmp_path, rng):

@@ -26,12 +26,13 @@ def _phone_photo(path, rng, fmt="JPEG", icc=BIG_ICC):
     Image.fromarray(pixels).save(path, fmt, exif=exif.tobytes(), icc_profile=icc)
 
 
-FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tif": "TIFF"}
+FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP", "tif": "TIFF", "jfif": "JPEG"}  # .jfif: a browser's
 
 
 @pytest.mark.parametrize("source,target", [("jpg", "jpg"), ("png", "png"), ("jpg", "png"), ("png", "jpg"),
                                            ("webp", "webp"), ("jpg", "webp"), ("webp", "jpg"), ("webp", "png"),
-                                           ("tif", "tif"), ("jpg", "tif"), ("tif", "jpg"), ("tif", "webp")])
+                                           ("tif", "tif"), ("jpg", "tif"), ("tif", "jpg"), ("tif", "webp"),
+                                           ("jfif", "jfif")])
 def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(tmp_path, rng, source, target):
     _phone_photo(tmp_path / f"phone.{source}", rng, FORMATS[source])
     picture = read_picture(tmp_path / f"phone.{source}")
@@ -45,7 +46,7 @@ def test_a_stylised_photo_keeps_its_exif_and_colour_profile_and_stands_upright(t
     assert out.info["icc_profile"] == BIG_ICC
     decoded = np.asarray(out.convert("RGB"))[..., ::-1].astype(int)
     assert np.abs(decoded - (255 - image)).mean() < 20 < np.abs(decoded - image).mean()  # the stylised pixels
-    if target == "jpg":
+    if target in ("jpg", "jfif"):
         assert out.info.get("jfif") is not None  # OpenCV's JFIF segment still comes first
 
 
