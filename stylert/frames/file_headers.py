@@ -21,7 +21,8 @@ _SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG
                (re.compile(rb"II\*\0|MM\0\*"), ".tif"), (re.compile(rb"BM"), ".bmp"), (re.compile(rb"8BPS"), ".psd"),
                (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"),
                (re.compile(re.escape(EXR_SIGNATURE)), ".exr"), (RADIANCE_SIGNATURE, ".hdr"),
-               (PFM_SIGNATURE, ".pfm"))
+               (PFM_SIGNATURE, ".pfm"), (re.compile(rb"\0\0\0\x0cjP  \r\n\x87\n"), ".jp2"),
+               (re.compile(rb"\xff\x4f\xff\x51"), ".j2k"))
 
 
 # The last bytes of a TGA 2.0 file (Pillow, GIMP and Photoshop write it); an older TGA is known by its name only.

@@ -1,6 +1,7 @@
 """Image formats OpenCV does not read, through Pillow: Truevision TGA, QOI, Netpbm, Photoshop's PSD (its
-flattened composite, as Photoshop saves it beside the layers), Windows ICO (its largest picture), PCX, SGI and
-DirectDraw DDS textures. TGA, QOI and PPM are written back in their own format; the others are read only."""
+flattened composite, as Photoshop saves it beside the layers), Windows ICO (its largest picture), PCX, SGI,
+DirectDraw DDS textures, and JPEG 2000 (which OpenCV reads, but not a CMYK one, nor its alpha). TGA, QOI and PPM
+are written back in their own format; the others are read only."""
 from __future__ import annotations
 
 import io
@@ -13,7 +14,8 @@ import numpy as np
 from stylert.errors import PILLOW_ERRORS, UnreadableImage, first_line
 
 PILLOW_WRITTEN = {".tga": "TGA", ".qoi": "QOI", ".ppm": "PPM", ".pnm": "PPM"}
-PILLOW_READ_ONLY = (".psd", ".ico", ".pgm", ".pbm", ".pcx", ".sgi", ".dds")
+JPEG_2000_SUFFIXES = (".jp2", ".j2k", ".j2c", ".jpc", ".jpf", ".jpx")  # the JP2 file and the bare codestream
+PILLOW_READ_ONLY = (".psd", ".ico", ".pgm", ".pbm", ".pcx", ".sgi", ".dds", *JPEG_2000_SUFFIXES)
 PILLOW_SUFFIXES = (*PILLOW_WRITTEN, *PILLOW_READ_ONLY)
 PILLOW_ALPHA = (".tga", ".qoi")  # the written ones that hold transparency
 _ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")

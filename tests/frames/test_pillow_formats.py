@@ -1,6 +1,6 @@
-"""Formats OpenCV does not read (TGA, QOI, Netpbm, PSD, ICO, PCX, SGI), read and written through Pillow: pixels,
-transparency and a PSD's ICC profile carried, checked against files Pillow writes (and a PSD written here byte by
-byte, since Pillow writes none)."""
+"""Formats OpenCV does not read (TGA, QOI, Netpbm, PSD, ICO, PCX, SGI) or reads in part (JPEG 2000), read and
+written through Pillow: pixels, transparency and a PSD's ICC profile carried, checked against files Pillow writes
+(and a PSD written here byte by byte, since Pillow writes none)."""
 import struct
 
 import numpy as np
@@ -80,6 +80,25 @@ def test_an_icon_gives_its_largest_picture_and_16_bit_grey_is_scaled(tmp_path, r
     image = read_image(tmp_path / "depth.pgm")
     assert image.shape == (10, 12, 3)
     np.testing.assert_array_equal(image[..., 1], grey >> 8)
+
+
+def test_jpeg_2000_is_found_in_folders_and_read_with_its_alpha_and_from_a_pipe_cmyk_too(tmp_path, rng):
+    """JPEG 2000 (an archive's scans, a cinema package's frames) was read when named on the command line but a
+    folder of it was "no image files"; OpenCV, which read it, gave a CMYK one as unreadable and left out the alpha."""
+    rgba = _rgba(rng)
+    Image.fromarray(rgba).save(tmp_path / "clear.jp2")  # lossless, as Pillow writes it by default
+    Image.fromarray(rgba[..., :3]).convert("CMYK").save(tmp_path / "print.jp2")
+    Image.fromarray(rgba[..., :3]).save(tmp_path / "bare.j2k")  # the codestream alone, no JP2 boxes
+    assert {i.path.name for i in collect_images([str(tmp_path)])} == {"clear.jp2", "print.jp2", "bare.j2k"}
+    clear = read_picture(tmp_path / "clear.jp2")
+    np.testing.assert_array_equal(clear.frames[0], rgba[..., 2::-1])
+    np.testing.assert_array_equal(clear.alpha[0], rgba[..., 3])
+    np.testing.assert_array_equal(read_image(tmp_path / "bare.j2k"), rgba[..., 2::-1])
+    cmyk = np.asarray(Image.open(tmp_path / "print.jp2").convert("RGB"))[..., ::-1]
+    np.testing.assert_array_equal(read_image(tmp_path / "print.jp2"), cmyk)
+    for name in ("clear.jp2", "bare.j2k"):  # piped in: known by its signature
+        assert decode_picture((tmp_path / name).read_bytes(), "-").frames[0].shape == (20, 36, 3)
+    assert output_name(tmp_path / "clear.jp2") == tmp_path / "clear.jp2.png"
 
 
 def test_a_damaged_file_is_one_clear_error(tmp_path, rng):
