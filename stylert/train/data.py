@@ -56,6 +56,18 @@ def _crop(rgb: np.ndarray, box: tuple[float, int, int], size: int, flip: bool) -
     return patch[:, ::-1] if flip else patch
 
 
+# Draws in a row that may give crops of one flat colour before the set is taken to hold nothing else.
+FLAT_TRIES = 100
+
+
+def _flat(patch: np.ndarray) -> bool:
+    """Every pixel of the crop one colour: a blank frame, a fade to black, a clear sky, a white backdrop. Such a
+    crop has nothing to learn from, and InstanceNorm meets it at its largest gain, 1/sqrt(eps) in each layer: the
+    generator's gradients reached 1e15 (lite) and 1e24 (standard), past float32's range once squared, and training
+    stopped at its first step (one pixel a level off was enough to keep them at 1e-3)."""
+    return bool((patch == patch[:1, :1]).all())
+
+
 def _to_tensor(patches: list[np.ndarray]) -> torch.Tensor:
     return torch.from_numpy(np.stack(patches).transpose(0, 3, 1, 2).astype(np.float32))
 
@@ -77,6 +89,10 @@ class _Skipping:
         if damage and path not in (noted for noted, _ in self.damaged):
             self.damaged.append((path, in_one_line(damage)))
         return rgb
+
+    def _all_flat(self) -> NoInputs:
+        return NoInputs(f"{self.what}: {FLAT_TRIES} crops in a row were each one flat colour (blank frames?), which "
+                        "a network cannot learn from; give images with something in them")
 
     def _none_left(self) -> NoInputs:
         first = f": {self.unreadable[0][1]}" if self.unreadable else ""
@@ -115,10 +131,17 @@ class ImageBank(_Skipping):
         raise self._none_left()
 
     def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
+        """``n`` crops, none of one flat colour (``_flat``: another image is drawn in its place)."""
         patches = []
         for _ in range(n):
-            rgb = self.draw(rng)
-            patches.append(_crop(rgb, _crop_box(rgb.shape, self.size, rng), self.size, bool(rng.integers(2))))
+            for _ in range(FLAT_TRIES):
+                rgb = self.draw(rng)
+                patch = _crop(rgb, _crop_box(rgb.shape, self.size, rng), self.size, bool(rng.integers(2)))
+                if not _flat(patch):
+                    break
+            else:
+                raise self._all_flat()
+            patches.append(patch)
         return _to_tensor(patches)
 
 
@@ -146,11 +169,18 @@ class PairBank(_Skipping):
         raise self._none_left()
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` pairs of crops, the same box of each, no content crop of one flat colour (``_flat``)."""
         xs, ys = [], []
         for _ in range(n):
-            c, t = self._draw(rng)
-            t = cv2.resize(t, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA)
-            box, flip = _crop_box(c.shape, self.size, rng), bool(rng.integers(2))
-            xs.append(_crop(c, box, self.size, flip))
-            ys.append(_crop(t, box, self.size, flip))
+            for _ in range(FLAT_TRIES):
+                c, t = self._draw(rng)
+                box, flip = _crop_box(c.shape, self.size, rng), bool(rng.integers(2))
+                x = _crop(c, box, self.size, flip)
+                if not _flat(x):
+                    break
+            else:
+                raise self._all_flat()
+            xs.append(x)
+            ys.append(_crop(cv2.resize(t, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA), box, self.size,
+                            flip))
         return _to_tensor(xs), _to_tensor(ys)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from stylert.errors import StylertError
+from stylert.errors import NoInputs, StylertError
+from stylert.frames.images import write_image
 from stylert.train.config import TrainConfig
 from stylert.train.trainer import Trainer, TrainingDiverged
 
@@ -59,6 +60,25 @@ def test_a_diverging_run_stops_before_a_step_poisons_the_weights(tiny_data, adve
     assert np.isfinite(trainer.history.values()).all()
     for p in [*trainer.generator.parameters(), *(trainer.discriminator.parameters() if adversarial else ())]:
         assert torch.isfinite(p).all()
+
+
+@pytest.mark.parametrize("paired", [False, True])
+def test_blank_frames_among_the_content_are_passed_over_not_taken_for_a_divergence(tiny_data, paired):
+    """A crop of one flat colour (a fade to black among a film's frames) met InstanceNorm at its 1/sqrt(eps) gain in
+    every layer: the standard generator's gradients went past float32 and training stopped at its first step,
+    telling the user to lower --lr."""
+    for i in range(6):
+        for folder in ("content", "targets"):
+            write_image(tiny_data / folder / f"fade{i}.png", np.zeros((96, 120, 3), np.uint8))
+    targets = {"paired_targets": str(tiny_data / "targets")} if paired else {}
+    trainer = Trainer(_config(tiny_data, model="standard", steps=4, **targets))
+    trainer.run()
+    assert trainer.step == 4 and np.isfinite(trainer.history.values()).all()
+    for photo in (tiny_data / "content").glob("c*.png"):
+        photo.unlink()
+    with pytest.raises(NoInputs, match=r": 100 crops in a row were each one flat colour \(blank frames\?\), which a "
+                                       r"network cannot learn from; give images with something in them$"):
+        Trainer(_config(tiny_data, steps=2, **targets)).run()
 
 
 def test_a_step_that_runs_out_of_gpu_memory_says_so_and_keeps_the_last_checkpoint(tiny_data, monkeypatch):
