@@ -243,6 +243,9 @@ def of_damaged(n: int) -> str:
 def flicker_line(report: Any, name: str) -> str:
     """A ``flicker.FlickerReport`` of ``name`` (a video, an animation, an image sequence) as the line --report
     prints."""
+    if not report.input_change:  # a still held as a video (a podcast's picture): no change to measure against
+        return (f"flicker: {name}: output change {report.output_change:.2f} over {report.frames} frames, on an input "
+                "that does not change (0 adds no flicker)")
     return (f"flicker: {name}: output change {report.output_change:.2f} / input change {report.input_change:.2f} "
             f"= {report.ratio:.2f} over {report.frames} frames (1 adds no flicker; lower is steadier)")
 

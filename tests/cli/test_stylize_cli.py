@@ -326,3 +326,16 @@ def test_a_file_name_that_is_not_utf8_is_printed_as_its_bytes_not_an_internal_er
     assert r.returncode == 0, r.stderr.decode(errors="replace")
     assert r.stdout.startswith(b"flicker: " + os.fsencode(folder) + b"/caf\xe9_#.png: ")
     assert len(list((tmp_path / "out").glob("caf*_*.png"))) == 3
+
+
+def test_the_flicker_line_of_a_still_says_its_input_does_not_change():
+    """A picture held as a video (a podcast's) has no input change to measure against: the ratio was 'nan'."""
+    from stylert.cli.common import flicker_line
+    from stylert.runtime.flicker import FlickerMeter
+
+    meter = FlickerMeter()
+    still = np.full((8, 8, 3), 90, np.uint8)
+    for level in (0, 3, 3):
+        meter.add(still, still + level)
+    assert flicker_line(meter.report(), "talk.mp4") == ("flicker: talk.mp4: output change 1.50 over 3 frames, on an "
+                                                        "input that does not change (0 adds no flicker)")
