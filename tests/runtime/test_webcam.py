@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from stylert.errors import UnreadableVideo
+from stylert.frames.images import write_image
 from stylert.runtime.capture import LatestFrameCapture
 from stylert.runtime.webcam import WebcamOptions, WebcamSession
 from tests.media import make_video
@@ -50,9 +51,13 @@ def test_missing_camera_and_file():
 def test_a_source_that_is_no_video_says_what_it_is(tmp_path):
     (tmp_path / "empty.mp4").write_bytes(b"")
     (tmp_path / "photos").mkdir()
+    photo = tmp_path / "photo.JPG"
+    write_image(photo, np.zeros((8, 8, 3), np.uint8))  # it made a one-frame recording
     for source, says in (("", "--source is empty: give a camera index (0), a stream URL or a video file"),
                          (str(tmp_path / "photos"), f"video source {tmp_path / 'photos'} is a folder; give a video"),
-                         (str(tmp_path / "empty.mp4"), f"{tmp_path / 'empty.mp4'} is an empty file, not a video")):
+                         (str(tmp_path / "empty.mp4"), f"{tmp_path / 'empty.mp4'} is an empty file, not a video"),
+                         (str(photo), f"video source {photo} is an image (OpenCV gives it as one frame); stylise "
+                          f"images with: stylert stylize {photo} -o OUT")):
         with pytest.raises(UnreadableVideo) as err:
             LatestFrameCapture(source)
         assert str(err.value).startswith(says)
