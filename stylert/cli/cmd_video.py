@@ -238,9 +238,9 @@ def run(args: argparse.Namespace) -> int:
                 print(flicker_line(result.flicker, str(item.source)))
     if len(todo) > 1 or failed or truncated or damaged or len(todo) < len(plan):
         done = f", {len(plan) - len(todo)} already done" if len(todo) < len(plan) else ""
-        left_out = f", {damaged} damaged" if damaged else ""
-        print(f"{counted(len(todo) - failed, 'video')} written ({truncated} of them cut short{left_out}), "
-              f"{failed} failed{done}", file=sys.stderr)
+        short = [f"{truncated} of them cut short"] * bool(truncated) + [f"{damaged} damaged"] * bool(damaged)
+        noted = f" ({', '.join(short)})" if short else ""
+        print(f"{counted(len(todo) - failed, 'video')} written{noted}, {failed} failed{done}", file=sys.stderr)
     # a cut-off or damaged input still gave an output, without what could not be read
     return exit_code(len(todo), failed, truncated + damaged)
 
