@@ -297,6 +297,14 @@ def _drain(q: queue.Queue, stop: threading.Event) -> Iterator:
         yield item
 
 
+def _no_frames(source: Path, info: VideoInfo, options: VideoOptions) -> str:
+    """Why no frame was read: a --duration shorter than the gap between frames, or none that decode."""
+    if options.duration is not None and info.fps and options.duration < 1 / float(info.fps):
+        return (f"no frame of {source} starts in the {options.duration:g} s from {options.start:g} s: it has one "
+                f"every {1 / float(info.fps):.3g} s ({float(info.fps):g} fps); give a longer --duration")
+    return f"{source} has no decodable video frames in the requested range"
+
+
 def stylize_video(
     stylizer: Stylizer,
     source: str | Path,
@@ -381,7 +389,7 @@ def stylize_video(
                 raise
             frames = encoder.finish()
             if frames == 0:
-                raise UnreadableVideo(f"{source} has no decodable video frames in the requested range")
+                raise UnreadableVideo(_no_frames(source, info, options))
             tracks, damage = encoder.source_tracks, encoder.damage()
         finally:
             encoder.close()

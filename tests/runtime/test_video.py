@@ -169,6 +169,15 @@ def test_missing_empty_corrupt_videos(tmp_path, stylizer, content, says):
     assert [p.name for p in tmp_path.iterdir()] == ([] if content is None else ["bad.mp4"])
 
 
+def test_a_duration_shorter_than_a_frame_says_so(tmp_path, stylizer):
+    """--start 0.1 --duration 0.01 on a 25 fps clip holds no frame's start: it said 'no decodable video frames'."""
+    src = make_video(tmp_path / "in.mp4", frames=8)
+    with pytest.raises(UnreadableVideo, match=r"^no frame of .*in\.mp4 starts in the 0\.01 s from 0\.1 s: it has one "
+                                              r"every 0\.04 s \(25 fps\); give a longer --duration$"):
+        stylize_video(stylizer, src, tmp_path / "out.mp4", VideoOptions(start=0.1, duration=0.01))
+    assert not (tmp_path / "out.mp4").exists()
+
+
 def test_a_start_past_the_end_names_the_video_s_length(tmp_path, stylizer):
     """A mistyped --start said 'no decodable video frames in the requested range'."""
     src = make_video(tmp_path / "in.mp4", frames=8)
