@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.results_io import save, table  # noqa: E402
+from benchmarks.results_io import save, table, takes_no_options  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.frames.images import write_image  # noqa: E402
 
@@ -83,4 +83,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     main()

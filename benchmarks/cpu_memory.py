@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.results_io import save, table  # noqa: E402
+from benchmarks.results_io import save, table, takes_no_options  # noqa: E402
 from stylert.frames.images import write_image  # noqa: E402
 
 SESSION_JOBS = {"1080p, 12 frames": ((1080, 1920), 12, False),
@@ -153,4 +153,5 @@ if __name__ == "__main__":
         kind, *rest = json.loads(sys.argv[2])
         print(json.dumps(session_child(*rest) if kind == "session" else estimate_child(*rest)))
     else:
+        takes_no_options(__doc__)
         main()

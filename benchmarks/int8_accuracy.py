@@ -10,7 +10,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.results_io import save  # noqa: E402
+from benchmarks.results_io import save, takes_no_options  # noqa: E402
 from stylert.export.quantize import calibration_batches, int8_accuracy, quantize_int8  # noqa: E402
 from stylert.frames.image_decode import read_image  # noqa: E402
 from stylert.frames.prepost import frames_to_batch  # noqa: E402
@@ -44,4 +44,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     main()

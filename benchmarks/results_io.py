@@ -1,6 +1,7 @@
 """Write a benchmark's results as JSON (all numbers) and markdown (the table people read)."""
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -22,3 +23,9 @@ def table(headers: list[str], rows: list[list[str]]) -> list[str]:
     """A markdown table's lines."""
     return (["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
             + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def takes_no_options(doc: str | None) -> None:
+    """For a benchmark without flags: --help prints its ``doc`` and any other argument is refused, rather than the
+    whole run starting (and overwriting its results) when someone asks what it does."""
+    argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()

@@ -13,7 +13,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.results_io import save  # noqa: E402
+from benchmarks.results_io import save, takes_no_options  # noqa: E402
 from stylert import Stylizer  # noqa: E402
 from stylert.runtime.capture import CapturedFrame  # noqa: E402
 from stylert.runtime.webcam import WebcamOptions, WebcamSession  # noqa: E402
@@ -57,4 +57,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    takes_no_options(__doc__)
     main()
