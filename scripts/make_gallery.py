@@ -1,5 +1,6 @@
 """Render the README gallery: each bundled sample photo, then each built-in style applied to it.
 Writes docs/gallery.png. Run: python scripts/make_gallery.py"""
+import argparse
 from pathlib import Path
 
 import cv2
@@ -14,6 +15,7 @@ from stylert.styles import builtin_styles
 OUT = Path(__file__).resolve().parents[1] / "docs" / "gallery.png"
 PHOTOS = ("astronaut", "chelsea", "coffee")
 CELL = (240, 200)  # width, height
+argparse.ArgumentParser(description=__doc__).parse_args()  # --help says what it writes, before it writes it
 
 
 def label(img: np.ndarray, text: str) -> np.ndarray:

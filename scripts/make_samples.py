@@ -3,12 +3,14 @@
 astronaut (NASA, public domain), chelsea and coffee (CC0), as listed in scikit-image's
 data documentation. Run: python scripts/make_samples.py
 """
+import argparse
 from pathlib import Path
 
 import cv2
 import skimage.data
 
 OUT = Path(__file__).resolve().parents[1] / "stylert" / "samples"
+argparse.ArgumentParser(description=__doc__).parse_args()  # --help says what it writes, before it writes it
 
 for name in ("astronaut", "chelsea", "coffee"):
     rgb = getattr(skimage.data, name)()

@@ -6,14 +6,16 @@ data/styles/   style images: scikit-image's immunohistochemistry stain and retin
                scans, plus 'mosaic', a stained-glass Voronoi pattern generated here.
 Run: python scripts/make_training_data.py [OUT_DIR]
 """
-import sys
+import argparse
 from pathlib import Path
 
 import cv2
 import numpy as np
 import skimage.data
 
-OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "data")
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("out_dir", nargs="?", default="data", type=Path, help="folder to write into (default: data)")
+OUT = parser.parse_args().out_dir
 CONTENT = ("astronaut", "chelsea", "coffee", "rocket", "stereo_motorcycle")
 STYLES = {"stain": "immunohistochemistry", "retina": "retina", "cosmos": "hubble_deep_field"}
 

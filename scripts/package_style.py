@@ -4,8 +4,8 @@ The .pth keeps only the generator weights (no optimiser state); the .json record
 the provenance: data, the exact training command, steps and final losses.
 Run: python scripts/package_style.py CKPT NAME "DESCRIPTION" "TRAIN COMMAND"
 """
+import argparse
 import json
-import sys
 from pathlib import Path
 
 import torch
@@ -15,7 +15,13 @@ from stylert.export.parity import parity_batches
 from stylert.models.checkpoint import load_checkpoint
 from stylert.styles import STYLES_DIR
 
-ckpt_path, name, description, command = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+parser.add_argument("checkpoint", type=Path, help="the checkpoint stylert train wrote")
+parser.add_argument("name", help="the style's name (stylert/styles/NAME.*)")
+parser.add_argument("description", help="what the style looks like, for stylert styles -v")
+parser.add_argument("command", help="the exact stylert train command that made the checkpoint")
+given = parser.parse_args()
+ckpt_path, name, description, command = given.checkpoint, given.name, given.description, given.command
 ckpt = torch.load(ckpt_path, weights_only=True)
 torch.save({"stylert": 1, "style": name, "state_dict": ckpt["state_dict"]}, STYLES_DIR / f"{name}.pth")
 model = load_checkpoint(STYLES_DIR / f"{name}.pth")

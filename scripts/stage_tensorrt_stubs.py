@@ -4,6 +4,7 @@ tensorrt-stubs 10.13 names some parameters `in` (a Python keyword) and puts a de
 parameter before a required one; mypy rejects the whole file. This renames `in` to `in_`
 and gives the stray required parameter a default. Run: python scripts/stage_tensorrt_stubs.py
 """
+import argparse
 import importlib.util
 import re
 import sys
@@ -13,6 +14,7 @@ OUT = Path(__file__).resolve().parents[1] / "build" / "trt-stubs"
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     spec = importlib.util.find_spec("tensorrt_stubs")
     if spec is None or spec.origin is None:
         print("tensorrt-stubs is not installed (pip install --no-deps tensorrt-stubs)", file=sys.stderr)
