@@ -15,7 +15,7 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
                rotation: int = 0, audio_extra: float = 0.0, cover: bool = False,
                pixel_aspect: Fraction | None = None, audio_tracks: int = 1, transfer: int | None = None,
                subtitles: bool | str = False, chapters: int = 0, tags: dict[str, str] | None = None,
-               times: list[float] | None = None, bitmap_subtitles: bool = False) -> Path:
+               times: list[float] | None = None, bitmap_subtitles: bool = False, timecode: str | None = None) -> Path:
     """A square moving across a gradient; ``audio``: an encoder name (aac, pcm_s16le ...) or None;
     ``noisy`` adds fresh noise to every frame, so an encoder works about as hard as on camera footage;
     ``rotation``: degrees counter-clockwise in the display matrix, as a phone held upright records;
@@ -29,7 +29,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
     decoded (stylert copies or drops such a track);
     ``chapters``: that many chapters of equal length, titled "part 1"...; ``tags``: the file's own tags (title,
     creation_time, location, as a phone writes them); ``times``: each frame's own time in seconds (a variable
-    frame rate; millisecond clock) instead of i / fps."""
+    frame rate; millisecond clock) instead of i / fps; ``timecode``: the first frame's SMPTE timecode, stated as a
+    camera does (MP4/MOV: a timecode track; Matroska: the stream's tag)."""
     import av
 
     h, w = size
@@ -47,6 +48,8 @@ def make_video(path: Path, *, frames: int = 12, size: tuple[int, int] = (50, 66)
         video.codec_context.sample_aspect_ratio = pixel_aspect
     if transfer is not None:
         video.codec_context.color_trc = transfer
+    if timecode is not None:
+        video.metadata["timecode"] = timecode
     sounds = [container.add_stream(audio, rate=16000) for _ in range(audio_tracks)] if audio else []
     for k, sound in enumerate(sounds):
         sound.metadata["language"], sound.metadata["title"] = ("eng", "fra", "deu", "spa")[k % 4], f"track {k}"

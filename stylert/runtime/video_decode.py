@@ -102,7 +102,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()  # an MP3's or M4A's album art: one picture, whose one frame made a 16 µs "video"
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
-    context = _video_stream(container).codec_context
+    context = main_video_stream(container).codec_context
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
         if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
@@ -134,7 +134,7 @@ def _exr_layer(first: Path) -> dict[str, str]:
     return {"layer": layer} if layer else {}
 
 
-def _video_stream(container):
+def main_video_stream(container):
     """The file's main video stream, as FFmpeg chooses it (a cover picture stored as a one-frame video stream
     before it is passed over)."""
     return container.streams.best("video") or container.streams.video[0]
@@ -144,7 +144,7 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
     """What ``path`` holds; ``rate``: an image sequence's frame rate (``_open``)."""
     path = Path(path)
     with contextlib.closing(_open(path, rate=rate)) as c:
-        v = _video_stream(c)
+        v = main_video_stream(c)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
         # which a longer audio track extends (a clip whose audio ran 80 ms past its frames was reported cut off).
@@ -458,7 +458,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     end = None if duration is None else start + duration
     hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
     with contextlib.closing(_open(path, hwaccel, rate)) as c:
-        stream = _video_stream(c)
+        stream = main_video_stream(c)
         if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
             stream.thread_type = "AUTO"  # frame and slice threads
         if start > 0:
@@ -540,7 +540,7 @@ class FrameIndex:
 def index_frames(path: str | Path) -> FrameIndex:
     path = Path(path)
     with contextlib.closing(_open(path)) as c:
-        stream = _video_stream(c)
+        stream = main_video_stream(c)
         packets = [(float(p.pts * stream.time_base), bool(p.is_keyframe)) for p in c.demux(stream)
                    if p.pts is not None and p.size]
     packets.sort()

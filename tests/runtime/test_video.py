@@ -650,6 +650,18 @@ def test_an_audio_file_with_album_art_is_refused_as_having_no_video(tmp_path, st
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
+@pytest.mark.parametrize("suffix, start, first", [(".mp4", 0.0, "10:00:00:00"), (".mov", 1.0, "10:00:01:00"),
+                                                   (".mkv", 0.4, "10:00:00:10")])
+def test_the_source_timecode_is_kept_from_the_first_frame_written(tmp_path, stylizer, suffix, start, first):
+    """A camera's or an editor's timecode (a timecode track, or Matroska's tag) was dropped, so the stylised clip
+    could not be laid back over its source in a timeline; from --start it names the first frame written."""
+    src = make_video(tmp_path / "take.mov", frames=30, fps=Fraction(25), audio=None, timecode="10:00:00:00")
+    stylize_video(stylizer, src, tmp_path / f"out{suffix}", VideoOptions(start=start))
+    with av.open(str(tmp_path / f"out{suffix}")) as c:
+        stated = {s.type: v for s in c.streams for k, v in s.metadata.items() if k.lower() == "timecode"}
+    assert stated == ({"video": first} if suffix == ".mkv" else {"video": first, "data": first})  # a tmcd track
+
+
 def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path, stylizer):
     """Matroska gives a stream's length only as a tag; the container's length is the longer audio's, which
     promised frames that never existed (the file was reported as cut off and the command exited 1)."""
