@@ -29,6 +29,9 @@ DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayRe
                       b"Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
                       b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
                       b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n")
+# The fastest frame rate a timecode track counts (its frames a second fit a byte): at 256 fps and over FFmpeg's MP4
+# and MOV muxers refuse the whole file, so a high-speed camera's timecode is not kept.
+MAX_TIMECODE_RATE = 255
 # Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 
@@ -234,10 +237,13 @@ def _first_timecode(probe, start: float) -> str | None:
     """The timecode of the output's first frame: the source's (its video stream's, a timecode track's, or the
     file's, as a camera or an MXF states it), moved on by ``start`` seconds; None where the source states none."""
     video = main_video_stream(probe)
+    rate = Fraction(video.average_rate or video.guessed_rate or 0)
+    if round(rate) > MAX_TIMECODE_RATE:
+        return None
     for stream_or_file in (video, *(s for s in probe.streams if s.type == "data"), probe):
         stated = next((value for key, value in stream_or_file.metadata.items() if key.lower() == "timecode"), None)
         if stated:
-            return later_timecode(stated, Fraction(video.average_rate or video.guessed_rate or 0), start)
+            return later_timecode(stated, rate, start)
     return None
 
 

@@ -662,6 +662,14 @@ def test_the_source_timecode_is_kept_from_the_first_frame_written(tmp_path, styl
     assert stated == ({"video": first} if suffix == ".mkv" else {"video": first, "data": first})  # a tmcd track
 
 
+def test_a_high_speed_clip_s_timecode_is_left_out_rather_than_refused_by_the_muxer(tmp_path, stylizer):
+    """A timecode track counts at most 255 frames a second: FFmpeg refused a whole 300 fps MP4 that stated one."""
+    src = make_video(tmp_path / "burst.mkv", frames=6, fps=Fraction(300), audio=None, timecode="10:00:00:000")
+    assert stylize_video(stylizer, src, tmp_path / "out.mp4").frames == 6
+    with av.open(str(tmp_path / "out.mp4")) as c:
+        assert [s.type for s in c.streams] == ["video"] and "timecode" not in c.streams.video[0].metadata
+
+
 def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path, stylizer):
     """Matroska gives a stream's length only as a tag; the container's length is the longer audio's, which
     promised frames that never existed (the file was reported as cut off and the command exited 1)."""
