@@ -335,6 +335,7 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
     with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w", **tags_as_stored(av))) as out, \
             contextlib.closing(av.open(str(chunks[0]), **tags_as_stored(av))) as first:
         video = out.add_stream_from_template(first.streams.video[0])
+        video.codec_context.framerate = fps  # the template copies no frame rate; a timecode track counts by it
         if vp9_alpha(first.streams.video[0]):  # the alpha beside each packet is copied; the muxer marks the
             video.codec_context.pix_fmt = "yuva420p"  # track as having one (AlphaMode) by this format only
         if rotation:

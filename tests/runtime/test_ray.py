@@ -130,7 +130,7 @@ def test_one_video_in_chunks_equals_the_single_machine_run(cluster, tmp_path):
     from stylert.runtime.video import VideoOptions, stylize_video
     from tests.media import make_video
 
-    clip = make_video(tmp_path / "clip.mp4", frames=48, size=(60, 80), fps=Fraction(24))
+    clip = make_video(tmp_path / "clip.mp4", frames=48, size=(60, 80), fps=Fraction(24), timecode="01:00:00:00")
     options = VideoOptions(smooth=0.6)
     summary = run_videos_on_ray([str(clip)], str(tmp_path / "ray.mp4"), options, style="mosaic",
                                 backend="onnxruntime", engine={"device": "cpu"}, strength=1.0, preserve_color=False,
@@ -143,14 +143,14 @@ def test_one_video_in_chunks_equals_the_single_machine_run(cluster, tmp_path):
         with av.open(str(path)) as c:
             v, a = c.streams.video[0], c.streams.audio[0]
             frames = [f.to_ndarray(format="bgr24").astype(float) for f in c.decode(v)]
-            rate, duration = v.average_rate, c.duration
+            rate, duration, timecode = v.average_rate, c.duration, v.metadata.get("timecode")
         with av.open(str(path)) as c:
             audio = sum(1 for p in c.demux(c.streams.audio[0]) if p.size)
-        return frames, rate, duration, audio, a.codec_context.name
+        return frames, rate, duration, audio, a.codec_context.name, timecode
 
     ray_frames, *ray_facts = read(tmp_path / "ray.mp4")
     one_frames, *one_facts = read(tmp_path / "one.mp4")
-    assert len(ray_frames) == len(one_frames) == 48 and ray_facts == one_facts
+    assert len(ray_frames) == len(one_frames) == 48 and ray_facts == one_facts and one_facts[-1] == "01:00:00:00"
     assert max(np.abs(a - b).mean() for a, b in zip(ray_frames, one_frames)) < 4  # the codecs' own difference
     change = lambda frames, i: np.abs(frames[i] - frames[i - 1]).mean()  # noqa: E731
     joins = [i for i in range(1, 48) if i % (48 // summary.chunks) == 0]
