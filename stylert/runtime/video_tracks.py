@@ -235,7 +235,10 @@ def _chapters_within(chapters: list[dict], start: float, duration: float | None)
 
 def _first_timecode(probe, start: float) -> str | None:
     """The timecode of the output's first frame: the source's (its video stream's, a timecode track's, or the
-    file's, as a camera or an MXF states it), moved on by ``start`` seconds; None where the source states none."""
+    file's, as a camera or an MXF states it), moved on by ``start`` seconds; None where the source states none or
+    is a sequence's recorded WAV."""
+    if not probe.streams.video:
+        return None
     video = main_video_stream(probe)
     rate = Fraction(video.average_rate or video.guessed_rate or 0)
     if round(rate) > MAX_TIMECODE_RATE:
