@@ -47,6 +47,18 @@ class ExrHeader:
                 areas.append(max(x_max - x_min + 1, 0) * max(y_max - y_min + 1, 0))
         return max(areas)
 
+    def timecode(self) -> str | None:
+        """The SMPTE timecode the file states (its timeCode attribute, as a camera's or a conform's plates carry
+        it) as "HH:MM:SS:FF", ";FF" where the drop-frame flag is set; None where it states none."""
+        packed = self.attributes.get(b"timeCode", b"")
+        if self.kinds.get(b"timeCode") != b"timecode" or len(packed) != 8:
+            return None
+        bits = struct.unpack("<I", packed[:4])[0]  # binary-coded decimal digits and flags (SMPTE 12M)
+        digit = lambda shift, width: (bits >> shift) & ((1 << width) - 1)  # noqa: E731
+        hours, minutes = digit(28, 2) * 10 + digit(24, 4), digit(20, 3) * 10 + digit(16, 4)
+        seconds, frame = digit(12, 3) * 10 + digit(8, 4), digit(4, 2) * 10 + digit(0, 4)
+        return f"{hours:02d}:{minutes:02d}:{seconds:02d}{';' if digit(6, 1) else ':'}{frame:02d}"
+
     def channels(self) -> list[str]:
         """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""
         chlist, names, at = self.attributes.get(b"channels", b""), [], 0

@@ -197,6 +197,7 @@ def _join(item, cut: _Cut, done: dict[str, dict], options, summary: RaySummary) 
     """The chunk files the actors wrote joined into ``item``'s output with the source's tracks; a broken chunk,
     or a join that lost frames, is ``item``'s failure in ``summary``."""
     from stylert.runtime.video_decode import probe_video
+    from stylert.runtime.timecode import first_frame_timecode
     from stylert.runtime.video_encode import join_chunks
 
     broken = [(k, r["error"]) for k, r in done.items() if r["error"]]
@@ -209,7 +210,8 @@ def _join(item, cut: _Cut, done: dict[str, dict], options, summary: RaySummary) 
     source = str(item.source)
     joined = join_chunks(parts, item.target, info.fps, starts=starts, start=options.start,
                          duration=options.duration, tracks_from=item.source, keep_audio=options.keep_audio,
-                         rotation=info.rotation, on_damage=lambda line: summary.damage.append((source, line)))
+                         rotation=info.rotation, timecode=first_frame_timecode(info.timecode, info.fps, options.start),
+                         on_damage=lambda line: summary.damage.append((source, line)))
     if joined != summary.frames:
         summary.failed.append((source, f"joined {joined} frames of {summary.frames}"))
 

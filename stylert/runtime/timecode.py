@@ -6,8 +6,19 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+# The fastest frame rate a timecode track counts (its frames a second fit a byte): at 256 fps and over FFmpeg's MP4
+# and MOV muxers refuse the whole file, so a high-speed camera's timecode is not kept.
+MAX_TIMECODE_RATE = 255
 _TIMECODE = re.compile(r"(\d+)([:;.])(\d\d)([:;.])(\d\d)([:;.,])(\d+)")
 _DAY_HOURS = 24
+
+
+def first_frame_timecode(stated: str | None, fps: Fraction, start: float) -> str | None:
+    """The timecode of an output that begins ``start`` seconds into a source that ``stated`` one for its first
+    frame (``VideoInfo.timecode``); None where it states none, or runs faster than a timecode track counts."""
+    if stated is None or round(fps) > MAX_TIMECODE_RATE:
+        return None
+    return later_timecode(stated, fps, start)
 
 
 def later_timecode(timecode: str, fps: Fraction, seconds: float) -> str | None:

@@ -27,6 +27,7 @@ from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
+from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_decode import (
     DecodeStatus, VideoInfo, check_sound, check_start, choose_video_decoder, decode_frames, expected_frames,
     probe_video,
@@ -356,7 +357,8 @@ def stylize_video(
         encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
                                tracks_from=tracks_from, keep_audio=options.keep_audio,
                                start=options.start, duration=length, rotation=info.rotation,
-                               pixel_aspect=info.pixel_aspect, alpha=alpha)
+                               pixel_aspect=info.pixel_aspect, alpha=alpha,
+                               timecode=first_frame_timecode(info.timecode, info.fps, options.start))
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order

@@ -24,7 +24,7 @@ from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw, only_named_raw
 from stylert.frames.decoder_notices import notes_given
-from stylert.frames.exr_header import no_picture, picture_layer, read_header
+from stylert.frames.exr_header import ExrHeader, no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import (
     first_frame_number, for_ffmpeg, frame_path, from_ffmpeg, is_frame_pattern, recorded_sound,
@@ -59,6 +59,7 @@ class VideoInfo:
     alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
     audio_channels: tuple[int, ...] = ()  # of each audio track that can be kept
     sound: Path | None = None  # an image sequence's: the WAV recorded with it (``recorded_sound``), its audio
+    timecode: str | None = None  # the SMPTE timecode it states for its first frame (``stated_timecode``)
 
 
 def codec_name(stream) -> str:
@@ -102,7 +103,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         container.close()  # an MP3's or M4A's album art: one picture, whose one frame made a 16 µs "video"
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
-    context = main_video_stream(container).codec_context
+    context = _video_stream(container).codec_context
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
         if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
@@ -120,21 +121,26 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     return container
 
 
+def _exr_header(first: Path) -> ExrHeader | None:
+    """The header of an OpenEXR sequence's (or file's) ``first`` frame; None where it cannot be read."""
+    try:
+        with open(first, "rb") as file:
+            return read_header(file.read(HEAD_BYTES))
+    except OSError:
+        return None
+
+
 def _exr_layer(first: Path) -> dict[str, str]:
     """FFmpeg's option for the layer of an EXR sequence (or file) that holds the picture, by its ``first`` frame's
     header (``exr_header.picture_layer``: a Blender render's ViewLayer.Combined); none for unprefixed channels."""
-    try:
-        with open(first, "rb") as file:
-            header = read_header(file.read(HEAD_BYTES))
-    except OSError:
-        return {}
+    header = _exr_header(first)
     layer = picture_layer(header) if header is not None else ""
     if header is not None and layer is None:
         raise UnreadableVideo(f"{first} is not a readable picture (OpenEXR: {no_picture(header)})")
     return {"layer": layer} if layer else {}
 
 
-def main_video_stream(container):
+def _video_stream(container):
     """The file's main video stream, as FFmpeg chooses it (a cover picture stored as a one-frame video stream
     before it is passed over)."""
     return container.streams.best("video") or container.streams.video[0]
@@ -144,7 +150,7 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
     """What ``path`` holds; ``rate``: an image sequence's frame rate (``_open``)."""
     path = Path(path)
     with contextlib.closing(_open(path, rate=rate)) as c:
-        v = main_video_stream(c)
+        v = _video_stream(c)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
         # which a longer audio track extends (a clip whose audio ran 80 ms past its frames was reported cut off).
@@ -161,7 +167,24 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
-                         _audio_channels(c) if sound is None else _sound_channels(sound), sound)
+                         _audio_channels(c) if sound is None else _sound_channels(sound), sound,
+                         _exr_stated_timecode(c) if cc.name == "exr" else stated_timecode(c, v))
+
+
+def _exr_stated_timecode(container) -> str | None:
+    """The timecode an OpenEXR sequence's first frame (or an EXR file) states in its header (FFmpeg reads none)."""
+    header = _exr_header(_first_file(container))
+    return header.timecode() if header is not None else None
+
+
+def stated_timecode(container, video) -> str | None:
+    """The SMPTE timecode a file states for its first frame, as FFmpeg reads it: its video stream's, a timecode
+    track's (MOV, MP4) or the file's own (an MXF's); a camera's or an editor's."""
+    for holder in (video, *(s for s in container.streams if s.type == "data"), container):
+        stated = next((value for key, value in holder.metadata.items() if key.lower() == "timecode"), None)
+        if stated:
+            return stated
+    return None
 
 
 def _audio_channels(container) -> tuple[int, ...]:
@@ -458,7 +481,7 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     end = None if duration is None else start + duration
     hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
     with contextlib.closing(_open(path, hwaccel, rate)) as c:
-        stream = main_video_stream(c)
+        stream = _video_stream(c)
         if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
             stream.thread_type = "AUTO"  # frame and slice threads
         if start > 0:
@@ -540,7 +563,7 @@ class FrameIndex:
 def index_frames(path: str | Path) -> FrameIndex:
     path = Path(path)
     with contextlib.closing(_open(path)) as c:
-        stream = main_video_stream(c)
+        stream = _video_stream(c)
         packets = [(float(p.pts * stream.time_base), bool(p.is_keyframe)) for p in c.demux(stream)
                    if p.pts is not None and p.size]
     packets.sort()

@@ -183,13 +183,13 @@ class VideoEncoder:
     ``pixel_aspect`` into the stream, so players turn and stretch the output as they did the source. The
     source's audio and subtitle tracks come along (``SourceTracks``; ``source_tracks`` says what was kept).
     With ``alpha``, a codec of ``ALPHA_PIX_FMTS`` is written with its transparency (``keeps_alpha``), from
-    frames given their alpha plane.
+    frames given their alpha plane. ``timecode``: the SMPTE timecode of its first frame (``first_frame_timecode``).
     """
 
     def __init__(self, path: Path, fps: Fraction, *, codec: str = "auto", crf: int = 18, preset: str = "veryfast",
                  tracks_from: Path | None = None, keep_audio: bool = True,
                  start: float = 0.0, duration: float | None = None, rotation: int = 0,
-                 pixel_aspect: Fraction | None = None, alpha: bool = False) -> None:
+                 pixel_aspect: Fraction | None = None, alpha: bool = False, timecode: str | None = None) -> None:
         av = require("av", "video processing")
         self._av = av
         self.path, self.fps = path, fps
@@ -209,6 +209,8 @@ class VideoEncoder:
             self.stream.set_display_rotation(rotation)
         if pixel_aspect:
             self.stream.codec_context.sample_aspect_ratio = pixel_aspect
+        if timecode:  # MP4 and MOV write it as a timecode track, Matroska as the stream's tag
+            self.stream.metadata["timecode"] = timecode
         self.takes_i420 = pix_fmt == "yuv420p"
         if pix_fmt.startswith("yuv"):  # bgr_to_i420's matrix, and swscale's for other formats from BGR
             context = self.stream.codec_context
@@ -316,10 +318,11 @@ def _stream_setup(stream) -> tuple:
 
 def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequence[float] | None = None,
                 tracks_from: Path | None = None, keep_audio: bool = True, start: float = 0.0,
-                duration: float | None = None, rotation: int = 0,
+                duration: float | None = None, rotation: int = 0, timecode: str | None = None,
                 on_damage: Callable[[str], None] = lambda line: None) -> int:
     """Concatenate video-only chunk files into ``target`` by shifting their packets' timestamps, with
-    ``tracks_from``'s audio and subtitles interleaved and ``rotation`` in the display matrix (as VideoEncoder);
+    ``tracks_from``'s audio and subtitles interleaved, ``rotation`` in the display matrix and ``timecode`` stated
+    (as VideoEncoder);
     no frame is decoded or re-encoded. Returns the number of frames; ``on_damage`` hears what of a damaged
     source's tracks was left out (``SourceTracks.damage``), one line each. ``starts``: each chunk's first frame's time
     in the output, seconds (a variable frame rate's chunks, each timed from its own first frame); None: every
@@ -340,6 +343,8 @@ def join_chunks(chunks: list[Path], target: Path, fps: Fraction, *, starts: Sequ
             video.codec_context.pix_fmt = "yuva420p"  # track as having one (AlphaMode) by this format only
         if rotation:
             video.set_display_rotation(rotation)
+        if timecode:
+            video.metadata["timecode"] = timecode
         tracks = None if tracks_from is None else SourceTracks(av, out, tracks_from, target.suffix, start, duration,
                                                                audio=keep_audio)
         try:

@@ -8,8 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from stylert.errors import StylertError
-from stylert.runtime.timecode import later_timecode
-from stylert.runtime.video_decode import codec_name, keepable, main_video_stream, tags_as_stored
+from stylert.runtime.video_decode import codec_name, keepable, tags_as_stored
 
 # Audio codecs each output container carries as they are (MP4's set for MOV and Matroska too); anything else is
 # re-encoded (``_audio_encoder``): to AAC, or into WebM, which takes Opus and Vorbis only, to Opus.
@@ -29,9 +28,6 @@ DEFAULT_ASS_HEADER = (b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayRe
                       b"Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
                       b"Style: Default,Arial,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
                       b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n")
-# The fastest frame rate a timecode track counts (its frames a second fit a byte): at 256 fps and over FFmpeg's MP4
-# and MOV muxers refuse the whole file, so a high-speed camera's timecode is not kept.
-MAX_TIMECODE_RATE = 255
 # Container tags that describe the file's muxer rather than its content: the output's muxer writes its own.
 MUXER_TAGS = {"major_brand", "minor_version", "compatible_brands", "encoder"}
 
@@ -233,23 +229,6 @@ def _chapters_within(chapters: list[dict], start: float, duration: float | None)
     return kept
 
 
-def _first_timecode(probe, start: float) -> str | None:
-    """The timecode of the output's first frame: the source's (its video stream's, a timecode track's, or the
-    file's, as a camera or an MXF states it), moved on by ``start`` seconds; None where the source states none or
-    is a sequence's recorded WAV."""
-    if not probe.streams.video:
-        return None
-    video = main_video_stream(probe)
-    rate = Fraction(video.average_rate or video.guessed_rate or 0)
-    if round(rate) > MAX_TIMECODE_RATE:
-        return None
-    for stream_or_file in (video, *(s for s in probe.streams if s.type == "data"), probe):
-        stated = next((value for key, value in stream_or_file.metadata.items() if key.lower() == "timecode"), None)
-        if stated:
-            return later_timecode(stated, rate, start)
-    return None
-
-
 class SourceTracks:
     """Every audio stream of a source (a film's languages, a recording's microphone and desktop tracks),
     every subtitle stream the output's container carries as it is or (text) converted, each a _SourceTrack
@@ -266,12 +245,9 @@ class SourceTracks:
             self.notes = [f"{s.type} track {s.index} not kept: its codec is unknown or its header damaged"
                           for s in wanted if not keepable(s) and (audio or s.type == "subtitle")]
             chapters = _chapters_within(probe.chapters(), start, duration)
-            tags = {key: value for key, value in probe.metadata.items()
-                    if key not in MUXER_TAGS and key.lower() != "timecode"}
-            timecode = _first_timecode(probe, start)
+            tags = {key: value for key, value in probe.metadata.items()  # (the timecode is the encoder's, moved on
+                    if key not in MUXER_TAGS and key.lower() != "timecode"}  # to the output's first frame)
         output.metadata.update(tags)
-        if timecode is not None:  # MP4 and MOV write it as a timecode track, Matroska as the stream's tag
-            output.streams.video[0].metadata["timecode"] = timecode
         if target_suffix.lower() in (".mp4", ".mov", ".m4v") and any("." in key for key in tags):
             # Reverse-DNS keys (a phone's com.apple.quicktime.location.ISO6709, make, model, creation date) are
             # QuickTime mdta keys, which FFmpeg writes only when asked; the source used them, so the output does.

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from stylert.cli import main
+from stylert.frames.exr_header import read_header
 from tests.media import handmade_exr, make_video
 
 pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
@@ -196,6 +197,33 @@ def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
     (tmp_path / "plate" / "p.0001.exr").write_bytes(b"v/1\x01" + bytes(40))
     with pytest.raises(UnreadableVideo, match=r"p.0001.exr is not a readable image \(OpenEXR: "):
         list(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu"))
+
+
+def _smpte(hours: int, minutes: int, seconds: int, frame: int, drop: bool = False) -> bytes:
+    """An OpenEXR timeCode attribute's value: binary-coded decimal digits and the drop-frame flag (SMPTE 12M), and
+    no user data."""
+    bcd = lambda n: (n // 10) << 4 | n % 10  # noqa: E731
+    return struct.pack("<II", bcd(hours) << 24 | bcd(minutes) << 16 | bcd(seconds) << 8 | drop << 6 | bcd(frame), 0)
+
+
+@pytest.mark.parametrize("start, drop, first", [(0, False, "01:02:03:04"), (1, False, "01:02:04:04"),
+                                                (0, True, "01:02:03;04")])
+def test_an_exr_sequence_s_timecode_is_the_video_s(tmp_path, lite_onnx, start, drop, first):
+    """A conform's plates state their timecode in each frame's header, which FFmpeg does not read: the video had
+    none, so it could not be laid back over the plates in an edit."""
+    (tmp_path / "plate").mkdir()
+    for number in range(1001, 1041):  # 40 frames: 1.3 s at 29.97
+        planes = {c: np.full((8, 12), 0.2 + number % 5 * 0.1, np.float32) for c in "RGB"}
+        made = handmade_exr(planes, extra=((b"timeCode", b"timecode", _smpte(1, 2, 3, 4, drop)),))  # (the first's)
+        (tmp_path / "plate" / f"p.{number}.exr").write_bytes(made)
+    assert read_header((tmp_path / "plate" / "p.1001.exr").read_bytes()).timecode() == "01:02:03" + first[8:]
+    fps = "30000/1001" if drop else "24"
+    assert main(["video", str(tmp_path / "plate" / "p.%04d.exr"), "-o", str(tmp_path / "shot.mov"), "--fps", fps,
+                 "--start", str(start), "-s", str(lite_onnx)]) == 0
+    import av
+
+    with av.open(str(tmp_path / "shot.mov")) as c:
+        assert c.streams.video[0].metadata.get("timecode") == first
 
 
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])
