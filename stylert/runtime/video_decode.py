@@ -59,7 +59,7 @@ class VideoInfo:
     alpha: bool = False  # its frames are transparent in places (ProRes 4444, PNG in MOV, VP9 WebM with alpha)
     audio_channels: tuple[int, ...] = ()  # of each audio track that can be kept
     sound: Path | None = None  # an image sequence's: the WAV recorded with it (``recorded_sound``), its audio
-    timecode: str | None = None  # the SMPTE timecode it states for its first frame (``stated_timecode``)
+    timecode: str | None = None  # the SMPTE timecode it states for its first frame (``_stated_timecode``)
 
 
 def codec_name(stream) -> str:
@@ -168,7 +168,7 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
                          _audio_channels(c) if sound is None else _sound_channels(sound), sound,
-                         _exr_stated_timecode(c) if cc.name == "exr" else stated_timecode(c, v))
+                         _exr_stated_timecode(c) if cc.name == "exr" else _stated_timecode(c, v))
 
 
 def _exr_stated_timecode(container) -> str | None:
@@ -177,7 +177,7 @@ def _exr_stated_timecode(container) -> str | None:
     return header.timecode() if header is not None else None
 
 
-def stated_timecode(container, video) -> str | None:
+def _stated_timecode(container, video) -> str | None:
     """The SMPTE timecode a file states for its first frame, as FFmpeg reads it: its video stream's, a timecode
     track's (MOV, MP4) or the file's own (an MXF's); a camera's or an editor's."""
     for holder in (video, *(s for s in container.streams if s.type == "data"), container):
