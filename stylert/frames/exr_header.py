@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 
 # Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
@@ -46,6 +47,15 @@ class ExrHeader:
                 x_min, y_min, x_max, y_max = struct.unpack("<4i", window)
                 areas.append(max(x_max - x_min + 1, 0) * max(y_max - y_min + 1, 0))
         return max(areas)
+
+    def frame_rate(self) -> Fraction | None:
+        """The frames a second the file states (its framesPerSecond attribute, as a render's or a camera's plates
+        carry it); None where it states none, or none above 0."""
+        stated = self.attributes.get(b"framesPerSecond", b"")
+        if self.kinds.get(b"framesPerSecond") != b"rational" or len(stated) != 8:
+            return None
+        numerator, denominator = struct.unpack("<iI", stated)
+        return Fraction(numerator, denominator) if numerator > 0 and denominator else None
 
     def timecode(self) -> str | None:
         """The SMPTE timecode the file states (its timeCode attribute, as a camera's or a conform's plates carry

@@ -79,14 +79,16 @@ def tags_as_stored(av) -> dict[str, str]:
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
-    demuxer from its first number at ``rate`` frames a second (FFmpeg's 25 when None). OpenEXR frames are decoded
-    from the layer that holds the picture (``_exr_layer``); ``decode_frames`` reads their colour itself."""
+    demuxer from its first number at ``rate`` frames a second (when None: the rate an OpenEXR first frame states,
+    else FFmpeg's 25). OpenEXR frames are decoded from the layer that holds the picture (``_exr_layer``);
+    ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
     options, first_file, form, name = {}, path, None, str(path)
     if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
         first = first_frame_number(path)
-        options, first_file, form = {"start_number": str(first), "framerate": str(rate or SEQUENCE_RATE)}, \
-            frame_path(path, first), "image2"
+        first_file = frame_path(path, first)
+        rate = rate or _exr_rate(first_file) or SEQUENCE_RATE
+        options, form = {"start_number": str(first), "framerate": str(rate)}, "image2"
         name = for_ffmpeg(path)
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
@@ -169,6 +171,12 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
                          subtitles, interlaced, alpha or vp9_alpha(v),
                          _audio_channels(c) if sound is None else _sound_channels(sound), sound,
                          _exr_stated_timecode(c) if cc.name == "exr" else _stated_timecode(c, v))
+
+
+def _exr_rate(first: Path) -> Fraction | None:
+    """The frame rate a sequence's ``first`` frame states, where it is an OpenEXR that states one."""
+    header = _exr_header(first) if first.suffix.lower() == ".exr" else None
+    return header.frame_rate() if header is not None else None
 
 
 def _exr_stated_timecode(container) -> str | None:

@@ -1,6 +1,7 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
 options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
 import struct
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -224,6 +225,23 @@ def test_an_exr_sequence_s_timecode_is_the_video_s(tmp_path, lite_onnx, start, d
 
     with av.open(str(tmp_path / "shot.mov")) as c:
         assert c.streams.video[0].metadata.get("timecode") == first
+
+
+@pytest.mark.parametrize("fps, made", [([], Fraction(24000, 1001)), (["--fps", "30"], Fraction(30))])
+def test_an_exr_sequence_runs_at_the_rate_its_frames_state_unless_told(tmp_path, lite_onnx, fps, made):
+    """A render's or a camera's plates state their frames per second; the video ran at FFmpeg's 25 unless --fps was
+    given, a 23.976 shot 4 % fast and out of step with its sound."""
+    (tmp_path / "plate").mkdir()
+    for number in range(1, 7):
+        planes = {c: np.full((8, 12), number * 0.1, np.float32) for c in "RGB"}
+        stated = ((b"framesPerSecond", b"rational", struct.pack("<iI", 24000, 1001)),)
+        (tmp_path / "plate" / f"p.{number:04d}.exr").write_bytes(handmade_exr(planes, extra=stated))
+    assert main(["video", str(tmp_path / "plate" / "p.%04d.exr"), "-o", str(tmp_path / "shot.mp4"), *fps,
+                 "-s", str(lite_onnx)]) == 0
+    import av
+
+    with av.open(str(tmp_path / "shot.mp4")) as c:
+        assert c.streams.video[0].average_rate == made and c.streams.video[0].frames == 6
 
 
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])
