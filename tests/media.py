@@ -234,11 +234,13 @@ def make_transparent_video(path: Path, *, codec: str, pix_fmt: str, frames: int 
     return path
 
 
-def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert test camera") -> bytes:
+def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert test camera",
+                 frame_rate: Fraction | None = None) -> bytes:
     """A DNG as a camera writes one: a small RGB preview first (what a TIFF reader shows), the photo as a 12-bit
     RGGB Bayer mosaic in a sub-directory, stored last. ``rgb`` (uint8 sRGB, even height and width) is taken back
     to linear light for the mosaic, and the colour matrix says the camera sees sRGB's primaries, so a developer that
-    applies it and the sRGB curve shows ``rgb`` again (up to demosaicking and its brightness)."""
+    applies it and the sRGB curve shows ``rgb`` again (up to demosaicking and its brightness). ``frame_rate``: the
+    CinemaDNG FrameRate a cinema camera states in each frame of a clip."""
     signal = rgb.astype(np.float64) / 255
     linear = np.where(signal <= 0.04045, signal / 12.92, ((signal + 0.055) / 1.055) ** 2.4)
     black, white = 64, 4095
@@ -262,6 +264,8 @@ def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert
     def rationals(kind, values):
         return kind, len(values), b"".join(struct.pack("<ii" if kind == 10 else "<II", round(v * 10000), 10000)
                                            for v in values)
+
+    stated = {51044: (10, 1, struct.pack("<ii", frame_rate.numerator, frame_rate.denominator))} if frame_rate else {}
 
     def laid_out(raw_at: int) -> bytearray:  # the preview and the directories, then the mosaic at raw_at
         blobs = bytearray(b"II*\0\0\0\0\0")
@@ -288,7 +292,7 @@ def handmade_dng(rgb: np.ndarray, *, orientation: int = 1, model: str = "stylert
             274: shorts(orientation),
             277: shorts(3), 278: longs(height // 8), 279: longs(len(preview)), 284: shorts(1), 330: longs(sub),
             50706: (1, 4, bytes([1, 4, 0, 0])), 50708: ascii_(model), 50721: rationals(10, xyz_to_srgb),
-            50728: rationals(5, [1, 1, 1]), 50778: shorts(21)}))
+            50728: rationals(5, [1, 1, 1]), 50778: shorts(21), **stated}))
         return blobs
 
     head = laid_out(0)

@@ -42,7 +42,7 @@ def register(sub) -> None:
     size.add_argument("--fps", type=frame_rate,
                       help="frame rate of an image-sequence input (render/frame_%%04d.png: its frames, numbered as "
                            "printf writes them, from whatever number they start at), 0.01 to 1000, e.g. 24, 23.976 or "
-                           "24000/1001 (default: the rate OpenEXR frames state in their header, else 25, FFmpeg's); "
+                           "24000/1001 (default: the rate OpenEXR or CinemaDNG frames state, else 25, FFmpeg's); "
                            "a video keeps its own")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
                       help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "

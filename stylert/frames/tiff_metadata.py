@@ -8,6 +8,7 @@ and the header points to it."""
 from __future__ import annotations
 
 import io
+from fractions import Fraction
 from typing import Literal
 
 from stylert.errors import PILLOW_ERRORS
@@ -18,6 +19,7 @@ _ICC, _XMP, _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 34675, 700, 34665, 34853, 40965
 # Bits per sample, photometric interpretation, orientation, samples per pixel, extra samples (those past RGB).
 _BITS, _PHOTOMETRIC, _ORIENTATION, _SAMPLES, _EXTRA_SAMPLES = 258, 262, 274, 277, 338
 _NEW_SUBFILE_TYPE, _SUB_IFDS, _SAMPLE_FORMAT = 254, 330, 339
+_FRAME_RATE = 51044  # CinemaDNG's: the frames a second of the clip a frame belongs to (SRATIONAL)
 # First-directory tags that EXIF and TIFF share and that describe the photo, not the layout of its pixels:
 # description, make, model, orientation, resolution (x, y, unit), software, date, artist, copyright.
 _PHOTO_TAGS = (270, 271, 272, 274, 282, 283, 296, 305, 306, 315, 33432)
@@ -125,6 +127,20 @@ def _first_short(data: bytes, tag: int) -> int | None:
         return None
     where = at + 8 if count <= 2 else int.from_bytes(data[at + 8:at + 12], order)  # inline, or at an offset
     return int.from_bytes(data[where:where + 2], order) if where + 2 <= len(data) else None
+
+
+def frame_rate(data: bytes) -> Fraction | None:
+    """The frame rate a CinemaDNG frame states (its FrameRate tag, in the first directory); None where it states
+    none, or none above 0."""
+    at = tiff_tag_offset(data, _FRAME_RATE)
+    if at is None or _kind_and_count(data, at) != (10, 1):  # one SRATIONAL, kept at an offset
+        return None
+    order = _order(data)
+    where = int.from_bytes(data[at + 8:at + 12], order)
+    if where + 8 > len(data):
+        return None
+    numerator, denominator = (int.from_bytes(data[k:k + 4], order, signed=True) for k in (where, where + 4))
+    return Fraction(numerator, denominator) if numerator > 0 and denominator > 0 else None
 
 
 def plain_picture(data: bytes) -> bool:

@@ -33,6 +33,7 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.image_decode import decode_image
 from stylert.frames.images import laid_over
 from stylert.frames.openexr import decode_exr
+from stylert.frames.tiff_metadata import frame_rate
 from stylert.frames.yuv import YuvColour
 
 # FFmpeg's frame rate for an image sequence when none is given (--fps).
@@ -79,15 +80,15 @@ def tags_as_stored(av) -> dict[str, str]:
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
-    demuxer from its first number at ``rate`` frames a second (when None: the rate an OpenEXR first frame states,
-    else FFmpeg's 25). OpenEXR frames are decoded from the layer that holds the picture (``_exr_layer``);
+    demuxer from its first number at ``rate`` frames a second (when None: the rate its first frame states, else
+    FFmpeg's 25). OpenEXR frames are decoded from the layer that holds the picture (``_exr_layer``);
     ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
     options, first_file, form, name = {}, path, None, str(path)
     if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
         first = first_frame_number(path)
         first_file = frame_path(path, first)
-        rate = rate or _exr_rate(first_file) or SEQUENCE_RATE
+        rate = rate or _stated_rate(first_file) or SEQUENCE_RATE
         options, form = {"start_number": str(first), "framerate": str(rate)}, "image2"
         name = for_ffmpeg(path)
     elif not path.is_file():
@@ -173,10 +174,18 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
                          _exr_stated_timecode(c) if cc.name == "exr" else _stated_timecode(c, v))
 
 
-def _exr_rate(first: Path) -> Fraction | None:
-    """The frame rate a sequence's ``first`` frame states, where it is an OpenEXR that states one."""
-    header = _exr_header(first) if first.suffix.lower() == ".exr" else None
-    return header.frame_rate() if header is not None else None
+def _stated_rate(first: Path) -> Fraction | None:
+    """The frame rate a sequence's ``first`` frame states: an OpenEXR's framesPerSecond, a CinemaDNG's FrameRate."""
+    if first.suffix.lower() == ".exr":
+        header = _exr_header(first)
+        return header.frame_rate() if header is not None else None
+    if first.suffix.lower() == ".dng":
+        try:
+            with open(first, "rb") as file:
+                return frame_rate(file.read(HEAD_BYTES))
+        except OSError:
+            return None
+    return None
 
 
 def _exr_stated_timecode(container) -> str | None:

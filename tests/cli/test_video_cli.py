@@ -318,12 +318,14 @@ def test_a_cinemadng_sequence_is_developed_frame_by_frame_as_stylize_develops_a_
     from tests.media import handmade_dng
 
     (tmp_path / "A001").mkdir()
-    for n in (1, 2):  # shot with the camera on its side
+    for n in (1, 2):  # shot with the camera on its side, at 23.976 frames a second
         (tmp_path / "A001" / f"clip_{n:06d}.dng").write_bytes(handmade_dng(photo[:32, :48, ::-1].copy(),
-                                                                           orientation=6))
+                                                                           orientation=6,
+                                                                           frame_rate=Fraction(24000, 1001)))
     pattern = tmp_path / "A001" / "clip_%06d.dng"
     info = probe_video(pattern)
     assert (info.width, info.height, info.rotation) == (32, 48, 0)
+    assert info.fps == Fraction(24000, 1001)  # the camera's FrameRate; FFmpeg's 25 before, out of step with its WAV
     frames = list(decode_frames(pattern, decoder="cpu"))
     developed = decode_raw((tmp_path / "A001" / "clip_000001.dng").read_bytes(), "clip_000001.dng")
     assert len(frames) == 2 and developed.shape == (48, 32, 3)
@@ -332,7 +334,7 @@ def test_a_cinemadng_sequence_is_developed_frame_by_frame_as_stylize_develops_a_
     assert main(["video", str(pattern), "-o", str(out), "-s", str(lite_onnx)]) == 0
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (32, 48)
-        assert sum(1 for _ in c.decode(video=0)) == 2
+        assert sum(1 for _ in c.decode(video=0)) == 2 and c.streams.video[0].average_rate == Fraction(24000, 1001)
 
 
 def test_a_timelapse_of_nef_photos_is_a_video_and_one_of_raf_photos_says_how_to_stylise_them(tmp_path, photo,
