@@ -18,9 +18,10 @@ def register(sub) -> None:
     p = add_command(sub, "video", "Stylise video files. Output: H.264 (yuv420p) MP4 that plays in browsers, "
                     "same frames at the same times, with the input's audio tracks, chapters and tags, its "
                     "subtitles (text ones converted where the container needs its own), its rotation and pixel "
-                    "aspect.",
+                    "aspect; or an animated GIF or WebP (-o clip.gif), which holds no sound.",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
+                    "  stylert video clip.mp4 -o loop.gif --max-size 480 --duration 4   # an animated GIF\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report\n"
                     "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames\n"
                     "  stylert video A001/clip_%06d.dng -o clip.mov --codec prores_ks --fps 24  # CinemaDNG, clip.wav")
@@ -31,7 +32,7 @@ def register(sub) -> None:
                           "DSC_%%04d.NEF, or Radiance HDR and PFM frames, read as stylize reads those; see --fps; "
                           "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
                           "audio)",
-                          ".mp4, .mov, .mkv, .m4v or .webm", "one .mp4 per input")
+                          ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
@@ -168,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
                                     stylizer_from_args)
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
+    from stylert.runtime.video_animation import ANIMATED_OUTPUTS, check_animation_flags
     from stylert.runtime.video_decode import choose_video_decoder, probe_video
     from stylert.runtime.video_encode import auto_video_codec
 
@@ -178,6 +180,7 @@ def run(args: argparse.Namespace) -> int:
         return run_on_ray(args)
     options = _options(args)
     plan = plan_video_outputs(args.inputs, args.output, args.codec)
+    check_animation_flags([item.target for item in plan], args.crf, args.preset)
     check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source, options.fps)} if len(plan) == 1 else {}
@@ -221,6 +224,8 @@ def run(args: argparse.Namespace) -> int:
             if manifest is not None:
                 manifest.add(item.source, item.target)
             audio = "audio kept" if result.has_audio else "no audio"
+            if result.info.audio_channels and item.target.suffix.lower() in ANIMATED_OUTPUTS:
+                audio = f"its audio left out ({item.target.suffix[1:].upper()} holds no sound)"
             audio += f" (from {result.info.sound.name})" if result.has_audio and result.info.sound else ""
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""

@@ -227,10 +227,14 @@ def run_videos_on_ray(inputs: list[str], output: str, options, *, style: str | N
     from stylert.runtime.stylizer import default_style
     from stylert.runtime.video import plan_video_outputs, shaping_options
     from stylert.runtime.video_decode import probe_video
+    from stylert.runtime.video_animation import ANIMATED_OUTPUTS
     from stylert.runtime.video_encode import check_video_codec
     from stylert.runtime.video_tracks import subtitles_not_carried
 
     planned = plan_video_outputs(inputs, output, options.codec)
+    animated = next((item.target for item in planned if item.target.suffix.lower() in ANIMATED_OUTPUTS), None)
+    if animated is not None:  # its frames are gathered in one process; Ray's chunks are videos joined by remuxing
+        raise StylertError(f"{animated} is an animation: it is made on one machine (without --ray)")
     check_video_codec(options.codec, chunk_suffix(planned[0].target, options.codec))  # the chunks of a single video
     shaping = shaping_options(options, strength=strength, preserve_color=preserve_color,
                               precision=engine.get("precision"), backend=backend)

@@ -28,6 +28,7 @@ from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.timecode import first_frame_timecode
+from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
 from stylert.runtime.video_decode import (
     DecodeStatus, VideoInfo, check_sound, check_start, choose_video_decoder, decode_frames, expected_frames,
     probe_video,
@@ -158,8 +159,11 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
         raise StylertError("stylert video writes files, not standard output (-o -): an MP4 is finished by writing "
                            "its index; name a file, e.g. -o styled.mp4, or a folder ending in /")
     plan = plan_outputs([(s, video_name(s) if is_frame_pattern(s) else Path(s.name)) for s in sources], output,
-                        suffixes=WRITABLE_VIDEO_SUFFIXES, what="video", new_suffix=".mp4")
+                        suffixes=(*WRITABLE_VIDEO_SUFFIXES, *ANIMATED_OUTPUTS), what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):
+        if suffix in ANIMATED_OUTPUTS and codec != "auto":
+            raise StylertError(f"--codec {codec} is for video files; an animated {suffix[1:].upper()} is written as "
+                               "stylize writes one (leave --codec out)")
         check_video_codec(codec, suffix)
     return plan
 
@@ -198,7 +202,8 @@ def keeps_alpha(info: VideoInfo, options: VideoOptions, suffix: str) -> bool:
     """Whether a ``suffix`` output keeps the source's transparency: it has some, and the output's encoder writes
     it there (``writes_alpha``: ProRes 4444, PNG, QuickTime Animation, FFV1; VP9 in WebM or Matroska);
     otherwise its frames are decoded laid over black."""
-    return info.alpha and writes_alpha(output_codec(options, suffix), suffix)
+    animated = suffix.lower() in ANIMATED_OUTPUTS  # (a GIF's alpha is on or off, a WebP's as it is)
+    return info.alpha and (animated or writes_alpha(output_codec(options, suffix), suffix))
 
 
 def split_alpha(frame: np.ndarray, alphas: collections.deque) -> np.ndarray:
@@ -322,11 +327,14 @@ def stylize_video(
     info = info if info is not None else probe_video(source, options.fps)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
-    if options.keep_audio:  # before any work, not at the first frame written
+    animated = target.suffix.lower() in ANIMATED_OUTPUTS  # a GIF or a WebP, which hold no sound
+    if options.keep_audio and not animated:  # before any work, not at the first frame written
         check_sound(info)
         check_audio_fits(info.audio_channels, target.suffix)
     check_start(info, options.start)
     expected = expected_frames(info, options.start, options.duration)
+    if animated and expected:
+        check_animation_fits(expected, *video_frame_size(info, options), target.suffix.lower())
     batch = batch_that_fits(stylizer, info, options)
     on_start(info, expected, batch)
     times: collections.deque = collections.deque()  # each decoded frame's time, for the encoder
@@ -354,11 +362,11 @@ def stylize_video(
         if is_frame_pattern(source):  # its recorded WAV, if any, no longer than its frames
             tracks_from = info.sound if options.keep_audio else None
             length = length or max(info.duration - options.start, 0.0) or None
-        encoder = VideoEncoder(tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset,
-                               tracks_from=tracks_from, keep_audio=options.keep_audio,
-                               start=options.start, duration=length, rotation=info.rotation,
-                               pixel_aspect=info.pixel_aspect, alpha=alpha,
-                               timecode=first_frame_timecode(info.timecode, info.fps, options.start))
+        encoder: VideoEncoder | AnimationWriter = AnimationWriter(tmp, info.fps) if animated else VideoEncoder(
+            tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset, tracks_from=tracks_from,
+            keep_audio=options.keep_audio, start=options.start, duration=length, rotation=info.rotation,
+            pixel_aspect=info.pixel_aspect, alpha=alpha,
+            timecode=first_frame_timecode(info.timecode, info.fps, options.start))
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order

@@ -17,6 +17,7 @@ from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.yuv import bgr_to_i420, frame_size, pad_to_even
+from stylert.runtime.video_animation import ANIMATED_OUTPUTS
 from stylert.runtime.video_decode import tags_as_stored, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
 
@@ -54,6 +55,8 @@ def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
     ``choose_h264_encoder``'s (libx264 without ``hardware``: Ray's chunks, each encoded by its own machine)."""
     if suffix.lower() == ".webm":
         return "libvpx-vp9", "libvpx-vp9 on all CPU threads (WebM holds VP9, not H.264)"
+    if suffix.lower() in ANIMATED_OUTPUTS:
+        return suffix[1:], f"Pillow's animated {suffix[1:].upper()}, as stylize writes one (it holds no sound)"
     return choose_h264_encoder() if hardware else ("libx264", "libx264 on all CPU threads")
 
 

@@ -476,3 +476,13 @@ def test_raw_frames_developed_on_several_threads_come_in_their_order(tmp_path, p
     assert len(frames) == 6 and most > 1
     for n, frame in enumerate(frames, 1):
         np.testing.assert_array_equal(frame, decode_raw((tmp_path / "A002" / f"c_{n:04d}.dng").read_bytes(), "x"))
+
+
+def test_a_gif_output_says_its_audio_is_left_out_and_is_made_on_one_machine(tmp_path, lite_onnx, capsys):
+    clip = make_video(tmp_path / "clip.mp4", frames=4, size=(32, 48))  # with a sound track
+    assert main(["video", str(clip), "-o", str(tmp_path / "clip.gif"), "-s", str(lite_onnx)]) == 0
+    err = capsys.readouterr().err
+    assert "encoder: Pillow's animated GIF, as stylize writes one (it holds no sound)" in err
+    assert f"wrote {tmp_path / 'clip.gif'}: 4 frames at 25.000 fps, its audio left out (GIF holds no sound)" in err
+    assert main(["video", str(clip), "-o", str(tmp_path / "ray.gif"), "--ray", "-s", str(lite_onnx)]) == 2
+    assert "ray.gif is an animation: it is made on one machine (without --ray)" in capsys.readouterr().err

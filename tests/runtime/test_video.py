@@ -9,7 +9,7 @@ import pytest
 
 from stylert import Stylizer
 from stylert.errors import StylertError, UnreadableVideo
-from stylert.runtime.video import VideoOptions, stylize_video
+from stylert.runtime.video import VideoOptions, plan_video_outputs, stylize_video
 from stylert.runtime.video_decode import DecodeStatus, choose_video_decoder, decode_frames, probe_video
 from stylert.runtime.video_encode import VideoEncoder
 from tests.media import make_song, make_video
@@ -668,6 +668,45 @@ def test_a_high_speed_clip_s_timecode_is_left_out_rather_than_refused_by_the_mux
     assert stylize_video(stylizer, src, tmp_path / "out.mp4").frames == 6
     with av.open(str(tmp_path / "out.mp4")) as c:
         assert [s.type for s in c.streams] == ["video"] and "timecode" not in c.streams.video[0].metadata
+
+
+@pytest.mark.parametrize("suffix", [".gif", ".webp"])
+def test_a_video_becomes_an_animated_gif_or_webp_keeping_each_frames_time(tmp_path, stylizer, suffix):
+    """What a chat or a web page plays without a player: `video -o clip.gif` was an unknown output format. Each
+    frame shows until the next one's time (a phone's variable frame rate included), and it plays for ever."""
+    from PIL import Image
+
+    times = [0, 0.05, 0.2, 0.25, 0.6, 0.65]
+    src = make_video(tmp_path / "in.mp4", frames=6, size=(48, 64), times=times)  # with a sound track
+    result = stylize_video(stylizer, src, tmp_path / f"out{suffix}")
+    assert result.frames == 6 and not result.has_audio
+    with Image.open(tmp_path / f"out{suffix}") as out:
+        assert (out.n_frames, out.size, out.info["loop"]) == (6, (64, 48), 0)
+        first = np.asarray(out.convert("RGB"))[..., ::-1].astype(int)
+        durations = []
+        for k in range(6):
+            out.seek(k)
+            durations.append(out.info.get("duration"))
+    if suffix == ".gif":  # in the hundredths of a second GIF counts
+        assert durations[:5] == [50, 150, 50, 350, 50] and abs(durations[5] - 1000 / float(result.info.fps)) < 10
+    with av.open(str(src)) as c:
+        decoded = next(c.decode(video=0)).to_ndarray(format="bgr24")
+    assert np.abs(first - stylizer(decoded).astype(int)).mean() < 6  # the stylised frame (GIF: in 256 colours)
+
+
+def test_what_only_a_video_encoder_takes_or_too_long_an_animation_is_refused_before_any_work(tmp_path, monkeypatch):
+    from stylert.runtime import video_animation
+
+    src = make_video(tmp_path / "in.mp4", frames=24, size=(48, 64))
+    with pytest.raises(StylertError, match=r"^--codec libx264 is for video files; an animated GIF is written as "):
+        plan_video_outputs([str(src)], str(tmp_path / "out.gif"), "libx264")
+    with pytest.raises(StylertError, match=r"^--crf and --preset: for a video encoder; .*out\.webp is an animation"):
+        video_animation.check_animation_flags([tmp_path / "out.webp"], 20, "fast")
+    monkeypatch.setattr(video_animation, "available_host_memory", lambda: 600_000)
+    with pytest.raises(StylertError, match=r"^an animated GIF is made in memory: 24 frames of 64x48 need about "
+                                           r"0\.0 GiB, and 0\.0 GiB is free; shorten it \(--start, --duration\)"):
+        stylize_video(None, src, tmp_path / "out.gif")  # refused before the stylizer is asked for anything
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_audio_that_outlasts_the_video_is_not_taken_for_a_cut_off_file(tmp_path, stylizer):

@@ -1,0 +1,88 @@
+"""A video's stylised frames as an animated GIF or WebP, what a chat, a forum post or a web page plays without a
+video player. The frames are kept in memory and written at the end as stylize writes an animation
+(``images.encode_picture``: GIF with Pillow's adaptive palette, WebP losslessly), each shown until the next one's
+time, so a phone's variable frame rate keeps its timing; it plays for ever. GIF and WebP hold no sound."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from stylert.errors import StylertError
+from stylert.frames.images import Picture, write_picture
+from stylert.host_memory import available_host_memory
+
+ANIMATED_OUTPUTS = (".gif", ".webp")
+# The frames are held three times over while the file is made (as decoded, as Pillow's pictures, in its encoder);
+# at most this share of the memory free may go to them.
+COPIES, MEMORY_SHARE = 3, 0.5
+
+
+def check_animation_fits(frames: int, height: int, width: int, suffix: str) -> None:
+    """A StylertError, before any work, where ``frames`` frames of ``width`` x ``height`` would not fit in memory
+    as a ``suffix`` animation is made; it names what to shorten or shrink."""
+    need = frames * height * width * 4 * COPIES
+    free = available_host_memory()
+    if need > free * MEMORY_SHARE:
+        raise StylertError(f"an animated {suffix[1:].upper()} is made in memory: {frames} frames of {width}x{height} "
+                           f"need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; shorten it "
+                           "(--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
+
+
+def check_animation_flags(targets: list[Path], crf: int | None, preset: str | None) -> None:
+    """--crf and --preset, which only a video encoder takes, refused where an output is an animation."""
+    animated = next((target for target in targets if target.suffix.lower() in ANIMATED_OUTPUTS), None)
+    given = [flag for flag, value in (("--crf", crf), ("--preset", preset)) if value is not None]
+    if animated is not None and given:
+        raise StylertError(f"{' and '.join(given)}: for a video encoder; {animated} is an animation, written as "
+                           "stylize writes one: leave them out")
+
+
+class AnimationWriter:
+    """The part of ``video_encode.VideoEncoder`` that ``stylize_video`` uses, for an animated ``path``
+    (``ANIMATED_OUTPUTS``): frames gathered with their times, written by ``finish``."""
+
+    takes_i420 = False  # BGR frames only
+    source_tracks = None  # no sound, no subtitles
+
+    def __init__(self, path: Path, fps: Fraction) -> None:
+        self.path, self.fps = path, fps
+        self.frames: list[np.ndarray] = []
+        self.alphas: list[np.ndarray] = []
+        self.times: list[float] = []
+        self.stretched = 0  # frames of another size than the first, resized to it (a mis-sized frame of a render)
+
+    def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
+        """One uint8 BGR frame; ``at``: its time from the output's start (None: the next 1/fps slot); ``alpha``:
+        its transparency, where the source has one."""
+        if self.frames and frame.shape != self.frames[0].shape:
+            height, width = self.frames[0].shape[:2]
+            frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
+            alpha = None if alpha is None else cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA)
+            self.stretched += 1
+        self.times.append(len(self.frames) / float(self.fps) if at is None else at)
+        self.frames.append(frame)
+        if alpha is not None:
+            self.alphas.append(alpha)
+
+    def finish(self) -> int:
+        """Write the file (its frames' durations in milliseconds: to the next frame's time, the last one frame's
+        length); returns the number of frames."""
+        if self.frames:
+            ends = [*self.times[1:], self.times[-1] + 1 / float(self.fps)]
+            durations = tuple(max(1, round((end - start) * 1000)) for start, end in zip(self.times, ends))
+            alpha = self.alphas if len(self.alphas) == len(self.frames) else None
+            write_picture(self.path, Picture(self.frames, alpha, durations=durations, plays=0))
+        return len(self.frames)
+
+    def damage(self) -> list[str]:
+        if not self.stretched:
+            return []
+        height, width = self.frames[0].shape[:2]
+        return [f"{self.stretched} frame(s) of another size than the first's {width}x{height} resized to it"]
+
+    def close(self) -> None:
+        self.frames.clear()
+        self.alphas.clear()
