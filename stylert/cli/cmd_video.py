@@ -225,7 +225,7 @@ def run(args: argparse.Namespace) -> int:
                 manifest.add(item.source, item.target)
             audio = "audio kept" if result.has_audio else "no audio"
             if result.info.audio_channels and item.target.suffix.lower() in ANIMATED_OUTPUTS:
-                audio = f"its audio left out ({item.target.suffix[1:].upper()} holds no sound)"
+                audio = f"its audio left out ({ANIMATED_OUTPUTS[item.target.suffix.lower()]} holds no sound)"
             audio += f" (from {result.info.sound.name})" if result.has_audio and result.info.sound else ""
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""

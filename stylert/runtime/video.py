@@ -162,8 +162,8 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
                         suffixes=(*WRITABLE_VIDEO_SUFFIXES, *ANIMATED_OUTPUTS), what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):
         if suffix in ANIMATED_OUTPUTS and codec != "auto":
-            raise StylertError(f"--codec {codec} is for video files; an animated {suffix[1:].upper()} is written as "
-                               "stylize writes one (leave --codec out)")
+            raise StylertError(f"--codec {codec} is for video files; an animated {ANIMATED_OUTPUTS[suffix]} is "
+                               "written as stylize writes one (leave --codec out)")
         check_video_codec(codec, suffix)
     return plan
 

@@ -14,7 +14,7 @@ from stylert.errors import StylertError
 from stylert.frames.images import Picture, write_picture
 from stylert.host_memory import available_host_memory
 
-ANIMATED_OUTPUTS = (".gif", ".webp")
+ANIMATED_OUTPUTS = {".gif": "GIF", ".webp": "WebP"}  # suffix: the format's name
 # The frames are held three times over while the file is made (as decoded, as Pillow's pictures, in its encoder);
 # at most this share of the memory free may go to them.
 COPIES, MEMORY_SHARE = 3, 0.5
@@ -26,9 +26,9 @@ def check_animation_fits(frames: int, height: int, width: int, suffix: str) -> N
     need = frames * height * width * 4 * COPIES
     free = available_host_memory()
     if need > free * MEMORY_SHARE:
-        raise StylertError(f"an animated {suffix[1:].upper()} is made in memory: {frames} frames of {width}x{height} "
-                           f"need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; shorten it "
-                           "(--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
+        raise StylertError(f"an animated {ANIMATED_OUTPUTS[suffix]} is made in memory: {frames} frames of "
+                           f"{width}x{height} need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; "
+                           "shorten it (--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
 
 
 def check_animation_flags(targets: list[Path], crf: int | None, preset: str | None) -> None:

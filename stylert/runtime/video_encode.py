@@ -56,7 +56,8 @@ def auto_video_codec(suffix: str, *, hardware: bool = True) -> tuple[str, str]:
     if suffix.lower() == ".webm":
         return "libvpx-vp9", "libvpx-vp9 on all CPU threads (WebM holds VP9, not H.264)"
     if suffix.lower() in ANIMATED_OUTPUTS:
-        return suffix[1:], f"Pillow's animated {suffix[1:].upper()}, as stylize writes one (it holds no sound)"
+        name = ANIMATED_OUTPUTS[suffix.lower()]
+        return suffix[1:], f"Pillow's animated {name}, as stylize writes one (it holds no sound)"
     return choose_h264_encoder() if hardware else ("libx264", "libx264 on all CPU threads")
 
 
