@@ -3,6 +3,7 @@ by a number of frames: a video cut from --start keeps the timecode of its first 
 stylised clip back over the source in a timeline."""
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -22,9 +23,10 @@ def first_frame_timecode(stated: str | None, fps: Fraction, start: float) -> str
 
 
 def later_timecode(timecode: str, fps: Fraction, seconds: float) -> str | None:
-    """``timecode`` ``seconds`` later at ``fps`` frames a second, written as it was (its separators, drop-frame
-    or not: a last separator other than ':' at 29.97 or 59.94 fps), wrapping at 24 hours; the same text for 0
-    seconds; None where it is not a timecode."""
+    """The timecode of the first frame at or after ``seconds`` (as the decoder takes --start) of a clip whose first
+    frame has ``timecode`` at ``fps`` frames a second, written as it was (its separators, drop-frame or not: a last
+    separator other than ':' at 29.97 or 59.94 fps), wrapping at 24 hours; the same text for 0 seconds; None
+    where it is not a timecode."""
     found = _TIMECODE.fullmatch(timecode.strip())
     if found is None or not fps:
         return None
@@ -33,7 +35,7 @@ def later_timecode(timecode: str, fps: Fraction, seconds: float) -> str | None:
     hours, sep1, minutes, sep2, secs, sep3, frame = found.groups()
     base = round(fps)  # the frame numbers in a second: 30 at 29.97
     drop = base // 15 if sep3 != ":" and fps.denominator == 1001 and base in (30, 60) else 0
-    count = _frames(int(hours), int(minutes), int(secs), int(frame), base, drop) + round(seconds * fps)
+    count = _frames(int(hours), int(minutes), int(secs), int(frame), base, drop) + math.ceil(seconds * fps - 1e-6)
     h, m, s, f = _timecode(count % (_DAY_HOURS * (3600 * base - 54 * drop)), base, drop)
     return f"{h:0{len(hours)}d}{sep1}{m:02d}{sep2}{s:02d}{sep3}{f:0{len(frame)}d}"
 

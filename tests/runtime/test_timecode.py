@@ -10,6 +10,7 @@ NTSC, NTSC_60 = Fraction(30000, 1001), Fraction(60000, 1001)
 @pytest.mark.parametrize("timecode, fps, seconds, later", [
     ("01:00:00:00", Fraction(25), 2.0, "01:00:02:00"),
     ("01:00:00:04", Fraction(24), 1.5, "01:00:01:16"),
+    ("01:00:00:00", Fraction(25), 0.21, "01:00:00:06"),            # the first frame at or after 0.21 s: 0.24 s
     ("23:59:59:24", Fraction(25), 0.04, "00:00:00:00"),            # past midnight
     ("00:00:59;28", NTSC, 2 / NTSC, "00:01:00;02"),                # ;00 and ;01 are skipped at a new minute
     ("00:09:59;29", NTSC, 1 / NTSC, "00:10:00;00"),                # but not at a tenth minute
