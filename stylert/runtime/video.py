@@ -362,7 +362,8 @@ def stylize_video(
         if is_frame_pattern(source):  # its recorded WAV, if any, no longer than its frames
             tracks_from = info.sound if options.keep_audio else None
             length = length or max(info.duration - options.start, 0.0) or None
-        encoder: VideoEncoder | AnimationWriter = AnimationWriter(tmp, info.fps) if animated else VideoEncoder(
+        encoder: VideoEncoder | AnimationWriter = AnimationWriter(
+            tmp, info.fps, rotation=info.rotation, pixel_aspect=info.pixel_aspect) if animated else VideoEncoder(
             tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset, tracks_from=tracks_from,
             keep_audio=options.keep_audio, start=options.start, duration=length, rotation=info.rotation,
             pixel_aspect=info.pixel_aspect, alpha=alpha,

@@ -1,7 +1,9 @@
 """A video's stylised frames as an animated GIF or WebP, what a chat, a forum post or a web page plays without a
 video player. The frames are kept in memory and written at the end as stylize writes an animation
 (``images.encode_picture``: GIF with Pillow's adaptive palette, WebP losslessly), each shown until the next one's
-time, so a phone's variable frame rate keeps its timing; it plays for ever. GIF and WebP hold no sound."""
+time, so a phone's variable frame rate keeps its timing; it plays for ever. GIF and WebP hold no sound, and no
+display matrix or pixel aspect: a phone video's frames are turned, and an anamorphic one's widened, as a player
+shows them."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -47,8 +49,10 @@ class AnimationWriter:
     takes_i420 = False  # BGR frames only
     source_tracks = None  # no sound, no subtitles
 
-    def __init__(self, path: Path, fps: Fraction) -> None:
-        self.path, self.fps = path, fps
+    def __init__(self, path: Path, fps: Fraction, *, rotation: int = 0, pixel_aspect: Fraction | None = None) -> None:
+        """``rotation``: degrees counter-clockwise a player turns the source (``VideoInfo.rotation``);
+        ``pixel_aspect``: its non-square pixels' width to height."""
+        self.path, self.fps, self.rotation, self.pixel_aspect = path, fps, rotation, pixel_aspect
         self.frames: list[np.ndarray] = []
         self.alphas: list[np.ndarray] = []
         self.times: list[float] = []
@@ -57,6 +61,7 @@ class AnimationWriter:
     def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
         """One uint8 BGR frame; ``at``: its time from the output's start (None: the next 1/fps slot); ``alpha``:
         its transparency, where the source has one."""
+        frame, alpha = self._as_shown(frame), None if alpha is None else self._as_shown(alpha)
         if self.frames and frame.shape != self.frames[0].shape:
             height, width = self.frames[0].shape[:2]
             frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
@@ -66,6 +71,13 @@ class AnimationWriter:
         self.frames.append(frame)
         if alpha is not None:
             self.alphas.append(alpha)
+
+    def _as_shown(self, plane: np.ndarray) -> np.ndarray:
+        """A frame (or its alpha plane) as a player shows it: widened by the pixel aspect, then turned."""
+        if self.pixel_aspect:
+            height, width = plane.shape[:2]
+            plane = cv2.resize(plane, (max(1, round(width * self.pixel_aspect)), height), interpolation=cv2.INTER_AREA)
+        return np.ascontiguousarray(np.rot90(plane, self.rotation // 90)) if self.rotation else plane
 
     def finish(self) -> int:
         """Write the file (its frames' durations in milliseconds: to the next frame's time, the last one frame's

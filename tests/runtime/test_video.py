@@ -4,6 +4,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -692,6 +693,26 @@ def test_a_video_becomes_an_animated_gif_or_webp_keeping_each_frames_time(tmp_pa
     with av.open(str(src)) as c:
         decoded = next(c.decode(video=0)).to_ndarray(format="bgr24")
     assert np.abs(first - stylizer(decoded).astype(int)).mean() < 6  # the stylised frame (GIF: in 256 colours)
+
+
+@pytest.mark.parametrize("rotation, aspect", [(90, None), (270, None), (0, Fraction(2))])
+def test_an_animation_shows_a_phone_video_upright_and_an_anamorphic_one_wide(tmp_path, stylizer, rotation, aspect):
+    """GIF and WebP have no display matrix and no pixel aspect: the frames are turned and widened as a player
+    shows the source, or a phone's portrait clip came out lying on its side."""
+    from PIL import Image
+
+    src = make_video(tmp_path / "phone.mp4", frames=3, size=(32, 48), audio=None, rotation=rotation,
+                     pixel_aspect=aspect)
+    stylize_video(stylizer, src, tmp_path / "out.gif")
+    with av.open(str(src)) as c:
+        coded = next(c.decode(video=0)).to_ndarray(format="bgr24")
+    shown = np.rot90(stylizer(coded), rotation // 90)
+    if aspect:
+        shown = cv2.resize(shown, (96, 32), interpolation=cv2.INTER_AREA)
+    with Image.open(tmp_path / "out.gif") as out:
+        first = np.asarray(out.convert("RGB"))[..., ::-1].astype(int)
+    assert first.shape == shown.shape == ((48, 32, 3) if rotation else (32, 96, 3))
+    assert np.abs(first - shown).mean() < 6  # GIF's 256 colours
 
 
 def test_what_only_a_video_encoder_takes_or_too_long_an_animation_is_refused_before_any_work(tmp_path, monkeypatch):
