@@ -117,7 +117,8 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     if not sources:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
         if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
-            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {_sequence_hint(folders[0])}")
+            hint = _sequence_hint(files_in(folders[0], INPUT_SUFFIXES), str(folders[0]))
+            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {hint}")
         them = f" (name them: stylert video {shlex.quote(str(folders[0]))}/*/ -o OUT/)" if folders else ""
         held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=them)
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
@@ -135,20 +136,23 @@ def _matched_videos(pattern: str) -> list[Path]:
     if not matched:
         raise NoInputs(f"no files match {pattern}")
     if not videos:
-        images = any(p.suffix.lower() in INPUT_SUFFIXES for p in matched)
-        hint = f"; stylise images with: stylert stylize {shlex.quote(pattern)} -o OUT/" if images else ""
+        images = [p for p in matched if p.suffix.lower() in INPUT_SUFFIXES]
+        numbered = any(pattern_of(p) is not None for p in images)  # a render's frames, as a quoted glob
+        hint = f"; {_sequence_hint(images, pattern)}" if numbered else \
+            f"; stylise images with: stylert stylize {shlex.quote(pattern)} -o OUT/" if images else ""
         raise NoInputs(f"no video files match {pattern}: it matches {len(matched)} file{'s' * (len(matched) > 1)}, "
                        f"none with a video suffix ({' '.join(VIDEO_SUFFIXES)}){hint}")
     return videos
 
 
-def _sequence_hint(folder: Path) -> str:
-    """How the images of ``folder`` (a render's frames) are made a video, or stylised as frames."""
-    images = files_in(folder, INPUT_SUFFIXES)
-    pattern = next((p for p in map(pattern_of, images) if p is not None), folder / "frame_%04d.png")
+def _sequence_hint(images: list[Path], where: str) -> str:
+    """How ``images`` (a render's frames, found in the folder or by the glob ``where``) are made a video, or
+    stylised as frames."""
+    first = next((p for p in map(pattern_of, images) if p is not None), None)
+    pattern = first if first is not None else Path(where) / "frame_%04d.png"
     return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4 "
             f"--fps 24, or stylised frame by frame, steadied across its files, with: stylert stylize "
-            f"{shlex.quote(str(folder))} -o styled/ --smooth")
+            f"{shlex.quote(where)} -o styled/ --smooth")
 
 
 def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:

@@ -1254,6 +1254,22 @@ def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
         collect_videos([str(tmp_path / "nothing*.mp4")])
 
 
+def test_a_quoted_glob_of_numbered_frames_says_which_pattern_makes_them_a_video(tmp_path):
+    """Given as a folder, a render's frames got the pattern that makes them a video; given as 'render/*.png' (as
+    stylize takes them), only the stylize command."""
+    from stylert.errors import NoInputs
+    from stylert.runtime.video import collect_videos
+
+    (tmp_path / "render").mkdir()
+    for number in (1, 2, 3):
+        (tmp_path / "render" / f"shot_{number:04d}.png").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"none with a video suffix \(.*\); a numbered image sequence is made a video "
+                                       r"with: stylert video .*render/shot_%04d\.png -o OUT\.mp4 --fps 24, or "
+                                       r"stylised frame by frame, steadied across its files, with: stylert stylize "
+                                       r"'.*render/\*\.png' -o styled/ --smooth$"):
+        collect_videos([str(tmp_path / "render" / "*.png")])
+
+
 def test_a_video_named_twice_is_one_input(tmp_path):
     """Named twice, or named and inside a named folder: one input, not two that 'would both be written' to one
     output and must be 'renamed'."""
