@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -90,9 +91,15 @@ class _Skipping:
             self.damaged.append((path, in_one_line(damage)))
         return rgb
 
-    def _all_flat(self) -> NoInputs:
-        return NoInputs(f"{self.what}: {FLAT_TRIES} crops in a row were each one flat colour (blank frames?), which "
-                        "a network cannot learn from; give images with something in them")
+    def _not_flat(self, draw: Callable[[], tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
+        """``draw()``'s crops (the content's first), drawn again while the content crop is of one flat colour
+        (``_flat``); NoInputs after FLAT_TRIES such draws in a row."""
+        for _ in range(FLAT_TRIES):
+            crops = draw()
+            if not _flat(crops[0]):
+                return crops
+        raise NoInputs(f"{self.what}: {FLAT_TRIES} crops in a row were each one flat colour (blank frames?), which "
+                       "a network cannot learn from; give images with something in them")
 
     def _none_left(self) -> NoInputs:
         first = f": {self.unreadable[0][1]}" if self.unreadable else ""
@@ -132,17 +139,11 @@ class ImageBank(_Skipping):
 
     def sample(self, n: int, rng: np.random.Generator) -> torch.Tensor:
         """``n`` crops, none of one flat colour (``_flat``: another image is drawn in its place)."""
-        patches = []
-        for _ in range(n):
-            for _ in range(FLAT_TRIES):
-                rgb = self.draw(rng)
-                patch = _crop(rgb, _crop_box(rgb.shape, self.size, rng), self.size, bool(rng.integers(2)))
-                if not _flat(patch):
-                    break
-            else:
-                raise self._all_flat()
-            patches.append(patch)
-        return _to_tensor(patches)
+        def crop() -> tuple[np.ndarray]:
+            rgb = self.draw(rng)
+            return (_crop(rgb, _crop_box(rgb.shape, self.size, rng), self.size, bool(rng.integers(2))),)
+
+        return _to_tensor([self._not_flat(crop)[0] for _ in range(n)])
 
 
 class PairBank(_Skipping):
@@ -170,17 +171,11 @@ class PairBank(_Skipping):
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """``n`` pairs of crops, the same box of each, no content crop of one flat colour (``_flat``)."""
-        xs, ys = [], []
-        for _ in range(n):
-            for _ in range(FLAT_TRIES):
-                c, t = self._draw(rng)
-                box, flip = _crop_box(c.shape, self.size, rng), bool(rng.integers(2))
-                x = _crop(c, box, self.size, flip)
-                if not _flat(x):
-                    break
-            else:
-                raise self._all_flat()
-            xs.append(x)
-            ys.append(_crop(cv2.resize(t, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA), box, self.size,
-                            flip))
-        return _to_tensor(xs), _to_tensor(ys)
+        def crops() -> tuple[np.ndarray, np.ndarray]:
+            c, t = self._draw(rng)
+            t = cv2.resize(t, (c.shape[1], c.shape[0]), interpolation=cv2.INTER_AREA)
+            box, flip = _crop_box(c.shape, self.size, rng), bool(rng.integers(2))
+            return _crop(c, box, self.size, flip), _crop(t, box, self.size, flip)
+
+        pairs = [self._not_flat(crops) for _ in range(n)]
+        return _to_tensor([x for x, _ in pairs]), _to_tensor([y for _, y in pairs])
