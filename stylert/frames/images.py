@@ -108,6 +108,13 @@ _WRITER_PACKAGES = {**dict.fromkeys(HEIF_SUFFIXES, ("pillow_heif", "pillow-heif"
                     EXR_SUFFIX: ("av", "PyAV", "video")}
 
 
+def is_still_image(path: str | Path) -> bool:
+    """An image file by its suffix, given where a video was asked for; a GIF is not one (FFmpeg and OpenCV read a
+    GIF clip as a video)."""
+    suffix = Path(path).suffix.lower()
+    return suffix in INPUT_SUFFIXES and suffix != ".gif"
+
+
 def writer_missing(suffix: str) -> str | None:
     """Why no file of ``suffix`` can be written here (its encoder's package is not installed), or None."""
     module, package, extra = _WRITER_PACKAGES.get(suffix.lower(), (None, "", ""))

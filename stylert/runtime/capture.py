@@ -14,7 +14,7 @@ import numpy as np
 from stylert.errors import UnreadableVideo
 from stylert.frames.file_headers import instead_of
 from stylert.frames.frame_sequence import is_frame_pattern
-from stylert.frames.images import INPUT_SUFFIXES
+from stylert.frames.images import is_still_image
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,9 @@ def open_source(source: str) -> cv2.VideoCapture:
     if Path(source).is_dir():
         raise UnreadableVideo(f"video source {source} is a folder; give a video file in it, a camera index or a "
                               "stream URL")
-    suffix = Path(source).suffix.lower()
-    if suffix in INPUT_SUFFIXES and suffix != ".gif" and "://" not in source and not is_frame_pattern(Path(source)):
+    if is_still_image(source) and "://" not in source and not is_frame_pattern(Path(source)):
         raise UnreadableVideo(f"video source {source} is an image (OpenCV gives it as one frame); stylise images "
-                              f"with: stylert stylize {shlex.quote(source)} -o OUT")  # a GIF clip is a video
+                              f"with: stylert stylize {shlex.quote(source)} -o OUT")
     cap = cv2.VideoCapture(int(source)) if source.isdigit() else cv2.VideoCapture(source)
     if not cap.isOpened():
         cap.release()

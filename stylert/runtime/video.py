@@ -22,7 +22,7 @@ from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.frame_sequence import (first_frame_number, is_frame_pattern, misnamed_sequence, pattern_of,
                                             video_name)
-from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size
+from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size, is_still_image
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, plan_outputs
@@ -110,15 +110,16 @@ def collect_videos(inputs: list[str]) -> list[Path]:
             sources.append(path)
         elif (misnamed := misnamed_sequence(path)) is not None:  # 50%off_%04d.png: FFmpeg would take one file
             raise NoInputs(misnamed)
-        elif path.suffix.lower() in INPUT_SUFFIXES and path.suffix.lower() != ".gif":  # FFmpeg reads GIF clips
+        elif is_still_image(path):
             raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {shlex.quote(str(path))} -o OUT")
         else:
             sources.append(path)
     if not sources:
         folders = [Path(item) for item in inputs if Path(item).is_dir()]
-        if any(files_in(folder, INPUT_SUFFIXES) for folder in folders):
-            hint = _sequence_hint(files_in(folders[0], INPUT_SUFFIXES), str(folders[0]))
-            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; {hint}")
+        with_images = next(((f, images) for f in folders if (images := files_in(f, INPUT_SUFFIXES))), None)
+        if with_images is not None:
+            raise NoInputs(f"{', '.join(inputs)} holds images, not videos; "
+                           f"{_sequence_hint(with_images[1], str(with_images[0]))}")
         them = f" (name them: stylert video {shlex.quote(str(folders[0]))}/*/ -o OUT/)" if folders else ""
         held = none_of(VIDEO_SUFFIXES, "video", folders, deeper_hint=them)
         raise NoInputs(f"no video files in {', '.join(inputs)} (looked for {' '.join(VIDEO_SUFFIXES)}){held}")
