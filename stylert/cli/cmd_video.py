@@ -29,7 +29,7 @@ def register(sub) -> None:
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
                           "OpenEXR frames, beauty.%%04d.exr, camera RAW frames, A001/clip_%%06d.dng or "
-                          "DSC_%%04d.NEF, or Radiance HDR and PFM frames, read as stylize reads those; see --fps; "
+                          "DSC_%%04d.NEF, or Radiance HDR, PFM and DPX frames, read as stylize reads those; see --fps; "
                           "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
                           "audio)",
                           ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation", "one .mp4 per input")
@@ -43,7 +43,7 @@ def register(sub) -> None:
     size.add_argument("--fps", type=frame_rate,
                       help="frame rate of an image-sequence input (render/frame_%%04d.png: its frames, numbered as "
                            "printf writes them, from whatever number they start at), 0.01 to 1000, e.g. 24, 23.976 or "
-                           "24000/1001 (default: the rate OpenEXR or CinemaDNG frames state, else 25, FFmpeg's); "
+                           "24000/1001 (default: the rate OpenEXR, CinemaDNG or DPX frames state, else 25, FFmpeg's); "
                            "a video keeps its own")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
                       help="video decoder: auto is NVDEC (FFmpeg's CUDA hwaccel) where the GPU decodes, leaving the "

@@ -9,6 +9,8 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 
+from stylert.frames.packed_timecode import unpacked_timecode
+
 # Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
 _TILED, _NOT_ONE_PICTURE = 0x200, 0x800 | 0x1000  # the version field's flags: tiled; deep, multi-part
@@ -59,15 +61,12 @@ class ExrHeader:
 
     def timecode(self) -> str | None:
         """The SMPTE timecode the file states (its timeCode attribute, as a camera's or a conform's plates carry
-        it) as "HH:MM:SS:FF", ";FF" where the drop-frame flag is set; None where it states none."""
+        it) as "HH:MM:SS:FF", ";FF" where the drop-frame flag is set (``packed_timecode``); None where it states
+        none."""
         packed = self.attributes.get(b"timeCode", b"")
         if self.kinds.get(b"timeCode") != b"timecode" or len(packed) != 8:
             return None
-        bits = struct.unpack("<I", packed[:4])[0]  # binary-coded decimal digits and flags (SMPTE 12M)
-        digit = lambda shift, width: (bits >> shift) & ((1 << width) - 1)  # noqa: E731
-        hours, minutes = digit(28, 2) * 10 + digit(24, 4), digit(20, 3) * 10 + digit(16, 4)
-        seconds, frame = digit(12, 3) * 10 + digit(8, 4), digit(4, 2) * 10 + digit(0, 4)
-        return f"{hours:02d}:{minutes:02d}:{seconds:02d}{';' if digit(6, 1) else ':'}{frame:02d}"
+        return unpacked_timecode(struct.unpack("<I", packed[:4])[0])
 
     def channels(self) -> list[str]:
         """The names in the channel list, as stored (in name order): "R", "ViewLayer.Combined.R", ..."""

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+from stylert.frames.dpx import DPX_SIGNATURES
 from stylert.frames.heif import avif_brand, is_heif
 from stylert.frames.openexr import EXR_SIGNATURE
 from stylert.frames.photo_metadata import PNG_SIGNATURE
@@ -22,7 +23,7 @@ _SIGNATURES = ((re.compile(rb"\xff\xd8\xff"), ".jpg"), (re.compile(re.escape(PNG
                (re.compile(rb"qoif"), ".qoi"), (re.compile(rb"P[1-6]\s"), ".ppm"), (re.compile(rb"DDS "), ".dds"),
                (re.compile(re.escape(EXR_SIGNATURE)), ".exr"), (RADIANCE_SIGNATURE, ".hdr"),
                (PFM_SIGNATURE, ".pfm"), (re.compile(rb"\0\0\0\x0cjP  \r\n\x87\n"), ".jp2"),
-               (re.compile(rb"\xff\x4f\xff\x51"), ".j2k"))
+               (re.compile(rb"\xff\x4f\xff\x51"), ".j2k"), (re.compile(b"|".join(DPX_SIGNATURES)), ".dpx"))
 
 
 # The last bytes of a TGA 2.0 file (Pillow, GIMP and Photoshop write it); an older TGA is known by its name only.

@@ -17,6 +17,7 @@ from stylert.errors import PILLOW_ERRORS, MissingDependency, UnreadableImage, fi
 from stylert.frames.animation import decode_animation
 from stylert.frames.camera_raw import developed, is_camera_raw, raw_metadata
 from stylert.frames.decoder_notices import damage_in, decoder_notices, pass_on
+from stylert.frames.dpx import decode_dpx, is_dpx
 from stylert.frames.file_headers import (HEAD_BYTES, avif_samples, has_pages, image_suffix, is_animation, not_an_image,
                                          may_have_alpha)
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
@@ -57,7 +58,8 @@ def decode_picture(data: bytes | np.ndarray, name: str | Path) -> Picture:
     """An image file's bytes -> Picture: every frame of an animated GIF, WebP, PNG or AVIF with its duration and
     the number of plays; every page of a TIFF; the alpha plane of a transparent PNG, WebP, GIF, AVIF, HEIC, EXR,
     TGA, QOI, PSD or ICO (an OpenEXR's scene-linear colour through the sRGB curve, ``openexr``); a JPEG's, PNG's,
-    WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile; what the decoder said of damage it read
+    WebP's or HEIC's EXIF, ICC profile and XMP, and a PSD's ICC profile; a DPX's code values as its transfer
+    characteristic says to show them (``dpx``); what the decoder said of damage it read
     past (``Picture.damage``). ``name`` is the file, for errors, and for its suffix:
     a PILLOW_SUFFIXES file is read by Pillow."""
     picture, damage = _heeded(_decode_picture, data, name)
@@ -115,6 +117,9 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path, *, whole: bool =
     if head.startswith(EXR_SIGNATURE):  # half or float samples: a 16-bit file's depth, for its alpha
         frame, alpha, stated = decode_exr(raw, name)
         return Picture([frame], None if alpha is None else [alpha], depth=16, metadata=PhotoMetadata(exr=stated))
+    if is_dpx(head):  # a film scan's log code values made linear and shown through the sRGB curve
+        frame, alpha, depth = decode_dpx(raw, name)
+        return Picture([frame], None if alpha is None else [alpha], depth=depth)
     _refuse_integer_samples(raw, name)
     metadata = read_metadata(raw) if whole else PhotoMetadata()
     several = _several(buffer, raw, name, metadata) if whole else None

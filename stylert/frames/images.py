@@ -16,6 +16,7 @@ from stylert.errors import NoInputs, UnwritableImage, not_found
 from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.camera_raw import RAW_SUFFIXES
+from stylert.frames.dpx import DPX_SUFFIX
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.openexr import EXR_SUFFIX, encode_exr
@@ -29,7 +30,7 @@ ALIASES = {".jfif": ".jpg", ".jpe": ".jpg", ".jif": ".jpg", ".dib": ".bmp"}
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
                   EXR_SUFFIX, *PILLOW_WRITTEN, *ALIASES)
-INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES)
+INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES, DPX_SUFFIX)
 ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
                   *PILLOW_ALPHA)  # transparency
 DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX)  # the written formats that hold 16 bits a sample (EXR: halves)

@@ -31,7 +31,7 @@ from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
 from stylert.runtime.video_decode import (
     DecodeStatus, VideoInfo, check_sound, check_start, choose_video_decoder, decode_frames, expected_frames,
-    probe_video,
+    probe_video, stated_rate,
 )
 from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
 from stylert.runtime.video_tracks import check_audio_fits
@@ -149,10 +149,11 @@ def _matched_videos(pattern: str) -> list[Path]:
 def _sequence_hint(images: list[Path], where: str) -> str:
     """How ``images`` (a render's frames, found in the folder or by the glob ``where``) are made a video, or
     stylised as frames."""
-    first = next((p for p in map(pattern_of, images) if p is not None), None)
-    pattern = first if first is not None else Path(where) / "frame_%04d.png"
-    return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4 "
-            f"--fps 24, or stylised frame by frame, steadied across its files, with: stylert stylize "
+    first = next((p for p in images if pattern_of(p) is not None), None)
+    pattern = pattern_of(first) if first is not None else Path(where) / "frame_%04d.png"
+    fps = "" if first is not None and stated_rate(first) else " --fps 24"  # (an OpenEXR's, a DPX's own rate)
+    return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4"
+            f"{fps}, or stylised frame by frame, steadied across its files, with: stylert stylize "
             f"{shlex.quote(where)} -o styled/ --smooth")
 
 

@@ -24,6 +24,7 @@ from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw, only_named_raw
 from stylert.frames.decoder_notices import notes_given
+from stylert.frames.dpx import DPX_SUFFIX, DpxHeader, decode_dpx, read_dpx_header
 from stylert.frames.exr_header import ExrHeader, no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import (
@@ -88,7 +89,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
         first = first_frame_number(path)
         first_file = frame_path(path, first)
-        rate = rate or _stated_rate(first_file) or SEQUENCE_RATE
+        rate = rate or stated_rate(first_file) or SEQUENCE_RATE
         options, form = {"start_number": str(first), "framerate": str(rate)}, "image2"
         name = for_ffmpeg(path)
     elif not path.is_file():
@@ -171,14 +172,18 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
                          _audio_channels(c) if sound is None else _sound_channels(sound), sound,
-                         _exr_stated_timecode(c) if cc.name == "exr" else _stated_timecode(c, v))
+                         _header_timecode(c, cc.name) if cc.name in ("exr", "dpx") else _stated_timecode(c, v))
 
 
-def _stated_rate(first: Path) -> Fraction | None:
-    """The frame rate a sequence's ``first`` frame states: an OpenEXR's framesPerSecond, a CinemaDNG's FrameRate."""
+def stated_rate(first: Path) -> Fraction | None:
+    """The frame rate a sequence's ``first`` frame states: an OpenEXR's framesPerSecond, a CinemaDNG's FrameRate,
+    a DPX's film or television header's."""
     if first.suffix.lower() == ".exr":
         header = _exr_header(first)
         return header.frame_rate() if header is not None else None
+    if first.suffix.lower() == DPX_SUFFIX:
+        dpx = _dpx_header(first)
+        return dpx.frame_rate if dpx is not None else None
     if first.suffix.lower() == ".dng":
         try:
             with open(first, "rb") as file:
@@ -188,10 +193,23 @@ def _stated_rate(first: Path) -> Fraction | None:
     return None
 
 
-def _exr_stated_timecode(container) -> str | None:
-    """The timecode an OpenEXR sequence's first frame (or an EXR file) states in its header (FFmpeg reads none)."""
-    header = _exr_header(_first_file(container))
-    return header.timecode() if header is not None else None
+def _header_timecode(container, codec: str) -> str | None:
+    """The timecode an OpenEXR or DPX sequence's first frame (or an EXR file) states in its header, which FFmpeg
+    does not give the stream."""
+    if codec == "exr":
+        header = _exr_header(_first_file(container))
+        return header.timecode() if header is not None else None
+    dpx = _dpx_header(_first_file(container))
+    return dpx.timecode if dpx is not None else None
+
+
+def _dpx_header(first: Path) -> DpxHeader | None:
+    """The header of a DPX sequence's ``first`` frame; None where it cannot be read."""
+    try:
+        with open(first, "rb") as file:
+            return read_dpx_header(file.read(HEAD_BYTES))
+    except OSError:
+        return None
 
 
 def _stated_timecode(container, video) -> str | None:
@@ -293,19 +311,23 @@ _PHOTO_DECODERS: dict[str, Callable[[bytes, str], tuple[np.ndarray, np.ndarray |
     "exr": lambda data, name: decode_exr(data, name)[:2],
     "raw": lambda data, name: (decode_raw(data, name), None),
     "linear": lambda data, name: (decode_image(data, name), None),  # Radiance HDR, PFM: through the sRGB curve
+    "dpx": lambda data, name: decode_dpx(data, name)[:2],  # a film scan's log code values shown as stylize shows them
 }
 
 
 def _photo_kind(container, stream) -> str | None:
     """"exr" for an EXR sequence, "raw" for a camera RAW one (CinemaDNG, a timelapse of NEFs: FFmpeg's TIFF
     decoder hands over the bare mosaic, without its white balance or colour), "linear" for a Radiance HDR or PFM
-    one (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118), whose files
+    one (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118), "dpx" for a
+    DPX one (FFmpeg hands a film scan's log code values over as they are, grey and washed out), whose files
     are decoded as stylize decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
     name = stream.codec_context.name
     if name == "exr":
         return "exr"
     if name in ("hdr", "pfm"):
         return "linear"
+    if name == "dpx":
+        return "dpx"
     return "raw" if name == "tiff" and _camera_raw(_first_file(container)) else None
 
 
@@ -337,8 +359,9 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
     """A sequence's frames, each file decoded as stylize decodes it (``_PHOTO_DECODERS[kind]``: an EXR's picture
     layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
     found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw; a
-    Radiance HDR or PFM through the sRGB curve), as BGR or BGRA frames timed as the demuxer times them. A file that
-    cannot be read at all ends the sequence there. RAW, HDR and PFM files are decoded on several threads at once,
+    Radiance HDR or PFM through the sRGB curve; a DPX by its transfer characteristic), as BGR or BGRA frames timed
+    as the demuxer times them. A file that cannot be read at all ends the sequence there. RAW, HDR, PFM and DPX
+    files are decoded on several threads at once,
     in order (LibRaw and OpenCV let go of the GIL while they work); EXR files one at a time, as FFmpeg's log, which
     their damage is heard in, is the process's."""
     pattern = from_ffmpeg(container.name)

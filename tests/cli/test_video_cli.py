@@ -10,7 +10,7 @@ import pytest
 
 from stylert.cli import main
 from stylert.frames.exr_header import read_header
-from tests.media import handmade_exr, make_video
+from tests.media import handmade_dpx, handmade_exr, make_video
 
 pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
 
@@ -242,6 +242,36 @@ def test_an_exr_sequence_runs_at_the_rate_its_frames_state_unless_told(tmp_path,
 
     with av.open(str(tmp_path / "shot.mp4")) as c:
         assert c.streams.video[0].average_rate == made and c.streams.video[0].frames == 6
+
+
+def test_a_dpx_scan_runs_at_its_rate_with_its_timecode_and_frames_read_as_stylize_reads_them(tmp_path, lite_onnx):
+    """FFmpeg hands a film scan's log code values over as they are (grey and washed out), and reads neither the
+    frame rate nor the timecode its headers state: the video ran at 25 without a timecode (its folder's hint said
+    --fps 24)."""
+    import av
+
+    from stylert.errors import NoInputs
+    from stylert.frames.image_decode import read_image
+    from stylert.runtime.video import collect_videos
+    from stylert.runtime.video_decode import decode_frames
+
+    (tmp_path / "scan").mkdir()
+    for number in range(1001, 1021):  # 20 frames at 23.976: 0.83 s
+        codes = np.full((8, 12, 3), 300 + number % 5 * 60, np.uint16)
+        (tmp_path / "scan" / f"r1.{number}.dpx").write_bytes(handmade_dpx(codes, film_rate=23.976,
+                                                                         timecode=0x01000000))
+    pattern = tmp_path / "scan" / "r1.%04d.dpx"
+    with pytest.raises(NoInputs, match=r"stylert video \S+r1\.%d\.dpx -o OUT\.mp4, or stylised "):  # its own rate
+        collect_videos([str(tmp_path / "scan")])
+    frames = list(decode_frames(pattern, decoder="cpu"))
+    assert len(frames) == 20
+    np.testing.assert_array_equal(frames[2], read_image(tmp_path / "scan" / "r1.1003.dpx"))
+    assert frames[0][0, 0, 0] == 76  # code 360: linear 0.073; FFmpeg gave 90, its code value as it is
+    assert main(["video", str(pattern), "-o", str(tmp_path / "r1.mov"), "--start", "0.5", "-s", str(lite_onnx)]) == 0
+    with av.open(str(tmp_path / "r1.mov")) as c:
+        video = c.streams.video[0]
+        assert (video.average_rate, video.frames, video.metadata.get("timecode")) == \
+            (Fraction(24000, 1001), 8, "01:00:00:12")  # from frame 12, the first at or after 0.5 s
 
 
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])

@@ -1,0 +1,135 @@
+"""DPX frames (SMPTE 268: a film scanner's, a grading suite's, a VFX vendor's plates), read through FFmpeg's DPX
+decoder in PyAV (pip install 'stylert[video]'), as OpenCV's wheels do not read them. Read only: a folder output
+writes each as PNG, at 16 bits where the file held more than 8.
+
+The header's transfer characteristic says how to show the code values. A film scan's are printing density, a
+log encoding in which a flat DPX looks grey and washed out: they are made linear as Kodak's Cineon convention
+does (reference black at code 95 and white at 685 of 1023, 0.002 density a code value, a negative's gamma of
+0.6), as a compositor reads a log plate, and, as linear ones, put through the sRGB curve with light above the
+reference white clipped (as an OpenEXR is read). Video-coded and unstated ones are shown as stored.
+
+The film and television headers state the frame rate and the SMPTE timecode of a sequence's frames."""
+from __future__ import annotations
+
+import functools
+import io
+import math
+import struct
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from stylert._lazy import require
+from stylert.errors import MissingDependency, UnreadableImage, ffmpeg_reason
+from stylert.frames.openexr import srgb_encoded
+from stylert.frames.packed_timecode import unpacked_timecode
+from stylert.frames.pixel_limit import most_pixels
+
+DPX_SUFFIX = ".dpx"
+DPX_SIGNATURES = (b"SDPX", b"XPDS")  # big-endian, little-endian
+
+# The transfer characteristic byte (SMPTE 268, table 5a): how the code values are shown.
+_PRINTING_DENSITY, _LINEAR, _LOGARITHMIC = 1, 2, 3
+# Kodak's Cineon conversion of 10-bit printing density to linear light: reference black and white code values,
+# density per code value, and the film negative's gamma.
+_BLACK_CODE, _WHITE_CODE, _DENSITY_STEP, _NEGATIVE_GAMMA = 95, 685, 0.002, 0.6
+_CODES = 1023  # a 10-bit scan's top code value (FFmpeg hands every depth over spread to 16 bits)
+
+
+@dataclass(frozen=True)
+class DpxHeader:
+    """What a DPX file's header states: its size, its first image element's transfer characteristic, sample bits
+    and descriptor (50 RGB, 51 RGBA, 6 luma, ...), and from the film and television headers (where the header is
+    long enough to hold them) its frame rate and its first frame's SMPTE timecode."""
+    width: int
+    height: int
+    transfer: int
+    bits: int
+    frame_rate: Fraction | None
+    timecode: str | None
+
+    def shown(self) -> str:
+        """How its code values are shown: "log" (printing density, Cineon's convention), "linear" (through the sRGB
+        curve) or "stored" (video-coded, or not stated)."""
+        if self.transfer in (_PRINTING_DENSITY, _LOGARITHMIC):
+            return "log"
+        return "linear" if self.transfer == _LINEAR else "stored"
+
+
+def is_dpx(head: bytes) -> bool:
+    return head[:4] in DPX_SIGNATURES
+
+
+def read_dpx_header(data: bytes) -> DpxHeader | None:
+    """The header of a DPX file (``data``: at least its first 2048 bytes); None where it is no DPX or too short."""
+    if not is_dpx(data) or len(data) < 804:
+        return None
+    order = ">" if data[:4] == b"SDPX" else "<"
+    word = lambda at: struct.unpack_from(f"{order}I", data, at)[0]  # noqa: E731
+    data_offset = word(4)
+    stated = lambda at: data_offset >= at + 4 and len(data) >= at + 4  # noqa: E731  (a short header holds no more)
+    rate = next((r for r in (_rate(data, order, at) if stated(at) else None for at in (1724, 1940)) if r), None)
+    return DpxHeader(word(772), word(776), data[801], data[803], rate,
+                     unpacked_timecode(word(1920)) if stated(1920) else None)
+
+
+def _rate(data: bytes, order: str, at: int) -> Fraction | None:
+    """A frame rate stated as a 32-bit float at ``at`` (a film header's or a television header's), as a fraction:
+    23.976 as 24000/1001; None where it is not stated (all ones: NaN) or not a rate."""
+    value = struct.unpack_from(f"{order}f", data, at)[0]
+    if not math.isfinite(value) or not 0 < value <= 1000:
+        return None
+    whole = round(value * 1.001)
+    if abs(value - whole / 1.001) < 5e-4 and abs(value - round(value)) > 5e-4:  # NTSC's 1000/1001 rates
+        return Fraction(whole * 1000, 1001)
+    return Fraction(value).limit_denominator(1000)
+
+
+def decode_dpx(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """A DPX file's bytes -> (uint8 BGR HxWx3 as the header's transfer characteristic says to show it, its alpha
+    plane as uint16 HxW or None, the file's depth for ``Picture.depth``: 16 where its samples have more than 8
+    bits, else 8). ``name`` is the file, for errors."""
+    av = _av(name)
+    header = read_dpx_header(data)
+    if header is not None and header.width * header.height > most_pixels():
+        raise UnreadableImage(f"{name} has more pixels than stylert decodes ({header.width * header.height:,}; "
+                              f"{most_pixels():,} at most, as for the formats OpenCV reads: set "
+                              "OPENCV_IO_MAX_IMAGE_PIXELS to allow more)")
+    try:
+        with av.open(io.BytesIO(data), format="dpx_pipe") as container:
+            frame = next(container.decode(video=0), None)
+    except av.error.PatchWelcomeError:  # a packing, depth or run-length encoding it does not know
+        raise UnreadableImage(f"{name} is not a readable image (DPX: it is stored in a way FFmpeg's DPX decoder "
+                              "does not read, such as run-length encoded or 1-bit; save it as 10- or 16-bit RGB)"
+                              ) from None
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise UnreadableImage(f"{name} is not a readable image (DPX: {ffmpeg_reason(exc)})") from None
+    if frame is None or header is None:
+        raise UnreadableImage(f"{name} is not a readable image (DPX: cut off in its header)")
+    alpha = len(frame.format.components) in (2, 4)
+    samples = frame.to_ndarray(format="rgba64le" if alpha else "rgb48le")
+    bgr = _shown_levels(header.shown())[samples[..., 2::-1]]
+    return np.ascontiguousarray(bgr), samples[..., 3].copy() if alpha else None, 16 if header.bits > 8 else 8
+
+
+@functools.lru_cache(maxsize=3)
+def _shown_levels(shown: str) -> np.ndarray:
+    """Each 16-bit level (a sample as FFmpeg spreads it) as the 8-bit sRGB level it is shown at (``DpxHeader.shown``):
+    one lookup a sample."""
+    if shown == "stored":  # as a 16-bit PNG's or TIFF's samples are read (``images.to_uint8``)
+        return (np.arange(65536) >> 8).astype(np.uint8)
+    levels = np.arange(65536, dtype=np.float64) / 65535
+    if shown == "log":
+        per_code = _DENSITY_STEP / _NEGATIVE_GAMMA
+        black = 10.0 ** ((_BLACK_CODE - _WHITE_CODE) * per_code)
+        levels = (10.0 ** ((levels * _CODES - _WHITE_CODE) * per_code) - black) / (1 - black)
+    return np.rint(srgb_encoded(levels) * 255).astype(np.uint8)
+
+
+def _av(name: str | Path):
+    try:
+        return require("av", "reading DPX frames")
+    except MissingDependency as exc:  # unreadable here, like any other file a batch sets aside
+        raise UnreadableImage(f"{name} is a DPX frame: {exc}") from None
