@@ -114,8 +114,8 @@ def workspace(tmp_path_factory, lite_onnx, lite_pth):
 
     photo = handmade_dng(img[:32, :48, ::-1])
     (w / "cut.dng").write_bytes(photo[:len(photo) // 2])  # a RAW photo copied off a card that was pulled
-    (w / "renders" / "2024").mkdir(parents=True)  # a DPX film scan beside a subfolder of PNGs
-    (w / "renders" / "a.dpx").write_bytes(b"SDPX\x00\x00\x08\x00")
+    (w / "renders" / "2024").mkdir(parents=True)  # a Cineon film scan beside a subfolder of PNGs
+    (w / "renders" / "a.cin").write_bytes(b"\x80\x2a\x5f\xd7\x00\x00\x08\x00")
     write_image(w / "renders" / "2024" / "b.png", img)
     cv2.imwrite(str(w / "grey_float.tif"), img[..., 0].astype(np.float32) / 255)
     cv2.imwrite(str(w / "grey.pfm"), img[..., 0].astype(np.float32) / 255)  # OpenCV gives it as one channel
@@ -332,7 +332,7 @@ CASES = [
     ("stylize a text file given as an image", ["stylize", "{w}/notes.txt", "-o", "{w}/out130.png", *S], 2, "failed",
      "notes.txt is text, not an image"),
     ("stylize a folder whose images are in a subfolder", ["stylize", "{w}/renders", "-o", "{w}/out131/", *S], 2,
-     "error", "it holds 1 .dpx; its subfolders hold 1 image (-r looks in them)"),
+     "error", "it holds 1 .cin; its subfolders hold 1 image (-r looks in them)"),
     ("stylize a grey float TIFF", ["stylize", "{w}/grey_float.tif", "-o", "{w}/out132.png", *S], 0, None),
     ("stylize a grey PFM", ["stylize", "{w}/grey.pfm", "-o", "{w}/out160.png", *S], 0, None),
     ("stylize with a text file as the style", ["stylize", "{w}/a.jpg", "-o", "{w}/out133.jpg", "-s",
