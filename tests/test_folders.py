@@ -48,8 +48,8 @@ def test_no_images_and_no_videos_name_what_the_folder_holds_instead(tmp_path):
     from stylert.frames.images import collect_images
     from stylert.runtime.video import collect_videos
 
-    _files(tmp_path, "renders/a.dpx", "renders/2024/b.png", "clips/2024/c.mp4")
-    with pytest.raises(NoInputs, match=r"no image files in .*renders \(looked for .*\); it holds 1 \.dpx; its "
+    _files(tmp_path, "renders/a.cin", "renders/2024/b.png", "clips/2024/c.mp4")
+    with pytest.raises(NoInputs, match=r"no image files in .*renders \(looked for .*\); it holds 1 \.cin; its "
                                        r"subfolders hold 1 image \(-r looks in them\)$"):
         collect_images([str(tmp_path / "renders")])
     assert [i.path.name for i in collect_images([str(tmp_path / "renders")], recursive=True)] == ["b.png"]
@@ -61,8 +61,8 @@ def test_no_images_and_no_videos_name_what_the_folder_holds_instead(tmp_path):
 def test_a_pattern_that_finds_no_images_says_how_many_files_it_matched(tmp_path):
     from stylert.frames.images import collect_images
 
-    _files(tmp_path, "a.dpx", "b.dpx")
-    with pytest.raises(NoInputs, match=r"; .*\*\.dpx matches 2 files$"):
-        collect_images([str(tmp_path / "*.dpx")])
+    _files(tmp_path, "a.cin", "b.cin")
+    with pytest.raises(NoInputs, match=r"; .*\*\.cin matches 2 files$"):
+        collect_images([str(tmp_path / "*.cin")])
     with pytest.raises(NoInputs, match=r"; .*nope\*\.jpg matches no files$"):
         collect_images([str(tmp_path / "nope*.jpg")])
