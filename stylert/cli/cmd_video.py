@@ -29,7 +29,8 @@ def register(sub) -> None:
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
                           "OpenEXR frames, beauty.%%04d.exr, camera RAW frames, A001/clip_%%06d.dng or "
-                          "DSC_%%04d.NEF, or Radiance HDR, PFM and DPX frames, read as stylize reads those; see --fps; "
+                          "DSC_%%04d.NEF, or Radiance HDR, PFM, DPX, HEIC and AVIF frames, read as stylize reads "
+                          "those; see --fps; "
                           "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
                           "audio)",
                           ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation", "one .mp4 per input")

@@ -31,8 +31,8 @@ from stylert.frames.frame_sequence import (
     first_frame_number, for_ffmpeg, frame_path, from_ffmpeg, is_frame_pattern, recorded_sound,
 )
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
-from stylert.frames.image_decode import decode_image
-from stylert.frames.images import laid_over
+from stylert.frames.image_decode import decode_image, read_image
+from stylert.frames.images import INPUT_SUFFIXES, laid_over
 from stylert.frames.openexr import decode_exr
 from stylert.frames.tiff_metadata import frame_rate
 from stylert.frames.yuv import YuvColour
@@ -108,6 +108,8 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
     context = _video_stream(container).codec_context
+    if context is None and form and _picture_size(first_file) is not None:
+        return container  # a sequence of pictures FFmpeg has no decoder for, which stylert reads (_photo_kind)
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
         if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
@@ -155,6 +157,8 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
     path = Path(path)
     with contextlib.closing(_open(path, rate=rate)) as c:
         v = _video_stream(c)
+        if v.codec_context is None:  # HEIC, AVIF, ICO frames: their size is the first one's (_open)
+            return _picture_sequence_info(path, c, v)
         fps = v.average_rate or v.guessed_rate or Fraction(25)
         # A Matroska stream's DURATION tag first: FFmpeg gives its video stream the whole segment's duration,
         # which a longer audio track extends (a clip whose audio ran 80 ms past its frames was reported cut off).
@@ -173,6 +177,28 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
                          subtitles, interlaced, alpha or vp9_alpha(v),
                          _audio_channels(c) if sound is None else _sound_channels(sound), sound,
                          _header_timecode(c, cc.name) if cc.name in ("exr", "dpx") else _stated_timecode(c, v))
+
+
+def _picture_sequence_info(path: Path, container, video) -> VideoInfo:
+    """What a sequence of pictures FFmpeg cannot decode holds (an iPhone's HEIC photos, AVIF or ICO files), each
+    file read as stylize reads it, upright: the first one's size, the demuxer's rate and length."""
+    width, height = _picture_size(_first_file(container)) or (0, 0)
+    fps = Fraction(video.average_rate or video.guessed_rate or SEQUENCE_RATE)
+    sound = recorded_sound(path)
+    return VideoInfo(path, width, height, fps, video.frames or 0, (container.duration or 0) / 1e6,
+                     audio_channels=_sound_channels(sound) if sound is not None else (), sound=sound)
+
+
+def _picture_size(first: Path) -> tuple[int, int] | None:
+    """(width, height) of a sequence's ``first`` frame as stylize reads it, where it is an image file stylert reads
+    (by its suffix; a GIF's first frame); else None."""
+    if first.suffix.lower() not in INPUT_SUFFIXES:
+        return None
+    try:
+        height, width = read_image(first).shape[:2]
+    except UnreadableImage:
+        return None
+    return width, height
 
 
 def stated_rate(first: Path) -> Fraction | None:
@@ -287,8 +313,8 @@ def vp9_alpha(stream) -> bool:
 
 def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
-    fed the demuxed packets, which keep the alpha beside each frame; an EXR, camera RAW, Radiance HDR or PFM
-    sequence's as stylize reads those files (``_photo_frames``)."""
+    fed the demuxed packets, which keep the alpha beside each frame; an EXR, camera RAW, Radiance HDR, PFM, DPX
+    or HEIC sequence's as stylize reads those files (``_photo_frames``)."""
     kind = _photo_kind(container, stream)
     if kind is not None:
         yield from _photo_frames(av, container, stream, status, kind)
@@ -310,22 +336,26 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
 _PHOTO_DECODERS: dict[str, Callable[[bytes, str], tuple[np.ndarray, np.ndarray | None]]] = {
     "exr": lambda data, name: decode_exr(data, name)[:2],
     "raw": lambda data, name: (decode_raw(data, name), None),
-    "linear": lambda data, name: (decode_image(data, name), None),  # Radiance HDR, PFM: through the sRGB curve
     "dpx": lambda data, name: decode_dpx(data, name)[:2],  # a film scan's log code values shown as stylize shows them
+    # Radiance HDR, PFM (through the sRGB curve); HEIC, AVIF, ICO (which FFmpeg has no decoder for)
+    "picture": lambda data, name: (decode_image(data, name), None),
 }
 
 
 def _photo_kind(container, stream) -> str | None:
     """"exr" for an EXR sequence, "raw" for a camera RAW one (CinemaDNG, a timelapse of NEFs: FFmpeg's TIFF
-    decoder hands over the bare mosaic, without its white balance or colour), "linear" for a Radiance HDR or PFM
-    one (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118), "dpx" for a
-    DPX one (FFmpeg hands a film scan's log code values over as they are, grey and washed out), whose files
+    decoder hands over the bare mosaic, without its white balance or colour), "dpx" for a DPX one (FFmpeg hands a
+    film scan's log code values over as they are, grey and washed out), "picture" for a Radiance HDR or PFM one
+    (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118) and for one
+    FFmpeg has no decoder for (an iPhone's HEIC photos, AVIF, ICO: ``_open`` lets it through), whose files
     are decoded as stylize decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
+    if stream.codec_context is None:  # pictures FFmpeg has no decoder for (``_open``)
+        return "picture"
     name = stream.codec_context.name
     if name == "exr":
         return "exr"
     if name in ("hdr", "pfm"):
-        return "linear"
+        return "picture"
     if name == "dpx":
         return "dpx"
     return "raw" if name == "tiff" and _camera_raw(_first_file(container)) else None
@@ -359,7 +389,8 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
     """A sequence's frames, each file decoded as stylize decodes it (``_PHOTO_DECODERS[kind]``: an EXR's picture
     layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
     found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw; a
-    Radiance HDR or PFM through the sRGB curve; a DPX by its transfer characteristic), as BGR or BGRA frames timed
+    Radiance HDR or PFM through the sRGB curve; a DPX by its transfer characteristic; a HEIC upright), as BGR or
+    BGRA frames timed
     as the demuxer times them. A file that cannot be read at all ends the sequence there. RAW, HDR, PFM and DPX
     files are decoded on several threads at once,
     in order (LibRaw and OpenCV let go of the GIL while they work); EXR files one at a time, as FFmpeg's log, which
@@ -522,12 +553,13 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
     hwaccel = choose_video_decoder()[0] if decoder == "auto" else None
     with contextlib.closing(_open(path, hwaccel, rate)) as c:
         stream = _video_stream(c)
-        if not stream.codec_context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
+        context = stream.codec_context  # (None for pictures FFmpeg has no decoder for, which stylert reads)
+        if context is not None and not context.is_hwaccel:  # the CPU decodes (no NVDEC, or a codec it lacks)
             stream.thread_type = "AUTO"  # frame and slice threads
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
-            for frame in _progressive(_decoded(av, c, stream, status), av, stream.codec_context.field_order):
+            for frame in _progressive(_decoded(av, c, stream, status), av, context.field_order if context else 0):
                 t = float(frame.time) if frame.time is not None else 0.0
                 if t < start - 1e-6:
                     continue

@@ -274,6 +274,33 @@ def test_a_dpx_scan_runs_at_its_rate_with_its_timecode_and_frames_read_as_styliz
             (Fraction(24000, 1001), 8, "01:00:00:12")  # from frame 12, the first at or after 0.5 s
 
 
+@pytest.mark.parametrize("suffix", ["heic", "avif"])
+def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them(tmp_path, lite_onnx, photo, suffix):
+    """An iPhone's HEIC photos made into a timelapse: FFmpeg's image sequence reader has no HEIC (nor AVIF) decoder,
+    so the pattern the folder's own hint named was "not a readable video (its video codec is unknown ...)"."""
+    import av
+
+    from stylert.frames.image_decode import read_image
+    from stylert.frames.images import write_image
+    from stylert.runtime.video_decode import decode_frames
+
+    if suffix == "heic":
+        pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
+    (tmp_path / "DCIM").mkdir()
+    for number in (1, 2, 3):
+        write_image(tmp_path / "DCIM" / f"IMG_{number:04d}.{suffix}", photo[:30, :44] // number)
+    pattern = tmp_path / "DCIM" / f"IMG_%04d.{suffix}"
+    frames = list(decode_frames(pattern, decoder="cpu"))
+    assert len(frames) == 3
+    np.testing.assert_array_equal(frames[1], read_image(tmp_path / "DCIM" / f"IMG_0002.{suffix}"))
+    out = tmp_path / "timelapse.mp4"
+    assert main(["video", str(pattern), "-o", str(out), "--fps", "10", "-s", str(lite_onnx)]) == 0
+    with av.open(str(out)) as c:
+        video = c.streams.video[0]
+        assert (video.width, video.height, video.average_rate) == (44, 30, 10)
+        assert sum(1 for _ in c.decode(video=0)) == 3
+
+
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])
 def test_a_linear_light_sequence_is_read_as_stylize_reads_its_files(tmp_path, suffix):
     """FFmpeg hands a Radiance HDR's or a PFM's linear light over as it is (mid grey 0.18 as 46 of 255); each frame
