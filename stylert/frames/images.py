@@ -238,6 +238,19 @@ def fit_max_size(image: np.ndarray, max_size: int | None) -> np.ndarray:
     return cv2.resize(image, (size[1], size[0]), interpolation=cv2.INTER_AREA)
 
 
+def letterboxed(plane: np.ndarray, width: int, height: int) -> np.ndarray:
+    """``plane`` (HxW or HxWxC) scaled to fit inside ``width`` x ``height`` with its shape kept, centred on zeros
+    (black bars; clear ones for an alpha plane), as an editor fits a clip of another size into its timeline."""
+    h, w = plane.shape[:2]
+    scale = min(width / w, height / h)
+    inner_w, inner_h = min(width, max(1, round(w * scale))), min(height, max(1, round(h * scale)))
+    inner = cv2.resize(plane, (inner_w, inner_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    out = np.zeros((height, width, *plane.shape[2:]), plane.dtype)
+    top, left = (height - inner_h) // 2, (width - inner_w) // 2
+    out[top:top + inner_h, left:left + inner_w] = inner.reshape(inner_h, inner_w, *plane.shape[2:])
+    return out
+
+
 def fitted_size(height: int, width: int, max_size: int | None) -> tuple[int, int]:
     """(height, width) that fit_max_size gives a frame of this size."""
     if not max_size or max(height, width) <= max_size:

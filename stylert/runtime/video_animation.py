@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from stylert.errors import StylertError
-from stylert.frames.images import Picture, write_picture
+from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
 
 ANIMATED_OUTPUTS = {".gif": "GIF", ".webp": "WebP"}  # suffix: the format's name
@@ -56,7 +56,7 @@ class AnimationWriter:
         self.frames: list[np.ndarray] = []
         self.alphas: list[np.ndarray] = []
         self.times: list[float] = []
-        self.stretched = 0  # frames of another size than the first, resized to it (a mis-sized frame of a render)
+        self.fitted = 0  # frames of another size than the first, fitted into it (``images.letterboxed``)
 
     def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
         """One uint8 BGR frame; ``at``: its time from the output's start (None: the next 1/fps slot); ``alpha``:
@@ -64,9 +64,9 @@ class AnimationWriter:
         frame, alpha = self._as_shown(frame), None if alpha is None else self._as_shown(alpha)
         if self.frames and frame.shape != self.frames[0].shape:
             height, width = self.frames[0].shape[:2]
-            frame = cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
-            alpha = None if alpha is None else cv2.resize(alpha, (width, height), interpolation=cv2.INTER_AREA)
-            self.stretched += 1
+            frame = letterboxed(frame, width, height)
+            alpha = None if alpha is None else letterboxed(alpha, width, height)
+            self.fitted += 1
         self.times.append(len(self.frames) / float(self.fps) if at is None else at)
         self.frames.append(frame)
         if alpha is not None:
@@ -90,10 +90,11 @@ class AnimationWriter:
         return len(self.frames)
 
     def damage(self) -> list[str]:
-        if not self.stretched:
+        if not self.fitted:
             return []
         height, width = self.frames[0].shape[:2]
-        return [f"{self.stretched} frame(s) of another size than the first's {width}x{height} resized to it"]
+        return [f"{self.fitted} frame(s) of another size than the first's {width}x{height} fitted into it, their "
+                "shape kept, with black bars"]
 
     def close(self) -> None:
         self.frames.clear()

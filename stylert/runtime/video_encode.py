@@ -16,7 +16,8 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
 from stylert.ffmpeg_log import ffmpeg_errors
-from stylert.frames.yuv import bgr_to_i420, frame_size, pad_to_even
+from stylert.frames.images import letterboxed
+from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even, yuv_to_bgr
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS
 from stylert.runtime.video_decode import tags_as_stored, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
@@ -230,7 +231,7 @@ class VideoEncoder:
         self._source_args = (tracks_from, start, duration, keep_audio)
         self.source_tracks: SourceTracks | None = None
         self.frame_size: tuple[int, int] | None = None  # (width, height) of the first frame written
-        self.scaled = 0  # frames of another size than the first, stretched to it by FFmpeg
+        self.scaled = 0  # frames of another size than the first, fitted into it (``images.letterboxed``)
         self.first_scaled: tuple[int, int, int] | None = None  # (its frame number, width, height)
 
     def _begin(self, frame: np.ndarray) -> None:
@@ -251,9 +252,12 @@ class VideoEncoder:
             self._begin(frame)
         else:
             h, w = frame_size(frame)
-            if (w, h) != self.frame_size:  # FFmpeg scales it to the stream's size
+            if (w, h) != self.frame_size:  # a photo turned the other way, a render's mis-sized frame
                 self.scaled += 1
                 self.first_scaled = self.first_scaled or (self._index + 1, w, h)
+                bgr = yuv_to_bgr(frame, YuvColour()) if frame.ndim == 2 else frame  # (the encoder's own planes)
+                frame = letterboxed(bgr, *self.frame_size)
+                alpha = None if alpha is None else letterboxed(alpha, *self.frame_size)
         if self.keeps_alpha and alpha is not None:
             vf = self._av.VideoFrame.from_ndarray(np.dstack([frame, alpha]), format="bgra")
         elif self.takes_i420:
@@ -295,8 +299,9 @@ class VideoEncoder:
 
     def damage(self) -> list[str]:
         """What of a damaged source was left out or changed, one line each: its tracks' (``SourceTracks.damage``),
-        the frames whose time jumped (``mended``) and those of another size than the first, which FFmpeg stretches
-        to the video's (``scaled``: a mis-sized frame of a render); once ``finish`` has run."""
+        the frames whose time jumped (``mended``) and those of another size than the first, fitted into the
+        video's (``scaled``: a photo turned the other way, a mis-sized frame of a render); once ``finish`` has
+        run."""
         lines = self.source_tracks.damage() if self.source_tracks is not None else []
         if self.mended:
             lines.append(f"{self.mended} frame(s) timed anew at the frame rate (a jump of more than an hour from the "
@@ -304,8 +309,8 @@ class VideoEncoder:
         if self.first_scaled is not None and self.frame_size is not None:
             number, w, h = self.first_scaled
             lines.append(f"{self.scaled} frame(s) of another size than the first's {self.frame_size[0]}x"
-                         f"{self.frame_size[1]} stretched to it (the first of them the video's frame {number}, "
-                         f"{w}x{h})")
+                         f"{self.frame_size[1]} fitted into it, their shape kept, with black bars (the first of "
+                         f"them the video's frame {number}, {w}x{h})")
         return lines
 
     def close(self) -> None:

@@ -141,18 +141,26 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
     assert main(["video", str(pattern), "-o", str(tmp_path / "shot.mp4"), "--fps", "24", "-s", str(lite_onnx)]) == 0
 
 
-def test_a_frame_of_another_size_is_said_to_be_stretched_to_the_videos(tmp_path, lite_onnx, capfd):
-    """A render with one frame at another resolution: FFmpeg stretches it to the video's size; that is said."""
+@pytest.mark.parametrize("suffix", ["mp4", "gif"])
+def test_a_frame_of_another_size_is_fitted_into_the_video_with_its_shape_kept(tmp_path, lite_onnx, capfd, suffix):
+    """A render with one frame at another resolution, a timelapse with one photo turned the other way: FFmpeg
+    stretched it to the video's size (a GIF's writer did too); it is fitted in with black bars, and that is said."""
+    import av
+
     from stylert.frames.images import write_image
 
     _frames(tmp_path / "render", 1, 4)
-    write_image(tmp_path / "render" / "frame_0003.png", np.zeros((30, 70, 3), np.uint8))
-    code = main(["video", str(tmp_path / "render" / "frame_%04d.png"), "-o", str(tmp_path / "o.mp4"), "-s",
-                 str(lite_onnx)])
+    write_image(tmp_path / "render" / "frame_0003.png", np.full((30, 70, 3), 200, np.uint8))
+    out = tmp_path / f"o.{suffix}"
+    code = main(["video", str(tmp_path / "render" / "frame_%04d.png"), "-o", str(out), "-s", str(lite_onnx)])
     err = capfd.readouterr().err
-    assert code == 1 and (tmp_path / "o.mp4").exists()
-    assert "1 frame(s) of another size than the first's 56x40 stretched to it (the first of them the video's " \
-           "frame 3, 70x30)" in err
+    assert code == 1 and out.exists()
+    said = "1 frame(s) of another size than the first's 56x40 fitted into it, their shape kept, with black bars"
+    assert said + (" (the first of them the video's frame 3, 70x30)" if suffix == "mp4" else "") in err
+    with av.open(str(out)) as c:
+        third = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)][2]
+    assert third.shape[:2] == (40, 56)  # 70x30 fitted: 56x24 between bars of 8 rows
+    assert third[:6].max() < 24 and third[-6:].max() < 24 and third[12:28].mean() > 40
 
 
 def test_a_cut_off_frame_of_an_exr_sequence_is_named_and_the_video_still_made(tmp_path, lite_onnx, capfd):

@@ -418,6 +418,23 @@ def test_video_through_the_device_path_from_decoded_planes(tmp_path, lite_onnx, 
     assert len(list(decode_frames(tmp_path / "gpu.mp4", decoder="cpu"))) == 4
 
 
+def test_planes_of_another_size_are_fitted_in_as_frames_are(tmp_path):
+    """The GPU path hands the encoder yuv420p planes; a later frame's planes of another size are fitted into the
+    first's with black bars, as BGR frames are (FFmpeg stretched both)."""
+    from stylert.frames.yuv import bgr_to_i420
+
+    encoder = VideoEncoder(tmp_path / "p.mp4", Fraction(25))
+    encoder.write(bgr_to_i420(np.full((40, 64, 3), 90, np.uint8)))
+    encoder.write(bgr_to_i420(np.full((64, 40, 3), (40, 200, 120), np.uint8)))  # turned: 25x40 between bars
+    assert encoder.finish() == 2
+    encoder.close()
+    second = list(decode_frames(tmp_path / "p.mp4"))[1].astype(int)
+    assert second[:, :16].max() < 24 and second[:, -16:].max() < 24
+    np.testing.assert_allclose(second[8:32, 24:40].reshape(-1, 3).mean(axis=0), (40, 200, 120), atol=4)
+    assert encoder.damage() == ["1 frame(s) of another size than the first's 64x40 fitted into it, their shape "
+                                "kept, with black bars (the first of them the video's frame 2, 40x64)"]
+
+
 def _ramp_chunk(path, first, count, codec="libx264", pixel_aspect=None):
     """``count`` flat frames whose level encodes their index (5 levels apart), from index ``first``."""
     encoder = VideoEncoder(path, Fraction(24), codec=codec, pixel_aspect=pixel_aspect)
