@@ -24,8 +24,8 @@ from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw, only_named_raw
 from stylert.frames.decoder_notices import notes_given
-from stylert.frames.dpx import DPX_SUFFIX, DpxHeader, decode_dpx, read_dpx_header
-from stylert.frames.exr_header import ExrHeader, no_picture, picture_layer, read_header
+from stylert.frames.dpx import DPX_SUFFIX, decode_dpx, read_dpx_header
+from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import (
     first_frame_number, for_ffmpeg, frame_path, from_ffmpeg, is_frame_pattern, recorded_sound,
@@ -127,19 +127,20 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     return container
 
 
-def _exr_header(first: Path) -> ExrHeader | None:
-    """The header of an OpenEXR sequence's (or file's) ``first`` frame; None where it cannot be read."""
+def _head(first: Path) -> bytes:
+    """The first HEAD_BYTES of a sequence's (or a file's) ``first`` frame, which its header lies in; empty where it
+    cannot be read (each header reader then finds none)."""
     try:
         with open(first, "rb") as file:
-            return read_header(file.read(HEAD_BYTES))
+            return file.read(HEAD_BYTES)
     except OSError:
-        return None
+        return b""
 
 
 def _exr_layer(first: Path) -> dict[str, str]:
     """FFmpeg's option for the layer of an EXR sequence (or file) that holds the picture, by its ``first`` frame's
     header (``exr_header.picture_layer``: a Blender render's ViewLayer.Combined); none for unprefixed channels."""
-    header = _exr_header(first)
+    header = read_header(_head(first))
     layer = picture_layer(header) if header is not None else ""
     if header is not None and layer is None:
         raise UnreadableVideo(f"{first} is not a readable picture (OpenEXR: {no_picture(header)})")
@@ -204,38 +205,25 @@ def _picture_size(first: Path) -> tuple[int, int] | None:
 def stated_rate(first: Path) -> Fraction | None:
     """The frame rate a sequence's ``first`` frame states: an OpenEXR's framesPerSecond, a CinemaDNG's FrameRate,
     a DPX's film or television header's."""
-    if first.suffix.lower() == ".exr":
-        header = _exr_header(first)
+    suffix = first.suffix.lower()
+    if suffix == ".exr":
+        header = read_header(_head(first))
         return header.frame_rate() if header is not None else None
-    if first.suffix.lower() == DPX_SUFFIX:
-        dpx = _dpx_header(first)
+    if suffix == DPX_SUFFIX:
+        dpx = read_dpx_header(_head(first))
         return dpx.frame_rate if dpx is not None else None
-    if first.suffix.lower() == ".dng":
-        try:
-            with open(first, "rb") as file:
-                return frame_rate(file.read(HEAD_BYTES))
-        except OSError:
-            return None
-    return None
+    return frame_rate(_head(first)) if suffix == ".dng" else None
 
 
 def _header_timecode(container, codec: str) -> str | None:
     """The timecode an OpenEXR or DPX sequence's first frame (or an EXR file) states in its header, which FFmpeg
     does not give the stream."""
+    head = _head(_first_file(container))
     if codec == "exr":
-        header = _exr_header(_first_file(container))
+        header = read_header(head)
         return header.timecode() if header is not None else None
-    dpx = _dpx_header(_first_file(container))
+    dpx = read_dpx_header(head)
     return dpx.timecode if dpx is not None else None
-
-
-def _dpx_header(first: Path) -> DpxHeader | None:
-    """The header of a DPX sequence's ``first`` frame; None where it cannot be read."""
-    try:
-        with open(first, "rb") as file:
-            return read_dpx_header(file.read(HEAD_BYTES))
-    except OSError:
-        return None
 
 
 def _stated_timecode(container, video) -> str | None:
