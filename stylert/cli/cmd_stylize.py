@@ -11,14 +11,14 @@ from stylert.cli.common import (add_backend_args, add_command, add_inputs_and_ou
 
 def register(sub) -> None:
     p = add_command(sub, "stylize", "Stylise image files, folders or glob patterns (JPEG (.jfif too), PNG, WebP, "
-                    "GIF, AVIF, TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic], OpenEXR with stylert[video]; "
-                    "read only: PSD, ICO, PGM, PBM, PCX, SGI,\nDDS, JPEG 2000, Radiance HDR, PFM, DPX with "
-                    "stylert[video] (a film scan's log too), camera RAW\n(DNG, CR2, NEF, ARW, ... with stylert[raw]), "
+                    "GIF, AVIF, TIFF, BMP, TGA, QOI, PPM; HEIC\nwith stylert[heic], OpenEXR and DPX (a film scan's "
+                    "log too) with stylert[video]; read only: PSD, ICO,\nPGM, PBM, PCX, SGI, DDS, JPEG 2000, "
+                    "Radiance HDR, PFM, camera RAW (DNG, CR2, NEF, ARW, ... with\nstylert[raw]), "
                     "whose folder outputs are NAME.psd.png and so on). Each\n"
                     "output keeps its photo's EXIF, ICC profile and XMP (JPEG, PNG, WebP, TIFF, HEIC), its\n"
                     "transparency, every frame of an animation (GIF, WebP, PNG, AVIF)\nand every page of a TIFF; "
                     "an OpenEXR's linear light is read through the sRGB curve and written back linear (a\n"
-                    "Radiance HDR's and a PFM's are read so too).",
+                    "Radiance HDR's and a PFM's are read so too; a DPX is written back in its own encoding).",
                     "  stylert stylize photo.jpg -o photo_mosaic.jpg --style mosaic\n"
                     "  stylert stylize holiday/ -r -o styled/ --ext png --max-size 1024\n"
                     "  stylert stylize 'shots/*.jpg' -o styled/ --style my_model.onnx --batch 8\n"

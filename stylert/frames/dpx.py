@@ -1,14 +1,17 @@
 """DPX frames (SMPTE 268: a film scanner's, a grading suite's, a VFX vendor's plates), read through FFmpeg's DPX
-decoder in PyAV (pip install 'stylert[video]'), as OpenCV's wheels do not read them. Read only: a folder output
-writes each as PNG, at 16 bits where the file held more than 8.
+decoder in PyAV (pip install 'stylert[video]'), as OpenCV's wheels do not read them, and written by stylert
+(10-bit RGB, or 16-bit RGBA with an alpha) in the source's encoding, so a stylised plate drops back into the
+conform it came from.
 
 The header's transfer characteristic says how to show the code values. A film scan's are printing density, a
 log encoding in which a flat DPX looks grey and washed out: they are made linear as Kodak's Cineon convention
 does (reference black at code 95 and white at 685 of 1023, 0.002 density a code value, a negative's gamma of
 0.6), as a compositor reads a log plate, and, as linear ones, put through the sRGB curve with light above the
-reference white clipped (as an OpenEXR is read). Video-coded and unstated ones are shown as stored.
+reference white clipped (as an OpenEXR is read). Video-coded and unstated ones are shown as stored. Written,
+the steps run backwards, by the source's transfer characteristic (a picture of another format: as stored).
 
-The film and television headers state the frame rate and the SMPTE timecode of a sequence's frames."""
+The film and television headers state the frame rate and the SMPTE timecode of a sequence's frames; a written
+copy states the source's again (its orientation, film and television headers, project and copyright)."""
 from __future__ import annotations
 
 import functools
@@ -23,7 +26,7 @@ import numpy as np
 
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, ffmpeg_reason
-from stylert.frames.openexr import srgb_encoded
+from stylert.frames.openexr import srgb_decoded, srgb_encoded
 from stylert.frames.packed_timecode import unpacked_timecode
 from stylert.frames.pixel_limit import most_pixels
 
@@ -36,6 +39,8 @@ _PRINTING_DENSITY, _LINEAR, _LOGARITHMIC = 1, 2, 3
 # density per code value, and the film negative's gamma.
 _BLACK_CODE, _WHITE_CODE, _DENSITY_STEP, _NEGATIVE_GAMMA = 95, 685, 0.002, 0.6
 _CODES = 1023  # a 10-bit scan's top code value (FFmpeg hands every depth over spread to 16 bits)
+_HEADER = 2048  # the header stylert writes: file, image, orientation, film and television headers
+_CARRIED = (slice(260, 660), slice(1408, _HEADER))  # a source's project and copyright; orientation, film, TV
 
 
 @dataclass(frozen=True)
@@ -51,11 +56,16 @@ class DpxHeader:
     timecode: str | None
 
     def shown(self) -> str:
-        """How its code values are shown: "log" (printing density, Cineon's convention), "linear" (through the sRGB
-        curve) or "stored" (video-coded, or not stated)."""
-        if self.transfer in (_PRINTING_DENSITY, _LOGARITHMIC):
-            return "log"
-        return "linear" if self.transfer == _LINEAR else "stored"
+        """How its code values are shown (``_shown``)."""
+        return _shown(self.transfer)
+
+
+def _shown(transfer: int) -> str:
+    """How code values of a transfer characteristic are shown: "log" (printing density, Cineon's convention),
+    "linear" (through the sRGB curve) or "stored" (video-coded, or not stated)."""
+    if transfer in (_PRINTING_DENSITY, _LOGARITHMIC):
+        return "log"
+    return "linear" if transfer == _LINEAR else "stored"
 
 
 def is_dpx(head: bytes) -> bool:
@@ -122,10 +132,61 @@ def _shown_levels(shown: str) -> np.ndarray:
         return (np.arange(65536) >> 8).astype(np.uint8)
     levels = np.arange(65536, dtype=np.float64) / 65535
     if shown == "log":
-        per_code = _DENSITY_STEP / _NEGATIVE_GAMMA
-        black = 10.0 ** ((_BLACK_CODE - _WHITE_CODE) * per_code)
-        levels = (10.0 ** ((levels * _CODES - _WHITE_CODE) * per_code) - black) / (1 - black)
+        levels = (10.0 ** ((levels * _CODES - _WHITE_CODE) * _PER_CODE) - _BLACK) / (1 - _BLACK)
     return np.rint(srgb_encoded(levels) * 255).astype(np.uint8)
+
+
+_PER_CODE = _DENSITY_STEP / _NEGATIVE_GAMMA  # log10 of linear light per code value
+_BLACK = 10.0 ** ((_BLACK_CODE - _WHITE_CODE) * _PER_CODE)  # linear light at the reference black, before the offset
+
+
+def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
+    """uint8 or uint16 BGR or BGRA HxWxC (sRGB as shown, its alpha not multiplied in) -> a DPX file's bytes: 10-bit
+    RGB packed as method A, or 16-bit RGB(A) (with an alpha, from a deeper or linear source), in the code values
+    of the ``source`` file's transfer characteristic and in its byte order (``source``: its first 2048 bytes;
+    none: big-endian, as shown, transfer "user defined"), stating its orientation, film and television headers
+    (frame rate, timecode), project and copyright again where its header holds them."""
+    height, width, channels = image.shape
+    stated = read_dpx_header(source)
+    transfer = stated.transfer if stated is not None else 0
+    order = "<" if source[:4] == b"XPDS" else ">"
+    top = np.iinfo(image.dtype).max
+    codes = _stored_codes(_shown(transfer), top)[image[..., [2, 1, 0, 3][:channels]]]  # RGB(A), 0..1023 as float
+    # 16 bits for an alpha, a source of more than 10, and linear light (whose 10 bits lose 8-bit sRGB's shadows)
+    deep = channels == 4 or stated is not None and (stated.bits > 10 or transfer == _LINEAR)
+    if not deep:
+        r, g, b = (np.rint(codes[..., k]).astype(np.uint32) for k in range(3))
+        pixels, bits = (r << 22 | g << 12 | b << 2).astype(f"{order}u4").tobytes(), 10
+    else:
+        pixels, bits = np.rint(codes * (65535 / _CODES)).astype(f"{order}u2").tobytes(), 16
+    header = bytearray(_HEADER)
+    if stated is not None and len(source) >= _HEADER and struct.unpack_from(f"{order}I", source, 4)[0] >= _HEADER:
+        for part in _CARRIED:
+            header[part] = source[part]
+    else:  # a frame rate and a timecode not stated: all ones (a zero timecode would read as 00:00:00:00)
+        for at in (1724, 1920, 1940):
+            header[at:at + 4] = b"\xff" * 4
+    struct.pack_into(f"{order}4sI8sI", header, 0, DPX_SIGNATURES[0 if order == ">" else 1], _HEADER, b"V2.0",
+                     _HEADER + len(pixels))
+    header[160:167] = b"stylert"
+    struct.pack_into(f"{order}I", header, 660, 0xFFFFFFFF)  # not encrypted
+    struct.pack_into(f"{order}HHII", header, 768, 0, 1, width, height)  # left to right, top to bottom; one element
+    header[800:804] = bytes((50 if channels == 3 else 51, transfer, source[802] if stated else 0, bits))  # RGB(A)
+    struct.pack_into(f"{order}HHI", header, 804, 1 if bits == 10 else 0, 0, _HEADER)  # packing, no encoding, offset
+    return bytes(header) + pixels
+
+
+@functools.lru_cache(maxsize=6)
+def _stored_codes(shown: str, top: int) -> np.ndarray:
+    """Each level of a ``top``-level (255 or 65535) sRGB picture as the 10-bit code value (as float) that
+    ``_shown_levels`` shows at that level: ``shown``'s curve run backwards."""
+    levels = np.arange(top + 1, dtype=np.float64) / top
+    if shown == "stored":
+        return levels * _CODES
+    linear = srgb_decoded(levels)
+    if shown == "linear":
+        return linear * _CODES
+    return np.clip(_WHITE_CODE + np.log10(linear * (1 - _BLACK) + _BLACK) / _PER_CODE, 0, _CODES)
 
 
 def _av(name: str | Path):

@@ -119,7 +119,7 @@ def _decode_picture(data: bytes | np.ndarray, name: str | Path, *, whole: bool =
         return Picture([frame], None if alpha is None else [alpha], depth=16, metadata=PhotoMetadata(exr=stated))
     if is_dpx(head):  # a film scan's log code values made linear and shown through the sRGB curve
         frame, alpha, depth = decode_dpx(raw, name)
-        return Picture([frame], None if alpha is None else [alpha], depth=depth)
+        return Picture([frame], None if alpha is None else [alpha], depth=depth, metadata=PhotoMetadata(dpx=raw[:2048]))
     _refuse_integer_samples(raw, name)
     metadata = read_metadata(raw) if whole else PhotoMetadata()
     several = _several(buffer, raw, name, metadata) if whole else None

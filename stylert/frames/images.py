@@ -16,7 +16,7 @@ from stylert.errors import NoInputs, UnwritableImage, not_found
 from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.camera_raw import RAW_SUFFIXES
-from stylert.frames.dpx import DPX_SUFFIX
+from stylert.frames.dpx import DPX_SUFFIX, encode_dpx
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.openexr import EXR_SUFFIX, encode_exr
@@ -29,11 +29,12 @@ from stylert.frames.linear_light import LINEAR_LIGHT_SUFFIXES
 ALIASES = {".jfif": ".jpg", ".jpe": ".jpg", ".jif": ".jpg", ".dib": ".bmp"}
 # The formats written (and read); INPUT_SUFFIXES adds those only read, whose folder outputs are PNG (output_name).
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES,
-                  EXR_SUFFIX, *PILLOW_WRITTEN, *ALIASES)
-INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES, DPX_SUFFIX)
-ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX,
+                  EXR_SUFFIX, DPX_SUFFIX, *PILLOW_WRITTEN, *ALIASES)
+INPUT_SUFFIXES = (*IMAGE_SUFFIXES, *PILLOW_READ_ONLY, *LINEAR_LIGHT_SUFFIXES, *RAW_SUFFIXES)
+ALPHA_SUFFIXES = (".png", ".webp", ".tif", ".tiff", ".gif", ".avif", *HEIF_SUFFIXES, EXR_SUFFIX, DPX_SUFFIX,
                   *PILLOW_ALPHA)  # transparency
-DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX)  # the written formats that hold 16 bits a sample (EXR: halves)
+# The written formats that hold 16 bits a sample (EXR: halves; DPX: 16 bits where there is an alpha, else 10)
+DEEP_SUFFIXES = (".png", ".tif", ".tiff", EXR_SUFFIX, DPX_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,8 @@ def _to_uint16(plane: np.ndarray) -> np.ndarray:
 
 def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> bytes:
     """The file ``path`` would hold, encoded by its suffix: JPEG and HEIC at ``quality``, WebP lossless, OpenEXR
-    as linear half floats (``openexr``); the alpha planes where the format holds them (PNG, WebP, TIFF, GIF, HEIC,
-    EXR, TGA, QOI; a JPEG, BMP or PPM is the
+    as linear half floats (``openexr``), DPX in the source DPX's encoding (``dpx``); the alpha planes where the
+    format holds them (PNG, WebP, TIFF, GIF, HEIC, EXR, DPX, TGA, QOI; a JPEG, BMP or PPM is the
     picture laid over white); every frame, with its duration and the number of plays, as an animated GIF, WebP
     or PNG; every page as a TIFF; a JPEG, PNG, WebP, TIFF or HEIC gets the picture's EXIF, ICC profile and XMP,
     with the pixel size they state set to the first frame's. UnwritableImage says what cannot be written; the caller
@@ -185,6 +186,8 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
         return encode_heif(frames[0], metadata, quality)
     elif suffix == EXR_SUFFIX:
         return encode_exr(frames[0], picture.metadata.exr)
+    elif suffix == DPX_SUFFIX:
+        return encode_dpx(frames[0], picture.metadata.dpx)
     elif suffix in PILLOW_WRITTEN:
         return encode_with_pillow(suffix, frames[0][..., :3], frames[0][..., 3] if frames[0].shape[2] == 4 else None)
     else:

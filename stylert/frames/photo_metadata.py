@@ -29,6 +29,7 @@ class PhotoMetadata:
     icc: bytes | None = None   # the ICC profile
     xmp: bytes | None = None   # the XMP packet (UTF-8 XML), set upright
     exr: tuple[tuple[bytes, bytes, bytes], ...] = ()  # an OpenEXR's attributes of the picture, for one written
+    dpx: bytes = b""  # a DPX's header (its first 2048 bytes), for one written (``dpx.encode_dpx``)
 
     def __bool__(self) -> bool:
         return self.exif is not None or self.icc is not None or self.xmp is not None

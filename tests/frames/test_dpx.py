@@ -9,7 +9,7 @@ from stylert.errors import UnreadableImage
 from stylert.frames.dpx import decode_dpx, read_dpx_header
 from stylert.frames.file_headers import image_suffix
 from stylert.frames.image_decode import decode_picture, read_picture
-from stylert.frames.images import collect_images, output_name
+from stylert.frames.images import Picture, collect_images, output_name, write_picture
 from stylert.frames.packed_timecode import unpacked_timecode
 from tests.media import handmade_dpx
 
@@ -75,15 +75,50 @@ def test_a_packed_timecode_and_what_is_none(bits, text):
     assert unpacked_timecode(bits) == text
 
 
-def test_dpx_files_are_found_in_folders_written_as_png_and_known_piped_in(tmp_path):
+def test_dpx_files_are_found_in_folders_and_known_piped_in(tmp_path):
     codes = np.full((6, 8, 3), 685, np.uint16)
     (tmp_path / "plate.1001.dpx").write_bytes(handmade_dpx(codes))
     assert [i.path.name for i in collect_images([str(tmp_path)])] == ["plate.1001.dpx"]
-    assert output_name(tmp_path / "plate.1001.dpx") == tmp_path / "plate.1001.dpx.png"
+    assert output_name(tmp_path / "plate.1001.dpx") == tmp_path / "plate.1001.dpx"  # a folder output keeps DPX
     picture = read_picture(tmp_path / "plate.1001.dpx")
     assert picture.depth == 16 and (picture.frames[0] == 255).all()
     assert image_suffix(handmade_dpx(codes, big_endian=False)) == ".dpx"
     assert (decode_picture(handmade_dpx(codes), "-").frames[0] == 255).all()
+
+
+@pytest.mark.parametrize("transfer", [1, 2, 6])
+def test_a_written_dpx_is_in_the_source_s_encoding_and_states_its_rate_and_timecode(tmp_path, rng, transfer):
+    """A stylised plate goes back into the conform: its code values in the scan's log (or linear, or video)
+    encoding, so it reads back as the picture written, with the source's frame rate and timecode."""
+    codes = rng.integers(95, 686, (12, 16, 3)).astype(np.uint16)
+    source = handmade_dpx(codes, transfer=transfer, film_rate=23.976, timecode=0x01020304)
+    picture = decode_picture(source, "scan.dpx")
+    styled = rng.integers(0, 256, (12, 16, 3)).astype(np.uint8)  # the network's picture, as stylize writes it
+    write_picture(tmp_path / "styled.dpx", Picture([styled], metadata=picture.metadata, depth=picture.depth))
+    written = (tmp_path / "styled.dpx").read_bytes()
+    header = read_dpx_header(written)
+    assert (header.transfer, header.bits, header.frame_rate, header.timecode) == \
+        (transfer, 16 if transfer == 2 else 10, Fraction(24000, 1001), "01:02:03:04")
+    again = read_picture(tmp_path / "styled.dpx").frames[0].astype(int)
+    assert np.abs(again - styled).max() <= 1  # 10 bits of log or video, 16 of linear, hold 8 of sRGB
+    assert written[160:167] == b"stylert"
+
+
+def test_a_written_dpx_keeps_the_alpha_and_the_byte_order_and_another_format_is_written_as_shown(tmp_path, rng):
+    rgba = rng.integers(0, 65536, (4, 6, 4)).astype(np.uint16)
+    source = handmade_dpx(rgba, transfer=6, bits=16, big_endian=False, tv_rate=25.0)
+    picture = decode_picture(source, "clear.dpx")
+    write_picture(tmp_path / "clear.dpx", picture)
+    written = (tmp_path / "clear.dpx").read_bytes()
+    assert written[:4] == b"XPDS" and read_dpx_header(written).frame_rate == 25
+    again = read_picture(tmp_path / "clear.dpx")
+    np.testing.assert_array_equal(again.frames[0], picture.frames[0])
+    assert np.abs(again.alpha[0].astype(int) - rgba[..., 3]).max() <= 64  # through 10-bit codes' scale
+    png = rng.integers(0, 256, (5, 7, 3)).astype(np.uint8)
+    write_picture(tmp_path / "from_png.dpx", Picture([png]))
+    header = read_dpx_header((tmp_path / "from_png.dpx").read_bytes())
+    assert (header.transfer, header.frame_rate, header.timecode) == (0, None, None)
+    np.testing.assert_array_equal(read_picture(tmp_path / "from_png.dpx").frames[0], png)
 
 
 def test_a_cut_off_or_unsupported_dpx_is_one_clear_error():
