@@ -108,7 +108,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
     context = _video_stream(container).codec_context
-    if context is None and form and _picture_size(first_file) is not None:
+    if context is None and form and not _camera_raw(first_file) and _picture_size(first_file) is not None:
         return container  # a sequence of pictures FFmpeg has no decoder for, which stylert reads (_photo_kind)
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
