@@ -55,6 +55,17 @@ def test_linear_and_video_coded_frames_and_the_alpha():
     assert video[0, 0].tolist() == [255, 128, 0]
 
 
+def test_frames_ffmpeg_wrote_as_linear_are_read_as_stored():
+    """FFmpeg's DPX encoder (to 7.x) stated "linear" for every frame, a video's display-referred ones among them
+    (ffmpeg -i clip.mov f_%04d.dpx): read as linear they came out washed out."""
+    codes = np.array([[[0, 512, 1023]]], np.uint16)
+    made = bytearray(handmade_dpx(codes, transfer=2))
+    made[160:172] = b"Lavc61.3.100"
+    assert read_dpx_header(bytes(made)).transfer == 0
+    assert decode_dpx(bytes(made), "f_0001.dpx")[0][0, 0].tolist() == [255, 128, 0]
+    assert decode_dpx(handmade_dpx(codes, transfer=2), "lin.dpx")[0][0, 0].tolist() == [255, 188, 0]  # linear
+
+
 def test_the_header_states_the_frame_rate_and_timecode():
     codes = np.zeros((2, 2, 3), np.uint16)
     header = read_dpx_header(handmade_dpx(codes, film_rate=23.976, timecode=0x10203004))
