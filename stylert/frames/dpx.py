@@ -82,7 +82,7 @@ def read_dpx_header(data: bytes) -> DpxHeader | None:
     stated = lambda at: data_offset >= at + 4 and len(data) >= at + 4  # noqa: E731  (a short header holds no more)
     rate = next((r for r in (_rate(data, order, at) if stated(at) else None for at in (1724, 1940)) if r), None)
     transfer = data[801]
-    if transfer == _LINEAR and data[160:164] == b"Lavc":  # FFmpeg's encoder (to 7.x) states linear for any frame
+    if transfer == _LINEAR and data[160:164] == b"Lavc":  # older FFmpeg encoders state linear for any frame
         transfer = 0  # (a video's frames, as stored), so it is read as stored, and written back so
     return DpxHeader(word(772), word(776), transfer, data[803], rate,
                      unpacked_timecode(word(1920)) if stated(1920) else None)

@@ -56,7 +56,7 @@ def test_linear_and_video_coded_frames_and_the_alpha():
 
 
 def test_frames_ffmpeg_wrote_as_linear_are_read_as_stored():
-    """FFmpeg's DPX encoder (to 7.x) stated "linear" for every frame, a video's display-referred ones among them
+    """Older FFmpeg DPX encoders state "linear" for every frame, a video's display-referred ones among them
     (ffmpeg -i clip.mov f_%04d.dpx): read as linear they came out washed out."""
     codes = np.array([[[0, 512, 1023]]], np.uint16)
     made = bytearray(handmade_dpx(codes, transfer=2))
