@@ -170,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
                                     stylizer_from_args)
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
-    from stylert.runtime.video_animation import ANIMATED_OUTPUTS, check_animation_flags
+    from stylert.runtime.video_animation import ANIMATED_OUTPUTS, GIF_SHORTEST, check_animation_flags
     from stylert.runtime.video_decode import choose_video_decoder, probe_video
     from stylert.runtime.video_encode import auto_video_codec
 
@@ -230,8 +230,10 @@ def run(args: argparse.Namespace) -> int:
             audio += f" (from {result.info.sound.name})" if result.has_audio and result.info.sound else ""
             audio += ", transparency kept" if result.alpha_kept else ""
             subtitles = f", {result.subtitle_tracks} subtitle track(s) kept" if result.subtitle_tracks else ""
-            print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps, "
-                  f"{audio}{subtitles}", file=sys.stderr)
+            shown = "" if result.shown is None else f" ({result.shown} of them kept: browsers show a GIF frame of " \
+                f"under {GIF_SHORTEST * 1000:.0f} ms for 100 ms)"
+            print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps"
+                  f"{shown}, {audio}{subtitles}", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
             for line in result.damage:

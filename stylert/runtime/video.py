@@ -74,6 +74,7 @@ class VideoResult:
     dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
     alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
     damage: tuple[str, ...] = ()  # what of a damaged file was left out or timed anew, one line each
+    shown: int | None = None  # the frames an animated GIF holds where fewer than ``frames`` (GIF_SHORTEST)
 
     @property
     def has_audio(self) -> bool:
@@ -405,6 +406,7 @@ def stylize_video(
                 stop.set()
                 raise
             frames = encoder.finish()
+            shown = encoder.shown() if isinstance(encoder, AnimationWriter) else frames
             if frames == 0:
                 raise UnreadableVideo(_no_frames(source, info, options))
             tracks, damage = encoder.source_tracks, encoder.damage()
@@ -414,7 +416,7 @@ def stylize_video(
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
                        dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
-                       damage=(*status.damage, *damage))
+                       damage=(*status.damage, *damage), shown=shown if shown != frames else None)
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

@@ -1,9 +1,12 @@
 """A video's stylised frames as an animated GIF or WebP, what a chat, a forum post or a web page plays without a
 video player. The frames are kept in memory and written at the end as stylize writes an animation
 (``images.encode_picture``: GIF with Pillow's adaptive palette, WebP losslessly), each shown until the next one's
-time, so a phone's variable frame rate keeps its timing; it plays for ever. GIF and WebP hold no sound, and no
-display matrix or pixel aspect: a phone video's frames are turned, and an anamorphic one's widened, as a player
-shows them."""
+time, so a phone's variable frame rate keeps its timing; it plays for ever. The times are rounded to the format's
+unit as a running total (a GIF counts hundredths of a second: a 30 fps clip's frames last 30, 30 and 40 ms, not
+30 each, which played 10 % fast), and a GIF keeps its frames at least 20 ms apart, since browsers show a shorter
+GIF frame for 100 ms (a 60 fps clip played ten times too slowly): every other frame of a 60 fps clip. GIF and
+WebP hold no sound, and no display matrix or pixel aspect: a phone video's frames are turned, and an anamorphic
+one's widened, as a player shows them."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -17,6 +20,8 @@ from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
 
 ANIMATED_OUTPUTS = {".gif": "GIF", ".webp": "WebP"}  # suffix: the format's name
+_UNIT = {".gif": 0.01, ".webp": 0.001}  # seconds: the step a frame's duration is stored in
+GIF_SHORTEST = 0.02  # seconds: the shortest GIF frame browsers show for its own time
 # The frames are held three times over while the file is made (as decoded, as Pillow's pictures, in its encoder);
 # at most this share of the memory free may go to them.
 COPIES, MEMORY_SHARE = 3, 0.5
@@ -53,21 +58,30 @@ class AnimationWriter:
         """``rotation``: degrees counter-clockwise a player turns the source (``VideoInfo.rotation``);
         ``pixel_aspect``: its non-square pixels' width to height."""
         self.path, self.fps, self.rotation, self.pixel_aspect = path, fps, rotation, pixel_aspect
-        self.frames: list[np.ndarray] = []
+        self.frames: list[np.ndarray] = []  # those kept (a GIF's at least GIF_SHORTEST apart)
         self.alphas: list[np.ndarray] = []
         self.times: list[float] = []
         self.fitted = 0  # frames of another size than the first, fitted into it (``images.letterboxed``)
+        self.received = 0  # frames written to it
+        self.end = 0.0  # seconds: the end of the last frame written
+        self._shortest = GIF_SHORTEST if path.suffix.lower() == ".gif" else 0.0
 
     def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
         """One uint8 BGR frame; ``at``: its time from the output's start (None: the next 1/fps slot); ``alpha``:
-        its transparency, where the source has one."""
+        its transparency, where the source has one. A GIF's frame less than GIF_SHORTEST after the last one kept is
+        left out."""
+        at = self.received / float(self.fps) if at is None else at
+        self.received += 1
+        self.end = max(self.end, at + 1 / float(self.fps))
+        if self.times and at < self.times[-1] + self._shortest - 1e-9:
+            return
         frame, alpha = self._as_shown(frame), None if alpha is None else self._as_shown(alpha)
         if self.frames and frame.shape != self.frames[0].shape:
             height, width = self.frames[0].shape[:2]
             frame = letterboxed(frame, width, height)
             alpha = None if alpha is None else letterboxed(alpha, width, height)
             self.fitted += 1
-        self.times.append(len(self.frames) / float(self.fps) if at is None else at)
+        self.times.append(at)
         self.frames.append(frame)
         if alpha is not None:
             self.alphas.append(alpha)
@@ -80,13 +94,18 @@ class AnimationWriter:
         return np.ascontiguousarray(np.rot90(plane, self.rotation // 90)) if self.rotation else plane
 
     def finish(self) -> int:
-        """Write the file (its frames' durations in milliseconds: to the next frame's time, the last one frame's
-        length); returns the number of frames."""
+        """Write the file (its frames' durations: to the next kept frame's time, the last to the end of the last
+        frame written, each time rounded to the format's unit); returns the number of frames written to it."""
         if self.frames:
-            ends = [*self.times[1:], self.times[-1] + 1 / float(self.fps)]
-            durations = tuple(max(1, round((end - start) * 1000)) for start, end in zip(self.times, ends))
+            unit = _UNIT[self.path.suffix.lower()]
+            ticks = [round(t / unit) for t in (*self.times, self.end)]  # a running total: no drift
+            durations = tuple(round(max(1, end - start) * unit * 1000) for start, end in zip(ticks, ticks[1:]))
             alpha = self.alphas if len(self.alphas) == len(self.frames) else None
             write_picture(self.path, Picture(self.frames, alpha, durations=durations, plays=0))
+        return self.received
+
+    def shown(self) -> int:
+        """The frames the file holds: fewer than were written where a GIF left some out (GIF_SHORTEST)."""
         return len(self.frames)
 
     def damage(self) -> list[str]:

@@ -543,7 +543,7 @@ def test_raw_frames_developed_on_several_threads_come_in_their_order(tmp_path, p
         np.testing.assert_array_equal(frame, decode_raw((tmp_path / "A002" / f"c_{n:04d}.dng").read_bytes(), "x"))
 
 
-def test_a_gif_output_says_its_audio_is_left_out_and_is_made_on_one_machine(tmp_path, lite_onnx, capsys):
+def test_a_gif_output_says_its_audio_and_frames_left_out_and_is_made_on_one_machine(tmp_path, lite_onnx, capsys):
     clip = make_video(tmp_path / "clip.mp4", frames=4, size=(32, 48))  # with a sound track
     assert main(["video", str(clip), "-o", str(tmp_path / "clip.gif"), "-s", str(lite_onnx)]) == 0
     err = capsys.readouterr().err
@@ -551,3 +551,7 @@ def test_a_gif_output_says_its_audio_is_left_out_and_is_made_on_one_machine(tmp_
     assert f"wrote {tmp_path / 'clip.gif'}: 4 frames at 25.000 fps, its audio left out (GIF holds no sound)" in err
     assert main(["video", str(clip), "-o", str(tmp_path / "ray.gif"), "--ray", "-s", str(lite_onnx)]) == 2
     assert "ray.gif is an animation: it is made on one machine (without --ray)" in capsys.readouterr().err
+    fast = make_video(tmp_path / "fast.mp4", frames=6, size=(32, 48), fps=Fraction(60), audio=None)
+    assert main(["video", str(fast), "-o", str(tmp_path / "fast.gif"), "-s", str(lite_onnx)]) == 0
+    assert f"wrote {tmp_path / 'fast.gif'}: 6 frames at 60.000 fps (3 of them kept: browsers show a GIF frame of " \
+           "under 20 ms for 100 ms), no audio" in capsys.readouterr().err

@@ -712,6 +712,26 @@ def test_a_video_becomes_an_animated_gif_or_webp_keeping_each_frames_time(tmp_pa
     assert np.abs(first - stylizer(decoded).astype(int)).mean() < 6  # the stylised frame (GIF: in 256 colours)
 
 
+@pytest.mark.parametrize("suffix, fps, shown, first_durations", [
+    (".gif", 30, 30, [30, 40, 30, 30, 40, 30]), (".gif", 60, 30, [30, 40, 30, 30, 40, 30]),
+    (".gif", 25, 25, [40] * 6), (".webp", 30, 30, [33, 34, 33, 33, 34, 33]), (".webp", 60, 60, [17, 16, 17] * 2)])
+def test_an_animation_lasts_as_long_as_its_clip_and_a_gif_as_browsers_play_it(tmp_path, stylizer, suffix, fps, shown,
+                                                                              first_durations):
+    """GIF counts hundredths of a second: a 30 fps clip's frames were stored at 30 ms each (Pillow cuts 33 to 30),
+    so the GIF played 10 % fast; a 60 fps clip's at 10 ms, which browsers show for 100 ms: ten times too slow. The
+    times now run as a total, and a GIF keeps its frames at least 20 ms apart (every other one at 60 fps)."""
+    from PIL import Image
+
+    src = make_video(tmp_path / "in.mp4", frames=fps, size=(16, 16), fps=Fraction(fps), audio=None)  # one second
+    result = stylize_video(stylizer, src, tmp_path / f"out{suffix}")
+    assert result.frames == fps and result.shown == (None if shown == fps else shown)
+    ok, animation = cv2.imdecodeanimation(np.fromfile(tmp_path / f"out{suffix}", np.uint8).reshape(1, -1))
+    durations = [int(d) for d in animation.durations]
+    assert len(durations) == shown and sum(durations) == 1000 and durations[:6] == first_durations
+    with Image.open(tmp_path / f"out{suffix}") as out:
+        assert out.n_frames == shown
+
+
 @pytest.mark.parametrize("rotation, aspect", [(90, None), (270, None), (0, Fraction(2))])
 def test_an_animation_shows_a_phone_video_upright_and_an_anamorphic_one_wide(tmp_path, stylizer, rotation, aspect):
     """GIF and WebP have no display matrix and no pixel aspect: the frames are turned and widened as a player
