@@ -22,7 +22,8 @@ def decode_animation(buffer: np.ndarray) -> Any:
 
 
 def encode_animation(suffix: str, frames: Sequence[np.ndarray], durations: Sequence[int], plays: int) -> bytes:
-    """uint8 BGR or BGRA frames, each a whole picture, as an animated ``suffix`` file (see ANIMATION_SUFFIXES)."""
+    """uint8 BGR or BGRA frames, each a whole picture, as an animated ``suffix`` file (see ANIMATION_SUFFIXES);
+    ``durations`` in milliseconds (a GIF's rounded to hundredths of a second: ``_centiseconds``)."""
     from PIL import Image
 
     images = [Image.fromarray(cv2.cvtColor(f, cv2.COLOR_BGRA2RGBA if f.shape[2] == 4 else cv2.COLOR_BGR2RGB))
@@ -31,7 +32,8 @@ def encode_animation(suffix: str, frames: Sequence[np.ndarray], durations: Seque
     if suffix == ".gif":
         # GIF's loop field counts repeats after the first play, and without it the file plays once. Disposal 2
         # clears each frame before the next, so a frame's transparent pixels do not show the one before.
-        options = {"duration": list(durations), "disposal": 2} | ({} if plays == 1 else {"loop": max(plays - 1, 0)})
+        options = {"duration": _centiseconds(durations), "disposal": 2} | \
+            ({} if plays == 1 else {"loop": max(plays - 1, 0)})
     elif suffix == ".webp":
         options["lossless"] = True
     elif suffix == ".avif":
@@ -42,3 +44,11 @@ def encode_animation(suffix: str, frames: Sequence[np.ndarray], durations: Seque
     images[0].save(out, {".gif": "GIF", ".webp": "WEBP", ".png": "PNG", ".avif": "AVIF"}[suffix], save_all=True,
                    append_images=images[1:], **options)
     return out.getvalue()
+
+
+def _centiseconds(durations: Sequence[int]) -> list[int]:
+    """Milliseconds as a GIF stores them, in hundredths of a second (given back in ms), rounded as a running total so
+    the animation lasts as long: 33 ms frames become 30, 30, 40, ...; Pillow cut each to 30, 10 % fast."""
+    ends = np.cumsum([0, *durations])
+    ticks = np.rint(ends / 10).astype(int)
+    return [int(max(1, b - a)) * 10 for a, b in zip(ticks, ticks[1:])]

@@ -1,12 +1,12 @@
 """A video's stylised frames as an animated GIF or WebP, what a chat, a forum post or a web page plays without a
 video player. The frames are kept in memory and written at the end as stylize writes an animation
 (``images.encode_picture``: GIF with Pillow's adaptive palette, WebP losslessly), each shown until the next one's
-time, so a phone's variable frame rate keeps its timing; it plays for ever. The times are rounded to the format's
-unit as a running total (a GIF counts hundredths of a second: a 30 fps clip's frames last 30, 30 and 40 ms, not
-30 each, which played 10 % fast), and a GIF keeps its frames at least 20 ms apart, since browsers show a shorter
-GIF frame for 100 ms (a 60 fps clip played ten times too slowly): every other frame of a 60 fps clip. GIF and
-WebP hold no sound, and no display matrix or pixel aspect: a phone video's frames are turned, and an anamorphic
-one's widened, as a player shows them."""
+time, so a phone's variable frame rate keeps its timing; it plays for ever. The times are rounded as a running
+total (``animation.encode_animation``: a GIF counts hundredths of a second, and a 30 fps clip's frames last 30, 40
+and 30 ms, not 30 each, which played 10 % fast), and a GIF keeps its frames at least 20 ms apart, since browsers
+show a shorter GIF frame for 100 ms (a 60 fps clip played ten times too slowly): every other frame of a 60 fps
+clip. GIF and WebP hold no sound, and no display matrix or pixel aspect: a phone video's frames are turned, and
+an anamorphic one's widened, as a player shows them."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -20,7 +20,6 @@ from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
 
 ANIMATED_OUTPUTS = {".gif": "GIF", ".webp": "WebP"}  # suffix: the format's name
-_UNIT = {".gif": 0.01, ".webp": 0.001}  # seconds: the step a frame's duration is stored in
 GIF_SHORTEST = 0.02  # seconds: the shortest GIF frame browsers show for its own time
 # The frames are held three times over while the file is made (as decoded, as Pillow's pictures, in its encoder);
 # at most this share of the memory free may go to them.
@@ -95,11 +94,10 @@ class AnimationWriter:
 
     def finish(self) -> int:
         """Write the file (its frames' durations: to the next kept frame's time, the last to the end of the last
-        frame written, each time rounded to the format's unit); returns the number of frames written to it."""
+        frame written, each time rounded to the millisecond); returns the number of frames written to it."""
         if self.frames:
-            unit = _UNIT[self.path.suffix.lower()]
-            ticks = [round(t / unit) for t in (*self.times, self.end)]  # a running total: no drift
-            durations = tuple(round(max(1, end - start) * unit * 1000) for start, end in zip(ticks, ticks[1:]))
+            ticks = [round(t * 1000) for t in (*self.times, self.end)]  # milliseconds, as a running total: no drift
+            durations = tuple(max(1, end - start) for start, end in zip(ticks, ticks[1:]))
             alpha = self.alphas if len(self.alphas) == len(self.frames) else None
             write_picture(self.path, Picture(self.frames, alpha, durations=durations, plays=0))
         return self.received

@@ -334,3 +334,12 @@ def test_a_transparent_multi_page_tiff_with_a_damaged_page_gives_what_can_be_rea
             struct.pack_into("<H", data, at, 255)
     picture = decode_picture(bytes(data), "layers.tif")
     np.testing.assert_array_equal(picture.frames[0], np.asarray(pages[0])[..., 2::-1])
+
+
+def test_a_gif_written_from_millisecond_frames_lasts_as_long():
+    """An animated WebP's or APNG's 33 ms frames written as a GIF: Pillow cut each to the 30 ms below, so the GIF
+    played 10 % fast; they are rounded as a running total now."""
+    frames = [np.full((4, 4, 3), 8 * k, np.uint8) for k in range(30)]
+    data = encode_picture("x.gif", Picture(frames, durations=(33,) * 30))
+    durations = [int(d) for d in decode_picture(data, "x.gif").durations]
+    assert sum(durations) == 990 and durations[:4] == [30, 40, 30, 30]
