@@ -108,8 +108,12 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
     context = _video_stream(container).codec_context
-    if context is None and form and not _camera_raw(first_file) and _picture_size(first_file) is not None:
-        return container  # a sequence of pictures FFmpeg has no decoder for, which stylert reads (_photo_kind)
+    try:
+        if context is None and form and not _camera_raw(first_file) and _picture_size(first_file) is not None:
+            return container  # a sequence of pictures FFmpeg has no decoder for, which stylert reads (_photo_kind)
+    except UnreadableVideo:
+        container.close()
+        raise
     if context is None:  # a codec FFmpeg does not know (or a damaged header)
         container.close()
         if form and _camera_raw(first_file):  # a CR3 or RAF sequence: not a TIFF, so FFmpeg cannot tell its size
@@ -192,13 +196,14 @@ def _picture_sequence_info(path: Path, container, video) -> VideoInfo:
 
 def _picture_size(first: Path) -> tuple[int, int] | None:
     """(width, height) of a sequence's ``first`` frame as stylize reads it, where it is an image file stylert reads
-    (by its suffix; a GIF's first frame); else None."""
+    (by its suffix; a GIF's first frame); else None. UnreadableVideo, saying why, where it cannot be read (a HEIC
+    without pillow-heif)."""
     if first.suffix.lower() not in INPUT_SUFFIXES:
         return None
     try:
         height, width = read_image(first).shape[:2]
-    except UnreadableImage:
-        return None
+    except UnreadableImage as exc:
+        raise UnreadableVideo(f"the sequence's first frame cannot be read: {exc}") from None
     return width, height
 
 

@@ -1,6 +1,7 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
 options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
 import struct
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -307,6 +308,18 @@ def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them
         video = c.streams.video[0]
         assert (video.width, video.height, video.average_rate) == (44, 30, 10)
         assert sum(1 for _ in c.decode(video=0)) == 3
+
+
+def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite_onnx, photo, capsys, monkeypatch):
+    pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
+    from stylert.frames.images import write_image
+
+    for number in (1, 2):
+        write_image(tmp_path / f"IMG_{number:04d}.HEIC", photo[:30, :44])
+    monkeypatch.setitem(sys.modules, "pillow_heif", None)  # as where it is not installed
+    assert main(["video", str(tmp_path / "IMG_%04d.HEIC"), "-o", str(tmp_path / "tl.mp4"), "-s", str(lite_onnx)]) == 2
+    err = capsys.readouterr().err
+    assert "the sequence's first frame cannot be read: " in err and err.rstrip().endswith("pip install 'stylert[heic]'")
 
 
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])
