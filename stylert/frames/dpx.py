@@ -38,6 +38,8 @@ _PRINTING_DENSITY, _LINEAR, _LOGARITHMIC = 1, 2, 3
 # Kodak's Cineon conversion of 10-bit printing density to linear light: reference black and white code values,
 # density per code value, and the film negative's gamma.
 _BLACK_CODE, _WHITE_CODE, _DENSITY_STEP, _NEGATIVE_GAMMA = 95, 685, 0.002, 0.6
+_PER_CODE = _DENSITY_STEP / _NEGATIVE_GAMMA  # log10 of linear light per code value
+_BLACK = 10.0 ** ((_BLACK_CODE - _WHITE_CODE) * _PER_CODE)  # linear light at the reference black, before the offset
 _CODES = 1023  # a 10-bit scan's top code value (FFmpeg hands every depth over spread to 16 bits)
 _HEADER = 2048  # the header stylert writes: file, image, orientation, film and television headers
 _CARRIED = (slice(260, 660), slice(1408, _HEADER))  # a source's project and copyright; orientation, film, TV
@@ -138,9 +140,6 @@ def _shown_levels(shown: str) -> np.ndarray:
         levels = (10.0 ** ((levels * _CODES - _WHITE_CODE) * _PER_CODE) - _BLACK) / (1 - _BLACK)
     return np.rint(srgb_encoded(levels) * 255).astype(np.uint8)
 
-
-_PER_CODE = _DENSITY_STEP / _NEGATIVE_GAMMA  # log10 of linear light per code value
-_BLACK = 10.0 ** ((_BLACK_CODE - _WHITE_CODE) * _PER_CODE)  # linear light at the reference black, before the offset
 
 
 def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
