@@ -15,6 +15,7 @@ from stylert.errors import UnreadableVideo
 from stylert.frames.file_headers import instead_of
 from stylert.frames.frame_sequence import is_frame_pattern
 from stylert.frames.images import is_still_image
+from stylert.runtime.video_decode import only_a_cover
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ def open_source(source: str) -> cv2.VideoCapture:
     if is_still_image(source) and "://" not in source and not is_frame_pattern(Path(source)):
         raise UnreadableVideo(f"video source {source} is an image (OpenCV gives it as one frame); stylise images "
                               f"with: stylert stylize {shlex.quote(source)} -o OUT")
+    if "://" not in source and only_a_cover(source):  # OpenCV gives its cover as a one-frame video
+        raise UnreadableVideo(f"video source {source} is audio, its only picture a cover (album art); give a camera "
+                              "index, a stream URL or a video file")
     cap = cv2.VideoCapture(int(source)) if source.isdigit() else cv2.VideoCapture(source)
     if not cap.isOpened():
         cap.release()

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from stylert._lazy import require
+from stylert._lazy import installed, require
 from stylert.errors import UnreadableImage, UnreadableVideo, ffmpeg_reason, not_found
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.camera_raw import decode_raw, developed_size, is_camera_raw, only_named_raw
@@ -103,7 +103,7 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
     if not container.streams.video:
         container.close()
         raise UnreadableVideo(f"{path} has no video stream")
-    if all(s.disposition & av.stream.Disposition.attached_pic for s in container.streams.video):
+    if _cover_only(av, container):
         container.close()  # an MP3's or M4A's album art: one picture, whose one frame made a 16 µs "video"
         raise UnreadableVideo(f"{path} has no video stream, only a cover picture (album art, as an audio file "
                               "carries)")
@@ -129,6 +129,24 @@ def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
             container.close()
             raise
     return container
+
+
+def _cover_only(av, container) -> bool:
+    """Every video stream of the opened file is an attached picture: an audio file's cover (album art)."""
+    return all(s.disposition & av.stream.Disposition.attached_pic for s in container.streams.video)
+
+
+def only_a_cover(path: str | Path) -> bool:
+    """The file is audio whose one picture is its cover (an MP3's or M4A's album art), as FFmpeg reads it; False
+    where it is not, cannot be read, or PyAV is not installed (the caller then reads it as it would)."""
+    if not installed("av") or not os.path.isfile(path):
+        return False
+    av = require("av", "video processing")
+    try:
+        with av.open(str(path), **tags_as_stored(av)) as container:
+            return bool(container.streams.video) and _cover_only(av, container)
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError):
+        return False
 
 
 def _head(first: Path) -> bytes:

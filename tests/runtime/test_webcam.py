@@ -63,6 +63,19 @@ def test_a_source_that_is_no_video_says_what_it_is(tmp_path):
         assert str(err.value).startswith(says)
 
 
+@pytest.mark.parametrize("name", ["song.mp3", "song.m4a"])
+def test_a_song_with_album_art_is_refused_as_a_source(tmp_path, name):
+    """OpenCV gives an MP3's or M4A's cover as a one-frame video: a recording of one picture was made of it."""
+    pytest.importorskip("av", reason="PyAV is not installed (pip install 'stylert[video]')")
+    from tests.media import make_song
+
+    song = make_song(tmp_path / name)
+    with pytest.raises(UnreadableVideo, match=rf"^video source {song} is audio, its only picture a cover "
+                                              r"\(album art\); give a camera index, a stream URL or a video file$"):
+        LatestFrameCapture(str(song))
+    LatestFrameCapture(str(make_video(tmp_path / "clip.mp4", frames=2))).close()  # a video with sound is a source
+
+
 def test_outputs_are_named_by_their_flag_and_checked_before_the_camera_opens(tmp_path):
     from stylert.errors import StylertError
     from stylert.runtime.webcam import check_outputs
