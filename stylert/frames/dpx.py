@@ -1,7 +1,7 @@
 """DPX frames (SMPTE 268: a film scanner's, a grading suite's, a VFX vendor's plates), read through FFmpeg's DPX
 decoder in PyAV (pip install 'stylert[video]'), as OpenCV's wheels do not read them, and written by stylert
-(10-bit RGB, or 16-bit RGBA with an alpha) in the source's encoding, so a stylised plate drops back into the
-conform it came from.
+(10-bit RGB; 16-bit with an alpha, or from a deeper or linear source) in the source's encoding, so a stylised
+plate drops back into the conform it came from.
 
 The header's transfer characteristic says how to show the code values. A film scan's are printing density, a
 log encoding in which a flat DPX looks grey and washed out: they are made linear as Kodak's Cineon convention
@@ -47,8 +47,8 @@ _CARRIED = (slice(260, 660), slice(1408, _HEADER))  # a source's project and cop
 
 @dataclass(frozen=True)
 class DpxHeader:
-    """What a DPX file's header states: its size, its first image element's transfer characteristic, sample bits
-    and descriptor (50 RGB, 51 RGBA, 6 luma, ...), and from the film and television headers (where the header is
+    """What a DPX file's header states: its size, its first image element's transfer characteristic (how its code
+    values are shown: ``_shown``) and sample bits, and from the film and television headers (where the header is
     long enough to hold them) its frame rate and its first frame's SMPTE timecode."""
     width: int
     height: int
@@ -56,10 +56,6 @@ class DpxHeader:
     bits: int
     frame_rate: Fraction | None
     timecode: str | None
-
-    def shown(self) -> str:
-        """How its code values are shown (``_shown``)."""
-        return _shown(self.transfer)
 
 
 def _shown(transfer: int) -> str:
@@ -125,21 +121,20 @@ def decode_dpx(data: bytes, name: str | Path) -> tuple[np.ndarray, np.ndarray | 
         raise UnreadableImage(f"{name} is not a readable image (DPX: cut off in its header)")
     alpha = len(frame.format.components) in (2, 4)
     samples = frame.to_ndarray(format="rgba64le" if alpha else "rgb48le")
-    bgr = _shown_levels(header.shown())[samples[..., 2::-1]]
+    bgr = _shown_levels(_shown(header.transfer))[samples[..., 2::-1]]
     return np.ascontiguousarray(bgr), samples[..., 3].copy() if alpha else None, 16 if header.bits > 8 else 8
 
 
 @functools.lru_cache(maxsize=3)
 def _shown_levels(shown: str) -> np.ndarray:
-    """Each 16-bit level (a sample as FFmpeg spreads it) as the 8-bit sRGB level it is shown at (``DpxHeader.shown``):
-    one lookup a sample."""
+    """Each 16-bit level (a sample as FFmpeg spreads it) as the 8-bit sRGB level it is shown at (``_shown``): one
+    lookup a sample."""
     if shown == "stored":  # as a 16-bit PNG's or TIFF's samples are read (``images.to_uint8``)
         return (np.arange(65536) >> 8).astype(np.uint8)
     levels = np.arange(65536, dtype=np.float64) / 65535
     if shown == "log":
         levels = (10.0 ** ((levels * _CODES - _WHITE_CODE) * _PER_CODE) - _BLACK) / (1 - _BLACK)
     return np.rint(srgb_encoded(levels) * 255).astype(np.uint8)
-
 
 
 def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
@@ -153,14 +148,15 @@ def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
     transfer = stated.transfer if stated is not None else 0
     order = "<" if source[:4] == b"XPDS" else ">"
     top = np.iinfo(image.dtype).max
-    codes = _stored_codes(_shown(transfer), top)[image[..., [2, 1, 0, 3][:channels]]]  # RGB(A), 0..1023 as float
     # 16 bits for an alpha, a source of more than 10, and linear light (whose 10 bits lose 8-bit sRGB's shadows)
-    deep = channels == 4 or stated is not None and (stated.bits > 10 or transfer == _LINEAR)
-    if not deep:
-        r, g, b = (np.rint(codes[..., k]).astype(np.uint32) for k in range(3))
-        pixels, bits = (r << 22 | g << 12 | b << 2).astype(f"{order}u4").tobytes(), 10
-    else:
-        pixels, bits = np.rint(codes * (65535 / _CODES)).astype(f"{order}u2").tobytes(), 16
+    bits = 16 if channels == 4 or stated is not None and (stated.bits > 10 or transfer == _LINEAR) else 10
+    rgb = _stored_codes(_shown(transfer), top, bits)[image[..., 2::-1]]
+    if bits == 10:
+        r, g, b = (rgb[..., k].astype(np.uint32) for k in range(3))
+        pixels = (r << 22 | g << 12 | b << 2).astype(f"{order}u4").tobytes()
+    else:  # the alpha as it is: no curve
+        alpha = [_stored_codes("stored", top, bits)[image[..., 3]]] if channels == 4 else []
+        pixels = np.dstack([rgb, *alpha]).astype(f"{order}u2").tobytes()
     header = bytearray(_HEADER)
     if stated is not None and len(source) >= _HEADER and struct.unpack_from(f"{order}I", source, 4)[0] >= _HEADER:
         for part in _CARRIED:
@@ -178,17 +174,19 @@ def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
     return bytes(header) + pixels
 
 
-@functools.lru_cache(maxsize=6)
-def _stored_codes(shown: str, top: int) -> np.ndarray:
-    """Each level of a ``top``-level (255 or 65535) sRGB picture as the 10-bit code value (as float) that
-    ``_shown_levels`` shows at that level: ``shown``'s curve run backwards."""
+@functools.lru_cache(maxsize=12)
+def _stored_codes(shown: str, top: int, bits: int) -> np.ndarray:
+    """Each level of a ``top``-level (255 or 65535) sRGB picture as the ``bits``-bit (10 or 16) code value that
+    ``_shown_levels`` shows at that level: ``shown``'s curve run backwards (a 16-bit code is the 10-bit one
+    spread over 0..65535, as FFmpeg reads it back); one lookup a sample."""
     levels = np.arange(top + 1, dtype=np.float64) / top
     if shown == "stored":
-        return levels * _CODES
-    linear = srgb_decoded(levels)
-    if shown == "linear":
-        return linear * _CODES
-    return np.clip(_WHITE_CODE + np.log10(linear * (1 - _BLACK) + _BLACK) / _PER_CODE, 0, _CODES)
+        codes = levels * _CODES
+    elif shown == "linear":
+        codes = srgb_decoded(levels) * _CODES
+    else:
+        codes = np.clip(_WHITE_CODE + np.log10(srgb_decoded(levels) * (1 - _BLACK) + _BLACK) / _PER_CODE, 0, _CODES)
+    return np.rint(codes * ((1 << bits) - 1) / _CODES).astype(np.uint16)
 
 
 def _av(name: str | Path):
