@@ -284,13 +284,15 @@ def test_a_dpx_scan_runs_at_its_rate_with_its_timecode_and_frames_read_as_styliz
 
 
 @pytest.mark.parametrize("suffix", ["heic", "avif"])
-def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them(tmp_path, lite_onnx, photo, suffix):
+def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them(tmp_path, lite_onnx, photo, suffix,
+                                                                                   monkeypatch):
     """An iPhone's HEIC photos made into a timelapse: FFmpeg's image sequence reader has no HEIC (nor AVIF) decoder,
     so the pattern the folder's own hint named was "not a readable video (its video codec is unknown ...)"."""
     import av
 
     from stylert.frames.image_decode import read_image
     from stylert.frames.images import write_image
+    from stylert.runtime import video_decode
     from stylert.runtime.video_decode import decode_frames
 
     if suffix == "heic":
@@ -299,8 +301,11 @@ def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them
     for number in (1, 2, 3):
         write_image(tmp_path / "DCIM" / f"IMG_{number:04d}.{suffix}", photo[:30, :44] // number)
     pattern = tmp_path / "DCIM" / f"IMG_%04d.{suffix}"
+    sized = []  # the first photo is decoded for its size once, not at each open of the sequence
+    monkeypatch.setattr(video_decode, "read_image", lambda path: sized.append(path) or read_image(path))
+    assert video_decode.probe_video(pattern).width == 44
     frames = list(decode_frames(pattern, decoder="cpu"))
-    assert len(frames) == 3
+    assert len(frames) == 3 and len(sized) == 1
     np.testing.assert_array_equal(frames[1], read_image(tmp_path / "DCIM" / f"IMG_0002.{suffix}"))
     out = tmp_path / "timelapse.mp4"
     assert main(["video", str(pattern), "-o", str(out), "--fps", "10", "-s", str(lite_onnx)]) == 0
