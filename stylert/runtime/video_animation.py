@@ -46,6 +46,13 @@ def check_animation_flags(targets: list[Path], crf: int | None, preset: str | No
                            "stylize writes one: leave them out")
 
 
+def fitted_frames(count: int, width: int, height: int) -> str:
+    """The line that says ``count`` frames of another size than the first's ``width`` x ``height`` were fitted
+    into it (``images.letterboxed``), in a video or an animation."""
+    return (f"{count} frame(s) of another size than the first's {width}x{height} fitted into it, their shape kept, "
+            "with black bars")
+
+
 class AnimationWriter:
     """The part of ``video_encode.VideoEncoder`` that ``stylize_video`` uses, for an animated ``path``
     (``ANIMATED_OUTPUTS``): frames gathered with their times, written by ``finish``."""
@@ -110,8 +117,7 @@ class AnimationWriter:
         if not self.fitted:
             return []
         height, width = self.frames[0].shape[:2]
-        return [f"{self.fitted} frame(s) of another size than the first's {width}x{height} fitted into it, their "
-                "shape kept, with black bars"]
+        return [fitted_frames(self.fitted, width, height)]
 
     def close(self) -> None:
         self.frames.clear()

@@ -18,7 +18,7 @@ from stylert.errors import StylertError, UnreadableVideo, ffmpeg_reason
 from stylert.ffmpeg_log import ffmpeg_errors
 from stylert.frames.images import letterboxed
 from stylert.frames.yuv import YuvColour, bgr_to_i420, frame_size, pad_to_even, yuv_to_bgr
-from stylert.runtime.video_animation import ANIMATED_OUTPUTS
+from stylert.runtime.video_animation import ANIMATED_OUTPUTS, fitted_frames
 from stylert.runtime.video_decode import tags_as_stored, vp9_alpha
 from stylert.runtime.video_tracks import SourceTracks
 
@@ -308,9 +308,8 @@ class VideoEncoder:
                          "frame before: a damaged timestamp)")
         if self.first_scaled is not None and self.frame_size is not None:
             number, w, h = self.first_scaled
-            lines.append(f"{self.scaled} frame(s) of another size than the first's {self.frame_size[0]}x"
-                         f"{self.frame_size[1]} fitted into it, their shape kept, with black bars (the first of "
-                         f"them the video's frame {number}, {w}x{h})")
+            lines.append(f"{fitted_frames(self.scaled, *self.frame_size)} (the first of them the video's frame "
+                         f"{number}, {w}x{h})")
         return lines
 
     def close(self) -> None:
