@@ -24,13 +24,15 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o loop.gif --max-size 480 --duration 4   # an animated GIF\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report\n"
                     "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames\n"
+                    "  stylert video 'timelapse/IMG_*.JPG' -o timelapse.mp4 --fps 30   # photos, in name order\n"
                     "  stylert video A001/clip_%06d.dng -o clip.mov --codec prores_ks --fps 24  # CinemaDNG, clip.wav")
     add_inputs_and_output(p, "video files, folders of videos or quoted glob patterns ('clips/*.mov') (MP4, MOV, MKV, "
                           "WebM, AVI, MPEG, camcorders' AVCHD .mts/.m2ts, .ts recordings, MXF, VOB, DV, 3GP, ...); "
                           "or an image sequence named as FFmpeg names one (render/frame_%%04d.png, or a render's "
                           "OpenEXR frames, beauty.%%04d.exr, camera RAW frames, A001/clip_%%06d.dng or "
                           "DSC_%%04d.NEF, or Radiance HDR, PFM, DPX, HEIC and AVIF frames, read as stylize reads "
-                          "those; see --fps; "
+                          "those; or a quoted glob that matches images and no video ('timelapse/IMG_*.JPG'): "
+                          "its files in name order, one format, gaps in their numbers allowed; see --fps; "
                           "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
                           "audio)",
                           ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation", "one .mp4 per input")
@@ -43,7 +45,8 @@ def register(sub) -> None:
                       help="process this long, written as --start is (default: to the end)")
     size.add_argument("--fps", type=frame_rate,
                       help="frame rate of an image-sequence input (render/frame_%%04d.png: its frames, numbered as "
-                           "printf writes them, from whatever number they start at), 0.01 to 1000, e.g. 24, 23.976 or "
+                           "printf writes them, from whatever number they start at; or 'timelapse/*.JPG'), 0.01 to "
+                           "1000, e.g. 24, 23.976 or "
                            "24000/1001 (default: the rate OpenEXR, CinemaDNG or DPX frames state, else 25, FFmpeg's); "
                            "a video keeps its own")
     size.add_argument("--decoder", default="auto", choices=("auto", "cpu"),
@@ -148,15 +151,13 @@ def run_on_ray(args: argparse.Namespace) -> int:
 
 def _check_sequence_flags(args: argparse.Namespace) -> None:
     """--fps is for image-sequence inputs, which run on one machine."""
-    from pathlib import Path
-
     from stylert.errors import StylertError
-    from stylert.frames.frame_sequence import is_frame_pattern
+    from stylert.runtime.video import sequence_inputs
 
-    sequences = [item for item in args.inputs if is_frame_pattern(Path(item))]
+    sequences = sequence_inputs(args.inputs)
     if args.fps is not None and not sequences:
-        raise StylertError(f"--fps {args.fps} is for an image-sequence input (render/frame_%04d.png); a video keeps "
-                           "its own frame rate")
+        raise StylertError(f"--fps {args.fps} is for an image-sequence input (render/frame_%04d.png, or a quoted "
+                           "glob of images: 'timelapse/*.JPG'); a video keeps its own frame rate")
     if sequences and args.ray:
         raise StylertError(f"{sequences[0]} is an image sequence: it is made a video on one machine (without --ray)")
 

@@ -1,6 +1,8 @@
-"""A numbered image sequence named as FFmpeg names one (``render/frame_%04d.png``: a 3-D render's or a scan's
-frames) taken by ``stylert video`` as its input: its files, the number it starts at, a gap in its numbers, what
-identifies it for a folder's manifest, the name of its video in a folder output and the sound recorded with it."""
+"""An image sequence taken by ``stylert video`` as its input: numbered as FFmpeg names one
+(``render/frame_%04d.png``: a 3-D render's or a scan's frames, every number there), or the images a quoted glob
+matches (``timelapse/IMG_*.JPG``: a camera's shots, some deleted), in name order. Its files, the number it starts
+at, a gap in its numbers, what identifies it for a folder's manifest, the name of its video in a folder output and
+the sound recorded with it."""
 from __future__ import annotations
 
 import glob
@@ -10,9 +12,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from stylert.errors import NoInputs
+from stylert.folders import matching_files, name_order
 
 _PERCENT = re.compile(r"%(\d*)([%d]?)")  # printf's %d, %04d (a frame number) or %% (a %), as FFmpeg reads them
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")  # a file name's last run of digits
+_WILDCARD = re.compile(r"[*?[]")  # where a glob's name starts to match (as glob.has_magic reads it)
 
 
 class _Parts(NamedTuple):
@@ -47,10 +51,36 @@ def _parts(pattern: Path) -> _Parts:
     return parts
 
 
+def _around_number(sequence: Path) -> tuple[str, str]:
+    """The text of ``sequence``'s name before its frame number and after it (IMG_%04d.JPG or IMG_*.JPG: IMG_, .JPG),
+    a glob's wildcards read as standing for the number."""
+    if not is_glob_sequence(sequence):
+        before, _, _, after = _parts(sequence)
+        return before, after
+    name = sequence.name
+    wildcards = list(_WILDCARD.finditer(name))
+    if not wildcards:  # the glob is in a folder's name (day*/IMG_0001.JPG)
+        return os.path.splitext(name)
+    last = wildcards[-1]
+    end = name.find("]", last.end()) + 1 if last[0] == "[" else last.end()
+    return name[:wildcards[0].start()], name[end or last.end():]
+
+
 def is_frame_pattern(path: Path) -> bool:
     """``path``'s name holds one printf number (frame_%04d.png), as FFmpeg reads one, and no file has that very
     name."""
     return _printf_parts(path.name) is not None and not path.exists()
+
+
+def is_glob_sequence(path: Path) -> bool:
+    """``path`` is a glob (timelapse/IMG_*.JPG) and no file's name: ``stylert video`` takes one as a sequence of
+    the images it matches (``runtime.video.collect_videos``: a glob of videos is taken as its videos instead)."""
+    return glob.has_magic(str(path)) and not path.exists()
+
+
+def is_sequence(path: Path) -> bool:
+    """``path`` names an image sequence: FFmpeg's numbered name for one, or a glob of images."""
+    return is_frame_pattern(path) or is_glob_sequence(path)
 
 
 def misnamed_sequence(path: Path) -> str | None:
@@ -103,7 +133,7 @@ def recorded_sound(pattern: Path) -> Path | None:
     """The WAV file recorded with a sequence, named as the clip its frames are numbered in: a CinemaDNG camera's
     A001_C001.wav beside A001_C001_000000.dng, ..., a render's shot.wav beside shot.%04d.exr; None where there
     is none."""
-    clip = _parts(pattern).before.rstrip("_.- ")
+    clip = _around_number(pattern)[0].rstrip("_.- ")
     folder = pattern.parent
     for path in sorted(folder.iterdir()) if clip and folder.is_dir() else ():
         if path.stem == clip and path.suffix.lower() == ".wav" and path.is_file():
@@ -121,14 +151,51 @@ def first_frame_number(pattern: Path) -> int:
     missing = next((n + 1 for n, m in zip(numbers, numbers[1:]) if m != n + 1), None)
     if missing is not None:
         raise NoInputs(f"{pattern}: frame {missing} is missing (the sequence runs {numbers[0]} to {numbers[-1]} "
-                       "with a gap); a video of it would end there")
+                       f"with a gap); a video of it would end there. To take the frames there are, in name order, "
+                       f"name them with a quoted glob: '{as_glob(pattern)}'")
     return numbers[0]
+
+
+def glob_frames(pattern: Path) -> list[Path]:
+    """The files of a glob sequence (``is_glob_sequence``), in the order FFmpeg's image2 demuxer reads them: its
+    glob's, by character, which must be their name order. NoInputs where it matches nothing, matches a folder
+    (FFmpeg would read it as a frame), files of two formats (a camera's .xmp sidecars beside its photos: FFmpeg
+    decodes every file as the first one's format), or files whose character order is not their name order
+    (IMG_10.jpg before IMG_9.jpg)."""
+    matched = [Path(m) for m in sorted(glob.glob(str(pattern)))]
+    files = [path for path in matched if path.is_file()]
+    if not files:
+        raise NoInputs(f"no files match {pattern}")
+    if len(files) < len(matched):
+        folder = next(path for path in matched if not path.is_file())
+        raise NoInputs(f"{pattern} matches the folder {folder}; an image sequence's glob matches its frames only")
+    suffixes = sorted({path.suffix.lower() for path in files})
+    if len(suffixes) > 1:
+        kinds = " and ".join(f"{sum(p.suffix.lower() == s for p in files)} {s or 'suffixless'}" for s in suffixes)
+        raise NoInputs(f"{pattern} matches files of {len(suffixes)} kinds ({kinds}); an image sequence's frames are "
+                       f"files of one format: name them by it ('{pattern.with_suffix(files[0].suffix)}')")
+    late, early = next(((a, b) for a, b in zip(files, files[1:]) if name_order(a) > name_order(b)), (None, None))
+    if late is not None and early is not None:
+        raise NoInputs(f"{pattern}: FFmpeg takes a glob's files in character order, which puts {late.name} before "
+                       f"{early.name}; give their numbers leading zeros, or name them as a numbered sequence "
+                       f"('{pattern_of(early) or early}')")
+    return files
+
+
+def sequence_files(sequence: Path) -> list[Path]:
+    """The files of ``sequence`` (``is_sequence``), in the order their frames play; NoInputs where it has none, a
+    gap in its numbers (``first_frame_number``) or an order or formats FFmpeg cannot read (``glob_frames``)."""
+    if is_glob_sequence(sequence):
+        return glob_frames(sequence)
+    first_frame_number(sequence)
+    return [path for _, path in frame_files(sequence)]
 
 
 def sequence_fingerprint(pattern: Path) -> dict:
     """What changes when any frame of the sequence does, or its recorded sound (``recorded_sound``) comes, goes or
     changes: the frames' count, their bytes and sound's, and the latest modification time."""
-    frames, sound = [path.stat() for _, path in frame_files(pattern)], recorded_sound(pattern)
+    files = matching_files(str(pattern)) if is_glob_sequence(pattern) else [path for _, path in frame_files(pattern)]
+    frames, sound = [path.stat() for path in files], recorded_sound(pattern)
     stats = frames + ([sound.stat()] if sound else [])
     return {"frames": len(frames), "sound": sound is not None, "size": sum(s.st_size for s in stats),
             "mtime_ns": max((s.st_mtime_ns for s in stats), default=0)}
@@ -160,8 +227,8 @@ def pattern_of(path: Path) -> Path | None:
 
 def video_name(pattern: Path) -> Path:
     """The name a folder output gives the sequence's video: its pattern without the number (frame_%04d.png ->
-    frame.mp4), or the folder's name where the number is all there is (%04d.png)."""
-    before, _, _, after = _parts(pattern)
+    frame.mp4, IMG_*.JPG -> IMG.mp4), or the folder's name where the number is all there is (%04d.png)."""
+    before, after = _around_number(pattern)
     suffix = Path(pattern.name).suffix
     stem = (before + (after[:-len(suffix)] if suffix and after.endswith(suffix) else after)).strip("_-. ")
     return Path(f"{stem or pattern.parent.resolve().name or 'frames'}.mp4")

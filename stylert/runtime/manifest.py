@@ -15,7 +15,7 @@ from pathlib import Path
 
 from stylert.atomic_files import atomic_output
 from stylert.cache import file_sha256
-from stylert.frames.frame_sequence import is_frame_pattern, sequence_fingerprint
+from stylert.frames.frame_sequence import is_sequence, sequence_fingerprint
 from stylert.runtime.output_plan import is_folder_output
 
 MANIFEST_NAME = ".stylert-manifest.json"
@@ -23,7 +23,7 @@ SAVE_EVERY_S = 5.0  # ``add`` saves at most this often: a whole-file rewrite per
 
 
 def _fingerprint(source: Path) -> dict:
-    if is_frame_pattern(source):  # an image sequence's frames, as one input
+    if is_sequence(source):  # an image sequence's frames, as one input
         return sequence_fingerprint(source)
     stat = source.stat()
     return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -50,7 +50,7 @@ class Manifest:
 
     def done(self, source: Path, target: Path) -> bool:
         """True when ``target`` exists and was made from this input, model and options."""
-        if not target.is_file() or not (source.is_file() or is_frame_pattern(source)):
+        if not target.is_file() or not (source.is_file() or is_sequence(source)):
             return False
         return self.entries.get(self._key(target)) == self._entry(source)
 

@@ -20,8 +20,8 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, matching_files, none_of
-from stylert.frames.frame_sequence import (first_frame_number, is_frame_pattern, misnamed_sequence, pattern_of,
-                                            video_name)
+from stylert.frames.frame_sequence import (as_glob, first_frame_number, glob_frames, is_frame_pattern, is_sequence,
+                                            misnamed_sequence, pattern_of, video_name)
 from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size, is_still_image
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
@@ -93,7 +93,8 @@ class VideoResult:
 def collect_videos(inputs: list[str]) -> list[Path]:
     """Video files named, found in named folders (by extension, hidden files left out) or matched by a pattern the
     shell left as it is ('clips/*.mp4', as stylize takes them), in ``folders.name_order``, and image sequences
-    named as FFmpeg names them (render/frame_%04d.png, ``frames.frame_sequence``); each once (a file named twice,
+    named as FFmpeg names them (render/frame_%04d.png, ``frames.frame_sequence``) or by a glob that matches images
+    and no video (timelapse/IMG_*.JPG); each once (a file named twice,
     or named and in a named folder, is one input); a missing file is reported when used."""
 
     sources: list[Path] = []
@@ -131,31 +132,60 @@ def collect_videos(inputs: list[str]) -> list[Path]:
 
 
 def _matched_videos(pattern: str) -> list[Path]:
-    """The video files ``pattern`` matches; NoInputs where it matches none, saying how many files it matched and,
-    where they are images, the stylize command for them."""
+    """The video files ``pattern`` matches, or where it matches images and no video, the pattern as one image
+    sequence of them (``frame_sequence.glob_frames``: a timelapse's photos, in name order, gaps in their numbers
+    and all); NoInputs where it matches neither, saying how many files it matched."""
     matched = matching_files(pattern)
     videos = [p for p in matched if p.suffix.lower() in VIDEO_SUFFIXES]
     if not matched:
         raise NoInputs(f"no files match {pattern}")
+    if _images_only(matched):
+        glob_frames(Path(pattern))  # files of one format, in an order FFmpeg reads: said now
+        return [Path(pattern)]
     if not videos:
-        images = [p for p in matched if p.suffix.lower() in INPUT_SUFFIXES]
-        numbered = any(pattern_of(p) is not None for p in images)  # a render's frames, as a quoted glob
-        hint = f"; {_sequence_hint(images, pattern)}" if numbered else \
-            f"; stylise images with: stylert stylize {shlex.quote(pattern)} -o OUT/" if images else ""
         raise NoInputs(f"no video files match {pattern}: it matches {len(matched)} file{'s' * (len(matched) > 1)}, "
-                       f"none with a video suffix ({' '.join(VIDEO_SUFFIXES)}){hint}")
+                       f"none with a video suffix ({' '.join(VIDEO_SUFFIXES)})")
     return videos
 
 
+def _images_only(matched: list[Path]) -> bool:
+    """A glob's ``matched`` files are taken as an image sequence: images among them, no video."""
+    suffixes = {p.suffix.lower() for p in matched}
+    return not suffixes & set(VIDEO_SUFFIXES) and bool(suffixes & set(INPUT_SUFFIXES))
+
+
+def sequence_inputs(inputs: list[str]) -> list[str]:
+    """The ``inputs`` that name an image sequence: numbered (render/frame_%04d.png) or a glob of images."""
+    return [item for item in inputs if is_frame_pattern(Path(item)) or (
+        glob.has_magic(item) and not Path(item).exists() and _images_only(matching_files(item)))]
+
+
 def _sequence_hint(images: list[Path], where: str) -> str:
-    """How ``images`` (a render's frames, found in the folder or by the glob ``where``) are made a video, or
-    stylised as frames."""
+    """How ``images`` (a render's frames or a timelapse's photos, found in the folder ``where``) are made a video,
+    or stylised as frames: by their numbered name, or a glob where their numbers have a gap or there are none
+    (or why not even a glob would take them: ``glob_frames``)."""
     first = next((p for p in images if pattern_of(p) is not None), None)
-    pattern = pattern_of(first) if first is not None else Path(where) / "frame_%04d.png"
+    pattern = pattern_of(first) if first is not None else None
+    what = "a numbered image sequence is made a video"
+    if pattern is None or _has_gap(pattern):
+        what = "its images are made a video, in name order,"
+        pattern = as_glob(pattern) if pattern is not None else Path(where) / f"*{images[0].suffix}"
+        try:
+            glob_frames(pattern)
+        except NoInputs as exc:
+            return str(exc)
     fps = "" if first is not None and stated_rate(first) else " --fps 24"  # (an OpenEXR's, a DPX's own rate)
-    return (f"a numbered image sequence is made a video with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4"
+    return (f"{what} with: stylert video {shlex.quote(str(pattern))} -o OUT.mp4"
             f"{fps}, or stylised frame by frame, steadied across its files, with: stylert stylize "
             f"{shlex.quote(where)} -o styled/ --smooth")
+
+
+def _has_gap(pattern: Path) -> bool:
+    try:
+        first_frame_number(pattern)
+    except NoInputs:
+        return True
+    return False
 
 
 def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> list[Planned]:
@@ -165,7 +195,7 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
     if output == "-":
         raise StylertError("stylert video writes files, not standard output (-o -): an MP4 is finished by writing "
                            "its index; name a file, e.g. -o styled.mp4, or a folder ending in /")
-    plan = plan_outputs([(s, video_name(s) if is_frame_pattern(s) else Path(s.name)) for s in sources], output,
+    plan = plan_outputs([(s, video_name(s) if is_sequence(s) else Path(s.name)) for s in sources], output,
                         suffixes=(*WRITABLE_VIDEO_SUFFIXES, *ANIMATED_OUTPUTS), what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):
         if suffix in ANIMATED_OUTPUTS and codec != "auto":
@@ -366,7 +396,7 @@ def stylize_video(
 
     with atomic_output(target) as tmp:
         tracks_from, length = source, options.duration
-        if is_frame_pattern(source):  # its recorded WAV, if any, no longer than its frames
+        if is_sequence(source):  # its recorded WAV, if any, no longer than its frames
             tracks_from = info.sound if options.keep_audio else None
             length = length or max(info.duration - options.start, 0.0) or None
         encoder: VideoEncoder | AnimationWriter = AnimationWriter(

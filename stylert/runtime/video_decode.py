@@ -28,7 +28,7 @@ from stylert.frames.dpx import DPX_SUFFIX, decode_dpx, read_dpx_header
 from stylert.frames.exr_header import no_picture, picture_layer, read_header
 from stylert.frames.file_headers import HEAD_BYTES, instead_of
 from stylert.frames.frame_sequence import (
-    first_frame_number, for_ffmpeg, frame_path, from_ffmpeg, is_frame_pattern, recorded_sound,
+    first_frame_number, for_ffmpeg, from_ffmpeg, is_frame_pattern, is_sequence, recorded_sound, sequence_files,
 )
 from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.image_decode import decode_image, read_image
@@ -80,18 +80,18 @@ def tags_as_stored(av) -> dict[str, str]:
 
 
 def _open(path: Path, hwaccel=None, rate: Fraction | None = None):
-    """``path`` opened: a video file, or an image sequence's pattern (``frame_sequence``) read by FFmpeg's image2
-    demuxer from its first number at ``rate`` frames a second (when None: the rate its first frame states, else
-    FFmpeg's 25). OpenEXR frames are decoded from the layer that holds the picture (``_exr_layer``);
-    ``decode_frames`` reads their colour itself."""
+    """``path`` opened: a video file, or an image sequence (``frame_sequence``: numbered, read from its first
+    number, or a glob's files) read by FFmpeg's image2 demuxer at ``rate`` frames a second (when None: the rate its
+    first frame states, else FFmpeg's 25). OpenEXR frames are decoded from the layer that holds the picture
+    (``_exr_layer``); ``decode_frames`` reads their colour itself."""
     av = require("av", "video processing")
     options, first_file, form, name = {}, path, None, str(path)
-    if is_frame_pattern(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
-        first = first_frame_number(path)
-        first_file = frame_path(path, first)
+    if is_sequence(path):  # image2 named: FFmpeg guesses it by suffix, and knows no .NEF or .CR2
+        first_file = sequence_files(path)[0]
         rate = rate or stated_rate(first_file) or SEQUENCE_RATE
-        options, form = {"start_number": str(first), "framerate": str(rate)}, "image2"
-        name = for_ffmpeg(path)
+        form, options = "image2", {"framerate": str(rate)} | (
+            {"start_number": str(first_frame_number(path))} if is_frame_pattern(path) else {"pattern_type": "glob"})
+        name = for_ffmpeg(path) if is_frame_pattern(path) else str(path)
     elif not path.is_file():
         raise UnreadableVideo(not_found("video", path))
     try:
@@ -194,7 +194,7 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         width, height = cc.width, cc.height
         if _photo_kind(c, v) == "raw":  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
             (width, height), rotation = _developed_size(_first_file(c)), 0
-        sound = recorded_sound(path) if is_frame_pattern(path) else None
+        sound = recorded_sound(path) if is_sequence(path) else None
         return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
                          subtitles, interlaced, alpha or vp9_alpha(v),
@@ -396,7 +396,7 @@ def _camera_raw(first: Path) -> bool:
 def _first_file(container) -> Path:
     """The file of the sequence's first frame (the file itself, where it is no sequence)."""
     pattern = from_ffmpeg(container.name)
-    return frame_path(pattern, first_frame_number(pattern)) if is_frame_pattern(pattern) else pattern
+    return sequence_files(pattern)[0] if is_sequence(pattern) else pattern
 
 
 def _developed_size(first: Path) -> tuple[int, int]:
@@ -415,8 +415,7 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
     but EXR are decoded on several threads at once, in order (LibRaw, OpenCV and FFmpeg let go of the GIL while
     they work); EXR files one at a time, as FFmpeg's log, which their damage is heard in, is the process's."""
     pattern = from_ffmpeg(container.name)
-    sequence = is_frame_pattern(pattern)
-    first = first_frame_number(pattern) if sequence else 0
+    files = sequence_files(pattern) if is_sequence(pattern) else [pattern]
     rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
     workers = 1 if kind == "exr" else max(1, min(os.cpu_count() or 1, 8))
     made = 0
@@ -424,8 +423,7 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
         pending: collections.deque = collections.deque()  # (name, packet's time, the decode) in order
         for packet in itertools.chain(container.demux(stream), [None]):  # None: the files are all read
             if packet is not None and packet.size and packet.pts is not None:
-                number = first + round(float(packet.pts * packet.time_base * rate))
-                name = frame_path(pattern, number).name if sequence else pattern.name
+                name = files[min(round(float(packet.pts * packet.time_base * rate)), len(files) - 1)].name
                 pending.append((name, packet.pts, packet.time_base,
                                 pool.submit(_photo_decoded, kind, bytes(packet), name)))
             while pending and (packet is None or len(pending) > workers):  # a decode more than the threads take

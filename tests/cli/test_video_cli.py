@@ -102,6 +102,8 @@ def test_video_makes_a_sequence_from_1001_a_video_at_its_frame_rate(tmp_path, li
 @pytest.mark.parametrize("argv, says", [
     (["video", "{w}/clip.mp4", "-o", "{w}/o.mp4", "--fps", "24"], "--fps 24 is for an image-sequence input"),
     (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--ray", "auto"], "made a video on one machine"),
+    (["video", "{w}/render/*.png", "-o", "{w}/o.mp4", "--ray", "auto"], "*.png is an image sequence: it is made"),
+    (["video", "{w}/*.mp4", "-o", "{w}/o/", "--fps", "24"], "--fps 24 is for an image-sequence input"),
     (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "0"], "must be 0.01 to 1000 frames a second"),
     (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "1e-9"], "must be 0.01 to 1000 frames"),
     (["video", "{w}/render/frame_%04d.png", "-o", "{w}/o.mp4", "--fps", "1/0"], "frames a second as 24, 23.976"),
@@ -313,6 +315,60 @@ def test_a_sequence_of_photos_ffmpeg_cannot_decode_is_read_as_stylize_reads_them
         video = c.streams.video[0]
         assert (video.width, video.height, video.average_rate) == (44, 30, 10)
         assert sum(1 for _ in c.decode(video=0)) == 3
+
+
+def test_a_timelapse_with_deleted_shots_is_made_a_video_from_its_glob(tmp_path, lite_onnx, capsys):
+    """A camera's timelapse with two shots deleted (IMG_0003, IMG_0006): its numbered name is refused for the gap,
+    and the quoted glob the refusal names makes the video of the photos there are, in their order, at --fps; a
+    folder output names it after them and a re-run skips it until a photo is added. Before, the glob was "no
+    video files match" and its hint named the numbered pattern, which the gap refused."""
+    import av
+
+    from stylert.frames.images import write_image
+    from stylert.runtime.video_decode import decode_frames, expected_frames, probe_video
+
+    shots = tmp_path / "DCIM"
+    for number in (1, 2, 4, 5, 7):
+        write_image(shots / f"IMG_{number:04d}.JPG", np.full((32, 48, 3), 30 * number, np.uint8))
+    glob = str(shots / "IMG_*.JPG")
+    levels = [round(float(frame.mean())) for frame in decode_frames(Path(glob), decoder="cpu")]
+    assert levels == pytest.approx([30, 60, 120, 150, 210], abs=2)
+    assert expected_frames(probe_video(glob)) == 5  # the progress bar's length
+    assert main(["video", str(shots / "IMG_%04d.JPG"), "-o", str(tmp_path / "no.mp4"), "-s", str(lite_onnx)]) == 2
+    assert f"name them with a quoted glob: '{glob}'" in capsys.readouterr().err
+    assert main(["video", glob, "-o", str(tmp_path / "tl.mp4"), "--fps", "10", "-s", str(lite_onnx)]) == 0
+    assert "wrote " + str(tmp_path / "tl.mp4") + ": 5 frames at 10.000 fps" in capsys.readouterr().err
+    with av.open(str(tmp_path / "tl.mp4")) as c:
+        video = c.streams.video[0]
+        assert (video.width, video.height, video.average_rate) == (48, 32, 10)
+        assert sum(1 for _ in c.decode(video)) == 5
+    run = ["video", glob, "-o", f"{tmp_path / 'out'}/", "-s", str(lite_onnx)]
+    assert main(run) == 0 and (tmp_path / "out" / "IMG.mp4").is_file()
+    capsys.readouterr()
+    assert main(run) == 0 and "1 already done" in capsys.readouterr().err
+    write_image(shots / "IMG_0008.JPG", np.zeros((32, 48, 3), np.uint8))
+    assert main(run) == 0 and "already done" not in capsys.readouterr().err
+
+
+def test_a_glob_of_photos_ffmpeg_cannot_decode_names_the_file_it_stopped_at(tmp_path, photo):
+    """The photos FFmpeg has no decoder for (AVIF here, an iPhone's HEIC alike) are read file by file in a glob's
+    order, gaps and all; a damaged one ends the video there, named by its own file (the frame's place in the
+    glob, not its number)."""
+    from stylert.frames.image_decode import read_image
+    from stylert.frames.images import write_image
+    from stylert.runtime.video_decode import DecodeStatus, decode_frames
+
+    for number in (3, 9, 12):
+        write_image(tmp_path / f"IMG_{number:04d}.avif", photo[:30, :44] // (number // 3))
+    glob = tmp_path / "IMG_*.avif"
+    frames = list(decode_frames(glob, decoder="cpu"))
+    assert len(frames) == 3
+    np.testing.assert_array_equal(frames[1], read_image(tmp_path / "IMG_0009.avif"))
+    cut = tmp_path / "IMG_0009.avif"
+    cut.write_bytes(cut.read_bytes()[:60])
+    status = DecodeStatus()
+    assert len(list(decode_frames(glob, decoder="cpu", status=status))) == 1
+    assert status.error is not None and status.error.startswith("decoding stopped at IMG_0009.avif: "), status.error
 
 
 def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite_onnx, photo, capsys, monkeypatch):

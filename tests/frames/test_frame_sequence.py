@@ -1,11 +1,13 @@
-"""An image sequence named as FFmpeg names one (render/frame_%04d.png): its files, start, gaps and names."""
+"""An image sequence named as FFmpeg names one (render/frame_%04d.png) or by a glob of its files: its files, start,
+gaps and names."""
 from pathlib import Path
 
 import pytest
 
 from stylert.errors import NoInputs
-from stylert.frames.frame_sequence import (as_glob, first_frame_number, frame_files, is_frame_pattern, pattern_of,
-                                            sequence_fingerprint, video_name)
+from stylert.frames.frame_sequence import (as_glob, first_frame_number, frame_files, is_frame_pattern, is_sequence,
+                                            pattern_of, recorded_sound, sequence_files, sequence_fingerprint,
+                                            video_name)
 
 
 def _touch(folder: Path, *names: str) -> None:
@@ -48,6 +50,22 @@ def test_patterns_names_and_fingerprints(tmp_path):
     (tmp_path / "f.wav").write_bytes(b"RIFF")  # the sound recorded with the frames: a rerun makes the video anew
     with_sound = sequence_fingerprint(tmp_path / "f%d.png")
     assert with_sound != before and with_sound["frames"] == 2 and with_sound["sound"]
+
+
+def test_a_glob_sequence_is_named_fingerprinted_and_heard_as_a_numbered_one(tmp_path):
+    """A glob's wildcards stand where the number would: its video's name, the WAV recorded with the clip, and a
+    fingerprint that changes when a frame is added (a numbered name could not have a gap to fill)."""
+    _touch(tmp_path / "A001", "A001_C001_000001.dng", "A001_C001_000003.dng", "A001_C001.wav", "other.wav")
+    clip = tmp_path / "A001" / "A001_C001_*.dng"
+    assert is_sequence(clip) and not is_sequence(tmp_path / "A001" / "A001_C001.wav")
+    assert [p.name for p in sequence_files(clip)] == ["A001_C001_000001.dng", "A001_C001_000003.dng"]
+    assert recorded_sound(clip) == tmp_path / "A001" / "A001_C001.wav"
+    assert video_name(clip) == Path("A001_C001.mp4")
+    assert video_name(Path("r/shot_[0-9][0-9]_v2.png")) == Path("shot__v2.mp4")
+    assert video_name(tmp_path / "A001" / "*.dng") == Path("A001.mp4")
+    before = sequence_fingerprint(clip)
+    _touch(tmp_path / "A001", "A001_C001_000002.dng")
+    assert sequence_fingerprint(clip)["frames"] == before["frames"] + 1 == 3
 
 
 def test_frame_path_names_a_frame_as_printf_writes_its_number(tmp_path):

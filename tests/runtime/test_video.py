@@ -1274,8 +1274,8 @@ def test_a_pipe_is_refused_for_a_video_saying_why(tmp_path, monkeypatch):
 
 
 def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
-    """'clips/*.mp4' quoted (or from a shell that does not expand it) is matched as stylize matches one; a pattern
-    that matches images points to stylize, one that matches nothing says so."""
+    """'clips/*.mp4' quoted (or from a shell that does not expand it) is matched as stylize matches one; one that
+    matches images and no video is one image sequence; one that matches neither, or nothing, says so."""
     from stylert.errors import NoInputs
     from stylert.runtime.video import collect_videos
 
@@ -1284,27 +1284,66 @@ def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
         (tmp_path / "clips" / name).write_bytes(b"")
     assert collect_videos([str(tmp_path / "clips" / "take*")]) == [tmp_path / "clips" / "take9.mov",
                                                                     tmp_path / "clips" / "take10.mp4"]
-    with pytest.raises(NoInputs, match=r"no video files match .*clips/s\*: it matches 1 file, none with a video "
-                                       r"suffix \(\.mp4 .*\); stylise images with: stylert stylize '.*s\*' -o OUT/$"):
-        collect_videos([str(tmp_path / "clips" / "s*")])
+    assert collect_videos([str(tmp_path / "clips" / "s*")]) == [tmp_path / "clips" / "s*"]
+    with pytest.raises(NoInputs, match=r"no video files match .*clips/n\*: it matches 1 file, none with a video "
+                                       r"suffix \(\.mp4 .*\)$"):
+        collect_videos([str(tmp_path / "clips" / "n*")])
     with pytest.raises(NoInputs, match=r"^no files match .*nothing\*\.mp4$"):
         collect_videos([str(tmp_path / "nothing*.mp4")])
 
 
-def test_a_quoted_glob_of_numbered_frames_says_which_pattern_makes_them_a_video(tmp_path):
-    """Given as a folder, a render's frames got the pattern that makes them a video; given as 'render/*.png' (as
-    stylize takes them), only the stylize command."""
+def test_a_quoted_glob_of_images_is_one_sequence_unless_ffmpeg_would_misread_it(tmp_path):
+    """A timelapse's photos with a deleted shot (IMG_0003) are one input by their glob, which the numbered name
+    refuses; a glob that matches sidecars beside the photos, a folder, or numbers whose character order is not
+    their order (f10 before f9) is refused, saying why, since FFmpeg would decode each file as the first one's
+    format, fail on the folder, or play the frames out of order."""
     from stylert.errors import NoInputs
     from stylert.runtime.video import collect_videos
 
-    (tmp_path / "render").mkdir()
-    for number in (1, 2, 3):
-        (tmp_path / "render" / f"shot_{number:04d}.png").write_bytes(b"")
-    with pytest.raises(NoInputs, match=r"none with a video suffix \(.*\); a numbered image sequence is made a video "
-                                       r"with: stylert video .*render/shot_%04d\.png -o OUT\.mp4 --fps 24, or "
-                                       r"stylised frame by frame, steadied across its files, with: stylert stylize "
-                                       r"'.*render/\*\.png' -o styled/ --smooth$"):
-        collect_videos([str(tmp_path / "render" / "*.png")])
+    shots = tmp_path / "timelapse"
+    shots.mkdir()
+    for number in (1, 2, 4):
+        (shots / f"IMG_{number:04d}.JPG").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"frame 3 is missing .* with a quoted glob: '.*timelapse/IMG_\*\.JPG'"):
+        collect_videos([str(shots / "IMG_%04d.JPG")])
+    assert collect_videos([str(shots / "IMG_*.JPG")]) == [shots / "IMG_*.JPG"]
+    (shots / "IMG_0001.XMP").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"IMG_\* matches files of 2 kinds \(3 \.jpg and 1 \.xmp\); an image "
+                                       r"sequence's frames are files of one format: name them by it "
+                                       r"\('.*IMG_\*\.JPG'\)$"):
+        collect_videos([str(shots / "IMG_*")])
+    (shots / "IMG_0005.JPG").mkdir()
+    with pytest.raises(NoInputs, match=r"matches the folder .*IMG_0005\.JPG; an image sequence's glob matches its "
+                                       r"frames only$"):
+        collect_videos([str(shots / "IMG_*.JPG")])
+    for number in (8, 9, 10):
+        (tmp_path / f"f{number}.png").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"f\*\.png: FFmpeg takes a glob's files in character order, which puts "
+                                       r"f10\.png before f8\.png; give their numbers leading zeros, or name them as "
+                                       r"a numbered sequence \('.*f%d\.png'\)$"):
+        collect_videos([str(tmp_path / "f*.png")])
+
+
+def test_a_folder_of_photos_with_a_gap_in_their_numbers_points_to_their_glob(tmp_path):
+    """A render's frames given as their folder get the numbered name that makes them a video; a timelapse's, with
+    a shot deleted, the glob (the numbered name would be refused for the gap), and frames no glob takes in order,
+    why."""
+    from stylert.errors import NoInputs
+    from stylert.runtime.video import collect_videos
+
+    (tmp_path / "shots").mkdir()
+    for number in (1, 2, 4):
+        (tmp_path / "shots" / f"DSC_{number:04d}.jpg").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"shots holds images, not videos; its images are made a video, in name order, "
+                                       r"with: stylert video '.*shots/DSC_\*\.jpg' -o OUT\.mp4 --fps 24, or "
+                                       r"stylised frame by frame"):
+        collect_videos([str(tmp_path / "shots")])
+    (tmp_path / "unpadded").mkdir()
+    for number in (1, 2, 4, 10):
+        (tmp_path / "unpadded" / f"f{number}.png").write_bytes(b"")
+    with pytest.raises(NoInputs, match=r"unpadded holds images, not videos; .*unpadded/f\*\.png: FFmpeg takes a "
+                                       r"glob's files in character order, which puts f10\.png before f2\.png"):
+        collect_videos([str(tmp_path / "unpadded")])
 
 
 def test_a_video_named_twice_is_one_input(tmp_path):
