@@ -22,6 +22,7 @@ def register(sub) -> None:
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video clip.mp4 -o loop.gif --max-size 480 --duration 4   # an animated GIF\n"
+                    "  stylert video plate.mov -o styled/plate_%04d.exr   # frames for a compositor\n"
                     "  stylert video holiday/ -o styled/ --batch 8 --report\n"
                     "  stylert video render/frame_%04d.png -o shot.mp4 --fps 24 --smooth   # a render's frames\n"
                     "  stylert video 'timelapse/IMG_*.JPG' -o timelapse.mp4 --fps 30   # photos, in name order\n"
@@ -35,7 +36,10 @@ def register(sub) -> None:
                           "its files in name order, one format, gaps in their numbers allowed; see --fps; "
                           "the WAV recorded beside a clip's frames and named as the clip, A001/clip.wav, is its "
                           "audio)",
-                          ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation", "one .mp4 per input")
+                          ".mp4, .mov, .mkv, .m4v or .webm; or .gif or .webp, an animation; or an image sequence "
+                          "named as FFmpeg names one, styled/shot_%%04d.exr (.png, .tif, .exr, .dpx or any format "
+                          "stylize writes), one file a frame, numbered from 1 or from the input sequence's first "
+                          "number", "one .mp4 per input")
     size = p.add_argument_group("frames")
     size.add_argument("--max-size", type=positive_int, help="downscale so the longer side is at most this")
     size.add_argument("--scale", type=positive_float, help="resize frames by this factor before stylising (e.g. 0.5)")
@@ -153,6 +157,7 @@ def _check_sequence_flags(args: argparse.Namespace) -> None:
     """--fps is for image-sequence inputs, which run on one machine."""
     from stylert.errors import StylertError
     from stylert.runtime.video import sequence_inputs
+    from stylert.runtime.video_frames_out import is_frames_output
 
     sequences = sequence_inputs(args.inputs)
     if args.fps is not None and not sequences:
@@ -160,6 +165,8 @@ def _check_sequence_flags(args: argparse.Namespace) -> None:
                            "glob of images: 'timelapse/*.JPG'); a video keeps its own frame rate")
     if sequences and args.ray:
         raise StylertError(f"{sequences[0]} is an image sequence: it is made a video on one machine (without --ray)")
+    if is_frames_output(args.output) and args.ray:
+        raise StylertError(f"{args.output} is an image sequence: its frames are made on one machine (without --ray)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -172,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     from stylert.errors import StylertError
     from stylert.runtime.video import plan_video_outputs, shaping_options, stylize_video
     from stylert.runtime.video_animation import ANIMATED_OUTPUTS, GIF_SHORTEST, check_animation_flags
+    from stylert.runtime.video_frames_out import WRITERS, is_frames_output
     from stylert.runtime.video_decode import choose_video_decoder, probe_video
     from stylert.runtime.video_encode import auto_video_codec
 
@@ -196,7 +204,9 @@ def run(args: argparse.Namespace) -> int:
     with stylizer_from_args(args, static_shapes=True) as stylizer, manifest or contextlib.nullcontext():
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         say(f"decoder: {choose_video_decoder()[1] if args.decoder == 'auto' else 'the CPU (--decoder cpu)'}")
-        if args.codec == "auto":
+        if is_frames_output(plan[0].target):
+            say(f"encoder: one {plan[0].target.suffix} file a frame, {WRITERS} written at once")
+        elif args.codec == "auto":
             say(f"encoder: {auto_video_codec(plan[0].target.suffix)[1]}")
         for item in todo:
             with BarWhenStarted(unit="frame", desc=item.source.name) as frames_done:  # shown once probed
@@ -210,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
                                   file=sys.stderr)
                     if info.alpha:
                         bar.write(f"stylert: {info.path.name} is transparent; "
-                                  f"{_alpha_fate(info, options, item.target.suffix)}", file=sys.stderr)
+                                  f"{_alpha_fate(info, options, item.target)}", file=sys.stderr)
                     if info.hdr:
                         bar.write(f"stylert: {info.path.name} is HDR ({info.hdr}); it is tone-mapped to 8-bit SDR "
                                   "BT.709 (reference white 203 cd/m², highlights rolled off to 1000)",
@@ -226,7 +236,11 @@ def run(args: argparse.Namespace) -> int:
             if manifest is not None:
                 manifest.add(item.source, item.target)
             audio = "audio kept" if result.has_audio else "no audio"
-            if result.info.audio_channels and item.target.suffix.lower() in ANIMATED_OUTPUTS:
+            if result.sound_written is not None:
+                others = f"; its {counted(result.tracks_left_out, 'other audio track')} left out: a WAV file holds " \
+                    "one" if result.tracks_left_out else ""
+                audio = f"audio kept as {result.sound_written.name} beside the frames{others}"
+            elif result.info.audio_channels and item.target.suffix.lower() in ANIMATED_OUTPUTS:
                 audio = f"its audio left out ({ANIMATED_OUTPUTS[item.target.suffix.lower()]} holds no sound)"
             audio += f" (from {result.info.sound.name})" if result.has_audio and result.info.sound else ""
             audio += ", transparency kept" if result.alpha_kept else ""
@@ -235,6 +249,9 @@ def run(args: argparse.Namespace) -> int:
                 f"under {GIF_SHORTEST * 1000:.0f} ms for 100 ms)"
             print(f"wrote {item.target}: {counted(result.frames, 'frame')} at {float(result.info.fps):.3f} fps"
                   f"{shown}, {audio}{subtitles}", file=sys.stderr)
+            if result.earlier_frames:
+                print(f"stylert: {item.target}: {counted(result.earlier_frames, 'frame')} of an earlier run, "
+                      "which this one did not write, left beside these", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
             for line in result.damage:
@@ -255,13 +272,18 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(len(todo), failed, truncated + damaged)
 
 
-def _alpha_fate(info, options, suffix: str) -> str:
-    """What becomes of a transparent source's alpha in its ``suffix`` output, and how to keep it where it is
+def _alpha_fate(info, options, target) -> str:
+    """What becomes of a transparent source's alpha in its output ``target``, and how to keep it where it is
     not kept."""
     from stylert.runtime.video import keeps_alpha, output_codec
+    from stylert.runtime.video_frames_out import is_frames_output
 
+    suffix = target.suffix
+    if is_frames_output(target):
+        return ("its alpha is kept" if keeps_alpha(info, options, target) else
+                f"{suffix} holds no alpha, so it is laid over black (.png, .tif, .exr or .dpx frames keep it)")
     codec = output_codec(options, suffix)
-    if keeps_alpha(info, options, suffix):
+    if keeps_alpha(info, options, target):
         return f"its alpha is kept ({codec})"
     return (f"{codec} in {suffix} keeps no alpha, so it is laid over black (a .webm, or --codec prores_ks into a "
             ".mov, keeps it)")

@@ -129,11 +129,17 @@ def from_ffmpeg(name: str) -> Path:
     return Path(str(path.parent).replace("%%", "%"), path.name) if _printf_parts(path.name) else path
 
 
+def clip_name(sequence: Path) -> str:
+    """The clip a sequence's frames are numbered in, by their name (A001_C001_%06d.dng, shot.%04d.exr: A001_C001,
+    shot); empty where the number is all the name has (%04d.png)."""
+    return _around_number(sequence)[0].rstrip("_.- ")
+
+
 def recorded_sound(pattern: Path) -> Path | None:
     """The WAV file recorded with a sequence, named as the clip its frames are numbered in: a CinemaDNG camera's
     A001_C001.wav beside A001_C001_000000.dng, ..., a render's shot.wav beside shot.%04d.exr; None where there
     is none."""
-    clip = _around_number(pattern)[0].rstrip("_.- ")
+    clip = clip_name(pattern)
     folder = pattern.parent
     for path in sorted(folder.iterdir()) if clip and folder.is_dir() else ():
         if path.stem == clip and path.suffix.lower() == ".wav" and path.is_file():

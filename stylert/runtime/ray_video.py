@@ -84,7 +84,7 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options,
     wanted = chunk.warmup + chunk.count
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None)
-    alpha = keeps_alpha(info, options, target.suffix)
+    alpha = keeps_alpha(info, options, target)
     times: collections.deque = collections.deque()
     alphas: collections.deque = collections.deque()
     decoded = decode_frames(source, start=chunk.start, decoder=options.decoder, yuv=yuv, alpha=alpha,

@@ -4,6 +4,7 @@ renamed only when everything (video and audio) succeeded."""
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import glob
 import queue
@@ -20,12 +21,14 @@ import numpy as np
 from stylert.atomic_files import atomic_output
 from stylert.errors import NoInputs, StylertError, UnreadableVideo
 from stylert.folders import files_in, matching_files, none_of
-from stylert.frames.frame_sequence import (as_glob, first_frame_number, glob_frames, is_frame_pattern, is_sequence,
-                                            misnamed_sequence, pattern_of, video_name)
-from stylert.frames.images import INPUT_SUFFIXES, fit_max_size, fitted_size, is_still_image
+from stylert.frames.frame_sequence import (as_glob, first_frame_number, frame_files, glob_frames, is_frame_pattern,
+                                            is_sequence, misnamed_sequence, pattern_of, recorded_sound, sequence_files,
+                                            video_name)
+from stylert.frames.images import (ALPHA_SUFFIXES, IMAGE_SUFFIXES, INPUT_SUFFIXES, fit_max_size, fitted_size,
+                                   is_still_image)
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
-from stylert.runtime.output_plan import Planned, plan_outputs
+from stylert.runtime.output_plan import Planned, check_plan, is_folder_output, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
@@ -34,6 +37,7 @@ from stylert.runtime.video_decode import (
     probe_video, stated_rate,
 )
 from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
+from stylert.runtime.video_frames_out import FrameFilesWriter, is_frames_output, sound_beside
 from stylert.runtime.video_tracks import check_audio_fits
 
 # What a folder of videos is searched for: phones' and the web's, camcorders' AVCHD (.mts, .m2ts), broadcast
@@ -75,10 +79,13 @@ class VideoResult:
     alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
     damage: tuple[str, ...] = ()  # what of a damaged file was left out or timed anew, one line each
     shown: int | None = None  # the frames an animated GIF holds where fewer than ``frames`` (GIF_SHORTEST)
+    earlier_frames: int = 0  # an image-sequence output's files of an earlier run left beside its frames
+    sound_written: Path | None = None  # an image-sequence output's WAV file, beside its frames
+    tracks_left_out: int = 0  # audio tracks but the first, which its WAV file cannot hold
 
     @property
     def has_audio(self) -> bool:
-        return self.audio_tracks > 0
+        return self.audio_tracks > 0 or self.sound_written is not None
 
     @property
     def truncated(self) -> str | None:
@@ -195,6 +202,14 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
     if output == "-":
         raise StylertError("stylert video writes files, not standard output (-o -): an MP4 is finished by writing "
                            "its index; name a file, e.g. -o styled.mp4, or a folder ending in /")
+    if is_frames_output(output):
+        return _frames_plan(sources, Path(output), codec)
+    path = Path(output)
+    if path.suffix.lower() in IMAGE_SUFFIXES and path.suffix.lower() not in ANIMATED_OUTPUTS and \
+            not is_folder_output(output, len(sources)):
+        pattern = path.with_name(f"{path.stem}_%04d{path.suffix}")
+        raise StylertError(f"-o {output}: a video is written as a video file (.mp4 ...), or its frames as images "
+                           f"named as a sequence: -o {shlex.quote(str(pattern))}")
     plan = plan_outputs([(s, video_name(s) if is_sequence(s) else Path(s.name)) for s in sources], output,
                         suffixes=(*WRITABLE_VIDEO_SUFFIXES, *ANIMATED_OUTPUTS), what="video", new_suffix=".mp4")
     for suffix in sorted({item.target.suffix.lower() for item in plan}):
@@ -203,6 +218,23 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
                                "written as stylize writes one (leave --codec out)")
         check_video_codec(codec, suffix)
     return plan
+
+
+def _frames_plan(sources: list[Path], pattern: Path, codec: str) -> list[Planned]:
+    """One input's frames written as the image sequence ``pattern`` (``video_frames_out``)."""
+    if len(sources) > 1:
+        raise StylertError(f"-o {pattern} names one image sequence but there are {len(sources)} inputs; give a "
+                           "folder (ending in /) for their videos, or run them one at a time")
+    if codec != "auto":
+        raise StylertError(f"--codec {codec} is for video files; an image sequence's frames are written as stylize "
+                           f"writes {pattern.suffix} images (leave --codec out)")
+    source = sources[0]
+    inputs = set(sequence_files(source)) | {recorded_sound(source)} if is_sequence(source) else {source}
+    overwritten = next((path for path in [p for _, p in frame_files(pattern)] + [sound_beside(pattern, source)]
+                        if path in inputs), None)
+    if overwritten is not None:
+        raise StylertError(f"refusing to overwrite the input {overwritten} (-o {pattern} would write to it)")
+    return check_plan([Planned(sources[0], pattern)])
 
 
 def decoded_colour(stylizer: Stylizer, info: VideoInfo, options: VideoOptions, *, bgr_needed: bool
@@ -235,11 +267,15 @@ def output_codec(options: VideoOptions, suffix: str) -> str:
     return auto_video_codec(suffix)[0] if options.codec == "auto" else options.codec
 
 
-def keeps_alpha(info: VideoInfo, options: VideoOptions, suffix: str) -> bool:
-    """Whether a ``suffix`` output keeps the source's transparency: it has some, and the output's encoder writes
-    it there (``writes_alpha``: ProRes 4444, PNG, QuickTime Animation, FFV1; VP9 in WebM or Matroska);
-    otherwise its frames are decoded laid over black."""
-    animated = suffix.lower() in ANIMATED_OUTPUTS  # (a GIF's alpha is on or off, a WebP's as it is)
+def keeps_alpha(info: VideoInfo, options: VideoOptions, target: Path) -> bool:
+    """Whether the output ``target`` keeps the source's transparency: it has some, and the output's encoder writes
+    it there (``writes_alpha``: ProRes 4444, PNG, QuickTime Animation, FFV1; VP9 in WebM or Matroska; an image
+    sequence's format holds an alpha, ``images.ALPHA_SUFFIXES``); otherwise its frames are decoded laid over
+    black."""
+    suffix = target.suffix.lower()
+    if is_frames_output(target):
+        return info.alpha and suffix in ALPHA_SUFFIXES
+    animated = suffix in ANIMATED_OUTPUTS  # (a GIF's alpha is on or off, a WebP's as it is)
     return info.alpha and (animated or writes_alpha(output_codec(options, suffix), suffix))
 
 
@@ -364,10 +400,12 @@ def stylize_video(
     info = info if info is not None else probe_video(source, options.fps)
     if target.resolve() == source.resolve():
         raise UnreadableVideo(f"refusing to overwrite the input {source}")
-    animated = target.suffix.lower() in ANIMATED_OUTPUTS  # a GIF or a WebP, which hold no sound
+    frames_out = is_frames_output(target)  # an image sequence (shot_%04d.exr), which holds no sound either
+    animated = target.suffix.lower() in ANIMATED_OUTPUTS and not frames_out  # a GIF or a WebP, which hold no sound
     if options.keep_audio and not animated:  # before any work, not at the first frame written
         check_sound(info)
-        check_audio_fits(info.audio_channels, target.suffix)
+        if not frames_out:
+            check_audio_fits(info.audio_channels, target.suffix)
     check_start(info, options.start)
     expected = expected_frames(info, options.start, options.duration)
     if animated and expected:
@@ -383,7 +421,7 @@ def stylize_video(
     smoother = FlowSmoother(options.smooth) if options.smooth > 0 else None
 
     yuv = decoded_colour(stylizer, info, options, bgr_needed=smoother is not None or meter is not None)
-    alpha = keeps_alpha(info, options, target.suffix)
+    alpha = keeps_alpha(info, options, target)
     alphas: collections.deque = collections.deque()  # with alpha: each decoded frame's alpha plane, in order
 
     def decode() -> None:
@@ -394,17 +432,26 @@ def stylize_video(
                 return
         _put(q_in, _END, stop)
 
-    with atomic_output(target) as tmp:
+    # (an image sequence's frames are moved into place by its writer when all are written)
+    with contextlib.nullcontext(target) if frames_out else atomic_output(target) as tmp:
         tracks_from, length = source, options.duration
         if is_sequence(source):  # its recorded WAV, if any, no longer than its frames
             tracks_from = info.sound if options.keep_audio else None
             length = length or max(info.duration - options.start, 0.0) or None
-        encoder: VideoEncoder | AnimationWriter = AnimationWriter(
-            tmp, info.fps, rotation=info.rotation, pixel_aspect=info.pixel_aspect) if animated else VideoEncoder(
-            tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset, tracks_from=tracks_from,
-            keep_audio=options.keep_audio, start=options.start, duration=length, rotation=info.rotation,
-            pixel_aspect=info.pixel_aspect, alpha=alpha,
-            timecode=first_frame_timecode(info.timecode, info.fps, options.start))
+        encoder: VideoEncoder | AnimationWriter | FrameFilesWriter
+        if frames_out:
+            sound_from = tracks_from if options.keep_audio and info.audio_channels else None
+            encoder = FrameFilesWriter(target, _first_number(source, info, options.start), rotation=info.rotation,
+                                       pixel_aspect=info.pixel_aspect, sound_from=sound_from,
+                                       sound=sound_beside(target, source), start=options.start, duration=length)
+        elif animated:
+            encoder = AnimationWriter(tmp, info.fps, rotation=info.rotation, pixel_aspect=info.pixel_aspect)
+        else:
+            encoder = VideoEncoder(
+                tmp, info.fps, codec=options.codec, crf=options.crf, preset=options.preset, tracks_from=tracks_from,
+                keep_audio=options.keep_audio, start=options.start, duration=length, rotation=info.rotation,
+                pixel_aspect=info.pixel_aspect, alpha=alpha,
+                timecode=first_frame_timecode(info.timecode, info.fps, options.start))
         try:
             def encode() -> None:
                 for frame in _drain(q_out, stop):  # each with its source frame's time, in decode order
@@ -446,7 +493,23 @@ def stylize_video(
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
                        dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
-                       damage=(*status.damage, *damage), shown=shown if shown != frames else None)
+                       damage=(*status.damage, *damage), shown=shown if shown != frames else None,
+                       **(_frames_written(encoder) if isinstance(encoder, FrameFilesWriter) else {}))
+
+
+def _frames_written(writer: FrameFilesWriter) -> dict:
+    """What ``VideoResult`` says of an image-sequence output beyond its frames: its sound, and the frames of an
+    earlier run left beside it."""
+    return {"sound_written": writer.sound, "tracks_left_out": writer.tracks_left_out,
+            "earlier_frames": writer.earlier_frames}
+
+
+def _first_number(source: Path, info: VideoInfo, start: float) -> int:
+    """The number an image-sequence output's first frame has: the input sequence's own (a VFX shot's 1001, plus
+    the frames --start passes over), so the frames line up with the plates; else 1, as FFmpeg numbers them."""
+    if not is_frame_pattern(source):
+        return 1
+    return first_frame_number(source) + round(start * float(info.fps))
 
 
 def same_size_batches(frames: Iterator[np.ndarray], size: int) -> Iterator[list[np.ndarray]]:

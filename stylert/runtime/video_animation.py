@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from stylert.errors import StylertError
+from stylert.frames.frame_sequence import is_frame_pattern
 from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
 
@@ -38,12 +39,14 @@ def check_animation_fits(frames: int, height: int, width: int, suffix: str) -> N
 
 
 def check_animation_flags(targets: list[Path], crf: int | None, preset: str | None) -> None:
-    """--crf and --preset, which only a video encoder takes, refused where an output is an animation."""
-    animated = next((target for target in targets if target.suffix.lower() in ANIMATED_OUTPUTS), None)
+    """--crf and --preset, which only a video encoder takes, refused where an output is an animation or an image
+    sequence (``video_frames_out``)."""
     given = [flag for flag, value in (("--crf", crf), ("--preset", preset)) if value is not None]
-    if animated is not None and given:
-        raise StylertError(f"{' and '.join(given)}: for a video encoder; {animated} is an animation, written as "
-                           "stylize writes one: leave them out")
+    for target in targets if given else ():
+        what = "an image sequence, written as stylize writes images" if is_frame_pattern(target) else \
+            "an animation, written as stylize writes one" if target.suffix.lower() in ANIMATED_OUTPUTS else None
+        if what is not None:
+            raise StylertError(f"{' and '.join(given)}: for a video encoder; {target} is {what}: leave them out")
 
 
 def fitted_frames(count: int, width: int, height: int) -> str:
@@ -51,6 +54,15 @@ def fitted_frames(count: int, width: int, height: int) -> str:
     into it (``images.letterboxed``), in a video or an animation."""
     return (f"{count} frame(s) of another size than the first's {width}x{height} fitted into it, their shape kept, "
             "with black bars")
+
+
+def as_shown(plane: np.ndarray, rotation: int, pixel_aspect: Fraction | None) -> np.ndarray:
+    """A frame (or its alpha plane) as a player shows it: widened by the ``pixel_aspect``, then turned ``rotation``
+    degrees counter-clockwise; for outputs that hold neither (an animation, an image sequence)."""
+    if pixel_aspect:
+        height, width = plane.shape[:2]
+        plane = cv2.resize(plane, (max(1, round(width * pixel_aspect)), height), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(np.rot90(plane, rotation // 90)) if rotation else plane
 
 
 class AnimationWriter:
@@ -81,7 +93,8 @@ class AnimationWriter:
         self.end = max(self.end, at + 1 / float(self.fps))
         if self.times and at < self.times[-1] + self._shortest - 1e-9:
             return
-        frame, alpha = self._as_shown(frame), None if alpha is None else self._as_shown(alpha)
+        frame = as_shown(frame, self.rotation, self.pixel_aspect)
+        alpha = None if alpha is None else as_shown(alpha, self.rotation, self.pixel_aspect)
         if self.frames and frame.shape != self.frames[0].shape:
             height, width = self.frames[0].shape[:2]
             frame = letterboxed(frame, width, height)
@@ -91,13 +104,6 @@ class AnimationWriter:
         self.frames.append(frame)
         if alpha is not None:
             self.alphas.append(alpha)
-
-    def _as_shown(self, plane: np.ndarray) -> np.ndarray:
-        """A frame (or its alpha plane) as a player shows it: widened by the pixel aspect, then turned."""
-        if self.pixel_aspect:
-            height, width = plane.shape[:2]
-            plane = cv2.resize(plane, (max(1, round(width * self.pixel_aspect)), height), interpolation=cv2.INTER_AREA)
-        return np.ascontiguousarray(np.rot90(plane, self.rotation // 90)) if self.rotation else plane
 
     def finish(self) -> int:
         """Write the file (its frames' durations: to the next kept frame's time, the last to the end of the last

@@ -13,7 +13,7 @@ from stylert.runtime.video_decode import codec_name, keepable, tags_as_stored
 # Audio codecs each output container carries as they are (MP4's set for MOV and Matroska too); anything else is
 # re-encoded (``_audio_encoder``): to AAC, or into WebM, which takes Opus and Vorbis only, to Opus.
 MP4_AUDIO_COPY = {"aac", "mp3", "ac3", "eac3", "alac", "opus", "flac"}
-AUDIO_COPY = {".webm": {"opus", "vorbis"}}
+AUDIO_COPY = {".webm": {"opus", "vorbis"}, ".wav": {"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le"}}
 # Subtitle codecs each output container carries as they are (copied packet for packet).
 SUBTITLE_COPY = {".mp4": {"mov_text"}, ".m4v": {"mov_text"}, ".mov": {"mov_text"}, ".webm": {"webvtt"},
                  ".mkv": {"ass", "ssa", "subrip", "webvtt", "dvd_subtitle", "hdmv_pgs_subtitle", "dvb_subtitle"}}
@@ -179,8 +179,11 @@ def _audio_encoder(target_suffix: str, rate: int, channels: int) -> tuple[str, i
     own rate where AAC has it, or the next above (96 kHz at most), so nothing of its band is cut that AAC could
     keep. Past AAC's eight channels (a recorder's or a broadcast's 16 tracks), every channel is kept: as 32-bit
     float PCM at its own rate in Matroska and MOV (lossless for 16- and 24-bit sources), as Opus with a channel
-    each (mapping family 255) in MP4 and WebM; an M4V file, which takes neither, is a StylertError."""
+    each (mapping family 255) in MP4 and WebM; an M4V file, which takes neither, is a StylertError. A WAV file
+    (an image sequence's sound) takes 24-bit PCM at the track's own rate and channels."""
     suffix = target_suffix.lower()
+    if suffix == ".wav":  # an image sequence's sound (``write_sound``): 24-bit PCM, as a film's recorder writes it
+        return "pcm_s24le", rate, {}
     if channels > AAC_MOST_CHANNELS:
         if suffix in (".mkv", ".mov"):
             return "pcm_f32le", rate, {}
@@ -282,3 +285,27 @@ class SourceTracks:
     def close(self) -> None:
         for track in self.tracks:
             track.close()
+
+
+def write_sound(source: Path, target: Path, start: float, duration: float | None) -> int:
+    """``source``'s first audio track, from ``start`` seconds for ``duration`` (to its end when None), as the WAV
+    file ``target``, written atomically: the sound an image sequence's frames are made with (``recorded_sound``
+    finds it again beside them), copied where it is PCM already, else as 24-bit PCM. Returns the number of the
+    source's other audio tracks, which a WAV file cannot hold and are left out; StylertError where the source has
+    no audio track that can be read."""
+    from stylert._lazy import require
+    from stylert.atomic_files import atomic_output
+
+    av = require("av", "video processing")
+    with contextlib.closing(av.open(str(source), **tags_as_stored(av))) as probe:
+        audio = [stream.index for stream in probe.streams.audio if keepable(stream)]
+    if not audio:
+        raise StylertError(f"{source} has no audio track that can be read")
+    with atomic_output(target) as tmp, contextlib.closing(av.open(str(tmp), "w", format="wav")) as output:
+        src = av.open(str(source), **tags_as_stored(av))
+        track = _SourceTrack(av, output, src, src.streams[audio[0]], start, duration, ".wav")
+        try:
+            track.pump(None)
+        finally:
+            track.close()
+    return len(audio) - 1
