@@ -73,9 +73,10 @@ def is_frame_pattern(path: Path) -> bool:
 
 
 def is_glob_sequence(path: Path) -> bool:
-    """``path`` is a glob (timelapse/IMG_*.JPG) and no file's name: ``stylert video`` takes one as a sequence of
-    the images it matches (``runtime.video.collect_videos``: a glob of videos is taken as its videos instead)."""
-    return glob.has_magic(str(path)) and not path.exists()
+    """``path`` is a glob (timelapse/IMG_*.JPG), no file's name and no numbered name (a folder's brackets do not
+    make shot [v2]/f_%04d.png one): ``stylert video`` takes one as a sequence of the images it matches
+    (``runtime.video.collect_videos``: a glob of videos is taken as its videos instead)."""
+    return glob.has_magic(str(path)) and not path.exists() and _printf_parts(path.name) is None
 
 
 def is_sequence(path: Path) -> bool:

@@ -112,11 +112,11 @@ def collect_videos(inputs: list[str]) -> list[Path]:
                            "index, its audio); save the stream to a file and name that")
         if path.is_dir():
             sources += files_in(path, VIDEO_SUFFIXES)
-        elif glob.has_magic(item) and not path.exists():
-            sources += _matched_videos(item)
         elif is_frame_pattern(path):  # render/frame_%04d.png: an image sequence, read as a video
             first_frame_number(path)  # no frame, or a gap in their numbers: said now
             sources.append(path)
+        elif glob.has_magic(item) and not path.exists():
+            sources += _matched_videos(item)
         elif (misnamed := misnamed_sequence(path)) is not None:  # 50%off_%04d.png: FFmpeg would take one file
             raise NoInputs(misnamed)
         elif is_still_image(path):

@@ -80,6 +80,16 @@ def test_a_sequence_named_with_a_percent_or_an_unpadded_width_is_read_as_ffmpeg_
     assert "a plain % is written %% (" in capsys.readouterr().err
 
 
+def test_a_sequence_in_a_folder_with_brackets_in_its_name_is_read_by_its_numbers(tmp_path, lite_onnx, capsys):
+    """'shot [v2]/frame_%04d.png': the brackets made the name a glob, which matched nothing ("no files match")."""
+    import av
+    _frames(tmp_path / "shot [v2]", 1, 3)
+    out = tmp_path / "o.mp4"
+    assert main(["video", str(tmp_path / "shot [v2]" / "frame_%04d.png"), "-o", str(out), "-s", str(lite_onnx)]) == 0
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 3
+
+
 def test_video_makes_a_sequence_from_1001_a_video_at_its_frame_rate(tmp_path, lite_onnx, capsys):
     """A render's frames 1001-1012 at --fps 24: twelve frames lasting half a second; a folder output names the
     video after the sequence and a re-run skips it until a frame changes."""

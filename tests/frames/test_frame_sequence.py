@@ -68,6 +68,15 @@ def test_a_glob_sequence_is_named_fingerprinted_and_heard_as_a_numbered_one(tmp_
     assert sequence_fingerprint(clip)["frames"] == before["frames"] + 1 == 3
 
 
+def test_a_numbered_name_in_a_folder_with_brackets_is_no_glob(tmp_path):
+    """'shot [v2]/f_%04d.png': the brackets are the folder's name, not a glob's; the frames are found by number."""
+    _touch(tmp_path / "shot [v2]", "f_0001.png", "f_0002.png", "f.wav")
+    pattern = tmp_path / "shot [v2]" / "f_%04d.png"
+    assert is_sequence(pattern) and is_frame_pattern(pattern)
+    assert [p.name for p in sequence_files(pattern)] == ["f_0001.png", "f_0002.png"]
+    assert recorded_sound(pattern) == tmp_path / "shot [v2]" / "f.wav" and video_name(pattern) == Path("f.mp4")
+
+
 def test_frame_path_names_a_frame_as_printf_writes_its_number(tmp_path):
     from stylert.frames.frame_sequence import frame_path
 
