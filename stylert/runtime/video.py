@@ -442,6 +442,7 @@ def stylize_video(
         if frames_out:
             sound_from = tracks_from if options.keep_audio and info.audio_channels else None
             encoder = FrameFilesWriter(target, _first_number(source, info, options.start), rotation=info.rotation,
+                                       rate=info.fps if is_sequence(source) else None,
                                        pixel_aspect=info.pixel_aspect, sound_from=sound_from,
                                        sound=sound_beside(target, source), start=options.start, duration=length)
         elif animated:
@@ -489,6 +490,7 @@ def stylize_video(
             tracks, damage = encoder.source_tracks, encoder.damage()
         finally:
             encoder.close()
+    expected = expected - status.left if expected else expected  # (files left out are named, not "cut off")
     return VideoResult(source, target, frames, info, meter.report() if meter else None, expected, status.error,
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,

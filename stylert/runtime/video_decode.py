@@ -39,6 +39,9 @@ from stylert.frames.yuv import YuvColour
 
 # FFmpeg's frame rate for an image sequence when none is given (--fps).
 SEQUENCE_RATE = Fraction(25)
+# What becomes of a sequence's frame whose file cannot be read (named in the decode's damage): in a video the frame
+# before it is shown the longer, in an image-sequence output its number is not written.
+LEFT_OUT = "left out"
 # swscale threads for a decoded frame's YUV->BGR (the frame's own colour tags are honoured): a few, since
 # the encoder wants the rest of the CPU.
 CONVERT_THREADS = min(4, os.cpu_count() or 1)
@@ -332,13 +335,17 @@ def vp9_alpha(stream) -> bool:
             and "libvpx-vp9" in av.codecs_available)
 
 
-def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
+def _decoded(av, container, stream, status: DecodeStatus, start: float) -> Iterator:
     """The stream's frames: from its own decoder, or for a VP9 stream with alpha (``vp9_alpha``) from libvpx's,
     fed the demuxed packets, which keep the alpha beside each frame; an EXR, camera RAW, Radiance HDR, PFM, DPX
-    or HEIC sequence's as stylize reads those files (``_photo_frames``)."""
+    or HEIC sequence's as stylize reads those files (``_photo_frames``); another image sequence's past a file
+    FFmpeg cannot decode (``_sequence_frames``). ``start``: the seconds the container was sought to."""
     kind = _photo_kind(container, stream)
     if kind is not None:
         yield from _photo_frames(av, container, stream, status, kind)
+        return
+    if is_sequence(from_ffmpeg(container.name)):
+        yield from _sequence_frames(av, container, stream, status, start)
         return
     if not vp9_alpha(stream):
         yield from container.decode(stream)
@@ -351,6 +358,41 @@ def _decoded(av, container, stream, status: DecodeStatus) -> Iterator:
             yield from context.decode(packet)  # the last packet, empty, flushes the decoder
         except av.error.EOFError:
             return
+
+
+def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) -> Iterator:
+    """An image sequence's frames as FFmpeg decodes them (on its frame threads), from ``start`` seconds. A file it
+    cannot decode (a damaged JPEG, a photo saved under another format's suffix) is read as stylize reads it
+    instead; where that cannot either, it is left out and named in ``status.damage`` (``LEFT_OUT``), and the
+    sequence goes on from the next file. Before, the first such file ended the video there."""
+    files = sequence_files(from_ffmpeg(container.name))
+    rate = Fraction(stream.average_rate or stream.guessed_rate or SEQUENCE_RATE)
+    place = int(start * rate + Fraction(1, 1000))  # the next frame's place in the sequence
+    while place < len(files):
+        failed = "it read no picture from it"  # (an empty file ends FFmpeg's reading of the sequence)
+        try:
+            for frame in container.decode(stream):
+                place = (round(float(frame.time) * rate) if frame.time is not None else place) + 1
+                yield frame
+        except av.error.FFmpegError as exc:  # frames come in order: the one not handed over is the one it failed on
+            failed = ffmpeg_reason(exc)
+        if place >= len(files):
+            return
+        bad = files[place]
+        try:
+            frame = av.VideoFrame.from_ndarray(read_image(bad), format="bgr24")
+        except (UnreadableImage, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) else str(exc)
+            if place == 0:  # (the sequence's size and kind are its first file's)
+                raise UnreadableVideo(f"{bad}, the first frame, cannot be read: FFmpeg: {failed}; {why}") from None
+            if place / rate >= start - 1e-6:  # (the seek to --start lands on the frame at or before it)
+                status.left_out(f"{bad}: {why}" if isinstance(exc, OSError) else why)
+        else:
+            frame.pts, frame.time_base = round(place / rate / stream.time_base), stream.time_base
+            yield frame
+        place += 1
+        if place < len(files):
+            container.seek(round(place / rate / stream.time_base), stream=stream)  # (its decoder flushed)
 
 
 # How stylize reads a file of each kind of sequence whose frames are decoded file by file: (BGR, its alpha or None)
@@ -411,7 +453,8 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
     layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
     found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw; a
     Radiance HDR or PFM through the sRGB curve; a DPX by its transfer characteristic; a HEIC upright), as BGR or
-    BGRA frames timed as the demuxer times them. A file that cannot be read at all ends the sequence there. Files
+    BGRA frames timed as the demuxer times them. A file that cannot be read at all is left out and named in
+    ``status.damage`` (``LEFT_OUT``); the sequence goes on (in a video, the frame before it shown the longer). Files
     but EXR are decoded on several threads at once, in order (LibRaw, OpenCV and FFmpeg let go of the GIL while
     they work); EXR files one at a time, as FFmpeg's log, which their damage is heard in, is the process's."""
     pattern = from_ffmpeg(container.name)
@@ -430,12 +473,12 @@ def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Ite
                 name, pts, time_base, decoding = pending.popleft()
                 decoded, notices = decoding.result()
                 if isinstance(decoded, UnreadableImage):
-                    for *_, later in pending:
-                        later.cancel()
                     if not made:
+                        for *_, later in pending:
+                            later.cancel()
                         raise UnreadableVideo(str(decoded))
-                    status.error = f"decoding stopped at {name}: {decoded}"
-                    return
+                    status.left_out(str(decoded))
+                    continue
                 status.damage.extend(f"{name}: {notice}" for notice in notices)
                 bgr, alpha = decoded
                 if alpha is None:
@@ -504,14 +547,20 @@ def _progressive(frames: Iterator, av, field_order: int) -> Iterator:
 @dataclass
 class DecodeStatus:
     """How decoding ended: ``error`` is set when the stream broke off after some frames were read; ``damage``
-    names frames decoded despite damage (an EXR sequence's cut-off file). ``times``, when the caller gives one:
-    each yielded frame's own time in seconds (None where it has none), appended as it is yielded, for the
-    consumer of the stylised frames to take in order."""
+    names frames decoded despite damage (an EXR sequence's cut-off file) and a sequence's files left out.
+    ``times``, when the caller gives one: each yielded frame's own time in seconds (None where it has none),
+    appended as it is yielded, for the consumer of the stylised frames to take in order."""
 
     frames: int = 0
     error: str | None = None
     times: collections.deque | None = None
     damage: list[str] = field(default_factory=list)  # frames decoded despite damage, one line each
+    left: int = 0  # a sequence's files that could not be read, left out (``left_out``)
+
+    def left_out(self, why: str) -> None:
+        """A sequence's file that cannot be read is left out, and ``why`` named in ``damage``."""
+        self.left += 1
+        self.damage.append(f"{why} ({LEFT_OUT})")
 
 
 def check_start(info: VideoInfo, start: float) -> None:
@@ -576,7 +625,8 @@ def decode_frames(path: str | Path, *, start: float = 0.0, duration: float | Non
         if start > 0:
             c.seek(int(start / stream.time_base), stream=stream, backward=True)
         try:
-            for frame in _progressive(_decoded(av, c, stream, status), av, context.field_order if context else 0):
+            for frame in _progressive(_decoded(av, c, stream, status, start), av,
+                                      context.field_order if context else 0):
                 t = float(frame.time) if frame.time is not None else 0.0
                 if t < start - 1e-6:
                     continue

@@ -14,6 +14,7 @@ import concurrent.futures
 import os
 import shutil
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -48,13 +49,18 @@ class FrameFilesWriter:
     takes_i420 = False  # BGR frames only
     source_tracks = None  # no sound, no subtitles
 
-    def __init__(self, pattern: Path, first: int, *, rotation: int = 0, pixel_aspect=None,
-                 sound_from: Path | None = None, sound: Path | None = None, start: float = 0.0,
+    def __init__(self, pattern: Path, first: int, *, rate: Fraction | None = None, rotation: int = 0,
+                 pixel_aspect=None, sound_from: Path | None = None, sound: Path | None = None, start: float = 0.0,
                  duration: float | None = None) -> None:
-        """``first``: the first frame's number; ``rotation``, ``pixel_aspect``: as ``AnimationWriter`` takes them;
-        ``sound_from``: the file whose first audio track is written to the WAV file ``sound`` (``write_sound``),
-        from ``start`` for ``duration`` seconds; None for none."""
+        """``first``: the first frame's number; ``rate``: where given (an image sequence's input, whose frames are
+        one to a file), each frame is numbered by its time at that rate, so a file the input left out leaves its
+        number out too; else the frames are numbered one after another (a phone video's variable rate); ``rotation``,
+        ``pixel_aspect``: as ``AnimationWriter`` takes them; ``sound_from``: the file whose first audio track is
+        written to the WAV file ``sound`` (``write_sound``), from ``start`` for ``duration`` seconds; None for
+        none."""
         self.pattern, self.first, self.rotation, self.pixel_aspect = pattern, first, rotation, pixel_aspect
+        self._rate = rate
+        self._numbers: list[int] = []  # those written, in order
         self._sound_from, self.sound, self._start, self._duration = sound_from, sound, start, duration
         self.tracks_left_out = 0  # the source's other audio tracks, which a WAV file cannot hold
         pattern.parent.mkdir(parents=True, exist_ok=True)
@@ -65,8 +71,13 @@ class FrameFilesWriter:
         self.earlier_frames = 0  # files of the pattern, left from an earlier run, that this one did not replace
 
     def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
-        """One uint8 BGR frame (``at``, its time, is not kept: a sequence's frames are numbered) and its alpha."""
-        name = frame_path(self.pattern, self.first + self.received).name
+        """One uint8 BGR frame, ``at`` seconds from the output's start (None: the next one), and its alpha."""
+        number = self.first + self.received
+        if self._rate is not None and at is not None:
+            number = self.first + round(at * self._rate)
+        number = max(number, self._numbers[-1] + 1) if self._numbers else number
+        self._numbers.append(number)
+        name = frame_path(self.pattern, number).name
         picture = Picture([as_shown(frame, self.rotation, self.pixel_aspect)],
                           None if alpha is None else [as_shown(alpha, self.rotation, self.pixel_aspect)])
         self._pending.append(self._pool.submit(write_picture, self._folder / name, picture))
@@ -83,8 +94,8 @@ class FrameFilesWriter:
             self.tracks_left_out = write_sound(self._sound_from, self.sound, self._start, self._duration)
         else:
             self.sound = None
-        written = range(self.first, self.first + self.received)
-        for number in written:
+        written = set(self._numbers)
+        for number in self._numbers:
             name = frame_path(self.pattern, number).name
             os.replace(self._folder / name, self.pattern.parent / name)
         self.earlier_frames = sum(number not in written for number, _ in frame_files(self.pattern))

@@ -1,5 +1,6 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
 options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
+import collections
 import struct
 import sys
 from fractions import Fraction
@@ -194,7 +195,7 @@ def test_a_cut_off_frame_of_an_exr_sequence_is_named_and_the_video_still_made(tm
 
 def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
     """Each frame as stylize reads the file: ACES primaries made sRGB's, the alpha divided out of the colour (kept
-    with alpha=True, else laid over black); an unreadable frame ends the sequence there, and says which."""
+    with alpha=True, else laid over black); an unreadable frame is left out, and named."""
     from stylert.errors import UnreadableVideo
     from stylert.frames.primaries import SRGB, conversion
     from stylert.runtime.video_decode import DecodeStatus, decode_frames
@@ -213,7 +214,9 @@ def test_an_exr_sequence_is_read_as_stylize_reads_an_exr(tmp_path):
     frames = list(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu", alpha=True, status=status))
     assert len(frames) == 2 and frames[0].shape == (4, 6, 4)
     assert np.abs(frames[0][0, 0, :3].astype(float) - srgb[::-1]).max() <= 1 and frames[0][0, 0, 3] == 128
-    assert status.error.startswith("decoding stopped at p.0003.exr: p.0003.exr is not a readable image (OpenEXR: ")
+    assert status.error is None and len(status.damage) == 1
+    assert status.damage[0].startswith("p.0003.exr is not a readable image (OpenEXR: ") and \
+        status.damage[0].endswith(" (left out)")
     over_black = next(decode_frames(tmp_path / "plate" / "p.%04d.exr", decoder="cpu"))
     assert over_black.shape == (4, 6, 3) and np.abs(over_black[0, 0] - srgb[::-1] / 2).max() <= 1
     (tmp_path / "plate" / "p.0001.exr").write_bytes(b"v/1\x01" + bytes(40))
@@ -360,10 +363,10 @@ def test_a_timelapse_with_deleted_shots_is_made_a_video_from_its_glob(tmp_path, 
     assert main(run) == 0 and "already done" not in capsys.readouterr().err
 
 
-def test_a_glob_of_photos_ffmpeg_cannot_decode_names_the_file_it_stopped_at(tmp_path, photo):
+def test_a_glob_of_photos_ffmpeg_cannot_decode_leaves_out_a_damaged_one_naming_it(tmp_path, photo):
     """The photos FFmpeg has no decoder for (AVIF here, an iPhone's HEIC alike) are read file by file in a glob's
-    order, gaps and all; a damaged one ends the video there, named by its own file (the frame's place in the
-    glob, not its number)."""
+    order, gaps and all; a damaged one is left out, named by its own file (the frame's place in the glob, not its
+    number), and the rest go on."""
     from stylert.frames.image_decode import read_image
     from stylert.frames.images import write_image
     from stylert.runtime.video_decode import DecodeStatus, decode_frames
@@ -377,8 +380,58 @@ def test_a_glob_of_photos_ffmpeg_cannot_decode_names_the_file_it_stopped_at(tmp_
     cut = tmp_path / "IMG_0009.avif"
     cut.write_bytes(cut.read_bytes()[:60])
     status = DecodeStatus()
-    assert len(list(decode_frames(glob, decoder="cpu", status=status))) == 1
-    assert status.error is not None and status.error.startswith("decoding stopped at IMG_0009.avif: "), status.error
+    frames = list(decode_frames(glob, decoder="cpu", status=status))
+    assert len(frames) == 2 and status.error is None
+    np.testing.assert_array_equal(frames[1], read_image(tmp_path / "IMG_0012.avif"))
+    assert len(status.damage) == 1 and "IMG_0009.avif" in status.damage[0] and "(left out)" in status.damage[0]
+
+
+def test_a_sequence_goes_on_past_a_file_ffmpeg_cannot_decode(tmp_path, lite_onnx, capsys):
+    """A timelapse's JPEGs, one overwritten with text, one empty (a card that filled up): FFmpeg's decoder failed
+    on the first ("decoding stopped after 2 frames") and the empty one ended its reading in silence. Each is now
+    left out and named (exit 1), the rest decoded at their own times, so the video lasts as long and the frame
+    before a gap is shown the longer; an image-sequence output leaves their numbers out. A photo saved under
+    another format's suffix (a JPEG named .png), which FFmpeg's PNG decoder refuses, is read as stylize reads it."""
+    import av
+
+    from stylert.errors import UnreadableVideo
+    from stylert.frames.image_decode import read_image
+    from stylert.frames.images import write_image
+    from stylert.runtime.video_decode import DecodeStatus, decode_frames
+
+    shots = tmp_path / "shots"
+    for number in range(1, 7):
+        write_image(shots / f"P_{number:04d}.jpg", np.full((24, 32, 3), 40 * number, np.uint8))
+    (shots / "P_0003.jpg").write_text("not a photo")
+    (shots / "P_0004.jpg").write_bytes(b"")
+    status = DecodeStatus(times=collections.deque())
+    frames = list(decode_frames(shots / "P_%04d.jpg", decoder="cpu", status=status))
+    assert [round(float(frame.mean()) / 40) for frame in frames] == [1, 2, 5, 6]
+    assert [round(t * 25) for t in status.times] == [0, 1, 4, 5] and status.error is None
+    assert status.damage == [f"{shots / 'P_0003.jpg'} is text, not an image (left out)",
+                             f"{shots / 'P_0004.jpg'} is not a readable image (an empty file) (left out)"]
+    status = DecodeStatus()  # from 0.1 s: P_0003 (0.08 s) lies before it, P_0004 (0.12 s) is left out
+    assert len(list(decode_frames(shots / "P_%04d.jpg", decoder="cpu", start=0.1, status=status))) == 2
+    assert status.damage == [f"{shots / 'P_0004.jpg'} is not a readable image (an empty file) (left out)"]
+    assert main(["video", str(shots / "P_*.jpg"), "-o", str(tmp_path / "tl.mp4"), "-s", str(lite_onnx)]) == 1
+    err = capsys.readouterr().err
+    assert "P_0003.jpg is text, not an image (left out)" in err and "cut off" not in err, err
+    with av.open(str(tmp_path / "tl.mp4")) as c:
+        video = c.streams.video[0]
+        assert sum(1 for _ in c.decode(video)) == 4 and float(video.duration * video.time_base) == pytest.approx(0.24)
+    assert main(["video", str(shots / "P_*.jpg"), "-o", str(tmp_path / "out" / "s_%02d.png"), "-s",
+                 str(lite_onnx)]) == 1
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["s_01.png", "s_02.png", "s_05.png", "s_06.png"]
+    write_image(shots / "Q_0001.png", np.zeros((24, 32, 3), np.uint8))
+    write_image(shots / "Q_0002.jpg", np.full((24, 32, 3), 200, np.uint8))
+    (shots / "Q_0002.jpg").rename(shots / "Q_0002.png")
+    status = DecodeStatus()
+    frames = list(decode_frames(shots / "Q_%04d.png", decoder="cpu", status=status))
+    assert len(frames) == 2 and status.damage == []
+    np.testing.assert_array_equal(frames[1], read_image(shots / "Q_0002.png"))
+    (shots / "Q_0001.png").write_bytes(b"")
+    with pytest.raises(UnreadableVideo, match=r"Q_0001\.png, the first frame, cannot be read: .*an empty file"):
+        list(decode_frames(shots / "Q_%04d.png", decoder="cpu"))
 
 
 def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite_onnx, photo, capsys, monkeypatch):
@@ -396,7 +449,7 @@ def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite
 @pytest.mark.parametrize("suffix", ["hdr", "pfm"])
 def test_a_linear_light_sequence_is_read_as_stylize_reads_its_files(tmp_path, suffix):
     """FFmpeg hands a Radiance HDR's or a PFM's linear light over as it is (mid grey 0.18 as 46 of 255); each frame
-    is now read as stylize reads the file (118), and a frame that cannot be read ends the sequence there."""
+    is now read as stylize reads the file (118), and a frame that cannot be read is left out, and named."""
     import cv2
 
     from stylert.runtime.video_decode import DecodeStatus, decode_frames
@@ -409,7 +462,7 @@ def test_a_linear_light_sequence_is_read_as_stylize_reads_its_files(tmp_path, su
     status = DecodeStatus()
     frames = list(decode_frames(tmp_path / "probe" / f"l_%04d.{suffix}", decoder="cpu", status=status))
     assert [int(frame[4, 6, 0]) for frame in frames] == [118, 162] and frames[0].shape == (8, 12, 3)  # 0.18, 0.36
-    assert status.error.startswith(f"decoding stopped at l_0003.{suffix}: l_0003.{suffix} ")
+    assert status.error is None and len(status.damage) == 1 and f"l_0003.{suffix} " in status.damage[0]
 
 
 @pytest.mark.parametrize("suffix", ["png", "hdr"])
