@@ -197,6 +197,8 @@ def probe_video(path: str | Path, rate: Fraction | None = None) -> VideoInfo:
         width, height = cc.width, cc.height
         if _photo_kind(c, v) == "raw":  # the picture LibRaw develops upright, not FFmpeg's bare mosaic
             (width, height), rotation = _developed_size(_first_file(c)), 0
+        elif is_sequence(path) and rotation:  # each photo stood up by its own orientation (``_upright``)
+            width, height, rotation = (height, width, 0) if rotation % 180 else (width, height, 0)
         sound = recorded_sound(path) if is_sequence(path) else None
         return VideoInfo(path, width, height, Fraction(fps), v.frames or 0, duration, colour, rotation,
                          Fraction(aspect) if aspect and aspect != 1 else None, HDR_TRANSFERS.get(cc.color_trc),
@@ -361,7 +363,8 @@ def _decoded(av, container, stream, status: DecodeStatus, start: float) -> Itera
 
 
 def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) -> Iterator:
-    """An image sequence's frames as FFmpeg decodes them (on its frame threads), from ``start`` seconds. A file it
+    """An image sequence's frames as FFmpeg decodes them (on its frame threads), from ``start`` seconds, each stood
+    up by its own file's orientation (``_upright``), as stylize reads a photo. A file it
     cannot decode (a damaged JPEG, a photo saved under another format's suffix) is read as stylize reads it
     instead; where that cannot either, it is left out and named in ``status.damage`` (``LEFT_OUT``), and the
     sequence goes on from the next file. Before, the first such file ended the video there."""
@@ -373,7 +376,7 @@ def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) 
         try:
             for frame in container.decode(stream):
                 place = (round(float(frame.time) * rate) if frame.time is not None else place) + 1
-                yield frame
+                yield _upright(av, frame)
         except av.error.FFmpegError as exc:  # frames come in order: the one not handed over is the one it failed on
             failed = ffmpeg_reason(exc)
         if place >= len(files):
@@ -393,6 +396,20 @@ def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) 
         place += 1
         if place < len(files):
             container.seek(round(place / rate / stream.time_base), stream=stream)  # (its decoder flushed)
+
+
+def _upright(av, frame):
+    """``frame`` turned as its file's EXIF orientation says (FFmpeg gives it as the frame's display matrix): a
+    slideshow's portrait photos among landscape ones came out lying on their side, since only the first frame's
+    turn was kept, for the whole video. (A mirrored orientation is turned, not mirrored.)"""
+    turns = round(frame.rotation / 90) % 4
+    if not turns:
+        return frame
+    layout = "bgra" if _has_alpha_plane(frame) else "bgr24"
+    upright = av.VideoFrame.from_ndarray(np.ascontiguousarray(np.rot90(frame.to_ndarray(format=layout), turns)),
+                                         format=layout)
+    upright.pts, upright.time_base = frame.pts, frame.time_base
+    return upright
 
 
 # How stylize reads a file of each kind of sequence whose frames are decoded file by file: (BGR, its alpha or None)

@@ -434,6 +434,38 @@ def test_a_sequence_goes_on_past_a_file_ffmpeg_cannot_decode(tmp_path, lite_onnx
         list(decode_frames(shots / "Q_%04d.png", decoder="cpu"))
 
 
+def test_a_slideshow_of_photos_each_its_own_way_up_is_read_upright(tmp_path, lite_onnx, capsys):
+    """Holiday photos as a glob: landscape ones and portrait ones a phone stored sideways with an EXIF orientation
+    (6 and 8). Each frame is the photo as stylize reads it, upright; before, the first photo's turn became the
+    video's display matrix, and the portrait ones lay on their side."""
+    import av
+    from PIL import Image
+
+    from stylert.frames.image_decode import read_image
+    from stylert.runtime.video_decode import decode_frames, probe_video
+
+    stored = np.zeros((40, 80, 3), np.uint8)
+    stored[:, :40] = 255  # white on the left as stored
+    for number, orientation in ((1, 1), (2, 6), (3, 1), (4, 8)):
+        image = Image.fromarray(stored)
+        exif = image.getexif()
+        exif[0x0112] = orientation
+        image.save(tmp_path / f"DSC_{number:04d}.jpg", exif=exif)
+    glob = tmp_path / "DSC_*.jpg"
+    frames = list(decode_frames(glob, decoder="cpu"))
+    for number, frame in enumerate(frames, 1):
+        upright = read_image(tmp_path / f"DSC_{number:04d}.jpg")
+        assert frame.shape == upright.shape and np.abs(frame.astype(int) - upright).max() <= 2
+    assert [frame.shape[:2] for frame in frames] == [(40, 80), (80, 40), (40, 80), (80, 40)]
+    (tmp_path / "DSC_0001.jpg").rename(tmp_path / "DSC_0005.jpg")  # a portrait photo first: the video stands
+    info = probe_video(glob)
+    assert (info.width, info.height, info.rotation) == (40, 80, 0)
+    assert main(["video", str(glob), "-o", str(tmp_path / "show.mp4"), "-s", str(lite_onnx)]) == 1  # (fitted ones)
+    with av.open(str(tmp_path / "show.mp4")) as c:
+        first = next(c.decode(video=0))
+        assert (first.width, first.height, round(first.rotation)) == (40, 80, 0)
+
+
 def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite_onnx, photo, capsys, monkeypatch):
     pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
     from stylert.frames.images import write_image
