@@ -124,7 +124,8 @@ def _say_subtitles_dropped(source: str, target: str, codecs: tuple[str, ...]) ->
 
 
 def _say_damage(source: str, line: str) -> None:
-    """What of a damaged ``source`` was left out or timed anew (``VideoResult.damage``), as one line."""
+    """What of a damaged ``source`` was left out or timed anew (``VideoResult.damage``), or what was changed with
+    nothing lost (``VideoResult.notes``), as one line."""
     from pathlib import Path
 
     print(f"stylert: {Path(source).name}: {line}", file=sys.stderr)
@@ -254,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
                       "which this one did not write, left beside these", file=sys.stderr)
             if result.dropped_subtitles:
                 _say_subtitles_dropped(str(item.source), str(item.target), result.dropped_subtitles)
-            for line in result.damage:
+            for line in (*result.notes, *result.damage):
                 _say_damage(str(item.source), line)
             damaged += bool(result.damage)
             if result.truncated:

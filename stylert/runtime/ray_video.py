@@ -110,7 +110,7 @@ def stylize_chunk(stylizer, source: Path, target: Path, chunk: Chunk, options,
                     encoder.write(out, at=None if t is None or first is None else t - first, alpha=plane)
                 seen += 1
         written = encoder.finish()
-        for line in encoder.damage():
+        for line in encoder.damage() + encoder.notes():  # (a chunk's frames of another size: its join differs)
             on_damage(line)
     finally:
         encoder.close()

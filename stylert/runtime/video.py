@@ -78,6 +78,7 @@ class VideoResult:
     dropped_subtitles: tuple[str, ...] = ()  # subtitle codecs the output's container cannot carry
     alpha_kept: bool = False  # the source's transparency is in the output (else it was laid over black)
     damage: tuple[str, ...] = ()  # what of a damaged file was left out or timed anew, one line each
+    notes: tuple[str, ...] = ()  # what was changed with nothing lost (frames of another size fitted in), one line each
     shown: int | None = None  # the frames an animated GIF holds where fewer than ``frames`` (GIF_SHORTEST)
     earlier_frames: int = 0  # an image-sequence output's files of an earlier run left beside its frames
     sound_written: Path | None = None  # an image-sequence output's WAV file, beside its frames
@@ -487,7 +488,7 @@ def stylize_video(
             shown = encoder.shown() if isinstance(encoder, AnimationWriter) else frames
             if frames == 0:
                 raise UnreadableVideo(_no_frames(source, info, options))
-            tracks, damage = encoder.source_tracks, encoder.damage()
+            tracks, damage, notes = encoder.source_tracks, encoder.damage(), encoder.notes()
         finally:
             encoder.close()
     expected = expected - status.left if expected else expected  # (files left out are named, not "cut off")
@@ -495,7 +496,7 @@ def stylize_video(
                        audio_tracks=tracks.count("audio") if tracks else 0,
                        subtitle_tracks=tracks.count("subtitle") if tracks else 0,
                        dropped_subtitles=tuple(tracks.dropped) if tracks else (), alpha_kept=alpha,
-                       damage=(*status.damage, *damage), shown=shown if shown != frames else None,
+                       damage=(*status.damage, *damage), notes=tuple(notes), shown=shown if shown != frames else None,
                        **(_frames_written(encoder) if isinstance(encoder, FrameFilesWriter) else {}))
 
 

@@ -120,6 +120,10 @@ class AnimationWriter:
         return len(self.frames)
 
     def damage(self) -> list[str]:
+        return []
+
+    def notes(self) -> list[str]:
+        """The frames of another size than the first, fitted into it, as one line (see ``VideoEncoder.notes``)."""
         if not self.fitted:
             return []
         height, width = self.frames[0].shape[:2]

@@ -298,19 +298,23 @@ class VideoEncoder:
         return self._index
 
     def damage(self) -> list[str]:
-        """What of a damaged source was left out or changed, one line each: its tracks' (``SourceTracks.damage``),
-        the frames whose time jumped (``mended``) and those of another size than the first, fitted into the
-        video's (``scaled``: a photo turned the other way, a mis-sized frame of a render); once ``finish`` has
-        run."""
+        """What of a damaged source was left out or changed, one line each: its tracks' (``SourceTracks.damage``)
+        and the frames whose time jumped (``mended``); once ``finish`` has run."""
         lines = self.source_tracks.damage() if self.source_tracks is not None else []
         if self.mended:
             lines.append(f"{self.mended} frame(s) timed anew at the frame rate (a jump of more than an hour from the "
                          "frame before: a damaged timestamp)")
-        if self.first_scaled is not None and self.frame_size is not None:
-            number, w, h = self.first_scaled
-            lines.append(f"{fitted_frames(self.scaled, *self.frame_size)} (the first of them the video's frame "
-                         f"{number}, {w}x{h})")
         return lines
+
+    def notes(self) -> list[str]:
+        """The frames of another size than the first, fitted into the video's (``scaled``: a slideshow's photos of
+        other shapes, a mis-sized frame of a render), as one line; none where there were none. Nothing of them is
+        lost, so it is no damage."""
+        if self.first_scaled is None or self.frame_size is None:
+            return []
+        number, w, h = self.first_scaled
+        return [f"{fitted_frames(self.scaled, *self.frame_size)} (the first of them the video's frame {number}, "
+                f"{w}x{h})"]
 
     def close(self) -> None:
         if self.source_tracks is not None:

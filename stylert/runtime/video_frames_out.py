@@ -104,6 +104,9 @@ class FrameFilesWriter:
     def damage(self) -> list[str]:
         return []
 
+    def notes(self) -> list[str]:
+        return []  # (each frame is its own file, of its own size)
+
     def close(self) -> None:
         for pending in self._pending:
             pending.cancel()

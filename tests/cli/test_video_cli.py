@@ -158,7 +158,8 @@ def test_an_openexr_render_is_read_through_the_srgb_curve(tmp_path, lite_onnx):
 @pytest.mark.parametrize("suffix", ["mp4", "gif"])
 def test_a_frame_of_another_size_is_fitted_into_the_video_with_its_shape_kept(tmp_path, lite_onnx, capfd, suffix):
     """A render with one frame at another resolution, a timelapse with one photo turned the other way: FFmpeg
-    stretched it to the video's size (a GIF's writer did too); it is fitted in with black bars, and that is said."""
+    stretched it to the video's size (a GIF's writer did too); it is fitted in with black bars, and that is said.
+    Nothing of it is lost, so the run does not fail for it (exit 0; session 23's first version exited 1)."""
     import av
 
     from stylert.frames.images import write_image
@@ -168,7 +169,7 @@ def test_a_frame_of_another_size_is_fitted_into_the_video_with_its_shape_kept(tm
     out = tmp_path / f"o.{suffix}"
     code = main(["video", str(tmp_path / "render" / "frame_%04d.png"), "-o", str(out), "-s", str(lite_onnx)])
     err = capfd.readouterr().err
-    assert code == 1 and out.exists()
+    assert code == 0 and out.exists()
     said = "1 frame(s) of another size than the first's 56x40 fitted into it, their shape kept, with black bars"
     assert said + (" (the first of them the video's frame 3, 70x30)" if suffix == "mp4" else "") in err
     with av.open(str(out)) as c:
@@ -460,7 +461,8 @@ def test_a_slideshow_of_photos_each_its_own_way_up_is_read_upright(tmp_path, lit
     (tmp_path / "DSC_0001.jpg").rename(tmp_path / "DSC_0005.jpg")  # a portrait photo first: the video stands
     info = probe_video(glob)
     assert (info.width, info.height, info.rotation) == (40, 80, 0)
-    assert main(["video", str(glob), "-o", str(tmp_path / "show.mp4"), "-s", str(lite_onnx)]) == 1  # (fitted ones)
+    assert main(["video", str(glob), "-o", str(tmp_path / "show.mp4"), "-s", str(lite_onnx)]) == 0
+    assert "2 frame(s) of another size than the first's 40x80 fitted into it" in capsys.readouterr().err
     with av.open(str(tmp_path / "show.mp4")) as c:
         first = next(c.decode(video=0))
         assert (first.width, first.height, round(first.rotation)) == (40, 80, 0)
