@@ -27,7 +27,7 @@ import numpy as np
 from stylert._lazy import require
 from stylert.errors import MissingDependency, UnreadableImage, ffmpeg_reason
 from stylert.frames.openexr import srgb_decoded, srgb_encoded
-from stylert.frames.packed_timecode import unpacked_timecode
+from stylert.frames.packed_timecode import packed_timecode, unpacked_timecode
 from stylert.frames.pixel_limit import most_pixels
 
 DPX_SUFFIX = ".dpx"
@@ -137,12 +137,13 @@ def _shown_levels(shown: str) -> np.ndarray:
     return np.rint(srgb_encoded(levels) * 255).astype(np.uint8)
 
 
-def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
+def encode_dpx(image: np.ndarray, source: bytes = b"", *, clock: tuple[Fraction, str | None] | None = None) -> bytes:
     """uint8 or uint16 BGR or BGRA HxWxC (sRGB as shown, its alpha not multiplied in) -> a DPX file's bytes: 10-bit
     RGB packed as method A, or 16-bit RGB(A) (with an alpha, from a deeper or linear source), in the code values
     of the ``source`` file's transfer characteristic and in its byte order (``source``: its first 2048 bytes;
     none: big-endian, as shown, transfer "user defined"), stating its orientation, film and television headers
-    (frame rate, timecode), project and copyright again where its header holds them."""
+    (frame rate, timecode), project and copyright again where its header holds them; without a source header,
+    the frame rate and timecode ``clock`` gives (``PhotoMetadata.clock``), where it gives them."""
     height, width, channels = image.shape
     stated = read_dpx_header(source)
     transfer = stated.transfer if stated is not None else 0
@@ -164,6 +165,13 @@ def encode_dpx(image: np.ndarray, source: bytes = b"") -> bytes:
     else:  # a frame rate and a timecode not stated: all ones (a zero timecode would read as 00:00:00:00)
         for at in (1724, 1920, 1940):
             header[at:at + 4] = b"\xff" * 4
+        rate, timecode = clock if clock is not None else (None, None)
+        packed = packed_timecode(timecode) if timecode is not None else None
+        if rate is not None:  # the film header's and the television header's rate
+            struct.pack_into(f"{order}f", header, 1724, float(rate))
+            struct.pack_into(f"{order}f", header, 1940, float(rate))
+        if packed is not None:
+            struct.pack_into(f"{order}I", header, 1920, packed)
     struct.pack_into(f"{order}4sI8sI", header, 0, DPX_SIGNATURES[0 if order == ">" else 1], _HEADER, b"V2.0",
                      _HEADER + len(pixels))
     header[160:167] = b"stylert"

@@ -9,7 +9,7 @@ import struct
 from dataclasses import dataclass
 from fractions import Fraction
 
-from stylert.frames.packed_timecode import unpacked_timecode
+from stylert.frames.packed_timecode import packed_timecode, unpacked_timecode
 
 # Lines in each block of a scan-line file, by its compression: none, RLE, ZIPS, ZIP, PIZ, PXR24, B44, B44A, DWAA, DWAB.
 _BLOCK_LINES = {0: 1, 1: 1, 2: 1, 3: 16, 4: 32, 5: 16, 6: 32, 7: 32, 8: 32, 9: 256}
@@ -170,3 +170,12 @@ def no_picture(header: ExrHeader) -> str:
     held = header.channels()
     listed = ", ".join(held[:6]) + (f" and {len(held) - 6} more" if len(held) > 6 else "")
     return f"no R, G, B or Y channels (it holds {listed or 'none'})"
+
+
+def clock_attributes(rate: Fraction, timecode: str | None) -> tuple[Attribute, ...]:
+    """The framesPerSecond and timeCode attributes (``ExrHeader.frame_rate``, ``ExrHeader.timecode``) that state
+    ``rate`` and ``timecode`` (None, or one SMPTE's packing cannot hold: the rate alone)."""
+    stated: tuple[Attribute, ...] = ((b"framesPerSecond", b"rational",
+                                      struct.pack("<iI", rate.numerator, rate.denominator)),)
+    packed = packed_timecode(timecode) if timecode is not None else None
+    return stated + (((b"timeCode", b"timecode", struct.pack("<II", packed, 0)),) if packed is not None else ())

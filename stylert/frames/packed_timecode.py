@@ -1,7 +1,9 @@
 """SMPTE 12M timecode packed in 32 bits, as an OpenEXR header's timeCode attribute and a DPX file's television
 header store it: binary-coded decimal digits, frames in the lowest byte (bit 6: the drop-frame flag), then seconds,
-minutes and hours."""
+minutes and hours; read, and written for an image-sequence output's frames."""
 from __future__ import annotations
+
+import re
 
 
 def unpacked_timecode(bits: int) -> str | None:
@@ -14,3 +16,16 @@ def unpacked_timecode(bits: int) -> str | None:
         return None
     frame, seconds, minutes, hours = (t * 10 + u for t, u in zip(tens, units))
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{';' if digit(6, 1) else ':'}{frame:02d}"
+
+
+def packed_timecode(text: str) -> int | None:
+    """``text`` ("HH:MM:SS:FF", drop-frame where the last separator is not ':') packed as ``unpacked_timecode``
+    reads it; None where it is no such timecode or a field is out of its range."""
+    fields = re.fullmatch(r"(\d\d)[:;.](\d\d)[:;.](\d\d)([:;.,])(\d\d)", text.strip())
+    if fields is None:
+        return None
+    hours, minutes, seconds, frame = (int(fields[k]) for k in (1, 2, 3, 5))
+    if hours > 23 or minutes > 59 or seconds > 59 or frame > 39:  # (two bits hold the frame's tens)
+        return None
+    bcd = lambda value: (value // 10) << 4 | value % 10  # noqa: E731
+    return bcd(hours) << 24 | bcd(minutes) << 16 | bcd(seconds) << 8 | bcd(frame) | (fields[4] != ":") << 6

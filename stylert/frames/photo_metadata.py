@@ -12,6 +12,7 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
+from fractions import Fraction
 
 from stylert.frames.tiff_metadata import is_tiff, read_tiff_metadata, tiff_ifd0, tiff_with_metadata
 
@@ -30,6 +31,9 @@ class PhotoMetadata:
     xmp: bytes | None = None   # the XMP packet (UTF-8 XML), set upright
     exr: tuple[tuple[bytes, bytes, bytes], ...] = ()  # an OpenEXR's attributes of the picture, for one written
     dpx: bytes = b""  # a DPX's header (its first 2048 bytes), for one written (``dpx.encode_dpx``)
+    # The frame rate and SMPTE timecode an EXR or DPX frame of an image-sequence output states where no source
+    # header of its own does (a video's frames: ``runtime.video_frames_out``); the timecode None where none is known.
+    clock: tuple[Fraction, str | None] | None = None
 
     def __bool__(self) -> bool:
         return self.exif is not None or self.icc is not None or self.xmp is not None

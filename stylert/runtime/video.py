@@ -445,7 +445,8 @@ def stylize_video(
             encoder = FrameFilesWriter(target, _first_number(source, info, options.start), rotation=info.rotation,
                                        rate=info.fps if is_sequence(source) else None,
                                        pixel_aspect=info.pixel_aspect, sound_from=sound_from,
-                                       sound=sound_beside(target, source), start=options.start, duration=length)
+                                       sound=sound_beside(target, source), start=options.start, duration=length,
+                                       clock=(info.fps, first_frame_timecode(info.timecode, info.fps, options.start)))
         elif animated:
             encoder = AnimationWriter(tmp, info.fps, rotation=info.rotation, pixel_aspect=info.pixel_aspect)
         else:

@@ -1,12 +1,14 @@
 """A video's stylised frames as an image sequence (``-o styled/shot_%04d.exr``): what a compositor, a grading
 suite or an editor takes in, one file a frame, named as FFmpeg names a sequence (``frames.frame_sequence``). Each
 frame is written as stylize writes an image of its format (the alpha kept where the format holds it), turned and
-widened as a player shows it. The frames are numbered from 1, or from the number the input sequence's first frame
-has (a VFX shot's 1001), so they line up with the plates they came from. They are written into a hidden folder
-beside and moved to their names when all are there, so a run stopped half-way leaves no half sequence. A frame of
-an earlier run that this one does not replace is left as it was and counted (``earlier_frames``). The sound goes
-beside them as a WAV file named as their clip (styled/shot_%04d.exr: styled/shot.wav; ``sound_beside``), where
-``stylert video`` finds it again when the frames are made a video, and where an editor takes it in with them."""
+widened as a player shows it; an OpenEXR or DPX frame states the frame rate and its own SMPTE timecode, counted
+on from the source's first frame's (a camera's, an editor's), as a compositor conforms plates by. The frames are
+numbered from 1, or from the number the input sequence's first frame has (a VFX shot's 1001), so they line up with
+the plates they came from. They are written into a hidden folder beside and moved to their names when all are
+there, so a run stopped half-way leaves no half sequence. A frame of an earlier run that this one does not replace
+is left as it was and counted (``earlier_frames``). The sound goes beside them as a WAV file named as their clip
+(styled/shot_%04d.exr: styled/shot.wav; ``sound_beside``), where ``stylert video`` finds it again when the frames
+are made a video, and where an editor takes it in with them."""
 from __future__ import annotations
 
 import collections
@@ -21,6 +23,8 @@ import numpy as np
 
 from stylert.frames.frame_sequence import clip_name, frame_files, frame_path, is_frame_pattern, is_sequence
 from stylert.frames.images import IMAGE_SUFFIXES, Picture, write_picture
+from stylert.frames.photo_metadata import PhotoMetadata
+from stylert.runtime.timecode import later_timecode
 from stylert.runtime.video_animation import as_shown
 from stylert.runtime.video_tracks import write_sound
 
@@ -51,15 +55,16 @@ class FrameFilesWriter:
 
     def __init__(self, pattern: Path, first: int, *, rate: Fraction | None = None, rotation: int = 0,
                  pixel_aspect=None, sound_from: Path | None = None, sound: Path | None = None, start: float = 0.0,
-                 duration: float | None = None) -> None:
+                 duration: float | None = None, clock: tuple[Fraction, str | None] | None = None) -> None:
         """``first``: the first frame's number; ``rate``: where given (an image sequence's input, whose frames are
         one to a file), each frame is numbered by its time at that rate, so a file the input left out leaves its
         number out too; else the frames are numbered one after another (a phone video's variable rate); ``rotation``,
         ``pixel_aspect``: as ``AnimationWriter`` takes them; ``sound_from``: the file whose first audio track is
         written to the WAV file ``sound`` (``write_sound``), from ``start`` for ``duration`` seconds; None for
-        none."""
+        none; ``clock``: the frame rate and the first frame's timecode (None where none is known) that each OpenEXR
+        or DPX frame states, its timecode moved on by its number (``PhotoMetadata.clock``)."""
         self.pattern, self.first, self.rotation, self.pixel_aspect = pattern, first, rotation, pixel_aspect
-        self._rate = rate
+        self._rate, self._clock = rate, clock
         self._numbers: list[int] = []  # those written, in order
         self._sound_from, self.sound, self._start, self._duration = sound_from, sound, start, duration
         self.tracks_left_out = 0  # the source's other audio tracks, which a WAV file cannot hold
@@ -79,11 +84,19 @@ class FrameFilesWriter:
         self._numbers.append(number)
         name = frame_path(self.pattern, number).name
         picture = Picture([as_shown(frame, self.rotation, self.pixel_aspect)],
-                          None if alpha is None else [as_shown(alpha, self.rotation, self.pixel_aspect)])
+                          None if alpha is None else [as_shown(alpha, self.rotation, self.pixel_aspect)],
+                          metadata=PhotoMetadata(clock=self._clock_of(number)))
         self._pending.append(self._pool.submit(write_picture, self._folder / name, picture))
         self.received += 1
         while len(self._pending) > 2 * WRITERS:  # a few frames held, not the whole video
             self._pending.popleft().result()
+
+    def _clock_of(self, number: int) -> tuple[Fraction, str | None] | None:
+        """The frame rate and the timecode the frame ``number`` states: the first frame's, moved on by its place."""
+        if self._clock is None:
+            return None
+        rate, timecode = self._clock
+        return rate, None if timecode is None else later_timecode(timecode, rate, (number - self.first) / rate)
 
     def finish(self) -> int:
         """Wait for the frames, write the sound, then move the frames to their names; returns how many were

@@ -154,3 +154,38 @@ def test_a_turned_or_anamorphic_videos_frames_are_written_as_a_player_shows_them
     assert _run(capsys, "video", wide, "-o", tmp_path / "w" / "f_%d.png", "-s", lite_onnx)[0] == 0
     assert read_image(tmp_path / "w" / "f_2.png").shape == (40, 96, 3)
     assert not Path(tmp_path / "w" / "f_3.png").exists()
+
+
+@pytest.mark.parametrize("suffix", ["exr", "dpx"])
+def test_exr_and_dpx_frames_state_the_rate_and_each_its_own_timecode(tmp_path, lite_onnx, capsys, suffix):
+    """A camera's clip with a timecode track, from --start 0.2 s at 25 fps: each OpenEXR or DPX frame states 25
+    frames a second and its own timecode, from 01:00:00:05 on, as a compositor conforms plates by; made a video
+    again, the frames give it that rate and timecode. A clip without a timecode gives frames that state its rate
+    alone."""
+    import av
+
+    from stylert.frames.dpx import read_dpx_header
+    from stylert.frames.exr_header import read_header
+
+    def clock(path: Path) -> tuple:
+        if suffix == "exr":
+            header = read_header(path.read_bytes())
+            return header.frame_rate(), header.timecode()
+        header = read_dpx_header(path.read_bytes())
+        return header.frame_rate, header.timecode
+
+    clip = make_video(tmp_path / "a001.mov", frames=10, timecode="01:00:00:00", audio=None)
+    code, err = _run(capsys, "video", clip, "-o", tmp_path / "out" / f"a001_%04d.{suffix}", "--start", "0.2", "-s",
+                     lite_onnx)
+    assert code == 0, err
+    assert [clock(tmp_path / "out" / f"a001_{n:04d}.{suffix}") for n in (1, 2, 5)] == [
+        (25, "01:00:00:05"), (25, "01:00:00:06"), (25, "01:00:00:09")]
+    code, err = _run(capsys, "video", tmp_path / "out" / f"a001_%04d.{suffix}", "-o", tmp_path / "again.mov", "-s",
+                     lite_onnx)
+    assert code == 0, err
+    with av.open(str(tmp_path / "again.mov")) as again:
+        video = again.streams.video[0]
+        assert (video.average_rate, video.metadata.get("timecode")) == (25, "01:00:00:05")
+    plain = make_video(tmp_path / "plain.mp4", frames=2, audio=None, fps=Fraction(30000, 1001))
+    assert _run(capsys, "video", plain, "-o", tmp_path / "p" / f"f_%d.{suffix}", "-s", lite_onnx)[0] == 0
+    assert clock(tmp_path / "p" / f"f_1.{suffix}") == (Fraction(30000, 1001), None)
