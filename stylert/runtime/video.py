@@ -24,8 +24,10 @@ from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.frame_sequence import (as_glob, first_frame_number, frame_files, glob_frames, is_frame_pattern,
                                             is_sequence, misnamed_sequence, pattern_of, recorded_sound, sequence_files,
                                             video_name)
+from stylert.frames.file_headers import HEAD_BYTES, is_animation
 from stylert.frames.images import (ALPHA_SUFFIXES, IMAGE_SUFFIXES, INPUT_SUFFIXES, fit_max_size, fitted_size,
                                    is_still_image)
+from stylert.frames.photo_metadata import PNG_SIGNATURE
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
 from stylert.runtime.output_plan import Planned, check_plan, is_folder_output, plan_outputs
@@ -120,8 +122,12 @@ def collect_videos(inputs: list[str]) -> list[Path]:
             sources += _matched_videos(item)
         elif (misnamed := misnamed_sequence(path)) is not None:  # 50%off_%04d.png: FFmpeg would take one file
             raise NoInputs(misnamed)
-        elif is_still_image(path):
-            raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {shlex.quote(str(path))} -o OUT")
+        elif is_still_image(path) and (apng := _animated_png(path)) is not True:  # (an APNG is read as a video)
+            if apng is None:
+                raise NoInputs(f"{path} is an image; stylise images with: stylert stylize {shlex.quote(str(path))} "
+                               "-o OUT")
+            raise NoInputs(f"{path} is an animated image whose frames FFmpeg here cannot decode; stylise it as an "
+                           f"animation with: stylert stylize {shlex.quote(str(path))} -o OUT{path.suffix} (or .gif)")
         else:
             sources.append(path)
     if not sources:
@@ -137,6 +143,19 @@ def collect_videos(inputs: list[str]) -> list[Path]:
     for path in sources:
         once.setdefault(path.resolve(), path)
     return list(once.values())
+
+
+def _animated_png(path: Path) -> bool | None:
+    """True for an animated PNG (APNG), which FFmpeg decodes as a video; False for another animated image (a WebP or
+    an AVIF sequence, whose frames FFmpeg here does not give); None for a still image, or a file not read."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(HEAD_BYTES)
+    except OSError:
+        return None
+    if not is_animation(head) or head.startswith(b"GIF8"):  # (a GIF is a video's suffix: not asked here)
+        return None
+    return head.startswith(PNG_SIGNATURE)
 
 
 def _matched_videos(pattern: str) -> list[Path]:

@@ -468,6 +468,29 @@ def test_a_slideshow_of_photos_each_its_own_way_up_is_read_upright(tmp_path, lit
         assert (first.width, first.height, round(first.rotation)) == (40, 80, 0)
 
 
+def test_an_animated_png_is_a_video_and_an_animated_webp_points_to_stylize(tmp_path, lite_onnx, capsys):
+    """An APNG (a sticker, a screen recording's loop), which FFmpeg decodes, is made a video at its frames' times;
+    before, it was "an image". An animated WebP, whose frames FFmpeg here does not decode, names the stylize
+    command that keeps it an animation; a still PNG stays "an image"."""
+    import av
+    from PIL import Image
+
+    frames = [Image.fromarray(np.full((24, 32, 3), 40 * k, np.uint8)) for k in range(5)]
+    for suffix in ("png", "webp"):
+        frames[0].save(tmp_path / f"loop.{suffix}", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    frames[0].save(tmp_path / "still.png")
+    assert main(["video", str(tmp_path / "loop.png"), "-o", str(tmp_path / "loop.mp4"), "-s", str(lite_onnx)]) == 0
+    with av.open(str(tmp_path / "loop.mp4")) as c:
+        video = c.streams.video[0]
+        assert sum(1 for _ in c.decode(video)) == 5 and video.average_rate == 10
+    capsys.readouterr()
+    assert main(["video", str(tmp_path / "loop.webp"), "-o", str(tmp_path / "w.mp4"), "-s", str(lite_onnx)]) == 2
+    assert "loop.webp is an animated image whose frames FFmpeg here cannot decode; stylise it as an animation " \
+           f"with: stylert stylize {tmp_path / 'loop.webp'} -o OUT.webp (or .gif)" in capsys.readouterr().err
+    assert main(["video", str(tmp_path / "still.png"), "-o", str(tmp_path / "s.mp4"), "-s", str(lite_onnx)]) == 2
+    assert "still.png is an image; stylise images with: stylert stylize" in capsys.readouterr().err
+
+
 def test_a_heic_sequence_without_pillow_heif_says_what_to_install(tmp_path, lite_onnx, photo, capsys, monkeypatch):
     pytest.importorskip("pillow_heif", reason="pillow-heif is not installed (pip install 'stylert[heic]')")
     from stylert.frames.images import write_image
