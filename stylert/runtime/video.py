@@ -7,6 +7,7 @@ import collections
 import contextlib
 import dataclasses
 import glob
+import os
 import queue
 import shlex
 import threading
@@ -30,7 +31,7 @@ from stylert.frames.images import (ALPHA_SUFFIXES, IMAGE_SUFFIXES, INPUT_SUFFIXE
 from stylert.frames.photo_metadata import PNG_SIGNATURE
 from stylert.frames.yuv import YuvColour
 from stylert.runtime.flicker import FlickerMeter, FlickerReport, FlowSmoother
-from stylert.runtime.output_plan import Planned, check_plan, is_folder_output, plan_outputs
+from stylert.runtime.output_plan import Planned, check_plan, plan_outputs
 from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
@@ -226,7 +227,7 @@ def plan_video_outputs(inputs: list[str], output: str, codec: str = "auto") -> l
         return _frames_plan(sources, Path(output), codec)
     path = Path(output)
     if path.suffix.lower() in IMAGE_SUFFIXES and path.suffix.lower() not in ANIMATED_OUTPUTS and \
-            not is_folder_output(output, len(sources)):
+            not output.endswith(("/", os.sep)) and not path.is_dir():  # (several inputs made x.png a folder)
         pattern = path.with_name(f"{path.stem}_%04d{path.suffix}")
         raise StylertError(f"-o {output}: a video is written as a video file (.mp4 ...), or its frames as images "
                            f"named as a sequence: -o {shlex.quote(str(pattern))}")

@@ -123,6 +123,7 @@ def test_a_run_that_fails_part_way_leaves_no_frames(tmp_path, lite_onnx, capsys,
     (["{w}/clip.mp4", "-o", "{w}/o/f_%04d.png", "--preset", "fast"], "f_%04d.png is an image sequence, written as"),
     (["{w}/clip.mp4", "-o", "{w}/o/f_%04d.png", "--ray", "auto"], "its frames are made on one machine"),
     (["{w}/clip.mp4", "-o", "{w}/o/still.png"], "or its frames as images named as a sequence: -o {w}/o/still_%04d.png"),
+    (["{w}/clip.mp4", "{w}/clip2.mp4", "-o", "{w}/o.png"], "-o {w}/o.png: a video is written as a video file"),
     (["{w}/render/f_%04d.png", "-o", "{w}/render/f_%04d.png"], "refusing to overwrite the input"),
     (["{w}/render/*.png", "-o", "{w}/render/f_%04d.png"], "refusing to overwrite the input {w}/render/f_0001.png"),
     (["{w}/render/f_%04d.png", "-o", "{w}/render/f_%04d.exr"], "refusing to overwrite the input {w}/render/f.wav"),
@@ -138,7 +139,7 @@ def test_an_image_sequence_output_that_cannot_be_made_is_refused_before_any_work
     before = {p: p.stat().st_mtime_ns for p in (tmp_path / "render").iterdir()}
     code, err = _run(capsys, "video", *[a.replace("{w}", str(tmp_path)) for a in argv])
     assert code == 2 and says.replace("{w}", str(tmp_path)) in err, err
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o").exists() and not (tmp_path / "o.png").exists()
     assert {p: p.stat().st_mtime_ns for p in (tmp_path / "render").iterdir()} == before
 
 
