@@ -145,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
                     manifest.add(result.source, result.target)
                 if result.damage:
                     tqdm.write(read_despite_damage(result.source, result.target, result.damage), file=sys.stderr)
+                for note in result.notes:
+                    tqdm.write(f"stylert: {result.target}: {note}", file=sys.stderr)
                 if tiles is not None:
                     tiles.close()
                     tiles = None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from stylert.errors import NoInputs, StylertError
 from stylert.folders import files_in
+from stylert.frames.animation import GIF_SHORTEST_MS, gif_kept
 from stylert.frames.image_decode import read_picture
 from stylert.frames.images import (IMAGE_SUFFIXES, INPUT_SUFFIXES, Picture, collect_images, output_name,
                                    write_picture, writer_missing)
@@ -26,6 +27,7 @@ class FileResult:
     target: Path
     error: str | None = None
     damage: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what was changed with nothing of the picture lost (``paced_for_gif``)
 
 
 def ext_suffix(ext: str) -> str:
@@ -131,6 +133,22 @@ def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Plann
             steady(item.source, original, stylised)
 
 
+def paced_for_gif(picture: Picture, source: Path, target: Path) -> tuple[Picture, tuple[str, ...]]:
+    """An animation of another format written as a GIF keeps only frames at least GIF_SHORTEST_MS apart
+    (``animation.gif_kept``: browsers show a shorter GIF frame for 100 ms), and says so; a GIF's own short frames
+    are kept as they are, as its author saw them play. Anything else is given back as it is, without a note."""
+    if target.suffix.lower() != ".gif" or source.suffix.lower() == ".gif" or not picture.durations:
+        return picture, ()
+    kept = gif_kept(picture.durations)
+    if len(kept) == len(picture.frames):
+        return picture, ()
+    alpha = picture.alpha
+    paced = replace(picture, frames=[picture.frames[k] for k, _ in kept], durations=tuple(d for _, d in kept),
+                    alpha=None if alpha is None else [alpha[k] for k, _ in kept])
+    return paced, (f"{len(kept)} of its {len(picture.frames)} frames kept in the GIF: browsers show a GIF frame of "
+                   f"under {GIF_SHORTEST_MS} ms for 100 ms",)
+
+
 def stylize_files(
     stylizer: Stylizer,
     plan: list[Planned],
@@ -165,10 +183,10 @@ def stylize_files(
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
         for (item, picture), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
-            stylised = steady(item.source, picture, stylised)
+            stylised, notes = paced_for_gif(steady(item.source, picture, stylised), item.source, item.target)
             try:
                 write_picture(item.target, stylised)
-                finish(FileResult(item.source, item.target, damage=stylised.damage))
+                finish(FileResult(item.source, item.target, damage=stylised.damage, notes=notes))
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
             except OSError as exc:

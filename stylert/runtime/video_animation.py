@@ -16,12 +16,13 @@ import cv2
 import numpy as np
 
 from stylert.errors import StylertError
+from stylert.frames.animation import GIF_SHORTEST_MS
 from stylert.frames.frame_sequence import is_frame_pattern
 from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
 
 ANIMATED_OUTPUTS = {".gif": "GIF", ".webp": "WebP"}  # suffix: the format's name
-GIF_SHORTEST = 0.02  # seconds: the shortest GIF frame browsers show for its own time
+GIF_SHORTEST = GIF_SHORTEST_MS / 1000  # seconds: the shortest GIF frame browsers show for its own time
 # The frames are held three times over while the file is made (as decoded, as Pillow's pictures, in its encoder);
 # at most this share of the memory free may go to them.
 COPIES, MEMORY_SHARE = 3, 0.5

@@ -339,3 +339,26 @@ def test_the_flicker_line_of_a_still_says_its_input_does_not_change():
         meter.add(still, still + level)
     assert flicker_line(meter.report(), "talk.mp4") == ("flicker: talk.mp4: output change 1.50 over 3 frames, on an "
                                                         "input that does not change (0 adds no flicker)")
+
+
+def test_a_fast_webp_written_as_a_gif_keeps_its_frames_20_ms_apart_but_a_gif_keeps_its_own(tmp_path, lite_onnx,
+                                                                                             capsys):
+    """A 60 fps WebP stylised into a GIF: half its frames are kept (browsers show a GIF frame of under 20 ms for
+    100 ms: it played six times too slowly), it lasts as long, and the run says so; a GIF's own 10 ms frames are
+    written as they are, as its author saw them play."""
+    from PIL import Image
+
+    from stylert.frames.image_decode import read_picture
+
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)) for _ in range(12)]
+    frames[0].save(tmp_path / "fast.webp", save_all=True, append_images=frames[1:], duration=[17, 17, 16] * 4)
+    frames[0].save(tmp_path / "fast.gif", save_all=True, append_images=frames[1:], duration=10)
+    assert main(["stylize", str(tmp_path / "fast.webp"), "-o", str(tmp_path / "a.gif"), "-s", str(lite_onnx)]) == 0
+    assert "a.gif: 6 of its 12 frames kept in the GIF: browsers show a GIF frame of under 20 ms for 100 ms" in \
+        capsys.readouterr().err
+    paced = read_picture(tmp_path / "a.gif")
+    assert len(paced.frames) == 6 and sum(paced.durations) == 200
+    assert main(["stylize", str(tmp_path / "fast.gif"), "-o", str(tmp_path / "b.gif"), "-s", str(lite_onnx)]) == 0
+    assert "kept in the GIF" not in capsys.readouterr().err
+    assert len(read_picture(tmp_path / "b.gif").frames) == 12

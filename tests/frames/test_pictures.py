@@ -343,3 +343,14 @@ def test_a_gif_written_from_millisecond_frames_lasts_as_long():
     data = encode_picture("x.gif", Picture(frames, durations=(33,) * 30))
     durations = [int(d) for d in decode_picture(data, "x.gif").durations]
     assert sum(durations) == 990 and durations[:4] == [30, 40, 30, 30]
+
+
+def test_a_gif_keeps_the_frames_of_a_fast_animation_at_least_20_ms_apart():
+    """A 60 fps animation's 17 ms frames, which browsers would show for 100 ms each in a GIF: every other one is
+    kept, lasting until the next kept one, so it plays as long; 33 ms frames are all kept."""
+    from stylert.frames.animation import gif_kept
+
+    assert gif_kept([17, 17, 16, 17, 17, 16]) == [(0, 34), (2, 33), (4, 33)]
+    assert gif_kept([33, 33, 34]) == [(0, 33), (1, 33), (2, 34)]
+    assert gif_kept([5, 5, 5, 5, 5, 30]) == [(0, 20), (4, 35)]
+    assert gif_kept([10]) == [(0, 10)]
