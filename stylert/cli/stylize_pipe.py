@@ -30,7 +30,8 @@ def run_piped(args: argparse.Namespace) -> int:
     from stylert.frames.images import IMAGE_SUFFIXES, INPUT_SUFFIXES, encode_picture, output_name, write_picture
     from stylert.runtime.output_plan import check_file_output, is_folder_output
     from stylert.runtime.image_sequences import SequenceFlow
-    from stylert.runtime.stylize_files import check_ext_for_file, check_writer, ext_suffix, stylize_pictures
+    from stylert.runtime.stylize_files import (check_ext_for_file, check_writer, ext_suffix, paced_for_gif,
+                                               stylize_pictures)
 
     if args.ray:
         raise StylertError("--ray takes files, folders and URLs, not '-' (standard input or output)")
@@ -72,6 +73,9 @@ def run_piped(args: argparse.Namespace) -> int:
     with stylizer_from_args(args) as stylizer:
         say(f"style {stylizer.info.style} on {stylizer.backend.description}")
         stylised = stylize_pictures(stylizer, [picture], args.smooth)[0]
+    stylised, notes = paced_for_gif(stylised, target, from_gif=data[:4] == b"GIF8")
+    for note in notes:
+        print(f"stylert: {'standard output' if to_stdout else target}: {note}", file=sys.stderr)
     if args.report:  # an animation's flicker; on standard error where standard output is the picture
         flow = SequenceFlow(measure=True)
         flow(Path(str(name)), picture, stylised)

@@ -97,7 +97,7 @@ class StylizeActor:
         from stylert.frames.decoder_notices import in_one_line
         from stylert.frames.image_decode import decode_picture
         from stylert.frames.images import encode_picture
-        from stylert.runtime.stylize_files import stylize_pictures
+        from stylert.runtime.stylize_files import paced_for_gif, stylize_pictures
 
         out, errors, damage, seconds, pixels = [], [], [], [], []
         for i, data in enumerate(batch["data"]):
@@ -109,6 +109,7 @@ class StylizeActor:
                     notices = in_one_line(picture.damage) if picture.damage else ""
                     stylised = stylize_pictures(self.stylizer, [picture], self.smooth)[0]
                     area = sum(frame.shape[0] * frame.shape[1] for frame in picture.frames)
+                    stylised = paced_for_gif(stylised, str(batch["target"][i]), from_gif=data[:4] == b"GIF8")[0]
                     encoded = encode_picture(str(batch["target"][i]), stylised)
                 except UnwritableImage as exc:
                     error = f"cannot write {batch['target'][i]}: {exc}"

@@ -133,11 +133,12 @@ def _take_up(steady: SequenceFlow, plan: Sequence[Planned], made: Sequence[Plann
             steady(item.source, original, stylised)
 
 
-def paced_for_gif(picture: Picture, source: Path, target: Path) -> tuple[Picture, tuple[str, ...]]:
-    """An animation of another format written as a GIF keeps only frames at least GIF_SHORTEST_MS apart
-    (``animation.gif_kept``: browsers show a shorter GIF frame for 100 ms), and says so; a GIF's own short frames
-    are kept as they are, as its author saw them play. Anything else is given back as it is, without a note."""
-    if target.suffix.lower() != ".gif" or source.suffix.lower() == ".gif" or not picture.durations:
+def paced_for_gif(picture: Picture, target: str | Path, *, from_gif: bool) -> tuple[Picture, tuple[str, ...]]:
+    """An animation of another format (not ``from_gif``) written as a GIF keeps only frames at least
+    GIF_SHORTEST_MS apart (``animation.gif_kept``: browsers show a shorter GIF frame for 100 ms), and says so; a
+    GIF's own short frames are kept as they are, as its author saw them play. Anything else is given back as it
+    is, without a note."""
+    if Path(str(target)).suffix.lower() != ".gif" or from_gif or not picture.durations:
         return picture, ()
     kept = gif_kept(picture.durations)
     if len(kept) == len(picture.frames):
@@ -183,7 +184,8 @@ def stylize_files(
             except StylertError as exc:
                 finish(FileResult(item.source, item.target, str(exc)))
         for (item, picture), stylised in zip(ready, stylize_pictures(stylizer, [p for _, p in ready], smooth, on_tile)):
-            stylised, notes = paced_for_gif(steady(item.source, picture, stylised), item.source, item.target)
+            stylised, notes = paced_for_gif(steady(item.source, picture, stylised), item.target,
+                                            from_gif=item.source.suffix.lower() == ".gif")
             try:
                 write_picture(item.target, stylised)
                 finish(FileResult(item.source, item.target, damage=stylised.damage, notes=notes))

@@ -362,3 +362,8 @@ def test_a_fast_webp_written_as_a_gif_keeps_its_frames_20_ms_apart_but_a_gif_kee
     assert main(["stylize", str(tmp_path / "fast.gif"), "-o", str(tmp_path / "b.gif"), "-s", str(lite_onnx)]) == 0
     assert "kept in the GIF" not in capsys.readouterr().err
     assert len(read_picture(tmp_path / "b.gif").frames) == 12
+    piped = subprocess.run([sys.executable, "-m", "stylert", "stylize", "-", "-o", "-", "--ext", "gif", "-s",
+                            str(lite_onnx)], input=(tmp_path / "fast.webp").read_bytes(), capture_output=True)
+    assert piped.returncode == 0 and b"standard output: 6 of its 12 frames kept in the GIF" in piped.stderr
+    (tmp_path / "c.gif").write_bytes(piped.stdout)
+    assert len(read_picture(tmp_path / "c.gif").frames) == 6
