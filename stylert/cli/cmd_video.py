@@ -131,9 +131,23 @@ def _say_damage(source: str, line: str) -> None:
     print(f"stylert: {Path(source).name}: {line}", file=sys.stderr)
 
 
+def _say_images_left_out(inputs: list[str]) -> None:
+    """A line for each input folder or glob whose images video leaves out, with the command that stylises them."""
+    import shlex
+
+    from stylert.cli.common import say
+    from stylert.runtime.video import images_left_out
+
+    for item, n in images_left_out(inputs):
+        say(f"{item} holds {counted(n, 'image')} too, left out: stylert stylize {shlex.quote(item)} -o OUT/ "
+            f"stylises {'it' if n == 1 else 'them'}")
+
+
 def run_on_ray(args: argparse.Namespace) -> int:
     from stylert.cli.common import backend_options, exit_code, progress_bar, say
     from stylert.runtime.ray_video import run_videos_on_ray
+
+    _say_images_left_out(args.inputs)
 
     with progress_bar(unit="frame", desc="video (Ray)", delay=0.5) as bar:  # not before a result
         summary = run_videos_on_ray(args.inputs, args.output, _options(args), style=args.style, backend=args.backend,
@@ -193,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
     plan = plan_video_outputs(args.inputs, args.output, args.codec)
     check_animation_flags([item.target for item in plan], args.crf, args.preset)
     check_writable(plan[0].target, its_name=len(plan) == 1)  # a place that cannot be written: one line, not one each
+    _say_images_left_out(args.inputs)
     # a single bad input is one error line, before any model is loaded (and its probe is not repeated)
     probed = {plan[0].source: probe_video(plan[0].source, options.fps)} if len(plan) == 1 else {}
     shaping = shaping_options(options, strength=args.strength, preserve_color=args.preserve_color,

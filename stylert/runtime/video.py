@@ -182,6 +182,24 @@ def _images_only(matched: list[Path]) -> bool:
     return not suffixes & set(VIDEO_SUFFIXES) and bool(suffixes & set(INPUT_SUFFIXES))
 
 
+def images_left_out(inputs: list[str]) -> list[tuple[str, int]]:
+    """Each input folder, or glob that matches videos, that holds images too (a camera roll's photos beside its
+    clips), with how many: ``collect_videos`` takes the videos and leaves the photos to ``stylert stylize``."""
+    found = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            images = files_in(path, INPUT_SUFFIXES)
+        elif glob.has_magic(item) and not path.exists() and not is_frame_pattern(path):
+            matched = matching_files(item)
+            images = [] if _images_only(matched) else [p for p in matched if p.suffix.lower() in INPUT_SUFFIXES]
+        else:
+            continue
+        if images:
+            found.append((item, len(images)))
+    return found
+
+
 def sequence_inputs(inputs: list[str]) -> list[str]:
     """The ``inputs`` that name an image sequence: numbered (render/frame_%04d.png) or a glob of images."""
     return [item for item in inputs if is_frame_pattern(Path(item)) or (

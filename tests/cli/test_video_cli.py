@@ -1,6 +1,7 @@
 """`stylert video` on a folder: a re-run makes only the videos not yet made from the same input, model and
 options (the folder's manifest), and --redo makes them all again; an image sequence as its input."""
 import collections
+import shlex
 import struct
 import sys
 from fractions import Fraction
@@ -38,6 +39,26 @@ def test_a_rerun_of_a_folder_skips_the_videos_already_made(tmp_path, lite_onnx, 
     assert summary() == "1 video written, 0 failed, 1 already done"
     assert summary("--crf", "30") == "2 videos written, 0 failed"  # shapes the output
     assert summary("--crf", "30", "--redo") == "2 videos written, 0 failed"
+
+
+def test_a_camera_rolls_photos_beside_its_clips_are_said_to_be_left_out(tmp_path, lite_onnx, capsys):
+    """video on a phone's camera roll (or a glob of it) makes its clips videos and said nothing of its photos;
+    now a line counts them and names the stylize command, as stylize does for the videos it leaves out."""
+    from stylert.frames.images import write_image
+
+    roll = tmp_path / "DCIM"
+    roll.mkdir()
+    make_video(roll / "clip.mp4", frames=2, audio=None)
+    for name in ("IMG_0001.jpg", "IMG_0002.HEIC.png"):
+        write_image(roll / name, np.zeros((8, 8, 3), np.uint8))
+    for given in (str(roll), str(roll / "*")):
+        assert main(["video", given, "-o", f"{tmp_path / 'out'}/", "--redo", "-s", str(lite_onnx)]) == 0
+        assert f"stylert: {given} holds 2 images too, left out: stylert stylize {shlex.quote(given)} -o OUT/ " \
+               "stylises them" in capsys.readouterr().err
+    (tmp_path / "only").mkdir()
+    make_video(tmp_path / "only" / "clip.mp4", frames=2, audio=None)
+    assert main(["video", str(tmp_path / "only"), "-o", f"{tmp_path / 'out2'}/", "-s", str(lite_onnx)]) == 0
+    assert "left out" not in capsys.readouterr().err
 
 
 def test_a_log_shows_each_videos_bar_at_its_end_and_none_for_a_video_refused(tmp_path, lite_onnx, capsys):
