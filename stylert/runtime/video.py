@@ -164,7 +164,7 @@ def _matched_videos(pattern: str) -> list[Path]:
     sequence of them (``frame_sequence.glob_frames``: a timelapse's photos, in name order, gaps in their numbers
     and all); NoInputs where it matches neither, saying how many files it matched."""
     matched = matching_files(pattern)
-    videos = [p for p in matched if p.suffix.lower() in VIDEO_SUFFIXES]
+    videos = [p for p in matched if p.suffix.lower() in (*VIDEO_SUFFIXES, ".gif")]  # (a GIF named is a video too)
     if not matched:
         raise NoInputs(f"no files match {pattern}")
     if _images_only(matched):
@@ -177,9 +177,10 @@ def _matched_videos(pattern: str) -> list[Path]:
 
 
 def _images_only(matched: list[Path]) -> bool:
-    """A glob's ``matched`` files are taken as an image sequence: images among them, no video."""
+    """A glob's ``matched`` files are taken as an image sequence: images among them, no video (nor a GIF, which
+    ``stylert video`` takes as a video, as it takes one named)."""
     suffixes = {p.suffix.lower() for p in matched}
-    return not suffixes & set(VIDEO_SUFFIXES) and bool(suffixes & set(INPUT_SUFFIXES))
+    return not suffixes & {*VIDEO_SUFFIXES, ".gif"} and bool(suffixes & set(INPUT_SUFFIXES))
 
 
 def images_left_out(inputs: list[str]) -> list[tuple[str, int]]:

@@ -1276,7 +1276,8 @@ def test_a_pipe_is_refused_for_a_video_saying_why(tmp_path, monkeypatch):
 
 def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
     """'clips/*.mp4' quoted (or from a shell that does not expand it) is matched as stylize matches one; one that
-    matches images and no video is one image sequence; one that matches neither, or nothing, says so."""
+    matches images and no video is one image sequence (GIFs are videos); one that matches neither, or nothing,
+    says so."""
     from stylert.errors import NoInputs
     from stylert.runtime.video import collect_videos
 
@@ -1286,6 +1287,10 @@ def test_a_pattern_the_shell_left_matches_videos_in_number_order(tmp_path):
     assert collect_videos([str(tmp_path / "clips" / "take*")]) == [tmp_path / "clips" / "take9.mov",
                                                                     tmp_path / "clips" / "take10.mp4"]
     assert collect_videos([str(tmp_path / "clips" / "s*")]) == [tmp_path / "clips" / "s*"]
+    for name in ("loop2.gif", "loop10.gif"):  # a GIF is a video, as one named is: each its own, not a sequence
+        (tmp_path / "clips" / name).write_bytes(b"")
+    assert collect_videos([str(tmp_path / "clips" / "loop*.gif")]) == [tmp_path / "clips" / "loop2.gif",
+                                                                        tmp_path / "clips" / "loop10.gif"]
     with pytest.raises(NoInputs, match=r"no video files match .*clips/n\*: it matches 1 file, none with a video "
                                        r"suffix \(\.mp4 .*\)$"):
         collect_videos([str(tmp_path / "clips" / "n*")])
