@@ -47,6 +47,12 @@ def encode_animation(suffix: str, frames: Sequence[np.ndarray], durations: Seque
     return out.getvalue()
 
 
+def gif_keeps(at_ms: float, last_kept_ms: float | None) -> bool:
+    """A GIF keeps the frame shown at ``at_ms``: it is the first, or at least GIF_SHORTEST_MS after the last one
+    kept (browsers show a shorter GIF frame for 100 ms)."""
+    return last_kept_ms is None or at_ms >= last_kept_ms + GIF_SHORTEST_MS - 1e-6
+
+
 def gif_kept(durations: Sequence[int]) -> list[tuple[int, int]]:
     """(index, duration in ms) of the frames of an animation (``durations`` in ms) that a GIF keeps: each at least
     GIF_SHORTEST_MS after the last one kept, lasting until the next one kept, so it plays as long and at its own
@@ -54,7 +60,7 @@ def gif_kept(durations: Sequence[int]) -> list[tuple[int, int]]:
     starts = np.cumsum([0, *durations])
     kept: list[int] = []
     for index, start in enumerate(starts[:-1]):
-        if not kept or start >= starts[kept[-1]] + GIF_SHORTEST_MS:
+        if gif_keeps(start, starts[kept[-1]] if kept else None):
             kept.append(index)
     ends = [starts[k] for k in kept[1:]] + [starts[-1]]
     return [(index, int(end - starts[index])) for index, end in zip(kept, ends)]

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from stylert.errors import StylertError
-from stylert.frames.animation import GIF_SHORTEST_MS
+from stylert.frames.animation import GIF_SHORTEST_MS, gif_keeps
 from stylert.frames.frame_sequence import is_frame_pattern
 from stylert.frames.images import Picture, letterboxed, write_picture
 from stylert.host_memory import available_host_memory
@@ -83,7 +83,7 @@ class AnimationWriter:
         self.fitted = 0  # frames of another size than the first, fitted into it (``images.letterboxed``)
         self.received = 0  # frames written to it
         self.end = 0.0  # seconds: the end of the last frame written
-        self._shortest = GIF_SHORTEST if path.suffix.lower() == ".gif" else 0.0
+        self._gif = path.suffix.lower() == ".gif"
 
     def write(self, frame: np.ndarray, at: float | None = None, alpha: np.ndarray | None = None) -> None:
         """One uint8 BGR frame; ``at``: its time from the output's start (None: the next 1/fps slot); ``alpha``:
@@ -92,7 +92,7 @@ class AnimationWriter:
         at = self.received / float(self.fps) if at is None else at
         self.received += 1
         self.end = max(self.end, at + 1 / float(self.fps))
-        if self.times and at < self.times[-1] + self._shortest - 1e-9:
+        if self.times and (at < self.times[-1] - 1e-9 or self._gif and not gif_keeps(at * 1000, self.times[-1] * 1000)):
             return
         frame = as_shown(frame, self.rotation, self.pixel_aspect)
         alpha = None if alpha is None else as_shown(alpha, self.rotation, self.pixel_aspect)
