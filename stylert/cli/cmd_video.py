@@ -18,7 +18,8 @@ def register(sub) -> None:
     p = add_command(sub, "video", "Stylise video files. Output: H.264 (yuv420p) MP4 that plays in browsers, "
                     "same frames at the same times, with the input's audio tracks, chapters and tags, its "
                     "subtitles (text ones converted where the container needs its own), its rotation and pixel "
-                    "aspect; or an animated GIF or WebP (-o clip.gif), which holds no sound.",
+                    "aspect; or an animated GIF or WebP (-o clip.gif), which holds no sound; or its frames as "
+                    "images (-o styled/shot_%04d.exr), its sound beside them as a WAV.",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video clip.mp4 -o loop.gif --max-size 480 --duration 4   # an animated GIF\n"
