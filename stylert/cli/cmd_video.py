@@ -19,7 +19,7 @@ def register(sub) -> None:
                     "same frames at the same times, with the input's audio tracks, chapters and tags, its "
                     "subtitles (text ones converted where the container needs its own), its rotation and pixel "
                     "aspect; or an animated GIF or WebP (-o clip.gif), which holds no sound; or its frames as "
-                    "images (-o styled/shot_%04d.exr), its sound beside them as a WAV.",
+                    "images, one file a frame, its sound beside them as a WAV (see -o).",
                     "  stylert video clip.mp4 -o clip_mosaic.mp4 --style mosaic\n"
                     "  stylert video clip.mp4 -o out.mp4 --max-size 720 --start 1:30 --duration 5 --smooth 0.6\n"
                     "  stylert video clip.mp4 -o loop.gif --max-size 480 --duration 4   # an animated GIF\n"
