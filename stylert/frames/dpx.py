@@ -142,8 +142,8 @@ def encode_dpx(image: np.ndarray, source: bytes = b"", *, clock: tuple[Fraction,
     RGB packed as method A, or 16-bit RGB(A) (with an alpha, from a deeper or linear source), in the code values
     of the ``source`` file's transfer characteristic and in its byte order (``source``: its first 2048 bytes;
     none: big-endian, as shown, transfer "user defined"), stating its orientation, film and television headers
-    (frame rate, timecode), project and copyright again where its header holds them; without a source header,
-    the frame rate and timecode ``clock`` gives (``PhotoMetadata.clock``), where it gives them."""
+    (frame rate, timecode), project and copyright again where its header holds them; the frame rate and timecode
+    ``clock`` gives (``PhotoMetadata.clock``: an image-sequence output's frame's own) in place of the source's."""
     height, width, channels = image.shape
     stated = read_dpx_header(source)
     transfer = stated.transfer if stated is not None else 0
@@ -165,13 +165,12 @@ def encode_dpx(image: np.ndarray, source: bytes = b"", *, clock: tuple[Fraction,
     else:  # a frame rate and a timecode not stated: all ones (a zero timecode would read as 00:00:00:00)
         for at in (1724, 1920, 1940):
             header[at:at + 4] = b"\xff" * 4
-        rate, timecode = clock if clock is not None else (None, None)
+    if clock is not None:  # the film header's and the television header's rate, the television header's timecode
+        rate, timecode = clock
         packed = packed_timecode(timecode) if timecode is not None else None
-        if rate is not None:  # the film header's and the television header's rate
-            struct.pack_into(f"{order}f", header, 1724, float(rate))
-            struct.pack_into(f"{order}f", header, 1940, float(rate))
-        if packed is not None:
-            struct.pack_into(f"{order}I", header, 1920, packed)
+        struct.pack_into(f"{order}f", header, 1724, float(rate))
+        struct.pack_into(f"{order}f", header, 1940, float(rate))
+        header[1920:1924] = b"\xff" * 4 if packed is None else struct.pack(f"{order}I", packed)
     struct.pack_into(f"{order}4sI8sI", header, 0, DPX_SIGNATURES[0 if order == ">" else 1], _HEADER, b"V2.0",
                      _HEADER + len(pixels))
     header[160:167] = b"stylert"

@@ -172,10 +172,14 @@ def no_picture(header: ExrHeader) -> str:
     return f"no R, G, B or Y channels (it holds {listed or 'none'})"
 
 
-def clock_attributes(rate: Fraction, timecode: str | None) -> tuple[Attribute, ...]:
-    """The framesPerSecond and timeCode attributes (``ExrHeader.frame_rate``, ``ExrHeader.timecode``) that state
-    ``rate`` and ``timecode`` (None, or one SMPTE's packing cannot hold: the rate alone)."""
-    stated: tuple[Attribute, ...] = ((b"framesPerSecond", b"rational",
-                                      struct.pack("<iI", rate.numerator, rate.denominator)),)
+def with_clock(attributes: tuple[Attribute, ...], clock: tuple[Fraction, str | None] | None) -> tuple[Attribute, ...]:
+    """``attributes`` with the framesPerSecond and timeCode attributes (``ExrHeader.frame_rate``,
+    ``ExrHeader.timecode``) stating ``clock``'s rate and timecode in place of theirs (a timecode None, or one SMPTE's
+    packing cannot hold: the rate alone, and no timecode); ``attributes`` as they are for no clock."""
+    if clock is None:
+        return attributes
+    rate, timecode = clock
     packed = packed_timecode(timecode) if timecode is not None else None
-    return stated + (((b"timeCode", b"timecode", struct.pack("<II", packed, 0)),) if packed is not None else ())
+    stated = ((b"framesPerSecond", b"rational", struct.pack("<iI", rate.numerator, rate.denominator)),) + \
+        (((b"timeCode", b"timecode", struct.pack("<II", packed, 0)),) if packed is not None else ())
+    return tuple(a for a in attributes if a[0] not in (b"framesPerSecond", b"timeCode")) + stated

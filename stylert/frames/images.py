@@ -17,7 +17,7 @@ from stylert.folders import files_in, matching_files, none_of
 from stylert.frames.animation import ANIMATION_SUFFIXES, encode_animation
 from stylert.frames.camera_raw import RAW_SUFFIXES
 from stylert.frames.dpx import DPX_SUFFIX, encode_dpx
-from stylert.frames.exr_header import clock_attributes
+from stylert.frames.exr_header import with_clock
 from stylert.frames.frame_sequence import as_glob, is_frame_pattern
 from stylert.frames.heif import HEIF_SUFFIXES, encode_heif
 from stylert.frames.openexr import EXR_SUFFIX, encode_exr
@@ -186,8 +186,7 @@ def encode_picture(path: str | Path, picture: Picture, *, quality: int = 95) -> 
     elif suffix in HEIF_SUFFIXES:
         return encode_heif(frames[0], metadata, quality)
     elif suffix == EXR_SUFFIX:
-        clock = picture.metadata.clock
-        return encode_exr(frames[0], picture.metadata.exr or (clock_attributes(*clock) if clock else ()))
+        return encode_exr(frames[0], with_clock(picture.metadata.exr, picture.metadata.clock))
     elif suffix == DPX_SUFFIX:
         return encode_dpx(frames[0], picture.metadata.dpx, clock=picture.metadata.clock)
     elif suffix in PILLOW_WRITTEN:

@@ -36,7 +36,8 @@ from stylert.runtime.stylizer import Stylizer
 from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
 from stylert.runtime.video_decode import (
-    DecodeStatus, VideoInfo, check_sound, check_start, choose_video_decoder, decode_frames, expected_frames,
+    DecodeStatus, VideoInfo, carried_header, check_sound, check_start, choose_video_decoder, decode_frames,
+    expected_frames,
     probe_video, stated_rate,
 )
 from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
@@ -485,7 +486,8 @@ def stylize_video(
                                        rate=info.fps if is_sequence(source) else None,
                                        pixel_aspect=info.pixel_aspect, sound_from=sound_from,
                                        sound=sound_beside(target, source), start=options.start, duration=length,
-                                       clock=(info.fps, first_frame_timecode(info.timecode, info.fps, options.start)))
+                                       clock=(info.fps, first_frame_timecode(info.timecode, info.fps, options.start)),
+                                       header=carried_header(source, target.suffix))
         elif animated:
             encoder = AnimationWriter(tmp, info.fps, rotation=info.rotation, pixel_aspect=info.pixel_aspect)
         else:

@@ -34,6 +34,7 @@ from stylert.frames.hdr import HDR_TRANSFERS, hdr_to_sdr
 from stylert.frames.image_decode import decode_image, read_image
 from stylert.frames.images import INPUT_SUFFIXES, laid_over
 from stylert.frames.openexr import decode_exr
+from stylert.frames.photo_metadata import PhotoMetadata
 from stylert.frames.tiff_metadata import frame_rate
 from stylert.frames.yuv import YuvColour
 
@@ -160,6 +161,23 @@ def _head(first: Path) -> bytes:
             return file.read(HEAD_BYTES)
     except OSError:
         return b""
+
+
+def carried_header(sequence: Path, suffix: str) -> PhotoMetadata:
+    """What each frame of an image-sequence output of ``suffix`` states again of an OpenEXR or DPX ``sequence`` of
+    the same format: its first frame's attributes (an ACES plate's primaries, which the frames are written in) or
+    DPX header (its encoding, printing density or linear, byte order, film and television headers); nothing for
+    other inputs, or another output format."""
+    if not is_sequence(sequence) or suffix.lower() not in (".exr", DPX_SUFFIX):
+        return PhotoMetadata()
+    first = sequence_files(sequence)[0]
+    if first.suffix.lower() != suffix.lower():
+        return PhotoMetadata()
+    head = _head(first)
+    if suffix.lower() == DPX_SUFFIX:
+        return PhotoMetadata(dpx=head[:2048]) if read_dpx_header(head) is not None else PhotoMetadata()
+    header = read_header(head)
+    return PhotoMetadata(exr=header.carried()) if header is not None else PhotoMetadata()
 
 
 def _exr_layer(first: Path) -> dict[str, str]:

@@ -2,7 +2,8 @@
 suite or an editor takes in, one file a frame, named as FFmpeg names a sequence (``frames.frame_sequence``). Each
 frame is written as stylize writes an image of its format (the alpha kept where the format holds it), turned and
 widened as a player shows it; an OpenEXR or DPX frame states the frame rate and its own SMPTE timecode, counted
-on from the source's first frame's (a camera's, an editor's), as a compositor conforms plates by. The frames are
+on from the source's first frame's (a camera's, an editor's), as a compositor conforms plates by, and from a
+sequence of its own format, what that sequence's first frame states (its primaries, its encoding). The frames are
 numbered from 1, or from the number the input sequence's first frame has (a VFX shot's 1001), so they line up with
 the plates they came from. They are written into a hidden folder beside and moved to their names when all are
 there, so a run stopped half-way leaves no half sequence. A frame of an earlier run that this one does not replace
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -55,16 +57,18 @@ class FrameFilesWriter:
 
     def __init__(self, pattern: Path, first: int, *, rate: Fraction | None = None, rotation: int = 0,
                  pixel_aspect=None, sound_from: Path | None = None, sound: Path | None = None, start: float = 0.0,
-                 duration: float | None = None, clock: tuple[Fraction, str | None] | None = None) -> None:
+                 duration: float | None = None, clock: tuple[Fraction, str | None] | None = None,
+                 header: PhotoMetadata = PhotoMetadata()) -> None:
         """``first``: the first frame's number; ``rate``: where given (an image sequence's input, whose frames are
         one to a file), each frame is numbered by its time at that rate, so a file the input left out leaves its
         number out too; else the frames are numbered one after another (a phone video's variable rate); ``rotation``,
         ``pixel_aspect``: as ``AnimationWriter`` takes them; ``sound_from``: the file whose first audio track is
         written to the WAV file ``sound`` (``write_sound``), from ``start`` for ``duration`` seconds; None for
         none; ``clock``: the frame rate and the first frame's timecode (None where none is known) that each OpenEXR
-        or DPX frame states, its timecode moved on by its number (``PhotoMetadata.clock``)."""
+        or DPX frame states, its timecode moved on by its number (``PhotoMetadata.clock``); ``header``: what
+        each frame states again of the input's first frame (``video_decode.carried_header``)."""
         self.pattern, self.first, self.rotation, self.pixel_aspect = pattern, first, rotation, pixel_aspect
-        self._rate, self._clock = rate, clock
+        self._rate, self._clock, self._header = rate, clock, header
         self._numbers: list[int] = []  # those written, in order
         self._sound_from, self.sound, self._start, self._duration = sound_from, sound, start, duration
         self.tracks_left_out = 0  # the source's other audio tracks, which a WAV file cannot hold
@@ -85,7 +89,7 @@ class FrameFilesWriter:
         name = frame_path(self.pattern, number).name
         picture = Picture([as_shown(frame, self.rotation, self.pixel_aspect)],
                           None if alpha is None else [as_shown(alpha, self.rotation, self.pixel_aspect)],
-                          metadata=PhotoMetadata(clock=self._clock_of(number)))
+                          metadata=dataclasses.replace(self._header, clock=self._clock_of(number)))
         self._pending.append(self._pool.submit(write_picture, self._folder / name, picture))
         self.received += 1
         while len(self._pending) > 2 * WRITERS:  # a few frames held, not the whole video

@@ -1,5 +1,6 @@
 """`stylert video ... -o styled/shot_%04d.png`: a video's stylised frames as an image sequence, one file a frame,
 for a compositor or an editor (before, an image output was "unknown output format '.png' for a video")."""
+import struct
 from fractions import Fraction
 from pathlib import Path
 
@@ -190,3 +191,39 @@ def test_exr_and_dpx_frames_state_the_rate_and_each_its_own_timecode(tmp_path, l
     plain = make_video(tmp_path / "plain.mp4", frames=2, audio=None, fps=Fraction(30000, 1001))
     assert _run(capsys, "video", plain, "-o", tmp_path / "p" / f"f_%d.{suffix}", "-s", lite_onnx)[0] == 0
     assert clock(tmp_path / "p" / f"f_1.{suffix}") == (Fraction(30000, 1001), None)
+
+
+def test_a_dpx_scan_or_an_aces_plate_written_back_as_frames_keeps_its_encoding(tmp_path, lite_onnx, capsys):
+    """A film scan's DPX frames (printing density, little-endian) made DPX frames again: each is written in the
+    scan's encoding and byte order, numbered as the scan (1001 on), stating 24 fps and its own timecode; an ACES
+    plate's EXR frames are written in its primaries. Before, both came out in sRGB's encoding ("user defined"
+    DPX, sRGB-primaries EXR), which a grading suite would read as another picture."""
+    from stylert.frames.dpx import read_dpx_header
+    from stylert.frames.exr_header import chromaticities, read_header
+    from tests.media import handmade_dpx, handmade_exr
+
+    (tmp_path / "scan").mkdir()
+    for number in range(1001, 1004):
+        codes = np.full((8, 12, 3), 300 + number % 3 * 60, np.uint16)
+        (tmp_path / "scan" / f"r1.{number}.dpx").write_bytes(handmade_dpx(codes, film_rate=24, big_endian=False,
+                                                                         timecode=0x01000000))
+    code, err = _run(capsys, "video", tmp_path / "scan" / "r1.%04d.dpx", "-o", tmp_path / "out" / "r1.%04d.dpx",
+                     "-s", lite_onnx)
+    assert code == 0, err
+    headers = [read_dpx_header((tmp_path / "out" / f"r1.{n}.dpx").read_bytes()) for n in range(1001, 1004)]
+    assert [(h.transfer, h.frame_rate, h.timecode) for h in headers] == [
+        (1, 24, "01:00:00:00"), (1, 24, "01:00:00:01"), (1, 24, "01:00:00:02")]
+    assert (tmp_path / "out" / "r1.1001.dpx").read_bytes()[:4] == b"XPDS"  # little-endian, as the scan
+    acescg = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
+    (tmp_path / "plate").mkdir()
+    for number in (1, 2):
+        (tmp_path / "plate" / f"p.{number:04d}.exr").write_bytes(handmade_exr(
+            {c: np.full((4, 6), 0.2, np.float32) for c in "RGB"},
+            extra=((b"chromaticities", b"chromaticities", struct.pack("<8f", *acescg)),)))
+    code, err = _run(capsys, "video", tmp_path / "plate" / "p.%04d.exr", "-o", tmp_path / "o2" / "p.%04d.exr",
+                     "--fps", "24", "-s", lite_onnx)
+    assert code == 0, err
+    written = read_header((tmp_path / "o2" / "p.0002.exr").read_bytes())
+    assert chromaticities(tuple((n, written.kinds[n], v) for n, v in written.attributes.items())) == \
+        pytest.approx(acescg, abs=1e-6)
+    assert written.frame_rate() == 24
