@@ -382,10 +382,11 @@ def _decoded(av, container, stream, status: DecodeStatus, start: float) -> Itera
 
 def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) -> Iterator:
     """An image sequence's frames as FFmpeg decodes them (on its frame threads), from ``start`` seconds, each stood
-    up by its own file's orientation (``_upright``), as stylize reads a photo. A file it
-    cannot decode (a damaged JPEG, a photo saved under another format's suffix) is read as stylize reads it
-    instead; where that cannot either, it is left out and named in ``status.damage`` (``LEFT_OUT``), and the
-    sequence goes on from the next file. Before, the first such file ended the video there."""
+    up by its own file's orientation (``_upright``), as stylize reads a photo. A file FFmpeg cannot decode (a
+    damaged JPEG, a photo saved under another format's suffix) is read as stylize reads it instead; where that
+    cannot either, it is left out and named in ``status.damage`` (``LEFT_OUT``), and the sequence goes on from the
+    next file. Before, the first such file ended the video there. This relies on FFmpeg handing frames over in
+    their order, frame threads and all, so the first file not handed over is the one it failed on."""
     files = sequence_files(from_ffmpeg(container.name))
     rate = Fraction(stream.average_rate or stream.guessed_rate or SEQUENCE_RATE)
     place = int(start * rate + Fraction(1, 1000))  # the next frame's place in the sequence
@@ -395,7 +396,7 @@ def _sequence_frames(av, container, stream, status: DecodeStatus, start: float) 
             for frame in container.decode(stream):
                 place = (round(float(frame.time) * rate) if frame.time is not None else place) + 1
                 yield _upright(av, frame)
-        except av.error.FFmpegError as exc:  # frames come in order: the one not handed over is the one it failed on
+        except av.error.FFmpegError as exc:
             failed = ffmpeg_reason(exc)
         if place >= len(files):
             return
