@@ -32,7 +32,8 @@ def register(sub) -> None:
     p.add_argument("--side-by-side", action="store_true", help="start with the original shown beside the result")
     p.add_argument("--no-window", action="store_true", help="write the view to -o instead of opening a window")
     p.add_argument("-o", "--output", type=given_path,
-                   help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; never the "
+                   help="with --no-window: the video file to write (.mp4, .mov, .mkv, .m4v, .webm; or .gif or "
+                        ".webp, an animation made in memory, which stops taking frames where no more fit; never the "
                         "--source); Ctrl-C or the source ending finishes it with every frame so far")
     p.add_argument("--virtual-cam", nargs="?", const="", default=None, metavar="DEVICE",
                    help="also send the stylised view to a virtual camera for video calls and streams (Zoom, Meet, "
@@ -42,8 +43,9 @@ def register(sub) -> None:
     p.add_argument("--frames", type=positive_int, help="stop after this many frames")
     p.add_argument("--snapshot-dir", type=Path, default=Path("."),
                    help="where 's' saves snapshots (stylert_<time>.png; never over an earlier file)")
-    p.add_argument("--record", type=given_path, help="file that 'r' records to (default: stylert_<time>.mp4); a take "
-                                               "never replaces an earlier file: the next is FILE_2, FILE_3, ...")
+    p.add_argument("--record", type=given_path, help="file that 'r' records to (default: stylert_<time>.mp4; or a "
+                                               ".gif or .webp, as -o takes one); a take never replaces an earlier "
+                                               "file: the next is FILE_2, FILE_3, ...")
     p.add_argument("--refit", action="store_true",
                    help="TensorRT: build one refittable engine and swap style weights in place on n/p (styles of "
                         "one architecture); off by default until its speed cost is measured on a GPU")
@@ -111,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
             written = sink.finish()
     for path, frames in session.recordings:
         say(f"recorded {counted(frames, 'frame')} to {path}")
+    for note in session.notes:
+        say(note)
     if not stats.get("frames"):
         raise StylertError(f"no frames came from {args.source}; nothing was written")
     say(f"{counted(stats['frames'], 'frame')}, {stats['fps']:.1f} fps; capture-to-display latency "
@@ -118,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         f"p90 {stats['p90_ms']:.0f} ms, max {stats['max_ms']:.0f} ms")
     if args.no_window:
         say(f"wrote {counted(written, 'frame')} to {args.output}")
+        if sink.full is not None:
+            say(f"{args.output}: {sink.full}")
     for snap in session.snapshots:
         say(f"snapshot {snap}")
     for failure in session.failures:

@@ -28,12 +28,18 @@ GIF_SHORTEST = GIF_SHORTEST_MS / 1000  # seconds: the shortest GIF frame browser
 COPIES, MEMORY_SHARE = 3, 0.5
 
 
+def frames_that_fit(height: int, width: int) -> int:
+    """How many frames of ``width`` x ``height`` an animation made in memory may hold (``MEMORY_SHARE`` of the
+    memory free, each held ``COPIES`` times over); a webcam's take stops there."""
+    return int(available_host_memory() * MEMORY_SHARE // (height * width * 4 * COPIES))
+
+
 def check_animation_fits(frames: int, height: int, width: int, suffix: str) -> None:
     """A StylertError, before any work, where ``frames`` frames of ``width`` x ``height`` would not fit in memory
-    as a ``suffix`` animation is made; it names what to shorten or shrink."""
+    as a ``suffix`` animation is made (``frames_that_fit``); it names what to shorten or shrink."""
     need = frames * height * width * 4 * COPIES
     free = available_host_memory()
-    if need > free * MEMORY_SHARE:
+    if frames > frames_that_fit(height, width):
         raise StylertError(f"an animated {ANIMATED_OUTPUTS[suffix]} is made in memory: {frames} frames of "
                            f"{width}x{height} need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; "
                            "shorten it (--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
@@ -115,6 +121,11 @@ class AnimationWriter:
             alpha = self.alphas if len(self.alphas) == len(self.frames) else None
             write_picture(self.path, Picture(self.frames, alpha, durations=durations, plays=0))
         return self.received
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        """(width, height) of the frames the file holds (the first's, as shown), once one was written."""
+        return (self.frames[0].shape[1], self.frames[0].shape[0]) if self.frames else None
 
     def shown(self) -> int:
         """The frames the file holds: fewer than were written where a GIF left some out (GIF_SHORTEST)."""

@@ -33,14 +33,15 @@ def webcam_styles(requested: list[str] | None) -> tuple[str, ...]:
 
 
 def check_outputs(source: str, recordings: dict[str, Path], snapshot_dir: Path) -> None:
-    """Before the camera opens: recordings (by flag: -o, --record) are video files that can be written there, none
-    is the source or another recording; snapshots have a folder to go in."""
+    """Before the camera opens: recordings (by flag: -o, --record) are video files (or a GIF or WebP) that can be
+    written there, none is the source or another recording; snapshots have a folder to go in."""
     from stylert.atomic_files import check_writable, file_in_the_way
     from stylert.runtime.output_plan import Planned, check_file_output, check_plan
     from stylert.runtime.video import WRITABLE_VIDEO_SUFFIXES
+    from stylert.runtime.video_animation import ANIMATED_OUTPUTS
 
     for flag, path in recordings.items():
-        check_file_output(path, WRITABLE_VIDEO_SUFFIXES, "video", flag)
+        check_file_output(path, (*WRITABLE_VIDEO_SUFFIXES, *ANIMATED_OUTPUTS), "video", flag)
     source_path = Path(source)
     check_plan([Planned(source_path, p) for p in recordings.values()],
                extra_inputs=[source_path] if source_path.exists() else [])
@@ -101,6 +102,7 @@ class WebcamSession:
         self.side_by_side = options.side_by_side
         self.recorder = None
         self.recordings: list[tuple[Path, int]] = []  # ('r' takes) path, frames
+        self.notes: list[str] = []  # what became of a take beyond its frames (a GIF's that stopped: memory)
         self.virtual_camera = None  # webcam_sinks.VirtualCamera, when the view also goes to a video call
         self.stats = LatencyStats()
         self.snapshots: list[Path] = []
@@ -168,7 +170,7 @@ class WebcamSession:
         from stylert.runtime.webcam_sinks import Recording
 
         if self.recorder is not None:
-            self.recordings.append((self.recorder.path, self.recorder.finish()))
+            self._finished(self.recorder)
             self.recorder = None
             return
         path = self.options.record_path or Path(f"stylert_{time.strftime('%Y%m%d_%H%M%S')}.mp4")
@@ -176,6 +178,12 @@ class WebcamSession:
             self.recorder = Recording(unused_path(path), round(max(fps, 1.0)))  # a second take keeps the first
         except (OSError, StylertError) as exc:
             self._failed("recording not started", exc)
+
+    def _finished(self, recorder) -> None:
+        """A take closed (``Recording.finish``) and noted: its frames, and why it stopped early where it did."""
+        self.recordings.append((recorder.path, recorder.finish()))
+        if recorder.full is not None:
+            self.notes.append(f"{recorder.path}: {recorder.full}")
 
     def record(self, view: np.ndarray) -> None:
         """The view to the 'r' recording and the virtual camera, when they are on."""
@@ -186,13 +194,13 @@ class WebcamSession:
                 recorder, self.recorder = self.recorder, None
                 self._failed("recording stopped", exc)
                 with contextlib.suppress(OSError, StylertError):
-                    self.recordings.append((recorder.path, recorder.finish()))
+                    self._finished(recorder)
         if self.virtual_camera is not None:
             self.virtual_camera.send(view)
 
     def close(self) -> None:
         if self.recorder is not None:
-            self.recordings.append((self.recorder.path, self.recorder.finish()))
+            self._finished(self.recorder)
             self.recorder = None
         if self.virtual_camera is not None:
             self.virtual_camera.close()

@@ -1,4 +1,4 @@
-"""Where the live view goes: a window (keys come back from it) or a video file (a ``Recording``)."""
+"""Where the live view goes: a window (keys come back from it) or a video file, GIF or WebP (a ``Recording``)."""
 from __future__ import annotations
 
 import os
@@ -13,6 +13,7 @@ import numpy as np
 
 from stylert.atomic_files import AtomicFile
 from stylert.errors import StylertError
+from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, frames_that_fit
 from stylert.runtime.video_encode import VideoEncoder
 
 WINDOW_TITLE = "stylert"
@@ -79,15 +80,28 @@ class WindowSink:
 
 class Recording:
     """Frames into a video file through a temporary beside it, renamed when finished: stopping for any reason
-    (Ctrl-C, the camera dropping out, q) leaves a complete, playable file with every frame so far."""
+    (Ctrl-C, the camera dropping out, q) leaves a complete, playable file with every frame so far. A GIF or WebP
+    take (``video_animation.AnimationWriter``) is made in memory: it stops taking frames where no more fit
+    (``frames_that_fit``), and ``full`` then says so."""
 
     def __init__(self, path: Path, fps: float) -> None:
         self.path, self.frames = Path(path), 0
+        self.full: str | None = None  # why an animation's take stopped taking frames
+        self._most: int | None = None  # the frames an animation may hold, once its first frame's size is known
         self._file = AtomicFile(self.path)
+        rate = Fraction(fps).limit_denominator(1001)
         with self._file.naming_target():
-            self.encoder = VideoEncoder(self._file.tmp, Fraction(fps).limit_denominator(1001))
+            self.encoder: VideoEncoder | AnimationWriter = AnimationWriter(self._file.tmp, rate) \
+                if self.path.suffix.lower() in ANIMATED_OUTPUTS else VideoEncoder(self._file.tmp, rate)
 
     def write(self, view: np.ndarray) -> None:
+        if isinstance(self.encoder, AnimationWriter):
+            self._most = self._most if self._most is not None else frames_that_fit(*view.shape[:2])
+            if self.frames >= self._most:
+                self.full = (f"the take stopped at {self.frames} frames: an animated "
+                             f"{ANIMATED_OUTPUTS[self.path.suffix.lower()]} is made in memory, and no more of "
+                             f"{view.shape[1]}x{view.shape[0]} fit; record a video (.mp4) for a longer one")
+                return
         size = self.encoder.frame_size
         if size is not None and (view.shape[1], view.shape[0]) != size:  # side-by-side toggled mid-take
             view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)

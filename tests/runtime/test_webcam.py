@@ -82,7 +82,8 @@ def test_outputs_are_named_by_their_flag_and_checked_before_the_camera_opens(tmp
 
     (tmp_path / "photo.jpg").write_bytes(b"x")
     cases = [({"--record": tmp_path / "take.txt"}, tmp_path, "--record .*take.txt: unknown output format '.txt'"),
-             ({"-o": tmp_path / "live"}, tmp_path, r"-o .*live has no file extension; name a video file \(.*\.webm\)$"),
+             ({"-o": tmp_path / "live"}, tmp_path,
+              r"-o .*live has no file extension; name a video file \(.*\.webm \.gif \.webp\)$"),
              ({"--record": tmp_path / "photo.jpg" / "take.mp4"}, tmp_path, "Not a directory"),
              ({"-o": tmp_path / "live.mp4"}, tmp_path / "photo.jpg" / "snaps",
               r"--snapshot-dir .*snaps: .*photo.jpg is a file, not a folder$"),
@@ -172,6 +173,39 @@ def test_a_snapshot_or_take_that_cannot_be_written_leaves_the_session_live(tmp_p
     with av.open(str(tmp_path / "r.mp4")) as c:  # the two frames before the disk filled
         assert sum(1 for _ in c.decode(video=0)) == 2
     assert session.recordings == [(tmp_path / "r.mp4", 2)]
+
+
+def test_a_gif_take_is_made_in_memory_and_stops_where_no_more_frames_fit(tmp_path, monkeypatch):
+    """'r' into a GIF (--record take.gif): a creator's stylised reaction loop. Before, a GIF was "unknown output
+    format" for a recording. Its frames are held until the take ends, so it stops taking them where no more would
+    fit in the memory free (here made to be 3), and the summary says why; the frames taken are written."""
+    from stylert.frames.image_decode import read_picture
+    from stylert.runtime import webcam_sinks
+
+    monkeypatch.setattr(webcam_sinks, "frames_that_fit", lambda height, width: 3)
+    session = WebcamSession(WebcamOptions(("a",), snapshot_dir=tmp_path, record_path=tmp_path / "take.gif"),
+                            _FakeStylizer)
+    view = np.zeros((24, 32, 3), np.uint8)
+    session.handle_key(ord("r"), view, 10)
+    for level in range(5):
+        session.record(np.full_like(view, 50 * level))
+    session.close()
+    assert session.recordings == [(tmp_path / "take.gif", 3)] and session.failures == []
+    assert session.notes == [f"{tmp_path / 'take.gif'}: the take stopped at 3 frames: an animated GIF is made in "
+                             "memory, and no more of 32x24 fit; record a video (.mp4) for a longer one"]
+    taken = read_picture(tmp_path / "take.gif")
+    assert len(taken.frames) == 3 and taken.durations == (100, 100, 100)
+    assert [int(frame.mean()) for frame in taken.frames] == pytest.approx([0, 50, 100], abs=2)
+
+
+def test_no_window_into_a_gif(tmp_path, clip, lite_onnx):
+    r = _webcam("--source", str(clip), "--no-window", "-o", str(tmp_path / "live.gif"), "--frames", "4", "-s",
+                str(lite_onnx), "--size", "32")
+    assert r.returncode == 0, r.stderr
+    assert f"wrote 4 frames to {tmp_path / 'live.gif'}" in r.stderr
+    from stylert.frames.image_decode import read_picture
+
+    assert len(read_picture(tmp_path / "live.gif").frames) == 4
 
 
 def _webcam(*args, env=None):
