@@ -185,11 +185,12 @@ class WebcamSession:
         if recorder.full is not None:
             self.notes.append(f"{recorder.path}: {recorder.full}")
 
-    def record(self, view: np.ndarray) -> None:
-        """The view to the 'r' recording and the virtual camera, when they are on."""
+    def record(self, view: np.ndarray, at: float | None = None) -> None:
+        """The view to the 'r' recording (at its frame's capture time ``at``: ``Recording.write``) and the virtual
+        camera, when they are on."""
         if self.recorder is not None:
             try:
-                self.recorder.write(view)
+                self.recorder.write(view, at)
             except (OSError, StylertError) as exc:  # a full disk mid-take: keep what the take has, stay live
                 recorder, self.recorder = self.recorder, None
                 self._failed("recording stopped", exc)
@@ -209,10 +210,11 @@ class WebcamSession:
             s.close()
 
 
-def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable[[np.ndarray, np.ndarray], int],
+def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable[[np.ndarray, np.ndarray, float], int],
              on_frame: Callable[[int, float], None] = lambda shown, fps: None) -> dict[str, float]:
-    """Until the source ends, ``max_frames`` is reached, ``show(view, annotated)`` returns the quit key or Ctrl-C
-    is pressed (then ``interrupted`` is 1 in the summary, and every recording is still finished and kept)."""
+    """Until the source ends, ``max_frames`` is reached, ``show(view, annotated, captured_at)`` returns the quit key
+    or Ctrl-C is pressed (then ``interrupted`` is 1 in the summary, and every recording is still finished and
+    kept)."""
     fps, last = 0.0, time.perf_counter()
     shown, interrupted = 0, False
     try:
@@ -221,8 +223,8 @@ def run_loop(capture: LatestFrameCapture, session: WebcamSession, show: Callable
             if captured is None:
                 break
             view, annotated = session.render(captured, fps)
-            session.record(view)
-            key = show(view, annotated)
+            session.record(view, captured.captured_at)
+            key = show(view, annotated, captured.captured_at)
             shown += 1
             now = time.perf_counter()
             fps = 0.9 * fps + 0.1 / max(now - last, 1e-6) if fps else 1.0 / max(now - last, 1e-6)

@@ -67,8 +67,8 @@ class WindowSink:
         except cv2.error:
             raise StylertError("cannot open a window (no display?); use --no-window -o out.mp4") from None
 
-    def show(self, view: np.ndarray, annotated: np.ndarray) -> int:
-        """Draw the view with its status line and return the key pressed (-1 for none)."""
+    def show(self, view: np.ndarray, annotated: np.ndarray, at: float | None = None) -> int:
+        """Draw the view with its status line and return the key pressed (-1 for none); ``at`` is not needed."""
         cv2.imshow(WINDOW_TITLE, annotated)
         return cv2.waitKey(1)
 
@@ -88,13 +88,18 @@ class Recording:
         self.path, self.frames = Path(path), 0
         self.full: str | None = None  # why an animation's take stopped taking frames
         self._most: int | None = None  # the frames an animation may hold, once its first frame's size is known
+        self._first: float | None = None  # when the take's first frame was captured
         self._file = AtomicFile(self.path)
         rate = Fraction(fps).limit_denominator(1001)
         with self._file.naming_target():
             self.encoder: VideoEncoder | AnimationWriter = AnimationWriter(self._file.tmp, rate) \
                 if self.path.suffix.lower() in ANIMATED_OUTPUTS else VideoEncoder(self._file.tmp, rate)
 
-    def write(self, view: np.ndarray) -> None:
+    def write(self, view: np.ndarray, at: float | None = None) -> None:
+        """One view; ``at``: when its frame was captured (``time.perf_counter``), so the take plays in real time
+        where fewer frames are stylised than the camera gives (each in the next frame slot played a 3 s take in
+        1.9 s here); None: the next frame slot."""
+        self._first = self._first if self._first is not None or at is None else at
         if isinstance(self.encoder, AnimationWriter):
             self._most = self._most if self._most is not None else frames_that_fit(*view.shape[:2])
             if self.frames >= self._most:
@@ -106,7 +111,7 @@ class Recording:
         if size is not None and (view.shape[1], view.shape[0]) != size:  # side-by-side toggled mid-take
             view = cv2.resize(view, size, interpolation=cv2.INTER_AREA)
         with self._file.naming_target():
-            self.encoder.write(view)
+            self.encoder.write(view, at=None if at is None or self._first is None else at - self._first)
         self.frames += 1
 
     def finish(self) -> int:
@@ -126,8 +131,8 @@ class Recording:
 class FileSink(Recording):
     """``webcam --no-window -o FILE``: the view (without the status line) is recorded instead of shown."""
 
-    def show(self, view: np.ndarray, annotated: np.ndarray) -> int:
-        self.write(view)
+    def show(self, view: np.ndarray, annotated: np.ndarray, at: float | None = None) -> int:
+        self.write(view, at)
         return -1
 
 

@@ -60,7 +60,7 @@ def test_the_webcam_loop_feeds_the_virtual_camera_and_keys_act_on_it(tmp_path):
     session = WebcamSession(WebcamOptions(("a", "b"), size=None, snapshot_dir=tmp_path), _FakeStylizer)
     session.virtual_camera = VirtualCamera(32, 24, 50, module=module)
     keys = iter([ord("n"), ord("o"), -1, -1, -1, -1])
-    stats = run_loop(LatestFrameCapture(str(clip)), session, lambda view, annotated: next(keys, -1))
+    stats = run_loop(LatestFrameCapture(str(clip)), session, lambda view, annotated, at: next(keys, -1))
     frames = [s[1] for s in sent if s != "closed"]
     assert stats["frames"] == len(frames) >= 3 and sent[-1] == "closed"
     assert all(f.shape == (24, 32, 3) for f in frames)  # side by side (64 wide) was fitted to the camera
