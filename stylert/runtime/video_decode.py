@@ -362,7 +362,7 @@ def _decoded(av, container, stream, status: DecodeStatus, start: float) -> Itera
     FFmpeg cannot decode (``_sequence_frames``). ``start``: the seconds the container was sought to."""
     kind = _photo_kind(container, stream)
     if kind is not None:
-        yield from _photo_frames(av, container, stream, status, kind)
+        yield from _photo_frames(av, container, stream, status, kind, start)
         return
     if is_sequence(from_ffmpeg(container.name)):
         yield from _sequence_frames(av, container, stream, status, start)
@@ -447,7 +447,10 @@ def _photo_kind(container, stream) -> str | None:
     film scan's log code values over as they are, grey and washed out), "picture" for a Radiance HDR or PFM one
     (FFmpeg hands over linear light as it is: mid grey came out 46 of 255 where stylize reads 118) and for one
     FFmpeg has no decoder for (an iPhone's HEIC photos, AVIF, ICO: ``_open`` lets it through), whose files
-    are decoded as stylize decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes."""
+    are decoded as stylize decodes them (``_PHOTO_DECODERS``); None for other streams, which FFmpeg decodes, and
+    for frames inside a video container (each of the others is a file, read as one: ``_photo_frames``)."""
+    if container.format.name != "image2" and not container.format.name.endswith("_pipe"):
+        return None
     if stream.codec_context is None:  # pictures FFmpeg has no decoder for (``_open``)
         return "picture"
     name = stream.codec_context.name
@@ -484,55 +487,56 @@ def _developed_size(first: Path) -> tuple[int, int]:
         raise UnreadableVideo(f"{first}: {exc.strerror}" if isinstance(exc, OSError) else str(exc)) from None
 
 
-def _photo_frames(av, container, stream, status: DecodeStatus, kind: str) -> Iterator:
-    """A sequence's frames, each file decoded as stylize decodes it (``_PHOTO_DECODERS[kind]``: an EXR's picture
-    layer, its primaries made sRGB's, its alpha divided out, a cut-off file or a block FFmpeg could not decode
-    found and noted in ``status.damage``, where FFmpeg passes them over in silence; a RAW developed by LibRaw; a
-    Radiance HDR or PFM through the sRGB curve; a DPX by its transfer characteristic; a HEIC upright), as BGR or
-    BGRA frames timed as the demuxer times them. A file that cannot be read at all is left out and named in
-    ``status.damage`` (``LEFT_OUT``); the sequence goes on (in a video, the frame before it shown the longer). Files
-    but EXR are decoded on several threads at once, in order (LibRaw, OpenCV and FFmpeg let go of the GIL while
-    they work); EXR files one at a time, as FFmpeg's log, which their damage is heard in, is the process's."""
+def _photo_frames(av, container, stream, status: DecodeStatus, kind: str, start: float) -> Iterator:
+    """A sequence's frames (or an image file's one), from ``start`` seconds, each file decoded as stylize decodes it
+    (``_PHOTO_DECODERS[kind]``: an EXR's picture layer, its primaries made sRGB's, its alpha divided out, a cut-off
+    file or a block FFmpeg could not decode found and noted in ``status.damage``, where FFmpeg passes them over in
+    silence; a RAW developed by LibRaw; a Radiance HDR or PFM through the sRGB curve; a DPX by its transfer
+    characteristic; a HEIC upright), as BGR or BGRA frames timed at the sequence's rate. The files are read here,
+    not through the demuxer, whose reading an empty file ends in silence (a HEIC timelapse's frames after it were
+    lost). A file that cannot be read is left out and named in ``status.damage`` (``LEFT_OUT``); the sequence goes
+    on (in a video, the frame before it shown the longer). Files but EXR are read and decoded on several threads at
+    once, in order (LibRaw, OpenCV and FFmpeg let go of the GIL while they work); EXR files one at a time, as
+    FFmpeg's log, which their damage is heard in, is the process's."""
     pattern = from_ffmpeg(container.name)
     files = sequence_files(pattern) if is_sequence(pattern) else [pattern]
-    rate = stream.average_rate or stream.guessed_rate or SEQUENCE_RATE
+    rate = Fraction(stream.average_rate or stream.guessed_rate or SEQUENCE_RATE)
     workers = 1 if kind == "exr" else max(1, min(os.cpu_count() or 1, 8))
-    made = 0
+    places = range(int(start * rate + Fraction(1, 1000)), len(files))  # (as the seek to --start takes them)
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        pending: collections.deque = collections.deque()  # (name, packet's time, the decode) in order
-        for packet in itertools.chain(container.demux(stream), [None]):  # None: the files are all read
-            if packet is not None and packet.size and packet.pts is not None:
-                name = files[min(round(float(packet.pts * packet.time_base * rate)), len(files) - 1)].name
-                pending.append((name, packet.pts, packet.time_base,
-                                pool.submit(_photo_decoded, kind, bytes(packet), name)))
-            while pending and (packet is None or len(pending) > workers):  # a decode more than the threads take
-                name, pts, time_base, decoding = pending.popleft()
+        pending: collections.deque = collections.deque()  # (place, the decode) in order
+        for place in itertools.chain(places, [None]):  # None: the files are all read
+            if place is not None:
+                pending.append((place, pool.submit(_photo_decoded, kind, files[place])))
+            while pending and (place is None or len(pending) > workers):  # a decode more than the threads take
+                done, decoding = pending.popleft()
                 decoded, notices = decoding.result()
                 if isinstance(decoded, UnreadableImage):
-                    if not made:
-                        for *_, later in pending:
+                    if done == 0:  # (the sequence's size and kind are its first file's)
+                        for _, later in pending:
                             later.cancel()
                         raise UnreadableVideo(str(decoded))
                     status.left_out(str(decoded))
                     continue
-                status.damage.extend(f"{name}: {notice}" for notice in notices)
+                status.damage.extend(f"{files[done].name}: {notice}" for notice in notices)
                 bgr, alpha = decoded
                 if alpha is None:
                     frame = av.VideoFrame.from_ndarray(bgr, format="bgr24")
                 else:
                     frame = av.VideoFrame.from_ndarray(np.dstack([bgr, ((alpha.astype(np.uint32) + 128) // 257)
                                                                   .astype(np.uint8)]), format="bgra")
-                frame.pts, frame.time_base = pts, time_base
-                made += 1
+                frame.pts, frame.time_base = done, 1 / rate
                 yield frame
 
 
-def _photo_decoded(kind: str, data: bytes, name: str) -> tuple[tuple | UnreadableImage, list[str]]:
-    """(the file decoded, or why it cannot be, and the damage noted while it was: ``decoder_notices.note``, where
-    descriptor 2 is the progress bar's)."""
+def _photo_decoded(kind: str, file: Path) -> tuple[tuple | UnreadableImage, list[str]]:
+    """(``file`` read and decoded, or why it cannot be, and the damage noted while it was:
+    ``decoder_notices.note``, where descriptor 2 is the progress bar's)."""
     with notes_given() as notices:
         try:
-            decoded: tuple | UnreadableImage = _PHOTO_DECODERS[kind](data, name)
+            decoded: tuple | UnreadableImage = _PHOTO_DECODERS[kind](file.read_bytes(), file.name)
+        except OSError as exc:
+            decoded = UnreadableImage(f"{file}: {exc.strerror}")
         except UnreadableImage as exc:
             decoded = exc
     return decoded, notices

@@ -406,6 +406,11 @@ def test_a_glob_of_photos_ffmpeg_cannot_decode_leaves_out_a_damaged_one_naming_i
     assert len(frames) == 2 and status.error is None
     np.testing.assert_array_equal(frames[1], read_image(tmp_path / "IMG_0012.avif"))
     assert len(status.damage) == 1 and "IMG_0009.avif" in status.damage[0] and "(left out)" in status.damage[0]
+    (tmp_path / "IMG_0010.avif").write_bytes(b"")  # an empty file ended the demuxer's reading in silence
+    status = DecodeStatus(times=collections.deque())
+    assert len(list(decode_frames(glob, decoder="cpu", status=status))) == 2
+    assert [round(t * 25) for t in status.times] == [0, 3]  # IMG_0003, IMG_0012: two left out between
+    assert status.damage[1] == "IMG_0010.avif is not a readable image (an empty file) (left out)"
 
 
 def test_a_sequence_goes_on_past_a_file_ffmpeg_cannot_decode(tmp_path, lite_onnx, capsys):
