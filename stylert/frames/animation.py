@@ -56,7 +56,8 @@ def gif_keeps(at_ms: float, last_kept_ms: float | None) -> bool:
 def gif_kept(durations: Sequence[int]) -> list[tuple[int, int]]:
     """(index, duration in ms) of the frames of an animation (``durations`` in ms) that a GIF keeps: each at least
     GIF_SHORTEST_MS after the last one kept, lasting until the next one kept, so it plays as long and at its own
-    pace in a browser (a 60 fps WebP's 17 ms frames played six times too slowly)."""
+    pace in a browser (one that shows a 60 fps WebP's 17 ms frames for 100 ms would play it six times too
+    slowly)."""
     starts = np.cumsum([0, *durations])
     kept: list[int] = []
     for index, start in enumerate(starts[:-1]):

@@ -37,8 +37,7 @@ from stylert.runtime.timecode import first_frame_timecode
 from stylert.runtime.video_animation import ANIMATED_OUTPUTS, AnimationWriter, check_animation_fits
 from stylert.runtime.video_decode import (
     DecodeStatus, VideoInfo, carried_header, check_sound, check_start, choose_video_decoder, decode_frames,
-    expected_frames,
-    probe_video, stated_rate,
+    expected_frames, probe_video, stated_rate,
 )
 from stylert.runtime.video_encode import VideoEncoder, auto_video_codec, check_video_codec, writes_alpha
 from stylert.runtime.video_frames_out import FrameFilesWriter, is_frames_output, sound_beside

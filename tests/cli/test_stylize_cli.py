@@ -344,7 +344,7 @@ def test_the_flicker_line_of_a_still_says_its_input_does_not_change():
 def test_a_fast_webp_written_as_a_gif_keeps_its_frames_20_ms_apart_but_a_gif_keeps_its_own(tmp_path, lite_onnx,
                                                                                              capsys):
     """A 60 fps WebP stylised into a GIF: half its frames are kept (browsers show a GIF frame of under 20 ms for
-    100 ms: it played six times too slowly), it lasts as long, and the run says so; a GIF's own 10 ms frames are
+    100 ms: it would play six times too slowly), it lasts as long, and the run says so; a GIF's own 10 ms frames are
     written as they are, as its author saw them play."""
     from PIL import Image
 
