@@ -37,12 +37,12 @@ def frames_that_fit(height: int, width: int) -> int:
 def check_animation_fits(frames: int, height: int, width: int, suffix: str) -> None:
     """A StylertError, before any work, where ``frames`` frames of ``width`` x ``height`` would not fit in memory
     as a ``suffix`` animation is made (``frames_that_fit``); it names what to shorten or shrink."""
-    need = frames * height * width * 4 * COPIES
-    free = available_host_memory()
-    if frames > frames_that_fit(height, width):
-        raise StylertError(f"an animated {ANIMATED_OUTPUTS[suffix]} is made in memory: {frames} frames of "
-                           f"{width}x{height} need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; "
-                           "shorten it (--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
+    if frames <= frames_that_fit(height, width):
+        return
+    need, free = frames * height * width * 4 * COPIES, available_host_memory()
+    raise StylertError(f"an animated {ANIMATED_OUTPUTS[suffix]} is made in memory: {frames} frames of "
+                       f"{width}x{height} need about {need / 2**30:.1f} GiB, and {free / 2**30:.1f} GiB is free; "
+                       "shorten it (--start, --duration) or shrink it (--max-size), or write a video (.mp4)")
 
 
 def check_animation_flags(targets: list[Path], crf: int | None, preset: str | None) -> None:
