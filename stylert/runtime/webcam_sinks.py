@@ -99,7 +99,8 @@ class Recording:
         """One view; ``at``: when its frame was captured (``time.perf_counter``), so the take plays in real time
         where fewer frames are stylised than the camera gives (each in the next frame slot played a 3 s take in
         1.9 s here); None: the next frame slot."""
-        self._first = self._first if self._first is not None or at is None else at
+        if self._first is None:
+            self._first = at
         if isinstance(self.encoder, AnimationWriter):
             self._most = self._most if self._most is not None else frames_that_fit(*view.shape[:2])
             if self.frames >= self._most:
